@@ -1,0 +1,68 @@
+# yugong — the two commands (plus one). See README.md.
+#   make run    set everything up and serve http://127.0.0.1:8000 on SQLite
+#   make test   set everything up and run ruff, mypy and pytest (SQLite, then PostgreSQL/Redis when present)
+#   make bench  benchmarks against a production-style server on 127.0.0.1 (SCENARIO=name for one)
+
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SCENARIO ?=
+
+.PHONY: run test bench setup deps assets db demo lint typecheck pytest clean messages
+
+run: setup db demo
+	@echo "渝工 is serving on http://$(HOST):$(PORT)/  (worker H5: /  ·  staff console: /console/)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	bash scripts/test.sh
+
+bench: setup
+	$(PY) -m bench $(if $(SCENARIO),--scenario $(SCENARIO),)
+
+setup: deps assets
+
+deps: $(VENV)/.synced
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: requirements.lock $(UV)
+	test -x $(PY) || $(UV) venv --quiet --python $(PYTHON) --no-python-downloads $(VENV)
+	$(UV) pip sync --quiet --python $(PY) requirements.lock
+	touch $@
+
+assets: yugong/static/vendor/.copied
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+yugong/static/vendor/.copied: node_modules/.installed scripts/vendor.py
+	$(PY) scripts/vendor.py
+	touch $@
+
+db: deps
+	$(PY) manage.py migrate --noinput
+
+demo: db
+	$(PY) manage.py seed_demo
+
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: deps
+	$(VENV)/bin/mypy yugong bench
+
+messages: deps
+	cd yugong && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete && ../$(PY) ../manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) $(TOOLS) node_modules yugong/static/vendor staticfiles

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# make test: ruff, mypy, migrations check, then pytest on SQLite and — when configured or reachable on
+# 127.0.0.1 — on PostgreSQL + Redis. The last line names the backends the suite ran against.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+VENV=.venv
+PY=$VENV/bin/python
+export YUGONG_TESTING=1 DEBUG=1
+status=0
+ran=()
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "ruff"
+$VENV/bin/ruff check . || status=1
+$VENV/bin/ruff format --check . || status=1
+
+step "mypy"
+$VENV/bin/mypy yugong bench || status=1
+
+step "migrations are up to date"
+DATABASE_URL="sqlite:///:memory:" $PY manage.py makemigrations --check --dry-run >/dev/null || { echo "model changes without a migration"; status=1; }
+
+# --- Browser tests: Debian's chromium and CJK fonts. Install them when we can (root with apt). ---
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    step "installing chromium and fonts-noto-cjk from Debian (browser tests need them)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null 2>&1 \
+      || echo "could not install chromium: browser tests will be skipped"
+  else
+    echo "chromium is not installed and this is not root with apt: browser tests will be skipped"
+  fi
+fi
+
+# --- Which backends are there? ---
+pg_url="${DATABASE_URL:-}"
+if [ -z "$pg_url" ] && $PY - <<'PY' 2>/dev/null; then
+import psycopg
+psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", connect_timeout=2).close()
+PY
+  pg_url="postgresql://postgres@127.0.0.1:5432/test"
+fi
+case "$pg_url" in postgres*) ;; *) pg_url="" ;; esac
+redis_url="${REDIS_URL:-}"
+if [ -z "$redis_url" ] && $PY - <<'PY' 2>/dev/null; then
+import redis
+redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=2).ping()
+PY
+  redis_url="redis://127.0.0.1:6379/15"
+fi
+
+run_pytest() {
+  local label=$1; shift
+  step "pytest on $label"
+  "$@"
+  local rc=$?
+  if [ $rc -eq 0 ] || [ $rc -eq 5 ]; then ran+=("$label"); else status=1; fi
+}
+
+# Pass 1: the embedded default — SQLite, local-memory cache, in-process tasks.
+run_pytest "SQLite + local-memory cache" \
+  env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $VENV/bin/pytest -q ${PYTEST_ARGS:-}
+
+# Pass 2: the production engines, when present.
+if [ -n "$pg_url" ]; then
+  label="PostgreSQL"
+  [ -n "$redis_url" ] && label="PostgreSQL + Redis"
+  run_pytest "$label" env DATABASE_URL="$pg_url" ${redis_url:+REDIS_URL="$redis_url"} \
+    $VENV/bin/pytest -q ${PYTEST_ARGS:-}
+else
+  echo "PostgreSQL is neither configured (DATABASE_URL) nor reachable on 127.0.0.1:5432: PostgreSQL-only tests were skipped"
+fi
+
+echo
+if [ $status -eq 0 ]; then
+  echo "make test: all checks passed; pytest ran against: $(IFS=';'; echo "${ran[*]}")"
+else
+  echo "make test: FAILED; pytest ran against: $(IFS=';'; echo "${ran[*]:-nothing}")"
+fi
+exit $status

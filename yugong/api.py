@@ -1,0 +1,99 @@
+"""The JSON API: Django Ninja under /api/v1/, OpenAPI at /api/openapi.json, docs at /api/docs.
+
+One error body everywhere: ``{"code": ..., "message": ..., "fields": {...}}`` in Chinese. Routing
+sits on top of the apps; nothing imports this module.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from yugong.accounts.api import router as accounts_router
+from yugong.accounts.auth import api_auth
+from yugong.core.errors import ApplicationError, from_django_validation
+from yugong.core.schemas import pydantic_errors_to_fields
+from yugong.web.api import router as web_router
+
+log = logging.getLogger("yugong.api")
+
+api = NinjaAPI(
+    title="渝工 yugong API",
+    version="1",
+    description=_(
+        "渝工数字服务平台接口。认证：`Authorization: Bearer <令牌>`（`manage.py issue_token` 或控制台签发）或登录会话。"
+    ),
+    urls_namespace="api",
+    auth=api_auth,
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+def _body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "fields": fields or {}}
+
+
+@api.exception_handler(ApplicationError)
+def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return api.create_response(request, exc.as_body(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        _body(
+            "validation_error", _("提交的内容有误，请检查标出的字段。"), pydantic_errors_to_fields(exc.errors)
+        ),
+        status=422,
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    err = from_django_validation(exc)
+    return api.create_response(request, err.as_body(), status=err.status)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, _body("unauthenticated", _("请先登录，或提供有效的访问令牌。")), status=401
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, _body("not_found", _("未找到该对象，或您无权访问。")), status=404)
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, _body("forbidden", _("您没有执行此操作的权限。")), status=403)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, _body(f"http_{exc.status_code}", str(exc)), status=exc.status_code)
+
+
+@api.exception_handler(Exception)
+def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if settings.DEBUG and not settings.TESTING:
+        raise exc
+    log.exception("unhandled API error", exc_info=exc)
+    return api.create_response(request, _body("server_error", _("服务器内部错误，请稍后重试。")), status=500)
+
+
+api.add_router("/v1/", web_router)
+api.add_router("/v1/accounts/", accounts_router)

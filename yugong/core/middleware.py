@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from .context import RequestInfo, client_ip, reset_request_info, set_request_info
+from .errors import ApplicationError
+
+
+class RequestContextMiddleware:
+    """Makes the caller's IP and a request id available to services (audit rows)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        info = RequestInfo(
+            ip=client_ip(request.META),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+            request_id=request.META.get("HTTP_X_REQUEST_ID", "")[:64] or uuid.uuid4().hex,
+        )
+        token = set_request_info(info)
+        try:
+            response = self.get_response(request)
+        finally:
+            reset_request_info(token)
+        response["X-Request-ID"] = info.request_id
+        return response
+
+
+class ApplicationErrorMiddleware:
+    """Pages: an ApplicationError escaping a view becomes the same Chinese message, as JSON for
+    htmx/API-style callers and as an error page otherwise."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, ApplicationError):
+            return None
+        if request.path.startswith("/api/") or "application/json" in request.META.get("HTTP_ACCEPT", ""):
+            return JsonResponse(
+                exception.as_body(), status=exception.status, json_dumps_params={"ensure_ascii": False}
+            )
+        return render(request, "error.html", {"error": exception}, status=exception.status)
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy (Django 5.2 has none built in) and a few modern headers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        tiles = ""
+        if settings.MAP_TILE_URL:
+            parts = urlsplit(settings.MAP_TILE_URL)
+            tiles = f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+        self.csp = settings.CONTENT_SECURITY_POLICY.format(tiles=tiles).replace("  ", " ")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", self.csp)
+        response.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
+        response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        return response

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    """Append-only: rows are only ever inserted (a database trigger rejects UPDATE and DELETE)."""
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    actor_label = models.CharField(_("操作人名称"), max_length=150, blank=True)
+    action = models.CharField(_("动作"), max_length=80, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=80, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    # The union node the action concerns (orgs.Union id). A plain integer: core imports no domain app.
+    union_id = models.BigIntegerField(_("工会节点"), null=True, blank=True, db_index=True)
+    ip = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    changes = models.JSONField(_("变更字段"), default=dict, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["actor", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise RuntimeError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("audit events are append-only")
+
+
+class DailyFact(models.Model):
+    """A count recorded when something happens, per union node, per day, per metric (and an
+    optional dimension such as an employment form). The cockpit rolls these up the tree."""
+
+    day = models.DateField(_("日期"))
+    union_id = models.BigIntegerField(_("工会节点"))
+    metric = models.CharField(_("指标"), max_length=64)
+    dim = models.CharField(_("维度"), max_length=64, blank=True, default="")
+    value = models.BigIntegerField(_("数值"), default=0)
+
+    class Meta:
+        verbose_name = _("日指标")
+        verbose_name_plural = _("日指标")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "union_id", "metric", "dim"], name="core_fact_unique_cell"
+            ),
+        ]
+        indexes = [models.Index(fields=["metric", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.union_id} {self.metric}[{self.dim}]={self.value}"
+
+
+class SmsMessage(models.Model):
+    """The demo outbox: what the SMS adapter sent (or would have sent), readable by admins."""
+
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    phone_masked = models.CharField(_("手机号"), max_length=20)
+    phone_index = models.CharField(max_length=40, db_index=True)
+    body = models.TextField(_("内容"))
+    backend = models.CharField(_("通道"), max_length=20)
+    status = models.CharField(_("状态"), max_length=20, default="sent")
+
+    class Meta:
+        verbose_name = _("短信发件箱")
+        verbose_name_plural = _("短信发件箱")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.phone_masked}: {self.body[:20]}"

@@ -1,0 +1,68 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from yugong.core.errors import ValidationFailed
+from yugong.core.validators import (
+    id_birth_date,
+    id_check_char,
+    id_sex,
+    normalize_id_number,
+    normalize_phone,
+    normalize_uscc,
+    to_halfwidth,
+    uscc_check_char,
+)
+
+
+def test_id_number_published_example():
+    # GB 11643-1999 annex example: 11010519491231002X
+    assert normalize_id_number("11010519491231002x") == "11010519491231002X"
+    assert id_birth_date("11010519491231002X").isoformat() == "1949-12-31"
+    assert id_sex("11010519491231002X") == "F"
+
+
+def test_id_number_fifteen_digits_upgraded():
+    assert normalize_id_number("110105491231002") == "11010519491231002X"
+
+
+@pytest.mark.parametrize(
+    "bad", ["110105194912310021", "11010519491331002X", "1101051949", "ABCDEFGHIJKLMNOPQR"]
+)
+def test_id_number_rejected_naming_the_field(bad):
+    with pytest.raises(ValidationFailed) as exc:
+        normalize_id_number(bad, field="身份证号")
+    assert "身份证号" in exc.value.fields
+
+
+def test_full_width_digits_and_spaces_are_folded():
+    assert to_halfwidth("１３８　００１３８０００") == "138 00138000"
+    assert normalize_phone("１３８ ００１３ ８０００") == "13800138000"
+    assert normalize_phone("+86 138-0013-8000") == "13800138000"
+    assert normalize_phone("13800138000.0") == "13800138000"
+
+
+@pytest.mark.parametrize("bad", ["12800138000", "1380013800", "abc", ""])
+def test_bad_phone(bad):
+    with pytest.raises(ValidationFailed) as exc:
+        normalize_phone(bad)
+    assert exc.value.fields["phone"]
+
+
+def test_uscc_known_code():
+    # A published code (Tencent's: 9144030071526726XG) verifies.
+    assert normalize_uscc("9144030071526726xg") == "9144030071526726XG"
+    with pytest.raises(ValidationFailed):
+        normalize_uscc("9144030071526726XA")
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_id_check_char_roundtrip(first17):
+    candidate = first17[:6] + "19900101" + first17[14:]
+    full = candidate + id_check_char(candidate)
+    assert normalize_id_number(full) == full
+
+
+@given(st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=17, max_size=17))
+def test_uscc_check_char_roundtrip(first17):
+    assert normalize_uscc(first17 + uscc_check_char(first17)) == first17 + uscc_check_char(first17)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+
+
+def active_backends() -> dict[str, str | None]:
+    return {
+        "database": settings.DB_VENDOR,
+        "cache": "redis" if settings.REDIS_URL else "locmem",
+        "tasks": "celery" if settings.CELERY_BROKER_URL else "in-process",
+        "storage": "s3" if settings.S3_BUCKET else "filesystem",
+        "sms": settings.SMS_BACKEND,
+    }
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks: dict[str, Any] = {}
+    ok = True
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - health reports any failure
+        ok, checks["database"] = False, f"error: {exc.__class__.__name__}"
+    try:
+        cache.set("healthz", "1", 10)
+        checks["cache"] = "ok" if cache.get("healthz") == "1" else "error: read back failed"
+    except Exception as exc:  # noqa: BLE001
+        ok, checks["cache"] = False, f"error: {exc.__class__.__name__}"
+    ok = ok and checks.get("cache") == "ok"
+    return JsonResponse(
+        {
+            "status": "ok" if ok else "degraded",
+            "backends": active_backends(),
+            "checks": checks,
+            "elapsed_ms": round((time.perf_counter() - started) * 1000, 2),
+        },
+        status=200 if ok else 503,
+    )

@@ -1,0 +1,1 @@
+# Person, Membership and the member card arrive with the organisation issue (#3).

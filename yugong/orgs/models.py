@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+# Each node's path is its ancestors' ids and its own, each as 8 hex digits and a slash:
+# "00000001/0000002a/". A subtree is one indexed prefix scan (LIKE 'prefix%') on PostgreSQL
+# (varchar_pattern_ops index) and SQLite alike; moving a subtree rewrites the prefix in one UPDATE.
+PATH_STEP = 9
+
+
+def path_segment(pk: int) -> str:
+    return f"{pk:08x}/"
+
+
+class Union(models.Model):
+    class Kind(models.TextChoices):
+        CITY = "city", _("市总工会")
+        DISTRICT = "district", _("区县总工会")
+        INDUSTRY = "industry", _("产业工会")
+        FEDERATION = "federation", _("区域性/行业性工会联合会")
+        GRASSROOTS = "grassroots", _("基层工会")
+        JOINT = "joint", _("联合基层工会")
+        BRANCH = "branch", _("分工会/工会小组")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("正常")
+        MERGED = "merged", _("已合并")
+        CLOSED = "closed", _("已撤销")
+
+    name = models.CharField(_("名称"), max_length=120)
+    short_name = models.CharField(_("简称"), max_length=40, blank=True)
+    code = models.CharField(_("工会编码"), max_length=32, unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上级工会"),
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    district = models.CharField(_("所在区县"), max_length=40, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    chair_name = models.CharField(_("主席"), max_length=40, blank=True)
+    founded_on = models.DateField(_("成立日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("并入工会")
+    )
+    closed_on = models.DateField(_("撤销/合并日期"), null=True, blank=True)
+    # Employment forms served by a federation of new-employment-form workers (riders, couriers…).
+    serves_forms = models.JSONField(_("服务的就业形态"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("工会")
+        verbose_name_plural = _("工会")
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_within(self, other: Union) -> bool:
+        return self.path.startswith(other.path)
+
+
+class RoleAssignment(models.Model):
+    """A staff role held at a union node, valid for that node's whole subtree."""
+
+    class Role(models.TextChoices):
+        CHAIR = "chair", _("主席")
+        VICE_CHAIR = "vice_chair", _("副主席")
+        STAFF = "staff", _("工作人员")
+        FINANCE = "finance", _("财务")
+        AUDITOR = "auditor", _("经审")
+        HOTLINE = "hotline", _("热线接线员")
+        VIEWER = "viewer", _("只读查看")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="union_roles", verbose_name=_("用户")
+    )
+    union = models.ForeignKey(
+        Union, on_delete=models.CASCADE, related_name="role_assignments", verbose_name=_("工会")
+    )
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+    active = models.BooleanField(_("有效"), default=True)
+    granted_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("岗位角色")
+        verbose_name_plural = _("岗位角色")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "union", "role"], condition=Q(active=True), name="orgs_role_active_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.union} · {self.get_role_display()}"

@@ -1,0 +1,296 @@
+"""Settings for yugong, read from the environment.
+
+Embedded by default (SQLite under ``var/``, local-memory cache, in-process tasks, files on disk,
+SMS to the console and the demo outbox); real engines when the environment names them
+(``DATABASE_URL``, ``REDIS_URL``, ``CELERY_BROKER_URL``, ``S3_BUCKET``, ``SMS_BACKEND``).
+See README.md, "Configuration", for the full list.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("YUGONG_VAR_DIR", BASE_DIR / "var"))
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = env(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _dev_secret(name: str) -> str:
+    """A development-only secret, generated once per checkout and kept in ``var/`` (git-ignored).
+
+    Never used when DEBUG is off: production must pass every secret through the environment.
+    """
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / f"dev-{name.lower()}.txt"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+# DEVELOPMENT DEFAULT: DEBUG is on unless the environment says otherwise. Production sets DEBUG=0,
+# and then SECRET_KEY, FIELD_ENCRYPTION_KEY and ALLOWED_HOSTS are required (fail fast below).
+DEBUG = env_bool("DEBUG", True)
+TESTING = env_bool("YUGONG_TESTING", False)
+
+
+def _secret(name: str) -> str:
+    value = env(name)
+    if value:
+        return value
+    if DEBUG or TESTING:
+        return _dev_secret(name)
+    raise ImproperlyConfigured(f"{name} must be set in the environment when DEBUG is off.")
+
+
+SECRET_KEY = _secret("SECRET_KEY")
+# Master key for personal-data fields; the encryption key and the blind-index key are derived
+# from it (core.pii). Rotating: put the new key first, old ones after, comma separated.
+FIELD_ENCRYPTION_KEYS = [k for k in (_secret("FIELD_ENCRYPTION_KEY") or "").split(",") if k]
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set in the environment when DEBUG is off.")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "ninja",
+    "yugong.core",
+    "yugong.accounts",
+    "yugong.orgs",
+    "yugong.members",
+    "yugong.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "yugong.core.middleware.SecurityHeadersMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "yugong.core.middleware.RequestContextMiddleware",
+    "yugong.core.middleware.ApplicationErrorMiddleware",
+]
+
+ROOT_URLCONF = "yugong.urls"
+WSGI_APPLICATION = "yugong.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "yugong" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "yugong.web.context_processors.ui",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'yugong.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+_db = DATABASES["default"]
+DB_VENDOR = (
+    "postgresql" if "postgresql" in _db["ENGINE"] else "sqlite" if "sqlite" in _db["ENGINE"] else "other"
+)
+if DB_VENDOR == "postgresql":
+    # Django's connection pool (psycopg 3); persistent connections must stay off with it.
+    _db["CONN_MAX_AGE"] = 0
+    _db.setdefault("OPTIONS", {})
+    if env_bool("DB_POOL", True):
+        _db["OPTIONS"]["pool"] = {
+            "min_size": int(env("DB_POOL_MIN", "1") or 1),
+            "max_size": int(env("DB_POOL_MAX", "20") or 20),
+            "timeout": 10,
+        }
+elif DB_VENDOR == "sqlite":
+    _db.setdefault("OPTIONS", {})
+    # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so that
+    # "select then update" inside one transaction cannot be interleaved (SQLite has no row locks).
+    _db["OPTIONS"].update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
+_db.setdefault("TEST", {})
+if env("TEST_DATABASE_NAME"):
+    _db["TEST"]["NAME"] = env("TEST_DATABASE_NAME")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, sessions, tasks -----------------------------------------------------------------
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "yg"),
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "yugong"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_COOKIE_AGE = 60 * 60 * 12
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TIMEZONE = "Asia/Shanghai"
+
+# --- Auth -----------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:
+    # Tests create many users; a cheap hasher keeps them fast. Production keeps argon2 first.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+
+# Lockout of staff password logins (accounts.services): failures per username and per IP.
+LOGIN_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5") or 5)
+LOGIN_LOCKOUT_SECONDS = int(env("LOGIN_LOCKOUT_SECONDS", "900") or 900)
+# SMS codes: lifetime, resend gap and limits per phone and per IP.
+SMS_CODE_TTL_SECONDS = int(env("SMS_CODE_TTL_SECONDS", "300") or 300)
+SMS_CODE_RESEND_SECONDS = int(env("SMS_CODE_RESEND_SECONDS", "60") or 60)
+SMS_CODE_PER_PHONE_PER_DAY = int(env("SMS_CODE_PER_PHONE_PER_DAY", "10") or 10)
+SMS_CODE_PER_IP_PER_HOUR = int(env("SMS_CODE_PER_IP_PER_HOUR", "30") or 30)
+SMS_CODE_MAX_ATTEMPTS = 5
+# console | outbox | locmem | http ; the outbox also prints to the console (demo default).
+SMS_BACKEND = env("SMS_BACKEND", "locmem" if TESTING else "outbox")
+SMS_HTTP_URL = env("SMS_HTTP_URL")
+SMS_HTTP_TOKEN = env("SMS_HTTP_TOKEN")
+
+# --- I18n -----------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "yugong" / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media -----------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "yugong" / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")) or VAR_DIR / "media")
+S3_BUCKET = env("S3_BUCKET")
+STORAGES: dict[str, dict[str, object]] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or TESTING
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+if S3_BUCKET:
+    # S3-compatible storage (MinIO, OSS, COS...) through django-storages, installed on demand:
+    # `uv pip install django-storages[s3]`. Kept out of the default install to stay small.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env("S3_ENDPOINT_URL"),
+            "access_key": env("S3_ACCESS_KEY_ID"),
+            "secret_key": env("S3_SECRET_ACCESS_KEY"),
+            "region_name": env("S3_REGION"),
+        },
+    }
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Security -------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag, not this cookie
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob: {tiles}; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-eval'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'self'; object-src 'none'"
+)
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000") or 0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if env_bool("BEHIND_TLS_PROXY", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Map tiles are an outside service: a setting, empty by default (plain background, markers only).
+MAP_TILE_URL = env("MAP_TILE_URL", "")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 20
+
+YUGONG_SITE_NAME = env("SITE_NAME", "渝工")

@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from yugong.api import api
+from yugong.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("yugong.accounts.urls")),
+    path("sysadmin/", admin.site.urls),
+    path("", include("yugong.web.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler403 = "yugong.web.views.error_403"
+handler404 = "yugong.web.views.error_404"
+handler500 = "yugong.web.views.error_500"

@@ -1,0 +1,59 @@
+"""What the two faces show in their navigation. Scenario apps register their pages here as they
+arrive (url names); a section without pages yet says so plainly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Link:
+    label: object
+    url_name: str
+    icon: str = ""
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: object
+    icon: str
+    links: tuple[Link, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    label: object
+    subtitle: object
+    links: tuple[Link, ...] = field(default_factory=tuple)
+
+
+H5_TABS: tuple[Tab, ...] = (
+    Tab("home", _("首页"), "⌂"),
+    Tab("services", _("服务"), "☕"),
+    Tab("growth", _("成长"), "★"),
+    Tab("help", _("帮扶"), "♥"),
+    Tab("me", _("我的"), "☺", (Link(_("API 令牌"), "accounts:tokens"),)),
+)
+
+CONSOLE_SECTIONS: tuple[Section, ...] = (
+    Section("orgs", _("一网管"), _("组织管理：工会、会员、审批、导入导出")),
+    Section("services", _("一站享"), _("职工服务：渝工港湾、文旅、活动")),
+    Section("growth", _("一链培"), _("建功立业：竞赛、学习、荣誉")),
+    Section("assistance", _("一件事"), _("困难帮扶：档案、申请、发放")),
+    Section("rights", _("一键通"), _("权益维护：12351、调解、政策库")),
+    Section("cockpit", _("驾驶舱"), _("运营决策：实时指标")),
+    Section(
+        "system",
+        _("系统"),
+        _("审计日志、API 令牌、短信发件箱"),
+        (
+            Link(_("审计日志"), "web:console_audit"),
+            Link(_("API 令牌"), "accounts:tokens"),
+            Link(_("短信发件箱"), "web:console_sms_outbox"),
+        ),
+    ),
+)

@@ -1,0 +1,164 @@
+"""The two faces' shells: the worker H5 (mobile-first, bottom tabs) and the staff console
+(navigation by scenario, the "acting in" union node). Scenario pages live in their own apps."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yugong.accounts.models import request_user
+from yugong.core.errors import NotFound
+from yugong.core.models import SmsMessage
+from yugong.orgs.decorators import console_required
+
+from .context_processors import ACTING_UNION_SESSION_KEY, acting_union
+from .navigation import CONSOLE_SECTIONS, H5_TABS
+from .selectors import audit_events_search
+
+
+def _next_url(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or request.META.get("HTTP_REFERER", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+# --- Worker H5 ------------------------------------------------------------------------------
+
+
+def h5_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/h5_home.html", {"tab": "home", "tabs": H5_TABS})
+
+
+def h5_tab(request: HttpRequest, tab: str) -> HttpResponse:
+    spec = next((t for t in H5_TABS if t.key == tab), None)
+    if spec is None or tab == "home":
+        raise NotFound()
+    if tab == "me" and not request.user.is_authenticated:
+        return HttpResponseRedirect(f"{reverse('accounts:login')}?next={request.path}")
+    return render(request, "web/h5_tab.html", {"tab": tab, "tabs": H5_TABS, "spec": spec})
+
+
+@require_POST
+def toggle_large_font(request: HttpRequest) -> HttpResponse:
+    response = HttpResponseRedirect(_next_url(request, reverse("web:home")))
+    on = request.COOKIES.get("yg_large_font") != "1"
+    response.set_cookie("yg_large_font", "1" if on else "0", max_age=3600 * 24 * 365, samesite="Lax")
+    if request.user.is_authenticated and request.user.large_font != on:
+        type(request.user).objects.filter(pk=request.user.pk).update(large_font=on)
+    return response
+
+
+# --- Staff console --------------------------------------------------------------------------
+
+
+@console_required
+def console_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/console_home.html", {"sections": CONSOLE_SECTIONS, "section": "home"})
+
+
+@console_required
+def console_section(request: HttpRequest, section: str) -> HttpResponse:
+    spec = next((s for s in CONSOLE_SECTIONS if s.key == section), None)
+    if spec is None:
+        raise NotFound()
+    return render(
+        request, "web/console_section.html", {"sections": CONSOLE_SECTIONS, "section": section, "spec": spec}
+    )
+
+
+@console_required
+@require_POST
+def console_acting(request: HttpRequest) -> HttpResponse:
+    acting_union(request)
+    nodes = getattr(request, "_acting_unions", [])
+    try:
+        wanted = int(request.POST.get("union", ""))
+    except ValueError:
+        raise NotFound() from None
+    if wanted not in {n.pk for n in nodes}:
+        raise NotFound()
+    request.session[ACTING_UNION_SESSION_KEY] = wanted
+    return HttpResponseRedirect(_next_url(request, reverse("web:console")))
+
+
+@console_required
+def console_audit(request: HttpRequest) -> HttpResponse:
+    def _date(name: str) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(request.GET.get(name, ""))
+        except ValueError:
+            return None
+
+    filters = {
+        "q": request.GET.get("q", "").strip(),
+        "action": request.GET.get("action", "").strip(),
+        "actor": request.GET.get("actor", "").strip(),
+    }
+    start, end = _date("start"), _date("end")
+    events = audit_events_search(request.user, **filters, start=start, end=end)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/console_audit.html",
+        {
+            "sections": CONSOLE_SECTIONS,
+            "section": "system",
+            "page": page,
+            "filters": {**filters, "start": start, "end": end},
+        },
+    )
+
+
+@console_required
+def console_sms_outbox(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    if not (user.is_superuser or user.admin_role in {"system", "security"}):
+        raise NotFound()
+    page = Paginator(SmsMessage.objects.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/console_sms_outbox.html",
+        {"sections": CONSOLE_SECTIONS, "section": "system", "page": page},
+    )
+
+
+# --- Error pages (Chinese) ------------------------------------------------------------------
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(
+        request,
+        "error.html",
+        {"status": 403, "title": _("没有权限"), "message": _("您没有访问此页面的权限。")},
+        status=403,
+    )
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(
+        request,
+        "error.html",
+        {"status": 404, "title": _("页面不存在"), "message": _("您要找的页面不存在，或您无权访问。")},
+        status=404,
+    )
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    # Minimal context: the failure may be in the database or a context processor.
+    return render(request, "500.html", status=500)
+
+
+@login_required
+def whoami(request: HttpRequest) -> HttpResponse:
+    return HttpResponseRedirect(reverse("web:console") if request.user.is_staff else reverse("web:home"))
