@@ -294,3 +294,7 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = 20
 
 YUGONG_SITE_NAME = env("SITE_NAME", "渝工")
+
+# Tiny views under /_bench/ that the benchmark harness measures as baselines (yugong/benchviews.py);
+# they answer 404 unless this is on. `python -m bench` turns it on for its own server only.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)

@@ -7,6 +7,7 @@ from yugong.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("_bench/", include("yugong.benchviews")),  # 404 unless settings.BENCH_ENDPOINTS
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("yugong.accounts.urls")),
