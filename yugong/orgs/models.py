@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -104,3 +105,70 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.union} · {self.get_role_display()}"
+
+
+def validate_uscc(value: str) -> None:
+    """Model-level GB 32100 check (services normalise first and raise ``ValidationFailed``)."""
+    from yugong.core.errors import ValidationFailed
+    from yugong.core.validators import normalize_uscc
+
+    try:
+        if normalize_uscc(value) != value:
+            raise ValidationError(_("统一社会信用代码应为18位大写字母或数字。"))
+    except ValidationFailed as exc:
+        raise ValidationError(next(iter(exc.fields.values()), str(exc))) from None
+
+
+class Industry(models.TextChoices):
+    """GB/T 4754-2017 国民经济行业分类, the twenty sections (门类) A–T."""
+
+    A = "A", _("农、林、牧、渔业")
+    B = "B", _("采矿业")
+    C = "C", _("制造业")
+    D = "D", _("电力、热力、燃气及水生产和供应业")
+    E = "E", _("建筑业")
+    F = "F", _("批发和零售业")
+    G = "G", _("交通运输、仓储和邮政业")
+    H = "H", _("住宿和餐饮业")
+    I = "I", _("信息传输、软件和信息技术服务业")  # noqa: E741
+    J = "J", _("金融业")
+    K = "K", _("房地产业")
+    L = "L", _("租赁和商务服务业")
+    M = "M", _("科学研究和技术服务业")
+    N = "N", _("水利、环境和公共设施管理业")
+    O = "O", _("居民服务、修理和其他服务业")  # noqa: E741
+    P = "P", _("教育")
+    Q = "Q", _("卫生和社会工作")
+    R = "R", _("文化、体育和娱乐业")
+    S = "S", _("公共管理、社会保障和社会组织")
+    T = "T", _("国际组织")
+
+
+class Employer(models.Model):
+    """用人单位: an enterprise or institution; ``union`` is the grassroots (or joint) union covering it."""
+
+    name = models.CharField(_("单位名称"), max_length=200)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc])
+    industry = models.CharField(_("行业门类"), max_length=1, choices=Industry.choices, blank=True)
+    district = models.CharField(_("所在区县"), max_length=40, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    headcount = models.PositiveIntegerField(_("职工人数"), default=0)
+    unionised = models.BooleanField(_("已建会"), default=False)
+    union = models.ForeignKey(
+        Union,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="employers",
+        verbose_name=_("所属基层工会"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("用人单位")
+        verbose_name_plural = _("用人单位")
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return self.name
