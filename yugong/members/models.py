@@ -1,1 +1,275 @@
-# Person, Membership and the member card arrive with the organisation issue (#3).
+"""People and their memberships.
+
+* :class:`Person` — one row per human (principle 1), found by the keyed blind index of the ID
+  number; the ID number and phone are encrypted at rest (core.pii). ``phone_tail`` (the last four
+  digits, in clear) exists only for the staff search "last four digits", which is how union offices
+  find a caller; four digits alone identify nobody.
+* :class:`Membership` — one row per stint at one union: an application (pending), then an active
+  membership, then its end (transferred / left / rejected / withdrawn). The whole history is kept;
+  a transfer starts a new row at the target union linked by ``previous`` and keeps ``member_no``
+  and ``member_since`` (continuous membership).
+* :class:`MemberNumberCounter` — member numbers are allocated from a counter row per year with a
+  conditional ``UPDATE … SET next_value = next_value + n`` inside the caller's transaction: the
+  updated row stays locked until commit, so two approvals never get the same number, and a bulk
+  import takes a whole block in one statement (:func:`member_numbers_allocate`).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from yugong.core.pii import BlindIndexField, EncryptedTextField, mask_id_number, mask_name, mask_phone
+from yugong.core.timeutil import local_today
+
+
+class EmploymentForm(models.TextChoices):
+    REGULAR = "regular", _("单位职工")
+    COURIER = "courier", _("快递员")
+    RIDER = "rider", _("外卖骑手")
+    RIDE_HAILING = "ride_hailing", _("网约车司机")
+    TRUCK_DRIVER = "truck_driver", _("货车司机")
+    DOMESTIC = "domestic", _("家政服务员")
+    FLEXIBLE = "flexible", _("灵活就业")
+    OTHER = "other", _("其他")
+
+
+# The "new employment forms" (新就业形态劳动者): without an employer's union they join the
+# regional/industry federation (Union.kind="federation") of their district.
+NEW_EMPLOYMENT_FORMS = frozenset(
+    {
+        EmploymentForm.COURIER,
+        EmploymentForm.RIDER,
+        EmploymentForm.RIDE_HAILING,
+        EmploymentForm.TRUCK_DRIVER,
+        EmploymentForm.DOMESTIC,
+    }
+)
+
+
+class Education(models.TextChoices):
+    UNKNOWN = "", _("未填写")
+    PRIMARY = "primary", _("小学及以下")
+    JUNIOR = "junior", _("初中")
+    SENIOR = "senior", _("高中/中专/技校")
+    COLLEGE = "college", _("大专")
+    BACHELOR = "bachelor", _("本科")
+    MASTER = "master", _("硕士研究生")
+    DOCTOR = "doctor", _("博士研究生")
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+
+
+class Person(models.Model):
+    name = models.CharField(_("姓名"), max_length=64)
+    id_number = EncryptedTextField(_("身份证号"), blank=True, default="")
+    id_number_index = BlindIndexField(source="id_number", purpose="id_number")
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
+    phone = EncryptedTextField(_("手机号"), blank=True, default="")
+    phone_index = BlindIndexField(source="phone", purpose="phone")
+    phone_tail = models.CharField(_("手机尾号"), max_length=4, blank=True, db_index=True)
+    employment_form = models.CharField(
+        _("就业形态"), max_length=16, choices=EmploymentForm.choices, default=EmploymentForm.REGULAR
+    )
+    migrant_worker = models.BooleanField(_("农民工"), default=False)
+    education = models.CharField(_("学历"), max_length=16, choices=Education.choices, blank=True, default="")
+    occupation = models.CharField(_("职业/岗位"), max_length=64, blank=True)
+    employer = models.ForeignKey(
+        "orgs.Employer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="people",
+        verbose_name=_("工作单位"),
+    )
+    # Free text when the employer is not (yet) a registered Employer, e.g. typed on the join form.
+    employer_name = models.CharField(_("工作单位名称"), max_length=200, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+        verbose_name=_("用户"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("职工")
+        verbose_name_plural = _("职工")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number_index"],
+                condition=~Q(id_number_index=""),
+                name="members_person_id_number_unique",
+            ),
+        ]
+        indexes = [
+            # exact and prefix name search ("张" finds 张三, 张三丰): LIKE 'x%' needs the pattern
+            # operator class on PostgreSQL (other backends ignore opclasses).
+            models.Index(fields=["name"], opclasses=["varchar_pattern_ops"], name="members_person_name_like"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.name)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def is_new_employment_form(self) -> bool:
+        return self.employment_form in NEW_EMPLOYMENT_FORMS
+
+
+class Membership(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        ACTIVE = "active", _("会员")
+        REJECTED = "rejected", _("已驳回")
+        SUSPENDED = "suspended", _("暂停")
+        TRANSFERRED = "transferred", _("已转出")
+        LEFT = "left", _("已退会")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("线上申请")
+        SCAN = "scan", _("扫码入会")
+        IMPORT = "import", _("名册导入")
+        STAFF = "staff", _("工会代办")
+        TRANSFER = "transfer", _("转会")
+
+    CURRENT = (Status.ACTIVE, Status.SUSPENDED)
+
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("职工")
+    )
+    union = models.ForeignKey(
+        "orgs.Union", on_delete=models.PROTECT, related_name="memberships", verbose_name=_("工会")
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    channel = models.CharField(_("入会渠道"), max_length=16, choices=Channel.choices, default=Channel.ONLINE)
+    member_no = models.CharField(_("会员编号"), max_length=20, null=True, blank=True, db_index=True)
+    applied_at = models.DateTimeField(_("申请时间"), null=True, blank=True)
+    due_at = models.DateTimeField(_("审批期限"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    reject_reason = models.TextField(_("驳回理由"), blank=True)
+    member_since = models.DateField(_("入会日期"), null=True, blank=True)
+    started_on = models.DateField(_("本会起始日期"), null=True, blank=True)
+    ended_on = models.DateField(_("本会终止日期"), null=True, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="following",
+        verbose_name=_("转出前会籍"),
+    )
+    note = models.TextField(_("备注"), blank=True)
+    # Set when an overdue application was flagged to the level above (flag once per application).
+    overdue_flagged_at = models.DateTimeField(_("超期提醒时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("会籍")
+        verbose_name_plural = _("会籍")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(status__in=["active", "suspended"]),
+                name="members_one_current_membership",
+            ),
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(status="pending"), name="members_one_pending_membership"
+            ),
+            # A member number belongs to one person; the rows of a transfer chain share it, but
+            # only one of them is current at a time.
+            models.UniqueConstraint(
+                fields=["member_no"],
+                condition=Q(status__in=["active", "suspended"]),
+                name="members_member_no_current_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["union", "status", "id"], name="members_union_status_id"),
+            models.Index(fields=["status", "id"], name="members_status_id"),
+            models.Index(fields=["status", "due_at"], name="members_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.union_id} {self.status}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.status in self.CURRENT
+
+    @property
+    def is_transfer(self) -> bool:
+        return self.previous_id is not None
+
+
+class MemberNumberCounter(models.Model):
+    """Next free serial per key (the year of approval)."""
+
+    key = models.CharField(max_length=16, unique=True)
+    next_value = models.BigIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("会员编号计数器")
+        verbose_name_plural = _("会员编号计数器")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.next_value}"
+
+
+MEMBER_NO_DIGITS = 8
+
+
+def format_member_no(key: str, value: int) -> str:
+    """``YG2025`` + 8-digit serial, e.g. ``YG202500000042`` (14 characters)."""
+    prefix = getattr(settings, "MEMBER_NO_PREFIX", "YG")
+    return f"{prefix}{key}{value:0{MEMBER_NO_DIGITS}d}"
+
+
+def member_numbers_allocate(*, count: int, key: str | None = None) -> list[str]:
+    """Take ``count`` consecutive member numbers.
+
+    The counter row is created if missing (``INSERT … ON CONFLICT DO NOTHING``) and then bumped with
+    one conditional UPDATE; the row lock that UPDATE takes lasts until the surrounding transaction
+    commits, so the value read back right after is ours alone. Call inside the transaction that
+    uses the numbers (a rollback returns them, leaving no gap)."""
+    if count < 1:
+        return []
+    key = key or str(local_today().year)
+    with transaction.atomic():
+        MemberNumberCounter.objects.bulk_create(
+            [MemberNumberCounter(key=key, next_value=1)], ignore_conflicts=True
+        )
+        MemberNumberCounter.objects.filter(key=key).update(next_value=F("next_value") + count)
+        end = MemberNumberCounter.objects.filter(key=key).values_list("next_value", flat=True).get()
+    start = end - count
+    return [format_member_no(key, value) for value in range(start, end)]
