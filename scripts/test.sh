@@ -22,13 +22,15 @@ step "migrations are up to date"
 DATABASE_URL="sqlite:///:memory:" $PY manage.py makemigrations --check --dry-run >/dev/null || { echo "model changes without a migration"; status=1; }
 
 # --- Browser tests: Debian's chromium and CJK fonts. Install them when we can (root with apt). ---
-if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then
+# fonts-wqy-zenhei: a TrueType CJK font the PDF library can embed (posters, certificates); without it
+# PDFs fall back to a non-embedded CID font.
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || [ ! -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    step "installing chromium and fonts-noto-cjk from Debian (browser tests need them)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null 2>&1 \
-      || echo "could not install chromium: browser tests will be skipped"
+    step "installing chromium, fonts-noto-cjk and fonts-wqy-zenhei from Debian (browser tests and PDFs need them)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-wqy-zenhei) >/dev/null 2>&1 \
+      || echo "could not install chromium/fonts: browser tests will be skipped, PDFs use the fallback font"
   else
-    echo "chromium is not installed and this is not root with apt: browser tests will be skipped"
+    echo "chromium or the CJK fonts are missing and this is not root with apt: browser tests will be skipped"
   fi
 fi
 
