@@ -273,3 +273,7 @@ def member_numbers_allocate(*, count: int, key: str | None = None) -> list[str]:
         end = MemberNumberCounter.objects.filter(key=key).values_list("next_value", flat=True).get()
     start = end - count
     return [format_member_no(key, value) for value in range(start, end)]
+
+
+# --- Roster import (yugong/members/import_models.py, owned by the import/export work) ---------
+from .import_models import RosterImport, RosterImportError  # noqa: E402,F401
