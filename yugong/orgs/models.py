@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yugong.core.pii import BlindIndexField, EncryptedTextField, mask_name, mask_phone
+
 # Each node's path is its ancestors' ids and its own, each as 8 hex digits and a slash:
 # "00000001/0000002a/". A subtree is one indexed prefix scan (LIKE 'prefix%') on PostgreSQL
 # (varchar_pattern_ops index) and SQLite alike; moving a subtree rewrites the prefix in one UPDATE.
@@ -162,6 +164,16 @@ class Employer(models.Model):
         related_name="employers",
         verbose_name=_("所属基层工会"),
     )
+    # The union responsible for the employer where it sits (usually the district federation): staff
+    # there see the employer even before it has a union of its own — that is who organises it.
+    managing_union = models.ForeignKey(
+        Union,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_employers",
+        verbose_name=_("属地管理工会"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -172,3 +184,184 @@ class Employer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class UnionEvent(models.Model):
+    """The history of a node: written by every service that changes it, never edited."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("成立")
+        RENAMED = "renamed", _("更名")
+        UPDATED = "updated", _("信息变更")
+        MOVED = "moved", _("调整隶属关系")
+        MERGED = "merged", _("并入其他工会")
+        ABSORBED = "absorbed", _("接收合并")
+        CLOSED = "closed", _("撤销")
+        REOPENED = "reopened", _("恢复")
+
+    union = models.ForeignKey(Union, on_delete=models.CASCADE, related_name="events", verbose_name=_("工会"))
+    kind = models.CharField(_("事件"), max_length=16, choices=Kind.choices)
+    from_value = models.JSONField(_("变更前"), default=dict, blank=True)
+    to_value = models.JSONField(_("变更后"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("工会沿革")
+        verbose_name_plural = _("工会沿革")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["union", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.union_id} {self.get_kind_display()}"
+
+
+class HomeRating(models.Model):
+    """A 模范职工之家 / 职工小家 title awarded to a union for a year at a level."""
+
+    class Level(models.TextChoices):
+        NATIONAL = "national", _("全国")
+        CITY = "city", _("市级")
+        DISTRICT = "district", _("区县级")
+
+    class Kind(models.TextChoices):
+        HOME = "home", _("模范职工之家")
+        SMALL_HOME = "small_home", _("模范职工小家")
+
+    union = models.ForeignKey(
+        Union, on_delete=models.PROTECT, related_name="home_ratings", verbose_name=_("工会")
+    )
+    level = models.CharField(_("级别"), max_length=16, choices=Level.choices)
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("职工之家评定")
+        verbose_name_plural = _("职工之家评定")
+        ordering = ["-year", "level", "union__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["union", "kind", "level", "year"], name="orgs_homerating_unique"),
+            models.CheckConstraint(
+                condition=Q(year__gte=1980) & Q(year__lte=2100), name="orgs_homerating_year_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_level_display()}{self.get_kind_display()}"
+
+
+class VolunteerTeam(models.Model):
+    """Volunteer service teams in the 1+N+X shape: one general team, N branch teams, X community
+    teams. A general team has no parent; a branch team hangs on a general team; a community team
+    on a general or a branch team."""
+
+    class Tier(models.TextChoices):
+        GENERAL = "general", _("总队")
+        BRANCH = "branch", _("支队")
+        COMMUNITY = "community", _("社区服务队")
+
+    union = models.ForeignKey(
+        Union, on_delete=models.PROTECT, related_name="volunteer_teams", verbose_name=_("工会")
+    )
+    name = models.CharField(_("队伍名称"), max_length=120)
+    tier = models.CharField(_("层级"), max_length=16, choices=Tier.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上级队伍"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("志愿服务队")
+        verbose_name_plural = _("志愿服务队")
+        ordering = ["union__path", "tier", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["union"], condition=Q(tier="general"), name="orgs_team_one_general_per_union"
+            ),
+            models.CheckConstraint(
+                condition=Q(tier="general", parent__isnull=True)
+                | (~Q(tier="general") & Q(parent__isnull=False)),
+                name="orgs_team_parent_by_tier",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Volunteer(models.Model):
+    team = models.ForeignKey(
+        VolunteerTeam, on_delete=models.PROTECT, related_name="volunteers", verbose_name=_("服务队")
+    )
+    name = models.CharField(_("姓名"), max_length=40)
+    phone = EncryptedTextField(_("手机号"), blank=True, default="")
+    phone_index = BlindIndexField(source="phone", purpose="phone")
+    skills = models.CharField(_("专长"), max_length=200, blank=True)
+    active = models.BooleanField(_("在册"), default=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("志愿者")
+        verbose_name_plural = _("志愿者")
+        ordering = ["team", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "phone_index"],
+                condition=~Q(phone_index=""),
+                name="orgs_volunteer_phone_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return mask_name(self.name)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class ServiceRecord(models.Model):
+    """Service time in whole minutes (hours are shown as minutes / 60). ``team`` is the team the
+    volunteer served with when it was recorded, so team totals stay right when volunteers move."""
+
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.PROTECT, related_name="records", verbose_name=_("志愿者")
+    )
+    team = models.ForeignKey(
+        VolunteerTeam, on_delete=models.PROTECT, related_name="records", verbose_name=_("服务队")
+    )
+    served_on = models.DateField(_("服务日期"))
+    minutes = models.PositiveIntegerField(_("服务时长（分钟）"))
+    description = models.CharField(_("服务内容"), max_length=200)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("志愿服务记录")
+        verbose_name_plural = _("志愿服务记录")
+        ordering = ["-served_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gt=0) & Q(minutes__lte=24 * 60), name="orgs_service_minutes_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.served_on} {self.minutes}min"
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 2)
