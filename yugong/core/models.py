@@ -94,3 +94,25 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone_masked}: {self.body[:20]}"
+
+
+class CalendarDay(models.Model):
+    """An override of the weekend rule for one date: a public holiday on a weekday, or an adjusted
+    working day (调休) on a weekend. The official schedules ship in ``core.calendar``; rows here
+    add to or correct them (a local holiday, next year's schedule before a release)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("休息日")
+        WORKDAY = "workday", _("工作日")
+
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("工作日历")
+        verbose_name_plural = _("工作日历")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}"
