@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "yugong.accounts",
     "yugong.orgs",
     "yugong.members",
+    "yugong.stations",
     "yugong.web",
 ]
 

@@ -1,0 +1,1 @@
+# Stations (渝工港湾): see issue 4.
