@@ -1,0 +1,454 @@
+"""Writes for accounts: SMS sign-in for workers, password (+ TOTP) sign-in for staff, API tokens.
+
+Sign-in attempts are the one place where a *refused* request must still leave a trace: a wrong SMS
+code counts toward burning the code, a wrong password toward the lockout and into the audit log.
+So the sign-in functions commit their bookkeeping in a durable ``transaction.atomic`` block and
+raise only after it: a raise inside the block would roll the count back. ``durable=True`` makes a
+caller that wraps them in its own transaction fail loudly instead of silently losing the count.
+Every other function here is one ordinary ``@transaction.atomic`` unit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import pyotp
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+
+from yugong.core.audit import audit_record
+from yugong.core.errors import (
+    ApplicationError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ValidationFailed,
+)
+from yugong.core.pii import blind_index, mask_phone
+from yugong.core.sms import sms_send
+from yugong.core.validators import clean_text, normalize_phone, to_halfwidth
+
+from . import ratelimit
+from .auth import TOKEN_PREFIX, hash_token
+from .models import ApiToken, SmsCode, TotpDevice, User
+
+SMS_PURPOSE_LOGIN = "login"
+TOTP_STEP_SECONDS = 30
+TOTP_ISSUER = "渝工"
+MAX_ACTIVE_TOKENS = 20
+
+
+# --- SMS codes --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SmsCodeSent:
+    phone_masked: str
+    expires_in: int
+    resend_after: int
+
+
+def sms_code_hash(*, phone_index: str, code: str) -> str:
+    """Keyed hash (HMAC-SHA256 under SECRET_KEY) of a code, bound to the phone it was sent to: a
+    leaked table of hashes can neither be reversed by trying all 10^6 codes nor reused elsewhere."""
+    return salted_hmac("yugong.accounts.sms_code", f"{phone_index}:{code}", algorithm="sha256").hexdigest()
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+def _local_day_left() -> tuple[str, int]:
+    """Today's date in Asia/Shanghai and the seconds until local midnight (the daily quota)."""
+    local = timezone.localtime()
+    midnight = (local + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return local.date().isoformat(), max(1, int((midnight - local).total_seconds()))
+
+
+@transaction.atomic
+def sms_code_request(*, phone: str, ip: str | None) -> SmsCodeSent:
+    """Send a 6-digit login code to ``phone``, within the resend gap and the per-phone (day) and
+    per-IP (hour) quotas. Only a keyed hash of the code is stored; the SMS leaves on commit."""
+    phone = normalize_phone(phone, field="phone")
+    phone_index = blind_index("phone", phone)
+
+    gap_key = ratelimit.key("sms-gap", phone_index)
+    wait = ratelimit.gap_take(gap_key, seconds=settings.SMS_CODE_RESEND_SECONDS)
+    if wait:
+        raise RateLimited(
+            _("验证码已发送，请在 %(wait)s后再重新获取。") % {"wait": ratelimit.wait_text(wait)},
+            fields={"phone": _("请求过于频繁。")},
+        )
+    try:
+        if ip:
+            hour = int(ratelimit.now() // 3600)
+            count = ratelimit.hit(ratelimit.key("sms-ip", ip, hour), window=3600)
+            if count > settings.SMS_CODE_PER_IP_PER_HOUR:
+                left = 3600 - int(ratelimit.now() % 3600)
+                raise RateLimited(
+                    _("当前网络获取验证码过于频繁，请在 %(wait)s后再试。")
+                    % {"wait": ratelimit.wait_text(left)}
+                )
+        day, day_left = _local_day_left()
+        count = ratelimit.hit(ratelimit.key("sms-day", phone_index, day), window=day_left)
+        if count > settings.SMS_CODE_PER_PHONE_PER_DAY:
+            raise RateLimited(
+                _("该手机号今日获取验证码次数已达上限，请在 %(wait)s后再试。")
+                % {"wait": ratelimit.wait_text(day_left)},
+                fields={"phone": _("今日获取次数已达上限。")},
+            )
+    except RateLimited:
+        # A refusal by the quotas must not also start a resend gap.
+        ratelimit.forget(gap_key)
+        raise
+
+    now = timezone.now()
+    # One live code per phone: a new code retires the earlier ones.
+    SmsCode.objects.filter(
+        phone_index=phone_index, purpose=SMS_PURPOSE_LOGIN, used_at__isnull=True, expires_at__gt=now
+    ).update(used_at=now)
+    code = _new_code()
+    SmsCode.objects.create(
+        phone_index=phone_index,
+        code_hash=sms_code_hash(phone_index=phone_index, code=code),
+        purpose=SMS_PURPOSE_LOGIN,
+        expires_at=now + dt.timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
+        ip=ip or None,
+    )
+    minutes = max(1, settings.SMS_CODE_TTL_SECONDS // 60)
+    sms_send(
+        phone=phone,
+        text=_("【渝工】您的登录验证码为%(code)s，%(minutes)s分钟内有效。如非本人操作请忽略。")
+        % {"code": code, "minutes": minutes},
+    )
+    return SmsCodeSent(
+        phone_masked=mask_phone(phone),
+        expires_in=settings.SMS_CODE_TTL_SECONDS,
+        resend_after=settings.SMS_CODE_RESEND_SECONDS,
+    )
+
+
+def _clean_code(code: object, *, field: str = "code") -> str:
+    value = to_halfwidth(str(code or "")).strip().replace(" ", "")
+    if len(value) != 6 or not value.isdigit():
+        raise ValidationFailed(fields={field: _("请输入6位数字验证码。")})
+    return value
+
+
+def _worker_for_phone(phone: str, phone_index: str) -> tuple[User, bool]:
+    user = User.objects.filter(phone_index=phone_index).first()
+    if user is not None:
+        return user, False
+    try:
+        # A savepoint: a concurrent first sign-in for the same phone loses on the unique
+        # constraint and then simply finds the user the other one made.
+        with transaction.atomic():
+            user = User(username=f"w_{secrets.token_hex(6)}", phone=phone)
+            user.set_unusable_password()
+            user.save()
+            return user, True
+    except IntegrityError:
+        return User.objects.get(phone_index=phone_index), False
+
+
+def sms_code_verify_and_login(*, phone: str, code: str, ip: str | None) -> User:
+    """Check the code sent to ``phone`` and return its worker (made on first sign-in). The caller
+    logs the user into its session. Wrong codes count (SMS_CODE_MAX_ATTEMPTS, then the code is
+    burnt) even though the call raises; see the module docstring."""
+    phone = normalize_phone(phone, field="phone")
+    code = _clean_code(code)
+    phone_index = blind_index("phone", phone)
+    error: ApplicationError | None = None
+    user: User | None = None
+    with transaction.atomic(durable=True):
+        now = timezone.now()
+        # The row lock makes "check attempts, then count one more / use it" one step.
+        row = (
+            SmsCode.objects.select_for_update()
+            .filter(phone_index=phone_index, purpose=SMS_PURPOSE_LOGIN, used_at__isnull=True)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if row is None or row.expires_at <= now:
+            error = ValidationFailed(fields={"code": _("验证码已失效，请重新获取。")})
+        elif row.attempts >= settings.SMS_CODE_MAX_ATTEMPTS:
+            error = ValidationFailed(fields={"code": _("验证码错误次数过多，已失效，请重新获取。")})
+        elif not constant_time_compare(row.code_hash, sms_code_hash(phone_index=phone_index, code=code)):
+            row.attempts += 1
+            left = settings.SMS_CODE_MAX_ATTEMPTS - row.attempts
+            if left <= 0:
+                row.used_at = now  # burnt
+                error = ValidationFailed(fields={"code": _("验证码错误次数过多，已失效，请重新获取。")})
+            else:
+                error = ValidationFailed(
+                    fields={"code": _("验证码不正确，还可尝试 %(n)s 次。") % {"n": left}}
+                )
+            row.save(update_fields=["attempts", "used_at"])
+        else:
+            row.used_at = now
+            row.save(update_fields=["used_at"])
+            user, created = _worker_for_phone(phone, phone_index)
+            if not user.is_active:
+                error = PermissionDenied(_("该账号已停用，请联系所在工会。"))
+            else:
+                audit_record(
+                    actor=user, action="auth.sms_login", obj=user, extra={"created": created, "ip": ip}
+                )
+    if error is not None:
+        raise error
+    assert user is not None
+    return user
+
+
+# --- Staff password sign-in with lockout ------------------------------------------------------
+
+
+def _failure_limit_per_ip() -> int:
+    # Many staff can share one office IP: operators may raise the per-IP limit separately.
+    return int(getattr(settings, "LOGIN_FAILURE_LIMIT_PER_IP", settings.LOGIN_FAILURE_LIMIT))
+
+
+def _lock_targets(username: str, ip: str | None) -> list[tuple[str, str, int]]:
+    """(scope, identity, limit) pairs that count failures and lock."""
+    targets = [("user", username.strip().lower(), settings.LOGIN_FAILURE_LIMIT)]
+    if ip:
+        targets.append(("ip", ip, _failure_limit_per_ip()))
+    return targets
+
+
+def _lockout_left(username: str, ip: str | None) -> int:
+    return max(
+        (
+            ratelimit.lock_left(ratelimit.key("login-lock", scope, ident))
+            for scope, ident, _l in _lock_targets(username, ip)
+        ),
+        default=0,
+    )
+
+
+def _locked_error(seconds: int) -> RateLimited:
+    return RateLimited(
+        _("登录失败次数过多，已临时锁定，请在 %(wait)s后再试。") % {"wait": ratelimit.wait_text(seconds)}
+    )
+
+
+def _count_failure(*, username: str, ip: str | None, user: User | None, reason: str) -> None:
+    """Count one failed sign-in per username and per IP; lock what reached the limit. Caller is in
+    the durable block so the audit rows commit with the refusal."""
+    audit_record(
+        actor=None,
+        action="auth.login_failed",
+        obj=user,
+        extra={"username": username[:150], "reason": reason, "ip": ip},
+    )
+    window = settings.LOGIN_LOCKOUT_SECONDS
+    for scope, ident, limit in _lock_targets(username, ip):
+        failures = ratelimit.hit(ratelimit.key("login-fail", scope, ident), window=window)
+        if failures >= limit:
+            ratelimit.lock_set(ratelimit.key("login-lock", scope, ident), seconds=window)
+            ratelimit.forget(ratelimit.key("login-fail", scope, ident))
+            audit_record(
+                actor=None,
+                action="auth.locked",
+                obj=user,
+                extra={"scope": scope, "username": username[:150], "ip": ip, "seconds": window},
+            )
+
+
+def staff_login_password(*, username: str, password: str, ip: str | None) -> tuple[User, bool]:
+    """First step of a staff sign-in. Returns ``(user, needs_totp)``: with an active TOTP device
+    the caller must not log the user in before :func:`staff_login_totp` passes."""
+    username = (username or "").strip()
+    fields: dict[str, Any] = {}
+    if not username:
+        fields["username"] = _("请输入用户名。")
+    if not password:
+        fields["password"] = _("请输入密码。")
+    if fields:
+        raise ValidationFailed(fields=fields)
+    error: ApplicationError | None = None
+    user: User | None = None
+    needs_totp = False
+    with transaction.atomic(durable=True):
+        left = _lockout_left(username, ip)
+        target = User.objects.filter(username=username).first()
+        if left:
+            audit_record(
+                actor=None,
+                action="auth.login_failed",
+                obj=target,
+                extra={"username": username[:150], "reason": "locked", "ip": ip},
+            )
+            error = _locked_error(left)
+        else:
+            found = authenticate(username=username, password=password)
+            if not isinstance(found, User):
+                _count_failure(username=username, ip=ip, user=target, reason="password")
+                left = _lockout_left(username, ip)
+                error = (
+                    _locked_error(left)
+                    if left
+                    else ValidationFailed(
+                        _("用户名或密码不正确。"), fields={"password": _("用户名或密码不正确。")}
+                    )
+                )
+            else:
+                user = found
+                ratelimit.forget(ratelimit.key("login-fail", "user", username.lower()))
+                needs_totp = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+                if not needs_totp:
+                    audit_record(actor=user, action="auth.login", obj=user, extra={"mfa": "", "ip": ip})
+    if error is not None:
+        raise error
+    assert user is not None
+    return user, needs_totp
+
+
+def _totp(device: TotpDevice) -> pyotp.TOTP:
+    return pyotp.TOTP(device.secret, interval=TOTP_STEP_SECONDS)
+
+
+def _totp_accept(device: TotpDevice, code: str) -> bool:
+    """Accept a code of the current step or one step either side (clock drift), but only a step
+    later than the last one accepted: a code works once. The conditional update makes two
+    simultaneous uses of the same code let exactly one through."""
+    totp = _totp(device)
+    current = int(timezone.now().timestamp()) // TOTP_STEP_SECONDS
+    for step in (current - 1, current, current + 1):
+        if step <= device.last_step:
+            continue
+        if constant_time_compare(totp.generate_otp(step), code):
+            won = TotpDevice.objects.filter(pk=device.pk, last_step__lt=step).update(last_step=step)
+            if won:
+                device.last_step = step
+                return True
+            return False
+    return False
+
+
+def staff_login_totp(*, user: User, code: str, ip: str | None) -> User:
+    """Second step: the TOTP code of ``user`` (who passed the password step). Wrong codes count
+    toward the same lockout as wrong passwords."""
+    code = _clean_code(code)
+    error: ApplicationError | None = None
+    with transaction.atomic(durable=True):
+        left = _lockout_left(user.username, ip)
+        device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
+        if left:
+            error = _locked_error(left)
+        elif device is None or not user.is_active:
+            error = ValidationFailed(fields={"code": _("动态口令未启用，请重新登录。")})
+        elif not _totp_accept(device, code):
+            _count_failure(username=user.username, ip=ip, user=user, reason="totp")
+            left = _lockout_left(user.username, ip)
+            error = (
+                _locked_error(left)
+                if left
+                else ValidationFailed(fields={"code": _("动态口令不正确或已使用，请输入新的动态口令。")})
+            )
+        else:
+            ratelimit.forget(ratelimit.key("login-fail", "user", user.username.lower()))
+            audit_record(actor=user, action="auth.login", obj=user, extra={"mfa": "totp", "ip": ip})
+    if error is not None:
+        raise error
+    return user
+
+
+# --- TOTP device --------------------------------------------------------------------------------
+
+
+def totp_provisioning_uri(device: TotpDevice) -> str:
+    return _totp(device).provisioning_uri(name=device.user.username, issuer_name=TOTP_ISSUER)
+
+
+@transaction.atomic
+def totp_setup_begin(*, user: User) -> TotpDevice:
+    """A fresh secret for ``user`` (not active until confirmed with a code)."""
+    device = TotpDevice.objects.select_for_update().filter(user=user).first()
+    if device is not None and device.is_active:
+        raise Conflict(_("动态口令已启用；如需更换，请先停用。"))
+    if device is None:
+        device = TotpDevice(user=user)
+    device.secret = pyotp.random_base32()
+    device.last_step = 0
+    device.save()
+    return device
+
+
+@transaction.atomic
+def totp_confirm(*, user: User, code: str) -> TotpDevice:
+    code = _clean_code(code)
+    device = TotpDevice.objects.select_for_update().filter(user=user).first()
+    if device is None:
+        raise NotFound(_("请先开始设置动态口令。"))
+    if device.is_active:
+        raise Conflict(_("动态口令已启用。"))
+    if not _totp_accept(device, code):
+        raise ValidationFailed(fields={"code": _("动态口令不正确，请核对手机时间后重试。")})
+    device.confirmed_at = timezone.now()
+    device.save(update_fields=["confirmed_at"])
+    audit_record(actor=user, action="auth.totp_enabled", obj=user)
+    return device
+
+
+@transaction.atomic
+def totp_disable(*, user: User, password: str) -> None:
+    if not password or not user.check_password(password):
+        raise ValidationFailed(fields={"password": _("密码不正确。")})
+    deleted, _detail = TotpDevice.objects.filter(user=user).delete()
+    if deleted:
+        audit_record(actor=user, action="auth.totp_disabled", obj=user)
+
+
+# --- API tokens ---------------------------------------------------------------------------------
+
+
+def _may_manage_tokens_of(actor: User | None, user: User) -> bool:
+    # None: the operator on the command line (manage.py issue_token).
+    return actor is None or actor.pk == user.pk or bool(actor.is_superuser)
+
+
+@transaction.atomic
+def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new bearer token for ``user``. Returns the row and the token itself, which is shown
+    once and never stored (only its SHA-256)."""
+    if not _may_manage_tokens_of(actor, user):
+        raise PermissionDenied()
+    name = clean_text(name)
+    if not name:
+        raise ValidationFailed(fields={"name": _("请填写令牌名称，例如用途。")})
+    if len(name) > 80:
+        raise ValidationFailed(fields={"name": _("名称不能超过80个字符。")})
+    if not user.is_active:
+        raise ValidationFailed(_("该账号已停用，不能签发令牌。"))
+    # Lock the user row so that two requests cannot both slip under the cap.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
+        raise Conflict(_("有效令牌已达 %(n)s 个上限，请先吊销不用的令牌。") % {"n": MAX_ACTIVE_TOKENS})
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=plaintext[:10], key_hash=hash_token(plaintext)
+    )
+    audit_record(actor=actor, action="auth.token_created", obj=token, extra={"user": user.pk})
+    return token, plaintext
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
+    """Revoke ``token`` (idempotent). Another user's token answers "not found"."""
+    token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+    if not _may_manage_tokens_of(actor, token.user):
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="auth.token_revoked", obj=token, extra={"user": token.user_id})
+    return token
