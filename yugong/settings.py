@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "yugong.orgs",
     "yugong.members",
     "yugong.stations",
+    "yugong.rights",
     "yugong.web",
 ]
 

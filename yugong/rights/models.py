@@ -1,0 +1,1 @@
+# Rights protection (12351 hotline): see issue 6.
