@@ -1,18 +1,34 @@
 """The one access layer (principle 1): every staff permission is a role at a union node, valid for
 that node's whole subtree. Pages, API, exports, admin and background jobs all ask here.
 
-* :func:`staff_scope` — the nodes where the user holds roles (outermost only), cached on the user
-  object for the request.
+* :func:`grants` — the user's active roles (at active unions), one query, cached on the user object.
+* :func:`staff_scope` — the nodes where the user holds roles (outermost only).
 * :func:`scope_filter` — narrow any queryset to the actor's subtrees, given the path of the union
-  field (``"path"`` for unions, ``"union__path"`` for objects hanging on a union).
+  field (``"path"`` for unions, ``"union__path"`` for objects hanging on a union; a tuple of paths
+  means "inside the subtree through any of them").
 * :func:`access_union` / :func:`access_object` — fetch one object, raising the same ``NotFound``
   whether it is missing or outside the subtree (objects of others answer 404, never 403).
-* :func:`require_role` — the actor holds one of ``roles`` at a node that contains ``union``.
+* :func:`can_act` / :func:`require_role` — the actor holds one of ``roles`` at a node that contains
+  ``union`` (``require_role``: NotFound when the union is not visible at all, 403 when visible but
+  the role is missing).
+
+Rules this module keeps (and its tests pin):
+
+* Business rights come only from active ``RoleAssignment`` rows at active unions. ``is_superuser``,
+  ``is_staff`` and ``User.admin_role`` (system / security / audit administrators, MLPS level 3) give
+  no business data at all: system administration is a separate axis, checked where it applies
+  (the admin site, the audit log), never here.
+* Fail closed: no grant → no rows; a grant whose path is malformed (e.g. an empty path, which as a
+  prefix would match everything) is ignored; an unknown role name is a programming error and raises
+  ``ValueError`` instead of silently matching nothing.
+* Revoking a role or moving a subtree changes what a user may reach; services call
+  :func:`forget_grants` and long-lived jobs should re-load the user.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -26,7 +42,14 @@ from .models import RoleAssignment, Union
 M = TypeVar("M", bound=Model)
 
 ALL_ROLES = frozenset(RoleAssignment.Role.values)
+# Who may change the tree, employers, ratings and volunteer teams.
 MANAGE_ROLES = frozenset({"chair", "vice_chair", "staff"})
+# Who may merge, close and reopen unions.
+LEADER_ROLES = frozenset({"chair", "vice_chair"})
+# Who may grant and revoke roles.
+CHAIR_ROLES = frozenset({"chair"})
+
+_PATH_RE = re.compile(r"^(?:[0-9a-f]{8}/)+$")
 
 
 @dataclass(frozen=True)
@@ -34,6 +57,20 @@ class Grant:
     union_id: int
     path: str
     role: str
+
+
+def valid_path(path: str | None) -> bool:
+    return bool(path) and _PATH_RE.match(path or "") is not None
+
+
+def _wanted(roles: Iterable[str] | None) -> frozenset[str]:
+    if roles is None:
+        return ALL_ROLES
+    wanted = frozenset([roles] if isinstance(roles, str) else roles)
+    unknown = wanted - ALL_ROLES
+    if unknown:
+        raise ValueError(f"unknown role(s): {sorted(unknown)}")
+    return wanted
 
 
 def grants(user: Any) -> list[Grant]:
@@ -45,15 +82,16 @@ def grants(user: Any) -> list[Grant]:
         cached = [
             Grant(union_id, path, role)
             for union_id, path, role in RoleAssignment.objects.filter(
-                user=user, active=True, union__status=Union.Status.ACTIVE
+                user_id=user.pk, active=True, union__status=Union.Status.ACTIVE
             ).values_list("union_id", "union__path", "role")
+            if valid_path(path)
         ]
         user._yugong_grants = cached
     return cached
 
 
 def forget_grants(user: Any) -> None:
-    if hasattr(user, "_yugong_grants"):
+    if user is not None and hasattr(user, "_yugong_grants"):
         del user._yugong_grants
 
 
@@ -66,7 +104,8 @@ def _outermost(paths: Iterable[str]) -> list[str]:
 
 
 def scope_paths(user: Any, roles: Iterable[str] | None = None) -> list[str]:
-    wanted = ALL_ROLES if roles is None else frozenset(roles)
+    """The outermost paths where ``user`` holds one of ``roles`` (any role when None)."""
+    wanted = _wanted(roles)
     return _outermost(g.path for g in grants(user) if g.role in wanted)
 
 
@@ -74,17 +113,43 @@ def is_staff_member(user: Any) -> bool:
     return bool(grants(user))
 
 
-def scope_filter(
-    qs: QuerySet[M], user: Any, *, path_field: str = "union__path", roles: Iterable[str] | None = None
-) -> QuerySet[M]:
-    """Only the rows inside the actor's subtrees. No grant, no rows (a forgotten role fails closed)."""
+def scope_q(
+    user: Any, *, path_field: str | Sequence[str] = "union__path", roles: Iterable[str] | None = None
+) -> Q | None:
+    """The filter for "inside the actor's subtrees", or None when the actor has no scope at all."""
     paths = scope_paths(user, roles)
     if not paths:
-        return qs.none()
+        return None
+    fields = [path_field] if isinstance(path_field, str) else list(path_field)
     condition = Q()
-    for path in paths:
-        condition |= Q(**{f"{path_field}__startswith": path})
-    return qs.filter(condition)
+    for field in fields:
+        for path in paths:
+            condition |= Q(**{f"{field}__startswith": path})
+    return condition
+
+
+def scope_filter(
+    qs: QuerySet[M],
+    user: Any,
+    *,
+    path_field: str | Sequence[str] = "union__path",
+    roles: Iterable[str] | None = None,
+) -> QuerySet[M]:
+    """Only the rows inside the actor's subtrees. No grant, no rows (a forgotten role fails closed)."""
+    condition = scope_q(user, path_field=path_field, roles=roles)
+    if condition is None:
+        return qs.none()
+    qs = qs.filter(condition)
+    if not isinstance(path_field, str) and len(path_field) > 1:
+        qs = qs.distinct()
+    return qs
+
+
+def subtree_filter(qs: QuerySet[M], union: Union, *, path_field: str = "union__path") -> QuerySet[M]:
+    """Rows under ``union`` (itself included). The caller has already checked access to ``union``."""
+    if not valid_path(union.path):
+        return qs.none()
+    return qs.filter(**{f"{path_field}__startswith": union.path})
 
 
 def staff_scope(user: Any, roles: Iterable[str] | None = None) -> QuerySet[Union]:
@@ -93,6 +158,8 @@ def staff_scope(user: Any, roles: Iterable[str] | None = None) -> QuerySet[Union
 
 
 def access_union(user: Any, union_id: Any, *, roles: Iterable[str] | None = None) -> Union:
+    if isinstance(union_id, bool):
+        raise NotFound()
     try:
         pk = int(union_id)
     except (TypeError, ValueError):
@@ -108,9 +175,11 @@ def access_object(
     user: Any,
     pk: Any,
     *,
-    path_field: str = "union__path",
+    path_field: str | Sequence[str] = "union__path",
     roles: Iterable[str] | None = None,
 ) -> M:
+    if isinstance(pk, bool) or pk is None:
+        raise NotFound()
     try:
         obj = scope_filter(qs, user, path_field=path_field, roles=roles).get(pk=pk)
     except (ObjectDoesNotExist, ValueError, TypeError):
@@ -119,7 +188,9 @@ def access_object(
 
 
 def can_act(user: Any, union: Union, roles: Iterable[str] | None = None) -> bool:
-    wanted = ALL_ROLES if roles is None else frozenset(roles)
+    wanted = _wanted(roles)
+    if union is None or not valid_path(union.path):
+        return False
     return any(g.role in wanted and union.path.startswith(g.path) for g in grants(user))
 
 
