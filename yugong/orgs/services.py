@@ -276,9 +276,7 @@ def union_merge(*, actor: Any, union: Union, into: Union) -> Union:
     _require_active(into, "into")
     if into.path.startswith(union.path):
         raise ValidationFailed(fields={"into": _("不能把工会并入它自己的下级。")})
-    children = (
-        list(_lock(*union.children.filter(status=Union.Status.ACTIVE))) if union.children.exists() else []
-    )
+    children = _lock(*union.children.filter(status=Union.Status.ACTIVE).order_by("pk"))
     for child in children:
         old_parent = _ref(union)
         _move_subtree(union=child, new_parent=into)
