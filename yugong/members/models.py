@@ -115,6 +115,11 @@ class Person(models.Model):
             # exact and prefix name search ("张" finds 张三, 张三丰): LIKE 'x%' needs the pattern
             # operator class on PostgreSQL (other backends ignore opclasses).
             models.Index(fields=["name"], opclasses=["varchar_pattern_ops"], name="members_person_name_like"),
+            models.Index(
+                fields=["employer_name"],
+                opclasses=["varchar_pattern_ops"],
+                name="members_person_employer_like",
+            ),
         ]
 
     def __str__(self) -> str:

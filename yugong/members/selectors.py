@@ -1,0 +1,175 @@
+"""Shared reads for people and memberships, always scoped through ``yugong.orgs.access``.
+
+Lists are keyset-paginated on the membership id (``after`` = the last id of the previous page):
+each page is one indexed range scan of ``LIMIT n+1`` rows, whatever the size of the table, and
+there is no ``COUNT(*)`` (a count over a district's million members is what makes lists slow).
+Indexes behind the searches (see models): ``members_union_status_id`` for one union's list,
+``members_status_id`` for subtree lists walked newest-first, the unique member number, the blind
+indexes of ID number and phone, ``phone_tail`` and the name / employer-name pattern indexes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from yugong.core.pii import blind_index
+from yugong.core.timeutil import now
+from yugong.core.validators import clean_text, normalize_id_number
+from yugong.orgs.access import MANAGE_ROLES, access_object, access_union, scope_filter, scope_paths
+
+from .models import Membership
+
+PAGE_SIZE = 50
+_MEMBER_NO_RE = re.compile(r"^[A-Z]{0,4}\d{10,16}$")
+_ID_RE = re.compile(r"^(\d{15}|\d{17}[\dX])$")
+_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+@dataclass
+class Page:
+    rows: list[Membership] = field(default_factory=list)
+    next_after: int | None = None
+
+
+def _keyset(qs: QuerySet[Membership], *, after: int | None, limit: int, descending: bool) -> Page:
+    limit = max(1, min(limit, 200))
+    if after is not None:
+        qs = qs.filter(id__lt=after) if descending else qs.filter(id__gt=after)
+    rows = list(qs.order_by("-id" if descending else "id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows=rows, next_after=rows[-1].pk if more and rows else None)
+
+
+def _with_related(qs: QuerySet[Membership]) -> QuerySet[Membership]:
+    return qs.select_related("person", "union", "person__employer")
+
+
+def search_condition(q: str) -> Q:
+    """What the single search box means: 4 digits = last four phone digits; 11 digits = phone;
+    an ID number; a member number; anything else = name (exact or prefix)."""
+    q = clean_text(q).replace(" ", "")
+    if not q:
+        return Q()
+    upper = q.upper()
+    if re.fullmatch(r"\d{4}", q):
+        return Q(person__phone_tail=q)
+    if _PHONE_RE.match(q):
+        return Q(person__phone_index=blind_index("phone", q))
+    if _ID_RE.match(upper):
+        try:
+            return Q(person__id_number_index=blind_index("id_number", normalize_id_number(upper)))
+        except Exception:  # noqa: BLE001 - not a valid ID number: fall through to a member number
+            pass
+    if _MEMBER_NO_RE.match(upper):
+        return Q(member_no=upper)
+    return Q(person__name__startswith=q)
+
+
+def member_search(
+    user: Any,
+    *,
+    q: str = "",
+    employer: str = "",
+    employer_id: int | None = None,
+    status: str = "",
+    employment_form: str = "",
+    migrant: bool | None = None,
+    union_id: int | None = None,
+    after: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> Page:
+    """Members in the actor's subtrees, newest first. ``status``: "" = current members (active and
+    suspended), "all", or one status. ``union_id`` narrows to that union's subtree (404 outside)."""
+    qs = scope_filter(Membership.objects.all(), user)
+    if union_id is not None:
+        union = access_union(user, union_id)
+        qs = qs.filter(union__path__startswith=union.path)
+    if status == "all":
+        pass
+    elif status in Membership.Status.values:
+        qs = qs.filter(status=status)
+    else:
+        qs = qs.filter(status__in=Membership.CURRENT)
+    qs = qs.filter(search_condition(q))
+    employer = clean_text(employer)
+    if employer:
+        qs = qs.filter(person__employer_name__startswith=employer)
+    if employer_id is not None:
+        qs = qs.filter(person__employer_id=employer_id)
+    if employment_form:
+        qs = qs.filter(person__employment_form=employment_form)
+    if migrant is not None:
+        qs = qs.filter(person__migrant_worker=migrant)
+    return _keyset(_with_related(qs), after=after, limit=limit, descending=True)
+
+
+def approvals_inbox(
+    user: Any, *, overdue_only: bool = False, after: int | None = None, limit: int = PAGE_SIZE
+) -> Page:
+    """Pending applications and transfers the actor may decide (managing roles), oldest first."""
+    qs = scope_filter(Membership.objects.filter(status=Membership.Status.PENDING), user, roles=MANAGE_ROLES)
+    if overdue_only:
+        qs = qs.filter(due_at__lt=now())
+    qs = qs.select_related("previous__union")
+    return _keyset(_with_related(qs), after=after, limit=limit, descending=False)
+
+
+def overdue_for(user: Any, *, after: int | None = None, limit: int = PAGE_SIZE) -> Page:
+    """Overdue pending applications of unions strictly below the actor's nodes: what the level above
+    must chase (an application at the actor's own node is in their inbox, not here)."""
+    paths = scope_paths(user, MANAGE_ROLES)
+    if not paths:
+        return Page()
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(union__path__startswith=path) & ~Q(union__path=path)
+    qs = Membership.objects.filter(status=Membership.Status.PENDING, due_at__lt=now()).filter(condition)
+    return _keyset(_with_related(qs), after=after, limit=limit, descending=False)
+
+
+def membership_get(user: Any, pk: Any) -> Membership:
+    """One membership in the actor's subtrees (NotFound otherwise, like a missing one)."""
+    return access_object(
+        _with_related(Membership.objects.all()).select_related("decided_by", "previous__union"), user, pk
+    )
+
+
+def person_history(person_id: int) -> list[Membership]:
+    return list(
+        Membership.objects.filter(person_id=person_id).select_related("union").order_by("-id")[:50]
+    )
+
+
+def my_memberships(user: Any) -> list[Membership]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Membership.objects.filter(person__user_id=user.pk)
+        .select_related("union", "person", "previous__union")
+        .order_by("-id")[:50]
+    )
+
+
+def my_current_membership(user: Any) -> Membership | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Membership.objects.filter(person__user_id=user.pk, status__in=Membership.CURRENT)
+        .select_related("union", "person")
+        .first()
+    )
+
+
+def my_pending(user: Any) -> Membership | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Membership.objects.filter(person__user_id=user.pk, status=Membership.Status.PENDING)
+        .select_related("union", "person", "previous__union")
+        .first()
+    )
