@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("yugong.accounts.urls")),
     path("sysadmin/", admin.site.urls),
+    path("orgs/", include("yugong.orgs.urls")),
     path("", include("yugong.web.urls")),
 ]
 

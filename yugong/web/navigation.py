@@ -40,7 +40,18 @@ H5_TABS: tuple[Tab, ...] = (
 )
 
 CONSOLE_SECTIONS: tuple[Section, ...] = (
-    Section("orgs", _("一网管"), _("组织管理：工会、会员、审批、导入导出")),
+    Section(
+        "orgs",
+        _("一网管"),
+        _("组织管理：工会、会员、审批、导入导出"),
+        (
+            Link(_("工会组织树"), "orgs:tree"),
+            Link(_("用人单位"), "orgs:employers"),
+            Link(_("岗位角色"), "orgs:roles"),
+            Link(_("职工之家"), "orgs:home_ratings"),
+            Link(_("志愿服务"), "orgs:volunteer_teams"),
+        ),
+    ),
     Section("services", _("一站享"), _("职工服务：渝工港湾、文旅、活动")),
     Section("growth", _("一链培"), _("建功立业：竞赛、学习、荣誉")),
     Section("assistance", _("一件事"), _("困难帮扶：档案、申请、发放")),
