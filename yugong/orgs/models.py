@@ -18,6 +18,17 @@ def path_segment(pk: int) -> str:
     return f"{pk:08x}/"
 
 
+class ServedForm(models.TextChoices):
+    """The new employment forms a federation may serve (the same values as members' employment
+    forms; orgs cannot import members)."""
+
+    COURIER = "courier", _("快递员")
+    RIDER = "rider", _("外卖骑手")
+    RIDE_HAILING = "ride_hailing", _("网约车司机")
+    TRUCK_DRIVER = "truck_driver", _("货车司机")
+    DOMESTIC = "domestic", _("家政服务员")
+
+
 class Union(models.Model):
     class Kind(models.TextChoices):
         CITY = "city", _("市总工会")

@@ -31,6 +31,7 @@ from .models import (
     Employer,
     HomeRating,
     RoleAssignment,
+    ServedForm,
     ServiceRecord,
     Union,
     UnionEvent,
@@ -108,8 +109,11 @@ def _normalise_union_fields(fields: dict[str, Any]) -> dict[str, Any]:
         out["uscc"] = normalize_uscc(out["uscc"])
     elif "uscc" in out:
         out["uscc"] = ""
-    if "serves_forms" in out and out["serves_forms"] is None:
-        out["serves_forms"] = []
+    if "serves_forms" in out:
+        forms = list(dict.fromkeys(out["serves_forms"] or []))
+        if any(f not in ServedForm.values for f in forms):
+            raise ValidationFailed(fields={"serves_forms": _("服务的就业形态取值无效。")})
+        out["serves_forms"] = forms
     return out
 
 
