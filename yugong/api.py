@@ -22,6 +22,7 @@ from yugong.accounts.api import router as accounts_router
 from yugong.accounts.auth import api_auth
 from yugong.core.errors import ApplicationError, from_django_validation
 from yugong.core.schemas import pydantic_errors_to_fields
+from yugong.orgs.api import router as orgs_router
 from yugong.web.api import router as web_router
 
 log = logging.getLogger("yugong.api")
@@ -97,3 +98,4 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 api.add_router("/v1/", web_router)
 api.add_router("/v1/accounts/", accounts_router)
+api.add_router("/v1/orgs/", orgs_router)
