@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("yugong.accounts.urls")),
     path("sysadmin/", admin.site.urls),
     path("orgs/", include("yugong.orgs.urls")),
+    path("members/roster/", include("yugong.members.urls_import")),
     path("", include("yugong.web.urls")),
 ]
 

@@ -94,3 +94,8 @@ class RosterImportError(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.row} {self.column}: {self.reason}"
+
+
+# Celery workers autodiscover only ``tasks.py``: importing the task module here registers the
+# roster import task wherever the app's models load (workers included).
+from . import tasks_import  # noqa: E402,F401

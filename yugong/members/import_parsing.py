@@ -1,0 +1,401 @@
+"""Parsing roster rows (名册导入): the template's columns and what each cell may hold.
+
+Excel rosters arrive in every shape: full-width digits and spaces typed on Chinese IMEs, IDs and
+phones stored as numbers (``1.38e10``, ``"13800138000.0"``; an 18-digit ID stored as a number has
+lost its last digits and is rejected as such), dates as Excel serials (45123) or as text
+(2024-03-01, 2024/3/1, 2024年3月1日), lower-case ``x`` check characters, union codes whose
+leading zeros Excel dropped. Each problem becomes (column, Chinese reason) on the row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from yugong.core.errors import ApplicationError, ValidationFailed
+from yugong.core.pii import mask_id_number, mask_name, mask_phone
+from yugong.core.timeutil import local_today
+from yugong.core.validators import (
+    clean_text,
+    id_birth_date,
+    normalize_id_number,
+    normalize_phone,
+    normalize_uscc,
+)
+
+from .models import Education, EmploymentForm
+
+MAX_ROWS = 100_000
+CHUNK = 2_000
+MAX_ERRORS_PER_ROW = 8
+MIN_AGE = 16
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str  # the file format: fixed Chinese headers, the same whatever the UI language
+    required: bool = False
+    note: str = ""
+
+
+# The template's columns, in order. Headers are a file-format contract, so they are not translated.
+COLUMNS: tuple[Column, ...] = (
+    Column("name", "姓名", True, "必填。"),
+    Column("id_number", "身份证号", True, "必填。18位（末位可为X）或15位旧号码；请把该列设为文本格式。"),
+    Column("phone", "手机号", True, "必填。11位大陆手机号。"),
+    Column("union_code", "工会编码", True, "必填。会员所在工会的编码，须在本工会范围内。"),
+    Column("employment_form", "就业形态", False, "可选，默认“单位职工”。"),
+    Column("migrant", "是否农民工", False, "可选，填“是”或“否”，默认“否”。"),
+    Column("education", "学历", False, "可选。"),
+    Column("occupation", "职业", False, "可选，不超过64字。"),
+    Column("employer_uscc", "用人单位统一社会信用代码", False, "可选，须为已登记的用人单位。"),
+    Column("member_since", "入会日期", False, "可选，如 2024-03-01，默认导入当天。"),
+)
+HEADER_TO_KEY = {c.header: c.key for c in COLUMNS}
+KEY_TO_HEADER = {c.key: c.header for c in COLUMNS}
+PII_KEYS = {"id_number": mask_id_number, "phone": mask_phone, "name": mask_name}
+
+_YES = {"是", "y", "yes", "true", "1", "√", "✓", "农民工"}
+_NO = {"否", "n", "no", "false", "0", "×", "✗", "不是", ""}
+_FORM_ALIASES = {
+    "职工": "regular",
+    "正式职工": "regular",
+    "合同制": "regular",
+    "在职职工": "regular",
+    "快递": "courier",
+    "快递小哥": "courier",
+    "骑手": "rider",
+    "外卖员": "rider",
+    "外卖送餐员": "rider",
+    "网约车": "ride_hailing",
+    "网约车驾驶员": "ride_hailing",
+    "货车": "truck_driver",
+    "货车驾驶员": "truck_driver",
+    "家政": "domestic",
+    "家政员": "domestic",
+    "灵活": "flexible",
+}
+_EDU_ALIASES = {
+    "小学": "primary",
+    "文盲": "primary",
+    "初中": "junior",
+    "高中": "senior",
+    "中专": "senior",
+    "技校": "senior",
+    "职高": "senior",
+    "中职": "senior",
+    "专科": "college",
+    "高职": "college",
+    "大学": "bachelor",
+    "大学本科": "bachelor",
+    "学士": "bachelor",
+    "研究生": "master",
+    "硕士": "master",
+    "博士": "doctor",
+}
+
+
+def _choice_map(choices: type[Any], aliases: dict[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    with translation.override("zh-hans"):
+        for value, label in choices.choices:
+            if value:
+                out[str(value).lower()] = value
+                out[str(label)] = value
+    out.update(aliases)
+    return out
+
+
+class RowErrors:
+    """The problems of one row: (column key, reason)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, key: str, reason: str) -> None:
+        if len(self.items) < MAX_ERRORS_PER_ROW:
+            self.items.append((key, reason))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+# --- Cell parsing -----------------------------------------------------------------------------
+
+_SCI_RE = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+
+
+def _digits_text(value: Any) -> tuple[str, bool]:
+    """Text of a cell meant to hold digits; ``(text, precise)``. Excel stores numbers as doubles:
+    ``13800138000`` arrives as ``1.38e10`` or ``13800138000.0``; beyond 15 significant digits the
+    tail is lost (an 18-digit ID typed as a number cannot be recovered)."""
+    if isinstance(value, bool):
+        return str(value), True
+    if isinstance(value, int):
+        return str(value), len(str(abs(value))) <= 15
+    if isinstance(value, float):
+        if value.is_integer():
+            text = str(int(value))
+            return text, len(text) <= 15
+        return clean_text(value), True
+    text = clean_text(value).replace(" ", "")
+    if _SCI_RE.match(text):
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return text, True
+        digits = text.split("e")[0].split("E")[0].replace(".", "")
+        return str(int(number)), len(digits) >= len(str(int(number)))
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    return text, True
+
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DATE_RES = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def parse_date(value: Any) -> dt.date:
+    """A date from an Excel cell: a real date, an Excel serial (45123), or text (2024-03-01,
+    2024/3/1, 2024.3.1, 2024年3月1日, 20240301). Raises ValueError."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _from_serial(float(value))
+    text = clean_text(value).replace(" ", "")
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):
+        return _from_serial(float(text))
+    text = text.split("T")[0]
+    for regex in _DATE_RES:
+        m = regex.match(text)
+        if m:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    raise ValueError(text)
+
+
+def _from_serial(serial: float) -> dt.date:
+    # The 1900 date system, epoch 1899-12-30 (Excel's phantom 1900-02-29 sits before every serial
+    # that can be a membership date, so this is exact from 1900-03-01 on).
+    if not 1 <= serial < 2_958_466:
+        raise ValueError(serial)
+    return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
+
+
+# --- Parsing one row ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ParsedRow:
+    row: int
+    name: str
+    id_number: str
+    phone: str
+    union_code: str
+    union_code_numeric: bool
+    employment_form: str
+    migrant: bool
+    education: str
+    occupation: str
+    employer_uscc: str
+    member_since: dt.date | None
+
+
+class RowParser:
+    def __init__(self, positions: dict[str, int]) -> None:
+        self.positions = positions
+        self.forms = _choice_map(EmploymentForm, _FORM_ALIASES)
+        self.educations = _choice_map(Education, _EDU_ALIASES)
+        self.today = local_today()
+
+    def cell(self, values: tuple[Any, ...], key: str) -> Any:
+        pos = self.positions.get(key)
+        if pos is None or pos >= len(values):
+            return None
+        return values[pos]
+
+    def parse(self, row_no: int, values: tuple[Any, ...], errors: RowErrors) -> ParsedRow:
+        for col in COLUMNS:
+            raw = self.cell(values, col.key)
+            if col.required and (raw is None or clean_text(raw) == ""):
+                errors.add(col.key, _("“%(column)s”为必填项。") % {"column": col.header})
+
+        name = clean_text(self.cell(values, "name"))
+        if name and re.fullmatch(r"[\u4e00-\u9fff ]+", name):
+            name = name.replace(" ", "")  # 张 三 → 张三 (spaces typed for alignment)
+        if name and (len(name) > 64 or re.search(r"\d", name)):
+            errors.add("name", _("姓名不应包含数字，且不超过64个字。"))
+
+        id_number = ""
+        raw_id = self.cell(values, "id_number")
+        if raw_id is not None and clean_text(raw_id):
+            text, precise = _digits_text(raw_id)
+            if not precise:
+                errors.add(
+                    "id_number",
+                    _("身份证号被存成了数字，后几位已丢失；请把该列设为文本格式后重新填写。"),
+                )
+            else:
+                try:
+                    id_number = normalize_id_number(text)
+                except ValidationFailed as exc:
+                    errors.add("id_number", _first(exc))
+                else:
+                    birth = id_birth_date(id_number)
+                    if birth > self.today:
+                        errors.add("id_number", _("身份证号码中的出生日期晚于今天。"))
+                        id_number = ""
+                    elif _age(birth, self.today) < MIN_AGE:
+                        errors.add("id_number", _("未满16周岁，不能入会。"))
+
+        phone = ""
+        raw_phone = self.cell(values, "phone")
+        if raw_phone is not None and clean_text(raw_phone):
+            text, _precise = _digits_text(raw_phone)
+            try:
+                phone = normalize_phone(text)
+            except ValidationFailed as exc:
+                errors.add("phone", _first(exc))
+
+        raw_code = self.cell(values, "union_code")
+        union_code_numeric = isinstance(raw_code, int | float) and not isinstance(raw_code, bool)
+        union_code = _digits_text(raw_code)[0] if raw_code is not None else ""
+        union_code = union_code.upper()
+
+        raw_form = clean_text(self.cell(values, "employment_form"))
+        form = EmploymentForm.REGULAR.value
+        if raw_form:
+            form = self.forms.get(raw_form, self.forms.get(raw_form.lower(), ""))
+            if not form:
+                errors.add("employment_form", _("就业形态无法识别，请从模板的下拉选项中选择。"))
+
+        raw_migrant = clean_text(self.cell(values, "migrant")).lower()
+        migrant = raw_migrant in _YES
+        if not migrant and raw_migrant not in _NO:
+            errors.add("migrant", _("“是否农民工”请填“是”或“否”。"))
+
+        raw_edu = clean_text(self.cell(values, "education"))
+        education = ""
+        if raw_edu:
+            education = self.educations.get(raw_edu, self.educations.get(raw_edu.lower(), ""))
+            if not education:
+                errors.add("education", _("学历无法识别，请从模板的下拉选项中选择。"))
+
+        occupation = clean_text(self.cell(values, "occupation"))
+        if len(occupation) > 64:
+            errors.add("occupation", _("职业不超过64个字。"))
+
+        employer_uscc = ""
+        raw_uscc = self.cell(values, "employer_uscc")
+        if raw_uscc is not None and clean_text(raw_uscc):
+            try:
+                employer_uscc = normalize_uscc(raw_uscc)
+            except ValidationFailed as exc:
+                errors.add("employer_uscc", _first(exc))
+
+        member_since = None
+        raw_since = self.cell(values, "member_since")
+        if raw_since is not None and clean_text(raw_since):
+            try:
+                member_since = parse_date(raw_since)
+            except (ValueError, OverflowError):
+                errors.add("member_since", _("入会日期无法识别，请填写如 2024-03-01 的日期。"))
+            else:
+                if member_since > self.today:
+                    errors.add("member_since", _("入会日期不能晚于今天。"))
+                elif member_since.year < 1925:
+                    errors.add("member_since", _("入会日期过早，请检查。"))
+
+        return ParsedRow(
+            row=row_no,
+            name=name,
+            id_number=id_number,
+            phone=phone,
+            union_code=union_code,
+            union_code_numeric=union_code_numeric,
+            employment_form=form,
+            migrant=migrant,
+            education=education,
+            occupation=occupation,
+            employer_uscc=employer_uscc,
+            member_since=member_since,
+        )
+
+
+def _first(exc: ApplicationError) -> str:
+    for messages in exc.fields.values():
+        if messages:
+            return str(messages[0])
+    return str(exc.message)
+
+
+def _age(birth: dt.date, today: dt.date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+# --- Reading the workbook -------------------------------------------------------------------
+
+
+class FileRejected(ApplicationError):
+    """The file as a whole cannot be imported (not an .xlsx, headers missing, too many rows)."""
+
+
+def open_rows(
+    fileobj: IO[bytes],
+) -> tuple[Any, dict[str, int], tuple[Any, ...], Iterator[tuple[int, tuple[Any, ...]]]]:
+    """Open the first sheet; return (workbook, column positions, header row, iterator of
+    (row number, values) over the non-empty data rows). The caller closes the workbook."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(fileobj, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, KeyError, InvalidFileException…
+        raise FileRejected(_("文件无法读取，请上传 .xlsx 格式的名册（可下载导入模板）。")) from exc
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows, None)
+    positions: dict[str, int] = {}
+    for idx, title in enumerate(header or ()):
+        key = HEADER_TO_KEY.get(clean_text(title).replace(" ", "").rstrip("*"))
+        if key and key not in positions:
+            positions[key] = idx
+    missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
+    if missing:
+        wb.close()
+        raise FileRejected(
+            _("第1行表头缺少必需的列：%(columns)s。请使用导入模板。") % {"columns": "、".join(missing)}
+        )
+
+    def gen() -> Iterator[tuple[int, tuple[Any, ...]]]:
+        for row_no, values in enumerate(rows, start=2):
+            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            yield row_no, values
+
+    return wb, positions, tuple(header or ()), gen()
+
+
+def chunked(it: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in it:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
