@@ -1,14 +1,25 @@
 """A small demo tree: the city federation, two districts, an industry union, grassroots unions and
-a riders' federation; demo staff hold roles at their nodes."""
+a riders' federation; demo staff hold roles at their nodes; employers with valid USCCs, a couple of
+职工之家 ratings and a volunteer team (1 general team + a branch team). Idempotent."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from yugong.accounts.models import User
+from yugong.core.timeutil import local_today
+from yugong.core.validators import uscc_check_char
 
-from .models import RoleAssignment, Union
-from .services import role_grant, union_create
+from .models import Employer, HomeRating, RoleAssignment, Union, Volunteer, VolunteerTeam
+from .services import (
+    employer_create,
+    home_rating_create,
+    role_grant,
+    service_record_add,
+    union_create,
+    volunteer_add,
+    volunteer_team_create,
+)
 
 TREE = [
     # code, name, kind, parent code, district
@@ -43,4 +54,71 @@ def seed(stdout: Any) -> None:
             ).exists()
         ):
             role_grant(actor=None, user=user, union=by_code[code], role=role)
-    stdout.write(f"demo union tree: {len(TREE)} unions")
+    _seed_employers(by_code)
+    _seed_ratings(by_code)
+    _seed_volunteers(by_code)
+    stdout.write(f"demo union tree: {len(TREE)} unions, {len(EMPLOYERS)} employers")
+
+
+def demo_uscc(region: str, n: int) -> str:
+    """A valid GB 32100 code: "91" (enterprise), the region code, 9 digits, the check character."""
+    first17 = f"91{region}{n:09d}"
+    return first17 + uscc_check_char(first17)
+
+
+EMPLOYERS = [
+    # name, region, n, industry, district, headcount, covering union code, managing union code
+    ("重庆解放碑百货有限公司", "500103", 1, "F", "渝中区", 820, "CQ-YZ-001", "CQ-YZ"),
+    ("重庆长江机械厂", "500105", 2, "C", "江北区", 1460, "CQ-JB-001", "CQ-JB"),
+    ("渝中区顺达快递服务站", "500103", 3, "G", "渝中区", 45, "CQ-YZ-002", "CQ-YZ"),
+    ("重庆山城小面餐饮有限公司", "500103", 4, "H", "渝中区", 28, None, "CQ-YZ"),
+    ("重庆两江软件科技有限公司", "500105", 5, "I", "江北区", 130, None, "CQ-JB"),
+]
+
+
+def _seed_employers(by_code: dict[str, Union]) -> None:
+    existing = set(Employer.objects.values_list("uscc", flat=True))
+    for name, region, n, industry, district, headcount, union_code, managing_code in EMPLOYERS:
+        uscc = demo_uscc(region, n)
+        if uscc in existing:
+            continue
+        employer_create(
+            actor=None,
+            name=name,
+            uscc=uscc,
+            industry=industry,
+            district=district,
+            headcount=headcount,
+            union=by_code[union_code] if union_code else None,
+            managing_union=by_code[managing_code],
+        )
+
+
+def _seed_ratings(by_code: dict[str, Union]) -> None:
+    year = local_today().year - 1
+    for code, level, kind in (("CQ-YZ-001", "city", "home"), ("CQ-JB-001", "district", "small_home")):
+        if not HomeRating.objects.filter(union=by_code[code], level=level, kind=kind, year=year).exists():
+            home_rating_create(actor=None, union=by_code[code], level=level, kind=kind, year=year)
+
+
+def _seed_volunteers(by_code: dict[str, Union]) -> None:
+    city = by_code["CQ"]
+    general = VolunteerTeam.objects.filter(union=city, tier="general").first()
+    if general is None:
+        general = volunteer_team_create(actor=None, union=city, name="重庆市职工志愿服务总队", tier="general")
+    branch = VolunteerTeam.objects.filter(union=by_code["CQ-YZ"], tier="branch").first()
+    if branch is None:
+        branch = volunteer_team_create(
+            actor=None, union=by_code["CQ-YZ"], name="渝中区职工志愿服务支队", tier="branch", parent=general
+        )
+    if not Volunteer.objects.filter(team=branch).exists():
+        volunteer = volunteer_add(
+            actor=None, team=branch, name="李春梅", phone="13800230001", skills="急救、法律咨询"
+        )
+        service_record_add(
+            actor=None,
+            volunteer=volunteer,
+            served_on=local_today(),
+            hours="2.5",
+            description="渝工港湾站点值守",
+        )
