@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.contrib.auth import login
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from yugong.core.context import client_ip
 from yugong.core.schemas import ERROR_RESPONSES
@@ -62,10 +62,13 @@ class SmsLoginIn(Schema):
     response={202: SmsCodeOut, **ERROR_RESPONSES},
     summary="获取短信登录验证码",
 )
-def sms_code_create(request: HttpRequest, payload: SmsCodeIn) -> tuple[int, SmsCodeOut]:
+def sms_code_create(request: HttpRequest, payload: SmsCodeIn) -> Status[SmsCodeOut]:
     sent = services.sms_code_request(phone=payload.phone, ip=client_ip(request.META))
-    return 202, SmsCodeOut(
-        phone_masked=sent.phone_masked, expires_in=sent.expires_in, resend_after=sent.resend_after
+    return Status(
+        202,
+        SmsCodeOut(
+            phone_masked=sent.phone_masked, expires_in=sent.expires_in, resend_after=sent.resend_after
+        ),
     )
 
 
@@ -122,15 +125,15 @@ def tokens_list(request: HttpRequest) -> list[TokenOut]:
 
 
 @router.post("/tokens", response={201: TokenCreatedOut, **ERROR_RESPONSES}, summary="签发API令牌")
-def tokens_create(request: HttpRequest, payload: TokenIn) -> tuple[int, TokenCreatedOut]:
+def tokens_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
     user = request_user(request)
     token, plaintext = services.api_token_create(actor=user, user=user, name=payload.name)
-    return 201, TokenCreatedOut(**_token_out(token).model_dump(), token=plaintext)
+    return Status(201, TokenCreatedOut(**_token_out(token).model_dump(), token=plaintext))
 
 
 @router.delete("/tokens/{token_id}", response={204: None, **ERROR_RESPONSES}, summary="吊销API令牌")
-def tokens_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def tokens_revoke(request: HttpRequest, token_id: int) -> Status[None]:
     user = request_user(request)
     token = selectors.api_token_of(user=user, token_id=token_id)
     services.api_token_revoke(actor=user, token=token)
-    return 204, None
+    return Status(204, None)

@@ -129,7 +129,9 @@ def test_totp_setup_confirm_and_replay_refused(staff: User) -> None:
         device = totp_setup_begin(user=staff)
         assert not device.is_active
         with pytest.raises(ValidationFailed) as exc:
-            totp_confirm(user=staff, code="000000" if pyotp.TOTP(device.secret).now() != "000000" else "111111")
+            totp_confirm(
+                user=staff, code="000000" if pyotp.TOTP(device.secret).now() != "000000" else "111111"
+            )
         assert "code" in exc.value.fields
         code = pyotp.TOTP(device.secret).now()
         totp_confirm(user=staff, code=code)
