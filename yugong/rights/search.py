@@ -1,0 +1,269 @@
+"""Chinese full-text search over the policy library and the FAQs (查政策).
+
+Chinese has no spaces, so words come from jieba: documents are cut in "search" mode (every word
+and its sub-words: 中华人民共和国 → 中华 华人 人民 共和 共和国 中华人民共和国), queries in precise mode,
+both lower-cased and joined by spaces into ``search_text``. The database engine then does what it
+does with any space-separated text:
+
+* PostgreSQL: ``search_vector`` is a stored generated ``tsvector`` over ``search_text`` with the
+  ``'simple'`` configuration (no stemming, no stop words — jieba's words are the lexemes), GIN
+  indexed (migration 0002); queries are ``to_tsquery('simple', 'w1' & 'w2')`` ranked by ``ts_rank``.
+* SQLite: FTS5 tables ``rights_policy_fts`` / ``rights_faq_fts`` (``unicode61`` tokenizer, which
+  splits on the spaces and keeps CJK runs whole), rowid = the row's id, kept in sync by
+  :func:`policy_index` / :func:`faq_index` (every write of a policy or FAQ goes through them);
+  ranked by ``bm25``.
+* Anything else: ``LIKE`` over ``search_text`` (correct, slow; development only).
+
+All words must match (AND); when that finds nothing the words are OR-ed, so "公司拖欠工资怎么办"
+still finds the wage rules. Question words (怎么办, 如何, 吗 …) are dropped from queries.
+Highlights are built in Python over the shown text: every piece is HTML-escaped, matches are
+wrapped in ``<mark>``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import Faq, Policy, PolicySection
+
+_lock = threading.Lock()
+_jieba: Any = None
+
+_WORD = re.compile(r"\w", re.UNICODE)
+STOP_WORDS = frozenset(
+    "的 了 和 与 及 或 是 在 我 我们 你 您 他 她 它 吗 呢 吧 啊 呀 么 请问 怎么 怎么办 怎样 如何 什么 哪些 哪里 "
+    "为什么 能否 能不能 可以 可不 是否 应该 应当 需要 要 有 没有 被 把 给 对 就 都 也 还 又 想 该 这 那 一个".split()
+)
+MAX_QUERY_WORDS = 12
+
+
+def _seg() -> Any:
+    """jieba, loaded once per process (its dictionary takes about a second to load)."""
+    global _jieba
+    if _jieba is None:
+        with _lock:
+            if _jieba is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                _jieba = jieba
+    return _jieba
+
+
+def _is_word(token: str) -> bool:
+    return bool(token.strip()) and _WORD.search(token) is not None
+
+
+def index_tokens(text: str) -> str:
+    """Document text → space-joined search-mode tokens (lower case)."""
+    jieba = _seg()
+    return " ".join(t for t in (w.strip().lower() for w in jieba.cut_for_search(text or "")) if _is_word(t))
+
+
+def query_tokens(query: str) -> list[str]:
+    """Query → distinct precise-mode words without question words, in order (at most 12)."""
+    jieba = _seg()
+    out: list[str] = []
+    for raw in jieba.cut((query or "")[:200]):
+        token = raw.strip().lower()
+        if not _is_word(token) or token in STOP_WORDS or token in out:
+            continue
+        # keep only word characters: the token is then safe inside tsquery / FTS5 quotes
+        token = "".join(ch for ch in token if _WORD.match(ch))
+        if token:
+            out.append(token)
+    return out[:MAX_QUERY_WORDS]
+
+
+def engine() -> str:
+    vendor = connection.vendor
+    return vendor if vendor in {"postgresql", "sqlite"} else "like"
+
+
+# --- Keeping the indexes in step ------------------------------------------------------------
+
+
+def policy_document(policy: Policy, sections: Iterable[PolicySection]) -> str:
+    parts = [policy.title, policy.doc_number, policy.issuer, policy.summary]
+    for section in sections:
+        parts.extend([section.heading, section.body])
+    return "\n".join(p for p in parts if p)
+
+
+def _fts_sync(table: str, pk: int, text: str | None) -> None:
+    if engine() != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}_fts WHERE rowid = %s", [pk])  # noqa: S608 - fixed names
+        if text is not None:
+            cursor.execute(f"INSERT INTO {table}_fts (rowid, body) VALUES (%s, %s)", [pk, text])  # noqa: S608
+
+
+def policy_index(policy: Policy) -> None:
+    """Recompute ``search_text`` from the policy and its sections and sync the engine's index."""
+    policy.search_text = index_tokens(policy_document(policy, policy.sections.all()))
+    Policy.objects.filter(pk=policy.pk).update(search_text=policy.search_text)
+    _fts_sync(Policy._meta.db_table, policy.pk, policy.search_text)
+
+
+def policy_unindex(pk: int) -> None:
+    _fts_sync(Policy._meta.db_table, pk, None)
+
+
+def faq_index(faq: Faq) -> None:
+    faq.search_text = index_tokens(f"{faq.question}\n{faq.answer}")
+    Faq.objects.filter(pk=faq.pk).update(search_text=faq.search_text)
+    _fts_sync(Faq._meta.db_table, faq.pk, faq.search_text)
+
+
+def faq_unindex(pk: int) -> None:
+    _fts_sync(Faq._meta.db_table, pk, None)
+
+
+def fts_rebuild(model: type[Policy] | type[Faq]) -> int:
+    """Refill the SQLite FTS table from ``search_text`` (after bulk loads). PostgreSQL needs
+    nothing: its column is generated."""
+    if engine() != "sqlite":
+        return 0
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}_fts")  # noqa: S608
+        cursor.execute(f"INSERT INTO {table}_fts (rowid, body) SELECT id, search_text FROM {table}")  # noqa: S608
+        return int(cursor.rowcount or 0)
+
+
+# --- Searching ------------------------------------------------------------------------------
+
+
+def _ids(table: str, tokens: Sequence[str], *, any_word: bool, limit: int, offset: int) -> list[int]:
+    kind = engine()
+    with connection.cursor() as cursor:
+        if kind == "postgresql":
+            joiner = " | " if any_word else " & "
+            tsquery = joiner.join("'" + t.replace("'", "''") + "'" for t in tokens)
+            cursor.execute(
+                f"SELECT t.id FROM {table} t, to_tsquery('simple', %s) q "  # noqa: S608 - fixed names
+                "WHERE t.published AND t.search_vector @@ q "
+                "ORDER BY ts_rank(t.search_vector, q) DESC, t.id DESC LIMIT %s OFFSET %s",
+                [tsquery, limit, offset],
+            )
+        elif kind == "sqlite":
+            joiner = " OR " if any_word else " "
+            match = joiner.join('"' + t.replace('"', '""') + '"' for t in tokens)
+            cursor.execute(
+                f"SELECT t.id FROM {table}_fts f JOIN {table} t ON t.id = f.rowid "  # noqa: S608
+                f"WHERE {table}_fts MATCH %s AND t.published ORDER BY f.rank, t.id DESC LIMIT %s OFFSET %s",
+                [match, limit, offset],
+            )
+        else:
+            clauses = ["(' ' || t.search_text || ' ') LIKE %s" for _t in tokens]
+            cursor.execute(
+                f"SELECT t.id FROM {table} t WHERE t.published AND ({(' OR ' if any_word else ' AND ').join(clauses)}) "  # noqa: S608
+                "ORDER BY t.id DESC LIMIT %s OFFSET %s",
+                [*[f"% {t} %" for t in tokens], limit, offset],
+            )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _search_ids(table: str, tokens: Sequence[str], *, limit: int, offset: int) -> list[int]:
+    if not tokens:
+        return []
+    ids = _ids(table, tokens, any_word=False, limit=limit, offset=offset)
+    if not ids and len(tokens) > 1 and offset == 0:
+        ids = _ids(table, tokens, any_word=True, limit=limit, offset=offset)
+    return ids
+
+
+def highlight(text: str, tokens: Sequence[str], *, window: int | None = None) -> SafeString:
+    """``text`` HTML-escaped, with every occurrence of a token wrapped in ``<mark>``. With
+    ``window``, only about that many characters around the first match (… on cut ends)."""
+    text = text or ""
+    words = sorted({t for t in tokens if t}, key=len, reverse=True)
+    if not words:
+        return escape(text[:window] if window else text)
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    if window:
+        first = pattern.search(text)
+        start = max(0, (first.start() if first else 0) - window // 3)
+        end = min(len(text), start + window)
+        text = ("…" if start > 0 else "") + text[start:end] + ("…" if end < len(text) else "")
+    out: list[str] = []
+    last = 0
+    for m in pattern.finditer(text):
+        out.append(escape(text[last : m.start()]))
+        out.append(f"<mark>{escape(m.group(0))}</mark>")
+        last = m.end()
+    out.append(escape(text[last:]))
+    return mark_safe("".join(out))  # noqa: S308 - every piece escaped above
+
+
+@dataclass
+class PolicyHit:
+    policy: Policy
+    title: SafeString
+    snippet: SafeString
+    section: PolicySection | None = None
+    tokens: list[str] = field(default_factory=list)
+
+
+def policy_search(query: str, *, limit: int = 20, offset: int = 0) -> list[PolicyHit]:
+    """Published policies matching ``query``, best first, with highlighted title and snippet.
+    Two queries whatever the number of hits (ids, then policies with their sections)."""
+    tokens = query_tokens(query)
+    ids = _search_ids(Policy._meta.db_table, tokens, limit=min(max(limit, 1), 50), offset=max(offset, 0))
+    if not ids:
+        return []
+    by_id = Policy.objects.defer("search_text").prefetch_related("sections").in_bulk(ids)
+    hits = []
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True)), re.IGNORECASE)
+    for pk in ids:
+        policy = by_id.get(pk)
+        if policy is None:
+            continue
+        sections = list(policy.sections.all())
+        section = next((s for s in sections if pattern.search(s.heading + s.body)), None)
+        source = section.body if section else (policy.summary or (sections[0].body if sections else ""))
+        hits.append(
+            PolicyHit(
+                policy=policy,
+                title=highlight(policy.title, tokens),
+                snippet=highlight(source, tokens, window=120),
+                section=section,
+                tokens=tokens,
+            )
+        )
+    return hits
+
+
+@dataclass
+class FaqHit:
+    faq: Faq
+    question: SafeString
+    answer: SafeString
+
+
+def faq_search(query: str, *, limit: int = 5) -> list[FaqHit]:
+    tokens = query_tokens(query)
+    ids = _search_ids(Faq._meta.db_table, tokens, limit=limit, offset=0)
+    if not ids:
+        return []
+    by_id = Faq.objects.defer("search_text").in_bulk(ids)
+    return [
+        FaqHit(
+            faq=by_id[pk],
+            question=highlight(by_id[pk].question, tokens),
+            answer=highlight(by_id[pk].answer, tokens, window=160),
+        )
+        for pk in ids
+        if pk in by_id
+    ]

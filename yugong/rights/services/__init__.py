@@ -1,0 +1,65 @@
+"""Rights write paths (one per state change). See appeals.py, cases.py, policies.py; the SLA rules
+are in rights.sla, routing in rights.routing."""
+
+from .appeals import (
+    FOLLOW_UP_RESULTS,
+    appeal_accept,
+    appeal_assign,
+    appeal_attach,
+    appeal_close,
+    appeal_conclude,
+    appeal_create,
+    appeal_follow_up,
+    appeal_note,
+    appeal_number_allocate,
+    appeal_pause,
+    appeal_rate,
+    appeal_resume,
+    appeal_reveal_caller,
+    appeal_transfer,
+    attachment_check,
+    is_own_appeal,
+    transfer_direction,
+)
+from .cases import (
+    appeal_refer,
+    mediation_conclude,
+    mediation_fulfilment_record,
+    mediation_open,
+    mediation_session_add,
+    referral_update,
+)
+from .common import HANDLE_ROLES, INTAKE_ROLES, VIEW_ROLES
+from .policies import faq_save, policy_save
+
+__all__ = [
+    "FOLLOW_UP_RESULTS",
+    "HANDLE_ROLES",
+    "INTAKE_ROLES",
+    "VIEW_ROLES",
+    "appeal_accept",
+    "appeal_assign",
+    "appeal_attach",
+    "appeal_close",
+    "appeal_conclude",
+    "appeal_create",
+    "appeal_follow_up",
+    "appeal_note",
+    "appeal_number_allocate",
+    "appeal_pause",
+    "appeal_rate",
+    "appeal_refer",
+    "appeal_resume",
+    "appeal_reveal_caller",
+    "appeal_transfer",
+    "attachment_check",
+    "faq_save",
+    "is_own_appeal",
+    "mediation_conclude",
+    "mediation_fulfilment_record",
+    "mediation_open",
+    "mediation_session_add",
+    "policy_save",
+    "referral_update",
+    "transfer_direction",
+]

@@ -1,0 +1,103 @@
+"""Policy library writes: every change re-indexes the document (rights.search)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yugong.core.audit import audit_record
+from yugong.core.errors import PermissionDenied, ValidationFailed
+from yugong.core.validators import clean_text
+from yugong.orgs.access import MANAGE_ROLES, scope_paths
+
+from ..models import Faq, Policy, PolicySection
+from ..search import faq_index, policy_index
+from .common import require_actor
+
+
+def _require_editor(actor: Any) -> None:
+    """The library is shared by the whole tree: editors hold a managing role at a root node."""
+    require_actor(actor)
+    if not any(path.count("/") == 1 for path in scope_paths(actor, MANAGE_ROLES)):
+        raise PermissionDenied(_("只有市总工会工作人员可以维护政策库。"))
+
+
+@transaction.atomic
+def policy_save(
+    *,
+    actor: Any,
+    title: str,
+    issuer: str,
+    sections: Sequence[tuple[str, str]],
+    doc_number: str = "",
+    topic: str = Policy.Topic.RIGHTS,
+    effective_on: dt.date | None = None,
+    expires_on: dt.date | None = None,
+    summary: str = "",
+    published: bool = True,
+    policy: Policy | None = None,
+    check_permission: bool = True,
+) -> Policy:
+    """Create (``policy`` None) or replace a policy with its sections, then re-index it."""
+    if check_permission:
+        _require_editor(actor)
+    errors: dict[str, Any] = {}
+    title, issuer = clean_text(title)[:200], clean_text(issuer)[:120]
+    if not title:
+        errors["title"] = _("请填写标题。")
+    if not issuer:
+        errors["issuer"] = _("请填写发文机关。")
+    if topic not in Policy.Topic.values:
+        errors["topic"] = _("主题无效。")
+    if effective_on and expires_on and expires_on < effective_on:
+        errors["expires_on"] = _("失效日期不能早于施行日期。")
+    if not any((body or "").strip() for _h, body in sections):
+        errors["sections"] = _("至少需要一条内容。")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    policy = policy or Policy()
+    creating = policy.pk is None
+    policy.title, policy.issuer, policy.doc_number = title, issuer, clean_text(doc_number)[:80]
+    policy.topic, policy.effective_on, policy.expires_on = topic, effective_on, expires_on
+    policy.summary, policy.published = (summary or "").strip(), published
+    policy.save()
+    policy.sections.all().delete()
+    PolicySection.objects.bulk_create(
+        PolicySection(policy=policy, seq=i, heading=clean_text(h)[:120], body=b.strip())
+        for i, (h, b) in enumerate(sections, start=1)
+        if (b or "").strip()
+    )
+    policy_index(policy)
+    audit_record(
+        actor=actor, action="rights.policy.create" if creating else "rights.policy.update", obj=policy
+    )
+    return policy
+
+
+@transaction.atomic
+def faq_save(
+    *,
+    actor: Any,
+    question: str,
+    answer: str,
+    category: str = "",
+    seq: int = 0,
+    faq: Faq | None = None,
+    check_permission: bool = True,
+) -> Faq:
+    if check_permission:
+        _require_editor(actor)
+    question = clean_text(question)[:200]
+    if not question or not (answer or "").strip():
+        raise ValidationFailed(fields={"question" if not question else "answer": _("此项为必填。")})
+    faq = faq or Faq()
+    creating = faq.pk is None
+    faq.question, faq.answer, faq.category, faq.seq = question, answer.strip(), category, seq
+    faq.save()
+    faq_index(faq)
+    audit_record(actor=actor, action="rights.faq.create" if creating else "rights.faq.update", obj=faq)
+    return faq
