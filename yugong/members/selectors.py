@@ -10,12 +10,14 @@ indexes of ID number and phone, ``phone_tail`` and the name / employer-name patt
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from yugong.core.errors import ValidationFailed
 from yugong.core.pii import blind_index
 from yugong.core.timeutil import now
 from yugong.core.validators import clean_text, normalize_id_number
@@ -61,10 +63,8 @@ def search_condition(q: str) -> Q:
     if _PHONE_RE.match(q):
         return Q(person__phone_index=blind_index("phone", q))
     if _ID_RE.match(upper):
-        try:
+        with contextlib.suppress(ValidationFailed):  # not a valid ID: maybe a member number
             return Q(person__id_number_index=blind_index("id_number", normalize_id_number(upper)))
-        except Exception:  # noqa: BLE001 - not a valid ID number: fall through to a member number
-            pass
     if _MEMBER_NO_RE.match(upper):
         return Q(member_no=upper)
     return Q(person__name__startswith=q)
@@ -140,9 +140,7 @@ def membership_get(user: Any, pk: Any) -> Membership:
 
 
 def person_history(person_id: int) -> list[Membership]:
-    return list(
-        Membership.objects.filter(person_id=person_id).select_related("union").order_by("-id")[:50]
-    )
+    return list(Membership.objects.filter(person_id=person_id).select_related("union").order_by("-id")[:50])
 
 
 def my_memberships(user: Any) -> list[Membership]:
