@@ -8,12 +8,15 @@ import time_machine
 from django.conf import settings
 from django.utils import timezone
 
+from tests.helpers import requires_postgres
 from yugong.accounts.models import SmsCode, User
 from yugong.accounts.services import sms_code_hash, sms_code_request, sms_code_verify_and_login
 from yugong.core import sms
 from yugong.core.errors import PermissionDenied, RateLimited, ValidationFailed
 from yugong.core.models import AuditEvent
 from yugong.core.pii import blind_index
+
+from .conftest import last_code
 
 pytestmark = pytest.mark.django_db
 PHONE = "13800001111"
@@ -186,3 +189,35 @@ def test_inactive_worker_cannot_sign_in(send_code: Any) -> None:
         code = send_code()
         with pytest.raises(PermissionDenied):
             sms_code_verify_and_login(phone=PHONE, code=code, ip=None)
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_code_signs_in_once_under_a_race(django_capture_on_commit_callbacks: Any) -> None:
+    """Two requests racing with the same right code: the row lock lets exactly one through."""
+    import threading
+
+    from django.db import connection
+
+    sms_code_request(phone=PHONE, ip=None)  # no surrounding transaction: the SMS goes at once
+    code = last_code(PHONE)
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def attempt() -> None:
+        try:
+            barrier.wait()
+            sms_code_verify_and_login(phone=PHONE, code=code, ip=None)
+            results.append("ok")
+        except ValidationFailed:
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["ok", "refused"]
+    assert User.objects.count() == 1
