@@ -198,6 +198,14 @@ def git_info() -> dict[str, Any]:
     }
 
 
+def _loadavg() -> list[float] | None:
+    """1/5/15-minute load averages: on a shared machine, other work skews the figures."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def _sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -216,6 +224,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            "loadavg_start": _loadavg(),
         },
         "config": {
             "concurrency": args.concurrency,
@@ -309,6 +318,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     add_ratios(results, HTTP_BASELINES, MICRO_BASELINE if micros else None)
     doc["results"] = results
     doc["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    doc["host"]["loadavg_end"] = _loadavg()
     return doc
 
 

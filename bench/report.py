@@ -163,6 +163,13 @@ def render_table(doc: dict[str, Any]) -> str:
         out.append(
             f"note: the load generator used ~a full core during {', '.join(busy)}: it may be the limit there"
         )
+    load = doc["host"].get("loadavg_start")
+    cpus = doc["host"].get("cpus") or 1
+    if load and load[0] > cpus:
+        out.append(
+            f"note: load average was {load[0]:g} on {cpus} CPUs when the run began: other work shares the "
+            "machine; compare 'srv cpu ms/req' rather than req/s and latency"
+        )
     return "\n".join(out)
 
 

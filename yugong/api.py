@@ -98,4 +98,6 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 api.add_router("/v1/", web_router)
 api.add_router("/v1/accounts/", accounts_router)
+api.add_router("/v1/rights/", "yugong.rights.api.router")
 api.add_router("/v1/orgs/", orgs_router)
+api.add_router("/v1/members/", "yugong.members.api.router")

@@ -14,6 +14,9 @@ urlpatterns = [
     path("sysadmin/", admin.site.urls),
     path("orgs/", include("yugong.orgs.urls")),
     path("members/roster/", include("yugong.members.urls_import")),
+    path("rights/", include("yugong.rights.urls")),
+    # /join/<code>/ (scan-to-join), /members/… (worker), /console/members/… (staff)
+    path("", include("yugong.members.urls")),
     path("", include("yugong.web.urls")),
 ]
 

@@ -35,7 +35,16 @@ H5_TABS: tuple[Tab, ...] = (
     Tab("home", _("首页"), "⌂"),
     Tab("services", _("服务"), "☕"),
     Tab("growth", _("成长"), "★"),
-    Tab("help", _("帮扶"), "♥"),
+    Tab(
+        "help",
+        _("帮扶"),
+        "♥",
+        (
+            Link(_("我要维权"), "rights:h5_new"),
+            Link(_("我的诉求"), "rights:h5_mine"),
+            Link(_("查政策"), "rights:h5_policies"),
+        ),
+    ),
     Tab("me", _("我的"), "☺", (Link(_("API 令牌"), "accounts:tokens"),)),
 )
 
@@ -55,7 +64,18 @@ CONSOLE_SECTIONS: tuple[Section, ...] = (
     Section("services", _("一站享"), _("职工服务：渝工港湾、文旅、活动")),
     Section("growth", _("一链培"), _("建功立业：竞赛、学习、荣誉")),
     Section("assistance", _("一件事"), _("困难帮扶：档案、申请、发放")),
-    Section("rights", _("一键通"), _("权益维护：12351、调解、政策库")),
+    Section(
+        "rights",
+        _("一键通"),
+        _("权益维护：12351、调解、政策库"),
+        (
+            Link(_("热线受理"), "rights:intake"),
+            Link(_("诉求工单"), "rights:list"),
+            Link(_("超期督办"), "rights:queues"),
+            Link(_("调解"), "rights:mediations"),
+            Link(_("政策库"), "rights:policies"),
+        ),
+    ),
     Section("cockpit", _("驾驶舱"), _("运营决策：实时指标")),
     Section(
         "system",
