@@ -45,7 +45,17 @@ H5_TABS: tuple[Tab, ...] = (
             Link(_("查政策"), "rights:h5_policies"),
         ),
     ),
-    Tab("me", _("我的"), "☺", (Link(_("API 令牌"), "accounts:tokens"),)),
+    Tab(
+        "me",
+        _("我的"),
+        "☺",
+        (
+            Link(_("我的会员卡"), "members:card"),
+            Link(_("我的工会"), "members:my_union"),
+            Link(_("转会申请"), "members:transfer"),
+            Link(_("API 令牌"), "accounts:tokens"),
+        ),
+    ),
 )
 
 CONSOLE_SECTIONS: tuple[Section, ...] = (
@@ -55,6 +65,8 @@ CONSOLE_SECTIONS: tuple[Section, ...] = (
         _("组织管理：工会、会员、审批、导入导出"),
         (
             Link(_("工会组织树"), "orgs:tree"),
+            Link(_("会员"), "members:list"),
+            Link(_("入会审批"), "members:approvals"),
             Link(_("用人单位"), "orgs:employers"),
             Link(_("岗位角色"), "orgs:roles"),
             Link(_("职工之家"), "orgs:home_ratings"),
