@@ -14,6 +14,7 @@ urlpatterns = [
     path("sysadmin/", admin.site.urls),
     path("orgs/", include("yugong.orgs.urls")),
     path("members/roster/", include("yugong.members.urls_import")),
+    path("stations/", include("yugong.stations.urls")),
     path("rights/", include("yugong.rights.urls")),
     # /join/<code>/ (scan-to-join), /members/… (worker), /console/members/… (staff)
     path("", include("yugong.members.urls")),

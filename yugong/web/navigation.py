@@ -33,7 +33,7 @@ class Section:
 
 H5_TABS: tuple[Tab, ...] = (
     Tab("home", _("首页"), "⌂"),
-    Tab("services", _("服务"), "☕"),
+    Tab("services", _("服务"), "☕", (Link(_("附近港湾"), "stations:nearby"),)),
     Tab("growth", _("成长"), "★"),
     Tab(
         "help",
@@ -73,7 +73,12 @@ CONSOLE_SECTIONS: tuple[Section, ...] = (
             Link(_("志愿服务"), "orgs:volunteer_teams"),
         ),
     ),
-    Section("services", _("一站享"), _("职工服务：渝工港湾、文旅、活动")),
+    Section(
+        "services",
+        _("一站享"),
+        _("职工服务：渝工港湾、文旅、活动"),
+        (Link(_("渝工港湾"), "stations:console_list"), Link(_("覆盖分析"), "stations:console_coverage")),
+    ),
     Section("growth", _("一链培"), _("建功立业：竞赛、学习、荣誉")),
     Section("assistance", _("一件事"), _("困难帮扶：档案、申请、发放")),
     Section(

@@ -1,0 +1,24 @@
+// 附近港湾 list: "use my location" fills lat/lng from the browser's geolocation (WGS-84) and submits.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("nearby-form");
+    if (!form) { return; }
+    var button = form.querySelector("[data-locate]");
+    var status = form.querySelector("[data-locate-status]");
+    var say = function (text) { if (status) { status.textContent = text; } };
+    var locate = function () {
+      if (!navigator.geolocation) { say("当前浏览器不支持定位，请在地图上选点。"); return; }
+      say("正在定位…");
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        form.elements.lat.value = pos.coords.latitude.toFixed(6);
+        form.elements.lng.value = pos.coords.longitude.toFixed(6);
+        form.elements.coord.value = "wgs84";
+        form.submit();
+      }, function () {
+        say("无法获取位置，请允许定位或在地图上选点。");
+      }, { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
+    };
+    if (button) { button.addEventListener("click", locate); }
+  });
+})();

@@ -1,0 +1,527 @@
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
+
+from yugong.accounts.models import request_user
+from yugong.core.errors import PermissionDenied, ValidationFailed
+from yugong.core.schemas import ERROR_RESPONSES
+from yugong.orgs.access import access_union
+
+from . import geo, selectors, services
+from .imports import stations_import
+from .models import AMENITY_KEYS, Feedback, Inspection, Issue, Station, amenity_mask
+
+router = Router(tags=["stations"])
+
+Coord = Literal["wgs84", "gcj02"]
+
+
+def _mask(values: list[str] | None) -> int:
+    try:
+        return amenity_mask(values or [])
+    except KeyError:
+        raise ValidationFailed(
+            fields={"amenity": f"未知的服务设施，可选：{'、'.join(AMENITY_KEYS)}"}
+        ) from None
+
+
+class NearestQuery(Schema):
+    lat: float = Field(..., ge=-90, le=90, description="纬度")
+    lng: float = Field(..., ge=-180, le=180, description="经度")
+    limit: int = Field(10, ge=1, le=selectors.MAX_NEAREST)
+    amenity: list[str] = Field(default_factory=list, description="需要的服务设施（可多个，全部满足）")
+    open_now: bool = False
+    coord: Coord = Field("wgs84", description="输入和输出坐标的坐标系")
+
+
+class NearbyOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    address: str
+    district: str
+    lat: float
+    lng: float
+    coord: str
+    distance_m: float
+    walk_minutes: int
+    open_now: bool
+    amenities: list[str]
+    rating: float | None
+    url: str
+
+
+@router.get(
+    "/nearest",
+    auth=None,
+    url_name="stations_nearest",
+    response={200: list[NearbyOut], **ERROR_RESPONSES},
+    summary="附近的站点（按距离）",
+)
+def nearest(request: HttpRequest, filters: Query[NearestQuery]) -> list[NearbyOut]:
+    results = selectors.stations_nearest(
+        lat=filters.lat,
+        lng=filters.lng,
+        coord=filters.coord,
+        limit=filters.limit,
+        amenities=_mask(filters.amenity),
+        open_now=filters.open_now,
+    )
+    out = []
+    for r in results:
+        s = r.station
+        lat, lng = geo.from_wgs84(s.lat, s.lng, filters.coord)
+        out.append(
+            NearbyOut(
+                id=s.pk,
+                code=s.code,
+                name=s.name,
+                kind=s.kind,
+                address=s.address,
+                district=s.district,
+                lat=round(lat, 7),
+                lng=round(lng, 7),
+                coord=filters.coord,
+                distance_m=round(r.distance_m, 1),
+                walk_minutes=r.walk_minutes,
+                open_now=r.open_now,
+                amenities=s.amenity_list,
+                rating=s.rating,
+                url=f"/stations/s/{s.code}/",
+            )
+        )
+    return out
+
+
+class HonourOut(Schema):
+    year: int
+    level: str
+
+
+class StationOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    union_id: int
+    host: str
+    address: str
+    district: str
+    lat: float = Field(..., description="WGS-84")
+    lng: float = Field(..., description="WGS-84")
+    hours: dict[str, list[str]]
+    holiday_hours: list[str] | None
+    exception_dates: dict[str, list[str]]
+    amenities: list[str]
+    contact_name: str
+    contact_phone: str
+    status: str
+    visit_count: int
+    rating: float | None
+    rating_count: int
+
+    @staticmethod
+    def resolve_amenities(obj: Station) -> list[str]:
+        return obj.amenity_list
+
+    @staticmethod
+    def resolve_exception_dates(obj: Station) -> dict[str, list[str]]:
+        return obj.exception_dates or {}
+
+
+def _out(s: Station) -> StationOut:
+    return StationOut.from_orm(s)
+
+
+class StationIn(Schema):
+    union_id: int
+    code: str = Field(..., max_length=24)
+    name: str = Field(..., max_length=120)
+    kind: Literal["harbour", "demonstration", "other"] = "harbour"
+    host: str = Field("", max_length=120)
+    address: str = Field(..., max_length=200)
+    district: str = Field(..., max_length=40)
+    lat: float = Field(..., ge=-90, le=90)
+    lng: float = Field(..., ge=-180, le=180)
+    coord: Coord = "wgs84"
+    hours: dict[str, list[str]] = Field(..., description='{"1": ["08:00-20:00"], …, "7": ["20:00-06:00"]}')
+    holiday_hours: list[str] | None = None
+    exception_dates: dict[str, list[str]] = Field(default_factory=dict)
+    amenities: list[str] = Field(default_factory=list)
+    contact_name: str = Field("", max_length=40)
+    contact_phone: str = Field("", max_length=20)
+    status: Literal["open", "paused", "closed"] = "open"
+
+
+class StationPatch(Schema):
+    union_id: int | None = None
+    code: str | None = Field(None, max_length=24)
+    name: str | None = Field(None, max_length=120)
+    kind: Literal["harbour", "demonstration", "other"] | None = None
+    host: str | None = Field(None, max_length=120)
+    address: str | None = Field(None, max_length=200)
+    district: str | None = Field(None, max_length=40)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lng: float | None = Field(None, ge=-180, le=180)
+    coord: Coord = "wgs84"
+    hours: dict[str, list[str]] | None = None
+    holiday_hours: list[str] | None = None
+    exception_dates: dict[str, list[str]] | None = None
+    amenities: list[str] | None = None
+    contact_name: str | None = Field(None, max_length=40)
+    contact_phone: str | None = Field(None, max_length=20)
+    status: Literal["open", "paused", "closed"] | None = None
+
+
+class StationFilters(Schema):
+    q: str = ""
+    kind: str = ""
+    status: str = ""
+    district: str = ""
+    union_id: int | None = None
+
+
+@router.get(
+    "/stations", response={200: list[StationOut], **ERROR_RESPONSES}, summary="站点列表（本级及下级）"
+)
+@paginate(PageNumberPagination, page_size=50)
+def station_list(request: HttpRequest, filters: Query[StationFilters]) -> Any:
+    return selectors.stations_search(request.user, **filters.dict())
+
+
+@router.post("/stations", response={201: StationOut, **ERROR_RESPONSES}, summary="新建站点")
+def station_create(request: HttpRequest, payload: StationIn) -> tuple[int, StationOut]:
+    union = access_union(request.user, payload.union_id)
+    data = payload.dict(exclude={"union_id", "coord"})
+    station = services.station_create(
+        actor=request_user(request), union=union, data=data, coord=payload.coord
+    )
+    return 201, _out(station)
+
+
+@router.get("/stations/{station_id}", response={200: StationOut, **ERROR_RESPONSES}, summary="站点详情")
+def station_detail(request: HttpRequest, station_id: int) -> StationOut:
+    return _out(selectors.station_access_keep(request.user, station_id))
+
+
+@router.patch("/stations/{station_id}", response={200: StationOut, **ERROR_RESPONSES}, summary="修改站点")
+def station_update(request: HttpRequest, station_id: int, payload: StationPatch) -> StationOut:
+    station = selectors.station_access(request.user, station_id)
+    data = payload.dict(exclude_unset=True, exclude={"union_id", "coord"})
+    if ("lat" in data) != ("lng" in data):
+        raise ValidationFailed(fields={"lat": "经纬度需同时提供。"})
+    union = access_union(request.user, payload.union_id) if payload.union_id else None
+    station = services.station_update(
+        actor=request_user(request), station=station, data=data, coord=payload.coord, union=union
+    )
+    return _out(station)
+
+
+class GeoJSONOut(Schema):
+    type: str
+    features: list[dict[str, Any]]
+
+
+@router.get(
+    "/export.geojson",
+    response={200: GeoJSONOut, **ERROR_RESPONSES},
+    summary="导出站点 GeoJSON（本级及下级）",
+)
+def export_geojson(request: HttpRequest, filters: Query[StationFilters], coord: Coord = "wgs84") -> Any:
+    return selectors.stations_geojson(selectors.stations_search(request.user, **filters.dict()), coord)
+
+
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class ImportOut(Schema):
+    rows: int
+    created: int
+    errors: list[ImportErrorOut]
+
+
+@router.post("/imports", response={200: ImportOut, **ERROR_RESPONSES}, summary="从 .xlsx 导入站点")
+def import_xlsx(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    coord: Form[Coord] = "gcj02",
+    partial: Form[bool] = False,
+) -> ImportOut:
+    result = stations_import(actor=request_user(request), file=file, coord=coord, partial=partial)
+    return ImportOut(
+        rows=result.rows,
+        created=result.created,
+        errors=[ImportErrorOut(row=e.row, column=e.column, message=e.message) for e in result.errors],
+    )
+
+
+# --- workers ------------------------------------------------------------------------------------
+
+
+class CheckInOut(Schema):
+    station_id: int
+    code: str
+    at: dt.datetime
+    visit_count: int
+
+
+@router.post(
+    "/checkins/{code}",
+    response={201: CheckInOut, **ERROR_RESPONSES},
+    summary="扫码打卡（每人每站每小时一次）",
+)
+def checkin(request: HttpRequest, code: str) -> tuple[int, CheckInOut]:
+    c = services.checkin_create(user=request_user(request), code=code)
+    count = Station.objects.filter(pk=c.station_id).values_list("visit_count", flat=True).first() or 0
+    return 201, CheckInOut(station_id=c.station_id, code=code, at=c.at, visit_count=count)
+
+
+class FeedbackIn(Schema):
+    rating: int = Field(..., ge=1, le=5)
+    comment: str = Field("", max_length=500)
+
+
+class FeedbackOut(Schema):
+    id: int
+    station_id: int
+    rating: int
+    comment: str
+    created_at: dt.datetime
+
+
+def _feedback_out(f: Feedback) -> FeedbackOut:
+    return FeedbackOut(
+        id=f.pk, station_id=f.station_id, rating=f.rating, comment=f.comment, created_at=f.created_at
+    )
+
+
+@router.post("/public/{code}/feedback", response={201: FeedbackOut, **ERROR_RESPONSES}, summary="评价站点")
+def feedback_create(request: HttpRequest, code: str, payload: FeedbackIn) -> tuple[int, FeedbackOut]:
+    station = selectors.station_public(code)
+    f = services.feedback_create(
+        user=request_user(request), station=station, rating=payload.rating, comment=payload.comment
+    )
+    return 201, _feedback_out(f)
+
+
+@router.get(
+    "/stations/{station_id}/feedback",
+    response={200: list[FeedbackOut], **ERROR_RESPONSES},
+    summary="站点评价",
+)
+@paginate(PageNumberPagination, page_size=50)
+def feedback_list(request: HttpRequest, station_id: int) -> Any:
+    station = selectors.station_access_keep(request.user, station_id)
+    return station.feedback.all()
+
+
+# --- keepers and staff -------------------------------------------------------------------------
+
+
+class InspectionIn(Schema):
+    water_stocked: bool
+    first_aid_in_date: bool
+    clean: bool
+    notes: str = Field("", max_length=500)
+
+
+class InspectionOut(Schema):
+    id: int
+    at: dt.datetime
+    inspector: str
+    water_stocked: bool
+    first_aid_in_date: bool
+    clean: bool
+    passed: bool
+    notes: str
+
+
+def _inspection_out(i: Inspection) -> InspectionOut:
+    return InspectionOut(
+        id=i.pk,
+        at=i.at,
+        inspector=str(i.inspector),
+        water_stocked=i.water_stocked,
+        first_aid_in_date=i.first_aid_in_date,
+        clean=i.is_clean,
+        passed=i.passed,
+        notes=i.notes,
+    )
+
+
+@router.get(
+    "/stations/{station_id}/inspections",
+    response={200: list[InspectionOut], **ERROR_RESPONSES},
+    summary="巡查记录",
+)
+def inspection_list(request: HttpRequest, station_id: int) -> list[InspectionOut]:
+    station = selectors.station_access_keep(request.user, station_id)
+    return [_inspection_out(i) for i in selectors.station_inspections(station)]
+
+
+@router.post(
+    "/stations/{station_id}/inspections",
+    response={201: InspectionOut, **ERROR_RESPONSES},
+    summary="记录巡查",
+)
+def inspection_create(
+    request: HttpRequest, station_id: int, payload: InspectionIn
+) -> tuple[int, InspectionOut]:
+    station = selectors.station_access_keep(request.user, station_id)
+    i = services.inspection_record(
+        actor=request_user(request),
+        station=station,
+        water_stocked=payload.water_stocked,
+        first_aid_in_date=payload.first_aid_in_date,
+        is_clean=payload.clean,
+        notes=payload.notes,
+    )
+    return 201, _inspection_out(i)
+
+
+class IssueIn(Schema):
+    title: str = Field(..., max_length=120)
+    description: str = Field("", max_length=1000)
+
+
+class IssueCloseIn(Schema):
+    resolution: str = Field("", max_length=1000)
+
+
+class IssueOut(Schema):
+    id: int
+    station_id: int
+    title: str
+    description: str
+    status: str
+    raised_at: dt.datetime
+    closed_at: dt.datetime | None
+    resolution: str
+
+
+def _issue_out(i: Issue) -> IssueOut:
+    return IssueOut(
+        id=i.pk,
+        station_id=i.station_id,
+        title=i.title,
+        description=i.description,
+        status=i.status,
+        raised_at=i.raised_at,
+        closed_at=i.closed_at,
+        resolution=i.resolution,
+    )
+
+
+@router.get(
+    "/stations/{station_id}/issues", response={200: list[IssueOut], **ERROR_RESPONSES}, summary="站点问题"
+)
+def issue_list(request: HttpRequest, station_id: int) -> list[IssueOut]:
+    station = selectors.station_access_keep(request.user, station_id)
+    return [_issue_out(i) for i in selectors.station_issues(station)]
+
+
+@router.post("/stations/{station_id}/issues", response={201: IssueOut, **ERROR_RESPONSES}, summary="提出问题")
+def issue_create(request: HttpRequest, station_id: int, payload: IssueIn) -> tuple[int, IssueOut]:
+    station = selectors.station_access_keep(request.user, station_id)
+    i = services.issue_raise(actor=request_user(request), station=station, **payload.dict())
+    return 201, _issue_out(i)
+
+
+@router.post("/issues/{issue_id}/close", response={200: IssueOut, **ERROR_RESPONSES}, summary="关闭问题")
+def issue_close(request: HttpRequest, issue_id: int, payload: IssueCloseIn) -> IssueOut:
+    issue = selectors.issue_access(request.user, issue_id)
+    return _issue_out(
+        services.issue_close(actor=request_user(request), issue=issue, resolution=payload.resolution)
+    )
+
+
+class DayCount(Schema):
+    day: str
+    checkins: int
+
+
+class StatsOut(Schema):
+    checkins: int
+    visitors: int
+    last_days: int
+    series: list[DayCount]
+
+
+@router.get("/stations/{station_id}/stats", response={200: StatsOut, **ERROR_RESPONSES}, summary="到访统计")
+def station_stats(request: HttpRequest, station_id: int, days: int = 30) -> Any:
+    station = selectors.station_access_keep(request.user, station_id)
+    return selectors.visit_stats(station, days=min(max(days, 1), 366))
+
+
+# --- coverage ----------------------------------------------------------------------------------
+
+
+class CoverageIn(Schema):
+    region: dict[str, Any] = Field(..., description="GeoJSON Polygon / MultiPolygon / Feature（WGS-84）")
+    cell_m: float = Field(100, ge=10, le=5000)
+    minutes: float = Field(15, gt=0, le=120)
+    candidates: list[list[float]] | None = Field(None, description="候选新站点 [[经度, 纬度], …]（WGS-84）")
+    k: int = Field(0, ge=0, le=500, description="规划新增站点数")
+    include_uncovered: bool = True
+
+
+class PlanOut(Schema):
+    lng: float
+    lat: float
+    candidate: int
+    new_cells: int
+    covered_share_after: float
+
+
+class CoverageOut(Schema):
+    cells: int
+    cell_m: float
+    radius_m: float
+    stations: int
+    covered: int
+    cross: int
+    covered_share: float
+    cross_share: float
+    uncovered: dict[str, Any] | None
+    plan: list[PlanOut]
+
+
+def coverage_out(result: Any, include_uncovered: bool = True) -> CoverageOut:
+    return CoverageOut(
+        cells=result.cells,
+        cell_m=result.grid.cell_m,
+        radius_m=round(result.radius_m, 1),
+        stations=result.stations,
+        covered=result.covered,
+        cross=result.cross,
+        covered_share=round(result.covered_share, 4),
+        cross_share=round(result.cross_share, 4),
+        uncovered=result.uncovered_geojson() if include_uncovered else None,
+        plan=[PlanOut(**p) for p in result.plan],
+    )
+
+
+@router.post(
+    "/coverage", response={200: CoverageOut, **ERROR_RESPONSES}, summary="15分钟服务圈覆盖分析与选址规划"
+)
+def coverage(request: HttpRequest, payload: CoverageIn) -> CoverageOut:
+    from yugong.orgs.decorators import is_console_user
+
+    if not is_console_user(request.user):
+        raise PermissionDenied()
+    result = selectors.coverage_for_region(
+        payload.region,
+        cell_m=payload.cell_m,
+        minutes=payload.minutes,
+        candidates=payload.candidates,
+        k=payload.k,
+    )
+    return coverage_out(result, payload.include_uncovered)

@@ -1,0 +1,456 @@
+"""Pages: the worker H5 (nearest list, map, station page, QR check-in, feedback) and the staff
+console (list, edit, import, inspections and issues, visit statistics, coverage)."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yugong.accounts.models import request_user
+from yugong.core.errors import ApplicationError, ValidationFailed
+from yugong.orgs.access import MANAGE_ROLES, scope_filter
+from yugong.orgs.decorators import console_required
+from yugong.orgs.models import Union
+from yugong.web.context_processors import acting_union
+from yugong.web.navigation import CONSOLE_SECTIONS, H5_TABS
+
+from . import geo, selectors, services
+from .forms import (
+    AMENITY_CHOICES,
+    CoverageForm,
+    FeedbackForm,
+    ImportForm,
+    InspectionForm,
+    IssueForm,
+    StationForm,
+)
+from .hours import hours_text
+from .imports import stations_import, template_xlsx
+from .models import AMENITY_KEYS, Station, amenity_mask
+
+# --- worker H5 ---------------------------------------------------------------------------------
+
+
+def _h5(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
+    return render(request, template, {"tab": "services", "tabs": H5_TABS, **ctx})
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        f = float(value or "")
+    except ValueError:
+        return None
+    return f if -180 <= f <= 180 else None
+
+
+def _amenities_from(request: HttpRequest) -> list[str]:
+    return [a for a in request.GET.getlist("amenity") if a in AMENITY_KEYS]
+
+
+def nearby(request: HttpRequest) -> HttpResponse:
+    lat, lng = _float(request.GET.get("lat")), _float(request.GET.get("lng"))
+    coord = request.GET.get("coord", "")
+    coord = coord if coord in geo.SYSTEMS else geo.WGS84
+    wanted = _amenities_from(request)
+    open_now = request.GET.get("open_now") == "1"
+    results: list[selectors.Nearby] = []
+    located = lat is not None and lng is not None and -90 <= (lat or 0) <= 90
+    if located:
+        assert lat is not None and lng is not None
+        results = selectors.stations_nearest(
+            lat=lat, lng=lng, coord=coord, limit=20, amenities=amenity_mask(wanted), open_now=open_now
+        )
+    return _h5(
+        request,
+        "stations/nearby.html",
+        {
+            "results": results,
+            "located": located,
+            "lat": lat,
+            "lng": lng,
+            "coord": coord,
+            "wanted": wanted,
+            "open_now": open_now,
+            "amenity_choices": AMENITY_CHOICES,
+            "map_query": urlencode({"lat": lat, "lng": lng}) if located else "",
+        },
+    )
+
+
+def nearby_map(request: HttpRequest) -> HttpResponse:
+    return _h5(
+        request,
+        "stations/map.html",
+        {
+            "amenity_choices": AMENITY_CHOICES,
+            "wanted": _amenities_from(request),
+            "open_now": request.GET.get("open_now") == "1",
+            "lat": _float(request.GET.get("lat")),
+            "lng": _float(request.GET.get("lng")),
+            "map_coord": getattr(settings, "STATION_MAP_COORD", geo.WGS84),
+        },
+    )
+
+
+def directions(station: Station) -> list[dict[str, str]]:
+    """Links that open the common Chinese map apps (or their web pages) at the station: GCJ-02 for
+    高德 and 腾讯, BD-09 for 百度. Only links: nothing is fetched from these services."""
+    glat, glng = geo.wgs84_to_gcj02(station.lat, station.lng)
+    blat, blng = geo.wgs84_to_bd09(station.lat, station.lng)
+    name = quote(station.name)
+    return [
+        {
+            "app": _("高德地图"),
+            "url": f"https://uri.amap.com/navigation?to={glng:.6f},{glat:.6f},{name}&mode=walk&coordinate=gaode&callnative=1",
+        },
+        {
+            "app": _("百度地图"),
+            "url": (
+                f"https://api.map.baidu.com/direction?destination=latlng:{blat:.6f},{blng:.6f}|name:{name}"
+                "&mode=walking&coord_type=bd09ll&output=html&src=yugong"
+            ),
+        },
+        {
+            "app": _("腾讯地图"),
+            "url": f"https://apis.map.qq.com/uri/v1/routeplan?type=walk&to={name}&tocoord={glat:.6f},{glng:.6f}&referer=yugong",
+        },
+    ]
+
+
+def station_page(request: HttpRequest, code: str) -> HttpResponse:
+    station = selectors.station_public(code)
+    honours = list(station.honours.all())
+    return _h5(
+        request,
+        "stations/detail.html",
+        {
+            "station": station,
+            "open_now": selectors.station_is_open(station),
+            "hours_text": hours_text(station.hours),
+            "honours": honours,
+            "directions": directions(station),
+            "feedback_form": FeedbackForm(),
+            "recent_feedback": list(station.feedback.all()[:5]),
+        },
+    )
+
+
+def checkin(request: HttpRequest, code: str) -> HttpResponse:
+    """The URL printed on the station QR. Signed-in workers confirm with one tap (POST)."""
+    station = selectors.station_public(code)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
+    done = None
+    if request.method == "POST":
+        try:
+            done = services.checkin_create(user=request_user(request), code=station.code)
+            station.refresh_from_db(fields=["visit_count"])
+        except ApplicationError as exc:
+            messages.warning(request, str(exc.message))
+    return _h5(request, "stations/checkin.html", {"station": station, "done": done})
+
+
+@require_POST
+def feedback(request: HttpRequest, code: str) -> HttpResponse:
+    station = selectors.station_public(code)
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("stations:detail", args=[code]), reverse("accounts:login"))
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        try:
+            services.feedback_create(
+                user=request_user(request),
+                station=station,
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data["comment"],
+            )
+            messages.success(request, _("感谢您的评价！"))
+        except ApplicationError as exc:
+            messages.warning(request, str(exc.message))
+    else:
+        messages.warning(request, _("请选择 1 到 5 星的评分。"))
+    return HttpResponseRedirect(reverse("stations:detail", args=[code]))
+
+
+# --- staff console -----------------------------------------------------------------------------
+
+
+def _console(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
+    acting = acting_union(request)
+    return render(
+        request,
+        template,
+        {
+            "sections": CONSOLE_SECTIONS,
+            "section": "services",
+            "acting": acting,
+            "acting_unions": getattr(request, "_acting_unions", []),
+            **ctx,
+        },
+    )
+
+
+@console_required
+def console_list(request: HttpRequest) -> HttpResponse:
+    filters = {
+        "q": request.GET.get("q", "").strip(),
+        "kind": request.GET.get("kind", "") if request.GET.get("kind") in Station.Kind.values else "",
+        "status": request.GET.get("status", "") if request.GET.get("status") in Station.Status.values else "",
+        "district": request.GET.get("district", "").strip(),
+    }
+    page = Paginator(
+        selectors.stations_search(
+            request.user,
+            q=filters["q"],
+            kind=filters["kind"],
+            status=filters["status"],
+            district=filters["district"],
+        ),
+        50,
+    ).get_page(request.GET.get("page"))
+    return _console(
+        request,
+        "stations/console_list.html",
+        {"page": page, "filters": filters, "kinds": Station.Kind.choices, "statuses": Station.Status.choices},
+    )
+
+
+def _form_union(request: HttpRequest, code: str) -> Union | None:
+    return scope_filter(
+        Union.objects.filter(code=code), request.user, path_field="path", roles=MANAGE_ROLES
+    ).first()
+
+
+def _apply_errors(form: StationForm, exc: ValidationFailed) -> None:
+    for key, msgs in exc.fields.items():
+        field = key if key in form.fields else None
+        for m in msgs:
+            form.add_error(field, str(m))
+
+
+@console_required
+def console_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    station = selectors.station_access(request.user, pk) if pk is not None else None
+    if request.method == "POST":
+        form = StationForm(request.POST)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k not in ("union_code", "coord")}
+            union = _form_union(request, form.cleaned_data["union_code"])
+            if union is None:
+                form.add_error("union_code", _("工会编码不存在或不在您的管理范围内。"))
+            else:
+                try:
+                    if station is None:
+                        station = services.station_create(
+                            actor=request_user(request),
+                            union=union,
+                            data=data,
+                            coord=form.cleaned_data["coord"],
+                        )
+                    else:
+                        services.station_update(
+                            actor=request_user(request),
+                            station=station,
+                            data=data,
+                            coord=form.cleaned_data["coord"],
+                            union=union,
+                        )
+                    messages.success(request, _("站点已保存。"))
+                    return HttpResponseRedirect(reverse("stations:console_detail", args=[station.pk]))
+                except ValidationFailed as exc:
+                    _apply_errors(form, exc)
+    elif station is not None:
+        form = StationForm(initial=StationForm.initial_for(station))
+    else:
+        acting = acting_union(request)
+        form = StationForm(initial={"union_code": acting.code if acting else "", "coord": "gcj02"})
+    return _console(request, "stations/console_edit.html", {"form": form, "station": station})
+
+
+@console_required
+def console_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    station = selectors.station_access_keep(request.user, pk)
+    stats = selectors.visit_stats(station)
+    return _console(
+        request,
+        "stations/console_detail.html",
+        {
+            "station": station,
+            "hours_text": hours_text(station.hours),
+            "inspections": selectors.station_inspections(station, 20),
+            "issues": selectors.station_issues(station),
+            "stats": stats,
+            "stats_json": {
+                "days": [d["day"][5:] for d in stats["series"]],
+                "counts": [d["checkins"] for d in stats["series"]],
+            },
+            "honours": list(station.honours.all()),
+            "inspection_form": InspectionForm(),
+            "issue_form": IssueForm(),
+            "can_manage": services.can_keep(request.user, station),
+            "checkin_url": request.build_absolute_uri(reverse("stations:checkin", args=[station.code])),
+        },
+    )
+
+
+@console_required
+def console_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    import segno
+
+    station = selectors.station_access_keep(request.user, pk)
+    url = request.build_absolute_uri(reverse("stations:checkin", args=[station.code]))
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=6, border=2)
+    response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
+    response["Content-Disposition"] = f'inline; filename="station-{station.code}.svg"'
+    return response
+
+
+@console_required
+@require_POST
+def console_inspect(request: HttpRequest, pk: int) -> HttpResponse:
+    station = selectors.station_access_keep(request.user, pk)
+    form = InspectionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.inspection_record(actor=request_user(request), station=station, **form.cleaned_data)
+            messages.success(request, _("巡查记录已保存。"))
+        except ApplicationError as exc:
+            messages.warning(request, str(exc.message))
+    return HttpResponseRedirect(reverse("stations:console_detail", args=[station.pk]))
+
+
+@console_required
+@require_POST
+def console_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    station = selectors.station_access_keep(request.user, pk)
+    form = IssueForm(request.POST)
+    if form.is_valid():
+        try:
+            services.issue_raise(actor=request_user(request), station=station, **form.cleaned_data)
+            messages.success(request, _("问题已登记。"))
+        except ApplicationError as exc:
+            messages.warning(request, str(exc.message))
+    else:
+        messages.warning(request, _("请填写问题。"))
+    return HttpResponseRedirect(reverse("stations:console_detail", args=[station.pk]))
+
+
+@console_required
+@require_POST
+def console_issue_close(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = selectors.issue_access(request.user, pk)
+    try:
+        services.issue_close(
+            actor=request_user(request), issue=issue, resolution=request.POST.get("resolution", "")
+        )
+        messages.success(request, _("问题已关闭。"))
+    except ApplicationError as exc:
+        messages.warning(request, str(exc.message))
+    return HttpResponseRedirect(reverse("stations:console_detail", args=[issue.station_id]))
+
+
+@console_required
+def console_import(request: HttpRequest) -> HttpResponse:
+    result = None
+    errors: list[tuple[str, list[str]]] = []
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                result = stations_import(
+                    actor=request_user(request),
+                    file=form.cleaned_data["file"],
+                    coord=form.cleaned_data["coord"],
+                    partial=form.cleaned_data["partial"],
+                )
+                messages.success(request, _("已导入 %(n)s 个站点。") % {"n": result.created})
+            except ValidationFailed as exc:
+                messages.warning(request, str(exc.message))
+                errors = [(k, [str(m) for m in v]) for k, v in exc.fields.items()]
+    else:
+        form = ImportForm()
+    return _console(
+        request, "stations/console_import.html", {"form": form, "result": result, "errors": errors}
+    )
+
+
+@console_required
+def console_import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(
+        template_xlsx(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="stations-template.xlsx"'
+    return response
+
+
+@console_required
+def console_export(request: HttpRequest) -> HttpResponse:
+    data = selectors.stations_geojson(
+        selectors.stations_search(request.user), request.GET.get("coord", "wgs84")
+    )
+    response = HttpResponse(json.dumps(data, ensure_ascii=False), content_type="application/geo+json")
+    response["Content-Disposition"] = 'attachment; filename="stations.geojson"'
+    return response
+
+
+# A rough outline of 渝中半岛 (WGS-84) to start the analysis from; staff paste their own region.
+DEMO_REGION = {
+    "type": "Polygon",
+    "coordinates": [
+        [
+            [106.5200, 29.5450],
+            [106.5900, 29.5400],
+            [106.5950, 29.5650],
+            [106.5500, 29.5750],
+            [106.5200, 29.5600],
+            [106.5200, 29.5450],
+        ]
+    ],
+}
+
+
+@console_required
+def console_coverage(request: HttpRequest) -> HttpResponse:
+    result = None
+    data: dict[str, Any] | None = None
+    if request.method == "POST":
+        form = CoverageForm(request.POST)
+        if form.is_valid():
+            try:
+                region = json.loads(form.cleaned_data["region"])
+                result = selectors.coverage_for_region(
+                    region,
+                    cell_m=form.cleaned_data["cell_m"],
+                    minutes=form.cleaned_data["minutes"],
+                    k=form.cleaned_data["k"],
+                )
+                data = {
+                    "region": region,
+                    "uncovered": result.uncovered_geojson(max_features=5000),
+                    "plan": result.plan,
+                    "tiles": None,
+                }
+            except json.JSONDecodeError:
+                form.add_error("region", _("不是有效的 GeoJSON。"))
+            except ValidationFailed as exc:
+                for key, msgs in exc.fields.items():
+                    for m in msgs:
+                        form.add_error(key if key in form.fields else None, str(m))
+    else:
+        form = CoverageForm(initial={"region": json.dumps(DEMO_REGION, ensure_ascii=False)})
+    return _console(
+        request, "stations/console_coverage.html", {"form": form, "result": result, "map_data": data}
+    )
