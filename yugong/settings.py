@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "yugong.members",
     "yugong.stations",
     "yugong.rights",
+    "yugong.tourism",
+    "yugong.contests",
     "yugong.web",
 ]
 

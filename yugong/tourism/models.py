@@ -1,0 +1,1 @@
+# See the issue for this module.
