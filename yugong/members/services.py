@@ -378,7 +378,7 @@ def membership_apply(
 
 
 @transaction.atomic
-def membership_withdraw(*, actor: Any, membership: Membership) -> Membership:
+def membership_withdraw(*, actor: Any, membership: Membership | int) -> Membership:
     """The applicant takes back their own pending application."""
     m = _lock(membership)
     if m.person.user_id is None or m.person.user_id != getattr(actor, "pk", None):

@@ -195,7 +195,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             errors = {k: [str(m) for m in v] for k, v in exc.fields.items()}
             if not errors:
-                errors = {"__all__": [str(exc.message)]}
+                errors = {"general": [str(exc.message)]}
             status = exc.status
         else:
             messages.success(request, _("转会申请已提交，请等待转入工会审核。"))
@@ -262,7 +262,7 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
 @console_required
 def member_list(request: HttpRequest) -> HttpResponse:
     migrant_raw = request.GET.get("migrant", "")
-    filters = {
+    filters: dict[str, Any] = {
         "q": request.GET.get("q", "").strip(),
         "employer": request.GET.get("employer", "").strip(),
         "status": request.GET.get("status", ""),
