@@ -41,6 +41,16 @@ from .auth import TOKEN_PREFIX, hash_token
 from .models import ApiToken, SmsCode, TotpDevice, User
 
 SMS_PURPOSE_LOGIN = "login"
+
+
+class RateLimitedFor(RateLimited):
+    """A refusal that knows when to try again (pages show a countdown; API clients may wait)."""
+
+    def __init__(self, message: Any = None, *, retry_after: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
 TOTP_STEP_SECONDS = 30
 TOTP_ISSUER = "渝工"
 MAX_ACTIVE_TOKENS = 20
@@ -83,9 +93,10 @@ def sms_code_request(*, phone: str, ip: str | None) -> SmsCodeSent:
     gap_key = ratelimit.key("sms-gap", phone_index)
     wait = ratelimit.gap_take(gap_key, seconds=settings.SMS_CODE_RESEND_SECONDS)
     if wait:
-        raise RateLimited(
+        raise RateLimitedFor(
             _("验证码已发送，请在 %(wait)s后再重新获取。") % {"wait": ratelimit.wait_text(wait)},
             fields={"phone": _("请求过于频繁。")},
+            retry_after=wait,
         )
     try:
         if ip:
@@ -93,17 +104,19 @@ def sms_code_request(*, phone: str, ip: str | None) -> SmsCodeSent:
             count = ratelimit.hit(ratelimit.key("sms-ip", ip, hour), window=3600)
             if count > settings.SMS_CODE_PER_IP_PER_HOUR:
                 left = 3600 - int(ratelimit.now() % 3600)
-                raise RateLimited(
+                raise RateLimitedFor(
                     _("当前网络获取验证码过于频繁，请在 %(wait)s后再试。")
-                    % {"wait": ratelimit.wait_text(left)}
+                    % {"wait": ratelimit.wait_text(left)},
+                    retry_after=left,
                 )
         day, day_left = _local_day_left()
         count = ratelimit.hit(ratelimit.key("sms-day", phone_index, day), window=day_left)
         if count > settings.SMS_CODE_PER_PHONE_PER_DAY:
-            raise RateLimited(
+            raise RateLimitedFor(
                 _("该手机号今日获取验证码次数已达上限，请在 %(wait)s后再试。")
                 % {"wait": ratelimit.wait_text(day_left)},
                 fields={"phone": _("今日获取次数已达上限。")},
+                retry_after=day_left,
             )
     except RateLimited:
         # A refusal by the quotas must not also start a resend gap.
@@ -235,8 +248,9 @@ def _lockout_left(username: str, ip: str | None) -> int:
 
 
 def _locked_error(seconds: int) -> RateLimited:
-    return RateLimited(
-        _("登录失败次数过多，已临时锁定，请在 %(wait)s后再试。") % {"wait": ratelimit.wait_text(seconds)}
+    return RateLimitedFor(
+        _("登录失败次数过多，已临时锁定，请在 %(wait)s后再试。") % {"wait": ratelimit.wait_text(seconds)},
+        retry_after=seconds,
     )
 
 

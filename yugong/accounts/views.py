@@ -111,6 +111,13 @@ def worker_login(request: HttpRequest) -> HttpResponse:
                 sent_to=sent.phone_masked,
                 resend_after=sent.resend_after,
             )
+        except services.RateLimitedFor as exc:
+            ctx["error"] = exc
+            status = exc.status
+            if action == "send":
+                # A code was sent a moment ago (or the quota is used up): offer the code field
+                # anyway, with the countdown, rather than trapping the user on the phone step.
+                ctx.update(step="code", phone=normalize_phone(phone), resend_after=exc.retry_after)
         except ApplicationError as exc:
             ctx["error"] = exc
             status = exc.status

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pyotp
@@ -92,6 +93,11 @@ def test_rate_limit_keeps_the_code_step(client: Client, django_capture_on_commit
     html = again.content.decode()
     assert "后再重新获取" in html
     assert 'name="code"' in html
+    # Coming back to the phone step within the gap leads to the code field with the countdown.
+    back = client.post(reverse("accounts:login"), {"action": "send", "step": "phone", "phone": PHONE})
+    assert back.status_code == 429
+    assert 'name="code"' in back.content.decode()
+    assert re.search(r'data-countdown="(5\d|60)"', back.content.decode())
 
 
 def test_demo_hint_only_with_outbox_in_debug(client: Client, settings: Any) -> None:
