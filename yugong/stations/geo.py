@@ -92,11 +92,24 @@ def gcj02_to_bd09(lat: float, lng: float) -> tuple[float, float]:
     return z * math.sin(theta) + 0.006, z * math.cos(theta) + 0.0065
 
 
-def bd09_to_gcj02(lat: float, lng: float) -> tuple[float, float]:
+def bd09_to_gcj02_rough(lat: float, lng: float) -> tuple[float, float]:
+    """The published closed-form inverse (error up to ~1e-6°, a decimetre)."""
     x, y = lng - 0.0065, lat - 0.006
     z = math.sqrt(x * x + y * y) - 0.00002 * math.sin(y * _X_PI)
     theta = math.atan2(y, x) - 0.000003 * math.cos(x * _X_PI)
     return z * math.sin(theta), z * math.cos(theta)
+
+
+def bd09_to_gcj02(lat: float, lng: float) -> tuple[float, float]:
+    """BD-09 -> GCJ-02: the published inverse, refined by iterating the forward transform."""
+    glat, glng = bd09_to_gcj02_rough(lat, lng)
+    for _step in range(10):
+        blat, blng = gcj02_to_bd09(glat, glng)
+        dlat, dlng = blat - lat, blng - lng
+        if abs(dlat) < 1e-11 and abs(dlng) < 1e-11:
+            break
+        glat, glng = glat - dlat, glng - dlng
+    return glat, glng
 
 
 def wgs84_to_bd09(lat: float, lng: float) -> tuple[float, float]:
