@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -199,10 +200,11 @@ def prepare(env: dict[str, str]) -> str:
     try:
         manage(env, "collectstatic", "--noinput")
     except RuntimeError as exc:
-        reason = next(
-            (ln.strip() for ln in reversed(str(exc).splitlines()) if "Error" in ln or "could not" in ln),
-            "see output",
+        lines = [ln.strip() for ln in reversed(str(exc).splitlines())]
+        reason = next((ln for ln in lines if "Error:" in ln), "") or next(
+            (ln for ln in lines if "could not" in ln), "see output"
         )
+        reason = re.sub(r" with <[^>]*>\.?", "", reason)[:300]
         log(f"WARNING collectstatic failed ({reason}); pages using static files will fail with DEBUG off")
         failed_marker.parent.mkdir(parents=True, exist_ok=True)
         failed_marker.write_text(reason + "\n")
