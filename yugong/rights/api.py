@@ -1,0 +1,527 @@
+import datetime as dt
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from yugong.accounts.models import request_user
+from yugong.core.errors import NotFound
+from yugong.core.schemas import ERROR_RESPONSES
+from yugong.orgs.models import Union
+
+from . import selectors, services
+from .models import Appeal, AppealEvent, Category, Complexity, Policy, Rating, Referral
+from .search import faq_search, policy_search
+
+router = Router(tags=["rights"])
+
+
+class AppealIn(Schema):
+    channel: Literal["hotline", "h5", "walk_in"] = Field("h5", description="hotline/walk_in 须工作人员")
+    category: Literal[tuple(Category.values)] = Field(..., description="诉求类别")  # type: ignore[valid-type]
+    facts: str = Field(..., max_length=5000, description="事实与经过")
+    subject: str = Field("", max_length=200)
+    demand: str = Field("", max_length=2000)
+    complexity: Literal[tuple(Complexity.values)] = "general"  # type: ignore[valid-type]
+    caller_name: str = Field("", max_length=64)
+    caller_phone: str = Field("", max_length=32)
+    anonymous: bool = False
+    employer_id: int | None = None
+    employer_name: str = Field("", max_length=200)
+    district: str = Field("", max_length=40)
+    union_id: int | None = Field(None, description="接线员手工指定承办工会（须在其管辖范围内）")
+
+
+class AppealOut(Schema):
+    id: int
+    number: str
+    channel: str
+    category: str
+    category_label: str
+    complexity: str
+    status: str
+    status_label: str
+    subject: str
+    caller_name_masked: str
+    caller_phone_masked: str
+    anonymous: bool
+    employer_name: str
+    district: str
+    union_id: int
+    union_name: str
+    due_at: dt.datetime | None
+    due_kind: str
+    created_at: dt.datetime
+    concluded_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    amount_recovered_fen: int
+    rating: str
+
+
+class EventOut(Schema):
+    kind: str
+    kind_label: str
+    at: dt.datetime
+    text: str
+    union_name: str
+    actor: str
+
+
+class StageOut(Schema):
+    seq: int
+    union_id: int
+    union_name: str
+    level: str
+    started_at: dt.datetime
+    accept_due: dt.datetime | None
+    conclude_due: dt.datetime | None
+    accepted_at: dt.datetime | None
+    concluded_at: dt.datetime | None
+    transferred_at: dt.datetime | None
+    end_reason: str
+    paused: bool
+
+
+class AppealDetailOut(AppealOut):
+    facts: str
+    demand: str
+    outcome: str
+    events: list[EventOut]
+    stages: list[StageOut]
+
+
+class AppealPage(Schema):
+    count: int
+    items: list[AppealOut]
+
+
+def _out(a: Appeal) -> AppealOut:
+    return AppealOut(
+        id=a.pk,
+        number=a.number,
+        channel=a.channel,
+        category=a.category,
+        category_label=str(a.get_category_display()),
+        complexity=a.complexity,
+        status=a.status,
+        status_label=str(a.get_status_display()),
+        subject=a.subject,
+        caller_name_masked=a.masked_caller_name,
+        caller_phone_masked=a.masked_caller_phone,
+        anonymous=a.anonymous,
+        employer_name=a.employer_name,
+        district=a.district,
+        union_id=a.union_id,
+        union_name=a.union.name,
+        due_at=a.due_at,
+        due_kind=a.due_kind,
+        created_at=a.created_at,
+        concluded_at=a.concluded_at,
+        closed_at=a.closed_at,
+        amount_recovered_fen=a.amount_recovered_fen,
+        rating=a.rating,
+    )
+
+
+def _event(e: AppealEvent, *, staff: bool) -> EventOut:
+    return EventOut(
+        kind=e.kind,
+        kind_label=str(e.get_kind_display()),
+        at=e.at,
+        text=e.text,
+        union_name=e.union.name if e.union else "",
+        actor=e.actor_label if staff else "",
+    )
+
+
+def _detail(a: Appeal, *, staff: bool) -> AppealDetailOut:
+    events = [_event(e, staff=staff) for e in selectors.appeal_timeline(a, public_only=not staff)]
+    stages = [
+        StageOut(
+            seq=s.seq,
+            union_id=s.union_id,
+            union_name=s.union.name,
+            level=s.level,
+            started_at=s.started_at,
+            accept_due=s.accept_due,
+            conclude_due=s.conclude_due,
+            accepted_at=s.accepted_at,
+            concluded_at=s.concluded_at,
+            transferred_at=s.transferred_at,
+            end_reason=s.end_reason,
+            paused=s.paused,
+        )
+        for s in selectors.appeal_stages(a)
+    ]
+    base = _out(a).dict()
+    return AppealDetailOut(
+        **base, facts=a.facts, demand=a.demand, outcome=a.outcome, events=events, stages=stages
+    )
+
+
+@router.post(
+    "/appeals", response={201: AppealOut, **ERROR_RESPONSES}, summary="登记诉求（热线、来访或职工网上提交）"
+)
+def appeal_create(request: HttpRequest, payload: AppealIn) -> tuple[int, AppealOut]:
+    user = request_user(request)
+    union = None
+    if payload.union_id is not None:
+        union = Union.objects.filter(pk=payload.union_id).first()
+        if union is None:
+            raise NotFound()
+    appeal = services.appeal_create(
+        actor=user,
+        channel=payload.channel,
+        category=payload.category,
+        facts=payload.facts,
+        subject=payload.subject,
+        demand=payload.demand,
+        complexity=payload.complexity,
+        caller_name=payload.caller_name,
+        caller_phone=payload.caller_phone,
+        anonymous=payload.anonymous,
+        employer=payload.employer_id,
+        employer_name=payload.employer_name,
+        district=payload.district,
+        union=union,
+    )
+    appeal.union = Union.objects.get(pk=appeal.union_id)
+    return 201, _out(appeal)
+
+
+@router.get("/appeals", response={200: AppealPage, **ERROR_RESPONSES}, summary="诉求列表（本级及下级）")
+def appeal_list(
+    request: HttpRequest,
+    status: str = "",
+    category: str = "",
+    q: str = Field("", max_length=60),
+    limit: int = Field(20, ge=1, le=100),
+    offset: int = Field(0, ge=0, le=100000),
+) -> AppealPage:
+    qs = selectors.appeal_list(request_user(request), status=status, category=category, q=q)
+    return AppealPage(count=qs.count(), items=[_out(a) for a in qs[offset : offset + limit]])
+
+
+@router.get("/appeals/mine", response={200: list[AppealOut], **ERROR_RESPONSES}, summary="我的诉求（职工）")
+def appeal_mine(request: HttpRequest) -> list[AppealOut]:
+    return [_out(a) for a in selectors.worker_appeals(request_user(request))[:50]]
+
+
+@router.get(
+    "/appeals/mine/{appeal_id}",
+    response={200: AppealDetailOut, **ERROR_RESPONSES},
+    summary="我的诉求详情与进程",
+)
+def appeal_mine_detail(request: HttpRequest, appeal_id: int) -> AppealDetailOut:
+    return _detail(selectors.worker_appeal_get(request_user(request), appeal_id), staff=False)
+
+
+@router.get(
+    "/appeals/{appeal_id}", response={200: AppealDetailOut, **ERROR_RESPONSES}, summary="诉求详情（工作人员）"
+)
+def appeal_detail(request: HttpRequest, appeal_id: int) -> AppealDetailOut:
+    return _detail(selectors.appeal_get(request_user(request), appeal_id), staff=True)
+
+
+class AcceptIn(Schema):
+    complexity: Literal[tuple(Complexity.values)] | None = None  # type: ignore[valid-type]
+    note: str = Field("", max_length=2000)
+
+
+class TextIn(Schema):
+    text: str = Field(..., max_length=5000)
+    public: bool = False
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., max_length=2000)
+
+
+class TransferIn(Schema):
+    to_union_id: int
+    reason: str = Field(..., max_length=300)
+
+
+class ReferIn(Schema):
+    kind: Literal[tuple(Referral.Kind.values)]  # type: ignore[valid-type]
+    agency: str = Field(..., max_length=120)
+    note: str = Field("", max_length=2000)
+    outside_ref: str = Field("", max_length=64)
+
+
+class ConcludeIn(Schema):
+    outcome: str = Field(..., max_length=5000)
+    amount_recovered_fen: int = Field(0, ge=0, le=10**12)
+
+
+class FollowUpIn(Schema):
+    result: Literal["reached", "unreachable", "anonymous"]
+    note: str = Field("", max_length=2000)
+    rating: Literal["", "satisfied", "basically", "not_satisfied"] = ""
+
+
+class RateIn(Schema):
+    rating: Literal[tuple(Rating.values)]  # type: ignore[valid-type]
+    comment: str = Field("", max_length=500)
+
+
+class CallerOut(Schema):
+    caller_name: str
+    caller_phone: str
+
+
+def _staff_appeal(request: HttpRequest, appeal_id: int) -> Appeal:
+    return selectors.appeal_get(request_user(request), appeal_id)
+
+
+def _reload(request: HttpRequest, appeal_id: int) -> AppealOut:
+    return _out(selectors.appeal_get(request_user(request), appeal_id))
+
+
+@router.post("/appeals/{appeal_id}/accept", response={200: AppealOut, **ERROR_RESPONSES}, summary="受理")
+def appeal_accept(request: HttpRequest, appeal_id: int, payload: AcceptIn) -> AppealOut:
+    a = _staff_appeal(request, appeal_id)
+    services.appeal_accept(
+        actor=request_user(request), appeal=a, complexity=payload.complexity, note=payload.note
+    )
+    return _reload(request, appeal_id)
+
+
+@router.post("/appeals/{appeal_id}/notes", response={201: EventOut, **ERROR_RESPONSES}, summary="办理记录")
+def appeal_note(request: HttpRequest, appeal_id: int, payload: TextIn) -> tuple[int, EventOut]:
+    a = _staff_appeal(request, appeal_id)
+    ev = services.appeal_note(actor=request_user(request), appeal=a, text=payload.text, public=payload.public)
+    ev.union = a.union
+    return 201, _event(ev, staff=True)
+
+
+@router.post(
+    "/appeals/{appeal_id}/pause",
+    response={200: AppealOut, **ERROR_RESPONSES},
+    summary="等待职工补充（计时暂停）",
+)
+def appeal_pause(request: HttpRequest, appeal_id: int, payload: ReasonIn) -> AppealOut:
+    services.appeal_pause(
+        actor=request_user(request), appeal=_staff_appeal(request, appeal_id), reason=payload.reason
+    )
+    return _reload(request, appeal_id)
+
+
+@router.post(
+    "/appeals/{appeal_id}/resume",
+    response={200: AppealOut, **ERROR_RESPONSES},
+    summary="职工已补充（计时恢复）",
+)
+def appeal_resume(request: HttpRequest, appeal_id: int, payload: TextIn) -> AppealOut:
+    user = request_user(request)
+    try:
+        a = selectors.worker_appeal_get(user, appeal_id)
+    except NotFound:
+        a = _staff_appeal(request, appeal_id)
+    a = services.appeal_resume(actor=user, appeal=a, text=payload.text)
+    a.union = Union.objects.get(pk=a.union_id)
+    return _out(a)
+
+
+@router.post(
+    "/appeals/{appeal_id}/transfer",
+    response={200: AppealOut, **ERROR_RESPONSES},
+    summary="转办（上级、下级或同级）",
+)
+def appeal_transfer(request: HttpRequest, appeal_id: int, payload: TransferIn) -> AppealOut:
+    target = Union.objects.filter(pk=payload.to_union_id).first()
+    if target is None:
+        raise NotFound()
+    a = services.appeal_transfer(
+        actor=request_user(request),
+        appeal=_staff_appeal(request, appeal_id),
+        to_union=target,
+        reason=payload.reason,
+    )
+    return _out(a)
+
+
+@router.post(
+    "/appeals/{appeal_id}/referrals",
+    response={201: AppealOut, **ERROR_RESPONSES},
+    summary="移交法院、检察院、仲裁、人社、司法或四川工会",
+)
+def appeal_refer(request: HttpRequest, appeal_id: int, payload: ReferIn) -> tuple[int, AppealOut]:
+    services.appeal_refer(
+        actor=request_user(request),
+        appeal=_staff_appeal(request, appeal_id),
+        kind=payload.kind,
+        agency=payload.agency,
+        note=payload.note,
+        outside_ref=payload.outside_ref,
+    )
+    return 201, _reload(request, appeal_id)
+
+
+@router.post("/appeals/{appeal_id}/conclude", response={200: AppealOut, **ERROR_RESPONSES}, summary="办结")
+def appeal_conclude(request: HttpRequest, appeal_id: int, payload: ConcludeIn) -> AppealOut:
+    services.appeal_conclude(
+        actor=request_user(request),
+        appeal=_staff_appeal(request, appeal_id),
+        outcome=payload.outcome,
+        amount_recovered_fen=payload.amount_recovered_fen,
+    )
+    return _reload(request, appeal_id)
+
+
+@router.post("/appeals/{appeal_id}/follow-up", response={200: AppealOut, **ERROR_RESPONSES}, summary="回访")
+def appeal_follow_up(request: HttpRequest, appeal_id: int, payload: FollowUpIn) -> AppealOut:
+    a = services.appeal_follow_up(
+        actor=request_user(request),
+        appeal=_staff_appeal(request, appeal_id),
+        result=payload.result,
+        note=payload.note,
+        rating=payload.rating,
+    )
+    a.union = Union.objects.get(pk=a.union_id)
+    return _out(a)
+
+
+@router.post(
+    "/appeals/{appeal_id}/close", response={200: AppealOut, **ERROR_RESPONSES}, summary="结案（须已回访）"
+)
+def appeal_close(request: HttpRequest, appeal_id: int) -> AppealOut:
+    services.appeal_close(actor=request_user(request), appeal=_staff_appeal(request, appeal_id))
+    return _reload(request, appeal_id)
+
+
+@router.post(
+    "/appeals/mine/{appeal_id}/rating",
+    response={200: AppealOut, **ERROR_RESPONSES},
+    summary="职工评价（不满意则由上级复核）",
+)
+def appeal_rate(request: HttpRequest, appeal_id: int, payload: RateIn) -> AppealOut:
+    user = request_user(request)
+    a = services.appeal_rate(
+        actor=user,
+        appeal=selectors.worker_appeal_get(user, appeal_id),
+        rating=payload.rating,
+        comment=payload.comment,
+    )
+    a.union = Union.objects.get(pk=a.union_id)
+    return _out(a)
+
+
+@router.post(
+    "/appeals/{appeal_id}/caller",
+    response={200: CallerOut, **ERROR_RESPONSES},
+    summary="查看诉求人完整信息（留痕）",
+)
+def appeal_reveal(request: HttpRequest, appeal_id: int) -> CallerOut:
+    return CallerOut(
+        **services.appeal_reveal_caller(actor=request_user(request), appeal=_staff_appeal(request, appeal_id))
+    )
+
+
+@router.get("/queues/{kind}", response={200: AppealPage, **ERROR_RESPONSES}, summary="临期/超期督办队列")
+def appeal_queue(
+    request: HttpRequest, kind: Literal["near", "overdue"], limit: int = Field(50, ge=1, le=200)
+) -> AppealPage:
+    user = request_user(request)
+    items = [_out(a) for a in selectors.appeal_queue(user, kind=kind, limit=limit)]
+    return AppealPage(count=selectors.appeal_queue_count(user, kind=kind), items=items)
+
+
+@router.get("/callers", response={200: list[AppealOut], **ERROR_RESPONSES}, summary="来电号码的历史诉求")
+def caller_history(request: HttpRequest, phone: str = Field(..., max_length=32)) -> list[AppealOut]:
+    return [_out(a) for a in selectors.caller_history(request_user(request), phone)]
+
+
+class PolicyHitOut(Schema):
+    id: int
+    title: str
+    title_html: str = Field(..., description="HTML，已转义，匹配处以<mark>标出")
+    issuer: str
+    doc_number: str
+    effective_on: dt.date | None
+    snippet_html: str
+    section_heading: str
+
+
+class FaqHitOut(Schema):
+    id: int
+    question_html: str
+    answer_html: str
+
+
+class PolicySearchOut(Schema):
+    q: str
+    policies: list[PolicyHitOut]
+    faqs: list[FaqHitOut]
+
+
+@router.get(
+    "/policies/search",
+    auth=None,
+    response={200: PolicySearchOut, **ERROR_RESPONSES},
+    summary="查政策（中文全文检索）",
+)
+def policies_search(
+    request: HttpRequest,
+    q: str = Field(..., min_length=1, max_length=100),
+    limit: int = Field(20, ge=1, le=50),
+) -> PolicySearchOut:
+    hits = policy_search(q, limit=limit)
+    return PolicySearchOut(
+        q=q,
+        policies=[
+            PolicyHitOut(
+                id=h.policy.pk,
+                title=h.policy.title,
+                title_html=str(h.title),
+                issuer=h.policy.issuer,
+                doc_number=h.policy.doc_number,
+                effective_on=h.policy.effective_on,
+                snippet_html=str(h.snippet),
+                section_heading=h.section.heading if h.section else "",
+            )
+            for h in hits
+        ],
+        faqs=[
+            FaqHitOut(id=f.faq.pk, question_html=str(f.question), answer_html=str(f.answer))
+            for f in faq_search(q)
+        ],
+    )
+
+
+class SectionOut(Schema):
+    seq: int
+    heading: str
+    body: str
+
+
+class PolicyOut(Schema):
+    id: int
+    title: str
+    issuer: str
+    doc_number: str
+    topic: str
+    effective_on: dt.date | None
+    expires_on: dt.date | None
+    summary: str
+    sections: list[SectionOut]
+
+
+@router.get(
+    "/policies/{policy_id}", auth=None, response={200: PolicyOut, **ERROR_RESPONSES}, summary="政策全文"
+)
+def policy_detail(request: HttpRequest, policy_id: int) -> PolicyOut:
+    p = Policy.objects.filter(pk=policy_id, published=True).prefetch_related("sections").first()
+    if p is None:
+        raise NotFound()
+    return PolicyOut(
+        id=p.pk,
+        title=p.title,
+        issuer=p.issuer,
+        doc_number=p.doc_number,
+        topic=p.topic,
+        effective_on=p.effective_on,
+        expires_on=p.expires_on,
+        summary=p.summary,
+        sections=[SectionOut(seq=s.seq, heading=s.heading, body=s.body) for s in p.sections.all()],
+    )

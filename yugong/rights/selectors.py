@@ -1,0 +1,117 @@
+"""Shared reads: every staff read goes through orgs.access (outside the subtree = not found)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from yugong.core.pii import blind_index
+from yugong.core.timeutil import now
+from yugong.core.validators import normalize_phone
+from yugong.orgs.access import access_object, scope_filter
+
+from .models import Appeal, AppealEvent, HandlingStage
+from .services.common import VIEW_ROLES
+
+LIST_FIELDS = ("union", "employer", "assignee")
+
+
+def appeals_visible(user: Any) -> QuerySet[Appeal]:
+    return scope_filter(Appeal.objects.all(), user, path_field="union__path", roles=VIEW_ROLES)
+
+
+def appeal_list(
+    user: Any, *, status: str = "", category: str = "", q: str = "", union_id: int | None = None
+) -> QuerySet[Appeal]:
+    qs = appeals_visible(user).select_related(*LIST_FIELDS)
+    if status == "open":
+        qs = qs.filter(status__in=Appeal.OPEN)
+    elif status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category=category)
+    if union_id:
+        qs = qs.filter(union_id=union_id)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(number__icontains=q) | Q(subject__icontains=q) | Q(employer_name__icontains=q))
+    return qs.order_by("-created_at", "-id")
+
+
+def appeal_get(user: Any, pk: Any) -> Appeal:
+    return access_object(
+        Appeal.objects.select_related("union", "stage", "employer", "assignee"),
+        user,
+        pk,
+        path_field="union__path",
+        roles=VIEW_ROLES,
+    )
+
+
+def appeal_queue(user: Any, *, kind: str, at: dt.datetime | None = None, limit: int = 50) -> QuerySet[Appeal]:
+    """The supervisors' queues for the actor's subtrees: ``overdue`` (the running deadline passed),
+    ``near`` (inside the warning window, not yet overdue). Most urgent first. One range scan of the
+    partial deadline indexes."""
+    at = at or now()
+    qs = appeals_visible(user)
+    if kind == "overdue":
+        qs = qs.filter(due_at__lte=at)
+    elif kind == "near":
+        qs = qs.filter(warn_at__lte=at, due_at__gt=at)
+    else:
+        raise ValueError(kind)
+    return qs.select_related("union", "assignee").order_by("due_at", "id")[:limit]
+
+
+def appeal_queue_count(user: Any, *, kind: str, at: dt.datetime | None = None) -> int:
+    at = at or now()
+    qs = appeals_visible(user)
+    if kind == "overdue":
+        return qs.filter(due_at__lte=at).count()
+    return qs.filter(warn_at__lte=at, due_at__gt=at).count()
+
+
+def caller_history(user: Any, phone: str, *, limit: int = 10) -> QuerySet[Appeal]:
+    """The caller's earlier appeals in the actor's subtrees (blind-index look-up)."""
+    try:
+        normalized = normalize_phone(phone)
+    except Exception:
+        return Appeal.objects.none()
+    return (
+        appeals_visible(user)
+        .filter(caller_phone_index=blind_index("phone", normalized))
+        .select_related("union")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def worker_appeals(user: Any) -> QuerySet[Appeal]:
+    """The signed-in worker's own appeals: filed from their account or under their phone."""
+    if not getattr(user, "is_authenticated", False):
+        return Appeal.objects.none()
+    cond = Q(caller_user_id=user.pk)
+    if getattr(user, "phone_index", ""):
+        cond |= Q(caller_phone_index=user.phone_index)
+    return Appeal.objects.filter(cond).select_related("union").order_by("-created_at", "-id")
+
+
+def worker_appeal_get(user: Any, pk: Any) -> Appeal:
+    from yugong.core.errors import NotFound
+
+    try:
+        return worker_appeals(user).get(pk=int(pk))
+    except (Appeal.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def appeal_timeline(appeal: Appeal, *, public_only: bool = False) -> QuerySet[AppealEvent]:
+    qs = AppealEvent.objects.filter(appeal=appeal).select_related("union")
+    if public_only:
+        qs = qs.filter(public=True)
+    return qs.order_by("at", "id")
+
+
+def appeal_stages(appeal: Appeal) -> QuerySet[HandlingStage]:
+    return HandlingStage.objects.filter(appeal=appeal).select_related("union").order_by("seq")
