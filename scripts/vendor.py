@@ -18,6 +18,8 @@ FILES = {
     "@alpinejs/csp/dist/cdn.min.js": "alpine-csp.min.js",
     "echarts/dist/echarts.min.js": "echarts.min.js",
     "leaflet/dist/leaflet.js": "leaflet/leaflet.js",
+    # leaflet.js names its source map; the hashed-manifest storage (production) needs it present.
+    "leaflet/dist/leaflet.js.map": "leaflet/leaflet.js.map",
     "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
     "leaflet/dist/images": "leaflet/images",
     "bulma/css/bulma.min.css": "bulma.min.css",
