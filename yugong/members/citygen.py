@@ -394,7 +394,7 @@ def build_tree(*, unions: int, districts: int, rng: random.Random, log: Callable
             e = add_employer(row, region, dname, industry, company, size)
             tree.holders.append((row["id"], "grassroots", e, company, region))
             tree.weights.append(float(size))
-            if size > 300:
+            if size > 300 or not big:
                 big.append((row, region, dname))
     holder_index = {h[0]: h for h in tree.holders}
     for _i in range(n_branch):

@@ -30,6 +30,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same city)")
         parser.add_argument("--append", action="store_true", help="add to an existing seeded city")
+        parser.add_argument(
+            "--allow-existing",
+            action="store_true",
+            help="build the city even though other unions exist (a shared benchmark database)",
+        )
         parser.add_argument("--batch", type=int, default=20_000, help="rows per transaction")
 
     def handle(self, *args: Any, **o: Any) -> None:
@@ -51,7 +56,7 @@ class Command(BaseCommand):
                     "The seeded city has no grassroots unions or federations to add members to."
                 )
         else:
-            if Union.objects.exists():
+            if root is not None or (Union.objects.exists() and not o["allow_existing"]):
                 raise CommandError(
                     "The database already holds unions; seed_city only seeds an empty database. "
                     "Use --append to add members to a city seeded earlier, or use a fresh database."
