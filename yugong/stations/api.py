@@ -2,7 +2,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -195,13 +195,13 @@ def station_list(request: HttpRequest, filters: Query[StationFilters]) -> Any:
 
 
 @router.post("/stations", response={201: StationOut, **ERROR_RESPONSES}, summary="新建站点")
-def station_create(request: HttpRequest, payload: StationIn) -> tuple[int, StationOut]:
+def station_create(request: HttpRequest, payload: StationIn) -> Any:
     union = access_union(request.user, payload.union_id)
     data = payload.dict(exclude={"union_id", "coord"})
     station = services.station_create(
         actor=request_user(request), union=union, data=data, coord=payload.coord
     )
-    return 201, _out(station)
+    return Status(201, _out(station))
 
 
 @router.get("/stations/{station_id}", response={200: StationOut, **ERROR_RESPONSES}, summary="站点详情")
@@ -278,10 +278,10 @@ class CheckInOut(Schema):
     response={201: CheckInOut, **ERROR_RESPONSES},
     summary="扫码打卡（每人每站每小时一次）",
 )
-def checkin(request: HttpRequest, code: str) -> tuple[int, CheckInOut]:
+def checkin(request: HttpRequest, code: str) -> Any:
     c = services.checkin_create(user=request_user(request), code=code)
     count = Station.objects.filter(pk=c.station_id).values_list("visit_count", flat=True).first() or 0
-    return 201, CheckInOut(station_id=c.station_id, code=code, at=c.at, visit_count=count)
+    return Status(201, CheckInOut(station_id=c.station_id, code=code, at=c.at, visit_count=count))
 
 
 class FeedbackIn(Schema):
@@ -304,12 +304,12 @@ def _feedback_out(f: Feedback) -> FeedbackOut:
 
 
 @router.post("/public/{code}/feedback", response={201: FeedbackOut, **ERROR_RESPONSES}, summary="评价站点")
-def feedback_create(request: HttpRequest, code: str, payload: FeedbackIn) -> tuple[int, FeedbackOut]:
+def feedback_create(request: HttpRequest, code: str, payload: FeedbackIn) -> Any:
     station = selectors.station_public(code)
     f = services.feedback_create(
         user=request_user(request), station=station, rating=payload.rating, comment=payload.comment
     )
-    return 201, _feedback_out(f)
+    return Status(201, _feedback_out(f))
 
 
 @router.get(
@@ -372,9 +372,7 @@ def inspection_list(request: HttpRequest, station_id: int) -> list[InspectionOut
     response={201: InspectionOut, **ERROR_RESPONSES},
     summary="记录巡查",
 )
-def inspection_create(
-    request: HttpRequest, station_id: int, payload: InspectionIn
-) -> tuple[int, InspectionOut]:
+def inspection_create(request: HttpRequest, station_id: int, payload: InspectionIn) -> Any:
     station = selectors.station_access_keep(request.user, station_id)
     i = services.inspection_record(
         actor=request_user(request),
@@ -384,7 +382,7 @@ def inspection_create(
         is_clean=payload.clean,
         notes=payload.notes,
     )
-    return 201, _inspection_out(i)
+    return Status(201, _inspection_out(i))
 
 
 class IssueIn(Schema):
@@ -429,10 +427,10 @@ def issue_list(request: HttpRequest, station_id: int) -> list[IssueOut]:
 
 
 @router.post("/stations/{station_id}/issues", response={201: IssueOut, **ERROR_RESPONSES}, summary="提出问题")
-def issue_create(request: HttpRequest, station_id: int, payload: IssueIn) -> tuple[int, IssueOut]:
+def issue_create(request: HttpRequest, station_id: int, payload: IssueIn) -> Any:
     station = selectors.station_access_keep(request.user, station_id)
     i = services.issue_raise(actor=request_user(request), station=station, **payload.dict())
-    return 201, _issue_out(i)
+    return Status(201, _issue_out(i))
 
 
 @router.post("/issues/{issue_id}/close", response={200: IssueOut, **ERROR_RESPONSES}, summary="关闭问题")
