@@ -10,7 +10,6 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
@@ -23,7 +22,7 @@ from yugong.orgs.access import can_act, is_staff_member
 from yugong.orgs.models import Employer, Union
 
 from . import selectors, services
-from .card import card_token_issue, card_token_read, card_token_seconds
+from .card import card_token_issue, card_token_read, card_token_seconds, card_verify_url
 from .models import Membership, Person
 
 router = Router(tags=["members"])
@@ -298,7 +297,7 @@ def card_token(request: HttpRequest) -> CardTokenOut:
     token, expires = card_token_issue(m)
     return CardTokenOut(
         token=token,
-        verify_url=request.build_absolute_uri(reverse("members:verify", kwargs={"token": token})),
+        verify_url=card_verify_url(token, request),
         expires_at=expires,
         expires_in=card_token_seconds(),
     )

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import segno
 from django.conf import settings
 from django.core import signing
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from yugong.core.errors import NotFound, ValidationFailed
@@ -49,6 +51,16 @@ def card_token_read(token: str) -> Membership:
     if membership is None:
         raise NotFound(_("未找到该会员卡对应的会籍。"))
     return membership
+
+
+def card_verify_url(token: str, request: Any = None) -> str:
+    """Absolute verify URL: ``PUBLIC_BASE_URL`` when set (as for join posters), else the host the
+    request came in on."""
+    path = reverse("members:verify", kwargs={"token": token})
+    base = getattr(settings, "PUBLIC_BASE_URL", "") or ""
+    if base:
+        return base.rstrip("/") + path
+    return str(request.build_absolute_uri(path)) if request is not None else path
 
 
 def qr_svg(data: str, *, scale: int = 6) -> str:

@@ -26,7 +26,7 @@ from yugong.orgs.models import Employer, Union
 from yugong.web.navigation import CONSOLE_SECTIONS, H5_TABS
 
 from . import selectors, services
-from .card import card_token_issue, card_token_read, card_token_seconds, qr_svg
+from .card import card_token_issue, card_token_read, card_token_seconds, card_verify_url, qr_svg
 from .models import Education, EmploymentForm, Membership
 
 
@@ -145,7 +145,7 @@ def card(request: HttpRequest) -> HttpResponse:
     ctx: dict[str, Any] = {"membership": membership, "seconds": card_token_seconds()}
     if membership is not None and membership.status == Membership.Status.ACTIVE:
         token, expires = card_token_issue(membership)
-        url = request.build_absolute_uri(reverse("members:verify", kwargs={"token": token}))
+        url = card_verify_url(token, request)
         ctx.update(qr=qr_svg(url), expires=expires, verify_url=url)
     response = _h5(request, "members/h5_card.html", ctx)
     response["Cache-Control"] = "no-store"
