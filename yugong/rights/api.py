@@ -2,7 +2,7 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from yugong.accounts.models import request_user
 from yugong.core.errors import NotFound
@@ -194,9 +194,9 @@ def appeal_list(
     request: HttpRequest,
     status: str = "",
     category: str = "",
-    q: str = Field("", max_length=60),
-    limit: int = Field(20, ge=1, le=100),
-    offset: int = Field(0, ge=0, le=100000),
+    q: str = Query("", max_length=60),
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0, le=100000),
 ) -> AppealPage:
     qs = selectors.appeal_list(request_user(request), status=status, category=category, q=q)
     return AppealPage(count=qs.count(), items=[_out(a) for a in qs[offset : offset + limit]])
@@ -420,7 +420,7 @@ def appeal_reveal(request: HttpRequest, appeal_id: int) -> CallerOut:
 
 @router.get("/queues/{kind}", response={200: AppealPage, **ERROR_RESPONSES}, summary="临期/超期督办队列")
 def appeal_queue(
-    request: HttpRequest, kind: Literal["near", "overdue"], limit: int = Field(50, ge=1, le=200)
+    request: HttpRequest, kind: Literal["near", "overdue"], limit: int = Query(50, ge=1, le=200)
 ) -> AppealPage:
     user = request_user(request)
     items = [_out(a) for a in selectors.appeal_queue(user, kind=kind, limit=limit)]
@@ -428,7 +428,7 @@ def appeal_queue(
 
 
 @router.get("/callers", response={200: list[AppealOut], **ERROR_RESPONSES}, summary="来电号码的历史诉求")
-def caller_history(request: HttpRequest, phone: str = Field(..., max_length=32)) -> list[AppealOut]:
+def caller_history(request: HttpRequest, phone: str = Query(..., max_length=32)) -> list[AppealOut]:
     return [_out(a) for a in selectors.caller_history(request_user(request), phone)]
 
 
@@ -463,8 +463,8 @@ class PolicySearchOut(Schema):
 )
 def policies_search(
     request: HttpRequest,
-    q: str = Field(..., min_length=1, max_length=100),
-    limit: int = Field(20, ge=1, le=50),
+    q: str = Query(..., min_length=1, max_length=100),
+    limit: int = Query(20, ge=1, le=50),
 ) -> PolicySearchOut:
     hits = policy_search(q, limit=limit)
     return PolicySearchOut(

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,10 +53,14 @@ def _seg() -> Any:
     if _jieba is None:
         with _lock:
             if _jieba is None:
-                import jieba
+                # jieba 0.42's sources have invalid escape sequences: compiling them warns
+                # (SyntaxWarning/DeprecationWarning), which must not fail a run with warnings as errors.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    import jieba
 
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
+                    jieba.setLogLevel(logging.WARNING)
+                    jieba.initialize()
                 _jieba = jieba
     return _jieba
 
@@ -71,18 +76,21 @@ def index_tokens(text: str) -> str:
 
 
 def query_tokens(query: str) -> list[str]:
-    """Query → distinct precise-mode words without question words, in order (at most 12)."""
+    """Query → distinct words without question words, in order (at most 12). The query is cut in
+    search mode too, and a word is dropped when it contains another of the words (拖欠工资 →
+    拖欠, 工资): the finest pieces are what every indexed document also holds."""
     jieba = _seg()
-    out: list[str] = []
-    for raw in jieba.cut((query or "")[:200]):
+    words: list[str] = []
+    for raw in jieba.cut_for_search((query or "")[:200]):
         token = raw.strip().lower()
-        if not _is_word(token) or token in STOP_WORDS or token in out:
+        if not _is_word(token) or token in STOP_WORDS:
             continue
         # keep only word characters: the token is then safe inside tsquery / FTS5 quotes
         token = "".join(ch for ch in token if _WORD.match(ch))
-        if token:
-            out.append(token)
-    return out[:MAX_QUERY_WORDS]
+        if token and token not in words:
+            words.append(token)
+    finest = [w for w in words if not any(o != w and o in w for o in words)]
+    return finest[:MAX_QUERY_WORDS]
 
 
 def engine() -> str:
