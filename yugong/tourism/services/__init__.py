@@ -1,0 +1,46 @@
+"""Tourism write paths (one function per state change, ``<entity>_<verb>``), split by sub-domain."""
+
+from .groups import group_order_approve, group_order_reject, group_order_request
+from .merchants import (
+    merchant_apply,
+    merchant_review,
+    merchant_staff_add,
+    merchant_update_terms,
+    product_review,
+    product_save,
+    session_add,
+)
+from .orders import order_cancel, order_expire, order_place, order_refund, release_expired_holds, ticket_scan
+from .passes import pass_batch_approve, pass_batch_reject, pass_batch_request, pass_qr_token, pass_verify
+from .payments import payment_confirm_venue, payment_notify, payment_start
+from .settlement import payout_record, reconcile, statement_build
+
+__all__ = [
+    "group_order_approve",
+    "group_order_reject",
+    "group_order_request",
+    "merchant_apply",
+    "merchant_review",
+    "merchant_staff_add",
+    "merchant_update_terms",
+    "order_cancel",
+    "order_expire",
+    "order_place",
+    "order_refund",
+    "pass_batch_approve",
+    "pass_batch_reject",
+    "pass_batch_request",
+    "pass_qr_token",
+    "pass_verify",
+    "payment_confirm_venue",
+    "payment_notify",
+    "payment_start",
+    "payout_record",
+    "product_review",
+    "product_save",
+    "reconcile",
+    "release_expired_holds",
+    "session_add",
+    "statement_build",
+    "ticket_scan",
+]

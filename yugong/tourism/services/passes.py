@@ -1,0 +1,242 @@
+"""The annual pass (文化旅游年票).
+
+* An employer union's staff ask to buy passes for chosen members (price per person checked against
+  ``ANNUAL_PASS_CAP_FEN``, default 20000 fen = 200 yuan); the chair approves; union funds pay into
+  the pass pool; each member gets one pass per year.
+* The member's phone shows a dynamic QR: ``YGP1.<pass id>.<unix seconds>.<HMAC>``. The HMAC
+  (SHA-256, key derived from SECRET_KEY, salted with the pass's own secret) covers the pass id and
+  the time, so a code cannot be forged or re-dated, and a code older than 60 seconds — a screenshot
+  — is refused. The gate also sees the holder's (masked) name to compare with an ID.
+* Every verification is logged (admitted or refused); an admitted entry books the spot's agreed
+  rate from the pass pool to the spot's merchant in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from yugong.core.audit import audit_record
+from yugong.core.errors import Conflict, NotFound, ValidationFailed
+from yugong.core.facts import fact_record
+from yugong.core.timeutil import SHANGHAI, now
+from yugong.orgs.access import require_role
+from yugong.orgs.models import Union
+
+from .. import ledger
+from ..access import APPROVER_ROLES, UNION_BUYER_ROLES, access_merchant_object
+from ..models import AnnualPass, PassBatch, PassEntry, PassSpot
+from .common import pass_cap_fen
+from .groups import members_of
+
+QR_PREFIX = "YGP1"
+QR_MAX_AGE = 60  # seconds: a screenshot older than this fails
+QR_FUTURE_SKEW = 5  # seconds a phone's clock may run ahead
+
+
+def pass_batch_request(
+    *, actor: Any, union: Union, year: int, price_fen: int, person_ids: list[int]
+) -> PassBatch:
+    require_role(actor, union, UNION_BUYER_ROLES)
+    errors: dict[str, Any] = {}
+    cap = pass_cap_fen()
+    if price_fen < 0:
+        errors["price_fen"] = _("价格不能为负数。")
+    elif price_fen > cap:
+        errors["price_fen"] = _("年票价格每人每年不得超过 %(cap)s 元（工会经费使用规定）。") % {
+            "cap": f"{cap / 100:g}"
+        }
+    ids = [int(p) for p in dict.fromkeys(person_ids)]
+    if not ids:
+        errors["person_ids"] = _("请选择职工。")
+    found = members_of(union, ids)
+    missing = [p for p in ids if p not in found]
+    if missing:
+        errors["person_ids"] = _("以下人员不是本工会的在册会员：%(ids)s") % {
+            "ids": ", ".join(map(str, missing))
+        }
+    having = set(AnnualPass.objects.filter(person_id__in=ids, year=year).values_list("person_id", flat=True))
+    if having:
+        errors["person_ids"] = _("以下人员本年度已有年票：%(ids)s") % {
+            "ids": ", ".join(map(str, sorted(having)))
+        }
+    if errors:
+        raise ValidationFailed(fields=errors)
+    with transaction.atomic():
+        batch = PassBatch.objects.create(
+            union=union,
+            year=year,
+            price_fen=price_fen,
+            person_ids=ids,
+            total_fen=price_fen * len(ids),
+            requested_by=actor,
+        )
+        audit_record(actor=actor, action="tourism.pass_batch_request", obj=batch, union_id=union.pk)
+    return batch
+
+
+def pass_batch_approve(*, actor: Any, batch: PassBatch | int) -> list[AnnualPass]:
+    pk = batch.pk if isinstance(batch, PassBatch) else batch
+    with transaction.atomic():
+        locked = PassBatch.objects.select_for_update().select_related("union").filter(pk=pk).first()
+        if locked is None:
+            raise NotFound()
+        require_role(actor, locked.union, APPROVER_ROLES)
+        if locked.status != PassBatch.Status.PENDING:
+            raise Conflict(_("该申请已处理。"), code="decided")
+        if locked.price_fen > pass_cap_fen():
+            raise Conflict(_("年票价格超过上限，不能批准。"), code="over_cap")
+        members = members_of(locked.union, list(locked.person_ids))
+        try:
+            with transaction.atomic():
+                passes = AnnualPass.objects.bulk_create(
+                    AnnualPass(
+                        batch=locked,
+                        person_id=pid,
+                        holder_name=members[pid].person.name,
+                        year=locked.year,
+                        number=f"AP{locked.year}{locked.pk:06d}{i:05d}",
+                    )
+                    for i, pid in enumerate(locked.person_ids)
+                    if pid in members
+                )
+        except IntegrityError:
+            raise Conflict(_("部分职工本年度已有年票，请重新提交。"), code="duplicate_pass") from None
+        total = locked.price_fen * len(passes)
+        ledger.post(
+            kind="pass_purchase",
+            lines=[(ledger.union_funds(locked.union_id), total), (ledger.PASS_POOL, -total)],
+            memo=f"pass batch {locked.pk}",
+        )
+        locked.status = PassBatch.Status.ISSUED
+        locked.total_fen = total
+        locked.decided_by = actor
+        locked.decided_at = now()
+        locked.save(update_fields=["status", "total_fen", "decided_by", "decided_at"])
+        fact_record(metric="tourism.passes", union_id=locked.union_id, value=len(passes))
+        audit_record(actor=actor, action="tourism.pass_batch_approve", obj=locked, union_id=locked.union_id)
+    return passes
+
+
+def pass_batch_reject(*, actor: Any, batch: PassBatch | int) -> PassBatch:
+    pk = batch.pk if isinstance(batch, PassBatch) else batch
+    with transaction.atomic():
+        locked = PassBatch.objects.select_for_update().select_related("union").filter(pk=pk).first()
+        if locked is None:
+            raise NotFound()
+        require_role(actor, locked.union, APPROVER_ROLES)
+        if locked.status != PassBatch.Status.PENDING:
+            raise Conflict(_("该申请已处理。"), code="decided")
+        locked.status = PassBatch.Status.REJECTED
+        locked.decided_by = actor
+        locked.decided_at = now()
+        locked.save(update_fields=["status", "decided_by", "decided_at"])
+        audit_record(actor=actor, action="tourism.pass_batch_reject", obj=locked, union_id=locked.union_id)
+    return locked
+
+
+# --- The dynamic QR -------------------------------------------------------------------------
+
+
+def _qr_key() -> bytes:
+    return hashlib.sha256(f"yugong-pass-qr:{settings.SECRET_KEY}".encode()).digest()
+
+
+def _sign(pass_id: int, ts: int, secret: str) -> str:
+    return hmac.new(_qr_key(), f"{pass_id}.{ts}.{secret}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def pass_qr_token(annual_pass: AnnualPass, *, at: dt.datetime | None = None) -> str:
+    ts = int((at or now()).timestamp())
+    return f"{QR_PREFIX}.{annual_pass.pk}.{ts}.{_sign(annual_pass.pk, ts, annual_pass.secret)}"
+
+
+def _parse(token: str) -> tuple[int, int, str] | None:
+    parts = (token or "").strip().split(".")
+    if len(parts) != 4 or parts[0] != QR_PREFIX:
+        return None
+    try:
+        return int(parts[1]), int(parts[2]), parts[3]
+    except ValueError:
+        return None
+
+
+def _deny(
+    spot: PassSpot, actor: Any, day: dt.date, reason: str, annual_pass: AnnualPass | None = None
+) -> PassEntry:
+    return PassEntry.objects.create(
+        spot=spot,
+        annual_pass=annual_pass,
+        day=day,
+        result=PassEntry.Result.DENIED,
+        reason=reason[:120],
+        once_a_day=spot.one_entry_per_day,
+        verified_by=actor,
+    )
+
+
+def pass_verify(*, actor: Any, token: str, spot_id: Any, at: dt.datetime | None = None) -> PassEntry:
+    """Check a pass QR at a spot's gate. Always returns the logged entry (admitted or refused with
+    the reason); only a spot outside the actor's merchant is an error (NotFound)."""
+    spot = access_merchant_object(PassSpot.objects.select_related("merchant"), actor, spot_id)
+    at = at or now()
+    day = at.astimezone(SHANGHAI).date()
+    parsed = _parse(token)
+    with transaction.atomic():
+        if parsed is None:
+            return _deny(spot, actor, day, _("二维码无效。"))
+        pass_id, ts, sig = parsed
+        annual_pass = AnnualPass.objects.select_for_update().filter(pk=pass_id).first()
+        if annual_pass is None or not hmac.compare_digest(_sign(pass_id, ts, annual_pass.secret), sig):
+            return _deny(spot, actor, day, _("二维码无效。"))
+        age = at.timestamp() - ts
+        if age > QR_MAX_AGE:
+            return _deny(spot, actor, day, _("二维码已过期（超过60秒），请持卡人刷新后重试。"), annual_pass)
+        if age < -QR_FUTURE_SKEW:
+            return _deny(spot, actor, day, _("二维码时间异常，请校准手机时间。"), annual_pass)
+        if annual_pass.status != AnnualPass.Status.ACTIVE or annual_pass.year != day.year:
+            return _deny(spot, actor, day, _("年票已停用或不在有效年度内。"), annual_pass)
+        if not spot.active:
+            return _deny(spot, actor, day, _("本景点暂未参与年票。"), annual_pass)
+        if day.isoformat() in set(spot.blackout_dates or []):
+            return _deny(spot, actor, day, _("今日为本景点年票不可用日期。"), annual_pass)
+        if (
+            spot.one_entry_per_day
+            and PassEntry.objects.filter(
+                annual_pass=annual_pass, spot=spot, day=day, result=PassEntry.Result.OK
+            ).exists()
+        ):
+            return _deny(spot, actor, day, _("该年票今日已在本景点入园，每日限一次。"), annual_pass)
+        try:
+            with transaction.atomic():
+                entry = PassEntry.objects.create(
+                    spot=spot,
+                    annual_pass=annual_pass,
+                    day=day,
+                    result=PassEntry.Result.OK,
+                    rate_fen=spot.rate_fen,
+                    once_a_day=spot.one_entry_per_day,
+                    verified_by=actor,
+                )
+        except IntegrityError:
+            return _deny(spot, actor, day, _("该年票今日已在本景点入园，每日限一次。"), annual_pass)
+        if spot.rate_fen:
+            ledger.post(
+                kind="pass_entry",
+                lines=[
+                    (ledger.PASS_POOL, spot.rate_fen),
+                    (ledger.merchant_payable(spot.merchant_id), -spot.rate_fen),
+                ],
+                memo=f"pass {annual_pass.number} @ {spot.name}",
+                merchant=spot.merchant,
+            )
+        batch_union = PassBatch.objects.values_list("union_id", flat=True).get(pk=annual_pass.batch_id)
+        fact_record(metric="tourism.entries", union_id=batch_union, dim="pass")
+    entry.annual_pass = annual_pass
+    return entry
