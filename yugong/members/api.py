@@ -200,7 +200,7 @@ def _page_out(page: selectors.Page) -> MemberPageOut:
 
 
 def _union_by_code(code: str, field: str) -> Union:
-    union = Union.objects.filter(code=code.strip().upper()).first()
+    union = Union.objects.filter(code=code.replace("\x00", "").strip().upper()).first()
     if union is None:
         raise ValidationFailed(fields={field: _("未找到该工会编码。")})
     return union

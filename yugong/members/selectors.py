@@ -54,7 +54,7 @@ def _with_related(qs: QuerySet[Membership]) -> QuerySet[Membership]:
 def search_condition(q: str) -> Q:
     """What the single search box means: 4 digits = last four phone digits; 11 digits = phone;
     an ID number; a member number; anything else = name (exact or prefix)."""
-    q = clean_text(q).replace(" ", "")
+    q = clean_text(q).replace(" ", "").replace("\x00", "")
     if not q:
         return Q()
     upper = q.upper()
@@ -96,7 +96,7 @@ def member_search(
     else:
         qs = qs.filter(status__in=Membership.CURRENT)
     qs = qs.filter(search_condition(q))
-    employer = clean_text(employer)
+    employer = clean_text(employer).replace("\x00", "")
     if employer:
         qs = qs.filter(person__employer_name__startswith=employer)
     if employer_id is not None:

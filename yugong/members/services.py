@@ -20,6 +20,7 @@ one pending application per person, one current holder per member number) are th
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -100,10 +101,16 @@ def _parse_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value).strip())
 
 
+def _no_control_chars(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Control characters (NUL breaks PostgreSQL text) are never part of a name or an address."""
+    return {k: re.sub(r"[\x00-\x1f\x7f]", "", v) if isinstance(v, str) else v for k, v in data.items()}
+
+
 def person_clean(data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate and normalise person fields; raise one ``ValidationFailed`` naming every bad field.
 
     Birth date and sex are derived from the ID number; given values must agree with it."""
+    data = _no_control_chars(data)
     errors: dict[str, list[str]] = {}
     out: dict[str, Any] = {}
 
@@ -337,7 +344,7 @@ def membership_apply(
         union=union,
         employer=employer,
         employment_form=values.get("employment_form", EmploymentForm.REGULAR),
-        district=clean_text(district or person_data.get("district")),
+        district=clean_text(district or person_data.get("district")).replace("\x00", ""),
     )
     if channel == Membership.Channel.STAFF:
         require_role(actor, target, MANAGE_ROLES)
@@ -354,7 +361,7 @@ def membership_apply(
         channel=channel,
         applied_at=moment,
         due_at=add_working_days(moment, decision_working_days()),
-        note=clean_text(note)[:500],
+        note=clean_text(note).replace("\x00", "")[:500],
     )
     try:
         with transaction.atomic():
@@ -464,7 +471,7 @@ def membership_approve(*, actor: Any, membership: Membership | int) -> Membershi
 
 @transaction.atomic
 def membership_reject(*, actor: Any, membership: Membership | int, reason: str) -> Membership:
-    reason = clean_text(reason)
+    reason = clean_text(reason).replace("\x00", "")
     if not reason:
         raise ValidationFailed(fields={"reason": _("请填写驳回理由。")})
     if len(reason) > 500:
@@ -529,7 +536,7 @@ def membership_transfer_request(
         previous=m,
         member_no=None,
         member_since=m.member_since,
-        note=clean_text(reason)[:500],
+        note=clean_text(reason).replace("\x00", "")[:500],
     )
     try:
         with transaction.atomic():
@@ -614,7 +621,7 @@ def membership_transfer_approve(*, actor: Any, membership: Membership | int) -> 
 
 @transaction.atomic
 def membership_suspend(*, actor: Any, membership: Membership | int, reason: str) -> Membership:
-    reason = clean_text(reason)
+    reason = clean_text(reason).replace("\x00", "")
     if not reason:
         raise ValidationFailed(fields={"reason": _("请填写暂停会籍的原因。")})
     m = _lock(membership)
@@ -669,7 +676,7 @@ def membership_leave(*, actor: Any, membership: Membership | int, reason: str = 
         obj=m,
         union_id=m.union_id,
         changes={"status": [old_status, "left"]},
-        extra={"reason": clean_text(reason)[:500]},
+        extra={"reason": clean_text(reason).replace("\x00", "")[:500]},
     )
     fact_record(metric="members.left", union_id=m.union_id, dim=m.person.employment_form)
     return m

@@ -59,7 +59,9 @@ def _int(value: Any) -> int | None:
 
 
 def _active_union_by_code(code: str) -> Union:
-    union = Union.objects.filter(code=code.strip().upper(), status=Union.Status.ACTIVE).first()
+    union = Union.objects.filter(
+        code=code.replace("\x00", "").strip().upper(), status=Union.Status.ACTIVE
+    ).first()
     if union is None:
         raise NotFound(_("未找到该工会，请确认二维码或工会编码是否正确。"))
     return union
