@@ -36,6 +36,7 @@ from .hours import Schedule, compile_schedule, is_open_at
 VERSION_KEY = "stations:index:version"
 M_PER_DEG = math.pi * EARTH_RADIUS_M / 180.0
 MAX_ROUNDS = 40  # the square doubles each round: 2^40 cells is more than any grid
+MAX_CELLS = 6_000_000  # int32 offsets: 24 MB at most
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,11 @@ class StationIndex:
         lat_min, lat_max = float(lats.min()), float(lats.max())
         lng_min, lng_max = float(lngs.min()), float(lngs.max())
         if cell_deg is None:
+            # About four stations per cell on average, between 0.005° and 0.02° (≈ 2 km: in a dense
+            # city a cell then holds tens of stations, not thousands), and at most MAX_CELLS cells.
             area = max((lat_max - lat_min) * (lng_max - lng_min), 1e-6)
-            cell_deg = float(np.clip(math.sqrt(area * 4 / n), 0.005, 0.1))
+            cell_deg = float(np.clip(math.sqrt(area * 4 / n), 0.005, 0.02))
+            cell_deg = max(cell_deg, math.sqrt(area / MAX_CELLS))
         self.cell = cell_deg
         self.lat0, self.lng0 = lat_min, lng_min
         self.nrows = int((lat_max - lat_min) / cell_deg) + 1
@@ -88,7 +92,9 @@ class StationIndex:
         self.lats, self.lngs = lats[order], lngs[order]
         self.amenities = np.asarray(amenities, dtype=np.int64)[order]
         # starts[c] .. starts[c + 1] are the points of cell c (cells numbered row-major).
-        self.starts = np.searchsorted(keys[order], np.arange(self.nrows * self.ncols + 1), side="left")
+        self.starts = np.searchsorted(
+            keys[order], np.arange(self.nrows * self.ncols + 1), side="left"
+        ).astype(np.int64 if n >= 2**31 else np.int32)
         if schedules is None:
             self.always_open = np.ones(n, dtype=bool)
         else:
@@ -144,11 +150,11 @@ class StationIndex:
         holiday: Callable[[dt.date], bool] | None = None,
         max_distance_m: float | None = None,
     ) -> list[Hit]:
-        """The ``k`` nearest stations (ties broken by position), best first."""
+        """The ``k`` nearest stations (equal distances: lower station id first), best first."""
         if self.size == 0 or k <= 0:
             return []
         i, j = self._cell_of(lat, lng)
-        radius = 0
+        radius = 1  # the point's own cell alone almost never proves the answer
         open_memo: dict[int, bool] = {}
         for _round in range(MAX_ROUNDS):
             r0, r1 = max(i - radius, 0), min(i + radius, self.nrows - 1)
@@ -156,6 +162,7 @@ class StationIndex:
             idx = self._gather(r0, r1, c0, c1)
             if amenity_mask and len(idx):
                 idx = idx[(self.amenities[idx] & amenity_mask) == amenity_mask]
+            in_square = len(idx)
             covered = self._covered_m(lat, lng, r0, r1, c0, c1)
             limit = covered if max_distance_m is None else min(covered, max_distance_m)
             if len(idx):
@@ -168,7 +175,9 @@ class StationIndex:
             full = r0 == 0 and c0 == 0 and r1 == self.nrows - 1 and c1 == self.ncols - 1
             if full or (max_distance_m is not None and covered >= max_distance_m):
                 return self._pick(idx, dist, k, open_at, holiday, open_memo) if len(idx) else []
-            radius = max(1, radius * 2)
+            # Grow faster when the square held too few candidates: stations are sparse here.
+            grow = 2 if in_square >= k else min(8, max(2, math.ceil(math.sqrt(k / max(in_square, 0.5)))))
+            radius *= grow
         return []
 
     def _pick(
@@ -180,13 +189,15 @@ class StationIndex:
         holiday: Callable[[dt.date], bool] | None,
         memo: dict[int, bool],
     ) -> list[Hit]:
+        # Ties (equal distances) are broken by station id, so answers do not depend on the grid.
         if open_at is None:
             if len(idx) > k:
-                part = np.argpartition(dist, k - 1)[:k]
-                idx, dist = idx[part], dist[part]
-            order = np.lexsort((idx, dist))
+                kth = np.partition(dist, k - 1)[k - 1]
+                keep = dist <= kth
+                idx, dist = idx[keep], dist[keep]
+            order = np.lexsort((self.ids[idx], dist))
             return [Hit(int(idx[o]), int(self.ids[idx[o]]), float(dist[o])) for o in order[:k]]
-        order = np.lexsort((idx, dist))
+        order = np.lexsort((self.ids[idx], dist))
         hits: list[Hit] = []
         for o in order:
             p = int(idx[o])
