@@ -16,6 +16,7 @@ urlpatterns = [
     path("members/roster/", include("yugong.members.urls_import")),
     path("stations/", include("yugong.stations.urls")),
     path("rights/", include("yugong.rights.urls")),
+    path("tourism/", include("yugong.tourism.urls")),
     # /join/<code>/ (scan-to-join), /members/… (worker), /console/members/… (staff)
     path("", include("yugong.members.urls")),
     path("", include("yugong.web.urls")),

@@ -33,7 +33,17 @@ class Section:
 
 H5_TABS: tuple[Tab, ...] = (
     Tab("home", _("首页"), "⌂"),
-    Tab("services", _("服务"), "☕", (Link(_("附近港湾"), "stations:nearby"),)),
+    Tab(
+        "services",
+        _("服务"),
+        "☕",
+        (
+            Link(_("附近港湾"), "stations:nearby"),
+            Link(_("游巴蜀"), "tourism:home"),
+            Link(_("我的门票"), "tourism:my_tickets"),
+            Link(_("我的年票"), "tourism:my_pass"),
+        ),
+    ),
     Tab("growth", _("成长"), "★"),
     Tab(
         "help",
@@ -77,7 +87,16 @@ CONSOLE_SECTIONS: tuple[Section, ...] = (
         "services",
         _("一站享"),
         _("职工服务：渝工港湾、文旅、活动"),
-        (Link(_("渝工港湾"), "stations:console_list"), Link(_("覆盖分析"), "stations:console_coverage")),
+        (
+            Link(_("渝工港湾"), "stations:console_list"),
+            Link(_("覆盖分析"), "stations:console_coverage"),
+            Link(_("文旅商户"), "tourism:p_merchants"),
+            Link(_("产品审核"), "tourism:p_products"),
+            Link(_("团体订票"), "tourism:u_groups"),
+            Link(_("年票"), "tourism:u_passes"),
+            Link(_("结算对账"), "tourism:p_settlement"),
+            Link(_("商户工作台"), "tourism:m_home"),
+        ),
     ),
     Section("growth", _("一链培"), _("建功立业：竞赛、学习、荣誉")),
     Section("assistance", _("一件事"), _("困难帮扶：档案、申请、发放")),

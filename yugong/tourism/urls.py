@@ -1,0 +1,42 @@
+from django.urls import path
+
+from . import views_console as c
+from . import views_h5 as h
+
+app_name = "tourism"
+
+urlpatterns = [
+    # worker H5
+    path("", h.home, name="home"),
+    path("p/<int:product_id>/", h.product, name="product"),
+    path("p/<int:product_id>/book/", h.book, name="book"),
+    path("orders/<int:order_id>/", h.order, name="order"),
+    path("orders/<int:order_id>/<str:action>/", h.order_action, name="order_action"),
+    path("pay/sim/<str:ref>/", h.sim_pay, name="sim_pay"),
+    path("mine/", h.my_tickets, name="my_tickets"),
+    path("mine/tickets/<int:ticket_id>/", h.group_ticket, name="group_ticket"),
+    path("pass/", h.my_pass, name="my_pass"),
+    path("pass/qr/", h.my_pass_qr, name="my_pass_qr"),
+    path("apply/", h.merchant_apply, name="apply"),
+    # merchant workbench
+    path("merchant/", c.m_home, name="m_home"),
+    path("merchant/<int:merchant_id>/products/", c.m_products, name="m_products"),
+    path("merchant/<int:merchant_id>/products/<int:product_id>/", c.m_product, name="m_product"),
+    path("merchant/<int:merchant_id>/orders/", c.m_orders, name="m_orders"),
+    path("merchant/<int:merchant_id>/scan/", c.m_scan, name="m_scan"),
+    path("merchant/<int:merchant_id>/statements/", c.m_statements, name="m_statements"),
+    path(
+        "merchant/<int:merchant_id>/statements/<int:statement_id>.<str:fmt>",
+        c.m_statement_export,
+        name="m_statement_export",
+    ),
+    # platform staff
+    path("console/merchants/", c.p_merchants, name="p_merchants"),
+    path("console/products/", c.p_products, name="p_products"),
+    path("console/settlement/", c.p_settlement, name="p_settlement"),
+    path("console/settlement/<int:statement_id>.<str:fmt>", c.p_statement_export, name="p_statement_export"),
+    path("console/reconciliation.<str:fmt>", c.p_reconciliation_export, name="p_reconciliation_export"),
+    # union staff
+    path("console/groups/", c.u_groups, name="u_groups"),
+    path("console/passes/", c.u_passes, name="u_passes"),
+]

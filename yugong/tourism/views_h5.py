@@ -1,0 +1,251 @@
+"""Worker H5 pages: browse and search, product and booking, pay (simulated gateway), my tickets
+with their QR, my annual pass with its dynamic QR, and the merchant application form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yugong.accounts.models import request_user
+from yugong.core.errors import ApplicationError, NotFound
+from yugong.core.pii import mask_name
+from yugong.core.timeutil import local_today
+from yugong.orgs.models import Union
+from yugong.web.navigation import H5_TABS
+
+from . import selectors, services
+from .gateways import sim_notification
+from .models import Merchant, Order, Payment, Product, ReviewStatus
+from .qr import qr_data_uri, ticket_qr_text
+
+PAGE = 12
+
+
+def _h5(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
+    return render(request, template, {"tab": "services", "tabs": H5_TABS, **ctx})
+
+
+def _districts() -> list[str]:
+    return list(
+        Product.objects.filter(status=ReviewStatus.APPROVED)
+        .exclude(district="")
+        .order_by("district")
+        .values_list("district", flat=True)
+        .distinct()
+    )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """游巴蜀: search and filter live products."""
+    q = request.GET.get("q", "")[:50]
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in Product.Kind.values else ""
+    district = request.GET.get("district", "")[:40]
+    day: dt.date | None = None
+    try:
+        day = dt.date.fromisoformat(request.GET["date"]) if request.GET.get("date") else None
+    except ValueError:
+        day = None
+    qs = selectors.live_products(q=q, kind=kind, district=district, day=day)
+    page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
+    return _h5(
+        request,
+        "tourism/h5_home.html",
+        {
+            "page": page,
+            "filters": {"q": q, "kind": kind, "district": district, "date": day.isoformat() if day else ""},
+            "kinds": Product.Kind.choices,
+            "districts": _districts(),
+        },
+    )
+
+
+def product(request: HttpRequest, product_id: int) -> HttpResponse:
+    item = selectors.live_products().filter(pk=product_id).first()
+    if item is None:
+        raise Http404
+    return _h5(
+        request,
+        "tourism/h5_product.html",
+        {
+            "product": item,
+            "sessions": selectors.product_sessions(item),
+            "idempotency_key": uuid.uuid4().hex,
+            "family_limit": range(1, services.orders.family_limit() + 1),
+        },
+    )
+
+
+@login_required(login_url="accounts:login")
+@require_POST
+def book(request: HttpRequest, product_id: int) -> HttpResponse:
+    user = request_user(request)
+    try:
+        quantity = int(request.POST.get("quantity", "1"))
+    except ValueError:
+        quantity = 0
+    try:
+        order, _created = services.order_place(
+            actor=user,
+            session_id=request.POST.get("session"),
+            quantity=quantity,
+            idempotency_key=request.POST.get("idempotency_key"),
+            holder_names=request.POST.getlist("holder_name"),
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return HttpResponseRedirect(reverse("tourism:product", args=[product_id]))
+    return HttpResponseRedirect(reverse("tourism:order", args=[order.pk]))
+
+
+def _my_order(request: HttpRequest, order_id: int) -> Order:
+    order = selectors.my_orders(request_user(request)).filter(pk=order_id).first()
+    if order is None:
+        raise NotFound()
+    return order
+
+
+@login_required(login_url="accounts:login")
+def order(request: HttpRequest, order_id: int) -> HttpResponse:
+    item = _my_order(request, order_id)
+    tickets = [
+        {"ticket": t, "qr": qr_data_uri(ticket_qr_text(t.token)) if item.status in ("paid", "used") else ""}
+        for t in item.tickets.all()
+    ]
+    return _h5(request, "tourism/h5_order.html", {"order": item, "tickets": tickets})
+
+
+@login_required(login_url="accounts:login")
+@require_POST
+def order_action(request: HttpRequest, order_id: int, action: str) -> HttpResponse:
+    user = request_user(request)
+    item = _my_order(request, order_id)
+    try:
+        if action == "pay":
+            _payment, url = services.payment_start(actor=user, order=item)
+            return HttpResponseRedirect(url)
+        if action == "cancel":
+            services.order_cancel(actor=user, order=item)
+            messages.success(request, _("订单已取消，名额已释放。"))
+        elif action == "refund":
+            services.order_refund(actor=user, order=item)
+            messages.success(request, _("已退款，款项将原路退回。"))
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    return HttpResponseRedirect(reverse("tourism:order", args=[item.pk]))
+
+
+def _sim_enabled() -> bool:
+    return bool(getattr(settings, "TOURISM_SIM_GATEWAY", settings.DEBUG or settings.TESTING))
+
+
+@login_required(login_url="accounts:login")
+def sim_pay(request: HttpRequest, ref: str) -> HttpResponse:
+    """The simulated gateway's hosted pay page (development and tests only). Paying sends the
+    signed notification exactly as the gateway would POST it to the notify endpoint."""
+    if not _sim_enabled():
+        raise Http404
+    payment = (
+        Payment.objects.select_related("order__product").filter(provider_ref=ref, provider="sim").first()
+    )
+    if payment is None or payment.order.user_id != request_user(request).pk:
+        raise Http404
+    if request.method == "POST":
+        outcome = "failed" if request.POST.get("outcome") == "failed" else "succeeded"
+        body, signature = sim_notification(payment.provider_ref, payment.amount_fen, status=outcome)
+        try:
+            result = services.payment_notify(provider="sim", body=body, signature=signature)
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            if result in ("paid", "paid_late"):
+                messages.success(request, _("支付成功，电子票已生成。"))
+            elif result == "late_refunded":
+                messages.error(request, _("支付超时且名额已售完，款项已原路退回。"))
+            else:
+                messages.error(request, _("支付未成功，请重试。"))
+        return HttpResponseRedirect(reverse("tourism:order", args=[payment.order_id]))
+    return _h5(request, "tourism/h5_sim_pay.html", {"payment": payment})
+
+
+@login_required(login_url="accounts:login")
+def my_tickets(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    page = Paginator(selectors.my_orders(user), PAGE).get_page(request.GET.get("page"))
+    return _h5(
+        request,
+        "tourism/h5_mine.html",
+        {"page": page, "group_tickets": selectors.my_group_tickets(user)},
+    )
+
+
+@login_required(login_url="accounts:login")
+def group_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = next((t for t in selectors.my_group_tickets(request_user(request)) if t.pk == ticket_id), None)
+    if ticket is None:
+        raise Http404
+    return _h5(
+        request,
+        "tourism/h5_group_ticket.html",
+        {"ticket": ticket, "qr": qr_data_uri(ticket_qr_text(ticket.token))},
+    )
+
+
+@login_required(login_url="accounts:login")
+def my_pass(request: HttpRequest) -> HttpResponse:
+    annual_pass = selectors.my_pass(request_user(request), local_today().year)
+    return _h5(
+        request,
+        "tourism/h5_pass.html",
+        {
+            "pass": annual_pass,
+            "holder_masked": mask_name(annual_pass.holder_name) if annual_pass else "",
+            "qr": qr_data_uri(services.pass_qr_token(annual_pass), scale=6) if annual_pass else "",
+        },
+    )
+
+
+@login_required(login_url="accounts:login")
+def my_pass_qr(request: HttpRequest) -> JsonResponse:
+    """A fresh dynamic QR (the page's JS asks every ~20 s; each code is good for 60 s)."""
+    annual_pass = selectors.my_pass(request_user(request), local_today().year)
+    if annual_pass is None:
+        raise Http404
+    token = services.pass_qr_token(annual_pass)
+    response = JsonResponse({"qr": qr_data_uri(token, scale=6), "valid_seconds": services.passes.QR_MAX_AGE})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required(login_url="accounts:login")
+def merchant_apply(request: HttpRequest) -> HttpResponse:
+    """商户入驻申请: the applicant becomes the merchant's owner once the platform approves."""
+    errors: dict[str, list[str]] = {}
+    data: dict[str, Any] = {}
+    host = Union.objects.filter(parent__isnull=True, status=Union.Status.ACTIVE).order_by("pk").first()
+    if request.method == "POST" and host is not None:
+        data = request.POST.dict()
+        try:
+            services.merchant_apply(actor=request_user(request), host_union=host, data=data)
+        except ApplicationError as exc:
+            errors = {k: [str(m) for m in v] for k, v in exc.fields.items()}
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("申请已提交，平台审核通过后即可在商户工作台上架产品。"))
+            return HttpResponseRedirect(reverse("tourism:home"))
+    return _h5(
+        request, "tourism/h5_apply.html", {"kinds": Merchant.Kind.choices, "errors": errors, "data": data}
+    )
