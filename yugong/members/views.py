@@ -92,7 +92,8 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     error_message = ""
     status = 200
-    if request.method == "POST" and not (current or pending):
+    accepting = union.kind in services.ACCEPTING_KINDS
+    if request.method == "POST" and accepting and not (current or pending):
         form.update({k: request.POST.get(k, "").strip() for k in form if k != "migrant_worker"})
         form["migrant_worker"] = request.POST.get("migrant_worker") == "1"
         employer = next((e for e in employers if str(e.pk) == form["employer_id"]), None)
@@ -128,6 +129,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
         "members/h5_join.html",
         {
             "union": union,
+            "accepting": accepting,
             "current": current,
             "pending": pending,
             "form": form,

@@ -78,6 +78,14 @@ def test_join_flow_then_approve_then_card(tree: dict[str, Any]) -> None:
     assert card["Cache-Control"] == "no-store"
 
 
+def test_join_page_of_a_district_union_explains(tree: dict[str, Any]) -> None:
+    url = reverse("members:join", kwargs={"code": tree["yz"].code})
+    worker = client_for(tree["worker"])
+    assert 'data-testid="join-not-accepting"' in worker.get(url).content.decode()
+    worker.post(url, {"name": "x", "consent": "1"})
+    assert not Membership.objects.exists()
+
+
 def test_card_without_membership(tree: dict[str, Any]) -> None:
     r = client_for(tree["worker"]).get(reverse("members:card"))
     assert r.status_code == 200 and 'data-testid="no-card"' in r.content.decode()
