@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -92,9 +93,10 @@ class StationIndex:
         self.lats, self.lngs = lats[order], lngs[order]
         self.amenities = np.asarray(amenities, dtype=np.int64)[order]
         # starts[c] .. starts[c + 1] are the points of cell c (cells numbered row-major).
-        self.starts = np.searchsorted(
-            keys[order], np.arange(self.nrows * self.ncols + 1), side="left"
-        ).astype(np.int64 if n >= 2**31 else np.int32)
+        starts = np.searchsorted(keys[order], np.arange(self.nrows * self.ncols + 1), side="left")
+        self.starts: np.ndarray[Any, np.dtype[np.signedinteger[Any]]] = (
+            starts.astype(np.int32) if n < 2**31 else starts
+        )
         if schedules is None:
             self.always_open = np.ones(n, dtype=bool)
         else:
