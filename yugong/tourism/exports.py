@@ -33,7 +33,7 @@ def _statement_rows(statement: Statement) -> tuple[list[str], list[list[Any]], l
         ]
         for line in statement.lines
     ]
-    summary = [
+    summary: list[list[Any]] = [
         [_("商户"), statement.merchant.name],
         [_("结算期间"), f"{statement.period_start} — {statement.period_end}"],
         [_("销售额"), format_fen(statement.gross_fen)],
@@ -111,7 +111,7 @@ def statement_response(statement: Statement, fmt: str) -> HttpResponse:
 
 
 def reconciliation_bytes(report: Reconciliation, fmt: str) -> bytes:
-    summary = [
+    summary: list[list[Any]] = [
         [_("期间"), f"{report.start} — {report.end}"],
         [_("订单数"), report.orders],
         [_("支付净额"), format_fen(report.payments_fen)],

@@ -163,7 +163,9 @@ def m_orders(request: HttpRequest, merchant_id: int) -> HttpResponse:
     ctx = _merchant_ctx(request, merchant_id, "orders")
     if request.method == "POST":
         try:
-            order = selectors.merchant_orders(request.user, merchant_id).get(pk=request.POST.get("order"))
+            order = selectors.merchant_orders(request.user, merchant_id).get(
+                pk=int(request.POST.get("order") or 0)
+            )
             services.payment_confirm_venue(actor=request.user, order=order)
             messages.success(request, _("已确认现场收款。"))
         except (Order.DoesNotExist, ValueError):
