@@ -1,0 +1,98 @@
+"""A worker on a phone finds the nearest open station with drinking water and opens its page."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e.helpers import assert_page_healthy
+
+HERE = {"latitude": 29.5575, "longitude": 106.5775}  # 解放碑 (WGS-84, as the browser reports)
+ALL_DAY = {d: ["00:00-24:00"] for d in "1234567"}
+
+
+@pytest.fixture
+def stations(transactional_db: Any) -> dict[str, Any]:
+    from tests.helpers import UserFactory, grant, make_union
+    from yugong.stations import services
+    from yugong.stations.spatial import index_reset
+
+    index_reset()
+    city = make_union(None, name="重庆市总工会")
+    staff = UserFactory(is_staff=True)
+    grant(staff, city, "staff")
+
+    def make(code: str, name: str, dlat: float, amenities: list[str], hours: dict[str, list[str]]) -> Any:
+        data = {
+            "code": code,
+            "name": name,
+            "address": "渝中区民族路",
+            "district": "渝中区",
+            "lat": HERE["latitude"] + dlat,
+            "lng": HERE["longitude"],
+            "hours": hours,
+            "amenities": amenities,
+        }
+        return services.station_create(actor=staff, union=city, data=data)
+
+    return {
+        # nearest, open, but no drinking water
+        "dry": make("E2E-DRY", "无水驿站", 0.0005, ["rest", "toilet"], ALL_DAY),
+        # water, but never open (no hours on any day)
+        "shut": make("E2E-SHUT", "暂不开放港湾", 0.0015, ["water"], {}),
+        # water and open all day: the answer
+        "good": make("E2E-GOOD", "解放碑渝工港湾", 0.003, ["water", "toilet", "first_aid"], ALL_DAY),
+        "far": make("E2E-FAR", "较远港湾", 0.02, ["water"], ALL_DAY),
+    }
+
+
+def test_worker_finds_the_nearest_open_station_with_water(phone_page: Any, stations: dict[str, Any]) -> None:
+    page = phone_page
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation(HERE)
+
+    page.goto("/")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="服务").tap()
+    page.get_by_role("link", name="附近港湾").tap()
+    expect(page).to_have_url(re.compile(r"/stations/$"))
+
+    page.get_by_test_id("locate").tap()
+    expect(page).to_have_url(re.compile(r"lat=29\.5575"))
+    items = page.get_by_test_id("station-item")
+    expect(items.first).to_contain_text("无水驿站")  # unfiltered: simply the nearest
+
+    page.get_by_label("饮水").check()
+    expect(page).to_have_url(re.compile(r"amenity=water"))
+    page.get_by_label("只看现在开放").check()
+    expect(page).to_have_url(re.compile(r"open_now=1"))
+    expect(items.first).to_contain_text("解放碑渝工港湾")
+    expect(items.first).to_contain_text("步行约")
+    expect(items.first.get_by_test_id("open-badge")).to_be_visible()
+    expect(page.get_by_text("无水驿站")).to_have_count(0)
+    expect(page.get_by_text("暂不开放港湾")).to_have_count(0)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+
+    items.first.get_by_role("link").tap()
+    expect(page).to_have_url(re.compile(r"/stations/s/E2E-GOOD/$"))
+    detail = page.get_by_test_id("station-detail")
+    expect(detail.get_by_role("heading", name="解放碑渝工港湾")).to_be_visible()
+    expect(detail.get_by_test_id("open-badge")).to_be_visible()
+    expect(detail).to_contain_text("饮水")
+    for app in ("高德地图", "百度地图", "腾讯地图"):
+        expect(page.get_by_role("link", name=app)).to_be_visible()
+    assert_page_healthy(page)
+
+
+def test_map_view_shows_markers_without_tiles(
+    phone_page: Any, stations: dict[str, Any], settings: Any
+) -> None:
+    settings.MAP_TILE_URL = ""
+    page = phone_page
+    page.goto(f"/stations/map/?lat={HERE['latitude']}&lng={HERE['longitude']}")
+    expect(page.locator(".leaflet-marker-icon").first).to_be_visible()
+    expect(page.locator(".leaflet-marker-icon")).to_have_count(5)  # the chosen point + 4 stations
+    assert page.locator(".leaflet-tile").count() == 0
+    assert_page_healthy(page)
