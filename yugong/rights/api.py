@@ -2,7 +2,7 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from yugong.accounts.models import request_user
 from yugong.core.errors import NotFound
@@ -162,7 +162,7 @@ def _detail(a: Appeal, *, staff: bool) -> AppealDetailOut:
 @router.post(
     "/appeals", response={201: AppealOut, **ERROR_RESPONSES}, summary="登记诉求（热线、来访或职工网上提交）"
 )
-def appeal_create(request: HttpRequest, payload: AppealIn) -> tuple[int, AppealOut]:
+def appeal_create(request: HttpRequest, payload: AppealIn) -> Status:
     user = request_user(request)
     union = None
     if payload.union_id is not None:
@@ -186,7 +186,7 @@ def appeal_create(request: HttpRequest, payload: AppealIn) -> tuple[int, AppealO
         union=union,
     )
     appeal.union = Union.objects.get(pk=appeal.union_id)
-    return 201, _out(appeal)
+    return Status(201, _out(appeal))
 
 
 @router.get("/appeals", response={200: AppealPage, **ERROR_RESPONSES}, summary="诉求列表（本级及下级）")
@@ -288,11 +288,11 @@ def appeal_accept(request: HttpRequest, appeal_id: int, payload: AcceptIn) -> Ap
 
 
 @router.post("/appeals/{appeal_id}/notes", response={201: EventOut, **ERROR_RESPONSES}, summary="办理记录")
-def appeal_note(request: HttpRequest, appeal_id: int, payload: TextIn) -> tuple[int, EventOut]:
+def appeal_note(request: HttpRequest, appeal_id: int, payload: TextIn) -> Status:
     a = _staff_appeal(request, appeal_id)
     ev = services.appeal_note(actor=request_user(request), appeal=a, text=payload.text, public=payload.public)
     ev.union = a.union
-    return 201, _event(ev, staff=True)
+    return Status(201, _event(ev, staff=True))
 
 
 @router.post(
@@ -346,7 +346,7 @@ def appeal_transfer(request: HttpRequest, appeal_id: int, payload: TransferIn) -
     response={201: AppealOut, **ERROR_RESPONSES},
     summary="移交法院、检察院、仲裁、人社、司法或四川工会",
 )
-def appeal_refer(request: HttpRequest, appeal_id: int, payload: ReferIn) -> tuple[int, AppealOut]:
+def appeal_refer(request: HttpRequest, appeal_id: int, payload: ReferIn) -> Status:
     services.appeal_refer(
         actor=request_user(request),
         appeal=_staff_appeal(request, appeal_id),
@@ -355,7 +355,7 @@ def appeal_refer(request: HttpRequest, appeal_id: int, payload: ReferIn) -> tupl
         note=payload.note,
         outside_ref=payload.outside_ref,
     )
-    return 201, _reload(request, appeal_id)
+    return Status(201, _reload(request, appeal_id))
 
 
 @router.post("/appeals/{appeal_id}/conclude", response={200: AppealOut, **ERROR_RESPONSES}, summary="办结")

@@ -30,8 +30,9 @@ class Tree:
 
 
 @pytest.fixture
-def tree(db: Any, settings: Any) -> Tree:
+def tree(db: Any, settings: Any, tmp_path: Any) -> Tree:
     settings.SMS_BACKEND = "locmem"
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     calendar_cache_clear()
     sms.outbox.clear()
     city = make_union(None, name="重庆市总工会")
