@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from yugong.accounts.models import User, request_user
@@ -330,7 +330,7 @@ def union_post(request: HttpRequest, payload: UnionCreateIn) -> Any:
     union = services.union_create(
         actor=user, parent=parent, name=data.pop("name"), code=data.pop("code"), kind=data.pop("kind"), **data
     )
-    return 201, _union_detail(request, union)
+    return Status(201, _union_detail(request, union))
 
 
 @router.patch("/unions/{union_id}", response={200: UnionDetailOut, **ERROR_RESPONSES}, summary="修改工会信息")
@@ -435,7 +435,7 @@ def employer_post(request: HttpRequest, payload: EmployerIn) -> Any:
     )
     union_id = data.pop("union_id")
     data["union"] = _union_arg(user, union_id, "union_id", MANAGE_ROLES) if union_id is not None else None
-    return 201, services.employer_create(actor=user, **data)
+    return Status(201, services.employer_create(actor=user, **data))
 
 
 @router.patch(
@@ -473,7 +473,7 @@ def role_post(request: HttpRequest, payload: RoleGrantIn) -> Any:
     if target is None:
         raise ValidationFailed(fields={"username": _("没有这个用户。")})
     assignment = services.role_grant(actor=user, user=target, union=union, role=payload.role)
-    return 201, _role_out(assignment)
+    return Status(201, _role_out(assignment))
 
 
 @router.post("/roles/{role_id}/revoke", response={200: RoleOut, **ERROR_RESPONSES}, summary="撤销岗位角色")
@@ -483,7 +483,6 @@ def role_revoke(request: HttpRequest, role_id: int, payload: RevokeIn) -> Any:
         RoleAssignment.objects.select_related("union", "user"),
         user,
         role_id,
-        roles=CHAIR_ROLES | LEADER_ROLES,
     )
     return _role_out(services.role_revoke(actor=user, assignment=assignment, reason=payload.reason))
 
@@ -510,10 +509,13 @@ def home_rating_post(request: HttpRequest, payload: HomeRatingIn) -> Any:
     data = payload.dict()
     union = _union_arg(user, data.pop("union_id"), "union_id", MANAGE_ROLES)
     rating = services.home_rating_create(actor=user, union=union, **data)
-    return 201, {
-        **{f: getattr(rating, f) for f in ("id", "union_id", "level", "kind", "year", "note")},
-        "union_name": union.name,
-    }
+    return Status(
+        201,
+        {
+            **{f: getattr(rating, f) for f in ("id", "union_id", "level", "kind", "year", "note")},
+            "union_name": union.name,
+        },
+    )
 
 
 # --- Volunteers -----------------------------------------------------------------------------
@@ -542,11 +544,14 @@ def team_post(request: HttpRequest, payload: TeamIn) -> Any:
     team = services.volunteer_team_create(
         actor=user, union=union, name=payload.name, tier=payload.tier, parent=parent
     )
-    return 201, {
-        **{f: getattr(team, f) for f in ("id", "union_id", "name", "tier", "parent_id")},
-        "volunteer_count": 0,
-        "total_minutes": 0,
-    }
+    return Status(
+        201,
+        {
+            **{f: getattr(team, f) for f in ("id", "union_id", "name", "tier", "parent_id")},
+            "volunteer_count": 0,
+            "total_minutes": 0,
+        },
+    )
 
 
 def _team(user: User, pk: int) -> VolunteerTeam:
@@ -572,7 +577,7 @@ def volunteer_post(request: HttpRequest, team_id: int, payload: VolunteerIn) -> 
     user = _staff(request)
     team = _team(user, team_id)
     volunteer = services.volunteer_add(actor=user, team=team, **payload.dict())
-    return 201, _volunteer_out(volunteer)
+    return Status(201, _volunteer_out(volunteer))
 
 
 @router.get(
@@ -599,11 +604,14 @@ def record_post(request: HttpRequest, volunteer_id: int, payload: ServiceRecordI
     )
     if payload.minutes is None and payload.hours is None:
         raise ValidationFailed(fields={"hours": _("请填写服务时长（分钟或小时）。")})
-    return 201, services.service_record_add(
-        actor=user,
-        volunteer=volunteer,
-        served_on=payload.served_on,
-        description=payload.description,
-        minutes=payload.minutes,
-        hours=payload.hours,
+    return Status(
+        201,
+        services.service_record_add(
+            actor=user,
+            volunteer=volunteer,
+            served_on=payload.served_on,
+            description=payload.description,
+            minutes=payload.minutes,
+            hours=payload.hours,
+        ),
     )

@@ -441,9 +441,7 @@ def roles(request: HttpRequest) -> HttpResponse:
 @require_POST
 def role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
-    assignment = access_object(
-        RoleAssignment.objects.select_related("union", "user"), user, pk, roles=CHAIR_ROLES | LEADER_ROLES
-    )
+    assignment = access_object(RoleAssignment.objects.select_related("union", "user"), user, pk)
     try:
         services.role_revoke(actor=user, assignment=assignment, reason=request.POST.get("reason", ""))
     except ValidationFailed as exc:
