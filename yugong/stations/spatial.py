@@ -312,13 +312,28 @@ def build_index(
 
 
 def get_index() -> StationIndex:
+    """This process's index, rebuilt when the version moved or it is too old. While one thread
+    rebuilds, other threads keep answering from the previous copy (a rebuild of 150,000 stations
+    takes seconds) instead of queueing behind it; only the very first build makes them wait."""
     version = index_version()
     max_age = float(getattr(settings, "STATION_INDEX_MAX_AGE", 600))
+
+    def fresh(index: StationIndex | None) -> bool:
+        return index is not None and index.version == version and time.monotonic() - index.built_at < max_age
+
     current = _state["index"]
-    if current is not None and current.version == version and time.monotonic() - current.built_at < max_age:
+    if fresh(current):
+        assert current is not None
         return current
-    with _lock:
+    if current is not None and not _lock.acquire(blocking=False):
+        return current
+    if current is None:
+        _lock.acquire()
+    try:
         current = _state["index"]
-        if current is None or current.version != version or time.monotonic() - current.built_at >= max_age:
+        if not fresh(current):
             current = _state["index"] = _load(version)
+        assert current is not None
         return current
+    finally:
+        _lock.release()
