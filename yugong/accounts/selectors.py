@@ -16,6 +16,8 @@ def api_tokens_of(user: User) -> QuerySet[ApiToken]:
 
 def api_token_of(*, user: User, token_id: int) -> ApiToken:
     """One of the user's own tokens; another user's token is "not found", like a missing one."""
+    if not 0 < token_id < 2**63:  # beyond a BIGINT the database would fail, not answer
+        raise NotFound()
     token = ApiToken.objects.filter(user=user, pk=token_id).first()
     if token is None:
         raise NotFound()

@@ -439,6 +439,8 @@ def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiT
     name = clean_text(name)
     if not name:
         raise ValidationFailed(fields={"name": _("请填写令牌名称，例如用途。")})
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise ValidationFailed(fields={"name": _("名称不能包含控制字符。")})
     if len(name) > 80:
         raise ValidationFailed(fields={"name": _("名称不能超过80个字符。")})
     if not user.is_active:

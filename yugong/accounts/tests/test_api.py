@@ -105,3 +105,13 @@ def test_unknown_token_is_404(client: Client) -> None:
 def test_tokens_need_authentication(client: Client) -> None:
     assert client.get("/api/v1/accounts/tokens").status_code == 401
     assert not User.objects.exists()
+
+
+def test_odd_inputs_are_clean_errors(client: Client) -> None:
+    client.force_login(UserFactory())
+    assert client.delete(f"/api/v1/accounts/tokens/{2**70}").status_code == 404
+    assert client.delete("/api/v1/accounts/tokens/-1").status_code == 404
+    nul = _post(client, "/tokens", {"name": "a\x00b"})
+    assert nul.status_code == 422 and "name" in nul.json()["fields"]
+    assert _post(client, "/sms-codes", {"phone": "\x00"}).status_code == 422
+    assert _post(client, "/sms-login", {"phone": PHONE, "code": "\x00" * 6}).status_code == 422
