@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -54,7 +55,9 @@ def _dev_secret(name: str) -> str:
 # DEVELOPMENT DEFAULT: DEBUG is on unless the environment says otherwise. Production sets DEBUG=0,
 # and then SECRET_KEY, FIELD_ENCRYPTION_KEY and ALLOWED_HOSTS are required (fail fast below).
 DEBUG = env_bool("DEBUG", True)
-TESTING = env_bool("YUGONG_TESTING", False)
+# Under pytest the test settings apply even when the runner was started bare (`.venv/bin/pytest`):
+# pytest-django loads these settings before any conftest could set the variable.
+TESTING = env_bool("YUGONG_TESTING", "pytest" in sys.modules)
 
 
 def _secret(name: str) -> str:
