@@ -12,11 +12,13 @@ from yugong.core.errors import ApplicationError
 from .models import HomeRating, Industry, RoleAssignment, ServedForm, Union, VolunteerTeam
 
 
-def apply_errors(form: forms.Form, exc: ApplicationError) -> None:
-    """Show a service's ``ValidationFailed`` on the form: per field where the form has it."""
+def apply_errors(form: forms.Form, exc: ApplicationError, rename: dict[str, str] | None = None) -> None:
+    """Show a service's ``ValidationFailed`` on the form: per field where the form has it
+    (``rename`` maps service argument names to form field names)."""
     if not exc.fields:
         form.add_error(None, str(exc.message))
     for field, messages in exc.fields.items():
+        field = (rename or {}).get(field, field)
         target = field if field in form.fields else None
         for message in messages:
             form.add_error(target, str(message) if target else f"{message}")

@@ -203,7 +203,7 @@ def union_move(request: HttpRequest, pk: int) -> HttpResponse:
             assert new_parent is not None
             services.union_move(actor=user, union=union, new_parent=new_parent)
         except ValidationFailed as exc:
-            apply_errors(form, exc)
+            apply_errors(form, exc, {"parent": "new_parent"})
         else:
             messages.success(request, _("已调整隶属关系。"))
             return HttpResponseRedirect(reverse("orgs:union_detail", args=[union.pk]))
