@@ -1,0 +1,164 @@
+"""Races with real threads against PostgreSQL (skipped on SQLite, which serialises writers).
+
+Each scenario first shows what the guard prevents: the control test runs the same race through a
+naive read-then-write stock path (a test-only flag) and oversells; the guarded path never does."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from tests.helpers import requires_postgres
+from yugong.core.errors import ApplicationError
+from yugong.tourism import ledger
+from yugong.tourism.gateways import sim_notification
+from yugong.tourism.models import Order, PassEntry, Session, Ticket
+from yugong.tourism.services import (
+    order_place,
+    pass_batch_approve,
+    pass_batch_request,
+    pass_qr_token,
+    pass_verify,
+    payment_notify,
+    payment_start,
+)
+
+from .factories import build_world, make_member
+
+pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def race(n: int, work: Callable[[int], Any]) -> list[Any]:
+    """Run ``work(i)`` in ``n`` threads released together; results (or the exception) per thread."""
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[i] = work(i)
+        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results
+
+
+def _buyers(world: Any, n: int) -> list[Any]:
+    return [make_member(world.company)[0] for _ in range(n)]
+
+
+def test_no_oversell_under_a_rush() -> None:
+    world = build_world(capacity=20)
+    buyers = _buyers(world, 40)
+    results = race(
+        40,
+        lambda i: order_place(
+            actor=buyers[i], session_id=world.session.pk, quantity=1, idempotency_key=f"k{i}"
+        ),
+    )
+    won = [r for r in results if isinstance(r, tuple)]
+    lost = [r for r in results if isinstance(r, ApplicationError)]
+    assert len(won) == 20 and len(lost) == 20, results
+    assert all(e.status == 409 and e.code == "sold_out" for e in lost)
+    session = Session.objects.get(pk=world.session.pk)
+    assert session.remaining == 0
+    assert Order.objects.filter(session=session).count() == 20
+    assert Ticket.objects.filter(order__session=session).count() == 20
+
+
+def test_control_naive_stock_path_oversells() -> None:
+    """CONTROL: without the conditional UPDATE the same race sells more than the capacity."""
+    world = build_world(capacity=10)
+    buyers = _buyers(world, 30)
+    results = race(
+        30,
+        lambda i: order_place(
+            actor=buyers[i],
+            session_id=world.session.pk,
+            quantity=1,
+            idempotency_key=f"k{i}",
+            _unsafe_naive_stock=True,
+        ),
+    )
+    won = [r for r in results if isinstance(r, tuple)]
+    assert len(won) > 10, "the naive path should have oversold; the race did not show"
+    assert Order.objects.filter(session=world.session).count() > world.session.capacity
+
+
+def test_same_idempotency_key_concurrently_gives_one_order() -> None:
+    world = build_world(capacity=50)
+    results = race(
+        12,
+        lambda i: order_place(
+            actor=world.worker, session_id=world.session.pk, quantity=2, idempotency_key="same"
+        ),
+    )
+    assert all(isinstance(r, tuple) for r in results), results
+    assert len({r[0].pk for r in results}) == 1
+    assert sum(1 for r in results if r[1]) == 1  # exactly one created, the rest replayed
+    assert Session.objects.get(pk=world.session.pk).remaining == 48
+    assert Order.objects.count() == 1
+
+
+def test_purchase_limit_holds_under_concurrency() -> None:
+    world = build_world(capacity=50)
+    world.product.limit_per_day = 1
+    world.product.save()
+    results = race(
+        10,
+        lambda i: order_place(
+            actor=world.worker, session_id=world.session.pk, quantity=1, idempotency_key=f"k{i}"
+        ),
+    )
+    assert sum(1 for r in results if isinstance(r, tuple)) == 1, results
+    assert Order.objects.count() == 1
+
+
+def test_duplicate_notifications_concurrently_pay_once() -> None:
+    world = build_world(capacity=5)
+    order, _ = order_place(actor=world.worker, session_id=world.session.pk, quantity=2, idempotency_key="a")
+    payment, _url = payment_start(actor=world.worker, order=order)
+    body, sig = sim_notification(payment.provider_ref, payment.amount_fen, event_id="evt_same")
+    other_body, other_sig = sim_notification(payment.provider_ref, payment.amount_fen, event_id="evt_other")
+    results = race(
+        10,
+        lambda i: payment_notify(
+            provider="sim", body=body if i % 2 else other_body, signature=sig if i % 2 else other_sig
+        ),
+    )
+    assert results.count("paid") == 1, results
+    assert set(results) <= {"paid", "duplicate", "already_settled"}
+    assert ledger.balance(ledger.PLATFORM_CASH) == payment.amount_fen
+    assert Session.objects.get(pk=world.session.pk).sold == 2
+
+
+def test_pass_entry_once_a_day_under_concurrency() -> None:
+    world = build_world()
+    from yugong.core.timeutil import local_today
+
+    batch = pass_batch_request(
+        actor=world.union_staff,
+        union=world.company,
+        year=local_today().year,
+        price_fen=100,
+        person_ids=[world.person.pk],
+    )
+    (annual_pass,) = pass_batch_approve(actor=world.chair, batch=batch)
+    token = pass_qr_token(annual_pass)
+    results = race(
+        8, lambda i: pass_verify(actor=world.other_staff, token=token, spot_id=world.spot.pk).result
+    )
+    assert results.count("ok") == 1, results
+    assert PassEntry.objects.count() == 8
+    assert ledger.balance(ledger.merchant_payable(world.other_merchant.pk)) == -world.spot.rate_fen
