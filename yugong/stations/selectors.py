@@ -16,7 +16,7 @@ from yugong.orgs.access import access_object, scope_filter, scope_q
 
 from . import geo
 from .hours import HolidayMemo
-from .models import CheckIn, Inspection, Issue, Station
+from .models import CheckIn, Inspection, Issue, Station, amenity_keys, amenity_labels
 from .spatial import get_index
 
 MAX_NEAREST = 50
@@ -28,9 +28,45 @@ def walk_settings() -> tuple[float, float]:
     return speed, detour
 
 
+@dataclass(frozen=True)
+class StationCard:
+    """What a nearby-list row shows: read with ``values()`` (no JSON columns, no model instances)."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    address: str
+    district: str
+    lat: float
+    lng: float
+    amenities: int
+    rating_sum: int
+    rating_count: int
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def rating(self) -> float | None:
+        return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
+
+    @property
+    def amenity_list(self) -> list[str]:
+        return amenity_keys(self.amenities)
+
+    @property
+    def amenity_names(self) -> list[str]:
+        return amenity_labels(self.amenities)
+
+
+CARD_FIELDS = tuple(StationCard.__dataclass_fields__)
+
+
 @dataclass
 class Nearby:
-    station: Station
+    station: StationCard
     distance_m: float
     walk_minutes: int
     open_now: bool
@@ -57,7 +93,10 @@ def stations_nearest(
     )
     if not hits:
         return []
-    rows = Station.objects.in_bulk([h.station_id for h in hits])
+    rows = {
+        row[0]: StationCard(*row)
+        for row in Station.objects.filter(pk__in=[h.station_id for h in hits]).values_list(*CARD_FIELDS)
+    }
     speed, detour = walk_settings()
     out = []
     for h in hits:

@@ -233,6 +233,7 @@ class StationIndex:
 
 _lock = threading.Lock()
 _state: dict[str, StationIndex | None] = {"index": None}
+_checked = {"at": -1e18}
 
 
 def index_version() -> object:
@@ -244,7 +245,9 @@ def index_version() -> object:
 
 
 def bump_index_version() -> None:
-    """Stations changed: every process rebuilds its index on its next query."""
+    """Stations changed: every process rebuilds its index on its next query (this one at once,
+    others within STATION_INDEX_CHECK_SECONDS)."""
+    _checked["at"] = -1e18
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
@@ -254,6 +257,7 @@ def bump_index_version() -> None:
 def index_reset() -> None:
     with _lock:
         _state["index"] = None
+        _checked["at"] = -1e18
 
 
 def _load(version: object) -> StationIndex:
@@ -315,7 +319,16 @@ def get_index() -> StationIndex:
     """This process's index, rebuilt when the version moved or it is too old. While one thread
     rebuilds, other threads keep answering from the previous copy (a rebuild of 150,000 stations
     takes seconds) instead of queueing behind it; only the very first build makes them wait."""
+    # The version lives in the shared cache (Redis in production): ask it at most once per
+    # STATION_INDEX_CHECK_SECONDS per process, so a query is usually pure memory. Changes made in
+    # this process reset the timer (bump_index_version), so they show at once here.
+    now = time.monotonic()
+    current = _state["index"]
+    interval = float(getattr(settings, "STATION_INDEX_CHECK_SECONDS", 1.0))
+    if current is not None and now - _checked["at"] < interval:
+        return current
     version = index_version()
+    _checked["at"] = now
     max_age = float(getattr(settings, "STATION_INDEX_MAX_AGE", 600))
 
     def fresh(index: StationIndex | None) -> bool:
