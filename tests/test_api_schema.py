@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 
 from tests.helpers import UserFactory, grant, make_union
 from yugong.accounts.auth import TOKEN_PREFIX, hash_token
@@ -213,8 +213,54 @@ def _quiet_sms(settings: Any) -> None:
 )
 def test_api_operation(case: Any, identity: tuple[str, dict[str, str]]) -> None:
     who, headers = identity
+    # Reported, tracked by test_paginated_operations_survive_a_huge_page (strict xfail): remove
+    # this guard together with that test's xfail marker once pages beyond the int64 range answer 4xx.
+    assume(not _huge_page(case.query))
     response = case.call_and_validate(headers=headers, checks=CHECKS)
     _ran[(f"{case.method.upper()} {case.path}", who)][response.status_code] += 1
+
+
+# --- Paging far beyond the data ---------------------------------------------------------------
+
+HUGE_PAGE = 2**63 // 10
+
+
+def _huge_page(query: Any) -> bool:
+    page = (query or {}).get("page")
+    try:
+        return int(page) > 2**31
+    except (TypeError, ValueError):
+        return False
+
+
+PAGINATED = [
+    (m, p)
+    for m, p, op in OPERATIONS
+    if m == "GET" and any(x.get("name") == "page" for x in op.get("parameters", []))
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    reason="Ninja's page number has no upper bound: ?page=9223372036854775 makes an OFFSET beyond "
+    "int64 and a 500 on every paginated endpoint (a shared pagination class with page <= some "
+    "maximum, or a 404 past the last page, would fix it) — reported. Once fixed: delete this "
+    "marker and the assume(not _huge_page(...)) guard in test_api_operation.",
+    strict=True,
+)
+def test_paginated_operations_survive_a_huge_page(client: Any) -> None:
+    assert PAGINATED, "no paginated operation in the schema"
+    city = make_union(None, name="重庆市总工会")
+    user = UserFactory(is_staff=True)
+    grant(user, city, "staff")
+    client.force_login(user)
+    failures = []
+    for method, path in PAGINATED:
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        response = client.generic(method, f"{url}?page={HUGE_PAGE}")
+        if response.status_code >= 500:
+            failures.append(f"{method} {path}: {response.status_code}")
+    assert not failures, "\n".join(failures)
 
 
 # --- The schema itself ----------------------------------------------------------------------
