@@ -123,7 +123,11 @@ def test_join_qr_codes_and_poster(chair_client: Any, city: Union) -> None:
     pdf = chair_client.get(f"/orgs/unions/{city.pk}/join-poster.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
-    if shutil.which("pdftotext"):
+    from yugong.core.pdf import FONT_NAME, cjk_font_name
+
+    # Text extraction needs the embedded TrueType font (the STSong-Light fallback relies on the
+    # reader's CID maps, which a bare poppler may lack).
+    if shutil.which("pdftotext") and cjk_font_name() == FONT_NAME:
         text = subprocess.run(
             ["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True
         ).stdout.decode()
