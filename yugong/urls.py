@@ -17,6 +17,7 @@ urlpatterns = [
     path("stations/", include("yugong.stations.urls")),
     path("rights/", include("yugong.rights.urls")),
     path("tourism/", include("yugong.tourism.urls")),
+    path("contests/", include("yugong.contests.urls")),
     # /join/<code>/ (scan-to-join), /members/… (worker), /console/members/… (staff)
     path("", include("yugong.members.urls")),
     path("", include("yugong.web.urls")),

@@ -44,7 +44,15 @@ H5_TABS: tuple[Tab, ...] = (
             Link(_("我的年票"), "tourism:my_pass"),
         ),
     ),
-    Tab("growth", _("成长"), "★"),
+    Tab(
+        "growth",
+        _("成长"),
+        "★",
+        (
+            Link(_("竞赛答题"), "contests:h5_list"),
+            Link(_("我的成绩与证书"), "contests:h5_mine"),
+        ),
+    ),
     Tab(
         "help",
         _("帮扶"),
@@ -98,7 +106,17 @@ CONSOLE_SECTIONS: tuple[Section, ...] = (
             Link(_("商户工作台"), "tourism:m_home"),
         ),
     ),
-    Section("growth", _("一链培"), _("建功立业：竞赛、学习、荣誉")),
+    Section(
+        "growth",
+        _("一链培"),
+        _("建功立业：竞赛、学习、荣誉"),
+        (
+            Link(_("技能竞赛"), "contests:console_competitions"),
+            Link(_("知识竞赛"), "contests:console_contests"),
+            Link(_("题库"), "contests:console_banks"),
+            Link(_("参与率"), "contests:console_participation"),
+        ),
+    ),
     Section("assistance", _("一件事"), _("困难帮扶：档案、申请、发放")),
     Section(
         "rights",

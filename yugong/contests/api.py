@@ -1,0 +1,660 @@
+"""Contests API, mounted at /api/v1/contests/ (no ``from __future__ import annotations``: Ninja
+reads the annotations at import).
+
+Workers: contests open to me, the warning-education confirmation, start an attempt (the paper
+comes back without answers; 202 "排队中" with ``Retry-After`` when the admission queue is full),
+submit (idempotent: the same submission twice is scored once and answers the stored result), the
+leaderboard (top N and my rank), my results. Staff (scoped to their subtree): contests, union
+boards by participation rate, skills competitions — registration, marking, problems, results.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status
+
+from yugong.accounts.models import request_user
+from yugong.core.errors import NotFound, ValidationFailed
+from yugong.core.schemas import ERROR_RESPONSES
+from yugong.orgs.access import access_union, is_staff_member
+
+from . import leaderboard, selectors, services, skills
+from .imports import question_bank_import
+from .models import Aspect, Attempt, Contest, ContestEntry, Entry, Stage, StageResult, rank_key_parts
+from .quiz import contest_pool
+
+router = Router(tags=["contests"])
+
+
+# --- Schemas --------------------------------------------------------------------------------
+
+
+class ContestOut(Schema):
+    id: int
+    title: str
+    organiser_id: int
+    organiser_name: str
+    status: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    question_count: int
+    points_per_question: int
+    time_limit_seconds: int
+    tries_per_day: int
+    score_rule: str
+    needs_material: bool
+    material_title: str
+
+
+class MyStatusOut(Schema):
+    material_read: bool
+    tries_left_today: int
+    attempts: int
+    score: int | None
+    rank: int | None
+    open_attempt_id: int | None
+
+
+class ContestDetailOut(ContestOut):
+    description: str
+    material_body: str
+    material_video: str
+    me: MyStatusOut
+
+
+class QuestionOut(Schema):
+    id: int
+    kind: str
+    stem: str
+    options: list[str]
+
+
+class AttemptOut(Schema):
+    id: int
+    contest_id: int
+    state: str
+    started_at: dt.datetime
+    deadline: dt.datetime
+    seconds_left: int
+    resumed: bool
+    questions: list[QuestionOut]
+
+
+class QueuedOut(Schema):
+    queued: bool = True
+    retry_after: int
+    message: str
+
+
+class AnswersIn(Schema):
+    answers: dict[str, str | list[str]] = Field(
+        default_factory=dict, description='题目 id → 所选字母，如 {"12": "A", "15": "AC"}'
+    )
+
+
+class ResultOut(Schema):
+    attempt_id: int
+    state: str
+    already_submitted: bool = Field(..., description="true：此前已交卷，返回的是已记录的成绩（不重复计分）")
+    correct: int
+    total: int
+    score: int
+    duration_ms: int
+    counted_score: int | None
+    rank: int | None
+
+
+class BoardRowOut(Schema):
+    rank: int
+    user_id: int
+    name: str
+    score: int
+    seconds_used: float
+
+
+class LeaderboardOut(Schema):
+    contest_id: int
+    participants: int
+    top: list[BoardRowOut]
+    my_rank: int | None
+    my_score: int | None
+    source: str
+
+
+class UnionRowOut(Schema):
+    union_id: int
+    name: str
+    kind: str
+    participants: int
+    members: int
+    rate: float | None
+    average: float | None
+
+
+class MyEntryOut(Schema):
+    contest_id: int
+    title: str
+    score: int | None
+    attempts: int
+    scored_at: dt.datetime | None
+
+
+class ContestIn(Schema):
+    organiser_id: int
+    bank_id: int
+    title: str = Field(..., max_length=120)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    question_count: int = Field(10, ge=1, le=200)
+    time_limit_seconds: int = Field(600, ge=30, le=10800)
+    tries_per_day: int = Field(3, ge=1, le=100)
+    score_rule: Literal["best", "latest"] = "best"
+    points_per_question: int = Field(10, ge=1, le=100)
+    category_weights: dict[str, float] = Field(default_factory=dict)
+    description: str = Field("", max_length=5000)
+    material_title: str = Field("", max_length=120)
+    material_body: str = Field("", max_length=20000)
+
+
+class BankOut(Schema):
+    id: int
+    name: str
+    union_id: int
+    questions: int
+
+
+class EntryIn(Schema):
+    union_id: int
+    kind: Literal["individual", "team"]
+    person_ids: list[int] = Field(..., max_length=20)
+    team_name: str = Field("", max_length=80)
+
+
+class EntryOut(Schema):
+    id: int
+    number: str
+    kind: str
+    union_id: int
+    team_name: str
+    status: str
+
+
+class MarkIn(Schema):
+    aspect_id: int
+    entry_id: int
+    value: Decimal = Field(..., ge=0, le=1000)
+
+
+class MarkOut(Schema):
+    id: int
+    aspect_id: int
+    entry_id: int
+    value: Decimal
+
+
+class ProblemOut(Schema):
+    entry_id: int
+    aspect_id: int
+    reason: str
+
+
+class ResultRowOut(Schema):
+    entry_id: int
+    number: str
+    kind: str
+    score: Decimal
+    written: Decimal
+    practical: Decimal
+    rank: int
+    advanced: bool
+
+
+class CompetitionOut(Schema):
+    id: int
+    title: str
+    organiser_id: int
+    level: str
+    trades: list[str]
+    cross_region: bool
+    mode: str
+    status: str
+    quota_per_union: int
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _contest_out(c: Contest) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "title": c.title,
+        "organiser_id": c.organiser_id,
+        "organiser_name": c.organiser.name,
+        "status": c.status,
+        "starts_at": c.starts_at,
+        "ends_at": c.ends_at,
+        "question_count": c.question_count,
+        "points_per_question": c.points_per_question,
+        "time_limit_seconds": c.time_limit_seconds,
+        "tries_per_day": c.tries_per_day,
+        "score_rule": c.score_rule,
+        "needs_material": c.needs_material,
+        "material_title": c.material_title,
+    }
+
+
+def attempt_payload(attempt: Attempt, *, resumed: bool) -> dict[str, Any]:
+    from yugong.core.timeutil import now
+
+    pool = contest_pool(attempt.contest_id)
+    questions = []
+    if pool is not None:
+        for qid in attempt.question_ids:
+            q = pool.questions.get(qid)
+            if q is not None:
+                questions.append({"id": q.id, "kind": q.kind, "stem": q.stem, "options": list(q.options)})
+    left = int((attempt.deadline - now()).total_seconds())
+    return {
+        "id": attempt.pk,
+        "contest_id": attempt.contest_id,
+        "state": attempt.state,
+        "started_at": attempt.started_at,
+        "deadline": attempt.deadline,
+        "seconds_left": max(0, left),
+        "resumed": resumed,
+        "questions": questions,
+    }
+
+
+def result_payload(sub: services.Submitted, user_id: int) -> dict[str, Any]:
+    a = sub.attempt
+    mine = leaderboard.my_rank(a.contest_id, user_id)
+    return {
+        "attempt_id": a.pk,
+        "state": a.state,
+        "already_submitted": sub.already,
+        "correct": a.correct,
+        "total": len(a.question_ids),
+        "score": a.score or 0,
+        "duration_ms": a.duration_ms or 0,
+        "counted_score": sub.entry_score,
+        "rank": mine[0] if mine else None,
+    }
+
+
+def my_status(contest: Contest, user: Any) -> dict[str, Any]:
+    from yugong.core.timeutil import local_today
+
+    entry = ContestEntry.objects.filter(contest=contest, user_id=user.pk).first()
+    open_a = selectors.open_attempt(user, contest.pk)
+    used = entry.day_tries if entry and entry.day == local_today() else 0
+    mine = leaderboard.my_rank(contest.pk, user.pk) if entry and entry.rank_key is not None else None
+    return {
+        "material_read": bool(entry and entry.material_read_at) or not contest.needs_material,
+        "tries_left_today": max(0, contest.tries_per_day - used),
+        "attempts": entry.attempts if entry else 0,
+        "score": entry.score if entry else None,
+        "rank": mine[0] if mine else None,
+        "open_attempt_id": open_a.pk if open_a else None,
+    }
+
+
+def _visible_contest(request: HttpRequest, contest_id: int) -> Contest:
+    user = request_user(request)
+    try:
+        return selectors.contest_for_worker(user, contest_id)
+    except NotFound:
+        if is_staff_member(user):
+            return selectors.staff_contest(user, contest_id)
+        raise
+
+
+# --- worker endpoints -------------------------------------------------------------------------
+
+
+@router.get("/open", response={200: list[ContestOut], **ERROR_RESPONSES}, summary="向我开放的竞赛")
+def contests_open(request: HttpRequest) -> Any:
+    return [_contest_out(c) for c in selectors.contests_open_to(request_user(request))]
+
+
+@router.get("/mine", response={200: list[MyEntryOut], **ERROR_RESPONSES}, summary="我的成绩")
+def contests_mine(request: HttpRequest) -> Any:
+    return [
+        {
+            "contest_id": e.contest_id,
+            "title": e.contest.title,
+            "score": e.score,
+            "attempts": e.attempts,
+            "scored_at": e.scored_at,
+        }
+        for e in selectors.my_entries(request_user(request))
+    ]
+
+
+@router.get(
+    "/{contest_id}", response={200: ContestDetailOut, **ERROR_RESPONSES}, summary="竞赛详情与我的状态"
+)
+def contest_detail(request: HttpRequest, contest_id: int) -> Any:
+    contest = _visible_contest(request, contest_id)
+    return {
+        **_contest_out(contest),
+        "description": contest.description,
+        "material_body": contest.material_body,
+        "material_video": contest.material_video,
+        "me": my_status(contest, request_user(request)),
+    }
+
+
+@router.post(
+    "/{contest_id}/material", response={200: MyStatusOut, **ERROR_RESPONSES}, summary="我已阅读警示教育材料"
+)
+def contest_material(request: HttpRequest, contest_id: int) -> Any:
+    contest = selectors.contest_for_worker(request_user(request), contest_id)
+    services.material_confirm(user=request_user(request), contest_id=contest.pk)
+    return my_status(contest, request_user(request))
+
+
+@router.post(
+    "/{contest_id}/attempts",
+    response={200: AttemptOut, 201: AttemptOut, 202: QueuedOut, **ERROR_RESPONSES},
+    summary="开始答题（已有未交答卷时返回该答卷）",
+    description=(
+        "201：新答卷；200：继续未交的答卷；202：排队中（同时开始的人太多），按 Retry-After 秒后重试。"
+        "题目不含答案；顺序由答卷的随机种子决定。"
+    ),
+)
+def attempt_start(request: HttpRequest, contest_id: int, response: HttpResponse) -> Any:
+    user = request_user(request)
+    if not services.admit_start():
+        response["Retry-After"] = "1"
+        return Status(
+            202, {"queued": True, "retry_after": 1, "message": _("排队中，请稍候，系统将自动为您开始答题。")}
+        )
+    started = services.attempt_start(user=user, contest_id=contest_id)
+    return Status(200 if started.resumed else 201, attempt_payload(started.attempt, resumed=started.resumed))
+
+
+@router.get(
+    "/attempts/{attempt_id}", response={200: AttemptOut, **ERROR_RESPONSES}, summary="我的答卷（不含答案）"
+)
+def attempt_get(request: HttpRequest, attempt_id: int) -> Any:
+    attempt = Attempt.objects.filter(pk=attempt_id, user_id=request_user(request).pk).first()
+    if attempt is None:
+        raise NotFound()
+    return attempt_payload(attempt, resumed=True)
+
+
+@router.post(
+    "/attempts/{attempt_id}/submit",
+    response={200: ResultOut, **ERROR_RESPONSES},
+    summary="交卷（幂等：重复提交只计一次分）",
+    description="超过时限（含几秒网络宽限）的交卷被拒绝（409 late）。",
+)
+def attempt_submit(request: HttpRequest, attempt_id: int, payload: AnswersIn) -> Any:
+    user = request_user(request)
+    sub = services.attempt_submit(user=user, attempt_id=attempt_id, answers=dict(payload.answers))
+    return result_payload(sub, user.pk)
+
+
+@router.post(
+    "/{contest_id}/attempts/current/submit",
+    response={200: ResultOut, **ERROR_RESPONSES},
+    summary="交当前答卷（没有未交答卷时返回最近一次的成绩）",
+)
+def attempt_submit_current(request: HttpRequest, contest_id: int, payload: AnswersIn) -> Any:
+    user = request_user(request)
+    sub = services.attempt_submit_current(user=user, contest_id=contest_id, answers=dict(payload.answers))
+    return result_payload(sub, user.pk)
+
+
+@router.get(
+    "/{contest_id}/leaderboard",
+    response={200: LeaderboardOut, **ERROR_RESPONSES},
+    summary="个人排行榜与我的名次",
+)
+def contest_leaderboard(request: HttpRequest, contest_id: int, limit: int = Query(10, ge=0, le=200)) -> Any:
+    contest = _visible_contest(request, contest_id)
+    user = request_user(request)
+    rows = leaderboard.top(contest.pk, limit) if limit else []
+    mine = leaderboard.my_rank(contest.pk, user.pk)
+    return {
+        "contest_id": contest.pk,
+        "participants": leaderboard.participants(contest.pk),
+        "top": [
+            {
+                "rank": r.rank,
+                "user_id": r.user_id,
+                "name": r.name,
+                "score": r.score,
+                "seconds_used": r.tenths_used / 10,
+            }
+            for r in rows
+        ],
+        "my_rank": mine[0] if mine else None,
+        "my_score": rank_key_parts(mine[1])[0] if mine else None,
+        "source": "redis" if leaderboard.redis_enabled() else "database",
+    }
+
+
+# --- staff endpoints --------------------------------------------------------------------------
+
+
+@router.get(
+    "/manage/contests", response={200: list[ContestOut], **ERROR_RESPONSES}, summary="本级及下级的知识竞赛"
+)
+def manage_contests(request: HttpRequest) -> Any:
+    return [_contest_out(c) for c in selectors.staff_contests(request_user(request)).order_by("-id")[:100]]
+
+
+@router.post("/manage/contests", response={201: ContestOut, **ERROR_RESPONSES}, summary="新建知识竞赛")
+def manage_contest_create(request: HttpRequest, payload: ContestIn) -> Any:
+    user = request_user(request)
+    organiser = access_union(user, payload.organiser_id)
+    bank = selectors.staff_banks(user).filter(pk=payload.bank_id).first()
+    if bank is None:
+        from .models import QuestionBank
+
+        bank = QuestionBank.objects.select_related("union").filter(pk=payload.bank_id).first()
+        if bank is None or not organiser.path.startswith(bank.union.path):
+            raise ValidationFailed(fields={"bank_id": _("未找到该题库。")})
+    data = payload.dict(exclude={"organiser_id", "bank_id"})
+    contest = services.contest_create(actor=user, organiser=organiser, bank=bank, **data)
+    return Status(201, _contest_out(contest))
+
+
+@router.post(
+    "/manage/contests/{contest_id}/publish", response={200: ContestOut, **ERROR_RESPONSES}, summary="发布竞赛"
+)
+def manage_contest_publish(request: HttpRequest, contest_id: int) -> Any:
+    user = request_user(request)
+    contest = services.contest_publish(actor=user, contest=selectors.staff_contest(user, contest_id))
+    return _contest_out(contest)
+
+
+@router.get(
+    "/manage/contests/{contest_id}/unions",
+    response={200: list[UnionRowOut], **ERROR_RESPONSES},
+    summary="各单位参与率与平均分（含下级）",
+)
+def manage_union_board(
+    request: HttpRequest,
+    contest_id: int,
+    parent: int | None = None,
+    level: Literal["children", "district", "grassroots"] = "children",
+    limit: int = Query(50, ge=1, le=500),
+) -> Any:
+    user = request_user(request)
+    contest = selectors.staff_contest(user, contest_id)
+    node = access_union(user, parent) if parent is not None else _default_node(user, contest)
+    return [r.__dict__ for r in leaderboard.union_board(contest, node, level=level, limit=limit)]
+
+
+def _default_node(user: Any, contest: Contest) -> Any:
+    from yugong.orgs.access import can_act, staff_scope
+
+    if can_act(user, contest.organiser):
+        return contest.organiser
+    node = staff_scope(user).filter(path__startswith=contest.organiser.path).first()
+    if node is None:
+        raise NotFound()
+    return node
+
+
+@router.get("/manage/banks", response={200: list[BankOut], **ERROR_RESPONSES}, summary="题库")
+def manage_banks(request: HttpRequest) -> Any:
+    from django.db.models import Count
+
+    qs = selectors.staff_banks(request_user(request)).annotate(n=Count("questions")).order_by("-id")[:100]
+    return [{"id": b.pk, "name": b.name, "union_id": b.union_id, "questions": b.n} for b in qs]
+
+
+@router.post(
+    "/manage/banks", response={201: BankOut, **ERROR_RESPONSES}, summary="从 Excel 导入题库（全部通过才导入）"
+)
+def manage_bank_import(
+    request: HttpRequest,
+    union_id: int = Form(...),
+    name: str = Form(..., max_length=120),
+    file: UploadedFile = File(...),  # noqa: B008
+) -> Any:
+    user = request_user(request)
+    union = access_union(user, union_id)
+    if file.size and file.size > 10 * 1024 * 1024:
+        raise ValidationFailed(fields={"file": _("文件不能超过 10 MB。")})
+    bank = question_bank_import(actor=user, union=union, name=name, data=file.read())
+    return Status(
+        201,
+        {"id": bank.pk, "name": bank.name, "union_id": bank.union_id, "questions": bank.questions.count()},
+    )
+
+
+# --- skills competitions ----------------------------------------------------------------------
+
+
+def _competition_out(c: Any) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "title": c.title,
+        "organiser_id": c.organiser_id,
+        "level": c.level,
+        "trades": list(c.trades or []),
+        "cross_region": c.cross_region,
+        "mode": c.mode,
+        "status": c.status,
+        "quota_per_union": c.quota_per_union,
+    }
+
+
+@router.get("/competitions", response={200: list[CompetitionOut], **ERROR_RESPONSES}, summary="技能竞赛")
+def competitions(request: HttpRequest) -> Any:
+    return [
+        _competition_out(c) for c in selectors.staff_competitions(request_user(request)).order_by("-id")[:100]
+    ]
+
+
+@router.post(
+    "/competitions/{competition_id}/entries",
+    response={201: EntryOut, **ERROR_RESPONSES},
+    summary="报名（个人或团体）",
+)
+def competition_register(request: HttpRequest, competition_id: int, payload: EntryIn) -> Any:
+    from .models import Competition
+
+    user = request_user(request)
+    union = access_union(user, payload.union_id)
+    competition = Competition.objects.select_related("organiser").filter(pk=competition_id).first()
+    if competition is None:
+        raise NotFound()
+    entry = skills.entry_register(
+        actor=user,
+        competition=competition,
+        union=union,
+        kind=payload.kind,
+        person_ids=payload.person_ids,
+        team_name=payload.team_name,
+    )
+    return Status(
+        201,
+        {
+            "id": entry.pk,
+            "number": entry.number,
+            "kind": entry.kind,
+            "union_id": entry.union_id,
+            "team_name": entry.team_name,
+            "status": entry.status,
+        },
+    )
+
+
+@router.post("/competitions/marks", response={200: MarkOut, **ERROR_RESPONSES}, summary="裁判评分")
+def competition_mark(request: HttpRequest, payload: MarkIn) -> Any:
+    aspect = (
+        Aspect.objects.select_related("subitem__item__stage__competition")
+        .filter(pk=payload.aspect_id)
+        .first()
+    )
+    entry = Entry.objects.filter(pk=payload.entry_id).first()
+    if aspect is None or entry is None:
+        raise NotFound()
+    mark = skills.mark_record(actor=request_user(request), aspect=aspect, entry=entry, value=payload.value)
+    return {"id": mark.pk, "aspect_id": mark.aspect_id, "entry_id": mark.entry_id, "value": mark.value}
+
+
+def _staff_stage(request: HttpRequest, stage_id: int) -> Stage:
+    stage = Stage.objects.select_related("competition__organiser").filter(pk=stage_id).first()
+    if stage is None:
+        raise NotFound()
+    selectors.staff_competition(request_user(request), stage.competition_id)
+    return stage
+
+
+@router.get(
+    "/competitions/stages/{stage_id}/problems",
+    response={200: list[ProblemOut], **ERROR_RESPONSES},
+    summary="缺失评分与分差超过 1 分的评价分",
+)
+def stage_problems(request: HttpRequest, stage_id: int) -> Any:
+    return [p.__dict__ for p in skills.stage_problems(_staff_stage(request, stage_id))]
+
+
+@router.post(
+    "/competitions/stages/{stage_id}/compute",
+    response={200: list[ResultRowOut], **ERROR_RESPONSES},
+    summary="计算成绩与排名",
+)
+def stage_compute(request: HttpRequest, stage_id: int) -> Any:
+    skills.stage_compute(actor=request_user(request), stage=_staff_stage(request, stage_id))
+    return _results(stage_id)
+
+
+@router.get(
+    "/competitions/stages/{stage_id}/results",
+    response={200: list[ResultRowOut], **ERROR_RESPONSES},
+    summary="成绩与排名",
+)
+def stage_results(request: HttpRequest, stage_id: int) -> Any:
+    _staff_stage(request, stage_id)
+    return _results(stage_id)
+
+
+def _results(stage_id: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "entry_id": r.entry_id,
+            "number": r.entry.number,
+            "kind": r.entry.kind,
+            "score": r.score,
+            "written": r.written,
+            "practical": r.practical,
+            "rank": r.rank,
+            "advanced": r.advanced,
+        }
+        for r in StageResult.objects.filter(stage_id=stage_id)
+        .select_related("entry")
+        .order_by("entry__kind", "rank")
+    ]

@@ -1,0 +1,265 @@
+"""Contest leaderboards.
+
+Individuals: ordered by :func:`yugong.contests.models.rank_key` (score desc, time used asc, time of
+the counted submission asc) and then the user id asc. With Redis configured (``REDIS_URL``, the
+default cache is django-redis) a sorted set per contest answers top N and "my rank" in O(log n):
+members are the user id zero-padded to 12 digits and the score is ``-rank_key`` so that ZRANK's
+ascending order — equal scores by member, lexicographically — is exactly the database order
+``ORDER BY rank_key DESC, user_id ASC``. Without Redis (or when ``CONTESTS_LEADERBOARD_REDIS`` is
+False) the same answers come from the database through the ``contests_entry_rank`` index.
+
+The sorted set is a projection of ``ContestEntry``: written after commit, rebuilt from the
+database when its ``ready`` marker is missing (Redis flushed, a new contest).
+
+Unions, enterprises and districts: participation rate (participants ÷ current members) and the
+average counted score, summed over each union's subtree from :class:`ContestUnionStat` rows, cached
+for ``CONTESTS_BOARD_SECONDS`` (default 30).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
+
+from yugong.orgs.models import Union
+
+from .models import Contest, ContestEntry, ContestUnionStat, rank_key_parts
+
+MEMBER_WIDTH = 12
+
+
+@dataclass(frozen=True)
+class Row:
+    rank: int
+    user_id: int
+    name: str
+    score: int
+    tenths_used: int
+    rank_key: int
+
+
+def _member(user_id: int) -> str:
+    return f"{user_id:0{MEMBER_WIDTH}d}"
+
+
+def redis_enabled() -> bool:
+    if not getattr(settings, "CONTESTS_LEADERBOARD_REDIS", True):
+        return False
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    return "django_redis" in backend
+
+
+def _conn() -> Any:
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+def _key(contest_id: int) -> str:
+    prefix = settings.CACHES.get("default", {}).get("KEY_PREFIX", "yg") or "yg"
+    return f"{prefix}:contests:lb:{contest_id}"
+
+
+# --- writes (after commit) ----------------------------------------------------------------
+
+
+def redis_push(contest_id: int, user_id: int, key: int, *, best: bool) -> None:
+    """Put a counted result into the sorted set (if the set is live). ``best``: keep the better of
+    the stored and the new value (ZADD LT on the negated key)."""
+    if not redis_enabled():
+        return
+    conn = _conn()
+    zkey = _key(contest_id)
+    pipe = conn.pipeline(transaction=False)
+    pipe.exists(zkey + ":ready", zkey + ":building")
+    if best:
+        pipe.zadd(zkey, {_member(user_id): -key}, lt=True)
+    else:
+        pipe.zadd(zkey, {_member(user_id): -key})
+    live, _added = pipe.execute()
+    if not live:
+        # The set is not built: drop what we wrote; the next read rebuilds it from the database.
+        conn.zrem(zkey, _member(user_id))
+
+
+def redis_rebuild(contest_id: int, *, chunk: int = 20_000) -> int:
+    """Rebuild the sorted set from the database (bounded chunks, keyset on the user id)."""
+    conn = _conn()
+    zkey = _key(contest_id)
+    conn.set(zkey + ":building", 1, ex=600)
+    conn.delete(zkey + ":ready")
+    conn.delete(zkey)
+    total = 0
+    after = 0
+    while True:
+        rows = list(
+            ContestEntry.objects.filter(contest_id=contest_id, rank_key__isnull=False, user_id__gt=after)
+            .order_by("user_id")
+            .values_list("user_id", "rank_key")[:chunk]
+        )
+        if not rows:
+            break
+        conn.zadd(zkey, {_member(u): -k for u, k in rows}, lt=True)
+        total += len(rows)
+        after = rows[-1][0]
+    conn.set(zkey + ":ready", 1)
+    conn.delete(zkey + ":building")
+    return total
+
+
+def redis_drop(contest_id: int) -> None:
+    if redis_enabled():
+        zkey = _key(contest_id)
+        _conn().delete(zkey, zkey + ":ready", zkey + ":building")
+
+
+def _ensure_built(contest_id: int) -> Any:
+    conn = _conn()
+    if not conn.exists(_key(contest_id) + ":ready"):
+        redis_rebuild(contest_id)
+    return conn
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+def _names(contest_id: int, user_ids: list[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    return dict(
+        ContestEntry.objects.filter(contest_id=contest_id, user_id__in=user_ids).values_list(
+            "user_id", "display_name"
+        )
+    )
+
+
+def _row(rank: int, user_id: int, key: int, names: dict[int, str]) -> Row:
+    score, tenths, _secs = rank_key_parts(key)
+    return Row(rank, user_id, names.get(user_id, ""), score, tenths, key)
+
+
+def top(contest_id: int, n: int = 10, *, use_redis: bool | None = None) -> list[Row]:
+    n = max(1, min(n, 200))
+    if redis_enabled() if use_redis is None else use_redis:
+        conn = _ensure_built(contest_id)
+        pairs = [(int(m), int(-s)) for m, s in conn.zrange(_key(contest_id), 0, n - 1, withscores=True)]
+    else:
+        pairs = list(
+            ContestEntry.objects.filter(contest_id=contest_id, rank_key__isnull=False)
+            .order_by("-rank_key", "user_id")
+            .values_list("user_id", "rank_key")[:n]
+        )
+    names = _names(contest_id, [u for u, _k in pairs])
+    return [_row(i + 1, u, k, names) for i, (u, k) in enumerate(pairs)]
+
+
+def my_rank(contest_id: int, user_id: int, *, use_redis: bool | None = None) -> tuple[int, int] | None:
+    """(rank, rank_key) of the user, or None when they have no counted score."""
+    if redis_enabled() if use_redis is None else use_redis:
+        conn = _ensure_built(contest_id)
+        pipe = conn.pipeline(transaction=False)
+        pipe.zrank(_key(contest_id), _member(user_id))
+        pipe.zscore(_key(contest_id), _member(user_id))
+        rank, score = pipe.execute()
+        if rank is None or score is None:
+            return None
+        return int(rank) + 1, int(-score)
+    key = (
+        ContestEntry.objects.filter(contest_id=contest_id, user_id=user_id)
+        .values_list("rank_key", flat=True)
+        .first()
+    )
+    if key is None:
+        return None
+    ahead = ContestEntry.objects.filter(contest_id=contest_id).filter(
+        Q(rank_key__gt=key) | Q(rank_key=key, user_id__lt=user_id)
+    )
+    return ahead.count() + 1, key
+
+
+def participants(contest_id: int, *, use_redis: bool | None = None) -> int:
+    if redis_enabled() if use_redis is None else use_redis:
+        conn = _ensure_built(contest_id)
+        return int(conn.zcard(_key(contest_id)))
+    return ContestEntry.objects.filter(contest_id=contest_id, rank_key__isnull=False).count()
+
+
+# --- union boards ---------------------------------------------------------------------------
+
+LEVELS = ("children", "district", "grassroots")
+
+
+@dataclass(frozen=True)
+class UnionRow:
+    union_id: int
+    name: str
+    kind: str
+    participants: int
+    members: int
+    rate: float | None
+    average: float | None
+
+
+def _board_seconds() -> int:
+    return int(getattr(settings, "CONTESTS_BOARD_SECONDS", 30))
+
+
+def union_board(
+    contest: Contest, parent: Union, *, level: str = "children", limit: int = 50
+) -> list[UnionRow]:
+    """Unions under ``parent`` (its children, or every district / grassroots union in its
+    subtree) by participation rate desc, then average score desc, then name. Each figure is the
+    union's whole subtree. The caller has checked access to ``parent``."""
+    if level not in LEVELS:
+        level = "children"
+    ck = f"contests:board:{contest.pk}:{parent.pk}:{level}:{limit}"
+    cached = cache.get(ck)
+    if cached is not None:
+        return list(cached)
+    targets_qs = Union.objects.filter(status=Union.Status.ACTIVE)
+    if level == "children":
+        targets_qs = targets_qs.filter(parent_id=parent.pk)
+    elif level == "district":
+        targets_qs = targets_qs.filter(path__startswith=parent.path, kind=Union.Kind.DISTRICT)
+    else:
+        targets_qs = targets_qs.filter(
+            path__startswith=parent.path, kind__in=[Union.Kind.GRASSROOTS, Union.Kind.JOINT]
+        )
+    targets = {
+        path: (pk, name, kind)
+        for pk, path, name, kind in targets_qs.values_list("id", "path", "name", "kind")
+    }
+    sums: dict[str, list[int]] = {p: [0, 0, 0] for p in targets}  # participants, score_sum, members
+    stats = ContestUnionStat.objects.filter(contest=contest, union__path__startswith=parent.path).values_list(
+        "union__path", "participants", "score_sum", "members"
+    )
+    for path, n, s, m in stats.iterator(chunk_size=5000):
+        # every prefix of the path is an ancestor (or the union itself): 9 characters a step
+        for end in range(9, len(path) + 1, 9):
+            acc = sums.get(path[:end])
+            if acc is not None:
+                acc[0] += n
+                acc[1] += s
+                acc[2] += m
+    rows = []
+    for path, (pk, name, kind) in targets.items():
+        n, s, m = sums[path]
+        rows.append(
+            UnionRow(
+                union_id=pk,
+                name=name,
+                kind=kind,
+                participants=n,
+                members=m,
+                rate=round(n / m, 4) if m else None,
+                average=round(s / n, 2) if n else None,
+            )
+        )
+    rows.sort(key=lambda r: (-(r.rate or 0.0), -(r.average or 0.0), r.name, r.union_id))
+    rows = rows[: max(1, min(limit, 500))]
+    cache.set(ck, rows, _board_seconds())
+    return rows
