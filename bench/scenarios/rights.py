@@ -86,7 +86,7 @@ def seed_intake(ctx: Ctx) -> dict[str, Any]:
     "rights_overdue_queue",
     "GET /api/v1/rights/queues/overdue?limit=50 for the city root (BENCH_APPEALS appeals)",
     setup=seed_appeals,
-    auth=Auth("bench_rights_operator"),
+    auth=Auth("bench_rights_supervisor"),
     default=False,
 )
 def overdue_queue(ctx: Ctx, i: int) -> Request:

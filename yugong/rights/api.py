@@ -418,7 +418,12 @@ def appeal_reveal(request: HttpRequest, appeal_id: int) -> CallerOut:
     )
 
 
-@router.get("/queues/{kind}", response={200: AppealPage, **ERROR_RESPONSES}, summary="临期/超期督办队列")
+@router.get(
+    "/queues/{kind}",
+    response={200: AppealPage, **ERROR_RESPONSES},
+    summary="临期/超期督办队列",
+    description="最紧急的在前；count 最多计到 10000（超过时显示为 10000）。",
+)
 def appeal_queue(
     request: HttpRequest, kind: Literal["near", "overdue"], limit: int = Query(50, ge=1, le=200)
 ) -> AppealPage:

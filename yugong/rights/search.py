@@ -45,6 +45,7 @@ STOP_WORDS = frozenset(
     "为什么 能否 能不能 可以 可不 是否 应该 应当 需要 要 有 没有 被 把 给 对 就 都 也 还 又 想 该 这 那 一个".split()
 )
 MAX_QUERY_WORDS = 12
+RANK_CANDIDATES = 500
 
 
 def _seg() -> Any:
@@ -159,11 +160,13 @@ def _ids(table: str, tokens: Sequence[str], *, any_word: bool, limit: int, offse
         if kind == "postgresql":
             joiner = " | " if any_word else " & "
             tsquery = joiner.join("'" + t.replace("'", "''") + "'" for t in tokens)
+            # Rank at most RANK_CANDIDATES matches: a broad word ("工资") matches thousands of
+            # documents and ts_rank reads every one's vector; the GIN bitmap gives the candidates.
             cursor.execute(
-                f"SELECT t.id FROM {table} t, to_tsquery('simple', %s) q "  # noqa: S608 - fixed names
-                "WHERE t.published AND t.search_vector @@ q "
-                "ORDER BY ts_rank(t.search_vector, q) DESC, t.id DESC LIMIT %s OFFSET %s",
-                [tsquery, limit, offset],
+                f"SELECT m.id FROM (SELECT t.id, t.search_vector FROM {table} t "  # noqa: S608 - fixed names
+                "WHERE t.published AND t.search_vector @@ to_tsquery('simple', %s) LIMIT %s) m "
+                "ORDER BY ts_rank(m.search_vector, to_tsquery('simple', %s)) DESC, m.id DESC LIMIT %s OFFSET %s",
+                [tsquery, RANK_CANDIDATES, tsquery, limit, offset],
             )
         elif kind == "sqlite":
             joiner = " OR " if any_word else " "

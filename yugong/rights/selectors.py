@@ -65,12 +65,18 @@ def appeal_queue(user: Any, *, kind: str, at: dt.datetime | None = None, limit: 
     return qs.select_related("union", "assignee").order_by("due_at", "id")[:limit]
 
 
-def appeal_queue_count(user: Any, *, kind: str, at: dt.datetime | None = None) -> int:
+QUEUE_COUNT_CAP = 10_000
+
+
+def appeal_queue_count(
+    user: Any, *, kind: str, at: dt.datetime | None = None, cap: int = QUEUE_COUNT_CAP
+) -> int:
+    """How many are in the queue, counted up to ``cap`` (the badge shows "10000+" beyond): a
+    bounded index-only scan however far behind a city falls."""
     at = at or now()
     qs = appeals_visible(user)
-    if kind == "overdue":
-        return qs.filter(due_at__lte=at).count()
-    return qs.filter(warn_at__lte=at, due_at__gt=at).count()
+    qs = qs.filter(due_at__lte=at) if kind == "overdue" else qs.filter(warn_at__lte=at, due_at__gt=at)
+    return qs.order_by()[:cap].count()
 
 
 def caller_history(user: Any, phone: str, *, limit: int = 10) -> QuerySet[Appeal]:

@@ -268,6 +268,7 @@ def queues(request: HttpRequest) -> HttpResponse:
             "appeals": list(selectors.appeal_queue(request.user, kind=kind, limit=100)),
             "overdue_count": selectors.appeal_queue_count(request.user, kind="overdue"),
             "near_count": selectors.appeal_queue_count(request.user, kind="near"),
+            "cap": selectors.QUEUE_COUNT_CAP,
         },
     )
 
