@@ -1,0 +1,48 @@
+"""Read-mostly admin views for system administrators (business changes go through the services)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import LedgerEntry, LedgerLine, Merchant, Order, PaymentNotification
+
+
+@admin.register(Merchant)
+class MerchantAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "status", "commission_bp", "settlement_cycle")
+    list_filter = ("kind", "status")
+    exclude = ("bank_account",)  # encrypted; shown masked on the platform pages
+    readonly_fields = ("status", "reviewed_at")
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ("number", "status", "quantity", "amount_fen", "created_at")
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in Order._meta.fields]
+
+
+class LedgerLineInline(admin.TabularInline):
+    model = LedgerLine
+    extra = 0
+    readonly_fields = ("account", "amount_fen")
+    can_delete = False
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(admin.ModelAdmin):
+    list_display = ("pk", "kind", "memo", "created_at")
+    list_filter = ("kind",)
+    inlines = [LedgerLineInline]
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(PaymentNotification)
+class PaymentNotificationAdmin(admin.ModelAdmin):
+    list_display = ("provider", "event_id", "provider_ref", "signature_ok", "outcome", "received_at")
+    list_filter = ("provider", "signature_ok", "outcome")
