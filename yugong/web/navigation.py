@@ -85,6 +85,8 @@ CONSOLE_SECTIONS: tuple[Section, ...] = (
             Link(_("工会组织树"), "orgs:tree"),
             Link(_("会员"), "members:list"),
             Link(_("入会审批"), "members:approvals"),
+            Link(_("名册导入"), "roster:import"),
+            Link(_("名册导出"), "roster:export"),
             Link(_("用人单位"), "orgs:employers"),
             Link(_("岗位角色"), "orgs:roles"),
             Link(_("职工之家"), "orgs:home_ratings"),
