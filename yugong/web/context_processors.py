@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from yugong.orgs.access import staff_scope
 
@@ -27,14 +28,18 @@ def acting_union(request: HttpRequest) -> Any:
     return union
 
 
+def acting_unions(request: HttpRequest) -> list[Any]:
+    """Every node the staff member may act in (their outermost role nodes)."""
+    acting_union(request)
+    return list(getattr(request, "_acting_unions", []))
+
+
 def ui(request: HttpRequest) -> dict[str, Any]:
     large = request.COOKIES.get("yg_large_font") == "1"
-    extra: dict[str, Any] = {}
-    if request.path.startswith("/console/") and getattr(request.user, "is_authenticated", False):
-        extra["acting"] = acting_union(request)
-        extra["acting_unions"] = getattr(request, "_acting_unions", [])
+    # Lazy: evaluated only by the console header, on whichever app's page renders it.
     return {
-        **extra,
+        "acting": SimpleLazyObject(lambda: acting_union(request)),
+        "acting_unions": SimpleLazyObject(lambda: acting_unions(request)),
         "SITE_NAME": settings.YUGONG_SITE_NAME,
         "large_font": large,
         "MAP_TILE_URL": settings.MAP_TILE_URL,
