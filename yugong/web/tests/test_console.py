@@ -100,3 +100,16 @@ def test_h5_tabs_render_in_chinese(client):
     assert client.get(reverse("web:tab", args=["services"])).status_code == 200
     assert client.get(reverse("web:tab", args=["nope"])).status_code == 404
     assert client.get(reverse("web:tab", args=["me"])).status_code == 302
+
+
+def test_sysadmin_site_is_for_the_system_administrator_only(client, tree):
+    chair = UserFactory(is_staff=True)
+    grant(chair, tree["city"], "chair")
+    client.force_login(chair)
+    assert client.get("/sysadmin/").status_code == 302  # sent to the admin login, not let in
+    auditor = UserFactory(is_staff=True, admin_role="audit")
+    client.force_login(auditor)
+    assert client.get("/sysadmin/").status_code == 302
+    sysadmin = UserFactory(is_staff=True, admin_role="system")
+    client.force_login(sysadmin)
+    assert client.get("/sysadmin/").status_code == 200
