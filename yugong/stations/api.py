@@ -1,7 +1,7 @@
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
@@ -63,7 +63,10 @@ class NearbyOut(Schema):
     response={200: list[NearbyOut], **ERROR_RESPONSES},
     summary="附近的站点（按距离）",
 )
-def nearest(request: HttpRequest, filters: Query[NearestQuery]) -> list[NearbyOut]:
+def nearest(request: HttpRequest, filters: Query[NearestQuery]) -> Any:
+    # The hottest endpoint of the module: rows are built as plain dicts of exactly the NearbyOut
+    # shape and sent as JSON directly, skipping Ninja's per-field re-validation of our own output
+    # (about half the endpoint's CPU). The schema above still documents (and tests check) it.
     results = selectors.stations_nearest(
         lat=filters.lat,
         lng=filters.lng,
@@ -77,25 +80,25 @@ def nearest(request: HttpRequest, filters: Query[NearestQuery]) -> list[NearbyOu
         s = r.station
         lat, lng = geo.from_wgs84(s.lat, s.lng, filters.coord)
         out.append(
-            NearbyOut(
-                id=s.pk,
-                code=s.code,
-                name=s.name,
-                kind=s.kind,
-                address=s.address,
-                district=s.district,
-                lat=round(lat, 7),
-                lng=round(lng, 7),
-                coord=filters.coord,
-                distance_m=round(r.distance_m, 1),
-                walk_minutes=r.walk_minutes,
-                open_now=r.open_now,
-                amenities=s.amenity_list,
-                rating=s.rating,
-                url=f"/stations/s/{s.code}/",
-            )
+            {
+                "id": s.id,
+                "code": s.code,
+                "name": s.name,
+                "kind": s.kind,
+                "address": s.address,
+                "district": s.district,
+                "lat": round(lat, 7),
+                "lng": round(lng, 7),
+                "coord": filters.coord,
+                "distance_m": round(r.distance_m, 1),
+                "walk_minutes": r.walk_minutes,
+                "open_now": r.open_now,
+                "amenities": s.amenity_list,
+                "rating": s.rating,
+                "url": f"/stations/s/{s.code}/",
+            }
         )
-    return out
+    return JsonResponse(out, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
 class HonourOut(Schema):

@@ -29,6 +29,11 @@ def test_nearest_is_public_and_answers_in_either_system(client, city, staff) -> 
     first = r.json()[0]
     assert first["distance_m"] < 0.01 and first["coord"] == "gcj02"
     assert abs(first["lat"] - glat) < 1e-6
+    # The hand-built rows match the documented schema exactly.
+    from yugong.stations.api import NearbyOut
+
+    assert set(first) == set(NearbyOut.model_fields)
+    NearbyOut.model_validate(first)
 
 
 def test_nearest_bad_input(client, city) -> None:  # type: ignore[no-untyped-def]
