@@ -4,8 +4,9 @@ bulk_create elsewhere) and a synthetic policy library.
     manage.py rights_seed_bench --appeals 1000000 --policies 10000
 
 Appeals: 88 % closed (no running clock), 8 % open and on time, 4 % overdue — the queue has a
-realistic few percent to find among a million. Callers' phones come from a pool of 5,000 (each
-encrypted once; the ciphertext is valid for every row). Rows are appended to what is there.
+realistic few percent to find among a million. On PostgreSQL the rows are anonymous (no caller name
+or phone): the benchmark harness gives every run a fresh throwaway FIELD_ENCRYPTION_KEY, so data
+encrypted by one run could not be read by the next one reusing the database. Rows are appended.
 """
 
 from __future__ import annotations
@@ -112,6 +113,14 @@ class Command(BaseCommand):
             ]
 
         by_index = {index: plain for _c, index, plain in sealed}
+        at_name, at_phone, at_index, at_anon = (
+            COLUMNS.index(c) for c in ("caller_name", "caller_phone", "caller_phone_index", "anonymous")
+        )
+
+        def anonymous(values: list[Any]) -> list[Any]:
+            values[at_name] = values[at_phone] = values[at_index] = ""
+            values[at_anon] = True
+            return values
 
         def row_plain(values: dict[str, Any]) -> str:
             return by_index[values["caller_phone_index"]]
@@ -123,7 +132,7 @@ class Command(BaseCommand):
                 for offset in range(0, n, batch):
                     with raw.copy(f"COPY rights_appeal ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                         for i in range(offset, min(n, offset + batch)):
-                            copy.write_row(row(i)[:-1])
+                            copy.write_row(anonymous(row(i)[:-1]))
                     self.stdout.write(f"  {min(n, offset + batch)} / {n}")
             else:
                 for offset in range(0, n, batch):
