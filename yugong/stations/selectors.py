@@ -71,7 +71,7 @@ def _cards(ids: list[int]) -> list[StationCard]:
 
     if not ids:
         return []
-    cols = ", ".join(Station._meta.get_field(f).column for f in CARD_FIELDS)
+    cols = ", ".join(CARD_FIELDS)  # plain fields: column name = field name
     sql = _CARD_SQL.format(cols=cols, table=Station._meta.db_table, marks=", ".join(["%s"] * len(ids)))
     with connection.cursor() as cursor:
         cursor.execute(sql, ids)
