@@ -61,8 +61,14 @@ lint: deps
 typecheck: deps
 	$(VENV)/bin/mypy yugong bench
 
+# One English catalogue for the whole project (Chinese is the source language): every app under
+# yugong/ (python + templates) -> yugong/locale/en/LC_MESSAGES/django.po; msgmerge keeps existing
+# translations. No JS uses gettext, so no djangojs domain. The compiled .mo is committed.
+MESSAGES_IGNORE := --ignore=tests --ignore=migrations --ignore=static --ignore=locale
 messages: deps
-	cd yugong && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete && ../$(PY) ../manage.py compilemessages
+	cd yugong && ../$(PY) ../manage.py makemessages -l en -d django --no-obsolete --no-location \
+		--extension=html,txt,py $(MESSAGES_IGNORE)
+	cd yugong && ../$(PY) ../manage.py compilemessages -l en --ignore=static
 
 clean:
 	rm -rf $(VENV) $(TOOLS) node_modules yugong/static/vendor staticfiles
