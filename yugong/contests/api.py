@@ -489,7 +489,7 @@ def manage_union_board(
     limit: int = Query(50, ge=1, le=500),
 ) -> Any:
     user = request_user(request)
-    contest = selectors.staff_contest(user, contest_id)
+    contest = selectors.staff_board_contest(user, contest_id)
     node = access_union(user, parent) if parent is not None else _default_node(user, contest)
     return [r.__dict__ for r in leaderboard.union_board(contest, node, level=level, limit=limit)]
 

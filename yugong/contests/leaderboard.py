@@ -49,7 +49,7 @@ def _member(user_id: int) -> str:
 def redis_enabled() -> bool:
     if not getattr(settings, "CONTESTS_LEADERBOARD_REDIS", True):
         return False
-    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    backend = str(settings.CACHES.get("default", {}).get("BACKEND", ""))
     return "django_redis" in backend
 
 
@@ -96,11 +96,15 @@ def redis_rebuild(contest_id: int, *, chunk: int = 20_000) -> int:
     total = 0
     after = 0
     while True:
-        rows = list(
-            ContestEntry.objects.filter(contest_id=contest_id, rank_key__isnull=False, user_id__gt=after)
+        rows: list[tuple[int, int]] = [
+            (u, k)
+            for u, k in ContestEntry.objects.filter(
+                contest_id=contest_id, rank_key__isnull=False, user_id__gt=after
+            )
             .order_by("user_id")
             .values_list("user_id", "rank_key")[:chunk]
-        )
+            if k is not None
+        ]
         if not rows:
             break
         conn.zadd(zkey, {_member(u): -k for u, k in rows}, lt=True)
@@ -148,11 +152,13 @@ def top(contest_id: int, n: int = 10, *, use_redis: bool | None = None) -> list[
         conn = _ensure_built(contest_id)
         pairs = [(int(m), int(-s)) for m, s in conn.zrange(_key(contest_id), 0, n - 1, withscores=True)]
     else:
-        pairs = list(
-            ContestEntry.objects.filter(contest_id=contest_id, rank_key__isnull=False)
+        pairs = [
+            (u, k)
+            for u, k in ContestEntry.objects.filter(contest_id=contest_id, rank_key__isnull=False)
             .order_by("-rank_key", "user_id")
             .values_list("user_id", "rank_key")[:n]
-        )
+            if k is not None
+        ]
     names = _names(contest_id, [u for u, _k in pairs])
     return [_row(i + 1, u, k, names) for i, (u, k) in enumerate(pairs)]
 

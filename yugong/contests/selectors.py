@@ -74,6 +74,24 @@ def staff_contest(user: Any, pk: Any) -> Contest:
     )
 
 
+def staff_board_contest(user: Any, pk: Any) -> Contest:
+    """A contest whose participation the staff member may see: organised in their subtree, or
+    above it (their own unions take part; they see only their subtree's figures)."""
+    from yugong.core.errors import NotFound
+    from yugong.orgs.access import scope_paths
+
+    try:
+        return staff_contest(user, pk)
+    except NotFound:
+        pass
+    contest = (
+        Contest.objects.select_related("organiser", "bank").filter(pk=pk).exclude(status="draft").first()
+    )
+    if contest is None or not any(p.startswith(contest.organiser.path) for p in scope_paths(user)):
+        raise NotFound()
+    return contest
+
+
 def staff_banks(user: Any) -> QuerySet[QuestionBank]:
     return scope_filter(QuestionBank.objects.select_related("union"), user, path_field="union__path")
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -133,7 +134,7 @@ def contest_publish(*, actor: Any, contest: Contest) -> Contest:
     audit_record(actor=actor, action="contest.publish", obj=contest, union_id=contest.organiser_id)
     fact_record(metric="contests_held", union_id=contest.organiser_id, dim="knowledge")
     contest_members_refresh(contest=contest)
-    transaction.on_commit(lambda cid=contest.pk: pool_forget(cid))
+    transaction.on_commit(partial(pool_forget, contest.pk))
     return contest
 
 
@@ -143,7 +144,7 @@ def contest_close(*, actor: Any, contest: Contest) -> Contest:
     contest.status = Contest.Status.CLOSED
     contest.save(update_fields=["status"])
     audit_record(actor=actor, action="contest.close", obj=contest, union_id=contest.organiser_id)
-    transaction.on_commit(lambda cid=contest.pk: pool_forget(cid))
+    transaction.on_commit(partial(pool_forget, contest.pk))
     return contest
 
 
@@ -402,7 +403,5 @@ def _count(contest: Contest, attempt: Attempt) -> int | None:
             )
         if first:
             fact_record(metric="contest_participants", union_id=entry.union_id, dim=str(contest.pk))
-    transaction.on_commit(
-        lambda c=contest.pk, u=entry.user_id, k=key, b=best: leaderboard.redis_push(c, u, k, best=b)
-    )
+    transaction.on_commit(partial(leaderboard.redis_push, contest.pk, entry.user_id, key, best=best))
     return entry.score

@@ -67,7 +67,7 @@ def judgement_flagged(values: Sequence[Decimal | int]) -> bool:
 def aspect_mark(kind: str, max_mark: Decimal, values: Sequence[Decimal | int]) -> Decimal:
     if not values:
         return Decimal(0)
-    mean = sum(Decimal(v) for v in values) / len(values)
+    mean: Decimal = sum((Decimal(v) for v in values), Decimal(0)) / len(values)
     if kind == Aspect.Kind.JUDGEMENT:
         return (mean / 3 * Decimal(max_mark)).quantize(Q3, ROUND_HALF_UP)
     return mean.quantize(Q3, ROUND_HALF_UP)
@@ -338,7 +338,7 @@ def judge_assign(
 
 
 def judge_for(user: Any, item: Item) -> Judge:
-    judge = Judge.objects.filter(item=item, user_id=getattr(user, "pk", None)).first()
+    judge = Judge.objects.filter(item=item, user_id=getattr(user, "pk", 0) or 0).first()
     if judge is None:
         raise PermissionDenied(_("您不是该项目的裁判。"))
     return judge
@@ -439,7 +439,7 @@ def mark_resolve(*, actor: Any, aspect: Aspect, entry: Entry, note: str) -> Mark
     """The chief expert (chief judge of the item, or the organiser's staff) accepts flagged marks."""
     item = aspect.subitem.item
     competition = item.stage.competition
-    is_chief = Judge.objects.filter(item=item, user_id=getattr(actor, "pk", None), chief=True).exists()
+    is_chief = Judge.objects.filter(item=item, user_id=getattr(actor, "pk", 0) or 0, chief=True).exists()
     if not is_chief and not can_act(actor, competition.organiser, MANAGE_ROLES):
         raise PermissionDenied(_("只有裁判长可以处理评分分歧。"))
     if not note.strip():
@@ -517,7 +517,7 @@ def objection_file(*, actor: Any, entry: Entry, stage: Stage, text: str) -> Obje
         competition.review_ends_at and now() > competition.review_ends_at
     ):
         raise Conflict(_("不在成绩公示期内，不能提出异议。"))
-    is_member = EntryMember.objects.filter(entry=entry, person__user_id=getattr(actor, "pk", None)).exists()
+    is_member = EntryMember.objects.filter(entry=entry, person__user_id=getattr(actor, "pk", 0) or 0).exists()
     if not is_member and not can_act(actor, entry.union, MANAGE_ROLES):
         raise NotFound()
     if not text.strip():

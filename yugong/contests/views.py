@@ -227,7 +227,7 @@ def console_contests(request: HttpRequest) -> HttpResponse:
 @console_required
 def console_contest(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
-    contest = selectors.staff_contest(user, pk)
+    contest = selectors.staff_board_contest(user, pk)
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "publish":
@@ -361,13 +361,13 @@ def console_competition(request: HttpRequest, pk: int) -> HttpResponse:
             if action in ("registration", "running"):
                 skills.competition_set_status(actor=user, competition=competition, status=action)
             elif action == "compute":
-                stage = Stage.objects.get(pk=request.POST.get("stage"), competition=competition)
+                stage = Stage.objects.get(pk=request.POST.get("stage", ""), competition=competition)
                 skills.stage_compute(actor=user, stage=stage)
             elif action == "publish":
                 skills.results_publish(actor=user, competition=competition)
             elif action == "objection":
                 objection = Objection.objects.get(
-                    pk=request.POST.get("objection"), entry__competition=competition
+                    pk=request.POST.get("objection", ""), entry__competition=competition
                 )
                 skills.objection_decide(
                     actor=user,
@@ -423,7 +423,8 @@ def marking(request: HttpRequest, item_pk: int) -> HttpResponse:
         errors: list[str] = []
         by_id = {e.pk: e for e in entries}
         aspect_by_id = {a.pk: a for a in aspects}
-        for key, value in request.POST.items():
+        for key in request.POST:
+            value = request.POST.get(key, "")
             if not key.startswith("m-") or value.strip() == "":
                 continue
             try:

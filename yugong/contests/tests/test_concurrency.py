@@ -1,0 +1,74 @@
+"""The same submission twice — concurrently, real threads on PostgreSQL — is scored once; a burst
+of concurrent starts by one person opens one attempt and takes one try."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from tests.helpers import requires_postgres
+from yugong.contests import services
+from yugong.contests.models import Attempt, ContestEntry, ContestUnionStat
+from yugong.core.errors import ApplicationError
+from yugong.core.facts import fact_total
+
+from .conftest import make_contest, make_worker, right_answers
+
+THREADS = 8
+
+
+def _race(fn: Any) -> list[Any]:
+    barrier = threading.Barrier(THREADS)
+    out: list[Any] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        try:
+            barrier.wait(timeout=10)
+            result: Any = fn()
+        except ApplicationError as exc:
+            result = exc
+        finally:
+            connection.close()
+        with lock:
+            out.append(result)
+
+    threads = [threading.Thread(target=run) for _ in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return out
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_scored_once(tree: dict[str, Any]) -> None:
+    contest = make_contest(tree["city"])
+    worker = make_worker(tree["shop"])
+    attempt = services.attempt_start(user=worker, contest_id=contest.pk).attempt
+    answers = right_answers(attempt)
+    results = _race(lambda: services.attempt_submit(user=worker, attempt_id=attempt.pk, answers=answers))
+    assert len(results) == THREADS
+    assert all(isinstance(r, services.Submitted) for r in results), results
+    assert sum(1 for r in results if not r.already) == 1
+    assert {r.attempt.score for r in results} == {100}
+    stat = ContestUnionStat.objects.get(contest=contest, union=tree["shop"])
+    assert (stat.participants, stat.score_sum) == (1, 100)
+    assert fact_total(metric="contest_participants", union_ids=[tree["shop"].pk]) == 1
+    assert ContestEntry.objects.get(contest=contest, user=worker).score == 100
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_starts_open_one_attempt(tree: dict[str, Any]) -> None:
+    contest = make_contest(tree["city"], tries_per_day=3)
+    worker = make_worker(tree["shop"])
+    results = _race(lambda: services.attempt_start(user=worker, contest_id=contest.pk))
+    assert all(isinstance(r, services.Started) for r in results), results
+    assert len({r.attempt.pk for r in results}) == 1
+    assert Attempt.objects.filter(contest=contest, user=worker).count() == 1
+    assert ContestEntry.objects.get(contest=contest, user=worker).day_tries == 1
