@@ -115,6 +115,21 @@ def pick_backends(var_dir: Path, *, force_sqlite: bool = False) -> Backends:
     return Backends(sqlite, redis_url, "sqlite", "PostgreSQL not reachable")
 
 
+def bench_field_key() -> str:
+    """The personal-data key of the benchmark databases. Unlike SECRET_KEY it must stay the same
+    from run to run: rows seeded (encrypted) in one run are read in the next. Taken from
+    BENCH_FIELD_ENCRYPTION_KEY (e.g. the key a big `seed_city` ran with), else generated once into
+    var/ (git-ignored)."""
+    explicit = os.environ.get("BENCH_FIELD_ENCRYPTION_KEY")
+    if explicit:
+        return explicit
+    path = ROOT / "var" / "bench-field-encryption-key.txt"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
 def child_env(backends: Backends, var_dir: Path) -> dict[str, str]:
     """The environment of gunicorn and of every Django subprocess: production-like, throwaway secrets."""
     env = {
@@ -127,7 +142,7 @@ def child_env(backends: Backends, var_dir: Path) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "yugong.settings",
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(48),
-            "FIELD_ENCRYPTION_KEY": secrets.token_urlsafe(48),
+            "FIELD_ENCRYPTION_KEY": bench_field_key(),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "0",
             "BENCH_ENDPOINTS": "1",
