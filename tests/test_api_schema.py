@@ -97,10 +97,31 @@ _hypothesis_jsonschema_compat()
 # schemathesis 3.x supports it behind this switch.
 schemathesis.experimental.OPEN_API_3_1.enable()
 RAW_SCHEMA = api.get_openapi_schema()
+
+
+def _for_schemathesis(node: Any) -> Any:
+    """A copy of the schema that schemathesis 3.x can mutate. Its negative-data mutations know
+    only OpenAPI 3.0's boolean ``exclusiveMinimum`` (which depends on ``minimum``) and die with
+    KeyError: 'minimum' on 3.1's numeric form (pydantic ``gt=``). Numeric exclusive bounds become
+    inclusive ones here: the boundary value may then be sent, and the app must answer it with a
+    422 error body like any other bad input — nothing is checked less."""
+    if isinstance(node, list):
+        return [_for_schemathesis(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _for_schemathesis(value) for key, value in node.items()}
+    for exclusive, inclusive in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        bound = out.get(exclusive)
+        if isinstance(bound, int | float) and not isinstance(bound, bool):
+            del out[exclusive]
+            out.setdefault(inclusive, bound)
+    return out
+
+
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", _REF_RESOLVER, DeprecationWarning)
     schema = schemathesis.openapi.from_dict(
-        RAW_SCHEMA,
+        _for_schemathesis(RAW_SCHEMA),
         app=application,
         data_generation_methods=[DataGenerationMethod.positive, DataGenerationMethod.negative],
     )
@@ -188,6 +209,24 @@ def _known_failures(request: pytest.FixtureRequest) -> None:
     for operation, why in KNOWN_FAILURES.items():
         if f"[{operation}]" in request.node.name:
             request.applymarker(pytest.mark.xfail(reason=f"{operation}: {why} — reported", strict=False))
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """The calls reach the WSGI handler directly (not through Django's test client), so each one
+    fires request_started/finished and close_old_connections would close the connection inside
+    the test's transaction (PostgreSQL: "Cannot open a new connection in an atomic block").
+    Django's test client disconnects it the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)
