@@ -266,6 +266,66 @@ def import_xlsx(
     )
 
 
+class HonourIn(Schema):
+    year: int = Field(..., ge=2000, le=2100)
+    level: Literal["national_beautiful", "city_beautiful", "demonstration"]
+
+
+@router.post(
+    "/stations/{station_id}/honours", response={201: HonourOut, **ERROR_RESPONSES}, summary="登记站点荣誉"
+)
+def honour_add(request: HttpRequest, station_id: int, payload: HonourIn) -> Any:
+    station = selectors.station_access(request.user, station_id)
+    h = services.station_honour_add(
+        actor=request_user(request), station=station, year=payload.year, level=payload.level
+    )
+    return Status(201, HonourOut(year=h.year, level=h.level))
+
+
+class KeeperIn(Schema):
+    username: str = Field(..., max_length=150)
+
+
+class KeeperOut(Schema):
+    station_id: int
+    keepers: list[str]
+
+
+@router.post(
+    "/stations/{station_id}/keepers", response={200: KeeperOut, **ERROR_RESPONSES}, summary="添加站长/管理员"
+)
+def keeper_add(request: HttpRequest, station_id: int, payload: KeeperIn) -> KeeperOut:
+    from django.contrib.auth import get_user_model
+
+    station = selectors.station_access(request.user, station_id)
+    user = get_user_model().objects.filter(username=payload.username, is_active=True).first()
+    if user is None:
+        raise ValidationFailed(fields={"username": "未找到该用户。"})
+    services.station_keeper_add(actor=request_user(request), station=station, user=user)
+    return KeeperOut(
+        station_id=station.pk, keepers=sorted(station.keepers.values_list("username", flat=True))
+    )
+
+
+class PhotoOut(Schema):
+    id: int
+    url: str
+    caption: str
+
+
+@router.post(
+    "/stations/{station_id}/photos", response={201: PhotoOut, **ERROR_RESPONSES}, summary="上传站点照片"
+)
+def photo_add(
+    request: HttpRequest, station_id: int, image: File[UploadedFile], caption: Form[str] = ""
+) -> Any:
+    station = selectors.station_access_keep(request.user, station_id)
+    photo = services.station_photo_add(
+        actor=request_user(request), station=station, image=image, caption=caption
+    )
+    return Status(201, PhotoOut(id=photo.pk, url=photo.image.url, caption=photo.caption))
+
+
 # --- workers ------------------------------------------------------------------------------------
 
 

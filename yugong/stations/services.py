@@ -272,6 +272,25 @@ def station_keeper_add(*, actor: Any, station: Station, user: Any) -> None:
     )
 
 
+@transaction.atomic
+def station_photo_add(*, actor: Any, station: Station, image: Any, caption: str = "") -> Any:
+    from django.core.exceptions import ValidationError
+
+    from .models import StationPhoto
+
+    _require_keep(actor, station)
+    photo = StationPhoto(station=station, image=image, caption=(caption or "").strip()[:80])
+    try:
+        photo.full_clean(exclude=["station"])
+    except ValidationError as exc:
+        raise ValidationFailed(fields={"image": _("请上传 jpg、png 或 webp 格式的照片。")}) from exc
+    if getattr(image, "size", 0) > 5 * 1024 * 1024:
+        raise ValidationFailed(fields={"image": _("照片不能超过 5 MB。")})
+    photo.save()
+    audit_record(actor=actor, action="stations.photo.add", obj=station, union_id=station.union_id)
+    return photo
+
+
 # --- Workers ---------------------------------------------------------------------------------
 
 

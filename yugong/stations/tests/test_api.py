@@ -179,3 +179,37 @@ def test_openapi_lists_the_operations(client) -> None:  # type: ignore[no-untype
         "/api/v1/stations/imports",
     ):
         assert p in paths
+
+
+def test_honours_keepers_photos(client, city, staff, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    s = make(1, city, staff)
+    keeper = UserFactory(username="keeper1")
+    client.force_login(staff)
+    r = client.post(
+        f"{API}/stations/{s.pk}/honours",
+        json.dumps({"year": 2025, "level": "city_beautiful"}),
+        content_type="application/json",
+    )
+    assert r.status_code == 201
+    r = client.post(
+        f"{API}/stations/{s.pk}/keepers", json.dumps({"username": "keeper1"}), content_type="application/json"
+    )
+    assert r.json()["keepers"] == ["keeper1"]
+    client.force_login(keeper)
+    png = SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n", content_type="image/png")
+    r = client.post(f"{API}/stations/{s.pk}/photos", {"image": png, "caption": "门口"})
+    assert r.status_code == 201, r.content
+    bad = SimpleUploadedFile("a.exe", b"MZ", content_type="application/octet-stream")
+    assert client.post(f"{API}/stations/{s.pk}/photos", {"image": bad}).status_code == 422
+    # A keeper manages records, not the station itself.
+    assert (
+        client.post(
+            f"{API}/stations/{s.pk}/honours",
+            json.dumps({"year": 2025, "level": "demonstration"}),
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
