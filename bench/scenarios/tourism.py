@@ -134,7 +134,7 @@ def tourism_order_hot(ctx: Ctx, i: int) -> Request:
     "tourism_order_spread",
     "POST /api/v1/tourism/orders spread over 1,000 sessions",
     setup=seed_spread,
-    auth=Auth("bench_tourism_buyer"),
+    auth=Auth("bench_tourism_spreader"),
     default=False,
 )
 def tourism_order_spread(ctx: Ctx, i: int) -> Request:

@@ -21,12 +21,12 @@ import time
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Sum
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import User
 from yugong.core.audit import audit_record
-from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from yugong.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import SHANGHAI, local_now, local_today, now
 from yugong.members.models import Membership
@@ -40,8 +40,12 @@ MAX_KEY = 80
 
 
 def _membership(user: Any) -> Membership | None:
+    return _membership_of(user.pk)
+
+
+def _membership_of(user_id: int) -> Membership | None:
     return (
-        Membership.objects.filter(person__user_id=user.pk, status=Membership.Status.ACTIVE)
+        Membership.objects.filter(person__user_id=user_id, status=Membership.Status.ACTIVE)
         .select_related("union", "person")
         .first()
     )
@@ -134,7 +138,12 @@ def order_place(
     _unsafe_naive_stock: bool = False,
 ) -> tuple[Order, bool]:
     """Book ``quantity`` places of a session for the actor (and family). Returns (order, created);
-    a repeated key returns the first order with created=False."""
+    a repeated key returns the first order with created=False.
+
+    The happy path is five statements after authentication — read the session (with its product,
+    merchant and whether union eligibility applies), INSERT the order, INSERT its tickets, the
+    conditional UPDATE, COMMIT — and does not look the key up first: a replay fails on the unique
+    index (or on a check) and only then is the first order looked up and returned."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDenied()
     key = _clean_key(idempotency_key)
@@ -142,12 +151,29 @@ def order_place(
         sid = int(session_id)
     except (TypeError, ValueError):
         raise NotFound() from None
-    found = _existing(actor, key, sid)
-    if found is not None:
+    try:
+        return _place(actor, sid, quantity, key, holder_names, _unsafe_naive_stock)
+    except (ApplicationError, IntegrityError):
+        # A replay (possibly concurrent) of a key that already made an order: return that order,
+        # whatever the checks say now (sold out, over the limit, session closed…).
+        found = _existing(actor, key, sid)
+        if found is None:
+            raise
         return found, False
+
+
+def _place(
+    actor: Any, sid: int, quantity: int, key: str, holder_names: list[str] | None, naive: bool
+) -> tuple[Order, bool]:
     if not isinstance(quantity, int) or not 1 <= quantity <= family_limit():
         raise ValidationFailed(fields={"quantity": _("每单可订 1 到 %(n)s 张。") % {"n": family_limit()}})
-    session = Session.objects.select_related("product__merchant").filter(pk=sid).first()
+    restricted = Product.eligible_unions.through.objects.filter(product_id=OuterRef("product_id"))
+    session = (
+        Session.objects.select_related("product__merchant")
+        .annotate(restricted=Exists(restricted))
+        .filter(pk=sid)
+        .first()
+    )
     if session is None or not session.active:
         raise NotFound()
     product = session.product
@@ -155,47 +181,42 @@ def order_place(
         raise NotFound()
     if session.starts_at <= now():
         raise Conflict(_("该场次已开始或已结束，不能再预订。"), code="session_closed")
-    membership = _membership(actor)
-    check_eligible(product, membership)
+    membership = None
+    if product.members_only or session.restricted:
+        membership = _membership(actor)
+        check_eligible(product, membership)
     names = [n.strip()[:64] for n in (holder_names or []) if n and n.strip()]
     default_name = membership.person.name if membership else (getattr(actor, "display_name", "") or "")
-    try:
-        with transaction.atomic():
-            if product.limit_per_day is not None or product.limit_per_year is not None:
-                User.objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True).first()
-                _check_limits(user=actor, product=product, quantity=quantity)
-            order = Order.objects.create(
-                number=new_number("T"),
-                user=actor,
-                session=session,
-                product=product,
-                merchant_id=product.merchant_id,
-                union=membership.union if membership else None,
-                quantity=quantity,
-                unit_price_fen=product.member_price_fen,
-                list_price_fen=product.list_price_fen,
-                amount_fen=product.member_price_fen * quantity,
-                hold_expires_at=now() + dt.timedelta(minutes=hold_minutes()),
-                idempotency_key=key,
+    with transaction.atomic():
+        if product.limit_per_day is not None or product.limit_per_year is not None:
+            User.objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True).first()
+            _check_limits(user=actor, product=product, quantity=quantity)
+        order = Order.objects.create(
+            number=new_number("T"),
+            user=actor,
+            session=session,
+            product=product,
+            merchant_id=product.merchant_id,
+            union=membership.union if membership else None,
+            quantity=quantity,
+            unit_price_fen=product.member_price_fen,
+            list_price_fen=product.list_price_fen,
+            amount_fen=product.member_price_fen * quantity,
+            hold_expires_at=now() + dt.timedelta(minutes=hold_minutes()),
+            idempotency_key=key,
+        )
+        order.new_tickets = Ticket.objects.bulk_create(  # type: ignore[attr-defined]
+            Ticket(
+                order=order,
+                seq=i + 1,
+                holder_name=names[i] if i < len(names) else default_name,
+                holder_user=actor if i == 0 else None,
             )
-            Ticket.objects.bulk_create(
-                Ticket(
-                    order=order,
-                    seq=i + 1,
-                    holder_name=names[i] if i < len(names) else default_name,
-                    holder_user=actor if i == 0 else None,
-                )
-                for i in range(quantity)
-            )
-            # Last statement: the hot row is locked only from here to COMMIT.
-            if not take_stock(session.pk, quantity, _unsafe_naive=_unsafe_naive_stock):
-                raise Conflict(_("很抱歉，该场次余票不足，已售罄。"), code="sold_out")
-    except IntegrityError:
-        # A concurrent request with the same key committed first: return its order.
-        found = _existing(actor, key, sid)
-        if found is None:
-            raise
-        return found, False
+            for i in range(quantity)
+        )
+        # Last statement: the hot row is locked only from here to COMMIT.
+        if not take_stock(session.pk, quantity, _unsafe_naive=naive):
+            raise Conflict(_("很抱歉，该场次余票不足，已售罄。"), code="sold_out")
     return order, True
 
 
@@ -264,7 +285,14 @@ def order_mark_paid(*, order: Order, payment: Payment, at: dt.datetime | None = 
     order.status = Order.Status.PAID
     order.paid_at = at
     order.hold_expires_at = None
-    order.save(update_fields=["status", "paid_at", "hold_expires_at"])
+    fields = ["status", "paid_at", "hold_expires_at"]
+    if order.union_id is None and order.group_order_id is None:
+        # Not looked up at booking (kept off the hot path): the buyer's union, for the facts.
+        membership = _membership_of(order.user_id)
+        if membership is not None:
+            order.union = membership.union
+            fields.append("union")
+    order.save(update_fields=fields)
     Session.objects.filter(pk=order.session_id).update(sold=F("sold") + order.quantity)
     payment.status = Payment.Status.SUCCEEDED
     payment.succeeded_at = at

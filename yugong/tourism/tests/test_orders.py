@@ -40,7 +40,7 @@ def test_place_holds_stock_and_prices_at_member_price(world: World) -> None:
     assert created and order.status == "pending" and order.amount_fen == 16000 and order.saved_fen == 8000
     world.session.refresh_from_db()
     assert (world.session.remaining, world.session.sold, world.session.held) == (8, 0, 2)
-    assert order.union_id == world.company.pk
+    assert order.union_id is None  # resolved at payment, off the hot path
     assert order.tickets.count() == 2
 
 
@@ -137,6 +137,7 @@ def test_gateway_success_books_ledger_and_facts(world: World) -> None:
     order.refresh_from_db()
     world.session.refresh_from_db()
     assert order.status == "paid" and world.session.sold == 2 and world.session.remaining == 8
+    assert order.union_id == world.company.pk
     assert ledger.balance(ledger.PLATFORM_CASH) == 16000
     assert ledger.balance(ledger.COMMISSION) == -800
     assert ledger.balance(ledger.merchant_payable(world.merchant.pk)) == -15200
