@@ -22,6 +22,7 @@ Concurrency:
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 from dataclasses import dataclass
 from functools import partial
@@ -43,6 +44,18 @@ from yugong.orgs.models import Union
 from . import leaderboard
 from .models import Attempt, Contest, ContestEntry, ContestUnionStat, QuestionBank, rank_key
 from .quiz import Pool, contest_pool, draw_paper, grade, pool_forget
+
+
+def setting_int(name: str, default: int) -> int:
+    """A number from settings, else from the environment (so that a deployment can tune the
+    admission queue without a settings change), else ``default``."""
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name)
+    try:
+        return int(str(value)) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        return default
 
 
 def grace_seconds() -> int:
@@ -242,7 +255,7 @@ def admit_start() -> bool:
     """The admission queue for synchronized starts: at most ``CONTESTS_START_RATE`` starts per
     second across all app servers (a counter per second in the shared cache; 0 = no limit).
     Refused starts are told to retry after a second (202 "排队中") rather than failing."""
-    rate = int(getattr(settings, "CONTESTS_START_RATE", 0))
+    rate = setting_int("CONTESTS_START_RATE", 0)
     if rate <= 0:
         return True
     key = f"contests:admit:{int(now().timestamp())}"
