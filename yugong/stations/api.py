@@ -2,6 +2,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
@@ -25,7 +26,7 @@ def _mask(values: list[str] | None) -> int:
         return amenity_mask(values or [])
     except KeyError:
         raise ValidationFailed(
-            fields={"amenity": f"未知的服务设施，可选：{'、'.join(AMENITY_KEYS)}"}
+            fields={"amenity": _("未知的服务设施，可选：%(keys)s。") % {"keys": "、".join(AMENITY_KEYS)}}
         ) from None
 
 
@@ -217,7 +218,7 @@ def station_update(request: HttpRequest, station_id: int, payload: StationPatch)
     station = selectors.station_access(request.user, station_id)
     data = payload.dict(exclude_unset=True, exclude={"union_id", "coord"})
     if ("lat" in data) != ("lng" in data):
-        raise ValidationFailed(fields={"lat": "经纬度需同时提供。"})
+        raise ValidationFailed(fields={"lat": _("经纬度需同时提供。")})
     union = access_union(request.user, payload.union_id) if payload.union_id else None
     station = services.station_update(
         actor=request_user(request), station=station, data=data, coord=payload.coord, union=union
@@ -300,7 +301,7 @@ def keeper_add(request: HttpRequest, station_id: int, payload: KeeperIn) -> Keep
     station = selectors.station_access(request.user, station_id)
     user = get_user_model().objects.filter(username=payload.username, is_active=True).first()
     if user is None:
-        raise ValidationFailed(fields={"username": "未找到该用户。"})
+        raise ValidationFailed(fields={"username": _("未找到该用户。")})
     services.station_keeper_add(actor=request_user(request), station=station, user=user)
     return KeeperOut(
         station_id=station.pk, keepers=sorted(station.keepers.values_list("username", flat=True))

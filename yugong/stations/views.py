@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yugong.accounts.models import request_user
-from yugong.core.errors import ApplicationError, ValidationFailed
+from yugong.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from yugong.orgs.access import MANAGE_ROLES, scope_filter
 from yugong.orgs.decorators import console_required
 from yugong.orgs.models import Union
@@ -143,6 +143,7 @@ def station_page(request: HttpRequest, code: str) -> HttpResponse:
             "directions": directions(station),
             "feedback_form": FeedbackForm(),
             "recent_feedback": list(station.feedback.all()[:5]),
+            "photos": list(station.photos.all()[:6]),
         },
     )
 
@@ -185,6 +186,24 @@ def feedback(request: HttpRequest, code: str) -> HttpResponse:
 
 
 # --- staff console -----------------------------------------------------------------------------
+
+
+def keeper_or_console_required(view: Any) -> Any:
+    """Station pages for staff and for station keepers (partners without a union role)."""
+    from functools import wraps
+
+    from yugong.orgs.decorators import is_console_user
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("accounts:staff_login"))
+        if not is_console_user(user) and not Station.objects.filter(keepers=user).exists():
+            raise PermissionDenied()
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _console(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
@@ -279,7 +298,7 @@ def console_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return _console(request, "stations/console_edit.html", {"form": form, "station": station})
 
 
-@console_required
+@keeper_or_console_required
 def console_detail(request: HttpRequest, pk: int) -> HttpResponse:
     station = selectors.station_access_keep(request.user, pk)
     stats = selectors.visit_stats(station)
@@ -305,7 +324,7 @@ def console_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@console_required
+@keeper_or_console_required
 def console_qr(request: HttpRequest, pk: int) -> HttpResponse:
     import segno
 
@@ -318,7 +337,7 @@ def console_qr(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@console_required
+@keeper_or_console_required
 @require_POST
 def console_inspect(request: HttpRequest, pk: int) -> HttpResponse:
     station = selectors.station_access_keep(request.user, pk)
@@ -332,7 +351,7 @@ def console_inspect(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("stations:console_detail", args=[station.pk]))
 
 
-@console_required
+@keeper_or_console_required
 @require_POST
 def console_issue(request: HttpRequest, pk: int) -> HttpResponse:
     station = selectors.station_access_keep(request.user, pk)
@@ -348,7 +367,7 @@ def console_issue(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("stations:console_detail", args=[station.pk]))
 
 
-@console_required
+@keeper_or_console_required
 @require_POST
 def console_issue_close(request: HttpRequest, pk: int) -> HttpResponse:
     issue = selectors.issue_access(request.user, pk)

@@ -8,15 +8,15 @@
     var status = form.querySelector("[data-locate-status]");
     var say = function (text) { if (status) { status.textContent = text; } };
     var locate = function () {
-      if (!navigator.geolocation) { say("当前浏览器不支持定位，请在地图上选点。"); return; }
-      say("正在定位…");
+      if (!navigator.geolocation) { say(form.dataset.msgUnsupported); return; }
+      say(form.dataset.msgLocating);
       navigator.geolocation.getCurrentPosition(function (pos) {
         form.elements.lat.value = pos.coords.latitude.toFixed(6);
         form.elements.lng.value = pos.coords.longitude.toFixed(6);
         form.elements.coord.value = "wgs84";
         form.submit();
       }, function () {
-        say("无法获取位置，请允许定位或在地图上选点。");
+        say(form.dataset.msgFailed);
       }, { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
     };
     if (button) { button.addEventListener("click", locate); }

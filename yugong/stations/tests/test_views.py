@@ -124,3 +124,16 @@ def test_console_import_page_shows_row_errors(client, city, staff) -> None:  # t
     r = client.post("/stations/console/import/", {"file": out, "coord": "wgs84"})
     html = r.content.decode()
     assert "第2行 / 纬度" in html and "不在本地区范围内" in html
+
+
+def test_keeper_without_role_uses_the_station_page(client, city, staff) -> None:  # type: ignore[no-untyped-def]
+    s = services.station_create(actor=staff, union=city, data=station_data(1))
+    other = services.station_create(actor=staff, union=city, data=station_data(2))
+    keeper = UserFactory()
+    services.station_keeper_add(actor=staff, station=s, user=keeper)
+    client.force_login(keeper)
+    assert client.get(f"/stations/console/{s.pk}/").status_code == 200
+    assert client.get(f"/stations/console/{other.pk}/").status_code == 404
+    r = client.post(f"/stations/console/{s.pk}/issues/", {"title": "饮水机坏了"})
+    assert r.status_code == 302 and s.issues.count() == 1
+    assert client.get("/stations/console/").status_code == 403  # the staff list is for staff
