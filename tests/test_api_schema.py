@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, settings
+from hypothesis import HealthCheck, settings
 
 from tests.helpers import UserFactory, grant, make_union
 from yugong.accounts.auth import TOKEN_PREFIX, hash_token
@@ -153,16 +153,6 @@ MAX_EXAMPLES = _examples_per_run()
 # Known failures owned elsewhere, reported and waiting for a fix: {"METHOD /path": why}. They run
 # and are reported as xfail (non-strict: a fix makes them pass silently — then delete the entry).
 KNOWN_FAILURES: dict[str, str] = {}
-# Every multipart (file upload) operation: a multipart body without a boundary raises Django's
-# MultiPartParserError, which the API's catch-all turns into a 500 (yugong/api.py could answer it
-# as the 400 error body) — reported.
-MULTIPART_BUG = (
-    "a multipart body without a boundary raises MultiPartParserError, which the API's catch-all "
-    "turns into 500 (yugong/api.py could answer it as the 400 error body)"
-)
-for _method, _path, _op in OPERATIONS:
-    if "multipart/form-data" in (_op.get("requestBody") or {}).get("content", {}):
-        KNOWN_FAILURES[f"{_method} {_path}"] = MULTIPART_BUG
 
 # (METHOD path, identity) -> Counter of status codes; printed and saved by _report.
 _ran: dict[tuple[str, str], Counter[int]] = defaultdict(Counter)
@@ -258,9 +248,6 @@ def _quiet_sms(settings: Any) -> None:
 )
 def test_api_operation(case: Any, identity: tuple[str, dict[str, str]]) -> None:
     who, headers = identity
-    # Reported, tracked by test_paginated_operations_survive_a_huge_page (strict xfail): remove
-    # this guard together with that test's xfail marker once pages beyond the int64 range answer 4xx.
-    assume(not _huge_page(case.query))
     response = case.call_and_validate(headers=headers, checks=CHECKS)
     _ran[(f"{case.method.upper()} {case.path}", who)][response.status_code] += 1
 
@@ -268,14 +255,6 @@ def test_api_operation(case: Any, identity: tuple[str, dict[str, str]]) -> None:
 # --- Paging far beyond the data ---------------------------------------------------------------
 
 HUGE_PAGE = 2**63 // 10
-
-
-def _huge_page(query: Any) -> bool:
-    page = (query or {}).get("page")
-    try:
-        return int(page) > 2**31
-    except (TypeError, ValueError):
-        return False
 
 
 PAGINATED = [
@@ -286,13 +265,6 @@ PAGINATED = [
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    reason="Ninja's page number has no upper bound: ?page=9223372036854775 makes an OFFSET beyond "
-    "int64 and a 500 on every paginated endpoint (a shared pagination class with page <= some "
-    "maximum, or a 404 past the last page, would fix it) — reported. Once fixed: delete this "
-    "marker and the assume(not _huge_page(...)) guard in test_api_operation.",
-    strict=True,
-)
 def test_paginated_operations_survive_a_huge_page(client: Any) -> None:
     assert PAGINATED, "no paginated operation in the schema"
     city = make_union(None, name="重庆市总工会")

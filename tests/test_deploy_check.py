@@ -22,12 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Deploy-check warnings that are known and owned elsewhere: {check id: why it is not fixed yet}.
 # The test xfails (and says so) while only these remain, and passes once they are gone; any
 # other warning fails it. Keep this empty whenever possible.
-KNOWN_PENDING: dict[str, str] = {
-    "security.W021": (
-        "SECURE_HSTS_PRELOAD defaults to off (preloading is a one-way decision per domain); "
-        "settings.py should say so with SILENCED_SYSTEM_CHECKS = ['security.W021'] when it is off"
-    ),
-}
+KNOWN_PENDING: dict[str, str] = {}
 
 
 def _production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:

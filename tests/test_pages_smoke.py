@@ -245,11 +245,6 @@ def test_api_404_body_for_a_missing_object(client: Any, staff: Any) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    reason="an unknown /api/ path answers Django's HTML 404 page, not the JSON error body "
-    "(handler404 in yugong/web/views.py could answer JSON under /api/) — reported",
-    strict=False,
-)
 def test_api_404_body_for_an_unknown_path(client: Any, settings: Any) -> None:
     settings.DEBUG = False
     _assert_error_body(client.get("/api/v1/no-such-endpoint"), 404)
@@ -266,11 +261,6 @@ def test_api_422_body_names_the_field(client: Any, staff: Any) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    reason="a body that is not JSON answers 400 with Ninja's English 'Cannot parse request body' "
-    "(yugong/api.py _http_error passes HttpError text through) — reported",
-    strict=False,
-)
 def test_api_error_body_for_a_bad_json_body(client: Any) -> None:
     response = client.post("/api/v1/accounts/sms-codes", data="{not json", content_type="application/json")
     assert response.status_code in {400, 422}, response.content[:300]
@@ -300,12 +290,6 @@ def test_large_font_toggle_sets_the_cookie_and_the_class(client: Any) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    reason="toggle_large_font (yugong/web/views.py) calls type(request.user).objects; request.user "
-    "is a SimpleLazyObject, so a signed-in user gets a 500 — reported",
-    raises=AttributeError,
-    strict=False,
-)
 def test_large_font_is_remembered_for_a_signed_in_worker(client: Any, worker: Any) -> None:
     client.force_login(worker)
     client.post("/prefs/large-font/", {"next": "/"})

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -83,9 +84,34 @@ def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(request, _body("forbidden", _("您没有执行此操作的权限。")), status=403)
 
 
+_HTTP_MESSAGES = {
+    400: _("请求格式有误（请求体须为有效的 JSON 或表单）。"),
+    401: _("请先登录，或提供有效的访问令牌。"),
+    403: _("您没有执行此操作的权限。"),
+    404: _("未找到该对象，或您无权访问。"),
+    405: _("不支持该请求方法。"),
+    413: _("上传的内容过大。"),
+    429: _("操作过于频繁，请稍后再试。"),
+}
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, _body(f"http_{exc.status_code}", str(exc)), status=exc.status_code)
+    # Ninja's own HttpErrors carry English text ("Cannot parse request body"); ours are Chinese.
+    text = str(exc)
+    message = text if _has_cjk(text) else str(_HTTP_MESSAGES.get(exc.status_code, _("请求有误。")))
+    return api.create_response(request, _body(f"http_{exc.status_code}", message), status=exc.status_code)
+
+
+@api.exception_handler(MultiPartParserError)
+def _multipart_error(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return api.create_response(
+        request, _body("bad_upload", _("上传内容格式有误，请重新选择文件上传。")), status=400
+    )
 
 
 @api.exception_handler(Exception)

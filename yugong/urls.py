@@ -3,10 +3,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from yugong.api import api
-from yugong.core.views import healthz
+from yugong.core.views import favicon, healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
     path("_bench/", include("yugong.benchviews")),  # 404 unless settings.BENCH_ENDPOINTS
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -43,7 +43,10 @@ class User(AbstractUser):
         ]
 
     def __str__(self) -> str:
-        return self.display_name or self.username
+        # Workers signed in by SMS have a generated username: greet them by their masked number.
+        if self.display_name:
+            return self.display_name
+        return mask_phone(self.phone) if self.phone else self.username
 
     @property
     def masked_phone(self) -> str:

@@ -10,10 +10,11 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from yugong.accounts.models import User, request_user
 from yugong.core.errors import NotFound, PermissionDenied, ValidationFailed
+from yugong.core.pagination import Pagination
 from yugong.core.pii import mask_phone
 from yugong.core.schemas import ERROR_RESPONSES
 
@@ -406,7 +407,7 @@ def union_join(request: HttpRequest, union_id: int) -> Any:
 
 
 @router.get("/employers", response={200: list[EmployerOut], **ERROR_RESPONSES}, summary="用人单位检索")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pagination, page_size=50)
 def employers_list(request: HttpRequest, filters: Query[EmployerFilters]) -> Any:
     user = _staff(request)
     union = access_union(user, filters.union_id) if filters.union_id is not None else None
@@ -458,7 +459,7 @@ def employer_patch(request: HttpRequest, employer_id: int, payload: EmployerUpda
 
 
 @router.get("/roles", response={200: list[RoleOut], **ERROR_RESPONSES}, summary="岗位角色列表")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pagination, page_size=100)
 def roles_list(request: HttpRequest, union_id: int | None = None, include_revoked: bool = False) -> Any:
     user = _staff(request)
     union = access_union(user, union_id) if union_id is not None else None
@@ -491,7 +492,7 @@ def role_revoke(request: HttpRequest, role_id: int, payload: RevokeIn) -> Any:
 
 
 @router.get("/home-ratings", response={200: list[HomeRatingOut], **ERROR_RESPONSES}, summary="职工之家名录")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pagination, page_size=100)
 def home_ratings_list(request: HttpRequest, filters: Query[HomeRatingFilters]) -> Any:
     user = _staff(request)
     return [
@@ -524,7 +525,7 @@ def home_rating_post(request: HttpRequest, payload: HomeRatingIn) -> Any:
 @router.get(
     "/volunteer-teams", response={200: list[TeamOut], **ERROR_RESPONSES}, summary="志愿服务队及服务时长合计"
 )
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pagination, page_size=100)
 def teams_list(request: HttpRequest, union_id: int | None = None) -> Any:
     user = _staff(request)
     union = access_union(user, union_id) if union_id is not None else None

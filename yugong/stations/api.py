@@ -5,10 +5,11 @@ from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from yugong.accounts.models import request_user
 from yugong.core.errors import PermissionDenied, ValidationFailed
+from yugong.core.pagination import Pagination
 from yugong.core.schemas import ERROR_RESPONSES
 from yugong.orgs.access import access_union
 
@@ -193,7 +194,7 @@ class StationFilters(Schema):
 @router.get(
     "/stations", response={200: list[StationOut], **ERROR_RESPONSES}, summary="站点列表（本级及下级）"
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pagination, page_size=50)
 def station_list(request: HttpRequest, filters: Query[StationFilters]) -> Any:
     return selectors.stations_search(request.user, **filters.dict())
 
@@ -381,7 +382,7 @@ def feedback_create(request: HttpRequest, code: str, payload: FeedbackIn) -> Any
     response={200: list[FeedbackOut], **ERROR_RESPONSES},
     summary="站点评价",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pagination, page_size=50)
 def feedback_list(request: HttpRequest, station_id: int) -> Any:
     station = selectors.station_access_keep(request.user, station_id)
     return station.feedback.all()

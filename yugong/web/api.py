@@ -2,9 +2,10 @@ import datetime as dt
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from yugong.core.errors import PermissionDenied
+from yugong.core.pagination import Pagination
 from yugong.core.schemas import ERROR_RESPONSES
 from yugong.orgs.decorators import is_console_user
 
@@ -36,7 +37,7 @@ class AuditFilters(Schema):
 
 
 @router.get("/audit/events", response={200: list[AuditEventOut], **ERROR_RESPONSES}, summary="检索审计日志")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pagination, page_size=50)
 def audit_events(request: HttpRequest, filters: Query[AuditFilters]) -> object:
     if not is_console_user(request.user):
         raise PermissionDenied()

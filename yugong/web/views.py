@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -55,7 +56,7 @@ def toggle_large_font(request: HttpRequest) -> HttpResponse:
     on = request.COOKIES.get("yg_large_font") != "1"
     response.set_cookie("yg_large_font", "1" if on else "0", max_age=3600 * 24 * 365, samesite="Lax")
     if request.user.is_authenticated and request.user.large_font != on:
-        type(request.user).objects.filter(pk=request.user.pk).update(large_font=on)
+        get_user_model().objects.filter(pk=request.user.pk).update(large_font=on)
     return response
 
 
@@ -146,6 +147,13 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        # An unknown API path answers with the API's error body, not an HTML page.
+        return JsonResponse(
+            {"code": "not_found", "message": _("接口不存在。"), "fields": {}},
+            status=404,
+            json_dumps_params={"ensure_ascii": False},
+        )
     return render(
         request,
         "error.html",
