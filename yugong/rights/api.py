@@ -3,6 +3,7 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import BaseModel
 
 from yugong.accounts.models import request_user
 from yugong.core.errors import NotFound
@@ -10,10 +11,17 @@ from yugong.core.schemas import ERROR_RESPONSES
 from yugong.orgs.models import Union
 
 from . import selectors, services
-from .models import Appeal, AppealEvent, Category, Complexity, Policy, Rating, Referral
+from .models import Appeal, AppealEvent, Category, Complexity, Policy, Rating, Referral, choice_label
 from .search import faq_search, policy_search
 
 router = Router(tags=["rights"])
+
+
+class Out(BaseModel):
+    """Output rows are plain pydantic models, built once by the functions below. A ninja ``Schema``
+    wraps every object it validates in a ``DjangoGetter`` and validates again when the response is
+    checked: for a 50-row queue that was ~2,300 attribute look-ups through the getter and a third of
+    the request's CPU. The OpenAPI schema is the same."""
 
 
 class AppealIn(Schema):
@@ -32,7 +40,7 @@ class AppealIn(Schema):
     union_id: int | None = Field(None, description="接线员手工指定承办工会（须在其管辖范围内）")
 
 
-class AppealOut(Schema):
+class AppealOut(Out):
     id: int
     number: str
     channel: str
@@ -58,7 +66,7 @@ class AppealOut(Schema):
     rating: str
 
 
-class EventOut(Schema):
+class EventOut(Out):
     kind: str
     kind_label: str
     at: dt.datetime
@@ -67,7 +75,7 @@ class EventOut(Schema):
     actor: str
 
 
-class StageOut(Schema):
+class StageOut(Out):
     seq: int
     union_id: int
     union_name: str
@@ -90,7 +98,7 @@ class AppealDetailOut(AppealOut):
     stages: list[StageOut]
 
 
-class AppealPage(Schema):
+class AppealPage(Out):
     count: int
     items: list[AppealOut]
 
@@ -101,10 +109,10 @@ def _out(a: Appeal) -> AppealOut:
         number=a.number,
         channel=a.channel,
         category=a.category,
-        category_label=str(a.get_category_display()),
+        category_label=a.category_label,
         complexity=a.complexity,
         status=a.status,
-        status_label=str(a.get_status_display()),
+        status_label=a.status_label,
         subject=a.subject,
         caller_name_masked=a.masked_caller_name,
         caller_phone_masked=a.masked_caller_phone,
@@ -126,7 +134,7 @@ def _out(a: Appeal) -> AppealOut:
 def _event(e: AppealEvent, *, staff: bool) -> EventOut:
     return EventOut(
         kind=e.kind,
-        kind_label=str(e.get_kind_display()),
+        kind_label=choice_label(AppealEvent.Kind, e.kind),
         at=e.at,
         text=e.text,
         union_name=e.union.name if e.union else "",
@@ -153,7 +161,7 @@ def _detail(a: Appeal, *, staff: bool) -> AppealDetailOut:
         )
         for s in selectors.appeal_stages(a)
     ]
-    base = _out(a).dict()
+    base = _out(a).model_dump()
     return AppealDetailOut(
         **base, facts=a.facts, demand=a.demand, outcome=a.outcome, events=events, stages=stages
     )
@@ -437,7 +445,7 @@ def caller_history(request: HttpRequest, phone: str = Query(..., max_length=32))
     return [_out(a) for a in selectors.caller_history(request_user(request), phone)]
 
 
-class PolicyHitOut(Schema):
+class PolicyHitOut(Out):
     id: int
     title: str
     title_html: str = Field(..., description="HTML，已转义，匹配处以<mark>标出")
@@ -448,13 +456,13 @@ class PolicyHitOut(Schema):
     section_heading: str
 
 
-class FaqHitOut(Schema):
+class FaqHitOut(Out):
     id: int
     question_html: str
     answer_html: str
 
 
-class PolicySearchOut(Schema):
+class PolicySearchOut(Out):
     q: str
     policies: list[PolicyHitOut]
     faqs: list[FaqHitOut]

@@ -22,15 +22,19 @@ wrapped in ``<mark>``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Prefetch
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -80,9 +84,16 @@ def query_tokens(query: str) -> list[str]:
     """Query → distinct words without question words, in order (at most 12). The query is cut in
     search mode too, and a word is dropped when it contains another of the words (拖欠工资 →
     拖欠, 工资): the finest pieces are what every indexed document also holds."""
+    return list(_query_tokens((query or "")[:200]))
+
+
+@lru_cache(maxsize=2048)
+def _query_tokens(query: str) -> tuple[str, ...]:
+    # Memoised per process: the policy and the FAQ search of one request cut the same query, and
+    # people ask the same few things (拖欠工资, 工伤认定 …) all day.
     jieba = _seg()
     words: list[str] = []
-    for raw in jieba.cut_for_search((query or "")[:200]):
+    for raw in jieba.cut_for_search(query):
         token = raw.strip().lower()
         if not _is_word(token) or token in STOP_WORDS:
             continue
@@ -91,7 +102,7 @@ def query_tokens(query: str) -> list[str]:
         if token and token not in words:
             words.append(token)
     finest = [w for w in words if not any(o != w and o in w for o in words)]
-    return finest[:MAX_QUERY_WORDS]
+    return tuple(finest[:MAX_QUERY_WORDS])
 
 
 def engine() -> str:
@@ -123,25 +134,34 @@ def policy_index(policy: Policy) -> None:
     policy.search_text = index_tokens(policy_document(policy, policy.sections.all()))
     Policy.objects.filter(pk=policy.pk).update(search_text=policy.search_text)
     _fts_sync(Policy._meta.db_table, policy.pk, policy.search_text)
+    transaction.on_commit(search_cache_bump)
+    search_cache_bump()
 
 
 def policy_unindex(pk: int) -> None:
     _fts_sync(Policy._meta.db_table, pk, None)
+    transaction.on_commit(search_cache_bump)
+    search_cache_bump()
 
 
 def faq_index(faq: Faq) -> None:
     faq.search_text = index_tokens(f"{faq.question}\n{faq.answer}")
     Faq.objects.filter(pk=faq.pk).update(search_text=faq.search_text)
     _fts_sync(Faq._meta.db_table, faq.pk, faq.search_text)
+    transaction.on_commit(search_cache_bump)
+    search_cache_bump()
 
 
 def faq_unindex(pk: int) -> None:
     _fts_sync(Faq._meta.db_table, pk, None)
+    transaction.on_commit(search_cache_bump)
+    search_cache_bump()
 
 
 def fts_rebuild(model: type[Policy] | type[Faq]) -> int:
     """Refill the SQLite FTS table from ``search_text`` (after bulk loads). PostgreSQL needs
     nothing: its column is generated."""
+    search_cache_bump()
     if engine() != "sqlite":
         return 0
     table = model._meta.db_table
@@ -186,12 +206,43 @@ def _ids(table: str, tokens: Sequence[str], *, any_word: bool, limit: int, offse
         return [row[0] for row in cursor.fetchall()]
 
 
+# The ranked ids of a (table, words, page) are cached this long. Every write of a policy or FAQ
+# goes through policy_index / faq_index (or the bench seed), which bump the library's version: the
+# cache keys carry it, so an edit shows at once, and stale keys just expire.
+SEARCH_CACHE_SECONDS = 600
+_VERSION_KEY = "rights:search:version"
+
+
+def search_cache_bump() -> None:
+    """Invalidate every cached search (a new version number in the keys)."""
+    try:
+        cache.incr(_VERSION_KEY)
+    except ValueError:  # not there yet (or evicted)
+        cache.set(_VERSION_KEY, 2, None)
+
+
+def _search_version() -> int:
+    version = cache.get(_VERSION_KEY)
+    if not isinstance(version, int):
+        version = 1
+        cache.add(_VERSION_KEY, version, None)
+    return version
+
+
 def _search_ids(table: str, tokens: Sequence[str], *, limit: int, offset: int) -> list[int]:
+    """Ranked matching ids: all words, else (first page only) any word. Cached per library
+    version: ranking reads each candidate's tsvector (~5 ms of database time for a broad word)."""
     if not tokens:
         return []
+    digest = hashlib.sha1(" ".join(tokens).encode(), usedforsecurity=False).hexdigest()[:20]
+    key = f"rights:search:{_search_version()}:{engine()}:{table}:{limit}:{offset}:{digest}"
+    cached = cache.get(key)
+    if isinstance(cached, list):
+        return cached
     ids = _ids(table, tokens, any_word=False, limit=limit, offset=offset)
     if not ids and len(tokens) > 1 and offset == 0:
         ids = _ids(table, tokens, any_word=True, limit=limit, offset=offset)
+    cache.set(key, ids, SEARCH_CACHE_SECONDS)
     return ids
 
 
@@ -234,7 +285,13 @@ def policy_search(query: str, *, limit: int = 20, offset: int = 0) -> list[Polic
     ids = _search_ids(Policy._meta.db_table, tokens, limit=min(max(limit, 1), 50), offset=max(offset, 0))
     if not ids:
         return []
-    by_id = Policy.objects.defer("search_text").prefetch_related("sections").in_bulk(ids)
+    # Sections ordered by (policy_id, seq) explicitly: the model's ordering ("policy", "seq") follows
+    # the foreign key to Policy's own ordering and joined rights_policy into the query (28 ms).
+    by_id = (
+        Policy.objects.defer("search_text", "created_at", "updated_at")
+        .prefetch_related(Prefetch("sections", queryset=PolicySection.objects.order_by("policy_id", "seq")))
+        .in_bulk(ids)
+    )
     hits = []
     pattern = re.compile("|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True)), re.IGNORECASE)
     for pk in ids:
