@@ -106,8 +106,9 @@ class StationIndex:
     # --- queries ----------------------------------------------------------------------------
 
     def _cell_of(self, lat: float, lng: float) -> tuple[int, int]:
-        i = int(np.clip(math.floor((lat - self.lat0) / self.cell), 0, self.nrows - 1))
-        j = int(np.clip(math.floor((lng - self.lng0) / self.cell), 0, self.ncols - 1))
+        # Plain Python: np.clip on scalars costs microseconds.
+        i = min(max(math.floor((lat - self.lat0) / self.cell), 0), self.nrows - 1)
+        j = min(max(math.floor((lng - self.lng0) / self.cell), 0), self.ncols - 1)
         return i, j
 
     def _gather(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
