@@ -193,6 +193,16 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = "Asia/Shanghai"
+# Periodic work for `celery -A yugong beat` (production). In the embedded default there is no
+# beat: run the same jobs from cron with their management commands (README, "Periodic jobs").
+CELERY_BEAT_SCHEDULE = {
+    "release-expired-order-holds": {"task": "yugong.tourism.tasks.release_expired_holds", "schedule": 60.0},
+    "rights-sla-notices": {"task": "yugong.rights.tasks.rights_sla_notify", "schedule": 300.0},
+    "flag-overdue-membership-applications": {
+        "task": "yugong.members.tasks.flag_overdue_memberships",
+        "schedule": 3600.0,
+    },
+}
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
