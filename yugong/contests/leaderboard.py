@@ -13,16 +13,17 @@ database when its ``ready`` marker is missing (Redis flushed, a new contest).
 
 Unions, enterprises and districts: participation rate (participants ÷ current members) and the
 average counted score, summed over each union's subtree from :class:`ContestUnionStat` rows, cached
-for ``CONTESTS_BOARD_SECONDS`` (default 30).
+per process for ``CONTESTS_BOARD_SECONDS`` (default 30).
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Q
 
 from yugong.orgs.models import Union
@@ -214,18 +215,51 @@ def _board_seconds() -> int:
     return int(getattr(settings, "CONTESTS_BOARD_SECONDS", 30))
 
 
+_rollups: dict[int, tuple[float, dict[str, tuple[int, int, int]]]] = {}
+_rollup_lock = threading.Lock()
+
+
+def _rollup(contest: Contest) -> dict[str, tuple[int, int, int]]:
+    """Subtree sums for every union path that has figures below it: path → (participants, score
+    sum, members). One pass over the contest's union stats, kept per process for
+    ``CONTESTS_BOARD_SECONDS``: every board (any node, any level) reads it without a query."""
+    with _rollup_lock:
+        hit = _rollups.get(contest.pk)
+    if hit is not None and time.monotonic() - hit[0] < _board_seconds():
+        return hit[1]
+    sums: dict[str, list[int]] = {}
+    stats = ContestUnionStat.objects.filter(contest=contest).values_list(
+        "union__path", "participants", "score_sum", "members"
+    )
+    for path, n, s, m in stats.iterator(chunk_size=5000):
+        # every prefix of the path is an ancestor (or the union itself): 9 characters a step
+        for end in range(9, len(path) + 1, 9):
+            acc = sums.setdefault(path[:end], [0, 0, 0])
+            acc[0] += n
+            acc[1] += s
+            acc[2] += m
+    frozen = {p: (a[0], a[1], a[2]) for p, a in sums.items()}
+    with _rollup_lock:
+        _rollups[contest.pk] = (time.monotonic(), frozen)
+    return frozen
+
+
+def rollup_forget(contest_id: int | None = None) -> None:
+    with _rollup_lock:
+        if contest_id is None:
+            _rollups.clear()
+        else:
+            _rollups.pop(contest_id, None)
+
+
 def union_board(
     contest: Contest, parent: Union, *, level: str = "children", limit: int = 50
 ) -> list[UnionRow]:
     """Unions under ``parent`` (its children, or every district / grassroots union in its
     subtree) by participation rate desc, then average score desc, then name. Each figure is the
-    union's whole subtree. The caller has checked access to ``parent``."""
+    union's whole subtree (from :func:`_rollup`). The caller has checked access to ``parent``."""
     if level not in LEVELS:
         level = "children"
-    ck = f"contests:board:{contest.pk}:{parent.pk}:{level}:{limit}"
-    cached = cache.get(ck)
-    if cached is not None:
-        return list(cached)
     targets_qs = Union.objects.filter(status=Union.Status.ACTIVE)
     if level == "children":
         targets_qs = targets_qs.filter(parent_id=parent.pk)
@@ -235,25 +269,11 @@ def union_board(
         targets_qs = targets_qs.filter(
             path__startswith=parent.path, kind__in=[Union.Kind.GRASSROOTS, Union.Kind.JOINT]
         )
-    targets = {
-        path: (pk, name, kind)
-        for pk, path, name, kind in targets_qs.values_list("id", "path", "name", "kind")
-    }
-    sums: dict[str, list[int]] = {p: [0, 0, 0] for p in targets}  # participants, score_sum, members
-    stats = ContestUnionStat.objects.filter(contest=contest, union__path__startswith=parent.path).values_list(
-        "union__path", "participants", "score_sum", "members"
-    )
-    for path, n, s, m in stats.iterator(chunk_size=5000):
-        # every prefix of the path is an ancestor (or the union itself): 9 characters a step
-        for end in range(9, len(path) + 1, 9):
-            acc = sums.get(path[:end])
-            if acc is not None:
-                acc[0] += n
-                acc[1] += s
-                acc[2] += m
+    sums = _rollup(contest)
+    zero = (0, 0, 0)
     rows = []
-    for path, (pk, name, kind) in targets.items():
-        n, s, m = sums[path]
+    for pk, path, name, kind in targets_qs.values_list("id", "path", "name", "kind"):
+        n, s, m = sums.get(path, zero)
         rows.append(
             UnionRow(
                 union_id=pk,
@@ -266,6 +286,4 @@ def union_board(
             )
         )
     rows.sort(key=lambda r: (-(r.rate or 0.0), -(r.average or 0.0), r.name, r.union_id))
-    rows = rows[: max(1, min(limit, 500))]
-    cache.set(ck, rows, _board_seconds())
-    return rows
+    return rows[: max(1, min(limit, 500))]

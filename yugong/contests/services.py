@@ -279,9 +279,11 @@ def attempt_start(*, user: Any, contest_id: int, at: dt.datetime | None = None) 
     pool = _live_contest(contest_id)
     contest = pool.contest
     _check_window(contest, at)
-    entry = _entry_for(contest, user)
     # The participant's row lock serialises this person's starts (tries per day, one open attempt).
-    entry = ContestEntry.objects.select_for_update().get(pk=entry.pk)
+    entry = ContestEntry.objects.select_for_update().filter(contest=contest, user_id=user.pk).first()
+    if entry is None:
+        entry = _entry_for(contest, user)
+        entry = ContestEntry.objects.select_for_update().get(pk=entry.pk)
     if contest.needs_material and entry.material_read_at is None:
         raise Conflict(_("请先阅读警示教育材料，再开始答题。"), code="material_required")
     current = Attempt.objects.filter(entry=entry, state=Attempt.State.OPEN).first()
@@ -340,10 +342,17 @@ def _stored(attempt: Attempt) -> Submitted:
 
 
 def attempt_submit(
-    *, user: Any, attempt_id: Any, answers: dict[str, Any], at: dt.datetime | None = None
+    *,
+    user: Any,
+    attempt_id: Any,
+    answers: dict[str, Any],
+    at: dt.datetime | None = None,
+    attempt: Attempt | None = None,
 ) -> Submitted:
+    """``attempt``: the caller already loaded it (for this user)."""
     at = at or now()
-    attempt = _attempt_for(user, attempt_id)
+    if attempt is None:
+        attempt = _attempt_for(user, attempt_id)
     if attempt.state != Attempt.State.OPEN:
         return _stored(attempt)
     if at > attempt.deadline + dt.timedelta(seconds=grace_seconds()):
@@ -379,12 +388,10 @@ def attempt_submit_current(
 ) -> Submitted:
     """Submit the open attempt of this contest; with none open, the latest attempt's stored result
     (a retry after a lost response). NotFound when the user never started."""
-    attempt = (
-        Attempt.objects.filter(contest_id=contest_id, user_id=user.pk).order_by("-id").only("id").first()
-    )
+    attempt = Attempt.objects.filter(contest_id=contest_id, user_id=user.pk).order_by("-id").first()
     if attempt is None:
         raise NotFound()
-    return attempt_submit(user=user, attempt_id=attempt.pk, answers=answers, at=at)
+    return attempt_submit(user=user, attempt_id=attempt.pk, answers=answers, at=at, attempt=attempt)
 
 
 def _count(contest: Contest, attempt: Attempt) -> int | None:

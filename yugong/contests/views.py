@@ -238,6 +238,7 @@ def console_contest(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("竞赛已结束。"))
         elif action == "refresh":
             services.contest_members_refresh(contest=contest)
+            leaderboard.rollup_forget(contest.pk)
             messages.success(request, _("会员人数已更新。"))
         return HttpResponseRedirect(reverse("contests:console_contest", args=[contest.pk]))
     node = _node(request)

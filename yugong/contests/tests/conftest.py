@@ -18,8 +18,10 @@ def _fresh(settings: Any) -> Any:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CONTESTS_START_RATE = 0
     pool_forget()
+    leaderboard.rollup_forget()
     yield
     pool_forget()
+    leaderboard.rollup_forget()
 
 
 @pytest.fixture
