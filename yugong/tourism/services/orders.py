@@ -20,7 +20,8 @@ import datetime as dt
 import time
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Sum
 from django.utils.translation import gettext as _
 
@@ -187,8 +188,12 @@ def _place(
         check_eligible(product, membership)
     names = [n.strip()[:64] for n in (holder_names or []) if n and n.strip()]
     default_name = membership.person.name if membership else (getattr(actor, "display_name", "") or "")
+    holders = [names[i] if i < len(names) else default_name for i in range(quantity)]
+    limited = product.limit_per_day is not None or product.limit_per_year is not None
+    if connection.vendor == "postgresql" and not limited and not naive and _fast_sql_enabled():
+        return _place_one_statement(actor, session, quantity, key, holders, membership), True
     with transaction.atomic():
-        if product.limit_per_day is not None or product.limit_per_year is not None:
+        if limited:
             User.objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True).first()
             _check_limits(user=actor, product=product, quantity=quantity)
         order = Order.objects.create(
@@ -206,18 +211,111 @@ def _place(
             idempotency_key=key,
         )
         order.new_tickets = Ticket.objects.bulk_create(  # type: ignore[attr-defined]
-            Ticket(
-                order=order,
-                seq=i + 1,
-                holder_name=names[i] if i < len(names) else default_name,
-                holder_user=actor if i == 0 else None,
-            )
+            Ticket(order=order, seq=i + 1, holder_name=holders[i], holder_user=actor if i == 0 else None)
             for i in range(quantity)
         )
         # Last statement: the hot row is locked only from here to COMMIT.
         if not take_stock(session.pk, quantity, _unsafe_naive=naive):
             raise Conflict(_("很抱歉，该场次余票不足，已售罄。"), code="sold_out")
     return order, True
+
+
+def _fast_sql_enabled() -> bool:
+    return bool(getattr(settings, "TOURISM_ORDER_ONE_STATEMENT", True))
+
+
+_ONE_STATEMENT = """
+WITH s AS (
+    UPDATE {session} SET remaining = remaining - %(q)s
+    WHERE id = %(sid)s AND remaining >= %(q)s
+    RETURNING id
+), o AS (
+    INSERT INTO {order} (number, user_id, session_id, product_id, merchant_id, union_id, group_order_id,
+        quantity, unit_price_fen, list_price_fen, amount_fen, refunded_fen, status, hold_expires_at,
+        idempotency_key, paid_at, closed_at, created_at)
+    SELECT %(number)s, %(uid)s, s.id, %(pid)s, %(mid)s, %(union)s, NULL,
+        %(q)s, %(unit)s, %(list)s, %(amount)s, 0, 'pending', %(hold)s,
+        %(key)s, NULL, NULL, %(now)s
+    FROM s
+    RETURNING id
+), t AS (
+    INSERT INTO {ticket} (order_id, seq, token, holder_name, holder_user_id, status, used_at, used_by_id)
+    SELECT o.id, g, (%(tokens)s::text[])[g], (%(names)s::text[])[g],
+        CASE WHEN g = 1 THEN %(uid)s::bigint END, 'valid', NULL, NULL
+    FROM o, generate_series(1, %(q)s) AS g
+)
+SELECT id FROM o
+"""
+
+
+def _place_one_statement(
+    actor: Any, session: Session, quantity: int, key: str, holders: list[str], membership: Membership | None
+) -> Order:
+    """PostgreSQL: take the stock, insert the order and its tickets in ONE statement (data-modifying
+    CTEs). The statement is atomic on its own, so outside a transaction there is no BEGIN/COMMIT
+    round trip, and the hot session row is locked only while the statement runs. Nothing is
+    inserted unless the conditional UPDATE took the stock; a repeated key fails on the unique index
+    (IntegrityError) exactly like the ORM path. Same rows, same constraints as the ORM path (which
+    SQLite, purchase limits and the tests' control flag use)."""
+    product = session.product
+    at = now()
+    order = Order(
+        number=new_number("T"),
+        user=actor,
+        session=session,
+        product=product,
+        merchant_id=product.merchant_id,
+        union=membership.union if membership else None,
+        quantity=quantity,
+        unit_price_fen=product.member_price_fen,
+        list_price_fen=product.list_price_fen,
+        amount_fen=product.member_price_fen * quantity,
+        hold_expires_at=at + dt.timedelta(minutes=hold_minutes()),
+        idempotency_key=key,
+        created_at=at,
+    )
+    tickets = [
+        Ticket(seq=i + 1, holder_name=holders[i], holder_user=actor if i == 0 else None)
+        for i in range(quantity)
+    ]
+    sql = _ONE_STATEMENT.format(
+        session=Session._meta.db_table, order=Order._meta.db_table, ticket=Ticket._meta.db_table
+    )
+    params = {
+        "q": quantity,
+        "sid": session.pk,
+        "number": order.number,
+        "uid": actor.pk,
+        "pid": product.pk,
+        "mid": product.merchant_id,
+        "union": order.union_id,
+        "unit": order.unit_price_fen,
+        "list": order.list_price_fen,
+        "amount": order.amount_fen,
+        "hold": order.hold_expires_at,
+        "key": key,
+        "now": at,
+        "tokens": [t.token for t in tickets],
+        "names": holders,
+    }
+
+    def run() -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+
+    if connection.in_atomic_block:
+        with transaction.atomic():  # a savepoint: an error must not break the caller's transaction
+            row = run()
+    else:
+        row = run()
+    if row is None:
+        raise Conflict(_("很抱歉，该场次余票不足，已售罄。"), code="sold_out")
+    order.pk = row[0]
+    for ticket in tickets:
+        ticket.order = order
+    order.new_tickets = tickets  # type: ignore[attr-defined]
+    return order
 
 
 def _lock_order(order: Order | int) -> Order:

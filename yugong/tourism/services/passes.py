@@ -187,12 +187,33 @@ def pass_verify(*, actor: Any, token: str, spot_id: Any, at: dt.datetime | None 
     spot = access_merchant_object(PassSpot.objects.select_related("merchant"), actor, spot_id)
     at = at or now()
     day = at.astimezone(SHANGHAI).date()
+    try:
+        return _verify(actor, spot, token, at, day)
+    except IntegrityError:
+        # A concurrent admission of the same pass won the unique index: log the refusal.
+        pass_id = (_parse(token) or (0, 0, ""))[0]
+        with transaction.atomic():
+            return _deny(
+                spot,
+                actor,
+                day,
+                _("该年票今日已在本景点入园，每日限一次。"),
+                AnnualPass.objects.filter(pk=pass_id).first(),
+            )
+
+
+def _verify(actor: Any, spot: PassSpot, token: str, at: dt.datetime, day: dt.date) -> PassEntry:
     parsed = _parse(token)
     with transaction.atomic():
         if parsed is None:
             return _deny(spot, actor, day, _("二维码无效。"))
         pass_id, ts, sig = parsed
-        annual_pass = AnnualPass.objects.select_for_update().filter(pk=pass_id).first()
+        annual_pass = (
+            AnnualPass.objects.select_for_update(of=("self",))
+            .select_related("batch")
+            .filter(pk=pass_id)
+            .first()
+        )
         if annual_pass is None or not hmac.compare_digest(_sign(pass_id, ts, annual_pass.secret), sig):
             return _deny(spot, actor, day, _("二维码无效。"))
         age = at.timestamp() - ts
@@ -213,19 +234,16 @@ def pass_verify(*, actor: Any, token: str, spot_id: Any, at: dt.datetime | None 
             ).exists()
         ):
             return _deny(spot, actor, day, _("该年票今日已在本景点入园，每日限一次。"), annual_pass)
-        try:
-            with transaction.atomic():
-                entry = PassEntry.objects.create(
-                    spot=spot,
-                    annual_pass=annual_pass,
-                    day=day,
-                    result=PassEntry.Result.OK,
-                    rate_fen=spot.rate_fen,
-                    once_a_day=spot.one_entry_per_day,
-                    verified_by=actor,
-                )
-        except IntegrityError:
-            return _deny(spot, actor, day, _("该年票今日已在本景点入园，每日限一次。"), annual_pass)
+        # The unique index is the last judge; if it fires, the caller logs the refusal.
+        entry = PassEntry.objects.create(
+            spot=spot,
+            annual_pass=annual_pass,
+            day=day,
+            result=PassEntry.Result.OK,
+            rate_fen=spot.rate_fen,
+            once_a_day=spot.one_entry_per_day,
+            verified_by=actor,
+        )
         if spot.rate_fen:
             ledger.post(
                 kind="pass_entry",
@@ -236,7 +254,6 @@ def pass_verify(*, actor: Any, token: str, spot_id: Any, at: dt.datetime | None 
                 memo=f"pass {annual_pass.number} @ {spot.name}",
                 merchant=spot.merchant,
             )
-        batch_union = PassBatch.objects.values_list("union_id", flat=True).get(pk=annual_pass.batch_id)
-        fact_record(metric="tourism.entries", union_id=batch_union, dim="pass")
+        fact_record(metric="tourism.entries", union_id=annual_pass.batch.union_id, dim="pass")
     entry.annual_pass = annual_pass
     return entry
