@@ -1,6 +1,7 @@
 import datetime as dt
 from typing import Literal
 
+from django.core.cache import cache
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel
@@ -11,6 +12,7 @@ from yugong.core.schemas import ERROR_RESPONSES
 from yugong.orgs.models import Union
 
 from . import selectors, services
+from .cache import QUEUE_CACHE_SECONDS
 from .models import Appeal, AppealEvent, Category, Complexity, Policy, Rating, Referral, choice_label
 from .search import faq_search, policy_search
 
@@ -255,6 +257,7 @@ class ReferIn(Schema):
     agency: str = Field(..., max_length=120)
     note: str = Field("", max_length=2000)
     outside_ref: str = Field("", max_length=64)
+    lawyer: str = Field("", max_length=64, description="法律援助：承办律师")
 
 
 class ConcludeIn(Schema):
@@ -362,6 +365,7 @@ def appeal_refer(request: HttpRequest, appeal_id: int, payload: ReferIn) -> Stat
         agency=payload.agency,
         note=payload.note,
         outside_ref=payload.outside_ref,
+        lawyer=payload.lawyer,
     )
     return Status(201, _reload(request, appeal_id))
 
@@ -430,14 +434,21 @@ def appeal_reveal(request: HttpRequest, appeal_id: int) -> CallerOut:
     "/queues/{kind}",
     response={200: AppealPage, **ERROR_RESPONSES},
     summary="临期/超期督办队列",
-    description="最紧急的在前；count 最多计到 10000（超过时显示为 10000）。",
+    description="最紧急的在前；count 最多计到 10000（超过时显示为 10000）。结果缓存至多10秒，诉求有任何办理操作即刷新。",
 )
 def appeal_queue(
     request: HttpRequest, kind: Literal["near", "overdue"], limit: int = Query(50, ge=1, le=200)
 ) -> AppealPage:
     user = request_user(request)
+    key = selectors.queue_page_key(user, kind=kind, limit=limit)
+    cached = cache.get(key) if key else None
+    if isinstance(cached, dict):
+        return AppealPage.model_validate(cached)
     items = [_out(a) for a in selectors.appeal_queue(user, kind=kind, limit=limit)]
-    return AppealPage(count=selectors.appeal_queue_count(user, kind=kind), items=items)
+    page = AppealPage(count=selectors.appeal_queue_count(user, kind=kind), items=items)
+    if key:
+        cache.set(key, page.model_dump(), QUEUE_CACHE_SECONDS)
+    return page
 
 
 @router.get("/callers", response={200: list[AppealOut], **ERROR_RESPONSES}, summary="来电号码的历史诉求")

@@ -374,7 +374,11 @@ class Referral(models.Model):
         PROCURATORATE = "procuratorate", _("人民检察院")
         ARBITRATION = "arbitration", _("劳动人事争议仲裁院")
         HRSS = "hrss", _("人力资源和社会保障部门")
-        JUSTICE = "justice", _("司法局（法律援助）")
+        JUSTICE = "justice", _("司法局")
+        # Legal aid is a referral, not an assignment inside the union: the union hands the case to
+        # a legal-aid body (法律援助中心 or the union's own 工会法律援助站), which designates a
+        # lawyer; ``lawyer`` records who, ``outside_ref`` the legal-aid case number.
+        LEGAL_AID = "legal_aid", _("法律援助（指派律师）")
         SICHUAN = "sichuan", _("四川省工会（川渝协作）")
 
     class Status(models.TextChoices):
@@ -391,6 +395,7 @@ class Referral(models.Model):
     agency = models.CharField(_("接收单位"), max_length=120)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.SENT)
     outside_ref = models.CharField(_("对方案号"), max_length=64, blank=True)
+    lawyer = models.CharField(_("承办律师"), max_length=64, blank=True)
     note = models.TextField(_("说明"), blank=True)
     union = models.ForeignKey(
         "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("移交工会")

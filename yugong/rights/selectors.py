@@ -8,12 +8,14 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
+from django.utils.translation import get_language
 
 from yugong.core.pii import blind_index
 from yugong.core.timeutil import now
 from yugong.core.validators import normalize_phone
 from yugong.orgs.access import access_object, scope_filter, scope_paths
 
+from .cache import queue_cache_version
 from .models import Appeal, AppealEvent, HandlingStage
 from .services.common import VIEW_ROLES
 
@@ -101,10 +103,20 @@ QUEUE_COUNT_CACHE_SECONDS = 30
 QUEUE_COUNT_CACHE_FROM = 1000
 
 
-def _queue_count_key(user: Any, kind: str, cap: int) -> str:
+def _scope_digest(user: Any) -> str:
     paths = scope_paths(user, VIEW_ROLES)
-    digest = hashlib.sha1("|".join(paths).encode(), usedforsecurity=False).hexdigest()[:16]
-    return f"rights:queue-count:v1:{kind}:{cap}:{digest}"
+    return hashlib.sha1("|".join(paths).encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def _queue_count_key(user: Any, kind: str, cap: int) -> str:
+    return f"rights:queue-count:v1:{kind}:{cap}:{_scope_digest(user)}"
+
+
+def queue_page_key(user: Any, *, kind: str, limit: int) -> str | None:
+    """The cache key of a rendered queue page (rights.cache), or None for a user without scope."""
+    if not scope_paths(user, VIEW_ROLES):
+        return None
+    return f"rights:queue-page:{queue_cache_version()}:{kind}:{limit}:{get_language() or ''}:{_scope_digest(user)}"
 
 
 def appeal_queue_count(

@@ -22,4 +22,9 @@ urlpatterns = [
     path("console/queues/", views.queues, name="queues"),
     path("console/mediations/", views.mediations, name="mediations"),
     path("console/policies/", views.policies, name="policies"),
+    path("console/policies/new/", views.policy_edit, name="policy_new"),
+    path("console/policies/<int:policy_id>/edit/", views.policy_edit, name="policy_edit"),
+    path("console/faqs/", views.faqs, name="faqs"),
+    path("console/faqs/new/", views.faq_edit, name="faq_new"),
+    path("console/faqs/<int:faq_id>/edit/", views.faq_edit, name="faq_edit"),
 ]

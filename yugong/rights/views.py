@@ -3,17 +3,19 @@ intake, tickets, near-due/overdue queues, handling, mediation, the policy librar
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from yugong.accounts.models import request_user
-from yugong.core.errors import ApplicationError, NotFound
+from yugong.accounts.models import User, request_user
+from yugong.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.money import parse_yuan
 from yugong.orgs.access import can_act, scope_filter
 from yugong.orgs.decorators import console_required
@@ -21,7 +23,17 @@ from yugong.orgs.models import Employer, Union
 from yugong.web.navigation import CONSOLE_SECTIONS, H5_TABS
 
 from . import selectors, services
-from .models import Appeal, AppealAttachment, Category, Complexity, MediationCase, Policy, Rating, Referral
+from .models import (
+    Appeal,
+    AppealAttachment,
+    Category,
+    Complexity,
+    Faq,
+    MediationCase,
+    Policy,
+    Rating,
+    Referral,
+)
 from .search import faq_search, policy_search
 
 
@@ -275,6 +287,7 @@ def queues(request: HttpRequest) -> HttpResponse:
 
 ACTIONS = {
     "accept",
+    "assign",
     "note",
     "pause",
     "resume",
@@ -291,6 +304,24 @@ ACTIONS = {
 }
 
 
+def _assignee_choices(appeal: Appeal) -> QuerySet[User]:
+    """Who may be made 承办人: active users holding a handling role at the appeal's union or above
+    (the same rule appeal_assign checks)."""
+    path = appeal.union.path
+    ancestors = [path[: i + 9] for i in range(0, len(path), 9)]
+    return (
+        User.objects.filter(
+            is_active=True,
+            union_roles__active=True,
+            union_roles__role__in=services.HANDLE_ROLES,
+            union_roles__union__path__in=ancestors,
+            union_roles__union__status=Union.Status.ACTIVE,
+        )
+        .distinct()
+        .order_by("display_name", "id")
+    )
+
+
 def _perform(request: HttpRequest, appeal: Appeal, action: str) -> dict[str, Any]:
     user = request_user(request)
     p = request.POST
@@ -298,6 +329,11 @@ def _perform(request: HttpRequest, appeal: Appeal, action: str) -> dict[str, Any
         services.appeal_accept(
             actor=user, appeal=appeal, complexity=p.get("complexity") or None, note=p.get("note", "")
         )
+    elif action == "assign":
+        assignee = _assignee_choices(appeal).filter(pk=p.get("assignee") or 0).first()
+        if assignee is None:
+            raise ValidationFailed(fields={"assignee": _("请选择承办人。")})
+        services.appeal_assign(actor=user, appeal=appeal, assignee=assignee)
     elif action == "note":
         services.appeal_note(
             actor=user, appeal=appeal, text=p.get("text", ""), public=p.get("public") == "on"
@@ -309,8 +345,6 @@ def _perform(request: HttpRequest, appeal: Appeal, action: str) -> dict[str, Any
     elif action == "transfer":
         target = Union.objects.filter(pk=p.get("to_union") or 0).first()
         if target is None:
-            from yugong.core.errors import ValidationFailed
-
             raise ValidationFailed(fields={"to_union": _("请选择目标工会。")})
         services.appeal_transfer(actor=user, appeal=appeal, to_union=target, reason=p.get("reason", ""))
     elif action == "refer":
@@ -321,6 +355,7 @@ def _perform(request: HttpRequest, appeal: Appeal, action: str) -> dict[str, Any
             agency=p.get("agency", ""),
             note=p.get("note", ""),
             outside_ref=p.get("outside_ref", ""),
+            lawyer=p.get("lawyer", ""),
         )
     elif action == "referral_update":
         referral = Referral.objects.filter(appeal=appeal, pk=p.get("referral") or 0).first()
@@ -332,6 +367,7 @@ def _perform(request: HttpRequest, appeal: Appeal, action: str) -> dict[str, Any
             status=p.get("status", ""),
             outside_ref=p.get("outside_ref", ""),
             note=p.get("note", ""),
+            lawyer=p.get("lawyer", ""),
         )
     elif action == "mediation_open":
         services.mediation_open(
@@ -428,6 +464,7 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
             "attachments": list(appeal.attachments.all()),
             "can_handle": can_handle,
             "transfer_targets": transfer_targets,
+            "assignees": list(_assignee_choices(appeal)[:200]) if can_handle and appeal.is_open else [],
             "referral_kinds": Referral.Kind.choices,
             "referral_statuses": Referral.Status.choices,
             "complexities": Complexity.choices,
@@ -466,9 +503,170 @@ def mediations(request: HttpRequest) -> HttpResponse:
 @console_required
 def policies(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
-    ctx: dict[str, Any] = {"q": q, "hits": policy_search(q) if q else [], "faqs": faq_search(q) if q else []}
+    ctx: dict[str, Any] = {
+        "q": q,
+        "hits": policy_search(q) if q else [],
+        "faqs": faq_search(q) if q else [],
+        "can_edit": services.can_edit_library(request.user),
+    }
     if not q:
         ctx["page"] = Paginator(
             Policy.objects.defer("search_text").order_by("-effective_on", "-id"), 30
         ).get_page(request.GET.get("page"))
     return _console(request, "rights/console_policies.html", ctx)
+
+
+# --- Policy library editor (staff with a managing role at the city root) ---------------------
+
+MAX_SECTIONS = 200
+
+
+def _require_library_editor(request: HttpRequest) -> None:
+    if not services.can_edit_library(request.user):
+        raise PermissionDenied(_("只有市总工会工作人员可以维护政策库。"))
+
+
+def _date_or_none(value: str, field: str) -> dt.date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(fields={field: _("日期格式应为 YYYY-MM-DD。")}) from None
+
+
+def _error_map(exc: ApplicationError) -> dict[str, str]:
+    return {k: "；".join(str(m) for m in v) for k, v in exc.fields.items()}
+
+
+@console_required
+def policy_edit(request: HttpRequest, policy_id: int | None = None) -> HttpResponse:
+    """Create or edit a policy and its sections (every save re-indexes it and is audited by
+    ``services.policy_save``). Sections are the paired ``section_heading`` / ``section_body``
+    rows of the form, in order; blank bodies are dropped."""
+    _require_library_editor(request)
+    policy = None
+    if policy_id is not None:
+        policy = Policy.objects.filter(pk=policy_id).first()
+        if policy is None:
+            raise NotFound()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        p = request.POST
+        headings, bodies = p.getlist("section_heading"), p.getlist("section_body")
+        sections = list(zip(headings, bodies, strict=False))[:MAX_SECTIONS]
+        data: dict[str, Any] = {
+            "title": p.get("title", ""),
+            "issuer": p.get("issuer", ""),
+            "doc_number": p.get("doc_number", ""),
+            "topic": p.get("topic", ""),
+            "summary": p.get("summary", ""),
+            "published": p.get("published") == "on",
+        }
+        try:
+            saved = services.policy_save(
+                actor=request_user(request),
+                policy=policy,
+                sections=sections,
+                effective_on=_date_or_none(p.get("effective_on", ""), "effective_on"),
+                expires_on=_date_or_none(p.get("expires_on", ""), "expires_on"),
+                **data,
+            )
+        except ApplicationError as exc:
+            if exc.status == 404:
+                raise
+            errors = _error_map(exc) or {"form": str(exc.message)}
+            form = {**p.dict(), "published": data["published"]}
+            rows = [{"heading": h, "body": b} for h, b in sections]
+        else:
+            return HttpResponseRedirect(reverse("rights:policy_edit", args=[saved.pk]) + "?saved=1")
+    else:
+        form = {
+            "title": policy.title if policy else "",
+            "issuer": policy.issuer if policy else "",
+            "doc_number": policy.doc_number if policy else "",
+            "topic": policy.topic if policy else Policy.Topic.RIGHTS,
+            "effective_on": policy.effective_on.isoformat() if policy and policy.effective_on else "",
+            "expires_on": policy.expires_on.isoformat() if policy and policy.expires_on else "",
+            "summary": policy.summary if policy else "",
+            "published": policy.published if policy else True,
+        }
+        rows = (
+            [{"heading": s.heading, "body": s.body} for s in policy.sections.order_by("seq")]
+            if policy
+            else []
+        )
+    rows = rows + [{"heading": "", "body": ""} for _i in range(3)]
+    return _console(
+        request,
+        "rights/console_policy_form.html",
+        {
+            "policy": policy,
+            "form": form,
+            "rows": rows,
+            "errors": errors,
+            "topics": Policy.Topic.choices,
+            "saved": request.GET.get("saved") == "1",
+        },
+    )
+
+
+@console_required
+def faqs(request: HttpRequest) -> HttpResponse:
+    page = Paginator(Faq.objects.defer("search_text").order_by("seq", "id"), 50).get_page(
+        request.GET.get("page")
+    )
+    return _console(
+        request,
+        "rights/console_faqs.html",
+        {"page": page, "can_edit": services.can_edit_library(request.user)},
+    )
+
+
+@console_required
+def faq_edit(request: HttpRequest, faq_id: int | None = None) -> HttpResponse:
+    _require_library_editor(request)
+    faq = None
+    if faq_id is not None:
+        faq = Faq.objects.filter(pk=faq_id).first()
+        if faq is None:
+            raise NotFound()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        p = request.POST
+        form: dict[str, Any] = {**p.dict(), "published": p.get("published") == "on"}
+        try:
+            seq = int(p.get("seq") or 0)
+        except ValueError:
+            errors = {"seq": _("排序须为整数。")}
+        else:
+            try:
+                services.faq_save(
+                    actor=request_user(request),
+                    faq=faq,
+                    question=p.get("question", ""),
+                    answer=p.get("answer", ""),
+                    category=p.get("category", ""),
+                    seq=seq,
+                    published=form["published"],
+                )
+            except ApplicationError as exc:
+                if exc.status == 404:
+                    raise
+                errors = _error_map(exc) or {"form": str(exc.message)}
+            else:
+                return HttpResponseRedirect(reverse("rights:faqs") + "?saved=1")
+    else:
+        form = {
+            "question": faq.question if faq else "",
+            "answer": faq.answer if faq else "",
+            "category": faq.category if faq else "",
+            "seq": faq.seq if faq else 0,
+            "published": faq.published if faq else True,
+        }
+    return _console(
+        request,
+        "rights/console_faq_form.html",
+        {"faq": faq, "form": form, "errors": errors, "categories": Category.choices},
+    )

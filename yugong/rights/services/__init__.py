@@ -30,7 +30,7 @@ from .cases import (
     referral_update,
 )
 from .common import HANDLE_ROLES, INTAKE_ROLES, VIEW_ROLES
-from .policies import faq_save, policy_save
+from .policies import can_edit_library, faq_save, policy_save
 
 __all__ = [
     "FOLLOW_UP_RESULTS",
@@ -53,6 +53,7 @@ __all__ = [
     "appeal_reveal_caller",
     "appeal_transfer",
     "attachment_check",
+    "can_edit_library",
     "faq_save",
     "is_own_appeal",
     "mediation_conclude",

@@ -24,6 +24,7 @@ from yugong.core.validators import clean_text, normalize_phone
 from yugong.orgs.access import can_act, require_role
 from yugong.orgs.models import Employer, Union
 
+from ..cache import queue_cache_bump
 from ..models import (
     Appeal,
     AppealAttachment,
@@ -266,6 +267,7 @@ def appeal_create(
     else:
         route = route_appeal(category=category, district=district, industry=industry, employer=employer_obj)
         union, reason = route.union, route.reason
+    queue_cache_bump()
     appeal = Appeal.objects.create(
         number=appeal_number_allocate(at),
         channel=channel,

@@ -26,10 +26,15 @@ def appeal_refer(
     agency: str,
     note: str = "",
     outside_ref: str = "",
+    lawyer: str = "",
     at: dt.datetime | None = None,
 ) -> Referral:
     """移交 to a court, procuratorate, arbitration, labour inspection, legal aid, or to Sichuan
-    unions. The appeal stays with this union (its clock keeps running) until it concludes."""
+    unions. The appeal stays with this union (its clock keeps running) until it concludes.
+
+    Legal-aid assignment (法律援助) is the referral kind ``legal_aid``: ``agency`` is the legal-aid
+    body, ``lawyer`` the designated lawyer when already known (else set later by
+    :func:`referral_update` when the centre designates one)."""
     appeal = lock(appeal)
     require_handler(actor, appeal)
     require_status(appeal, {Appeal.Status.HANDLING})
@@ -48,6 +53,7 @@ def appeal_refer(
         agency=agency,
         note=(note or "").strip()[:2000],
         outside_ref=clean_text(outside_ref)[:64],
+        lawyer=clean_text(lawyer)[:64] if kind == Referral.Kind.LEGAL_AID else "",
         union=appeal.union,
         sent_at=at,
         updated_at=at,
@@ -57,7 +63,8 @@ def appeal_refer(
         AppealEvent.Kind.REFERRED,
         actor=actor,
         at=at,
-        text=_("移交%(kind)s：%(agency)s") % {"kind": referral.get_kind_display(), "agency": agency},
+        text=(_("移交%(kind)s：%(agency)s") % {"kind": referral.get_kind_display(), "agency": agency})
+        + (_("，承办律师：%(lawyer)s") % {"lawyer": referral.lawyer} if referral.lawyer else ""),
         data={"referral_id": referral.pk, "kind": kind},
     )
     audit(actor, "rights.appeal.refer", appeal, kind=kind, agency=agency)
@@ -79,8 +86,10 @@ def referral_update(
     status: str,
     outside_ref: str = "",
     note: str = "",
+    lawyer: str = "",
     at: dt.datetime | None = None,
 ) -> Referral:
+    """The outside body's progress; for legal aid also the lawyer it designated."""
     appeal = lock(referral.appeal_id)
     require_handler(actor, appeal)
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
@@ -92,6 +101,8 @@ def referral_update(
         referral.outside_ref = clean_text(outside_ref)[:64]
     if note:
         referral.note = (referral.note + "\n" + note.strip()).strip()[:4000]
+    if lawyer and referral.kind == Referral.Kind.LEGAL_AID:
+        referral.lawyer = clean_text(lawyer)[:64]
     referral.updated_at = at
     referral.save()
     event(
@@ -99,7 +110,15 @@ def referral_update(
         AppealEvent.Kind.REFERRAL_UPDATED,
         actor=actor,
         at=at,
-        text=f"{referral.agency}：{referral.get_status_display()} {referral.outside_ref}".strip(),
+        text=" ".join(
+            p
+            for p in (
+                f"{referral.agency}：{referral.get_status_display()}",
+                referral.outside_ref,
+                _("承办律师：%(lawyer)s") % {"lawyer": referral.lawyer} if referral.lawyer else "",
+            )
+            if p
+        ),
         data={"referral_id": referral.pk, "status": status},
     )
     audit(actor, "rights.referral.update", appeal, referral=referral.pk, status=status)

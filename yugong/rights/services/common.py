@@ -15,6 +15,7 @@ from yugong.orgs.access import require_role
 from yugong.orgs.models import Union
 
 from .. import sla
+from ..cache import queue_cache_bump
 from ..models import Appeal, AppealEvent, HandlingStage
 
 # Who handles appeals at a node (and its subtree); who may only look.
@@ -38,6 +39,7 @@ def lock(appeal: Appeal | int) -> Appeal:
     """Re-read the appeal under a row lock (callers are inside a transaction); related rows are
     read after the lock, unlocked."""
     pk = appeal if isinstance(appeal, int) else appeal.pk
+    queue_cache_bump()  # every write path on an appeal locks it first
     try:
         locked = Appeal.objects.select_for_update().get(pk=pk)
     except Appeal.DoesNotExist:

@@ -14,15 +14,20 @@ from yugong.core.errors import PermissionDenied, ValidationFailed
 from yugong.core.validators import clean_text
 from yugong.orgs.access import MANAGE_ROLES, scope_paths
 
-from ..models import Faq, Policy, PolicySection
+from ..models import Category, Faq, Policy, PolicySection
 from ..search import faq_index, policy_index
 from .common import require_actor
 
 
+def can_edit_library(actor: Any) -> bool:
+    """The library is shared by the whole tree: editors hold a managing role (chair, vice chair,
+    staff) at a root node (the city federation)."""
+    return any(path.count("/") == 1 for path in scope_paths(actor, MANAGE_ROLES))
+
+
 def _require_editor(actor: Any) -> None:
-    """The library is shared by the whole tree: editors hold a managing role at a root node."""
     require_actor(actor)
-    if not any(path.count("/") == 1 for path in scope_paths(actor, MANAGE_ROLES)):
+    if not can_edit_library(actor):
         raise PermissionDenied(_("只有市总工会工作人员可以维护政策库。"))
 
 
@@ -86,17 +91,28 @@ def faq_save(
     answer: str,
     category: str = "",
     seq: int = 0,
+    published: bool = True,
     faq: Faq | None = None,
     check_permission: bool = True,
 ) -> Faq:
     if check_permission:
         _require_editor(actor)
     question = clean_text(question)[:200]
-    if not question or not (answer or "").strip():
-        raise ValidationFailed(fields={"question" if not question else "answer": _("此项为必填。")})
+    errors: dict[str, Any] = {}
+    if not question:
+        errors["question"] = _("请填写问题。")
+    if not (answer or "").strip():
+        errors["answer"] = _("请填写解答。")
+    if category and category not in Category.values:
+        errors["category"] = _("类别无效。")
+    if not 0 <= seq <= 32767:
+        errors["seq"] = _("排序须在0到32767之间。")
+    if errors:
+        raise ValidationFailed(fields=errors)
     faq = faq or Faq()
     creating = faq.pk is None
     faq.question, faq.answer, faq.category, faq.seq = question, answer.strip(), category, seq
+    faq.published = published
     faq.save()
     faq_index(faq)
     audit_record(actor=actor, action="rights.faq.create" if creating else "rights.faq.update", obj=faq)
