@@ -220,7 +220,7 @@ class CoverageResult:
         padded[:, 1:-1] = mask
         diff = np.diff(padded, axis=1)
         rows_s, cols_s = np.nonzero(diff == 1)
-        rows_e, cols_e = np.nonzero(diff == -1)
+        _rows_e, cols_e = np.nonzero(diff == -1)
         for r, c0, c1 in zip(rows_s.tolist(), cols_s.tolist(), cols_e.tolist(), strict=True):
             if len(features) >= max_features:
                 truncated = True
@@ -236,7 +236,6 @@ class CoverageResult:
                     "properties": {"cells": c1 - c0},
                 }
             )
-        _ = rows_e
         return {"type": "FeatureCollection", "features": features, "truncated": truncated}
 
 

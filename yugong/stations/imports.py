@@ -170,7 +170,6 @@ def stations_import(
     if missing:
         raise ValidationFailed(fields={"file": _("缺少列：%(cols)s。") % {"cols": "、".join(missing)}})
     column_label = {f: str(h) for h, f in COLUMNS}
-    column_label["kind"] = column_label["kind"]
 
     raw_rows: list[tuple[int, dict[str, str]]] = []
     for n, values in enumerate(rows, start=2):
