@@ -261,6 +261,34 @@ def my_rank(ctx: Ctx, i: int) -> Request:
     return Request("GET", f"/api/v1/contests/{ctx['rank_contest_id']}/leaderboard?limit=10")
 
 
+def _my_rank_micro(use_redis: bool) -> Any:
+    def run(ctx: Ctx) -> Any:
+        from yugong.contests.leaderboard import board
+
+        return board(ctx["rank_contest_id"], ctx["auth_user_id"], 10, use_redis=use_redis)
+
+    return run
+
+
+micro(
+    "contest_my_rank_redis",
+    "in-process: top 10 + my rank + count among 2.1 M on the Redis sorted set (one pipelined round trip)",
+    setup=seed_rank,
+    auth=Auth("bench_contest_ranker"),
+    iterations=2000,
+    default=False,
+)(_my_rank_micro(True))
+micro(
+    "contest_my_rank_db",
+    "in-process: the same from the database fallback (index contests_entry_rank; COUNT of those ahead)",
+    setup=seed_rank,
+    auth=Auth("bench_contest_ranker"),
+    iterations=30,
+    warmup_iterations=3,
+    default=False,
+)(_my_rank_micro(False))
+
+
 # --- union leaderboard ----------------------------------------------------------------------------
 
 

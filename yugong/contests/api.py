@@ -420,11 +420,10 @@ def attempt_submit_current(request: HttpRequest, contest_id: int, payload: Answe
 def contest_leaderboard(request: HttpRequest, contest_id: int, limit: int = Query(10, ge=0, le=200)) -> Any:
     contest = _visible_contest(request, contest_id)
     user = request_user(request)
-    rows = leaderboard.top(contest.pk, limit) if limit else []
-    mine = leaderboard.my_rank(contest.pk, user.pk)
+    b = leaderboard.board(contest.pk, user.pk, limit)
     return {
         "contest_id": contest.pk,
-        "participants": leaderboard.participants(contest.pk),
+        "participants": b.participants,
         "top": [
             {
                 "rank": r.rank,
@@ -433,10 +432,10 @@ def contest_leaderboard(request: HttpRequest, contest_id: int, limit: int = Quer
                 "score": r.score,
                 "seconds_used": r.tenths_used / 10,
             }
-            for r in rows
+            for r in b.top
         ],
-        "my_rank": mine[0] if mine else None,
-        "my_score": rank_key_parts(mine[1])[0] if mine else None,
+        "my_rank": b.mine[0] if b.mine else None,
+        "my_score": rank_key_parts(b.mine[1])[0] if b.mine else None,
         "source": "redis" if leaderboard.redis_enabled() else "database",
     }
 

@@ -195,6 +195,36 @@ def participants(contest_id: int, *, use_redis: bool | None = None) -> int:
     return ContestEntry.objects.filter(contest_id=contest_id, rank_key__isnull=False).count()
 
 
+@dataclass(frozen=True)
+class Board:
+    top: list[Row]
+    mine: tuple[int, int] | None
+    participants: int
+
+
+def board(contest_id: int, user_id: int, n: int = 10, *, use_redis: bool | None = None) -> Board:
+    """Top ``n``, the user's (rank, key) and the participant count in one go: on Redis one
+    readiness check and one pipelined round trip (ZRANGE, ZRANK, ZSCORE, ZCARD)."""
+    if not (redis_enabled() if use_redis is None else use_redis):
+        return Board(
+            top(contest_id, n, use_redis=False) if n else [],
+            my_rank(contest_id, user_id, use_redis=False),
+            participants(contest_id, use_redis=False),
+        )
+    conn = _ensure_built(contest_id)
+    zkey = _key(contest_id)
+    pipe = conn.pipeline(transaction=False)
+    pipe.zrange(zkey, 0, max(0, min(n, 200)) - 1, withscores=True)
+    pipe.zrank(zkey, _member(user_id))
+    pipe.zscore(zkey, _member(user_id))
+    pipe.zcard(zkey)
+    raw_top, rank, score, count = pipe.execute()
+    pairs = [(int(m), int(-s)) for m, s in raw_top] if n else []
+    names = _names(contest_id, [u for u, _k in pairs])
+    mine = (int(rank) + 1, int(-score)) if rank is not None and score is not None else None
+    return Board([_row(i + 1, u, k, names) for i, (u, k) in enumerate(pairs)], mine, int(count))
+
+
 # --- union boards ---------------------------------------------------------------------------
 
 LEVELS = ("children", "district", "grassroots")

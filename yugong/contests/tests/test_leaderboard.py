@@ -100,6 +100,10 @@ def test_leaderboard_agrees_with_brute_force(
         mine = leaderboard.my_rank(contest.pk, uid)
         assert mine is not None and mine[0] == i + 1
     assert leaderboard.participants(contest.pk) == len(brute)
+    asker = users[0].pk
+    b = leaderboard.board(contest.pk, asker, n)
+    assert [r.user_id for r in b.top] == expected_top and b.participants == len(brute)
+    assert b.mine == leaderboard.my_rank(contest.pk, asker)
     outsider = users[-1] if len(rows) < len(users) else None
     if outsider is not None:
         assert leaderboard.my_rank(contest.pk, outsider.pk) is None
