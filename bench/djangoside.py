@@ -6,6 +6,7 @@ module: the load generator imports scenario modules without setting Django up.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import secrets
@@ -40,14 +41,18 @@ def issue_token(username: str, *, staff: bool = False, superuser: bool = False) 
 
     Uses ``manage.py issue_token USERNAME`` when the project has it (the token is read from its
     output), else creates the :class:`~yugong.accounts.models.ApiToken` row directly. Earlier tokens
-    of this benchmark user are deleted first, so repeated runs do not pile them up."""
+    of this benchmark user (older than six hours: earlier runs) are deleted first, so repeated runs
+    do not pile them up."""
     from django.core.management import call_command
+    from django.utils import timezone
 
     from yugong.accounts.auth import TOKEN_PREFIX, hash_token
     from yugong.accounts.models import ApiToken
 
     user = ensure_user(username, staff=staff, superuser=superuser)
-    ApiToken.objects.filter(user=user).delete()
+    # Tokens of earlier runs go; tokens issued earlier in this run (another scenario's setup for the
+    # same user) must keep working.
+    ApiToken.objects.filter(user=user, created_at__lt=timezone.now() - dt.timedelta(hours=6)).delete()
     try:
         out = io.StringIO()
         call_command("issue_token", username, stdout=out, stderr=io.StringIO())
