@@ -105,6 +105,11 @@ def is_working_day(day: dt.date) -> bool:
     return day.weekday() < 5
 
 
+def is_holiday(day: dt.date) -> bool:
+    """A public holiday (not merely a weekend): stations keep holiday hours on these days."""
+    return _year(day.year).get(day) == HOLIDAY
+
+
 def next_working_day(day: dt.date) -> dt.date:
     """The first working day strictly after ``day``."""
     day += dt.timedelta(days=1)

@@ -225,7 +225,7 @@ def is_public_holiday(day: dt.date) -> bool:
     that are merely weekends are not holidays: they follow the station's Saturday/Sunday hours)."""
     # core.calendar keeps the merged official + override table per year behind ``_year``; it is
     # the single source of truth for holidays, so we read it rather than duplicate it.
-    return core_calendar._year(day.year).get(day) == core_calendar.HOLIDAY
+    return core_calendar.is_holiday(day)
 
 
 def _spans_for(schedule: Schedule, day: dt.date, holiday: Callable[[dt.date], bool]) -> tuple[Span, ...]:
