@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 
 from tests.helpers import UserFactory, grant, make_union
 from yugong.accounts.auth import TOKEN_PREFIX, hash_token
@@ -248,6 +248,9 @@ def _quiet_sms(settings: Any) -> None:
 )
 def test_api_operation(case: Any, identity: tuple[str, dict[str, str]]) -> None:
     who, headers = identity
+    # A multipart body that is not an object (schemathesis' negative mode) cannot be encoded by any
+    # client, werkzeug's included: it is no request the server could ever receive.
+    assume(not (case.media_type == "multipart/form-data" and not isinstance(case.body, dict)))
     response = case.call_and_validate(headers=headers, checks=CHECKS)
     _ran[(f"{case.method.upper()} {case.path}", who)][response.status_code] += 1
 
