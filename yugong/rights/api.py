@@ -14,7 +14,7 @@ from yugong.orgs.models import Union
 from . import selectors, services
 from .cache import QUEUE_CACHE_SECONDS
 from .models import Appeal, AppealEvent, Category, Complexity, Policy, Rating, Referral, choice_label
-from .search import faq_search, policy_search
+from .search import SEARCH_CACHE_SECONDS, faq_search, policy_search, search_page_key
 
 router = Router(tags=["rights"])
 
@@ -490,6 +490,16 @@ def policies_search(
     q: str = Query(..., min_length=1, max_length=100),
     limit: int = Query(20, ge=1, le=50),
 ) -> PolicySearchOut:
+    key = search_page_key(q, limit=limit)
+    cached = cache.get(key)
+    if isinstance(cached, dict):
+        return PolicySearchOut.model_validate(cached)
+    page = _policy_search_page(q, limit)
+    cache.set(key, page.model_dump(), SEARCH_CACHE_SECONDS)
+    return page
+
+
+def _policy_search_page(q: str, limit: int) -> PolicySearchOut:
     hits = policy_search(q, limit=limit)
     return PolicySearchOut(
         q=q,
