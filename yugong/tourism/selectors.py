@@ -45,7 +45,7 @@ def live_products(
         qs = qs.filter(kind=kind)
     if district:
         qs = qs.filter(district=district)
-    for term in clean_text(q).split()[:5]:
+    for term in "".join(ch for ch in clean_text(q) if ch.isprintable()).split()[:5]:
         qs = qs.filter(Q(search_text__icontains=term) | Q(title__icontains=term))
     return qs
 

@@ -113,8 +113,13 @@ def release_stock(session_id: int, quantity: int, *, sold: bool = False) -> None
     Session.objects.filter(pk=session_id).update(**changes)
 
 
+def _printable(text: str) -> str:
+    """Control characters (NUL included, which PostgreSQL refuses in text) are dropped."""
+    return "".join(ch for ch in text if ch.isprintable())
+
+
 def _clean_key(key: str | None) -> str:
-    key = (key or "").strip()
+    key = _printable(key or "").strip()
     if not key or len(key) > MAX_KEY:
         raise ValidationFailed(
             fields={"Idempotency-Key": _("请提供 1 到 80 个字符的幂等键（Idempotency-Key）。")}
@@ -186,7 +191,7 @@ def _place(
     if product.members_only or session.restricted:
         membership = _membership(actor)
         check_eligible(product, membership)
-    names = [n.strip()[:64] for n in (holder_names or []) if n and n.strip()]
+    names = [_printable(n).strip()[:64] for n in (holder_names or []) if n and _printable(n).strip()]
     default_name = membership.person.name if membership else (getattr(actor, "display_name", "") or "")
     holders = [names[i] if i < len(names) else default_name for i in range(quantity)]
     limited = product.limit_per_day is not None or product.limit_per_year is not None
