@@ -12,7 +12,7 @@ from yugong.core.schemas import ERROR_RESPONSES
 from yugong.orgs.models import Union
 
 from . import selectors, services
-from .cache import QUEUE_CACHE_SECONDS
+from .cache import QUEUE_CACHE_SECONDS, cache_seconds
 from .models import Appeal, AppealEvent, Category, Complexity, Policy, Rating, Referral, choice_label
 from .search import SEARCH_CACHE_SECONDS, faq_search, policy_search, search_page_key
 
@@ -495,7 +495,7 @@ def policies_search(
     if isinstance(cached, dict):
         return PolicySearchOut.model_validate(cached)
     page = _policy_search_page(q, limit)
-    cache.set(key, page.model_dump(), SEARCH_CACHE_SECONDS)
+    cache.set(key, page.model_dump(), cache_seconds(SEARCH_CACHE_SECONDS))
     return page
 
 

@@ -6,16 +6,29 @@ queue page is cached per (set of subtrees, kind, size, language) for QUEUE_CACHE
 *version* number; every appeal write bumps the version (``common.lock`` — which every write path
 on an existing appeal goes through — and intake), immediately and again on commit, so a handler who
 concludes an appeal and reloads the queue never sees it there. What time alone changes (an appeal
-crossing its deadline) shows at most QUEUE_CACHE_SECONDS late.
+crossing its deadline) shows at most QUEUE_CACHE_SECONDS late. The policy search (rights.search)
+uses the same scheme with its own version. See :func:`cache_seconds` for per-process caches.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
 QUEUE_CACHE_SECONDS = 10
 _QUEUE_VERSION_KEY = "rights:queue:version"
+# With a per-process cache (the embedded default's local memory) a version bump reaches only the
+# process that made the write: the others keep their entries until they expire, so there every
+# entry lives at most this long, whatever the caller asked for.
+PER_PROCESS_MAX_SECONDS = 10
+
+
+def cache_seconds(seconds: int) -> int:
+    """``seconds`` with a shared cache (Redis); at most PER_PROCESS_MAX_SECONDS with a per-process
+    one, where invalidation by version cannot reach the other workers."""
+    backend = str(settings.CACHES.get("default", {}).get("BACKEND", ""))
+    return min(seconds, PER_PROCESS_MAX_SECONDS) if backend.endswith("LocMemCache") else seconds
 
 
 def _bump() -> None:

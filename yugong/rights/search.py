@@ -37,6 +37,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils.safestring import SafeString, mark_safe
 
+from .cache import cache_seconds
 from .models import Faq, Policy, PolicySection
 
 _lock = threading.Lock()
@@ -247,7 +248,7 @@ def _search_ids(table: str, tokens: Sequence[str], *, limit: int, offset: int) -
     ids = _ids(table, tokens, any_word=False, limit=limit, offset=offset)
     if not ids and len(tokens) > 1 and offset == 0:
         ids = _ids(table, tokens, any_word=True, limit=limit, offset=offset)
-    cache.set(key, ids, SEARCH_CACHE_SECONDS)
+    cache.set(key, ids, cache_seconds(SEARCH_CACHE_SECONDS))
     return ids
 
 

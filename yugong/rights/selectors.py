@@ -15,7 +15,7 @@ from yugong.core.timeutil import now
 from yugong.core.validators import normalize_phone
 from yugong.orgs.access import access_object, scope_filter, scope_paths
 
-from .cache import queue_cache_version
+from .cache import cache_seconds, queue_cache_version
 from .models import Appeal, AppealEvent, HandlingStage
 from .services.common import VIEW_ROLES
 
@@ -136,7 +136,7 @@ def appeal_queue_count(
     qs = qs.filter(due_at__lte=at) if kind == "overdue" else qs.filter(warn_at__lte=at, due_at__gt=at)
     count = qs.order_by()[:cap].count()
     if key is not None and count >= QUEUE_COUNT_CACHE_FROM:
-        cache.set(key, count, QUEUE_COUNT_CACHE_SECONDS)
+        cache.set(key, count, cache_seconds(QUEUE_COUNT_CACHE_SECONDS))
     return count
 
 

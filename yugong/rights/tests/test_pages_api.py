@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.test import Client
 
 from tests.helpers import assert_max_queries
@@ -213,7 +215,14 @@ def test_h5_guided_form(tree: Tree) -> None:
     att = appeal.attachments.get()
     download = worker.get(f"/rights/files/{att.pk}/")
     assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"\xff\xd8")
-    download.close()
+    # Closing a streaming response fires request_finished after the test client has put
+    # close_old_connections back: on PostgreSQL (no persistent connections, pool) that closes the
+    # test's connection inside its transaction. Close it the way the client closes its own.
+    request_finished.disconnect(close_old_connections)
+    try:
+        download.close()
+    finally:
+        request_finished.connect(close_old_connections)
     assert login(tree.yz_staff).get(f"/rights/files/{att.pk}/").status_code == 404
     assert Client().get("/rights/new/").status_code == 302  # sign in first
 
@@ -227,7 +236,9 @@ def test_h5_guided_form(tree: Tree) -> None:
         "/api/v1/rights/queues/overdue",
     ],
 )
-def test_query_counts_stay_flat(tree: Tree, url: str) -> None:
+def test_query_counts_stay_flat(tree: Tree, url: str, settings: Any) -> None:
+    # The database path, not the queue-page cache (rights.cache; tested in test_console_more).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     op = login(tree.operator)
     make(tree, 3)
     op.get(url)  # warm caches (grants, calendar, sessions)
