@@ -247,6 +247,8 @@ def _board_seconds() -> int:
 
 _rollups: dict[int, tuple[float, dict[str, tuple[int, int, int]]]] = {}
 _rollup_lock = threading.Lock()
+# (contest, parent, level, limit) → (the rollup it was computed from, rows)
+_boards: dict[tuple[int, int, str, int], tuple[dict[str, tuple[int, int, int]], list[UnionRow]]] = {}
 
 
 def _rollup(contest: Contest) -> dict[str, tuple[int, int, int]]:
@@ -276,6 +278,7 @@ def _rollup(contest: Contest) -> dict[str, tuple[int, int, int]]:
 
 def rollup_forget(contest_id: int | None = None) -> None:
     with _rollup_lock:
+        _boards.clear()
         if contest_id is None:
             _rollups.clear()
         else:
@@ -290,6 +293,12 @@ def union_board(
     union's whole subtree (from :func:`_rollup`). The caller has checked access to ``parent``."""
     if level not in LEVELS:
         level = "children"
+    sums = _rollup(contest)
+    ck = (contest.pk, parent.pk, level, limit)
+    with _rollup_lock:
+        hit = _boards.get(ck)
+    if hit is not None and hit[0] is sums:  # same rollup generation: same answer
+        return hit[1]
     targets_qs = Union.objects.filter(status=Union.Status.ACTIVE)
     if level == "children":
         targets_qs = targets_qs.filter(parent_id=parent.pk)
@@ -299,7 +308,6 @@ def union_board(
         targets_qs = targets_qs.filter(
             path__startswith=parent.path, kind__in=[Union.Kind.GRASSROOTS, Union.Kind.JOINT]
         )
-    sums = _rollup(contest)
     zero = (0, 0, 0)
     rows = []
     for pk, path, name, kind in targets_qs.values_list("id", "path", "name", "kind"):
@@ -316,4 +324,9 @@ def union_board(
             )
         )
     rows.sort(key=lambda r: (-(r.rate or 0.0), -(r.average or 0.0), r.name, r.union_id))
-    return rows[: max(1, min(limit, 500))]
+    rows = rows[: max(1, min(limit, 500))]
+    with _rollup_lock:
+        if len(_boards) > 5000:  # bounded: old generations go
+            _boards.clear()
+        _boards[ck] = (sums, rows)
+    return rows
