@@ -8,4 +8,16 @@ os.environ.setdefault("YUGONG_TESTING", "1")
 os.environ.setdefault("DEBUG", "1")
 
 
+import pytest  # noqa: E402
+
 from tests.helpers import *  # noqa: E402,F403
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> None:
+    """Every test starts in the default language (Chinese): a test that switched to English must
+    not leak it into the next one through the thread's active translation."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)

@@ -10,7 +10,9 @@ import json
 import statistics
 import threading
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, TypeVar
 
 import pytest
 from django.test import override_settings
@@ -22,6 +24,8 @@ from bench.registry import Auth, Request, Scenario, bearer, select
 from bench.report import DOC_KEYS, HTTP_KEYS, MICRO_KEYS, render_table, write_json
 from bench.server import free_port
 from bench.stats import add_ratios, latency_summary, percentile
+
+T = TypeVar("T")
 
 # --- statistics -------------------------------------------------------------------------------
 
@@ -141,6 +145,26 @@ def test_encode_request() -> None:
     assert body == b"hi"
 
 
+def _fresh_thread(fn: Callable[[], T]) -> T:
+    """Run ``fn`` in a new thread. The load generator calls asyncio.run(), which refuses a thread
+    that already runs an event loop — as the main thread does once Playwright's sync API (the
+    browser tests) has started in the same pytest process. ``make bench`` has no such loop."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=target)
+    worker.start()
+    worker.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 def _read(data: bytes) -> tuple[int, bool, int]:
     async def go() -> tuple[int, bool, int]:
         reader = asyncio.StreamReader()
@@ -148,7 +172,7 @@ def _read(data: bytes) -> tuple[int, bool, int]:
         reader.feed_eof()
         return await read_response(reader)
 
-    return asyncio.run(go())
+    return _fresh_thread(lambda: asyncio.run(go()))
 
 
 def test_read_response_framing() -> None:
@@ -185,15 +209,17 @@ def test_run_load_counts_requests_and_errors() -> None:
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        res = run_load(
-            "127.0.0.1",
-            port,
-            lambda ctx, i: Request("GET", "/ok" if i % 2 else "/fail"),
-            {},
-            concurrency=2,
-            duration_s=5,
-            warmup_s=0.1,
-            max_requests=40,
+        res = _fresh_thread(
+            lambda: run_load(
+                "127.0.0.1",
+                port,
+                lambda ctx, i: Request("GET", "/ok" if i % 2 else "/fail"),
+                {},
+                concurrency=2,
+                duration_s=5,
+                warmup_s=0.1,
+                max_requests=40,
+            )
         )
     finally:
         httpd.shutdown()
@@ -208,7 +234,9 @@ def test_run_load_counts_requests_and_errors() -> None:
 
 def test_run_load_refuses_other_hosts() -> None:
     with pytest.raises(ValueError):
-        run_load("example.com", 80, lambda ctx, i: Request(), {}, duration_s=0.1, warmup_s=0)
+        _fresh_thread(
+            lambda: run_load("example.com", 80, lambda ctx, i: Request(), {}, duration_s=0.1, warmup_s=0)
+        )
 
 
 # --- result shape -----------------------------------------------------------------------------
