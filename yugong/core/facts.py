@@ -28,6 +28,20 @@ def fact_record(
         )
 
 
+def fact_set(*, metric: str, union_id: int, value: int, dim: str = "", day: dt.date | None = None) -> None:
+    """A level rather than a count (a coverage share, a queue length): the day's cell holds the
+    latest value measured that day instead of a sum. Same upsert, replacing instead of adding."""
+    if not metric or union_id is None:
+        raise ValueError("a fact needs a metric and a union node")
+    table = DailyFact._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, union_id, metric, dim, value) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
+            "ON CONFLICT (day, union_id, metric, dim) DO UPDATE SET value = excluded.value",
+            [day or local_today(), union_id, metric, dim, value],
+        )
+
+
 def fact_total(
     *,
     metric: str,

@@ -587,4 +587,5 @@ def coverage(request: HttpRequest, payload: CoverageIn) -> CoverageOut:
         candidates=payload.candidates,
         k=payload.k,
     )
+    services.coverage_snapshot_record(actor=request.user, result=result, region=payload.region)
     return coverage_out(result, payload.include_uncovered)

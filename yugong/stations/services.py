@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from yugong.core.audit import audit_record, diff, snapshot
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationFailed
-from yugong.core.facts import fact_record
+from yugong.core.facts import fact_record, fact_set
 from yugong.core.timeutil import now as tz_now
-from yugong.orgs.access import MANAGE_ROLES, can_act, require_role
+from yugong.orgs.access import MANAGE_ROLES, can_act, require_role, staff_scope
 from yugong.orgs.models import Union
 
 from . import geo
@@ -441,3 +441,36 @@ def issue_close(*, actor: Any, issue: Issue, resolution: str = "") -> Issue:
         changes={"status": ["open", "closed"]},
     )
     return issue
+
+
+@transaction.atomic
+def coverage_snapshot_record(*, actor: Any, result: Any, region: Any = None) -> Union | None:
+    """Coverage is a level, not an event: each analysis a staff member runs is kept as the day's
+    figure for the union they act for (their outermost node), in permille — covered by at least
+    one open station and by at least two (cross coverage) — so the cockpit can show the trend.
+    Returns that union (None for a user without a node role: nothing is recorded)."""
+    union = staff_scope(actor).first()
+    if union is None:
+        return None
+    props = region.get("properties") if isinstance(region, dict) else None
+    name = props.get("name") if isinstance(props, dict) else None
+    dim = str(name or "region")[:64]
+    fact_set(
+        metric="stations.coverage_permille",
+        union_id=union.pk,
+        dim=dim,
+        value=round(result.covered_share * 1000),
+    )
+    fact_set(
+        metric="stations.cross_coverage_permille",
+        union_id=union.pk,
+        dim=dim,
+        value=round(result.cross_share * 1000),
+    )
+    audit_record(
+        actor=actor,
+        action="stations.coverage",
+        union_id=union.pk,
+        extra={"region": dim, "cells": result.cells, "covered": result.covered, "cross": result.cross},
+    )
+    return union

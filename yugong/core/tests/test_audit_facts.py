@@ -6,7 +6,7 @@ from django.db import DatabaseError, transaction
 from tests.helpers import UserFactory
 from yugong.core.audit import audit_record, diff
 from yugong.core.context import RequestInfo, reset_request_info, set_request_info
-from yugong.core.facts import fact_record, fact_total
+from yugong.core.facts import fact_record, fact_set, fact_total
 from yugong.core.models import AuditEvent, DailyFact
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +52,10 @@ def test_facts_upsert_increments_one_cell():
     assert DailyFact.objects.get(day=day, union_id=5, metric="members.joined", dim="").value == 3
     assert fact_total(metric="members.joined", union_ids=[5]) == 5
     assert fact_total(metric="members.joined", union_ids=[5], dim="rider") == 2
+
+
+def test_fact_set_keeps_the_latest_level():
+    day = dt.date(2026, 11, 2)
+    fact_set(metric="stations.coverage_permille", union_id=5, value=420, day=day)
+    fact_set(metric="stations.coverage_permille", union_id=5, value=455, day=day)
+    assert DailyFact.objects.get(day=day, union_id=5, metric="stations.coverage_permille").value == 455

@@ -158,6 +158,19 @@ def test_coverage_endpoint(client, city, staff) -> None:  # type: ignore[no-unty
     assert out["stations"] == 1 and 0 < out["covered_share"] < 1 and out["cross"] == 0
     assert len(out["plan"]) == 3 and out["plan"][0]["new_cells"] > 0
     assert out["uncovered"]["type"] == "FeatureCollection"
+    # Each analysis is kept as the day's coverage level of the analyst's union (for the cockpit).
+    from yugong.core.models import DailyFact
+
+    facts = {f.metric: f for f in DailyFact.objects.filter(metric__endswith="coverage_permille")}
+    assert facts["stations.coverage_permille"].value == round(out["covered_share"] * 1000)
+    assert facts["stations.cross_coverage_permille"].value == 0
+    assert facts["stations.coverage_permille"].union_id == city.pk
+    client.post(f"{API}/coverage", json.dumps({**body, "k": 0}), content_type="application/json")
+    assert DailyFact.objects.filter(metric="stations.coverage_permille").count() == 1  # a level, not a sum
+    assert (
+        DailyFact.objects.get(metric="stations.coverage_permille").value
+        == facts["stations.coverage_permille"].value
+    )
 
 
 def test_openapi_lists_the_operations(client) -> None:  # type: ignore[no-untyped-def]
