@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .hours import HoursError, hours_text, parse_hours_text, parse_spans_text
-from .models import Amenity, Station, amenity_keys
+from .models import Amenity, Station, StationHonour, amenity_keys
 
 AMENITY_CHOICES = [(a.name.lower(), a.label) for a in Amenity]
 COORD_CHOICES = [("gcj02", _("GCJ-02（高德/腾讯地图拾取）")), ("wgs84", _("WGS-84（GPS）"))]
@@ -115,3 +115,17 @@ class CoverageForm(forms.Form):
     cell_m = forms.IntegerField(label=_("网格边长（米）"), min_value=10, max_value=5000, initial=100)
     minutes = forms.IntegerField(label=_("步行分钟"), min_value=1, max_value=120, initial=15)
     k = forms.IntegerField(label=_("规划新增站点数"), min_value=0, max_value=500, initial=10)
+
+
+class HonourForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    level = forms.ChoiceField(label=_("荣誉"), choices=StationHonour.Level.choices)
+
+
+class KeeperForm(forms.Form):
+    phone = forms.CharField(label=_("看护人手机号"), max_length=20, help_text=_("须是已在平台登录过的用户。"))
+
+
+class PhotoForm(forms.Form):
+    image = forms.ImageField(label=_("照片"))
+    caption = forms.CharField(label=_("说明"), max_length=80, required=False)

@@ -21,5 +21,8 @@ urlpatterns = [
     path("console/<int:pk>/qr.svg", views.console_qr, name="console_qr"),
     path("console/<int:pk>/inspections/", views.console_inspect, name="console_inspect"),
     path("console/<int:pk>/issues/", views.console_issue, name="console_issue"),
+    path("console/<int:pk>/honours/", views.console_honour, name="console_honour"),
+    path("console/<int:pk>/keepers/", views.console_keeper, name="console_keeper"),
+    path("console/<int:pk>/photos/", views.console_photo, name="console_photo"),
     path("console/issues/<int:pk>/close/", views.console_issue_close, name="console_issue_close"),
 ]

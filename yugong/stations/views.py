@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,7 +21,9 @@ from django.views.decorators.http import require_POST
 
 from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError, PermissionDenied, ValidationFailed
-from yugong.orgs.access import MANAGE_ROLES, scope_filter
+from yugong.core.pii import blind_index
+from yugong.core.validators import normalize_phone
+from yugong.orgs.access import MANAGE_ROLES, can_act, scope_filter
 from yugong.orgs.decorators import console_required
 from yugong.orgs.models import Union
 from yugong.web.context_processors import acting_union
@@ -31,9 +34,12 @@ from .forms import (
     AMENITY_CHOICES,
     CoverageForm,
     FeedbackForm,
+    HonourForm,
     ImportForm,
     InspectionForm,
     IssueForm,
+    KeeperForm,
+    PhotoForm,
     StationForm,
 )
 from .hours import hours_text
@@ -317,6 +323,12 @@ def console_detail(request: HttpRequest, pk: int) -> HttpResponse:
             },
             "honours": list(station.honours.all()),
             "inspection_form": InspectionForm(),
+            "honour_form": HonourForm(),
+            "keeper_form": KeeperForm(),
+            "photo_form": PhotoForm(),
+            "keepers": list(station.keepers.all()),
+            "photos": list(station.photos.all()),
+            "can_administer": can_act(request.user, station.union, MANAGE_ROLES),
             "issue_form": IssueForm(),
             "can_manage": services.can_keep(request.user, station),
             "checkin_url": request.build_absolute_uri(reverse("stations:checkin", args=[station.code])),
@@ -379,6 +391,72 @@ def console_issue_close(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.warning(request, str(exc.message))
     return HttpResponseRedirect(reverse("stations:console_detail", args=[issue.station_id]))
+
+
+def _form_errors(request: HttpRequest, form: Any) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.warning(request, f"{label}：{error}" if label else str(error))
+
+
+@console_required
+@require_POST
+def console_honour(request: HttpRequest, pk: int) -> HttpResponse:
+    station = selectors.station_access_keep(request.user, pk)
+    form = HonourForm(request.POST)
+    if form.is_valid():
+        try:
+            services.station_honour_add(actor=request_user(request), station=station, **form.cleaned_data)
+            messages.success(request, _("荣誉已登记。"))
+        except ApplicationError as exc:
+            messages.warning(request, str(exc.message))
+    else:
+        _form_errors(request, form)
+    return HttpResponseRedirect(reverse("stations:console_detail", args=[station.pk]))
+
+
+@console_required
+@require_POST
+def console_keeper(request: HttpRequest, pk: int) -> HttpResponse:
+    station = selectors.station_access_keep(request.user, pk)
+    form = KeeperForm(request.POST)
+    if form.is_valid():
+        try:
+            phone = normalize_phone(form.cleaned_data["phone"])
+            keeper = get_user_model().objects.filter(phone_index=blind_index("phone", phone)).first()
+            if keeper is None:
+                raise ValidationFailed(fields={"phone": _("该手机号还没有在平台登录过。")})
+            services.station_keeper_add(actor=request_user(request), station=station, user=keeper)
+            messages.success(request, _("看护人已添加。"))
+        except ApplicationError as exc:
+            fields = "；".join(str(m) for msgs in exc.fields.values() for m in msgs)
+            messages.warning(request, fields or str(exc.message))
+    else:
+        _form_errors(request, form)
+    return HttpResponseRedirect(reverse("stations:console_detail", args=[station.pk]))
+
+
+@keeper_or_console_required
+@require_POST
+def console_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    station = selectors.station_access_keep(request.user, pk)
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.station_photo_add(
+                actor=request_user(request),
+                station=station,
+                image=form.cleaned_data["image"],
+                caption=form.cleaned_data["caption"],
+            )
+            messages.success(request, _("照片已上传。"))
+        except ApplicationError as exc:
+            fields = "；".join(str(m) for msgs in exc.fields.values() for m in msgs)
+            messages.warning(request, fields or str(exc.message))
+    else:
+        _form_errors(request, form)
+    return HttpResponseRedirect(reverse("stations:console_detail", args=[station.pk]))
 
 
 @console_required
