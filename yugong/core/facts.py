@@ -13,33 +13,30 @@ from .models import DailyFact
 from .timeutil import local_today
 
 
-def fact_record(
-    *, metric: str, union_id: int, value: int = 1, dim: str = "", day: dt.date | None = None
-) -> None:
+def _upsert(*, metric: str, union_id: int, value: int, dim: str, day: dt.date | None, add: bool) -> None:
     if not metric or union_id is None:
         raise ValueError("a fact needs a metric and a union node")
     table = DailyFact._meta.db_table
+    new_value = f"{table}.value + excluded.value" if add else "excluded.value"
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (day, union_id, metric, dim, value) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
-            "ON CONFLICT (day, union_id, metric, dim) DO UPDATE SET value = "
-            f"{table}.value + excluded.value",
+            f"ON CONFLICT (day, union_id, metric, dim) DO UPDATE SET value = {new_value}",
             [day or local_today(), union_id, metric, dim, value],
         )
+
+
+def fact_record(
+    *, metric: str, union_id: int, value: int = 1, dim: str = "", day: dt.date | None = None
+) -> None:
+    """Something countable happened: add ``value`` to the day's cell."""
+    _upsert(metric=metric, union_id=union_id, value=value, dim=dim, day=day, add=True)
 
 
 def fact_set(*, metric: str, union_id: int, value: int, dim: str = "", day: dt.date | None = None) -> None:
     """A level rather than a count (a coverage share, a queue length): the day's cell holds the
-    latest value measured that day instead of a sum. Same upsert, replacing instead of adding."""
-    if not metric or union_id is None:
-        raise ValueError("a fact needs a metric and a union node")
-    table = DailyFact._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (day, union_id, metric, dim, value) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
-            "ON CONFLICT (day, union_id, metric, dim) DO UPDATE SET value = excluded.value",
-            [day or local_today(), union_id, metric, dim, value],
-        )
+    latest value measured that day instead of a sum."""
+    _upsert(metric=metric, union_id=union_id, value=value, dim=dim, day=day, add=False)
 
 
 def fact_total(

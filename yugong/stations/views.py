@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -393,70 +394,75 @@ def console_issue_close(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("stations:console_detail", args=[issue.station_id]))
 
 
-def _form_errors(request: HttpRequest, form: Any) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.warning(request, f"{label}：{error}" if label else str(error))
+def _station_form_action(
+    request: HttpRequest, station: Station, form: Any, action: Callable[[dict[str, Any]], Any], done: str
+) -> HttpResponse:
+    """The console's small POST forms on a station page: validate, call the service, say what
+    happened (the field's own Chinese message when the service names one), back to the page."""
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+            messages.success(request, done)
+        except ApplicationError as exc:
+            fields = "；".join(str(m) for msgs in exc.fields.values() for m in msgs)
+            messages.warning(request, fields or str(exc.message))
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.warning(request, f"{label}：{error}" if label else str(error))
+    return HttpResponseRedirect(reverse("stations:console_detail", args=[station.pk]))
 
 
 @console_required
 @require_POST
 def console_honour(request: HttpRequest, pk: int) -> HttpResponse:
     station = selectors.station_access_keep(request.user, pk)
-    form = HonourForm(request.POST)
-    if form.is_valid():
-        try:
-            services.station_honour_add(actor=request_user(request), station=station, **form.cleaned_data)
-            messages.success(request, _("荣誉已登记。"))
-        except ApplicationError as exc:
-            messages.warning(request, str(exc.message))
-    else:
-        _form_errors(request, form)
-    return HttpResponseRedirect(reverse("stations:console_detail", args=[station.pk]))
+    return _station_form_action(
+        request,
+        station,
+        HonourForm(request.POST),
+        lambda data: services.station_honour_add(actor=request_user(request), station=station, **data),
+        _("荣誉已登记。"),
+    )
+
+
+def _user_by_phone(raw: str) -> Any:
+    phone = normalize_phone(raw)
+    user = get_user_model().objects.filter(phone_index=blind_index("phone", phone)).first()
+    if user is None:
+        raise ValidationFailed(fields={"phone": _("该手机号还没有在平台登录过。")})
+    return user
 
 
 @console_required
 @require_POST
 def console_keeper(request: HttpRequest, pk: int) -> HttpResponse:
     station = selectors.station_access_keep(request.user, pk)
-    form = KeeperForm(request.POST)
-    if form.is_valid():
-        try:
-            phone = normalize_phone(form.cleaned_data["phone"])
-            keeper = get_user_model().objects.filter(phone_index=blind_index("phone", phone)).first()
-            if keeper is None:
-                raise ValidationFailed(fields={"phone": _("该手机号还没有在平台登录过。")})
-            services.station_keeper_add(actor=request_user(request), station=station, user=keeper)
-            messages.success(request, _("看护人已添加。"))
-        except ApplicationError as exc:
-            fields = "；".join(str(m) for msgs in exc.fields.values() for m in msgs)
-            messages.warning(request, fields or str(exc.message))
-    else:
-        _form_errors(request, form)
-    return HttpResponseRedirect(reverse("stations:console_detail", args=[station.pk]))
+    return _station_form_action(
+        request,
+        station,
+        KeeperForm(request.POST),
+        lambda data: services.station_keeper_add(
+            actor=request_user(request), station=station, user=_user_by_phone(data["phone"])
+        ),
+        _("看护人已添加。"),
+    )
 
 
 @keeper_or_console_required
 @require_POST
 def console_photo(request: HttpRequest, pk: int) -> HttpResponse:
     station = selectors.station_access_keep(request.user, pk)
-    form = PhotoForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.station_photo_add(
-                actor=request_user(request),
-                station=station,
-                image=form.cleaned_data["image"],
-                caption=form.cleaned_data["caption"],
-            )
-            messages.success(request, _("照片已上传。"))
-        except ApplicationError as exc:
-            fields = "；".join(str(m) for msgs in exc.fields.values() for m in msgs)
-            messages.warning(request, fields or str(exc.message))
-    else:
-        _form_errors(request, form)
-    return HttpResponseRedirect(reverse("stations:console_detail", args=[station.pk]))
+    return _station_form_action(
+        request,
+        station,
+        PhotoForm(request.POST, request.FILES),
+        lambda data: services.station_photo_add(
+            actor=request_user(request), station=station, image=data["image"], caption=data["caption"]
+        ),
+        _("照片已上传。"),
+    )
 
 
 @console_required
