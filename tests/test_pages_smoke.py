@@ -302,3 +302,13 @@ def test_large_font_refuses_an_outside_next(client: Any) -> None:
     response = client.post("/prefs/large-font/", {"next": "https://evil.example.com/"})
     assert response.status_code == 302
     assert not response["Location"].startswith("https://evil")
+
+
+@pytest.mark.django_db
+def test_api_id_beyond_the_integer_range_is_not_found(client: Any, staff: Any) -> None:
+    client.force_login(staff)
+    response = client.post(
+        f"/api/v1/contests/{-(2**130)}/attempts/current/submit", "{}", content_type="application/json"
+    )
+    assert response.status_code in {404, 422}, response.content[:300]
+    _assert_error_body(response, response.status_code)

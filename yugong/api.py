@@ -79,6 +79,12 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(request, _body("not_found", _("未找到该对象，或您无权访问。")), status=404)
 
 
+@api.exception_handler(OverflowError)
+def _id_out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # An id beyond the database's integer range (SQLite raises OverflowError) cannot exist.
+    return api.create_response(request, _body("not_found", _("未找到该对象，或您无权访问。")), status=404)
+
+
 @api.exception_handler(DjangoPermissionDenied)
 def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(request, _body("forbidden", _("您没有执行此操作的权限。")), status=403)
