@@ -202,6 +202,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "yugong.members.tasks.flag_overdue_memberships",
         "schedule": 3600.0,
     },
+    "purge-expired-sms-codes": {"task": "yugong.accounts.tasks.purge_sms_codes", "schedule": 3600.0},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -232,6 +233,8 @@ SMS_CODE_RESEND_SECONDS = int(env("SMS_CODE_RESEND_SECONDS", "60") or 60)
 SMS_CODE_PER_PHONE_PER_DAY = int(env("SMS_CODE_PER_PHONE_PER_DAY", "10") or 10)
 SMS_CODE_PER_IP_PER_HOUR = int(env("SMS_CODE_PER_IP_PER_HOUR", "30") or 30)
 SMS_CODE_MAX_ATTEMPTS = 5
+# Expired login codes are deleted this many hours after expiry (task / manage.py purge_sms_codes).
+SMS_CODE_RETENTION_HOURS = int(env("SMS_CODE_RETENTION_HOURS", "24") or 24)
 # console | outbox | locmem | http ; the outbox also prints to the console (demo default).
 SMS_BACKEND = env("SMS_BACKEND", "locmem" if TESTING else "outbox")
 SMS_HTTP_URL = env("SMS_HTTP_URL")

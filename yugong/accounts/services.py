@@ -149,6 +149,24 @@ def sms_code_request(*, phone: str, ip: str | None) -> SmsCodeSent:
     )
 
 
+def sms_codes_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete login codes that expired more than ``SMS_CODE_RETENTION_HOURS`` ago (used or not).
+
+    A code is worthless once expired; the short retention keeps recent rows for looking into a
+    complaint ("I never got a code"). The quotas live in the cache, not in these rows, so purging
+    changes no limit. Deletes in bounded batches so a long backlog never holds one huge lock."""
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=settings.SMS_CODE_RETENTION_HOURS)
+    deleted = 0
+    while True:
+        ids = list(
+            SmsCode.objects.filter(expires_at__lt=cutoff).order_by("id").values_list("id", flat=True)[:5000]
+        )
+        if not ids:
+            return deleted
+        with transaction.atomic():
+            deleted += SmsCode.objects.filter(id__in=ids).delete()[0]
+
+
 def _clean_code(code: object, *, field: str = "code") -> str:
     value = to_halfwidth(str(code or "")).strip().replace(" ", "")
     if len(value) != 6 or not value.isdigit():

@@ -1,16 +1,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.management import call_command
 from django.utils import timezone
 
 from tests.helpers import requires_postgres
 from yugong.accounts.models import SmsCode, User
-from yugong.accounts.services import sms_code_hash, sms_code_request, sms_code_verify_and_login
+from yugong.accounts.services import (
+    sms_code_hash,
+    sms_code_request,
+    sms_code_verify_and_login,
+    sms_codes_purge,
+)
 from yugong.core import sms
 from yugong.core.errors import PermissionDenied, RateLimited, ValidationFailed
 from yugong.core.models import AuditEvent
@@ -221,3 +228,21 @@ def test_one_code_signs_in_once_under_a_race(django_capture_on_commit_callbacks:
         t.join()
     assert sorted(results) == ["ok", "refused"]
     assert User.objects.count() == 1
+
+
+def test_purge_deletes_only_codes_long_expired(send_code: Any) -> None:
+    send_code(PHONE)
+    fresh = SmsCode.objects.get()
+    now = timezone.now()
+    old = SmsCode.objects.create(
+        phone_index=fresh.phone_index, code_hash="x", expires_at=now - dt.timedelta(hours=25)
+    )
+    recent = SmsCode.objects.create(
+        phone_index=fresh.phone_index, code_hash="y", expires_at=now - dt.timedelta(hours=23)
+    )
+    assert sms_codes_purge(now=now) == 1
+    assert set(SmsCode.objects.values_list("id", flat=True)) == {fresh.id, recent.id}
+    assert not SmsCode.objects.filter(id=old.id).exists()
+    # The command and a second run find nothing more; the live code still signs in.
+    call_command("purge_sms_codes", stdout=io.StringIO())
+    assert SmsCode.objects.count() == 2
