@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from yugong.accounts.models import request_user
+from yugong.accounts.models import User, request_user
 from yugong.core.audit import audit_record
 from yugong.core.errors import NotFound, PermissionDenied, ValidationFailed
 from yugong.core.schemas import ERROR_RESPONSES
 from yugong.orgs.access import can_act, is_staff_member
+from yugong.orgs.decorators import is_console_user
 from yugong.orgs.models import Employer, Union
 
 from . import selectors, services
@@ -336,23 +337,30 @@ def card_verify(request: HttpRequest, token: str) -> VerifyOut:
 # --- Staff ----------------------------------------------------------------------------------
 
 
+def _staff(request: HttpRequest) -> User:
+    """Staff endpoints: a signed-in worker without any staff role gets 403, like the console pages
+    (objects outside a staff member's subtree still answer 404 through the selectors)."""
+    user = request_user(request)
+    if not is_console_user(user):
+        raise PermissionDenied()
+    return user
+
+
 @router.get("/", response={200: MemberPageOut, **ERROR_RESPONSES}, summary="会员列表与检索（本级及下级）")
 def member_list(request: HttpRequest, filters: Query[MemberFilters]) -> JsonResponse:
-    return _page_out(selectors.member_search(request_user(request), **filters.model_dump()))
+    return _page_out(selectors.member_search(_staff(request), **filters.model_dump()))
 
 
 @router.get("/approvals", response={200: MemberPageOut, **ERROR_RESPONSES}, summary="待审批的入会与转会申请")
 def approvals(request: HttpRequest, page: Query[PageIn], overdue: bool = False) -> JsonResponse:
     return _page_out(
-        selectors.approvals_inbox(
-            request_user(request), overdue_only=overdue, after=page.after, limit=page.limit
-        )
+        selectors.approvals_inbox(_staff(request), overdue_only=overdue, after=page.after, limit=page.limit)
     )
 
 
 @router.get("/overdue", response={200: MemberPageOut, **ERROR_RESPONSES}, summary="下级工会超期未审的申请")
 def overdue(request: HttpRequest, page: Query[PageIn]) -> JsonResponse:
-    return _page_out(selectors.overdue_for(request_user(request), after=page.after, limit=page.limit))
+    return _page_out(selectors.overdue_for(_staff(request), after=page.after, limit=page.limit))
 
 
 @router.get(
@@ -361,7 +369,7 @@ def overdue(request: HttpRequest, page: Query[PageIn]) -> JsonResponse:
     summary="会员详情（脱敏；reveal=1 显示完整信息并记审计）",
 )
 def member_detail(request: HttpRequest, membership_id: int, reveal: bool = False) -> MemberDetailOut:
-    user = request_user(request)
+    user = _staff(request)
     m = selectors.membership_get(user, membership_id)
     if reveal:
         services.person_reveal(actor=user, membership=m)
@@ -376,7 +384,7 @@ def member_detail(request: HttpRequest, membership_id: int, reveal: bool = False
     "/{int:membership_id}/approve", response={200: MembershipOut, **ERROR_RESPONSES}, summary="通过申请"
 )
 def approve(request: HttpRequest, membership_id: int) -> MembershipOut:
-    user = request_user(request)
+    user = _staff(request)
     m = services.membership_approve(actor=user, membership=selectors.membership_get(user, membership_id))
     return _membership_out(m)
 
@@ -385,7 +393,7 @@ def approve(request: HttpRequest, membership_id: int) -> MembershipOut:
     "/{int:membership_id}/reject", response={200: MembershipOut, **ERROR_RESPONSES}, summary="驳回申请"
 )
 def reject(request: HttpRequest, membership_id: int, payload: ReasonIn) -> MembershipOut:
-    user = request_user(request)
+    user = _staff(request)
     m = services.membership_reject(
         actor=user, membership=selectors.membership_get(user, membership_id), reason=payload.reason
     )
@@ -398,7 +406,7 @@ def reject(request: HttpRequest, membership_id: int, payload: ReasonIn) -> Membe
     summary="同意转入（转入工会）",
 )
 def transfer_approve(request: HttpRequest, membership_id: int) -> MembershipOut:
-    user = request_user(request)
+    user = _staff(request)
     m = services.membership_transfer_approve(
         actor=user, membership=selectors.membership_get(user, membership_id)
     )
@@ -409,7 +417,7 @@ def transfer_approve(request: HttpRequest, membership_id: int) -> MembershipOut:
     "/{int:membership_id}/suspend", response={200: MembershipOut, **ERROR_RESPONSES}, summary="暂停会籍"
 )
 def suspend(request: HttpRequest, membership_id: int, payload: ReasonIn) -> MembershipOut:
-    user = request_user(request)
+    user = _staff(request)
     m = services.membership_suspend(
         actor=user, membership=selectors.membership_get(user, membership_id), reason=payload.reason
     )
@@ -420,7 +428,7 @@ def suspend(request: HttpRequest, membership_id: int, payload: ReasonIn) -> Memb
     "/{int:membership_id}/resume", response={200: MembershipOut, **ERROR_RESPONSES}, summary="恢复会籍"
 )
 def resume(request: HttpRequest, membership_id: int) -> MembershipOut:
-    user = request_user(request)
+    user = _staff(request)
     m = services.membership_resume(actor=user, membership=selectors.membership_get(user, membership_id))
     return _membership_out(m)
 
@@ -429,7 +437,7 @@ def resume(request: HttpRequest, membership_id: int) -> MembershipOut:
     "/{int:membership_id}/leave", response={200: MembershipOut, **ERROR_RESPONSES}, summary="办理退会"
 )
 def leave(request: HttpRequest, membership_id: int, payload: ReasonIn) -> MembershipOut:
-    user = request_user(request)
+    user = _staff(request)
     m = services.membership_leave(
         actor=user, membership=selectors.membership_get(user, membership_id), reason=payload.reason
     )
