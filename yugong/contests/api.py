@@ -89,7 +89,9 @@ class AttemptOut(Schema):
 
 class QueuedOut(Schema):
     queued: bool = True
-    retry_after: int
+    retry_after: int = Field(..., description="秒：按此时间后带上 ticket 重试")
+    position: int = Field(..., description="前面大约还有多少人")
+    ticket: str = Field(..., description="排队凭证：重试时放在 X-Queue-Ticket 请求头里，保留排队位置")
     message: str
 
 
@@ -385,17 +387,28 @@ def contest_material(request: HttpRequest, contest_id: int) -> Any:
     response={200: AttemptOut, 201: AttemptOut, 202: QueuedOut, **ERROR_RESPONSES},
     summary="开始答题（已有未交答卷时返回该答卷）",
     description=(
-        "201：新答卷；200：继续未交的答卷；202：排队中（同时开始的人太多），按 Retry-After 秒后重试。"
+        "201：新答卷；200：继续未交的答卷；202：排队中（同时开始的人太多），按 Retry-After 秒后"
+        "带上 X-Queue-Ticket 请求头（202 返回的 ticket）重试，保留排队位置。"
         "题目不含答案；顺序由答卷的随机种子决定。"
     ),
 )
-def attempt_start(request: HttpRequest, contest_id: int, response: HttpResponse) -> Any:
+def attempt_start(request: HttpRequest, contest_id: int) -> Any:
     user = request_user(request)
-    if not services.admit_start():
-        response["Retry-After"] = "1"
-        return Status(
-            202, {"queued": True, "retry_after": 1, "message": _("排队中，请稍候，系统将自动为您开始答题。")}
-        )
+    admission = services.admit_start(
+        contest_id=contest_id, user_id=user.pk, ticket=request.headers.get("X-Queue-Ticket")
+    )
+    if not admission.admitted:  # the waiting room: no database work beyond authentication
+        body = {
+            "queued": True,
+            "retry_after": admission.retry_after,
+            "position": admission.position,
+            "ticket": admission.ticket,
+            "message": _("排队中，前面约 %(n)s 人，系统将自动为您开始答题。") % {"n": admission.position},
+        }
+        response = _json(202, json.dumps(body, ensure_ascii=False, separators=(",", ":")))
+        response["Retry-After"] = str(admission.retry_after)
+        response["X-Queue-Ticket"] = admission.ticket
+        return response
     started = services.attempt_start(user=user, contest_id=contest_id)
     return attempt_response(started.attempt, resumed=started.resumed, status=200 if started.resumed else 201)
 

@@ -47,11 +47,17 @@ def _member(user_id: int) -> str:
     return f"{user_id:0{MEMBER_WIDTH}d}"
 
 
+def redis_cache() -> bool:
+    """The default cache is Redis (django-redis)."""
+    return "django_redis" in str(settings.CACHES.get("default", {}).get("BACKEND", ""))
+
+
 def redis_enabled() -> bool:
-    if not getattr(settings, "CONTESTS_LEADERBOARD_REDIS", True):
-        return False
-    backend = str(settings.CACHES.get("default", {}).get("BACKEND", ""))
-    return "django_redis" in backend
+    return bool(getattr(settings, "CONTESTS_LEADERBOARD_REDIS", True)) and redis_cache()
+
+
+def key_prefix() -> str:
+    return str(settings.CACHES.get("default", {}).get("KEY_PREFIX", "yg") or "yg")
 
 
 def _conn() -> Any:
@@ -61,8 +67,7 @@ def _conn() -> Any:
 
 
 def _key(contest_id: int) -> str:
-    prefix = settings.CACHES.get("default", {}).get("KEY_PREFIX", "yg") or "yg"
-    return f"{prefix}:contests:lb:{contest_id}"
+    return f"{key_prefix()}:contests:lb:{contest_id}"
 
 
 # --- writes (after commit) ----------------------------------------------------------------

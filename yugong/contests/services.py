@@ -14,12 +14,9 @@ Timing rules (all on the server clock):
 from __future__ import annotations
 
 import datetime as dt
-import os
 from functools import partial
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
@@ -31,6 +28,7 @@ from yugong.members.models import Membership
 from yugong.orgs.access import MANAGE_ROLES, require_role
 from yugong.orgs.models import Union
 
+from .admission import Admission, admit_start  # noqa: F401 - the waiting room for starts
 from .attempts import (  # noqa: F401 - the public write path of taking part
     AttemptView,
     Started,
@@ -44,19 +42,6 @@ from .attempts import (  # noqa: F401 - the public write path of taking part
 )
 from .models import Contest, ContestEntry, ContestUnionStat, QuestionBank
 from .quiz import pool_forget
-
-
-def setting_int(name: str, default: int) -> int:
-    """A number from settings, else from the environment (so that a deployment can tune the
-    admission queue without a settings change), else ``default``."""
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name)
-    try:
-        return int(str(value)) if value not in (None, "") else default
-    except (TypeError, ValueError):
-        return default
-
 
 # --- Contest set-up (staff) ----------------------------------------------------------------
 
@@ -223,19 +208,3 @@ def material_confirm(*, user: Any, contest_id: int) -> ContestEntry:
         ContestEntry.objects.filter(pk=entry.pk, material_read_at__isnull=True).update(material_read_at=now())
         entry.refresh_from_db(fields=["material_read_at"])
     return entry
-
-
-def admit_start() -> bool:
-    """The admission queue for synchronized starts: at most ``CONTESTS_START_RATE`` starts per
-    second across all app servers (a counter per second in the shared cache; 0 = no limit).
-    Refused starts are told to retry after a second (202 "排队中") rather than failing."""
-    rate = setting_int("CONTESTS_START_RATE", 0)
-    if rate <= 0:
-        return True
-    key = f"contests:admit:{int(now().timestamp())}"
-    cache.add(key, 0, 3)
-    try:
-        taken = cache.incr(key)
-    except ValueError:  # expired between add and incr: a fresh second
-        return True
-    return int(taken) <= rate
