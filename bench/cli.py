@@ -17,7 +17,16 @@ from typing import Any
 
 from . import server as srv
 from .child import MARKER
-from .loadgen import MAX_CONCURRENCY, MAX_DURATION_S, MAX_REQUESTS, MAX_WARMUP_S, LoadResult, run_load
+from .loadgen import (
+    MAX_CONCURRENCY,
+    MAX_DURATION_S,
+    MAX_REQUESTS,
+    MAX_WARMUP_S,
+    LoadResult,
+    QueueResult,
+    run_load,
+    run_queue,
+)
 from .registry import HTTP_BASELINES, MICRO_BASELINE, Scenario, bearer, discover, select
 from .report import render_table, write_json
 from .stats import add_ratios, latency_summary, median
@@ -149,6 +158,20 @@ def http_result(sc: Scenario, res: LoadResult, server_cpu_s: float | None) -> di
     }
 
 
+def queue_summary(q: QueueResult) -> dict[str, Any]:
+    return {
+        "jobs": q.jobs,
+        "window_s": q.window_s,
+        "served": q.done,
+        "served_in_window": q.done_in_window,
+        "drain_s": round(q.drain_s, 2) if q.drain_s is not None else None,
+        "queued_answers": q.queued,
+        "given_up": q.given_up,
+        "max_tries": q.max_tries,
+        "errors": q.load.errors,
+    }
+
+
 MEDIAN_KEYS = (
     "rps",
     "p50_ms",
@@ -277,6 +300,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         f"round {rnd + 1}/{args.repeat}: {sc.name} ({args.warmup:g}s warm-up + {args.duration:g}s)"
                     )
                     assert sc.factory is not None
+                    if sc.queue:
+                        ctx["_round"] = rnd
+                        q = run_queue(
+                            "127.0.0.1",
+                            server.port,
+                            sc.factory,
+                            ctx,
+                            jobs=int(ctx.get("jobs", 0)),
+                            concurrency=args.concurrency,
+                            window_s=args.duration,
+                            extra_headers=headers,
+                            on_measure=on_measure,
+                        )
+                        cpu0, cpu1 = marks.get("start"), marks.get("end")
+                        cpu = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None
+                        runs[sc.name].append({**http_result(sc, q.load, cpu), "queue": queue_summary(q)})
+                        continue
                     res = run_load(
                         "127.0.0.1",
                         server.port,

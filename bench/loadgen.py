@@ -18,8 +18,10 @@ every request has a timeout, and a hard deadline ends the run whatever happens.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import gc
+import heapq
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -94,8 +96,11 @@ def encode_request(req: Request, host_header: str, extra_headers: Mapping[str, s
     return head.encode("latin-1") + b"\r\n" + (req.body or b"")
 
 
-async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool, int]:
-    """Read one response; return (status, keep_alive, body_bytes)."""
+async def read_response(
+    reader: asyncio.StreamReader, capture: dict[str, str] | None = None
+) -> tuple[int, bool, int]:
+    """Read one response; return (status, keep_alive, body_bytes). ``capture``: header names
+    (lower case) whose values to fill in."""
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ", 2)
@@ -117,6 +122,8 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool, int]:
             chunked = True
         elif name == "connection":
             keep_alive = value.lower() != "close" and (keep_alive or value.lower() == "keep-alive")
+        if capture is not None and name in capture:
+            capture[name] = value
     size = 0
     if status in (204, 304) or 100 <= status < 200:
         return status, keep_alive, 0
@@ -292,5 +299,189 @@ def run_load(
                 on_measure=on_measure,
             )
         )
+    finally:
+        gc.unfreeze()
+
+
+# --- queue mode: every job must eventually be served; 202 + Retry-After is followed ---------------
+
+QUEUE_DRAIN_MAX_S = 180.0  # a queue run ends at the latest this long after it started
+QUEUE_MAX_TRIES = 200  # per job (202 answers and errors), then the job is given up
+
+
+@dataclass
+class QueueResult:
+    load: LoadResult  # every request of the run (window and drain)
+    jobs: int = 0
+    done: int = 0  # jobs that got a 2xx other than 202
+    done_in_window: int = 0  # … within the first ``window_s`` seconds
+    queued: int = 0  # 202 answers
+    given_up: int = 0
+    drain_s: float | None = None  # from the first request until the last job was served
+    max_tries: int = 0
+    window_s: float = 0.0
+
+
+async def _queue_worker(
+    host: str,
+    port: int,
+    factory: Callable[[Ctx, int], Request],
+    ctx: Ctx,
+    extra_headers: Mapping[str, str],
+    st: dict[str, Any],
+) -> None:
+    host_header = f"{host}:{port}"
+    reader: asyncio.StreamReader | None = None
+    writer: asyncio.StreamWriter | None = None
+    q: QueueResult = st["result"]
+    res = q.load
+    ready: collections.deque[int] = st["ready"]
+    waiting: list[tuple[float, int]] = st["waiting"]
+    tickets: dict[int, str] = st["tickets"]
+    tries: Counter[int] = st["tries"]
+    t_start: float = st["t_start"]
+    while q.done + q.given_up < q.jobs and time.perf_counter() < st["deadline"]:
+        now = time.perf_counter()
+        if waiting and (waiting[0][0] <= now or not ready):
+            due, job = heapq.heappop(waiting)
+            if due > now:
+                await asyncio.sleep(min(due - now, 0.5))
+                if time.perf_counter() < due:
+                    heapq.heappush(waiting, (due, job))
+                    continue
+        elif ready:
+            job = ready.popleft()
+        else:
+            await asyncio.sleep(0.01)  # the rest are in flight on other connections
+            continue
+        req = factory(ctx, job)
+        headers = dict(extra_headers)
+        if job in tickets:
+            headers["X-Queue-Ticket"] = tickets[job]
+        payload = encode_request(req, host_header, headers)
+        capture = {"retry-after": "", "x-queue-ticket": ""}
+        t0 = time.perf_counter()
+        status, keep_alive, exc_kind = 0, False, ""
+        try:
+            async with asyncio.timeout(REQUEST_TIMEOUT_S):
+                if writer is None:
+                    reader, writer = await asyncio.open_connection(host, port)
+                assert reader is not None
+                writer.write(payload)
+                await writer.drain()
+                status, keep_alive, size = await read_response(reader, capture)
+        except (
+            OSError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            TimeoutError,
+            HttpError,
+        ) as e:
+            exc_kind, size = type(e).__name__, 0
+        t1 = time.perf_counter()
+        if exc_kind or not keep_alive:
+            if writer is not None:
+                writer.close()
+                with contextlib.suppress(Exception):
+                    await writer.wait_closed()
+            reader = writer = None
+        res.requests += 1
+        res.bytes_received += size
+        res.latencies.append(t1 - t0)
+        tries[job] += 1
+        q.max_tries = max(q.max_tries, tries[job])
+        if exc_kind:
+            res.exceptions += 1
+            res.errors += 1
+            res.exception_kinds[exc_kind] += 1
+        else:
+            res.statuses[status] += 1
+        if not exc_kind and 200 <= status < 300 and status != 202:
+            q.done += 1
+            if t1 - t_start <= q.window_s:
+                q.done_in_window += 1
+            if q.done == q.jobs:
+                q.drain_s = t1 - t_start
+            continue
+        if status == 202:
+            q.queued += 1
+            if capture["x-queue-ticket"]:
+                tickets[job] = capture["x-queue-ticket"]
+            try:
+                wait = float(capture["retry-after"] or 1)
+            except ValueError:
+                wait = 1.0
+        else:
+            if not exc_kind:
+                res.errors += 1
+            wait = 1.0
+        if tries[job] >= QUEUE_MAX_TRIES:
+            q.given_up += 1
+            continue
+        heapq.heappush(waiting, (time.perf_counter() + min(max(wait, 0.05), 30.0), job))
+    if writer is not None:
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+
+
+def run_queue(
+    host: str,
+    port: int,
+    factory: Callable[[Ctx, int], Request],
+    ctx: Ctx,
+    *,
+    jobs: int,
+    concurrency: int = 128,
+    window_s: float = 10.0,
+    drain_max_s: float = QUEUE_DRAIN_MAX_S,
+    extra_headers: Mapping[str, str] | None = None,
+    on_measure: Callable[[str], Any] | None = None,
+) -> QueueResult:
+    """``jobs`` requests (``factory(ctx, job)``, job = 0..jobs-1) that must each be served once:
+    a 202 answer is retried after its ``Retry-After`` with its ``X-Queue-Ticket`` echoed, an error
+    after a second (both bounded). Reports how many were served within ``window_s`` and how long
+    until all were (the drain), besides the usual figures over the whole run."""
+    if host not in LOCAL_HOSTS:
+        raise ValueError("the load generator only targets 127.0.0.1")
+    concurrency = max(1, min(int(concurrency), MAX_CONCURRENCY))
+    jobs = max(0, min(int(jobs), MAX_REQUESTS))
+    drain_max_s = max(window_s, min(float(drain_max_s), MAX_DURATION_S))
+
+    async def main() -> QueueResult:
+        q = QueueResult(load=LoadResult(), jobs=jobs, window_s=window_s)
+        t_start = time.perf_counter()
+        st: dict[str, Any] = {
+            "result": q,
+            "ready": collections.deque(range(jobs)),
+            "waiting": [],
+            "tickets": {},
+            "tries": Counter(),
+            "t_start": t_start,
+            "deadline": t_start + drain_max_s,
+        }
+        if on_measure:
+            on_measure("start")
+        cpu0 = time.process_time()
+        tasks = [
+            asyncio.create_task(_queue_worker(host, port, factory, ctx, extra_headers or {}, st))
+            for _ in range(concurrency)
+        ]
+        try:
+            await asyncio.wait(tasks, timeout=drain_max_s + REQUEST_TIMEOUT_S + 1)
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        q.load.window_s = max(time.perf_counter() - t_start, 1e-9)
+        q.load.gen_cpu_s = time.process_time() - cpu0
+        if on_measure:
+            on_measure("end")
+        return q
+
+    gc.collect()
+    gc.freeze()
+    try:
+        return asyncio.run(main())
     finally:
         gc.unfreeze()

@@ -75,6 +75,9 @@ class Scenario:
     auth: Auth | None = None
     baseline: bool = False
     default: bool = True
+    # HTTP only: a queue run (loadgen.run_queue) — ctx["jobs"] requests that must each be served,
+    # 202 + Retry-After followed — instead of the closed loop; --duration is the window reported.
+    queue: bool = False
     iterations: int = 2000
     warmup_iterations: int = 100
 
@@ -113,6 +116,7 @@ def scenario(
     auth: Auth | None = None,
     baseline: bool = False,
     default: bool = True,
+    queue: bool = False,
 ) -> Callable[[RequestFactory], RequestFactory]:
     """Register an HTTP scenario; decorates its request factory ``(ctx, i) -> Request``."""
 
@@ -127,6 +131,7 @@ def scenario(
                 auth=auth,
                 baseline=baseline,
                 default=default,
+                queue=queue,
             )
         )
         return factory

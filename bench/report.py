@@ -125,6 +125,17 @@ def render_table(doc: dict[str, Any]) -> str:
                 ]
             )
         out.append(_table(headers, rows))
+        for r in http:
+            for i, qs in enumerate([x.get("queue") for x in r.get("runs", [r])]):
+                if not qs:
+                    continue
+                drain = f"{qs['drain_s']:g} s" if qs["drain_s"] is not None else "not within the bound"
+                out.append(
+                    f"{r['name']} (round {i + 1}): {qs['jobs']:,} jobs; {qs['errors']:,} errors; "
+                    f"{qs['served_in_window']:,} started within the {qs['window_s']:g} s window; "
+                    f"all {qs['served']:,} started after {drain}; {qs['queued_answers']:,} answers 202 "
+                    f"(max {qs['max_tries']} tries per job, {qs['given_up']} given up)"
+                )
     if micro:
         out.append("")
         headers = [

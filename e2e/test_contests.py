@@ -79,3 +79,35 @@ def test_worker_takes_the_quiz_on_a_phone(phone_page: Any, live_server: Any, set
     page.goto("/contests/mine/")
     expect(page.get_by_test_id("my-entry")).to_contain_text("100")
     assert_page_healthy(page)
+
+
+def test_a_queued_start_waits_and_keeps_its_place(phone_page: Any, live_server: Any, settings: Any) -> None:
+    """During a synchronized start the quiz page gets 202 "排队中", shows it, and retries with its
+    ticket after Retry-After until the paper comes."""
+    import io
+
+    from yugong.contests import admission
+
+    settings.CONTESTS_START_RATE = 1  # one start a second
+    settings.CONTESTS_START_BURST_MS = 0
+    settings.CONTESTS_LEADERBOARD_REDIS = False
+    pool_forget()
+    city = make_union(None, name="重庆市总工会")
+    shop = make_union(city, kind="grassroots", name="解放碑百货工会")
+    demo.seed(io.StringIO())
+    contest = Contest.objects.get(title=demo.CONTEST_TITLE)
+    contest.material_body = contest.material_video = ""
+    contest.save()
+    worker = UserFactory(display_name="李师傅")
+    person = Person.objects.create(name="李师傅", user=worker)
+    Membership.objects.create(person=person, union=shop, status="active")
+    page = phone_page
+    sign_in(page, live_server, worker)
+    admission.queue_forget(contest.pk)
+    for other in range(4):  # four others pressed "start" first: the next free slot is 4 s away
+        admission.admit_start(contest_id=contest.pk, user_id=-1 - other)
+    page.goto(f"/contests/{contest.pk}/quiz/")
+    expect(page.get_by_test_id("quiz-status")).to_contain_text("排队中")
+    expect(page.get_by_test_id("stem")).to_be_visible(timeout=15_000)
+    assert Attempt.objects.filter(contest=contest, user=worker).count() == 1
+    assert_page_healthy(page)

@@ -9,9 +9,11 @@ boards by participation rate, skills competitions — registration, marking, pro
 """
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema
@@ -87,7 +89,9 @@ class AttemptOut(Schema):
 
 class QueuedOut(Schema):
     queued: bool = True
-    retry_after: int
+    retry_after: int = Field(..., description="秒：按此时间后带上 ticket 重试")
+    position: int = Field(..., description="前面大约还有多少人")
+    ticket: str = Field(..., description="排队凭证：重试时放在 X-Queue-Ticket 请求头里，保留排队位置")
     message: str
 
 
@@ -248,33 +252,51 @@ def _contest_out(c: Contest) -> dict[str, Any]:
     }
 
 
-def attempt_payload(attempt: Attempt, *, resumed: bool) -> dict[str, Any]:
+_encoder = DjangoJSONEncoder()
+
+
+def _iso(value: dt.datetime) -> str:
+    """A datetime exactly as Ninja renders one (DjangoJSONEncoder: milliseconds, "Z" for UTC)."""
+    return str(_encoder.default(value))
+
+
+def _json(status: int, body: str) -> HttpResponse:
+    return HttpResponse(body.encode(), status=status, content_type="application/json; charset=utf-8")
+
+
+def attempt_response(attempt: Any, *, resumed: bool, status: int = 200) -> HttpResponse:
+    """The paper (AttemptOut) rendered straight to JSON: the questions come from the pool's
+    per-process cache of their serialized form (never the answers), so a start serializes only
+    its own few fields. ``attempt``: an Attempt or an AttemptView."""
     from yugong.core.timeutil import now
 
     pool = contest_pool(attempt.contest_id)
-    questions = []
-    if pool is not None:
-        for qid in attempt.question_ids:
-            q = pool.questions.get(qid)
-            if q is not None:
-                questions.append({"id": q.id, "kind": q.kind, "stem": q.stem, "options": list(q.options)})
-    left = int((attempt.deadline - now()).total_seconds())
-    return {
-        "id": attempt.pk,
-        "contest_id": attempt.contest_id,
-        "state": attempt.state,
-        "started_at": attempt.started_at,
-        "deadline": attempt.deadline,
-        "seconds_left": max(0, left),
-        "resumed": resumed,
-        "questions": questions,
-    }
+    public = pool.public_json if pool is not None else {}
+    questions = ",".join(public[q] for q in attempt.question_ids if q in public)
+    head = json.dumps(
+        {
+            "id": attempt.pk,
+            "contest_id": attempt.contest_id,
+            "state": attempt.state,
+            "started_at": _iso(attempt.started_at),
+            "deadline": _iso(attempt.deadline),
+            "seconds_left": max(0, int((attempt.deadline - now()).total_seconds())),
+            "resumed": resumed,
+        },
+        separators=(",", ":"),
+    )
+    return _json(status, f'{head[:-1]},"questions":[{questions}]}}')
 
 
-def result_payload(sub: services.Submitted, user_id: int) -> dict[str, Any]:
+def result_response(sub: services.Submitted, user_id: int) -> HttpResponse:
+    """ResultOut as JSON. The rank comes from the Redis round trip that wrote the result when
+    there was one, else from the leaderboard."""
     a = sub.attempt
-    mine = leaderboard.my_rank(a.contest_id, user_id)
-    return {
+    rank = sub.rank
+    if rank is None and sub.counted_key is not None:
+        mine = leaderboard.my_rank(a.contest_id, user_id, key=sub.counted_key)
+        rank = mine[0] if mine else None
+    body = {
         "attempt_id": a.pk,
         "state": a.state,
         "already_submitted": sub.already,
@@ -283,8 +305,9 @@ def result_payload(sub: services.Submitted, user_id: int) -> dict[str, Any]:
         "score": a.score or 0,
         "duration_ms": a.duration_ms or 0,
         "counted_score": sub.entry_score,
-        "rank": mine[0] if mine else None,
+        "rank": rank,
     }
+    return _json(200, json.dumps(body, separators=(",", ":")))
 
 
 def my_status(contest: Contest, user: Any) -> dict[str, Any]:
@@ -364,19 +387,30 @@ def contest_material(request: HttpRequest, contest_id: int) -> Any:
     response={200: AttemptOut, 201: AttemptOut, 202: QueuedOut, **ERROR_RESPONSES},
     summary="开始答题（已有未交答卷时返回该答卷）",
     description=(
-        "201：新答卷；200：继续未交的答卷；202：排队中（同时开始的人太多），按 Retry-After 秒后重试。"
+        "201：新答卷；200：继续未交的答卷；202：排队中（同时开始的人太多），按 Retry-After 秒后"
+        "带上 X-Queue-Ticket 请求头（202 返回的 ticket）重试，保留排队位置。"
         "题目不含答案；顺序由答卷的随机种子决定。"
     ),
 )
-def attempt_start(request: HttpRequest, contest_id: int, response: HttpResponse) -> Any:
+def attempt_start(request: HttpRequest, contest_id: int) -> Any:
     user = request_user(request)
-    if not services.admit_start():
-        response["Retry-After"] = "1"
-        return Status(
-            202, {"queued": True, "retry_after": 1, "message": _("排队中，请稍候，系统将自动为您开始答题。")}
-        )
+    admission = services.admit_start(
+        contest_id=contest_id, user_id=user.pk, ticket=request.headers.get("X-Queue-Ticket")
+    )
+    if not admission.admitted:  # the waiting room: no database work beyond authentication
+        body = {
+            "queued": True,
+            "retry_after": admission.retry_after,
+            "position": admission.position,
+            "ticket": admission.ticket,
+            "message": _("排队中，前面约 %(n)s 人，系统将自动为您开始答题。") % {"n": admission.position},
+        }
+        response = _json(202, json.dumps(body, ensure_ascii=False, separators=(",", ":")))
+        response["Retry-After"] = str(admission.retry_after)
+        response["X-Queue-Ticket"] = admission.ticket
+        return response
     started = services.attempt_start(user=user, contest_id=contest_id)
-    return Status(200 if started.resumed else 201, attempt_payload(started.attempt, resumed=started.resumed))
+    return attempt_response(started.attempt, resumed=started.resumed, status=200 if started.resumed else 201)
 
 
 @router.get(
@@ -386,7 +420,7 @@ def attempt_get(request: HttpRequest, attempt_id: int) -> Any:
     attempt = Attempt.objects.filter(pk=attempt_id, user_id=request_user(request).pk).first()
     if attempt is None:
         raise NotFound()
-    return attempt_payload(attempt, resumed=True)
+    return attempt_response(attempt, resumed=True)
 
 
 @router.post(
@@ -398,7 +432,7 @@ def attempt_get(request: HttpRequest, attempt_id: int) -> Any:
 def attempt_submit(request: HttpRequest, attempt_id: int, payload: AnswersIn) -> Any:
     user = request_user(request)
     sub = services.attempt_submit(user=user, attempt_id=attempt_id, answers=dict(payload.answers))
-    return result_payload(sub, user.pk)
+    return result_response(sub, user.pk)
 
 
 @router.post(
@@ -409,7 +443,7 @@ def attempt_submit(request: HttpRequest, attempt_id: int, payload: AnswersIn) ->
 def attempt_submit_current(request: HttpRequest, contest_id: int, payload: AnswersIn) -> Any:
     user = request_user(request)
     sub = services.attempt_submit_current(user=user, contest_id=contest_id, answers=dict(payload.answers))
-    return result_payload(sub, user.pk)
+    return result_response(sub, user.pk)
 
 
 @router.get(

@@ -47,11 +47,17 @@ def _member(user_id: int) -> str:
     return f"{user_id:0{MEMBER_WIDTH}d}"
 
 
+def redis_cache() -> bool:
+    """The default cache is Redis (django-redis)."""
+    return "django_redis" in str(settings.CACHES.get("default", {}).get("BACKEND", ""))
+
+
 def redis_enabled() -> bool:
-    if not getattr(settings, "CONTESTS_LEADERBOARD_REDIS", True):
-        return False
-    backend = str(settings.CACHES.get("default", {}).get("BACKEND", ""))
-    return "django_redis" in backend
+    return bool(getattr(settings, "CONTESTS_LEADERBOARD_REDIS", True)) and redis_cache()
+
+
+def key_prefix() -> str:
+    return str(settings.CACHES.get("default", {}).get("KEY_PREFIX", "yg") or "yg")
 
 
 def _conn() -> Any:
@@ -61,8 +67,7 @@ def _conn() -> Any:
 
 
 def _key(contest_id: int) -> str:
-    prefix = settings.CACHES.get("default", {}).get("KEY_PREFIX", "yg") or "yg"
-    return f"{prefix}:contests:lb:{contest_id}"
+    return f"{key_prefix()}:contests:lb:{contest_id}"
 
 
 # --- writes (after commit) ----------------------------------------------------------------
@@ -85,6 +90,30 @@ def redis_push(contest_id: int, user_id: int, key: int, *, best: bool) -> None:
     if not live:
         # The set is not built: drop what we wrote; the next read rebuilds it from the database.
         conn.zrem(zkey, _member(user_id))
+
+
+def push_and_rank(contest_id: int, user_id: int, key: int | None, *, best: bool) -> int | None:
+    """After a scored submission: write the counted result (``key``; None when it did not change)
+    and read the participant's rank back, in one pipelined round trip. None when the set is not
+    built (the next read rebuilds it from the database)."""
+    conn = _conn()
+    zkey = _key(contest_id)
+    member = _member(user_id)
+    pipe = conn.pipeline(transaction=False)
+    pipe.exists(zkey + ":ready")
+    pipe.exists(zkey + ":building")
+    if key is not None:
+        pipe.zadd(zkey, {member: -key}, lt=best)
+    pipe.zrank(zkey, member)
+    answers = pipe.execute()
+    ready, building, rank = answers[0], answers[1], answers[-1]
+    if not ready and not building:
+        if key is not None:  # not built: drop what we wrote; the next read rebuilds the set
+            conn.zrem(zkey, member)
+        return None
+    if building or rank is None:
+        return None
+    return int(rank) + 1
 
 
 def redis_rebuild(contest_id: int, *, chunk: int = 20_000) -> int:
@@ -164,8 +193,11 @@ def top(contest_id: int, n: int = 10, *, use_redis: bool | None = None) -> list[
     return [_row(i + 1, u, k, names) for i, (u, k) in enumerate(pairs)]
 
 
-def my_rank(contest_id: int, user_id: int, *, use_redis: bool | None = None) -> tuple[int, int] | None:
-    """(rank, rank_key) of the user, or None when they have no counted score."""
+def my_rank(
+    contest_id: int, user_id: int, *, use_redis: bool | None = None, key: int | None = None
+) -> tuple[int, int] | None:
+    """(rank, rank_key) of the user, or None when they have no counted score. ``key``: the
+    user's rank key when the caller knows it (the database path then counts only)."""
     if redis_enabled() if use_redis is None else use_redis:
         conn = _ensure_built(contest_id)
         pipe = conn.pipeline(transaction=False)
@@ -175,11 +207,12 @@ def my_rank(contest_id: int, user_id: int, *, use_redis: bool | None = None) -> 
         if rank is None or score is None:
             return None
         return int(rank) + 1, int(-score)
-    key = (
-        ContestEntry.objects.filter(contest_id=contest_id, user_id=user_id)
-        .values_list("rank_key", flat=True)
-        .first()
-    )
+    if key is None:
+        key = (
+            ContestEntry.objects.filter(contest_id=contest_id, user_id=user_id)
+            .values_list("rank_key", flat=True)
+            .first()
+        )
     if key is None:
         return None
     ahead = ContestEntry.objects.filter(contest_id=contest_id).filter(

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -40,6 +41,9 @@ class Pool:
     questions: dict[int, PublicQuestion] = field(default_factory=dict)
     answers: dict[int, str] = field(default_factory=dict)
     explanations: dict[int, str] = field(default_factory=dict)
+    # Each question as the JSON the paper is served with (id, kind, stem, options — never the
+    # answer): a start joins ten of these instead of serializing the questions again.
+    public_json: dict[int, str] = field(default_factory=dict)
     loaded: float = 0.0
 
 
@@ -66,6 +70,11 @@ def load_pool(contest: Contest) -> Pool:
         qid, kind, stem, options, answer, category, explanation = q
         pool.by_category.setdefault(category, []).append(qid)
         pool.questions[qid] = PublicQuestion(qid, kind, stem, tuple(options), category)
+        pool.public_json[qid] = json.dumps(
+            {"id": qid, "kind": kind, "stem": stem, "options": list(options)},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
         pool.answers[qid] = answer
         pool.explanations[qid] = explanation
     return pool

@@ -22,7 +22,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -202,6 +202,83 @@ def stage_create(
                 )
     audit_record(actor=actor, action="competition.stage_create", obj=stage, union_id=competition.organiser_id)
     return stage
+
+
+def _decimal(value: Any, field: str, label: str, *, low: Decimal, high: Decimal) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed(fields={field: _("%(f)s应为数字。") % {"f": label}}) from None
+    if not number.is_finite() or not low <= number <= high:
+        raise ValidationFailed(
+            fields={field: _("%(f)s应在 %(a)s 到 %(b)s 之间。") % {"f": label, "a": low, "b": high}}
+        )
+    return number
+
+
+def _name(value: Any, field: str, label: str, max_length: int = 80) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationFailed(fields={field: _("请填写%(f)s。") % {"f": label}})
+    if len(text) > max_length:
+        raise ValidationFailed(
+            fields={field: _("%(f)s不能超过 %(n)s 个字。") % {"f": label, "n": max_length}}
+        )
+    return text
+
+
+def _editable(competition: Competition) -> None:
+    if competition.status in (Competition.Status.REVIEW, Competition.Status.PUBLISHED):
+        raise Conflict(_("成绩已计算或发布，不能再修改赛项设置。"))
+
+
+@transaction.atomic
+def item_add(*, actor: Any, stage: Stage, name: str, kind: str, weight: Any) -> Item:
+    """A written or practical item of a stage (weight in %, the items of a stage sum to 100)."""
+    competition = stage.competition
+    require_role(actor, competition.organiser, MANAGE_ROLES)
+    _editable(competition)
+    name = _name(name, "name", _("项目名称"))
+    if kind not in Item.Kind.values:
+        raise ValidationFailed(fields={"kind": _("项目类型应为理论笔试或实际操作。")})
+    w = _decimal(weight, "weight", _("权重"), low=Decimal("0"), high=Decimal("100"))
+    used = sum((i.weight for i in Item.objects.filter(stage=stage)), Decimal("0"))
+    if used + w > 100:
+        raise ValidationFailed(
+            fields={"weight": _("本阶段各项目权重合计不能超过 100%%（已有 %(u)s%%）。") % {"u": used}}
+        )
+    order = Item.objects.filter(stage=stage).count() + 1
+    item = Item.objects.create(stage=stage, name=name, kind=kind, weight=w, order=order)
+    audit_record(actor=actor, action="competition.item_add", obj=item, union_id=competition.organiser_id)
+    return item
+
+
+@transaction.atomic
+def subitem_add(*, actor: Any, item: Item, name: str) -> SubItem:
+    competition = item.stage.competition
+    require_role(actor, competition.organiser, MANAGE_ROLES)
+    _editable(competition)
+    name = _name(name, "name", _("子项名称"))
+    order = SubItem.objects.filter(item=item).count() + 1
+    sub = SubItem.objects.create(item=item, name=name, order=order)
+    audit_record(actor=actor, action="competition.subitem_add", obj=sub, union_id=competition.organiser_id)
+    return sub
+
+
+@transaction.atomic
+def aspect_add(*, actor: Any, subitem: SubItem, name: str, kind: str, max_mark: Any) -> Aspect:
+    """A scored aspect: measurement (0..max) or judgement (three judges 0–3, mean ÷ 3 × max)."""
+    competition = subitem.item.stage.competition
+    require_role(actor, competition.organiser, MANAGE_ROLES)
+    _editable(competition)
+    name = _name(name, "name", _("评分点"), 120)
+    if kind not in Aspect.Kind.values:
+        raise ValidationFailed(fields={"kind": _("评分方式应为测量评分或评价评分。")})
+    top = _decimal(max_mark, "max_mark", _("分值"), low=Decimal("0.01"), high=Decimal("1000"))
+    order = Aspect.objects.filter(subitem=subitem).count() + 1
+    aspect = Aspect.objects.create(subitem=subitem, name=name, kind=kind, max_mark=top, order=order)
+    audit_record(actor=actor, action="competition.aspect_add", obj=aspect, union_id=competition.organiser_id)
+    return aspect
 
 
 def competition_set_status(*, actor: Any, competition: Competition, status: str) -> Competition:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -24,6 +25,7 @@ from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError, NotFound
 from yugong.core.pii import mask_name
 from yugong.core.timeutil import SHANGHAI, now
+from yugong.members.models import Person
 from yugong.orgs.access import MANAGE_ROLES, access_union, can_act, staff_scope
 from yugong.orgs.decorators import console_required
 from yugong.web.navigation import CONSOLE_SECTIONS, H5_TABS
@@ -33,6 +35,7 @@ from .certificates import quiz_facts, read_token, render_pdf, skills_facts, toke
 from .imports import question_bank_import, template_xlsx
 from .models import (
     Aspect,
+    Competition,
     ContestEntry,
     Entry,
     EntryMember,
@@ -43,6 +46,7 @@ from .models import (
     QuestionBank,
     Stage,
     StageResult,
+    SubItem,
 )
 
 
@@ -342,14 +346,172 @@ def bank_template(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# Field names of the skills set-up forms, as the error messages name them.
+SETUP_LABELS = {
+    "organiser": _("主办工会"),
+    "title": _("竞赛名称"),
+    "level": _("级别"),
+    "mode": _("参赛形式"),
+    "quota_per_union": _("每单位名额"),
+    "team_size": _("团体人数"),
+    "min_age": _("最低年龄"),
+    "max_age": _("最高年龄"),
+    "review_days": _("公示期（天）"),
+    "trades": _("竞赛工种"),
+    "kind": _("类型"),
+    "name": _("名称"),
+    "order": _("顺序"),
+    "advance_top_n": _("晋级名额（前N名）"),
+    "advance_threshold": _("晋级分数线"),
+    "weight": _("权重（%）"),
+    "max_mark": _("分值"),
+    "judge": _("裁判账号"),
+    "stage": _("阶段"),
+    "item": _("项目"),
+    "subitem": _("子项"),
+}
+
+
+def _report(request: HttpRequest, exc: ApplicationError) -> None:
+    """A failed form: the message, then each field by its Chinese name."""
+    fields = getattr(exc, "fields", None) or {}
+    if not fields:
+        messages.error(request, str(exc.message))
+    for field, msgs in fields.items():
+        label = SETUP_LABELS.get(field.split(".")[0], field)
+        text = "；".join(str(m) for m in (msgs if isinstance(msgs, list | tuple) else [msgs]))
+        messages.error(request, f"{label}：{text}")
+
+
+def _int(request: HttpRequest, field: str, default: int | None = None) -> int | None:
+    from yugong.core.errors import ValidationFailed
+
+    raw = (request.POST.get(field) or "").strip()
+    if raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationFailed(fields={field: _("请填写整数。")}) from None
+
+
 @console_required
 def console_competitions(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
+    if request.method == "POST":
+        try:
+            organiser = access_union(user, request.POST.get("organiser"))
+            fields: dict[str, Any] = {
+                "level": request.POST.get("level") or "city",
+                "mode": request.POST.get("mode") or "both",
+                "cross_region": request.POST.get("cross_region") == "1",
+                "trades": [
+                    t.strip()
+                    for t in request.POST.get("trades", "").replace("，", ",").split(",")
+                    if t.strip()
+                ],
+            }
+            for name, default in (
+                ("quota_per_union", 5),
+                ("team_size", 3),
+                ("min_age", 18),
+                ("max_age", 60),
+                ("review_days", 3),
+            ):
+                fields[name] = _int(request, name, default)
+            competition = skills.competition_create(
+                actor=user, organiser=organiser, title=request.POST.get("title", ""), **fields
+            )
+        except ApplicationError as exc:
+            _report(request, exc)
+        else:
+            messages.success(request, _("技能竞赛已创建（筹备中），请设置阶段、项目和评分点。"))
+            return HttpResponseRedirect(reverse("contests:console_competition", args=[competition.pk]))
+        return HttpResponseRedirect(reverse("contests:console_competitions"))
     rows = list(
         selectors.staff_competitions(user).annotate(n=Count("entries", distinct=True)).order_by("-id")[:100]
     )
     judging = list(Judge.objects.filter(user_id=user.pk).select_related("item__stage__competition")[:50])
-    return _console(request, "contests/console_competitions.html", {"competitions": rows, "judging": judging})
+    return _console(
+        request,
+        "contests/console_competitions.html",
+        {
+            "competitions": rows,
+            "judging": judging,
+            "unions": list(staff_scope(user, MANAGE_ROLES)),
+            "levels": Competition.Level.choices,
+            "modes": Competition.Mode.choices,
+        },
+    )
+
+
+def _setup(request: HttpRequest, user: Any, competition: Competition, action: str) -> None:
+    """The set-up forms of a competition: every object is looked up inside this competition."""
+    from yugong.accounts.models import User
+    from yugong.core.errors import ValidationFailed
+
+    post = request.POST
+    if action == "stage_add":
+        threshold = (post.get("advance_threshold") or "").strip()
+        try:
+            threshold_value = Decimal(threshold) if threshold else None
+        except InvalidOperation:
+            raise ValidationFailed(fields={"advance_threshold": _("晋级分数线应为数字。")}) from None
+        skills.stage_create(
+            actor=user,
+            competition=competition,
+            kind=post.get("kind", ""),
+            name=(post.get("name") or "").strip() or _("阶段"),
+            order=_int(request, "order", competition.stages.count() + 1) or 1,
+            items=[],
+            advance_top_n=_int(request, "advance_top_n"),
+            advance_threshold=threshold_value,
+        )
+    elif action == "item_add":
+        stage = Stage.objects.filter(pk=_int(request, "stage") or 0, competition=competition).first()
+        if stage is None:
+            raise ValidationFailed(fields={"stage": _("请选择本竞赛的阶段。")})
+        skills.item_add(
+            actor=user,
+            stage=stage,
+            name=post.get("name", ""),
+            kind=post.get("kind", ""),
+            weight=post.get("weight", ""),
+        )
+    elif action == "subitem_add":
+        item = Item.objects.filter(pk=_int(request, "item") or 0, stage__competition=competition).first()
+        if item is None:
+            raise ValidationFailed(fields={"item": _("请选择本竞赛的项目。")})
+        skills.subitem_add(actor=user, item=item, name=post.get("name", ""))
+    elif action == "aspect_add":
+        sub = (
+            SubItem.objects.filter(pk=_int(request, "subitem") or 0, item__stage__competition=competition)
+            .select_related("item__stage__competition")
+            .first()
+        )
+        if sub is None:
+            raise ValidationFailed(fields={"subitem": _("请选择本竞赛的子项。")})
+        skills.aspect_add(
+            actor=user,
+            subitem=sub,
+            name=post.get("name", ""),
+            kind=post.get("kind", ""),
+            max_mark=post.get("max_mark", ""),
+        )
+    elif action == "judge_add":
+        item = Item.objects.filter(pk=_int(request, "item") or 0, stage__competition=competition).first()
+        if item is None:
+            raise ValidationFailed(fields={"item": _("请选择本竞赛的项目。")})
+        judge = User.objects.filter(username=(post.get("judge") or "").strip(), is_active=True).first()
+        if judge is None:
+            raise ValidationFailed(fields={"judge": _("未找到该账号。")})
+        employer = Person.objects.filter(user=judge).values_list("employer_id", flat=True).first()
+        skills.judge_assign(
+            actor=user, item=item, user=judge, employer_id=employer, chief=post.get("chief") == "1"
+        )
+
+
+SETUP_ACTIONS = ("stage_add", "item_add", "subitem_add", "aspect_add", "judge_add")
 
 
 @console_required
@@ -359,7 +521,9 @@ def console_competition(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
-            if action in ("registration", "running"):
+            if action in SETUP_ACTIONS:
+                _setup(request, user, competition, action)
+            elif action in ("registration", "running"):
                 skills.competition_set_status(actor=user, competition=competition, status=action)
             elif action == "compute":
                 stage = Stage.objects.get(pk=request.POST.get("stage", ""), competition=competition)
@@ -377,8 +541,10 @@ def console_competition(request: HttpRequest, pk: int) -> HttpResponse:
                     response=request.POST.get("response", ""),
                 )
             messages.success(request, _("操作成功。"))
-        except (ApplicationError, Stage.DoesNotExist, Objection.DoesNotExist, ValueError) as exc:
-            messages.error(request, str(getattr(exc, "message", _("操作失败。"))))
+        except ApplicationError as exc:
+            _report(request, exc)
+        except (Stage.DoesNotExist, Objection.DoesNotExist, ValueError):
+            messages.error(request, _("操作失败。"))
         return HttpResponseRedirect(reverse("contests:console_competition", args=[competition.pk]))
     stages = list(competition.stages.prefetch_related("items__subitems__aspects", "items__judges__user"))
     entries = list(
@@ -400,6 +566,8 @@ def console_competition(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "competition": competition,
             "stages": [(s, results.get(s.pk, []), problems[s.pk]) for s in stages],
+            "items": [it for s in stages for it in s.items.all()],
+            "subitems": [si for s in stages for it in s.items.all() for si in it.subitems.all()],
             "entries": entries,
             "objections": list(
                 Objection.objects.filter(entry__competition=competition).select_related("entry")

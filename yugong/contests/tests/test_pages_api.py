@@ -9,7 +9,8 @@ from openpyxl import Workbook
 from tests.helpers import UserFactory, assert_max_queries, grant
 from yugong.contests import services
 from yugong.contests.imports import parse_rows, template_xlsx
-from yugong.contests.models import ContestEntry, Question, QuestionBank
+from yugong.contests.models import Attempt, ContestEntry, Question, QuestionBank
+from yugong.contests.quiz import contest_pool
 
 from .conftest import make_bank, make_contest, make_worker, right_answers
 
@@ -167,13 +168,89 @@ def test_query_counts_flat(tree: dict[str, Any], client: Any, n: int, no_redis: 
 
 
 def test_start_submit_query_budget(tree: dict[str, Any], no_redis: None) -> None:
+    """The hot path in statements (BEGIN and COMMIT are counted on SQLite, not on PostgreSQL)."""
     contest = make_contest(tree["city"])
     worker = make_worker(tree["shop"])
-    services.material_confirm(
-        user=worker, contest_id=contest.pk
-    )  # the entry exists (as after the first visit)
-    with assert_max_queries(8):
+    contest_pool(contest.pk)  # the paper pool is loaded once per process (two queries), not per start
+    # a first start: the entry (with the try counted), the membership read, the attempt
+    with assert_max_queries(6):
+        first = services.attempt_start(user=worker, contest_id=contest.pk).attempt
+    with assert_max_queries(3):  # resuming the open attempt: one locked read
+        assert services.attempt_start(user=worker, contest_id=contest.pk).attempt.pk == first.pk
+    # the first scored submission: read, UPDATE attempt, UPDATE entry, union stat, fact
+    answers = right_answers(first)
+    with assert_max_queries(7):
+        services.attempt_submit(user=worker, attempt_id=first.pk, answers=answers)
+    with assert_max_queries(1):  # a retry of the same submission: the stored result
+        again = services.attempt_submit(user=worker, attempt_id=first.pk, answers={})
+    assert again.already and again.entry_score == 100
+    # steady state: a later start (locked read, INSERT attempt, UPDATE tries) and submit
+    with assert_max_queries(5):
         a = services.attempt_start(user=worker, contest_id=contest.pk).attempt
     answers = right_answers(a)
-    with assert_max_queries(9):
+    with assert_max_queries(6):
         services.attempt_submit(user=worker, attempt_id=a.pk, answers=answers)
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_start_submit_http_query_counts_flat(
+    tree: dict[str, Any], client: Any, n: int, no_redis: None
+) -> None:
+    contest = make_contest(tree["city"], tries_per_day=5)
+    for i in range(n):
+        w = make_worker(tree["shop"], name=f"职工{i}")
+        a = services.attempt_start(user=w, contest_id=contest.pk).attempt
+        services.attempt_submit(user=w, attempt_id=a.pk, answers=right_answers(a))
+    worker = make_worker(tree["shop"], name="测")
+    client.force_login(worker)
+    client.get(f"/api/v1/contests/{contest.pk}/leaderboard")  # warm the session
+    url = f"/api/v1/contests/{contest.pk}/attempts"
+    with assert_max_queries(10):
+        r = client.post(url)
+    assert r.status_code == 201, r.content
+    answers = right_answers(Attempt.objects.get(pk=r.json()["id"]))
+    with assert_max_queries(11):  # + the rank (database fallback: one COUNT)
+        r = client.post(f"{url}/current/submit", {"answers": answers}, content_type="application/json")
+    assert r.status_code == 200 and 1 <= r.json()["rank"] <= n + 1, r.content
+
+
+def test_paper_and_result_render_like_the_schema(tree: dict[str, Any], client: Any) -> None:
+    """The start and submit answers are rendered by hand (no schema pass): they must still be
+    exactly what AttemptOut / ResultOut describe, datetimes as Ninja writes them."""
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from yugong.contests.api import AttemptOut, ResultOut
+
+    contest = make_contest(tree["city"])
+    worker = make_worker(tree["shop"])
+    client.force_login(worker)
+    r = client.post(f"/api/v1/contests/{contest.pk}/attempts")
+    assert r.status_code == 201 and r["Content-Type"].startswith("application/json")
+    body = r.json()
+    AttemptOut.model_validate(body)
+    attempt = Attempt.objects.get(pk=body["id"])
+    assert body["started_at"] == DjangoJSONEncoder().default(attempt.started_at)
+    assert [q["id"] for q in body["questions"]] == attempt.question_ids
+    assert all(set(q) == {"id", "kind", "stem", "options"} for q in body["questions"])
+    assert "answer" not in r.content.decode()
+    assert client.get(f"/api/v1/contests/attempts/{attempt.pk}").json() == {**body, "resumed": True} | {
+        "seconds_left": client.get(f"/api/v1/contests/attempts/{attempt.pk}").json()["seconds_left"]
+    }
+    r = client.post(
+        f"/api/v1/contests/attempts/{attempt.pk}/submit",
+        {"answers": right_answers(attempt)},
+        content_type="application/json",
+    )
+    result = r.json()
+    ResultOut.model_validate(result)
+    assert result == {
+        "attempt_id": attempt.pk,
+        "state": "submitted",
+        "already_submitted": False,
+        "correct": 10,
+        "total": 10,
+        "score": 100,
+        "duration_ms": result["duration_ms"],
+        "counted_score": 100,
+        "rank": 1,
+    }

@@ -166,3 +166,28 @@ def test_best_and_latest_rules(tree: dict[str, Any]) -> None:
         assert entry.score == expected
         stat = ContestUnionStat.objects.get(contest=contest, union=tree["shop"])
         assert (stat.participants, stat.score_sum) == (1, expected)
+
+
+def test_fold_redone_under_the_lock_when_the_entry_changed(tree: dict[str, Any]) -> None:
+    """The counted result is updated only if the entry still has the key read with the attempt;
+    when it changed in between, the fold re-reads the entry (locked) and decides again."""
+    from django.db import connection, transaction
+
+    from yugong.contests import attempts
+
+    contest = make_contest(tree["city"])
+    worker = make_worker(tree["shop"])
+    a = services.attempt_start(user=worker, contest_id=contest.pk).attempt
+    services.attempt_submit(user=worker, attempt_id=a.pk, answers=right_answers(a))  # 100 points
+    entry = ContestEntry.objects.get(contest=contest, user=worker)
+    b = services.attempt_start(user=worker, contest_id=contest.pk).attempt
+    row = attempts._read("a.id = %s", [b.pk])
+    assert row is not None
+    row.entry_score, row.entry_key = None, None  # as if read before the first result was counted
+    with transaction.atomic(), connection.cursor() as cursor:
+        counted, key, changed = attempts._fold(
+            cursor, contest, row, b.pk, 50, 1000, b.started_at, entry.rank_key - 1, best=True
+        )
+    assert (counted, key, changed) == (100, entry.rank_key, False)  # the better stored result stays
+    stat = ContestUnionStat.objects.get(contest=contest, union=tree["shop"])
+    assert (stat.participants, stat.score_sum) == (1, 100)

@@ -13,11 +13,13 @@
     return meta ? meta.getAttribute("content") : "";
   }
 
-  function post(url, body) {
+  function post(url, body, extra) {
+    var headers = { "Content-Type": "application/json", "X-CSRFToken": csrf() };
+    Object.keys(extra || {}).forEach(function (k) { headers[k] = extra[k]; });
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      headers: headers,
       body: JSON.stringify(body || {})
     });
   }
@@ -128,13 +130,16 @@
       el("[data-quiz-rank]").textContent = data.rank ? msg("rank") + "：" + data.rank : "";
     }
 
+    var ticket = "";  // the waiting room's ticket: sent back on retries, it keeps our place
+
     function start(tries) {
-      post(root.getAttribute("data-start-url"), {}).then(function (r) {
+      post(root.getAttribute("data-start-url"), {}, ticket ? { "X-Queue-Ticket": ticket } : {}).then(function (r) {
         var retry = parseInt(r.headers.get("Retry-After") || "1", 10) || 1;
         return r.json().then(function (data) { return { status: r.status, data: data, retry: retry }; });
       }).then(function (res) {
         var n = (tries || 0) + 1;
         if (res.status === 202) {
+          ticket = (res.data && res.data.ticket) || ticket;
           status.textContent = (res.data && res.data.message) || msg("queued");
           if (n <= MAX_RETRIES) { window.setTimeout(function () { start(n); }, res.retry * 1000); }
           return;
