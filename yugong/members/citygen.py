@@ -447,9 +447,22 @@ def load_tree() -> Tree:
 
 
 def member_rows(
-    *, tree: Tree, count: int, k_start: int, person_id: int, membership_id: int, seed: int, number_block: Any
+    *,
+    tree: Tree,
+    count: int,
+    k_start: int,
+    person_id: int,
+    membership_id: int,
+    seed: int,
+    number_block: Any,
+    paths: dict[int, str] | None = None,
 ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-    """(person row, membership row) pairs, deterministic for (seed, k_start)."""
+    """(person row, membership row) pairs, deterministic for (seed, k_start). ``paths``: union id →
+    path, for the membership's search keys (read from the database when not given)."""
+    if paths is None:
+        paths = dict(
+            Union.objects.filter(pk__in={h[0] for h in tree.holders}).values_list("pk", "path")
+        )
     rng = random.Random(seed * 1_000_003 + k_start)  # noqa: S311 - synthetic data, not secrets
     cum = list(itertools.accumulate(tree.weights))
     total = cum[-1]
@@ -505,6 +518,12 @@ def member_rows(
             "decided_at": None if pending else moment,
             "member_since": None if pending else since,
             "started_on": None if pending else since,
+            # the search keys (Membership.fill_search_keys), as the ORM would have copied them
+            "union_path": paths.get(union_id, ""),
+            "person_name": name,
+            "employment_form": form,
+            "migrant_worker": migrant,
+            "employer_name": employer_name,
         }
         yield person, membership
 

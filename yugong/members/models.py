@@ -16,6 +16,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -125,6 +128,15 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if not adding and (fields is None or set(fields) & set(PERSON_SEARCH_KEYS)):
+            # The staff search reads these from the membership rows (one UPDATE over the person's
+            # few rows, through the person_id index).
+            Membership.objects.filter(person_id=self.pk).update(**membership_keys_of(self))
+
     @property
     def masked_name(self) -> str:
         return mask_name(self.name)
@@ -140,6 +152,41 @@ class Person(models.Model):
     @property
     def is_new_employment_form(self) -> bool:
         return self.employment_form in NEW_EMPLOYMENT_FORMS
+
+
+# Person field -> Membership field: the person's searchable fields copied onto their memberships.
+PERSON_SEARCH_KEYS = {
+    "name": "person_name",
+    "employment_form": "employment_form",
+    "migrant_worker": "migrant_worker",
+    "employer_name": "employer_name",
+}
+
+
+def membership_keys_of(person: Person) -> dict[str, Any]:
+    return {target: getattr(person, source) for source, target in PERSON_SEARCH_KEYS.items()}
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def bulk_create(self, objs: Iterable[Membership], *args: Any, **kwargs: Any) -> list[Membership]:
+        """Fill the search keys of rows that lack them (two queries for the whole batch)."""
+        objs = list(objs)
+        from yugong.orgs.models import Union
+
+        union_ids = {m.union_id for m in objs if not m.union_path and m.union_id is not None}
+        paths = dict(Union.objects.filter(pk__in=union_ids).values_list("pk", "path")) if union_ids else {}
+        person_ids = {m.person_id for m in objs if not m.person_name and m.person_id is not None}
+        people = {
+            p.pk: membership_keys_of(p)
+            for p in Person.objects.filter(pk__in=person_ids).only("pk", *PERSON_SEARCH_KEYS)
+        }
+        for m in objs:
+            if not m.union_path and m.union_id in paths:
+                m.union_path = paths[m.union_id]
+            if not m.person_name and m.person_id in people:
+                for attr, value in people[m.person_id].items():
+                    setattr(m, attr, value)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class Membership(models.Model):
@@ -199,6 +246,24 @@ class Membership(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    # Search keys, copies of the union's path and of the person's searchable fields, so that the
+    # staff search filters one table (see README "Search plan"). Kept in step by save() and
+    # bulk_create (from the union and person), Person.save() (the person's rows) and the orgs hook
+    # on subtree moves (hooks.subtree_moved); ``manage.py members_search_keys`` re-derives them.
+    union_path = models.CharField(max_length=255, default="", blank=True, editable=False)
+    person_name = models.CharField(_("姓名"), max_length=64, default="", blank=True, editable=False)
+    employment_form = models.CharField(
+        _("就业形态"),
+        max_length=16,
+        choices=EmploymentForm.choices,
+        default=EmploymentForm.REGULAR,
+        editable=False,
+    )
+    migrant_worker = models.BooleanField(_("农民工"), default=False, editable=False)
+    employer_name = models.CharField(_("工作单位名称"), max_length=200, default="", blank=True, editable=False)
+
+    objects = MembershipQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("会籍")
         verbose_name_plural = _("会籍")
@@ -223,10 +288,54 @@ class Membership(models.Model):
             models.Index(fields=["union", "status", "id"], name="members_union_status_id"),
             models.Index(fields=["status", "id"], name="members_status_id"),
             models.Index(fields=["status", "due_at"], name="members_status_due"),
+            # The staff search over current members (partial: the default list). Subtree lists walk
+            # the primary key backwards and test union_path on the row; these serve the cases where
+            # that walk would be long: a small subtree, a selective name or employer prefix, a rare
+            # employment form.
+            models.Index(
+                fields=["union_path"],
+                opclasses=["varchar_pattern_ops"],
+                condition=Q(status__in=["active", "suspended"]),
+                name="members_cur_path",
+            ),
+            models.Index(
+                fields=["person_name"],
+                opclasses=["varchar_pattern_ops"],
+                condition=Q(status__in=["active", "suspended"]),
+                name="members_cur_name",
+            ),
+            models.Index(
+                fields=["employer_name"],
+                opclasses=["varchar_pattern_ops"],
+                condition=Q(status__in=["active", "suspended"]),
+                name="members_cur_employer",
+            ),
+            models.Index(
+                fields=["employment_form", "id"],
+                condition=Q(status__in=["active", "suspended"]),
+                name="members_cur_form_id",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.person_id}@{self.union_id} {self.status}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        fields = kwargs.get("update_fields")
+        if fields is None or {"union", "union_id", "person", "person_id"} & set(fields):
+            self.fill_search_keys()
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "union_path", *PERSON_SEARCH_KEYS.values()}
+        super().save(*args, **kwargs)
+
+    def fill_search_keys(self) -> None:
+        """Copy the union's path and the person's search fields onto this row (from the related
+        objects when loaded, else one query each)."""
+        if self.union_id is not None:
+            self.union_path = self.union.path
+        if self.person_id is not None:
+            for attr, value in membership_keys_of(self.person).items():
+                setattr(self, attr, value)
 
     @property
     def is_current(self) -> bool:
