@@ -13,7 +13,6 @@ from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import local_today, now
-
 from yugong.orgs.models import Union
 
 from .models import Membership
