@@ -11,7 +11,7 @@
 * :class:`MemberNumberCounter` — member numbers are allocated from a counter row per year with a
   conditional ``UPDATE … SET next_value = next_value + n`` inside the caller's transaction: the
   updated row stays locked until commit, so two approvals never get the same number, and a bulk
-  import takes a whole block in one statement (:func:`member_numbers_allocate`).
+  import takes a whole block in one statement (:func:`member_numbers_reserve`).
 """
 
 from __future__ import annotations
@@ -260,7 +260,9 @@ class Membership(models.Model):
         editable=False,
     )
     migrant_worker = models.BooleanField(_("农民工"), default=False, editable=False)
-    employer_name = models.CharField(_("工作单位名称"), max_length=200, default="", blank=True, editable=False)
+    employer_name = models.CharField(
+        _("工作单位名称"), max_length=200, default="", blank=True, editable=False
+    )
 
     objects = MembershipQuerySet.as_manager()
 
@@ -369,24 +371,50 @@ def format_member_no(key: str, value: int) -> str:
     return f"{prefix}{key}{value:0{MEMBER_NO_DIGITS}d}"
 
 
-def member_numbers_allocate(*, count: int, key: str | None = None) -> list[str]:
-    """Take ``count`` consecutive member numbers.
+class MemberNumberBlock:
+    """Consecutive serials ``[start, end)`` under ``key``, handed out by :meth:`take`."""
+
+    def __init__(self, key: str, start: int, end: int) -> None:
+        self.key, self.next, self.end = key, start, end
+
+    def __len__(self) -> int:
+        return self.end - self.next
+
+    def take(self) -> str:
+        if self.next >= self.end:
+            raise MemberNumbersExhausted()
+        value, self.next = self.next, self.next + 1
+        return format_member_no(self.key, value)
+
+
+class MemberNumbersExhausted(Exception):
+    """More numbers were taken from a block than were reserved."""
+
+
+def member_numbers_reserve(*, count: int, key: str | None = None) -> MemberNumberBlock:
+    """Reserve ``count`` consecutive member numbers: the one place numbers are taken.
 
     The counter row is created if missing (``INSERT … ON CONFLICT DO NOTHING``) and then bumped with
     one conditional UPDATE; the row lock that UPDATE takes lasts until the surrounding transaction
     commits, so the value read back right after is ours alone. Call inside the transaction that
-    uses the numbers (a rollback returns them, leaving no gap)."""
-    if count < 1:
-        return []
+    uses the numbers (a rollback returns them, leaving no gap); called outside one, the block is
+    committed at once and a failure later leaves a gap (numbers carry no meaning)."""
     key = key or str(local_today().year)
+    if count < 1:
+        return MemberNumberBlock(key, 0, 0)
     with transaction.atomic():
         MemberNumberCounter.objects.bulk_create(
             [MemberNumberCounter(key=key, next_value=1)], ignore_conflicts=True
         )
         MemberNumberCounter.objects.filter(key=key).update(next_value=F("next_value") + count)
         end = MemberNumberCounter.objects.filter(key=key).values_list("next_value", flat=True).get()
-    start = end - count
-    return [format_member_no(key, value) for value in range(start, end)]
+    return MemberNumberBlock(key, end - count, end)
+
+
+def member_numbers_allocate(*, count: int, key: str | None = None) -> list[str]:
+    """``count`` consecutive member numbers as strings (:func:`member_numbers_reserve`)."""
+    block = member_numbers_reserve(count=count, key=key)
+    return [block.take() for _ in range(len(block))]
 
 
 # --- Roster import (yugong/members/import_models.py, owned by the import/export work) ---------
