@@ -45,6 +45,37 @@ _ID_RE = re.compile(r"^(\d{15}|\d{17}[\dX])$")
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
+# What a list row shows (api._page_out, the console list): loading only these keeps the row
+# building cheap (no timestamps nobody reads, no search-key copies).
+LIST_FIELDS = (
+    "status",
+    "channel",
+    "union_id",
+    "person_id",
+    "member_no",
+    "applied_at",
+    "due_at",
+    "decided_at",
+    "member_since",
+    "started_on",
+    "ended_on",
+    "reject_reason",
+    "previous_id",
+    "union__name",
+    "person__name",
+    "person__phone",
+    "person__id_number",
+    "person__sex",
+    "person__birth_date",
+    "person__employment_form",
+    "person__migrant_worker",
+    "person__education",
+    "person__occupation",
+    "person__employer_id",
+    "person__employer_name",
+)
+
+
 @dataclass
 class Page:
     rows: list[Membership] = field(default_factory=list)
@@ -118,7 +149,9 @@ def member_search(
         qs = qs.filter(employment_form=employment_form)
     if migrant is not None:
         qs = qs.filter(migrant_worker=migrant)
-    return _keyset(qs.select_related("person", "union"), after=after, limit=limit, descending=True)
+    return _keyset(
+        qs.select_related("person", "union").only(*LIST_FIELDS), after=after, limit=limit, descending=True
+    )
 
 
 def approvals_inbox(
