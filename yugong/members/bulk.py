@@ -43,8 +43,8 @@ class RowWriter:
         if isinstance(f, EncryptedTextField):
             return lambda row: encrypt(row[name]) if row.get(name) else ""
         if isinstance(f, BlindIndexField):
-            source, purpose = f.source, f.purpose
-            return lambda row: blind_index(purpose, row.get(source) or "")
+            source, purpose = f.source, f.purpose  # a value given in the row was computed already
+            return lambda row: row.get(name) or blind_index(purpose, row.get(source) or "")
         if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
             return lambda row: row.get(name, moment)
         if isinstance(f, models.JSONField):

@@ -128,13 +128,20 @@ class Lookups:
         return None
 
 
-def existing_people(id_numbers: Iterable[str]) -> dict[str, tuple[int, list[tuple[int, str]]]]:
-    """blind index → (person id, [(union id, status) of current or pending memberships]): one query
-    for the people of a whole chunk and one for their memberships."""
-    indexes = [blind_index("id_number", n) for n in id_numbers if n]
-    if not indexes:
+def existing_people(indexes: Iterable[str]) -> dict[str, tuple[int, list[tuple[int, str]]]]:
+    """Blind indexes of ID numbers → (person id, [(union id, status) of current or pending
+    memberships]): one query for the people of a whole chunk and one for their memberships."""
+    wanted = [i for i in indexes if i]
+    if not wanted:
         return {}
-    people = dict(Person.objects.filter(id_number_index__in=indexes).values_list("pk", "id_number_index"))
+    if connection.vendor == "postgresql":  # one array parameter instead of 2,000 placeholders
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, id_number_index FROM members_person WHERE id_number_index = ANY(%s)", [wanted]
+            )
+            people = dict(cursor.fetchall())
+    else:
+        people = dict(Person.objects.filter(id_number_index__in=wanted).values_list("pk", "id_number_index"))
     out: dict[str, tuple[int, list[tuple[int, str]]]] = {idx: (pk, []) for pk, idx in people.items()}
     if people:
         for person_id, union_id, status in Membership.objects.filter(
@@ -237,7 +244,8 @@ def validate_pass(ri: RosterImport, fileobj: IO[bytes], spool: IO[str]) -> Pass1
                 {p.union_code for p, _e, _v in parsed if p.union_code_numeric},
             )
             lookups.load_employers({p.employer_uscc for p, _e, _v in parsed})
-            people = existing_people(p.id_number for p, _e, _v in parsed)
+            id_indexes = {p.row: blind_index("id_number", p.id_number) for p, _e, _v in parsed}
+            people = existing_people(id_indexes.values())
             error_batch: list[tuple[int, str, Any, str]] = []
             for p, errs, values in parsed:
                 union_id = None
@@ -275,7 +283,7 @@ def validate_pass(ri: RosterImport, fileobj: IO[bytes], spool: IO[str]) -> Pass1
                             )
                     else:
                         seen[key] = p.row
-                    hit_person = people.get(blind_index("id_number", p.id_number))
+                    hit_person = people.get(id_indexes[p.row])
                     if hit_person is not None and union_id is not None:
                         problem = membership_problem(union_id, hit_person[1])
                         if problem == "skip":
@@ -289,6 +297,9 @@ def validate_pass(ri: RosterImport, fileobj: IO[bytes], spool: IO[str]) -> Pass1
                     continue
                 if skip:
                     result.skipped += 1
+                # The spooled row: [0] row number, [1] name, [2] ID number, [3] phone, [4] union id,
+                # [5] employment form, [6] migrant, [7] education, [8] occupation, [9] employer id,
+                # [10] member since, [11] employer name, [12] blind index of the ID number.
                 spool.write(
                     json.dumps(
                         [
@@ -304,6 +315,7 @@ def validate_pass(ri: RosterImport, fileobj: IO[bytes], spool: IO[str]) -> Pass1
                             employer[0] if employer else None,
                             p.member_since.isoformat() if p.member_since else None,
                             employer[1] if employer else "",
+                            id_indexes[p.row],
                         ],
                         ensure_ascii=False,
                     )
@@ -345,10 +357,10 @@ def _spool_chunks(spool: IO[str], invalid_rows: set[int]) -> Iterator[list[list[
 def _plan(rows: list[list[Any]], stats: WriteStats, *, strict: bool) -> Plan:
     """Which rows to create (with the existing person, if any); counts skips and late problems.
     Three queries for the chunk: the people by blind index, their memberships, their search keys."""
-    people = existing_people(r[2] for r in rows)
+    people = existing_people(r[12] for r in rows)
     plan: list[tuple[list[Any], int | None]] = []
     for r in rows:
-        hit = people.get(blind_index("id_number", r[2]))
+        hit = people.get(r[12])
         if hit is None:
             plan.append((r, None))
             continue
@@ -392,6 +404,7 @@ def _write(
                 {
                     "name": r[1],
                     "id_number": r[2],
+                    "id_number_index": r[12],
                     "phone": r[3],
                     "phone_tail": r[3][-4:],
                     "birth_date": id_birth_date(r[2]),

@@ -17,9 +17,9 @@ from yugong.core.errors import NotFound
 from yugong.core.models import AuditEvent, DailyFact
 from yugong.core.pii import blind_index
 from yugong.core.validators import id_check_char, uscc_check_char
+from yugong.members.exports import error_report
 from yugong.members.import_models import RosterImport, RosterImportError
 from yugong.members.import_parsing import COLUMNS, parse_date
-from yugong.members.exports import error_report
 from yugong.members.imports import roster_import_create
 from yugong.members.models import Membership, Person
 from yugong.members.tests.factories import make_member, make_person

@@ -26,7 +26,9 @@ def ids(page: selectors.Page) -> list[int]:
 
 
 def test_a_new_membership_copies_the_union_path_and_the_person_fields(tree: dict[str, Any]) -> None:
-    person = make_person(name="王小明", employment_form="rider", migrant_worker=True, employer_name="美团外卖")
+    person = make_person(
+        name="王小明", employment_form="rider", migrant_worker=True, employer_name="美团外卖"
+    )
     m = make_member(tree["riders"], person)
     m.refresh_from_db()
     assert m.union_path == tree["riders"].path
@@ -40,7 +42,9 @@ def test_a_new_membership_copies_the_union_path_and_the_person_fields(tree: dict
 
 def test_bulk_create_fills_missing_keys(tree: dict[str, Any]) -> None:
     people = [make_person(name=f"李{c}", employer_name="长江机械") for c in "一二三"]
-    Membership.objects.bulk_create(Membership(person=p, union=tree["factory"], status="active") for p in people)
+    Membership.objects.bulk_create(
+        Membership(person=p, union=tree["factory"], status="active") for p in people
+    )
     rows = Membership.objects.filter(person__in=people)
     assert {(m.union_path, m.person_name[:1], m.employer_name) for m in rows} == {
         (tree["factory"].path, "李", "长江机械")
@@ -90,7 +94,9 @@ def test_moving_a_subtree_moves_its_members_in_the_search(tree: dict[str, Any]) 
 def test_a_merge_carries_the_keys_to_the_new_rows(tree: dict[str, Any]) -> None:
     person = make_person(name="周全", employment_form="courier")
     make_member(tree["branch"], person)
-    pending = Membership.objects.create(person=make_person(name="吴申"), union=tree["branch"], status="pending")
+    pending = Membership.objects.create(
+        person=make_person(name="吴申"), union=tree["branch"], status="pending"
+    )
     leader = UserFactory(is_staff=True)
     grant(leader, tree["city"], "chair")
     union_merge(actor=leader, union=tree["branch"], into=tree["factory"])
@@ -121,7 +127,9 @@ def test_a_merge_carries_the_keys_to_the_new_rows(tree: dict[str, Any]) -> None:
 )
 def test_each_filter_reads_the_copied_keys(tree: dict[str, Any], filters: dict, expected: set) -> None:
     a = make_member(tree["shop"], make_person(name="钱多多", migrant_worker=True, employer_name="解放碑百货"))
-    b = make_member(tree["riders"], make_person(name="钱少", employment_form="rider", employer_name="渝新快送"))
+    b = make_member(
+        tree["riders"], make_person(name="钱少", employment_form="rider", employer_name="渝新快送")
+    )
     make_member(tree["factory"], make_person(name="钱在江北", migrant_worker=True))  # outside 渝中区
     names = {a.pk: "a", b.pk: "b"}
     got = {names[pk] for pk in ids(selectors.member_search(tree["district_staff"], **filters))}
