@@ -161,3 +161,24 @@ def test_a_staff_member_of_a_tiny_union_sees_only_it(tree: dict[str, Any]) -> No
     assert ids(selectors.member_search(tree["shop_staff"])) == [mine.pk]
     # no grant, no rows (the access layer fails closed)
     assert ids(selectors.member_search(UserFactory(is_staff=True))) == []
+
+
+def test_the_repair_command_re_derives_stale_keys(tree: dict[str, Any]) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    good = make_member(tree["shop"], make_person(name="郑好"))
+    stale = make_member(tree["factory"], make_person(name="郑旧"))
+    Membership.objects.filter(pk=stale.pk).update(union_path="", person_name="x", migrant_worker=True)
+    out = StringIO()
+    call_command("members_search_keys", "--batch", "1", stdout=out)
+    assert "1 membership row(s) fixed" in out.getvalue()
+    stale.refresh_from_db()
+    assert (stale.union_path, stale.person_name, stale.migrant_worker) == (
+        tree["factory"].path,
+        "郑旧",
+        False,
+    )
+    assert ids(selectors.member_search(tree["jb_staff"], q="郑")) == [stale.pk]
+    assert ids(selectors.member_search(tree["district_staff"], q="郑")) == [good.pk]
