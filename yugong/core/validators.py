@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from .errors import ValidationFailed
 
-
 # U+3000 ideographic space → space; U+FF01–U+FF5E full-width forms → ASCII 0x21–0x7E.
 _HALFWIDTH = {0x3000: " ", **{code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}}
 _SPACES_RE = re.compile(r"\s+")
