@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Left
+from django.db.models.lookups import Exact
 
 from yugong.core.errors import ValidationFailed
 from yugong.core.pii import blind_index
@@ -112,6 +114,8 @@ def search_condition(q: str) -> Q:
             return Q(person__id_number_index=blind_index("id_number", normalize_id_number(upper)))
     if _MEMBER_NO_RE.match(upper):
         return Q(member_no=upper)
+    if len(q) == 1:  # the same rows, in the form the members_cur_initial_id index answers
+        return Q(Exact(Left("person_name", 1), q))
     return Q(person_name__startswith=q)
 
 
