@@ -18,25 +18,20 @@ from django.utils.translation import gettext as _
 
 from .errors import ValidationFailed
 
+# U+3000 ideographic space → space; U+FF01–U+FF5E full-width forms → ASCII 0x21–0x7E.
+_HALFWIDTH = {0x3000: " ", **{code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}}
+_SPACES_RE = re.compile(r"\s+")
+
 
 def to_halfwidth(value: str) -> str:
-    out = []
-    for ch in value:
-        code = ord(ch)
-        if code == 0x3000:
-            out.append(" ")
-        elif 0xFF01 <= code <= 0xFF5E:
-            out.append(chr(code - 0xFEE0))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return value.translate(_HALFWIDTH)
 
 
 def clean_text(value: object) -> str:
     """Half-width, trimmed, inner runs of white space folded to one space."""
     if value is None:
         return ""
-    return re.sub(r"\s+", " ", to_halfwidth(str(value))).strip()
+    return _SPACES_RE.sub(" ", str(value).translate(_HALFWIDTH)).strip()
 
 
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")

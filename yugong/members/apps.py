@@ -13,5 +13,6 @@ class MembersConfig(AppConfig):
         from . import hooks
 
         extensions.on_union_merged(hooks.union_merged)
+        extensions.on_subtree_moved(hooks.subtree_moved)
         extensions.on_union_closing(hooks.union_closing)
         extensions.register_union_panel(hooks.union_panel)

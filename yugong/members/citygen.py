@@ -24,19 +24,19 @@ import datetime as dt
 import itertools
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models, transaction
 from django.db.models import Max
 
-from yugong.core.pii import BlindIndexField, EncryptedTextField, blind_index, encrypt
 from yugong.core.timeutil import local_today, now
 from yugong.core.validators import id_check_char, uscc_check_char
 from yugong.orgs.models import Employer, Union, path_segment
 
-from .models import Membership, Person
+from .bulk import RowWriter
+from .models import Membership, Person, member_numbers_reserve
 
 CITY_CODE = "CQ"
 
@@ -208,56 +208,6 @@ def _weighted(rng: random.Random, pairs: tuple[tuple[str, int], ...]) -> Callabl
 
 
 # --- Writing ----------------------------------------------------------------------------------
-
-
-class RowWriter:
-    """Insert dicts of ``attname -> plain Python value`` into a model's table: COPY on PostgreSQL
-    (encrypting PII and computing blind indexes like the model fields would), bulk_create elsewhere."""
-
-    def __init__(self, model: type[models.Model]) -> None:
-        self.model = model
-        self.pg = connection.vendor == "postgresql"
-        self.fields = list(model._meta.concrete_fields)  # type: ignore[attr-defined]
-        self.columns = [f.column for f in self.fields]
-        moment = now()
-        self.makers: list[Callable[[dict[str, Any]], Any]] = []
-        for f in self.fields:
-            self.makers.append(self._maker(f, moment))
-
-    def _maker(self, f: models.Field[Any, Any], moment: dt.datetime) -> Callable[[dict[str, Any]], Any]:
-        name = f.attname
-        if isinstance(f, EncryptedTextField):
-            return lambda row: encrypt(row[name]) if row.get(name) else ""
-        if isinstance(f, BlindIndexField):
-            source, purpose = f.source, f.purpose
-            return lambda row: blind_index(purpose, row.get(source) or "")
-        if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
-            return lambda row: row.get(name, moment)
-        if isinstance(f, models.JSONField):
-            from psycopg.types.json import Jsonb
-
-            default = f.get_default()
-            return lambda row: Jsonb(row.get(name, default))
-        default = f.get_default()  # "" for NOT NULL text fields, like the ORM
-        return lambda row: row.get(name, default)
-
-    def write(self, rows: Iterable[dict[str, Any]]) -> int:
-        n = 0
-        if self.pg:
-            table = connection.ops.quote_name(self.model._meta.db_table)
-            cols = ", ".join(connection.ops.quote_name(c) for c in self.columns)
-            makers = self.makers
-            with (
-                connection.cursor() as cursor,
-                cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row([make(row) for make in makers])
-                    n += 1
-            return n
-        objs = [self.model(**row) for row in rows]
-        self.model._default_manager.bulk_create(objs, batch_size=500)
-        return len(objs)
 
 
 def next_id(model: type[models.Model]) -> int:
@@ -447,9 +397,20 @@ def load_tree() -> Tree:
 
 
 def member_rows(
-    *, tree: Tree, count: int, k_start: int, person_id: int, membership_id: int, seed: int, number_block: Any
+    *,
+    tree: Tree,
+    count: int,
+    k_start: int,
+    person_id: int,
+    membership_id: int,
+    seed: int,
+    number_block: Any,
+    paths: dict[int, str] | None = None,
 ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-    """(person row, membership row) pairs, deterministic for (seed, k_start)."""
+    """(person row, membership row) pairs, deterministic for (seed, k_start). ``paths``: union id →
+    path, for the membership's search keys (read from the database when not given)."""
+    if paths is None:
+        paths = dict(Union.objects.filter(pk__in={h[0] for h in tree.holders}).values_list("pk", "path"))
     rng = random.Random(seed * 1_000_003 + k_start)  # noqa: S311 - synthetic data, not secrets
     cum = list(itertools.accumulate(tree.weights))
     total = cum[-1]
@@ -505,6 +466,12 @@ def member_rows(
             "decided_at": None if pending else moment,
             "member_since": None if pending else since,
             "started_on": None if pending else since,
+            # the search keys (Membership.fill_search_keys), as the ORM would have copied them
+            "union_path": paths.get(union_id, ""),
+            "person_name": name,
+            "employment_form": form,
+            "migrant_worker": migrant,
+            "employer_name": employer_name,
         }
         yield person, membership
 
@@ -514,14 +481,12 @@ def seed_members(
 ) -> tuple[int, float]:
     """Write ``count`` people and memberships in batches (one transaction each); returns
     (rows, seconds)."""
-    from .imports import NumberBlock
-
     started = time.perf_counter()
     if count <= 0:
         return 0, 0.0
     person_id, membership_id = next_id(Person), next_id(Membership)
     k_start = person_id  # unique across appends: ID and phone numbers follow the person id
-    numbers = NumberBlock(count)
+    numbers = member_numbers_reserve(count=count)
     people_writer, membership_writer = RowWriter(Person), RowWriter(Membership)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

@@ -22,7 +22,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from yugong.core.audit import audit_record
-from yugong.core.errors import PermissionDenied
+from yugong.core.errors import NotFound, PermissionDenied
 from yugong.core.pii import mask_id_number, mask_phone
 from yugong.orgs.access import access_union, scope_filter, scope_paths
 from yugong.orgs.models import Union
@@ -124,14 +124,14 @@ def _errors_by_row(ri: RosterImport) -> Iterator[tuple[int, list[str]]]:
         yield current, reasons
 
 
-def error_report(*, actor: Any, roster_import: RosterImport) -> tuple[IO[bytes], int]:
-    """The rejected rows as uploaded (original columns) plus 错误原因 and 行号. The file holds the
-    personal data the uploader sent, so handing it out is audited like any view of personal data."""
+def build_error_report(roster_import: RosterImport) -> tuple[IO[bytes], int]:
+    """The rejected rows as uploaded (original columns) plus 错误原因 and 行号, read from the upload.
+    Built once when the import ends (the upload is deleted then); returns (file, rows)."""
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("错误报告")
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - the caller stores or sends it, and closes it
     count = 0
     with roster_import.file.open("rb") as fileobj:
         src, _positions, header, rows = open_rows(fileobj)
@@ -151,6 +151,20 @@ def error_report(*, actor: Any, roster_import: RosterImport) -> tuple[IO[bytes],
             src.close()
     wb.save(out)
     out.seek(0)
+    return out, count
+
+
+def error_report(*, actor: Any, roster_import: RosterImport) -> tuple[IO[bytes], int]:
+    """The error report kept when the import ended (or, for an import still holding its upload,
+    built from it now). The file holds the personal data the uploader sent for the rejected rows,
+    so handing it out is audited like any view of personal data."""
+    if roster_import.report:
+        out: IO[bytes] = roster_import.report.open("rb")
+        count = RosterImportError.objects.filter(roster_import=roster_import).values("row").distinct().count()
+    elif roster_import.file:
+        out, count = build_error_report(roster_import)
+    else:
+        raise NotFound()
     with transaction.atomic():
         audit_record(
             actor=actor,

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext as _
 
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import local_today, now
+from yugong.orgs.models import Union
 
 from .models import Membership
 
@@ -24,7 +26,7 @@ def union_merged(*, actor: Any, union: Any, into: Any) -> None:
     as new rows linked by ``previous``, with the same member number and ``member_since``: the
     history keeps where each member was, and membership stays continuous."""
     moved_pending = Membership.objects.filter(union=union, status=Membership.Status.PENDING).update(
-        union=into
+        union=into, union_path=into.path
     )
     today, moment = local_today(), now()
     moved = 0
@@ -54,6 +56,11 @@ def union_merged(*, actor: Any, union: Any, into: Any) -> None:
                     started_on=today,
                     previous_id=m.pk,
                     note=_("工会合并转入"),
+                    union_path=into.path,
+                    person_name=m.person_name,
+                    employment_form=m.employment_form,
+                    migrant_worker=m.migrant_worker,
+                    employer_name=m.employer_name,
                 )
                 for m in batch
             ]
@@ -69,6 +76,19 @@ def union_merged(*, actor: Any, union: Any, into: Any) -> None:
     if moved:
         fact_record(metric="members.transferred_out", union_id=union.pk, value=moved, dim="merge")
         fact_record(metric="members.transferred_in", union_id=into.pk, value=moved, dim="merge")
+
+
+def subtree_moved(*, old_path: str, new_path: str) -> None:
+    """Runs inside the move: rewrite the prefix of the union paths copied onto memberships (the
+    search keys the access layer scopes on), like orgs rewrote the unions' own paths."""
+    if not old_path or old_path == new_path:
+        return
+    # Found through the unions now under new_path (the (union, status, id) index), not by scanning
+    # memberships for the old prefix.
+    subtree = Union.objects.filter(path__startswith=new_path).values("pk")
+    Membership.objects.filter(union_id__in=subtree).update(
+        union_path=Concat(Value(new_path), Substr(F("union_path"), Length(Value(old_path)) + 1))
+    )
 
 
 def union_closing(*, actor: Any, union: Any) -> None:

@@ -40,7 +40,10 @@ class RosterImport(models.Model):
     union = models.ForeignKey(
         "orgs.Union", on_delete=models.PROTECT, related_name="roster_imports", verbose_name=_("工会")
     )
-    file = models.FileField(_("文件"), upload_to="roster_imports/%Y/%m/", max_length=255)
+    # The upload, deleted when the import ends (it holds a whole roster of personal data in clear);
+    # ``report`` keeps only the rejected rows as uploaded, with their reasons.
+    file = models.FileField(_("文件"), upload_to="roster_imports/%Y/%m/", max_length=255, blank=True)
+    report = models.FileField(_("错误报告"), upload_to="roster_imports/%Y/%m/", max_length=255, blank=True)
     original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
     sha256 = models.CharField(_("文件摘要"), max_length=64)
     mode = models.CharField(_("导入方式"), max_length=16, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)

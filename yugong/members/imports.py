@@ -35,8 +35,7 @@ from functools import partial
 from typing import IO, Any
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from yugong.core.audit import audit_record
@@ -47,6 +46,7 @@ from yugong.core.timeutil import local_today, now
 from yugong.core.validators import clean_text, id_birth_date, id_sex
 from yugong.orgs.models import Employer, Union
 
+from .bulk import RowWriter, reserve_ids
 from .import_models import RosterImport, RosterImportError
 from .import_parsing import (
     CHUNK,
@@ -60,7 +60,15 @@ from .import_parsing import (
     chunked,
     open_rows,
 )
-from .models import MemberNumberCounter, Membership, Person, format_member_no
+from .models import (
+    PERSON_SEARCH_KEYS,
+    MemberNumberBlock,
+    MemberNumbersExhausted,
+    Membership,
+    Person,
+    member_numbers_reserve,
+    membership_keys_of,
+)
 
 # Kinds of union a member can belong to directly (members of district federations and industry
 # unions are members of one of their grassroots unions or federations).
@@ -77,7 +85,7 @@ class Lookups:
     def __init__(self, scope_path: str) -> None:
         self.scope_path = scope_path
         self.unions: dict[str, tuple[int, str, str, str] | None] = {}
-        self.employers: dict[str, int | None] = {}
+        self.employers: dict[str, tuple[int, str] | None] = {}
 
     def load_unions(self, codes: set[str], numeric: set[str]) -> None:
         wanted = [c for c in codes if c and c not in self.unions]
@@ -102,8 +110,8 @@ class Lookups:
         wanted = [u for u in usccs if u and u not in self.employers]
         for uscc in wanted:
             self.employers[uscc] = None
-        for pk, uscc in Employer.objects.filter(uscc__in=wanted).values_list("pk", "uscc"):
-            self.employers[uscc] = pk
+        for pk, uscc, name in Employer.objects.filter(uscc__in=wanted).values_list("pk", "uscc", "name"):
+            self.employers[uscc] = (pk, name)
 
     def union_error(self, code: str) -> str | None:
         hit = self.unions.get(code)
@@ -120,12 +128,20 @@ class Lookups:
         return None
 
 
-def existing_people(id_numbers: Iterable[str]) -> dict[str, tuple[int, list[tuple[int, str]]]]:
-    """blind index → (person id, [(union id, status) of current or pending memberships])."""
-    indexes = [blind_index("id_number", n) for n in id_numbers if n]
-    if not indexes:
+def existing_people(indexes: Iterable[str]) -> dict[str, tuple[int, list[tuple[int, str]]]]:
+    """Blind indexes of ID numbers → (person id, [(union id, status) of current or pending
+    memberships]): one query for the people of a whole chunk and one for their memberships."""
+    wanted = [i for i in indexes if i]
+    if not wanted:
         return {}
-    people = dict(Person.objects.filter(id_number_index__in=indexes).values_list("pk", "id_number_index"))
+    if connection.vendor == "postgresql":  # one array parameter instead of 2,000 placeholders
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, id_number_index FROM members_person WHERE id_number_index = ANY(%s)", [wanted]
+            )
+            people = dict(cursor.fetchall())
+    else:
+        people = dict(Person.objects.filter(id_number_index__in=wanted).values_list("pk", "id_number_index"))
     out: dict[str, tuple[int, list[tuple[int, str]]]] = {idx: (pk, []) for pk, idx in people.items()}
     if people:
         for person_id, union_id, status in Membership.objects.filter(
@@ -228,7 +244,8 @@ def validate_pass(ri: RosterImport, fileobj: IO[bytes], spool: IO[str]) -> Pass1
                 {p.union_code for p, _e, _v in parsed if p.union_code_numeric},
             )
             lookups.load_employers({p.employer_uscc for p, _e, _v in parsed})
-            people = existing_people(p.id_number for p, _e, _v in parsed)
+            id_indexes = {p.row: blind_index("id_number", p.id_number) for p, _e, _v in parsed}
+            people = existing_people(id_indexes.values())
             error_batch: list[tuple[int, str, Any, str]] = []
             for p, errs, values in parsed:
                 union_id = None
@@ -240,7 +257,8 @@ def validate_pass(ri: RosterImport, fileobj: IO[bytes], spool: IO[str]) -> Pass1
                         hit = lookups.unions[p.union_code]
                         assert hit is not None
                         union_id = hit[0]
-                if p.employer_uscc and lookups.employers.get(p.employer_uscc) is None:
+                employer = lookups.employers.get(p.employer_uscc) if p.employer_uscc else None
+                if p.employer_uscc and employer is None:
                     errs.add(
                         "employer_uscc",
                         _("系统中没有统一社会信用代码为“%(uscc)s”的用人单位，请先登记用人单位或留空。")
@@ -265,7 +283,7 @@ def validate_pass(ri: RosterImport, fileobj: IO[bytes], spool: IO[str]) -> Pass1
                             )
                     else:
                         seen[key] = p.row
-                    hit_person = people.get(blind_index("id_number", p.id_number))
+                    hit_person = people.get(id_indexes[p.row])
                     if hit_person is not None and union_id is not None:
                         problem = membership_problem(union_id, hit_person[1])
                         if problem == "skip":
@@ -279,6 +297,9 @@ def validate_pass(ri: RosterImport, fileobj: IO[bytes], spool: IO[str]) -> Pass1
                     continue
                 if skip:
                     result.skipped += 1
+                # The spooled row: [0] row number, [1] name, [2] ID number, [3] phone, [4] union id,
+                # [5] employment form, [6] migrant, [7] education, [8] occupation, [9] employer id,
+                # [10] member since, [11] employer name, [12] blind index of the ID number.
                 spool.write(
                     json.dumps(
                         [
@@ -291,8 +312,10 @@ def validate_pass(ri: RosterImport, fileobj: IO[bytes], spool: IO[str]) -> Pass1
                             p.migrant,
                             p.education,
                             p.occupation,
-                            lookups.employers.get(p.employer_uscc) if p.employer_uscc else None,
+                            employer[0] if employer else None,
                             p.member_since.isoformat() if p.member_since else None,
+                            employer[1] if employer else "",
+                            id_indexes[p.row],
                         ],
                         ensure_ascii=False,
                     )
@@ -308,34 +331,6 @@ def validate_pass(ri: RosterImport, fileobj: IO[bytes], spool: IO[str]) -> Pass1
     return result
 
 
-class NumberBlock:
-    """Consecutive member-number serials taken in a short transaction of their own, so the counter
-    row (which every approval also bumps) is never held locked for a whole import. A failed import
-    leaves its block unused: a gap in the numbers, which carry no meaning."""
-
-    def __init__(self, count: int) -> None:
-        self.key = str(local_today().year)
-        self.next = self.end = 0
-        if count > 0:
-            with transaction.atomic():
-                MemberNumberCounter.objects.bulk_create(
-                    [MemberNumberCounter(key=self.key, next_value=1)], ignore_conflicts=True
-                )
-                MemberNumberCounter.objects.filter(key=self.key).update(next_value=F("next_value") + count)
-                self.end = (
-                    MemberNumberCounter.objects.filter(key=self.key)
-                    .values_list("next_value", flat=True)
-                    .get()
-                )
-            self.next = self.end - count
-
-    def take(self) -> str:
-        if self.next >= self.end:
-            raise RowsChanged()
-        value, self.next = self.next, self.next + 1
-        return format_member_no(self.key, value)
-
-
 class RowsChanged(Exception):
     """Members changed between validation and writing (an application approved meanwhile)."""
 
@@ -349,7 +344,8 @@ class WriteStats:
     late_errors: list[tuple[int, str, Any, str]] = field(default_factory=list)
 
 
-Plan = list[tuple[list[Any], "int | None"]]  # (spooled row, existing person id or None)
+# (spooled row, existing person: (id, search keys) or None)
+Plan = list[tuple[list[Any], "tuple[int, dict[str, Any]] | None"]]
 
 
 def _spool_chunks(spool: IO[str], invalid_rows: set[int]) -> Iterator[list[list[Any]]]:
@@ -359,11 +355,12 @@ def _spool_chunks(spool: IO[str], invalid_rows: set[int]) -> Iterator[list[list[
 
 
 def _plan(rows: list[list[Any]], stats: WriteStats, *, strict: bool) -> Plan:
-    """Which rows to create (with the existing person, if any); counts skips and late problems."""
-    people = existing_people(r[2] for r in rows)
-    plan: Plan = []
+    """Which rows to create (with the existing person, if any); counts skips and late problems.
+    Three queries for the chunk: the people by blind index, their memberships, their search keys."""
+    people = existing_people(r[12] for r in rows)
+    plan: list[tuple[list[Any], int | None]] = []
     for r in rows:
-        hit = people.get(blind_index("id_number", r[2]))
+        hit = people.get(r[12])
         if hit is None:
             plan.append((r, None))
             continue
@@ -376,76 +373,116 @@ def _plan(rows: list[list[Any]], stats: WriteStats, *, strict: bool) -> Plan:
             stats.late_errors.append((r[0], "id_number", r[2], problem))
         else:
             plan.append((r, hit[0]))
-    return plan
+    known = {pk for _r, pk in plan if pk is not None}
+    keys = (
+        {
+            p.pk: membership_keys_of(p)
+            for p in Person.objects.filter(pk__in=known).only("pk", *PERSON_SEARCH_KEYS)
+        }
+        if known
+        else {}
+    )
+    return [(r, None if pk is None else (pk, keys[pk])) for r, pk in plan]
 
 
-def _write(ri: RosterImport, plan: Plan, numbers: NumberBlock, stats: WriteStats, actor: Any) -> None:
+PERSON_COPY_EXCLUDE = ("user",)
+MEMBERSHIP_COPY_EXCLUDE = ("id",)
+
+
+def _write(
+    ri: RosterImport, plan: Plan, numbers: MemberNumberBlock | None, stats: WriteStats, actor: Any
+) -> None:
+    """One chunk in one transaction (a savepoint inside the all-or-nothing transaction): the new
+    people and their memberships, written with COPY on PostgreSQL (bulk_create elsewhere).
+    ``numbers`` None: reserve this chunk's block inside the chunk's transaction."""
     moment, today = now(), local_today()
-    new_people: list[Person] = []
-    pairs: list[tuple[list[Any], Person | int]] = []
-    for r, person_id in plan:
-        if person_id is not None:
-            pairs.append((r, person_id))
-            continue
-        person = Person(
-            name=r[1],
-            id_number=r[2],
-            phone=r[3],
-            phone_tail=r[3][-4:],
-            birth_date=id_birth_date(r[2]),
-            sex=id_sex(r[2]),
-            employment_form=r[5],
-            migrant_worker=r[6],
-            education=r[7],
-            occupation=r[8],
-            employer_id=r[9],
-        )
-        new_people.append(person)
-        pairs.append((r, person))
-    with transaction.atomic():
-        Person.objects.bulk_create(new_people, batch_size=1000)
-        objs = []
-        for r, who in pairs:
-            objs.append(
-                Membership(
-                    person_id=who if isinstance(who, int) else who.pk,
-                    union_id=r[4],
-                    status=Membership.Status.ACTIVE,
-                    channel=Membership.Channel.IMPORT,
-                    member_no=numbers.take(),
-                    applied_at=moment,
-                    decided_at=moment,
-                    decided_by=actor,
-                    member_since=dt.date.fromisoformat(r[10]) if r[10] else today,
-                    started_on=today,
-                    note=_("名册导入 #%(id)d 第%(row)d行") % {"id": ri.pk, "row": r[0]},
-                )
+    paths = dict(Union.objects.filter(pk__in={r[4] for r, _w in plan}).values_list("pk", "path"))
+    new_people: list[dict[str, Any]] = []
+    for r, known in plan:
+        if known is None:
+            new_people.append(
+                {
+                    "name": r[1],
+                    "id_number": r[2],
+                    "id_number_index": r[12],
+                    "phone": r[3],
+                    "phone_tail": r[3][-4:],
+                    "birth_date": id_birth_date(r[2]),
+                    "sex": id_sex(r[2]),
+                    "employment_form": r[5],
+                    "migrant_worker": r[6],
+                    "education": r[7],
+                    "occupation": r[8],
+                    "employer_id": r[9],
+                    "employer_name": r[11],
+                }
             )
-            stats.per_union[(r[4], r[5])] += 1
-            if r[6]:
+    with transaction.atomic():
+        block = numbers if numbers is not None else member_numbers_reserve(count=len(plan))
+        if connection.vendor == "postgresql":
+            for person, pk in zip(new_people, reserve_ids(Person, len(new_people)), strict=True):
+                person["id"] = pk
+            RowWriter(Person, exclude=PERSON_COPY_EXCLUDE).write(new_people)
+            new_ids = [p["id"] for p in new_people]
+        else:
+            objs = [Person(**person) for person in new_people]
+            Person.objects.bulk_create(objs, batch_size=500)
+            new_ids = [o.pk for o in objs]
+        fresh = iter(zip(new_ids, new_people, strict=True))
+        memberships: list[dict[str, Any]] = []
+        for r, known in plan:
+            if known is None:
+                person_id, person = next(fresh)
+                keys = {
+                    "person_name": person["name"],
+                    "employment_form": person["employment_form"],
+                    "migrant_worker": person["migrant_worker"],
+                    "employer_name": person["employer_name"],
+                }
+            else:
+                person_id, keys = known
+            memberships.append(
+                {
+                    "person_id": person_id,
+                    "union_id": r[4],
+                    "status": Membership.Status.ACTIVE,
+                    "channel": Membership.Channel.IMPORT,
+                    "member_no": block.take(),
+                    "applied_at": moment,
+                    "decided_at": moment,
+                    "decided_by_id": getattr(actor, "pk", None),
+                    "member_since": dt.date.fromisoformat(r[10]) if r[10] else today,
+                    "started_on": today,
+                    "note": _("名册导入 #%(id)d 第%(row)d行") % {"id": ri.pk, "row": r[0]},
+                    "union_path": paths[r[4]],
+                    **keys,
+                }
+            )
+            stats.per_union[(r[4], keys["employment_form"])] += 1
+            if keys["migrant_worker"]:
                 stats.migrants[r[4]] += 1
-        Membership.objects.bulk_create(objs, batch_size=1000)
-    stats.created += len(objs)
+        RowWriter(Membership, exclude=MEMBERSHIP_COPY_EXCLUDE).write(memberships)
+    stats.created += len(memberships)
 
 
-def write_pass(ri: RosterImport, spool: IO[str], *, invalid_rows: set[int], actor: Any) -> WriteStats:
-    """Pass 2. ``all_or_nothing``: the caller holds one transaction around this; the rows to create
-    are counted first (a cheap scan of the spool) so one block of numbers is taken before any write.
-    ``skip_invalid``: each chunk is its own transaction with its own block of numbers."""
+def write_pass(
+    ri: RosterImport, spool: IO[str], *, invalid_rows: set[int], to_create: int, actor: Any
+) -> WriteStats:
+    """Pass 2. ``all_or_nothing``: the caller holds one transaction around this, and one block of
+    ``to_create`` numbers (what pass 1 counted) is reserved in it before any write; should more
+    rows need creating than pass 1 saw, members changed meanwhile and the import stops
+    (RowsChanged). ``skip_invalid``: each chunk is its own transaction with its own block."""
     strict = ri.mode == RosterImport.Mode.ALL_OR_NOTHING
     stats = WriteStats()
-    numbers: NumberBlock | None = None
-    if strict:
-        planned = WriteStats()
-        count = sum(len(_plan(rows, planned, strict=True)) for rows in _spool_chunks(spool, invalid_rows))
-        numbers = NumberBlock(count)
-        todo = max(count, 1)
-    else:
-        todo = max(ri.valid, 1)
+    numbers = member_numbers_reserve(count=to_create) if strict else None
+    todo = max(to_create if strict else ri.valid, 1)
     done = 0
     for rows in _spool_chunks(spool, invalid_rows):
         plan = _plan(rows, stats, strict=strict)
-        _write(ri, plan, numbers or NumberBlock(len(plan)), stats, actor)
+        try:
+            _write(ri, plan, numbers, stats, actor)
+        except MemberNumbersExhausted:
+            raise RowsChanged() from None
         done += len(rows)
         _progress(ri, 50 + min(49, done * 50 // todo), RosterImport.Status.IMPORTING, done)
     return stats
@@ -497,12 +534,20 @@ def roster_import_run(*, import_id: int) -> RosterImport:
         try:
             if strict:
                 with transaction.atomic():
-                    stats = write_pass(ri, spool, invalid_rows=invalid_rows, actor=ri.uploaded_by)
+                    stats = write_pass(
+                        ri,
+                        spool,
+                        invalid_rows=invalid_rows,
+                        to_create=ri.valid - p1.skipped,
+                        actor=ri.uploaded_by,
+                    )
                     _facts(stats)
                     ri.created, ri.skipped = stats.created, stats.skipped
                     _audit(ri, RosterImport.Status.DONE)
             else:
-                stats = write_pass(ri, spool, invalid_rows=invalid_rows, actor=ri.uploaded_by)
+                stats = write_pass(
+                    ri, spool, invalid_rows=invalid_rows, to_create=ri.valid, actor=ri.uploaded_by
+                )
                 with transaction.atomic():
                     _facts(stats)
         except (RowsChanged, IntegrityError):
@@ -567,9 +612,23 @@ def _finish(ri: RosterImport, *, status: str, message: str, audited: bool = Fals
     ri.message = message
     ri.progress = 100
     ri.finished_at = now()
+    # The upload holds personal data in clear: it is not kept once read (the error report, the
+    # counters and the SHA-256 that makes a second upload of the same file a no-op stay).
+    if ri.file:
+        if RosterImportError.objects.filter(roster_import=ri).exists():
+            from django.core.files import File
+
+            from .exports import build_error_report
+
+            report, _rows = build_error_report(ri)
+            with report:
+                ri.report.save(f"{ri.sha256[:16]}-errors.xlsx", File(report), save=False)
+        ri.file.delete(save=False)
     with transaction.atomic():
         ri.save(
             update_fields=[
+                "file",
+                "report",
                 "status",
                 "message",
                 "progress",

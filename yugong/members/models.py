@@ -11,14 +11,18 @@
 * :class:`MemberNumberCounter` — member numbers are allocated from a counter row per year with a
   conditional ``UPDATE … SET next_value = next_value + n`` inside the caller's transaction: the
   updated row stays locked until commit, so two approvals never get the same number, and a bulk
-  import takes a whole block in one statement (:func:`member_numbers_allocate`).
+  import takes a whole block in one statement (:func:`member_numbers_reserve`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Left
 from django.utils.translation import gettext_lazy as _
 
 from yugong.core.pii import BlindIndexField, EncryptedTextField, mask_id_number, mask_name, mask_phone
@@ -125,6 +129,15 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if not adding and (fields is None or set(fields) & set(PERSON_SEARCH_KEYS)):
+            # The staff search reads these from the membership rows (one UPDATE over the person's
+            # few rows, through the person_id index).
+            Membership.objects.filter(person_id=self.pk).update(**membership_keys_of(self))
+
     @property
     def masked_name(self) -> str:
         return mask_name(self.name)
@@ -140,6 +153,41 @@ class Person(models.Model):
     @property
     def is_new_employment_form(self) -> bool:
         return self.employment_form in NEW_EMPLOYMENT_FORMS
+
+
+# Person field -> Membership field: the person's searchable fields copied onto their memberships.
+PERSON_SEARCH_KEYS = {
+    "name": "person_name",
+    "employment_form": "employment_form",
+    "migrant_worker": "migrant_worker",
+    "employer_name": "employer_name",
+}
+
+
+def membership_keys_of(person: Person) -> dict[str, Any]:
+    return {target: getattr(person, source) for source, target in PERSON_SEARCH_KEYS.items()}
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def bulk_create(self, objs: Iterable[Membership], *args: Any, **kwargs: Any) -> list[Membership]:
+        """Fill the search keys of rows that lack them (two queries for the whole batch)."""
+        objs = list(objs)
+        from yugong.orgs.models import Union
+
+        union_ids = {m.union_id for m in objs if not m.union_path and m.union_id is not None}
+        paths = dict(Union.objects.filter(pk__in=union_ids).values_list("pk", "path")) if union_ids else {}
+        person_ids = {m.person_id for m in objs if not m.person_name and m.person_id is not None}
+        people = {
+            p.pk: membership_keys_of(p)
+            for p in Person.objects.filter(pk__in=person_ids).only("pk", *PERSON_SEARCH_KEYS)
+        }
+        for m in objs:
+            if not m.union_path and m.union_id in paths:
+                m.union_path = paths[m.union_id]
+            if not m.person_name and m.person_id in people:
+                for attr, value in people[m.person_id].items():
+                    setattr(m, attr, value)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class Membership(models.Model):
@@ -199,6 +247,26 @@ class Membership(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    # Search keys, copies of the union's path and of the person's searchable fields, so that the
+    # staff search filters one table (see README "Search plan"). Kept in step by save() and
+    # bulk_create (from the union and person), Person.save() (the person's rows) and the orgs hook
+    # on subtree moves (hooks.subtree_moved); ``manage.py members_search_keys`` re-derives them.
+    union_path = models.CharField(max_length=255, default="", blank=True, editable=False)
+    person_name = models.CharField(_("姓名"), max_length=64, default="", blank=True, editable=False)
+    employment_form = models.CharField(
+        _("就业形态"),
+        max_length=16,
+        choices=EmploymentForm.choices,
+        default=EmploymentForm.REGULAR,
+        editable=False,
+    )
+    migrant_worker = models.BooleanField(_("农民工"), default=False, editable=False)
+    employer_name = models.CharField(
+        _("工作单位名称"), max_length=200, default="", blank=True, editable=False
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("会籍")
         verbose_name_plural = _("会籍")
@@ -223,10 +291,62 @@ class Membership(models.Model):
             models.Index(fields=["union", "status", "id"], name="members_union_status_id"),
             models.Index(fields=["status", "id"], name="members_status_id"),
             models.Index(fields=["status", "due_at"], name="members_status_due"),
+            # The staff search over current members (partial: the default list). Subtree lists walk
+            # the primary key backwards and test union_path on the row; these serve the cases where
+            # that walk would be long: a small subtree, a selective name or employer prefix, a rare
+            # employment form.
+            models.Index(
+                fields=["union_path"],
+                opclasses=["varchar_pattern_ops"],
+                condition=Q(status__in=["active", "suspended"]),
+                name="members_cur_path",
+            ),
+            models.Index(
+                fields=["person_name"],
+                opclasses=["varchar_pattern_ops"],
+                condition=Q(status__in=["active", "suspended"]),
+                name="members_cur_name",
+            ),
+            # A one-character prefix (a surname: 王) matches ~1% of the city: this walks the
+            # surname's rows newest first instead of the district's.
+            models.Index(
+                Left("person_name", 1),
+                F("id"),
+                condition=Q(status__in=["active", "suspended"]),
+                name="members_cur_initial_id",
+            ),
+            models.Index(
+                fields=["employer_name"],
+                opclasses=["varchar_pattern_ops"],
+                condition=Q(status__in=["active", "suspended"]),
+                name="members_cur_employer",
+            ),
+            models.Index(
+                fields=["employment_form", "id"],
+                condition=Q(status__in=["active", "suspended"]),
+                name="members_cur_form_id",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.person_id}@{self.union_id} {self.status}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        fields = kwargs.get("update_fields")
+        if fields is None or {"union", "union_id", "person", "person_id"} & set(fields):
+            self.fill_search_keys()
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "union_path", *PERSON_SEARCH_KEYS.values()}
+        super().save(*args, **kwargs)
+
+    def fill_search_keys(self) -> None:
+        """Copy the union's path and the person's search fields onto this row (from the related
+        objects when loaded, else one query each)."""
+        if self.union_id is not None:
+            self.union_path = self.union.path
+        if self.person_id is not None:
+            for attr, value in membership_keys_of(self.person).items():
+                setattr(self, attr, value)
 
     @property
     def is_current(self) -> bool:
@@ -260,24 +380,50 @@ def format_member_no(key: str, value: int) -> str:
     return f"{prefix}{key}{value:0{MEMBER_NO_DIGITS}d}"
 
 
-def member_numbers_allocate(*, count: int, key: str | None = None) -> list[str]:
-    """Take ``count`` consecutive member numbers.
+class MemberNumberBlock:
+    """Consecutive serials ``[start, end)`` under ``key``, handed out by :meth:`take`."""
+
+    def __init__(self, key: str, start: int, end: int) -> None:
+        self.key, self.next, self.end = key, start, end
+
+    def __len__(self) -> int:
+        return self.end - self.next
+
+    def take(self) -> str:
+        if self.next >= self.end:
+            raise MemberNumbersExhausted()
+        value, self.next = self.next, self.next + 1
+        return format_member_no(self.key, value)
+
+
+class MemberNumbersExhausted(Exception):
+    """More numbers were taken from a block than were reserved."""
+
+
+def member_numbers_reserve(*, count: int, key: str | None = None) -> MemberNumberBlock:
+    """Reserve ``count`` consecutive member numbers: the one place numbers are taken.
 
     The counter row is created if missing (``INSERT … ON CONFLICT DO NOTHING``) and then bumped with
     one conditional UPDATE; the row lock that UPDATE takes lasts until the surrounding transaction
     commits, so the value read back right after is ours alone. Call inside the transaction that
-    uses the numbers (a rollback returns them, leaving no gap)."""
-    if count < 1:
-        return []
+    uses the numbers (a rollback returns them, leaving no gap); called outside one, the block is
+    committed at once and a failure later leaves a gap (numbers carry no meaning)."""
     key = key or str(local_today().year)
+    if count < 1:
+        return MemberNumberBlock(key, 0, 0)
     with transaction.atomic():
         MemberNumberCounter.objects.bulk_create(
             [MemberNumberCounter(key=key, next_value=1)], ignore_conflicts=True
         )
         MemberNumberCounter.objects.filter(key=key).update(next_value=F("next_value") + count)
         end = MemberNumberCounter.objects.filter(key=key).values_list("next_value", flat=True).get()
-    start = end - count
-    return [format_member_no(key, value) for value in range(start, end)]
+    return MemberNumberBlock(key, end - count, end)
+
+
+def member_numbers_allocate(*, count: int, key: str | None = None) -> list[str]:
+    """``count`` consecutive member numbers as strings (:func:`member_numbers_reserve`)."""
+    block = member_numbers_reserve(count=count, key=key)
+    return [block.take() for _ in range(len(block))]
 
 
 # --- Roster import (yugong/members/import_models.py, owned by the import/export work) ---------

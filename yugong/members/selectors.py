@@ -3,9 +3,16 @@
 Lists are keyset-paginated on the membership id (``after`` = the last id of the previous page):
 each page is one indexed range scan of ``LIMIT n+1`` rows, whatever the size of the table, and
 there is no ``COUNT(*)`` (a count over a district's million members is what makes lists slow).
-Indexes behind the searches (see models): ``members_union_status_id`` for one union's list,
-``members_status_id`` for subtree lists walked newest-first, the unique member number, the blind
-indexes of ID number and phone, ``phone_tail`` and the name / employer-name pattern indexes.
+
+The member search filters the membership table alone: the subtree is ``union_path LIKE 'P%'`` on
+the row (a copy of the union's path, no join to the union per row) and the name, employer,
+employment form and migrant filters read the copies on the row too (``Membership`` search keys).
+The planner then chooses per query between walking the primary key backwards (big subtree, common
+filter: a few thousand rows at most) and one of the partial indexes over current members
+(``members_cur_path`` for a small subtree, ``members_cur_name`` / ``members_cur_employer`` for a
+selective prefix, ``members_cur_form_id`` for a rare form), then sorts the few matches. Phone tail,
+phone, ID number and member number are selective on their own and go through their indexes.
+README "Search plan" has the measured plans.
 """
 
 from __future__ import annotations
@@ -16,12 +23,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Left
+from django.db.models.lookups import Exact
 
 from yugong.core.errors import ValidationFailed
 from yugong.core.pii import blind_index
 from yugong.core.timeutil import now
 from yugong.core.validators import clean_text, normalize_id_number
-from yugong.orgs.access import MANAGE_ROLES, access_object, access_union, scope_filter, scope_paths
+from yugong.orgs.access import (
+    MANAGE_ROLES,
+    access_object,
+    access_union,
+    scope_filter,
+    scope_paths,
+    subtree_filter,
+)
 
 from .models import Membership
 
@@ -29,6 +45,37 @@ PAGE_SIZE = 50
 _MEMBER_NO_RE = re.compile(r"^[A-Z]{0,4}\d{10,16}$")
 _ID_RE = re.compile(r"^(\d{15}|\d{17}[\dX])$")
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+# What a list row shows (api._page_out, the console list): loading only these keeps the row
+# building cheap (no timestamps nobody reads, no search-key copies).
+LIST_FIELDS = (
+    "status",
+    "channel",
+    "union_id",
+    "person_id",
+    "member_no",
+    "applied_at",
+    "due_at",
+    "decided_at",
+    "member_since",
+    "started_on",
+    "ended_on",
+    "reject_reason",
+    "previous_id",
+    "union__name",
+    "person__name",
+    "person__phone",
+    "person__id_number",
+    "person__sex",
+    "person__birth_date",
+    "person__employment_form",
+    "person__migrant_worker",
+    "person__education",
+    "person__occupation",
+    "person__employer_id",
+    "person__employer_name",
+)
 
 
 @dataclass
@@ -67,7 +114,9 @@ def search_condition(q: str) -> Q:
             return Q(person__id_number_index=blind_index("id_number", normalize_id_number(upper)))
     if _MEMBER_NO_RE.match(upper):
         return Q(member_no=upper)
-    return Q(person__name__startswith=q)
+    if len(q) == 1:  # the same rows, in the form the members_cur_initial_id index answers
+        return Q(Exact(Left("person_name", 1), q))
+    return Q(person_name__startswith=q)
 
 
 def member_search(
@@ -85,10 +134,9 @@ def member_search(
 ) -> Page:
     """Members in the actor's subtrees, newest first. ``status``: "" = current members (active and
     suspended), "all", or one status. ``union_id`` narrows to that union's subtree (404 outside)."""
-    qs = scope_filter(Membership.objects.all(), user)
+    qs = scope_filter(Membership.objects.all(), user, path_field="union_path")
     if union_id is not None:
-        union = access_union(user, union_id)
-        qs = qs.filter(union__path__startswith=union.path)
+        qs = subtree_filter(qs, access_union(user, union_id), path_field="union_path")
     if status == "all":
         pass
     elif status in Membership.Status.values:
@@ -98,14 +146,16 @@ def member_search(
     qs = qs.filter(search_condition(q))
     employer = clean_text(employer).replace("\x00", "")
     if employer:
-        qs = qs.filter(person__employer_name__startswith=employer)
+        qs = qs.filter(employer_name__startswith=employer)
     if employer_id is not None:
         qs = qs.filter(person__employer_id=employer_id)
     if employment_form:
-        qs = qs.filter(person__employment_form=employment_form)
+        qs = qs.filter(employment_form=employment_form)
     if migrant is not None:
-        qs = qs.filter(person__migrant_worker=migrant)
-    return _keyset(_with_related(qs), after=after, limit=limit, descending=True)
+        qs = qs.filter(migrant_worker=migrant)
+    return _keyset(
+        qs.select_related("person", "union").only(*LIST_FIELDS), after=after, limit=limit, descending=True
+    )
 
 
 def approvals_inbox(

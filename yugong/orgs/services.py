@@ -212,6 +212,7 @@ def _move_subtree(*, union: Union, new_parent: Union) -> None:
         depth=F("depth") + depth_delta,
     )
     Union.objects.filter(pk=union.pk).update(parent=new_parent)
+    extensions.fire_subtree_moved(old_path=old_path, new_path=new_path)
 
 
 @transaction.atomic

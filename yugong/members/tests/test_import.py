@@ -17,6 +17,7 @@ from yugong.core.errors import NotFound
 from yugong.core.models import AuditEvent, DailyFact
 from yugong.core.pii import blind_index
 from yugong.core.validators import id_check_char, uscc_check_char
+from yugong.members.exports import error_report
 from yugong.members.import_models import RosterImport, RosterImportError
 from yugong.members.import_parsing import COLUMNS, parse_date
 from yugong.members.imports import roster_import_create
@@ -367,3 +368,56 @@ def test_another_districts_staff_cannot_see_the_import(world: dict[str, Any], cl
     for name in ("roster:import_detail", "roster:import_progress", "roster:import_errors"):
         assert client.get(reverse(name, args=[ri.pk])).status_code == 404
     assert RosterImportError.objects.count() == 0
+
+
+# --- The upload is not kept; the error report is ------------------------------------------------
+
+
+def test_the_upload_is_deleted_when_the_import_ends_and_only_the_rejected_rows_stay(
+    world: dict[str, Any],
+) -> None:
+    from django.core.files.storage import default_storage
+
+    clean = run(world, [good_row(1), good_row(2)])
+    assert clean.status == "done" and not clean.file and not clean.report
+
+    ri = run(world, [good_row(3), good_row(4, 手机号="123")], mode="skip_invalid")
+    assert ri.status == "done" and ri.created == 1
+    assert not ri.file  # the whole roster in clear is gone
+    assert ri.report and default_storage.exists(ri.report.name)
+    out, count = error_report(actor=world["staff"], roster_import=ri)
+    with out:
+        rows = list(load_workbook(out).worksheets[0].values)
+    assert count == 1 and len(rows) == 2 and rows[1][0] == 3 and "手机号" in rows[1][-1]
+
+    failed = run(world, [good_row(5, 工会编码="NOPE")])
+    assert failed.status == "failed" and not failed.file and failed.report
+
+
+def test_imported_members_carry_the_search_keys(world: dict[str, Any]) -> None:
+    from yugong.members import selectors
+
+    code = "91500103MA5U0K3C7" + uscc_check_char("91500103MA5U0K3C7")
+    employer = Employer.objects.create(name="解放碑百货有限公司", uscc=code, union=world["shop"])
+    known = make_person(id_number=ident(40), name="钱老", employment_form="courier")
+    ri = run(
+        world,
+        [
+            good_row(41, 姓名="钱新", 是否农民工="是", 用人单位统一社会信用代码=employer.uscc),
+            good_row(40, 姓名="钱改名"),  # the existing person keeps their own data
+        ],
+    )
+    assert ri.status == "done" and ri.created == 2
+    new = Membership.objects.get(person__name="钱新")
+    assert (new.union_path, new.person_name, new.migrant_worker, new.employer_name) == (
+        world["shop"].path,
+        "钱新",
+        True,
+        "解放碑百货有限公司",
+    )
+    assert new.person.employer_name == "解放碑百货有限公司" and new.person.employer_id == employer.pk
+    old = Membership.objects.get(person=known)
+    assert (old.person_name, old.employment_form) == ("钱老", "courier")
+    found = selectors.member_search(world["staff"], q="钱")
+    assert {m.pk for m in found.rows} == {new.pk, old.pk}
+    assert [m.pk for m in selectors.member_search(world["staff"], employer="解放碑").rows] == [new.pk]
