@@ -148,6 +148,46 @@ async def read_response(
     return status, keep_alive, size
 
 
+class _Connection:
+    """One keep-alive connection of a load worker: (re)opened on demand, closed after an error or
+    a response without keep-alive. Every exchange is bounded by REQUEST_TIMEOUT_S."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def exchange(self, payload: bytes, capture: dict[str, str] | None = None) -> tuple[int, int, str]:
+        """Send one request, read its response: (status, body bytes, exception kind or "")."""
+        status, keep_alive, size, exc_kind = 0, False, 0, ""
+        try:
+            async with asyncio.timeout(REQUEST_TIMEOUT_S):
+                if self.writer is None:
+                    self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+                assert self.reader is not None
+                self.writer.write(payload)
+                await self.writer.drain()
+                status, keep_alive, size = await read_response(self.reader, capture)
+        except (
+            OSError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            TimeoutError,
+            HttpError,
+        ) as e:
+            exc_kind, size = type(e).__name__, 0
+        if exc_kind or not keep_alive:
+            await self.close()
+        return status, size, exc_kind
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(Exception):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+
 async def _worker(
     host: str,
     port: int,
@@ -157,40 +197,14 @@ async def _worker(
     state: _State,
 ) -> None:
     host_header = f"{host}:{port}"
-    reader: asyncio.StreamReader | None = None
-    writer: asyncio.StreamWriter | None = None
+    conn = _Connection(host, port)
     res = state.result
     while state.phase != _Phase.DONE:
         req = factory(ctx, state.next_index())
         payload = encode_request(req, host_header, extra_headers)
         t0 = time.perf_counter()
-        status = 0
-        keep_alive = False
-        try:
-            async with asyncio.timeout(REQUEST_TIMEOUT_S):
-                if writer is None:
-                    reader, writer = await asyncio.open_connection(host, port)
-                assert reader is not None
-                writer.write(payload)
-                await writer.drain()
-                status, keep_alive, size = await read_response(reader)
-            exc_kind = ""
-        except (
-            OSError,
-            asyncio.IncompleteReadError,
-            asyncio.LimitOverrunError,
-            TimeoutError,
-            HttpError,
-        ) as e:
-            exc_kind = type(e).__name__
-            size = 0
+        status, size, exc_kind = await conn.exchange(payload)
         t1 = time.perf_counter()
-        if exc_kind or not keep_alive:
-            if writer is not None:
-                writer.close()
-                with contextlib.suppress(Exception):
-                    await writer.wait_closed()
-            reader = writer = None
         if state.phase == _Phase.MEASURE and t0 >= state.measure_started:
             res.requests += 1
             res.bytes_received += size
@@ -211,10 +225,7 @@ async def _worker(
             res.warmup_requests += 1
         if exc_kind:
             await asyncio.sleep(0.05)  # do not spin on a refused connection
-    if writer is not None:
-        writer.close()
-        with contextlib.suppress(Exception):
-            await writer.wait_closed()
+    await conn.close()
 
 
 async def _run(
@@ -331,8 +342,7 @@ async def _queue_worker(
     st: dict[str, Any],
 ) -> None:
     host_header = f"{host}:{port}"
-    reader: asyncio.StreamReader | None = None
-    writer: asyncio.StreamWriter | None = None
+    conn = _Connection(host, port)
     q: QueueResult = st["result"]
     res = q.load
     ready: collections.deque[int] = st["ready"]
@@ -361,30 +371,8 @@ async def _queue_worker(
         payload = encode_request(req, host_header, headers)
         capture = {"retry-after": "", "x-queue-ticket": ""}
         t0 = time.perf_counter()
-        status, keep_alive, exc_kind = 0, False, ""
-        try:
-            async with asyncio.timeout(REQUEST_TIMEOUT_S):
-                if writer is None:
-                    reader, writer = await asyncio.open_connection(host, port)
-                assert reader is not None
-                writer.write(payload)
-                await writer.drain()
-                status, keep_alive, size = await read_response(reader, capture)
-        except (
-            OSError,
-            asyncio.IncompleteReadError,
-            asyncio.LimitOverrunError,
-            TimeoutError,
-            HttpError,
-        ) as e:
-            exc_kind, size = type(e).__name__, 0
+        status, size, exc_kind = await conn.exchange(payload, capture)
         t1 = time.perf_counter()
-        if exc_kind or not keep_alive:
-            if writer is not None:
-                writer.close()
-                with contextlib.suppress(Exception):
-                    await writer.wait_closed()
-            reader = writer = None
         res.requests += 1
         res.bytes_received += size
         res.latencies.append(t1 - t0)
@@ -419,10 +407,7 @@ async def _queue_worker(
             q.given_up += 1
             continue
         heapq.heappush(waiting, (time.perf_counter() + min(max(wait, 0.05), 30.0), job))
-    if writer is not None:
-        writer.close()
-        with contextlib.suppress(Exception):
-            await writer.wait_closed()
+    await conn.close()
 
 
 def run_queue(
