@@ -150,13 +150,18 @@ class OrderOut(Schema):
     tickets: list[TicketOut]
 
 
+# Lazy labels, translated when str() runs (the request's language); cheaper than
+# get_status_display(), which rebuilds the flattened choices on every call.
+_ORDER_STATUS_LABELS = dict(Order.Status.choices)
+
+
 def _order_out(o: Order, tickets: list[Ticket] | None = None) -> OrderOut:
     show_qr = o.status in (Order.Status.PAID, Order.Status.USED)
     return OrderOut(
         id=o.pk,
         number=o.number,
         status=o.status,
-        status_label=str(o.get_status_display()),
+        status_label=str(_ORDER_STATUS_LABELS.get(o.status, o.status)),
         product_id=o.product_id,
         product_title=o.product.title,
         session_id=o.session_id,
