@@ -17,6 +17,7 @@ from tests.helpers import UserFactory, is_postgres
 from yugong.accounts.services import api_token_create
 from yugong.core.errors import Conflict, NotFound
 from yugong.core.timeutil import now
+from yugong.tourism.api import OrderOut
 from yugong.tourism.models import Order, ReviewStatus, Session, Ticket
 from yugong.tourism.services import order_place
 
@@ -69,6 +70,8 @@ def test_api_answer_equals_the_stored_order(world: World) -> None:
         headers={"Idempotency-Key": "k"},
     )
     assert created.status_code == 201
+    assert created["Content-Type"] == "application/json; charset=utf-8"
+    OrderOut.model_validate(created.json())  # sent without Ninja's validation: still the schema
     stored = c.get(f"/api/v1/tourism/orders/{created.json()['id']}")
     assert created.json() == stored.json()
 
