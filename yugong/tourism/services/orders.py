@@ -241,12 +241,12 @@ def _fast_sql_enabled() -> bool:
 # The UPDATE's ``remaining >= q`` is re-checked by PostgreSQL on the newest row version after
 # waiting for the row lock (READ COMMITTED), which is what makes it safe under contention.
 _ONE_STATEMENT = """
-WITH info AS (
+WITH {prelude}info AS (
     SELECT s.id, s.active, s.starts_at, s.remaining, p.id AS product_id, p.title, p.status AS p_status,
         p.members_only, p.limit_per_day, p.limit_per_year, p.list_price_fen, p.member_price_fen,
         p.merchant_id, m.status AS m_status,
         EXISTS (SELECT 1 FROM {eligible} e WHERE e.product_id = p.id) AS restricted
-    FROM {session} s
+    FROM {cfg}{session} s
     JOIN {product} p ON p.id = s.product_id
     JOIN {merchant} m ON m.id = p.merchant_id
     WHERE s.id = %(sid)s
@@ -281,8 +281,15 @@ FROM info LEFT JOIN o ON true
 """
 
 
-def _one_statement_sql() -> str:
+# The hold is committed without waiting for the WAL flush (see the README, "Durability of holds").
+# Only for a statement that is its own transaction: set_config(..., true) lasts to its commit.
+_ASYNC_COMMIT = "cfg AS (SELECT set_config('synchronous_commit', 'off', true) AS on_),\n"
+
+
+def _one_statement_sql(*, async_commit: bool) -> str:
     return _ONE_STATEMENT.format(
+        prelude=_ASYNC_COMMIT if async_commit else "",
+        cfg="cfg, " if async_commit else "",
         session=Session._meta.db_table,
         product=Product._meta.db_table,
         merchant=Merchant._meta.db_table,
@@ -290,6 +297,10 @@ def _one_statement_sql() -> str:
         order=Order._meta.db_table,
         ticket=Ticket._meta.db_table,
     )
+
+
+def _async_commit_enabled() -> bool:
+    return bool(getattr(settings, "TOURISM_ORDER_ASYNC_COMMIT", True))
 
 
 def _place_one_statement(actor: Any, sid: int, quantity: int, key: str, names: list[str]) -> Order | None:
@@ -318,16 +329,18 @@ def _place_one_statement(actor: Any, sid: int, quantity: int, key: str, names: l
         "names": holders,
     }
 
-    def run() -> Any:
+    def run(sql: str) -> Any:
         with connection.cursor() as cursor:
-            cursor.execute(_one_statement_sql(), params)
+            cursor.execute(sql, params)
             return cursor.fetchone()
 
     if connection.in_atomic_block:
-        with transaction.atomic():  # a savepoint: an error must not break the caller's transaction
-            row = run()
+        # Inside the caller's transaction: a savepoint (an error must not break that transaction),
+        # and the caller's commit stays as durable as the caller made it.
+        with transaction.atomic():
+            row = run(_one_statement_sql(async_commit=False))
     else:
-        row = run()
+        row = run(_one_statement_sql(async_commit=_async_commit_enabled()))
     if row is None:
         raise NotFound()
     order_id, active, starts_at, product_id, title, p_status, m_status, needs_checks, lp, mp, mid = row

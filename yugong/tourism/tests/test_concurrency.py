@@ -175,3 +175,32 @@ def test_pass_entry_once_a_day_under_concurrency() -> None:
     assert results.count("ok") == 1, results
     assert PassEntry.objects.count() == 8
     assert ledger.balance(ledger.merchant_payable(world.other_merchant.pk)) == -world.spot.rate_fen
+
+
+def test_the_hold_commits_asynchronously_and_the_setting_does_not_leak(settings: Any) -> None:
+    """Outside a transaction the one statement commits without waiting for the WAL flush
+    (set_config(..., true) lasts to that statement's own commit); the pooled connection is back to
+    synchronous commits right after, and inside a caller's transaction nothing changes."""
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    world = build_world(capacity=5)
+
+    def synchronous_commit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return str(cursor.fetchone()[0])
+
+    with CaptureQueriesContext(connection) as ctx:
+        order_place(actor=world.worker, session_id=world.session.pk, quantity=1, idempotency_key="a")
+    assert "set_config('synchronous_commit', 'off', true)" in ctx.captured_queries[-1]["sql"]
+    assert synchronous_commit() == "on"
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        order_place(actor=world.worker, session_id=world.session.pk, quantity=1, idempotency_key="b")
+    assert not any("set_config" in q["sql"] for q in ctx.captured_queries)
+    settings.TOURISM_ORDER_ASYNC_COMMIT = False
+    with CaptureQueriesContext(connection) as ctx:
+        order_place(actor=world.worker, session_id=world.session.pk, quantity=1, idempotency_key="c")
+    assert not any("set_config" in q["sql"] for q in ctx.captured_queries)
+    assert Order.objects.filter(session=world.session).count() == 3
+    assert Session.objects.get(pk=world.session.pk).remaining == 2
