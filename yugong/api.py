@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -28,7 +29,49 @@ from yugong.web.api import router as web_router
 
 log = logging.getLogger("yugong.api")
 
-api = NinjaAPI(
+
+class YugongAPI(NinjaAPI):
+    """NinjaAPI with its URL patterns grouped per app.
+
+    Ninja gives Django one flat list of ~125 patterns, and Django tries them one by one: a request to
+    an app registered late (tourism, contests) matched ~100 patterns first, about a tenth of the CPU
+    of a small API request. Grouped under one resolver per ``v1/<app>/`` prefix it tries ~10 + the
+    app's own. First-match order is kept: the prefixes are distinct literal path segments, so a path
+    can only match inside its own group, where the original order is kept."""
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        return group_urls(super()._get_urls())
+
+
+def group_urls(patterns: list[URLResolver | URLPattern]) -> list[URLResolver | URLPattern]:
+    out: list[URLResolver | URLPattern] = []
+    groups: dict[str, list[URLPattern]] = {}
+    for pattern in patterns:
+        route = str(pattern.pattern)
+        parts = route.split("/", 2)
+        if (
+            isinstance(pattern, URLPattern)
+            and len(parts) == 3
+            and parts[0] == "v1"
+            and parts[1].isidentifier()  # a literal segment, not a <converter>
+            and parts[2]
+        ):
+            prefix = f"v1/{parts[1]}/"
+            if prefix not in groups:
+                groups[prefix] = []
+                out.append(path(prefix, include(groups[prefix])))
+            inner = (
+                path(parts[2], pattern.callback, name=pattern.name)
+                if pattern.name
+                else path(parts[2], pattern.callback)
+            )
+            groups[prefix].append(inner)
+        else:
+            out.append(pattern)
+    return out
+
+
+api = YugongAPI(
     title="渝工 yugong API",
     version="1",
     description=_(

@@ -1,41 +1,138 @@
 """API authentication: bearer tokens (``Authorization: Bearer <token>``) or the page session
-(with its CSRF check). Either way the request acts with exactly the rights of its user."""
+(with its CSRF check). Either way the request acts with exactly the rights of its user.
+
+Token look-up cache (the hot path of every API client)
+------------------------------------------------------
+Looking a token up costs a query (token joined to its user), building the ``User`` and decrypting
+its phone number: about a third of the CPU of a small API request. So each process keeps a small
+cache, *token hash → (token id, the user's row)*, with these bounds:
+
+* an entry lives at most ``API_TOKEN_CACHE_SECONDS`` (default 5; ``0`` turns the cache off) and the
+  cache holds at most ``API_TOKEN_CACHE_SIZE`` entries (default 10,000; the oldest go first);
+* **revoking** a token through :func:`yugong.accounts.services.api_token_revoke` drops it from the
+  revoking process's cache at once (again after commit); other processes refuse it at the latest
+  ``API_TOKEN_CACHE_SECONDS`` later;
+* **deactivating** a user (``is_active = False`` by any path, queryset updates included) and any
+  other change to the user row are seen at the latest ``API_TOKEN_CACHE_SECONDS`` later. Rights
+  that come from roles (union roles, merchant staff rows) are read per request as before and are not
+  cached here;
+* only hashes are keys (the token itself is never kept), and every request gets its own copy of the
+  ``User``: services may memoise things on ``request.user`` and nothing leaks between requests or
+  threads.
+
+``last_used_at`` is still touched at most once a minute per token and process.
+"""
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import hashlib
+import threading
+import time
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import APIKeyCookie, HttpBearer
 
-from .models import ApiToken
+from .models import ApiToken, User
 
 TOKEN_PREFIX = "yg_"  # noqa: S105 - a public prefix, not a secret
+DEFAULT_CACHE_SECONDS = 5.0
+DEFAULT_CACHE_SIZE = 10_000
+TOUCH_EVERY_S = 60
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(slots=True)
+class _Entry:
+    expires: float  # on the monotonic clock
+    token_id: int
+    last_used_at: dt.datetime | None
+    user: User  # the pristine instance; requests get copies
+
+
+_cache: dict[str, _Entry] = {}
+_lock = threading.Lock()
+_clock = time.monotonic  # tests move it forward
+
+
+def forget_token(key_hash: str) -> None:
+    """Drop one token from this process's cache (revocation)."""
+    with _lock:
+        _cache.pop(key_hash, None)
+
+
+def forget_all_tokens() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _cache_seconds() -> float:
+    return float(getattr(settings, "API_TOKEN_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
+
+
+def _remember(key_hash: str, entry: _Entry) -> None:
+    limit = max(1, int(getattr(settings, "API_TOKEN_CACHE_SIZE", DEFAULT_CACHE_SIZE)))
+    with _lock:
+        while len(_cache) >= limit:
+            _cache.pop(next(iter(_cache)))  # dicts keep insertion order: the oldest goes
+        _cache[key_hash] = entry
+
+
+def _load(key_hash: str) -> _Entry | None:
+    # key_hash is unique: no ORDER BY (the model's ordering would add one).
+    found = list(
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=key_hash, revoked_at__isnull=True)
+        .order_by()[:1]
+    )
+    api_token = found[0] if found else None
+    if api_token is None or not api_token.user.is_active:
+        return None
+    entry = _Entry(
+        expires=_clock() + _cache_seconds(),
+        token_id=api_token.pk,
+        last_used_at=api_token.last_used_at,
+        user=api_token.user,
+    )
+    if _cache_seconds() > 0:
+        _remember(key_hash, entry)
+    return entry
+
+
+def authenticate_token(token: str) -> User | None:
+    """The active user of an unrevoked token, or None. A fresh ``User`` object each call."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    key_hash = hash_token(token)
+    entry = _cache.get(key_hash)
+    if entry is None or entry.expires <= _clock():
+        entry = _load(key_hash)
+        if entry is None:
+            forget_token(key_hash)
+            return None
+    now = timezone.now()
+    if entry.last_used_at is None or (now - entry.last_used_at).total_seconds() > TOUCH_EVERY_S:
+        entry.last_used_at = now
+        ApiToken.objects.filter(pk=entry.token_id).update(last_used_at=now)
+    user: User = copy.copy(entry.user)
+    return user
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        if not token.startswith(TOKEN_PREFIX):
+        user = authenticate_token(token)
+        if user is None:
             return None
-        api_token = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_token(token), revoked_at__isnull=True)
-            .first()
-        )
-        if api_token is None or not api_token.user.is_active:
-            return None
-        now = timezone.now()
-        # Touch last_used at most once a minute: no write per request under load.
-        if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
-        request.user = api_token.user
-        return api_token.user
+        request.user = user
+        return user
 
 
 class SessionAuth(APIKeyCookie):

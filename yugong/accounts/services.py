@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pyotp
@@ -37,7 +38,7 @@ from yugong.core.sms import sms_send
 from yugong.core.validators import clean_text, normalize_phone, to_halfwidth
 
 from . import ratelimit
-from .auth import TOKEN_PREFIX, hash_token
+from .auth import TOKEN_PREFIX, forget_token, hash_token
 from .models import ApiToken, SmsCode, TotpDevice, User
 
 SMS_PURPOSE_LOGIN = "login"
@@ -485,4 +486,8 @@ def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         audit_record(actor=actor, action="auth.token_revoked", obj=token, extra={"user": token.user_id})
+    # The per-process token cache (accounts.auth): drop it now and once more after commit, so that
+    # a request of this process cannot re-cache the still-unrevoked row in between.
+    forget_token(token.key_hash)
+    transaction.on_commit(partial(forget_token, token.key_hash))
     return token

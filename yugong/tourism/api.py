@@ -1,19 +1,21 @@
 import datetime as dt
-from typing import Literal
+import json
+from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Header, Query, Router, Schema
-from ninja.responses import Status
+from ninja import Field, File, Header, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import NinjaJSONEncoder, Status
 
 from yugong.accounts.models import request_user
 from yugong.core.errors import NotFound
-from yugong.core.pii import mask_name
+from yugong.core.pii import mask_name, mask_phone
 from yugong.core.schemas import ERROR_RESPONSES
 from yugong.core.timeutil import local_today
 
 from . import selectors, services
-from .models import Order, PassEntry, Product, Session, Ticket
+from .models import MerchantStaff, Order, PassEntry, Product, ProductPicture, Session, Ticket
 from .qr import ticket_qr_text
 
 router = Router(tags=["tourism"])
@@ -43,6 +45,7 @@ class ProductOut(Schema):
     limit_per_day: int | None
     limit_per_year: int | None
     refund_rule: str
+    cover: str | None = Field(None, description="封面图片地址（第一张产品图片）")
 
 
 class ProductDetailOut(ProductOut):
@@ -78,6 +81,7 @@ def _product_out(p: Product) -> ProductOut:
         limit_per_day=p.limit_per_day,
         limit_per_year=p.limit_per_year,
         refund_rule=p.refund_rule,
+        cover=next(iter(selectors.product_picture_urls(p)), None),
     )
 
 
@@ -111,7 +115,7 @@ def product_detail(request: HttpRequest, product_id: int) -> ProductDetailOut:
     return ProductDetailOut(
         **_product_out(p).model_dump(),
         description=p.description,
-        pictures=[str(x) for x in p.pictures or []],
+        pictures=selectors.product_picture_urls(p),
         refund_cutoff_hours=p.refund_cutoff_hours,
         sessions=[_session_out(s) for s in selectors.product_sessions(p)],
     )
@@ -150,34 +154,53 @@ class OrderOut(Schema):
     tickets: list[TicketOut]
 
 
-def _order_out(o: Order, tickets: list[Ticket] | None = None) -> OrderOut:
+# Lazy labels, translated when str() runs (the request's language); cheaper than
+# get_status_display(), which rebuilds the flattened choices on every call.
+_ORDER_STATUS_LABELS = dict(Order.Status.choices)
+
+
+def _order_data(o: Order, tickets: list[Ticket] | None = None) -> dict[str, Any]:
+    """An order in ``OrderOut``'s shape as plain data."""
     show_qr = o.status in (Order.Status.PAID, Order.Status.USED)
-    return OrderOut(
-        id=o.pk,
-        number=o.number,
-        status=o.status,
-        status_label=str(o.get_status_display()),
-        product_id=o.product_id,
-        product_title=o.product.title,
-        session_id=o.session_id,
-        starts_at=o.session.starts_at,
-        quantity=o.quantity,
-        unit_price_fen=o.unit_price_fen,
-        list_price_fen=o.list_price_fen,
-        amount_fen=o.amount_fen,
-        saved_fen=o.saved_fen,
-        refunded_fen=o.refunded_fen,
-        hold_expires_at=o.hold_expires_at,
-        created_at=o.created_at,
-        tickets=[
-            TicketOut(
-                seq=t.seq,
-                holder_name=t.holder_name,
-                status=t.status,
-                qr_text=ticket_qr_text(t.token) if show_qr and t.status == "valid" else None,
-            )
+    return {
+        "id": o.pk,
+        "number": o.number,
+        "status": o.status,
+        "status_label": str(_ORDER_STATUS_LABELS.get(o.status, o.status)),
+        "product_id": o.product_id,
+        "product_title": o.product.title,
+        "session_id": o.session_id,
+        "starts_at": o.session.starts_at,
+        "quantity": o.quantity,
+        "unit_price_fen": o.unit_price_fen,
+        "list_price_fen": o.list_price_fen,
+        "amount_fen": o.amount_fen,
+        "saved_fen": o.saved_fen,
+        "refunded_fen": o.refunded_fen,
+        "hold_expires_at": o.hold_expires_at,
+        "created_at": o.created_at,
+        "tickets": [
+            {
+                "seq": t.seq,
+                "holder_name": t.holder_name,
+                "status": t.status,
+                "qr_text": ticket_qr_text(t.token) if show_qr and t.status == "valid" else None,
+            }
             for t in (tickets if tickets is not None else o.tickets.all())
         ],
+    }
+
+
+def _order_out(o: Order, tickets: list[Ticket] | None = None) -> OrderOut:
+    return OrderOut(**_order_data(o, tickets))
+
+
+def _json(status: int, data: Any) -> HttpResponse:
+    """What Ninja would send for ``data`` (same encoder, same content type), without validating it
+    again: for answers built from typed values in the documented shape on a hot path (the tests
+    check them against the schema)."""
+    return HttpResponse(
+        json.dumps(data, cls=NinjaJSONEncoder), status=status, content_type="application/json; charset=utf-8"
     )
 
 
@@ -194,7 +217,7 @@ def order_create(
     request: HttpRequest,
     payload: OrderIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=80),
-) -> Status[OrderOut]:
+) -> Status[OrderOut] | HttpResponse:
     order, created = services.order_place(
         actor=request_user(request),
         session_id=payload.session_id,
@@ -202,8 +225,8 @@ def order_create(
         idempotency_key=idempotency_key,
         holder_names=payload.holder_names,
     )
-    if created:  # answer from what was just written: no re-read on the hot path
-        return Status(201, _order_out(order, order.new_tickets))  # type: ignore[attr-defined]
+    if created:  # answer from what was just written: no re-read, no second validation
+        return _json(201, _order_data(order, order.new_tickets))  # type: ignore[attr-defined]
     return Status(200, _order_out(selectors.my_orders(request_user(request)).get(pk=order.pk)))
 
 
@@ -379,3 +402,151 @@ def pass_mine(request: HttpRequest) -> PassOut:
         qr_text=services.pass_qr_token(annual_pass),
         valid_seconds=services.passes.QR_MAX_AGE,
     )
+
+
+# --- Merchant admin: staff accounts and product pictures -----------------------------------------
+
+_STAFF_ROLE_LABELS = dict(MerchantStaff.Role.choices)
+
+
+class StaffOut(Schema):
+    id: int
+    user_id: int
+    name: str
+    username: str
+    phone_masked: str
+    role: str
+    role_label: str
+    active: bool
+    created_at: dt.datetime
+
+
+class StaffIn(Schema):
+    login: str = Field(
+        ..., min_length=1, max_length=150, description="对方的手机号或用户名（须已在平台登录过）"
+    )
+    role: Literal["owner", "staff", "gate"] = "staff"
+
+
+class StaffPatch(Schema):
+    role: Literal["owner", "staff", "gate"] | None = None
+    active: Literal[False] | None = Field(None, description="false：停用该员工账号")
+
+
+def _staff_out(row: MerchantStaff) -> StaffOut:
+    user = row.user
+    return StaffOut(
+        id=row.pk,
+        user_id=user.pk,
+        name=user.display_name,
+        username=user.username,
+        phone_masked=mask_phone(user.phone) if user.phone else "",
+        role=row.role,
+        role_label=str(_STAFF_ROLE_LABELS.get(row.role, row.role)),
+        active=row.active,
+        created_at=row.created_at,
+    )
+
+
+@router.get(
+    "/merchants/{merchant_id}/staff",
+    response={200: list[StaffOut], **ERROR_RESPONSES},
+    summary="商户员工账号（仅商户负责人或平台管理人员）",
+)
+def staff_list(request: HttpRequest, merchant_id: int) -> list[StaffOut]:
+    merchant = services.staff.access_merchant_admin(request_user(request), merchant_id)
+    return [_staff_out(row) for row in selectors.merchant_staff(merchant)]
+
+
+@router.post(
+    "/merchants/{merchant_id}/staff",
+    response={201: StaffOut, **ERROR_RESPONSES},
+    summary="添加商户员工（按手机号或用户名；已停用的重新启用）",
+)
+def staff_add(request: HttpRequest, merchant_id: int, payload: StaffIn) -> Status[StaffOut]:
+    row = services.merchant_staff_add(
+        actor=request_user(request), merchant_id=merchant_id, login=payload.login, role=payload.role
+    )
+    return Status(201, _staff_out(row))
+
+
+@router.patch(
+    "/merchants/{merchant_id}/staff/{staff_id}",
+    response={200: StaffOut, **ERROR_RESPONSES},
+    summary="调整员工岗位或停用员工账号",
+)
+def staff_change(request: HttpRequest, merchant_id: int, staff_id: int, payload: StaffPatch) -> StaffOut:
+    actor = request_user(request)
+    row = None
+    if payload.role is not None:
+        row = services.merchant_staff_set_role(
+            actor=actor, merchant_id=merchant_id, staff_id=staff_id, role=payload.role
+        )
+    if payload.active is False:
+        row = services.merchant_staff_deactivate(actor=actor, merchant_id=merchant_id, staff_id=staff_id)
+    if row is None:
+        merchant = services.staff.access_merchant_admin(actor, merchant_id)
+        row = selectors.merchant_staff(merchant).filter(pk=staff_id).first()
+        if row is None:
+            raise NotFound()
+    return _staff_out(row)
+
+
+class PictureOut(Schema):
+    id: int
+    url: str
+    format: str
+    width: int
+    height: int
+    size: int
+    product_status: str = Field(..., description="上传后产品回到待审核（pending）")
+
+
+def _picture_out(picture: ProductPicture, product_status: str) -> PictureOut:
+    return PictureOut(
+        id=picture.pk,
+        url=picture.image.url,
+        format=picture.format,
+        width=picture.width,
+        height=picture.height,
+        size=picture.size,
+        product_status=product_status,
+    )
+
+
+@router.get(
+    "/merchants/{merchant_id}/products/{product_id}/pictures",
+    response={200: list[PictureOut], **ERROR_RESPONSES},
+    summary="本商户产品的图片",
+)
+def picture_list(request: HttpRequest, merchant_id: int, product_id: int) -> list[PictureOut]:
+    product = selectors.merchant_products(request_user(request), merchant_id).filter(pk=product_id).first()
+    if product is None:
+        raise NotFound()
+    return [_picture_out(p, product.status) for p in product.pictures_list]  # type: ignore[attr-defined]
+
+
+@router.post(
+    "/merchants/{merchant_id}/products/{product_id}/pictures",
+    response={201: PictureOut, **ERROR_RESPONSES},
+    summary="上传产品图片（JPG/PNG/WebP，不超过 5 MB；产品重新审核）",
+)
+def picture_add(
+    request: HttpRequest, merchant_id: int, product_id: int, image: File[UploadedFile]
+) -> Status[PictureOut]:
+    picture = services.product_picture_add(
+        actor=request_user(request), merchant_id=merchant_id, product_id=product_id, image=image
+    )
+    return Status(201, _picture_out(picture, picture.product.status))
+
+
+@router.delete(
+    "/merchants/{merchant_id}/products/{product_id}/pictures/{picture_id}",
+    response={204: None, **ERROR_RESPONSES},
+    summary="删除产品图片",
+)
+def picture_remove(request: HttpRequest, merchant_id: int, product_id: int, picture_id: int) -> Status[None]:
+    services.product_picture_remove(
+        actor=request_user(request), merchant_id=merchant_id, product_id=product_id, picture_id=picture_id
+    )
+    return Status(204, None)

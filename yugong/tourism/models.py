@@ -177,6 +177,38 @@ class Product(models.Model):
         return self.list_price_fen - self.member_price_fen
 
 
+def product_picture_path(instance: ProductPicture, filename: str) -> str:
+    """Random names under the product's folder: the uploaded name is never trusted or shown."""
+    ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}.get(instance.format, "bin")
+    return f"tourism/products/{instance.product_id}/{secrets.token_hex(12)}.{ext}"
+
+
+class ProductPicture(models.Model):
+    """A picture of a product, uploaded by the merchant (services.merchants.product_picture_add:
+    checked to be a real JPEG/PNG/WebP image within size bounds). Stored through Django's default
+    storage (disk by default, S3-compatible in production). Adding or removing one sends the product
+    back to review, like any other edit."""
+
+    product = models.ForeignKey("Product", on_delete=models.CASCADE, related_name="picture_set")
+    image = models.FileField(_("产品图片"), upload_to=product_picture_path, max_length=200)
+    format = models.CharField(max_length=8, editable=False)
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    size = models.PositiveIntegerField(editable=False, default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("产品图片")
+        verbose_name_plural = _("产品图片")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
 class Session(models.Model):
     """One dated unit of stock: a show performance, a day's tickets, a route departure, a night.
 

@@ -5,20 +5,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
+from yugong.core.errors import ValidationFailed
+from yugong.core.pii import blind_index
 from yugong.core.timeutil import SHANGHAI, now
-from yugong.core.validators import clean_text
+from yugong.core.validators import clean_text, normalize_phone
 
 from .access import merchant_scope, platform_scope
 from .models import (
     AnnualPass,
     GroupOrder,
     Merchant,
+    MerchantStaff,
     Order,
     PassBatch,
     PassEntry,
     Product,
+    ProductPicture,
     ReviewStatus,
     Session,
     Statement,
@@ -39,6 +45,7 @@ def live_products(
         Product.objects.filter(status=ReviewStatus.APPROVED, merchant__status=ReviewStatus.APPROVED)
         .filter(Exists(sessions))
         .select_related("merchant")
+        .prefetch_related(_pictures())
         .order_by("-id")
     )
     if kind:
@@ -48,6 +55,50 @@ def live_products(
     for term in "".join(ch for ch in clean_text(q) if ch.isprintable()).split()[:5]:
         qs = qs.filter(Q(search_text__icontains=term) | Q(title__icontains=term))
     return qs
+
+
+def _pictures() -> Prefetch:
+    # One query for the pictures of a whole page of products (product.pictures_list, in order).
+    return Prefetch("picture_set", queryset=ProductPicture.objects.order_by("id"), to_attr="pictures_list")
+
+
+def product_picture_urls(product: Product) -> list[str]:
+    """Uploaded pictures first (their storage URLs), then any picture addresses typed in before
+    uploads existed. Uses the prefetched list when the product came from a selector here."""
+    uploaded = getattr(product, "pictures_list", None)
+    if uploaded is None:
+        uploaded = list(product.picture_set.order_by("id"))
+    return [p.image.url for p in uploaded] + [str(x) for x in product.pictures or []]
+
+
+def user_by_login(login: Any, *, field: str = "login") -> User:
+    """A signed-up user by mobile number (any usual spelling: spaces, +86) or by username. The
+    error names ``field`` and says which was tried."""
+    text = clean_text(login)
+    if not text:
+        raise ValidationFailed(fields={field: _("请填写手机号或用户名。")})
+    try:
+        phone = normalize_phone(text, field=field)
+    except ValidationFailed:
+        phone = ""
+    user = None
+    if phone:
+        user = User.objects.filter(phone_index=blind_index("phone", phone)).first()
+    if user is None:
+        user = User.objects.filter(username=text[:150]).first()
+    if user is None:
+        if phone:
+            raise ValidationFailed(
+                fields={field: _("该手机号还没有在平台登录过，请对方先用手机号登录一次。")}
+            )
+        raise ValidationFailed(fields={field: _("未找到该用户名的账号。")})
+    return user
+
+
+def merchant_staff(merchant: Merchant) -> QuerySet[MerchantStaff]:
+    """A merchant's staff rows (active first, then by when they were added), with their users.
+    Callers have checked access (services.staff.access_merchant_admin)."""
+    return MerchantStaff.objects.filter(merchant=merchant).select_related("user").order_by("-active", "pk")
 
 
 def product_sessions(product: Product) -> list[Session]:
@@ -90,7 +141,11 @@ def merchant_orders(user: Any, merchant_id: int) -> QuerySet[Order]:
 
 
 def merchant_products(user: Any, merchant_id: int) -> QuerySet[Product]:
-    return merchant_scope(Product.objects.filter(merchant_id=merchant_id), user).order_by("-id")
+    return (
+        merchant_scope(Product.objects.filter(merchant_id=merchant_id), user)
+        .prefetch_related(_pictures())
+        .order_by("-id")
+    )
 
 
 def merchant_statements(user: Any, merchant_id: int) -> QuerySet[Statement]:
@@ -113,9 +168,13 @@ def platform_merchants(user: Any, status: str = "") -> QuerySet[Merchant]:
 
 
 def platform_products(user: Any, status: str = "") -> QuerySet[Product]:
-    qs = platform_scope(
-        Product.objects.select_related("merchant"), user, path_field="merchant__host_union__path"
-    ).order_by("-id")
+    qs = (
+        platform_scope(
+            Product.objects.select_related("merchant"), user, path_field="merchant__host_union__path"
+        )
+        .prefetch_related(_pictures())
+        .order_by("-id")
+    )
     return qs.filter(status=status) if status else qs
 
 

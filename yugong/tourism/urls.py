@@ -25,6 +25,7 @@ urlpatterns = [
     path("merchant/<int:merchant_id>/orders/", c.m_orders, name="m_orders"),
     path("merchant/<int:merchant_id>/scan/", c.m_scan, name="m_scan"),
     path("merchant/<int:merchant_id>/statements/", c.m_statements, name="m_statements"),
+    path("merchant/<int:merchant_id>/staff/", c.m_staff, name="m_staff"),
     path(
         "merchant/<int:merchant_id>/statements/<int:statement_id>.<str:fmt>",
         c.m_statement_export,

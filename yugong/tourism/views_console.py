@@ -27,7 +27,17 @@ from yugong.web.navigation import CONSOLE_SECTIONS
 
 from . import exports, selectors, services
 from .access import APPROVER_ROLES, UNION_BUYER_ROLES, access_merchant, is_merchant_staff, merchant_ids
-from .models import GroupOrder, Merchant, Order, PassSpot, Product, ReviewStatus, Session, Statement
+from .models import (
+    GroupOrder,
+    Merchant,
+    MerchantStaff,
+    Order,
+    PassSpot,
+    Product,
+    ReviewStatus,
+    Session,
+    Statement,
+)
 
 PAGE = 30
 
@@ -73,7 +83,11 @@ def m_home(request: HttpRequest) -> HttpResponse:
 
 
 def _merchant_ctx(request: HttpRequest, merchant_id: int, tab: str) -> dict[str, Any]:
-    return {"merchant": access_merchant(request.user, merchant_id), "mtab": tab}
+    return {
+        "merchant": access_merchant(request.user, merchant_id),
+        "mtab": tab,
+        "can_admin": merchant_id in merchant_ids(request.user, roles={MerchantStaff.Role.OWNER}),
+    }
 
 
 def _product_data(request: HttpRequest) -> dict[str, Any]:
@@ -122,7 +136,24 @@ def m_product(request: HttpRequest, merchant_id: int, product_id: int) -> HttpRe
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "session":
+            action = request.POST.get("action")
+            if action == "picture":
+                services.product_picture_add(
+                    actor=request.user,
+                    merchant_id=merchant_id,
+                    product_id=item.pk,
+                    image=request.FILES.get("image"),
+                )
+                messages.success(request, _("图片已上传，产品已重新提交审核。"))
+            elif action == "picture_remove":
+                services.product_picture_remove(
+                    actor=request.user,
+                    merchant_id=merchant_id,
+                    product_id=item.pk,
+                    picture_id=request.POST.get("picture"),
+                )
+                messages.success(request, _("图片已删除。"))
+            elif action == "session":
                 starts = dt.datetime.fromisoformat(request.POST.get("starts_at", "")).replace(tzinfo=SHANGHAI)
                 services.session_add(
                     actor=request.user,
@@ -150,6 +181,7 @@ def m_product(request: HttpRequest, merchant_id: int, product_id: int) -> HttpRe
         {
             **ctx,
             "product": item,
+            "pictures": item.pictures_list,  # type: ignore[attr-defined]
             "sessions": sessions,
             "errors": errors,
             "kinds": Product.Kind.choices,
@@ -216,6 +248,57 @@ def m_scan(request: HttpRequest, merchant_id: int) -> HttpResponse:
     entries = selectors.merchant_entries(request.user, merchant_id)[:20]
     return _console(
         request, "tourism/m_scan.html", {**ctx, "spots": spots, "result": result, "entries": entries}
+    )
+
+
+@merchant_required
+def m_staff(request: HttpRequest, merchant_id: int) -> HttpResponse:
+    """The merchant's admin (its 负责人) adds staff by mobile number or username, sets their role
+    and deactivates them. Staff who are not the admin get 403, another merchant 404."""
+    merchant = services.staff.access_merchant_admin(request.user, merchant_id)
+    errors: dict[str, list[str]] = {}
+    form_login = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "add":
+                form_login = request.POST.get("login", "")[:150]
+                services.merchant_staff_add(
+                    actor=request.user,
+                    merchant_id=merchant.pk,
+                    login=form_login,
+                    role=request.POST.get("role", "staff"),
+                )
+                messages.success(request, _("员工已添加。"))
+            elif action == "role":
+                services.merchant_staff_set_role(
+                    actor=request.user,
+                    merchant_id=merchant.pk,
+                    staff_id=request.POST.get("staff"),
+                    role=request.POST.get("role"),
+                )
+                messages.success(request, _("岗位已更新。"))
+            elif action == "deactivate":
+                services.merchant_staff_deactivate(
+                    actor=request.user, merchant_id=merchant.pk, staff_id=request.POST.get("staff")
+                )
+                messages.success(request, _("员工账号已停用。"))
+        except ApplicationError as exc:
+            errors = _errors(request, exc)
+        else:
+            return HttpResponseRedirect(request.path)
+    return _console(
+        request,
+        "tourism/m_staff.html",
+        {
+            "merchant": merchant,
+            "mtab": "staff",
+            "can_admin": True,
+            "staff": list(selectors.merchant_staff(merchant)),
+            "roles": MerchantStaff.Role.choices,
+            "errors": errors,
+            "form_login": form_login,
+        },
     )
 
 

@@ -4,7 +4,6 @@ from .groups import group_order_approve, group_order_reject, group_order_request
 from .merchants import (
     merchant_apply,
     merchant_review,
-    merchant_staff_add,
     merchant_update_terms,
     product_review,
     product_save,
@@ -13,7 +12,9 @@ from .merchants import (
 from .orders import order_cancel, order_expire, order_place, order_refund, release_expired_holds, ticket_scan
 from .passes import pass_batch_approve, pass_batch_reject, pass_batch_request, pass_qr_token, pass_verify
 from .payments import payment_confirm_venue, payment_notify, payment_start
+from .pictures import product_picture_add, product_picture_remove
 from .settlement import payout_record, reconcile, statement_build
+from .staff import merchant_staff_add, merchant_staff_deactivate, merchant_staff_set_role
 
 __all__ = [
     "group_order_approve",
@@ -22,6 +23,8 @@ __all__ = [
     "merchant_apply",
     "merchant_review",
     "merchant_staff_add",
+    "merchant_staff_deactivate",
+    "merchant_staff_set_role",
     "merchant_update_terms",
     "order_cancel",
     "order_expire",
@@ -36,6 +39,8 @@ __all__ = [
     "payment_notify",
     "payment_start",
     "payout_record",
+    "product_picture_add",
+    "product_picture_remove",
     "product_review",
     "product_save",
     "reconcile",

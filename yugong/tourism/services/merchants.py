@@ -160,18 +160,6 @@ def merchant_update_terms(*, actor: Any, merchant: Merchant | int, terms: Mappin
     return locked
 
 
-def merchant_staff_add(*, actor: Any, merchant: Merchant, user: Any, role: str = "staff") -> MerchantStaff:
-    """Platform staff (or the merchant's owner) add a staff account."""
-    if actor.pk not in [s.user_id for s in merchant.staff.filter(role=MerchantStaff.Role.OWNER, active=True)]:
-        access_platform_merchant(actor, merchant.pk)
-    staff, _created = MerchantStaff.objects.update_or_create(
-        merchant=merchant, user=user, defaults={"role": role, "active": True}
-    )
-    forget_merchants(user)
-    audit_record(actor=actor, action="tourism.merchant_staff_add", obj=merchant, extra={"user": user.pk})
-    return staff
-
-
 def _product_values(data: Mapping[str, Any]) -> dict[str, Any]:
     errors: dict[str, Any] = {}
     out: dict[str, Any] = {}

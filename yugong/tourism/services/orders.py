@@ -34,7 +34,7 @@ from yugong.members.models import Membership
 
 from .. import gateways, ledger
 from ..access import merchant_ids
-from ..models import Order, Payment, Product, ReviewStatus, Session, Ticket
+from ..models import Merchant, Order, Payment, Product, ReviewStatus, Session, Ticket, new_token
 from .common import bind, family_limit, hold_minutes, new_number, payment_lines
 
 MAX_KEY = 80
@@ -146,10 +146,11 @@ def order_place(
     """Book ``quantity`` places of a session for the actor (and family). Returns (order, created);
     a repeated key returns the first order with created=False.
 
-    The happy path is five statements after authentication — read the session (with its product,
-    merchant and whether union eligibility applies), INSERT the order, INSERT its tickets, the
-    conditional UPDATE, COMMIT — and does not look the key up first: a replay fails on the unique
-    index (or on a check) and only then is the first order looked up and returned."""
+    On PostgreSQL the happy path of a product without limits or eligibility rules is ONE statement
+    after authentication (``_place_one_statement``); elsewhere it is read the session, INSERT the
+    order, INSERT its tickets, the conditional UPDATE, COMMIT. Neither looks the key up first: a
+    replay fails on the unique index (or on a check) and only then is the first order looked up and
+    returned."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDenied()
     key = _clean_key(idempotency_key)
@@ -173,6 +174,12 @@ def _place(
 ) -> tuple[Order, bool]:
     if not isinstance(quantity, int) or not 1 <= quantity <= family_limit():
         raise ValidationFailed(fields={"quantity": _("每单可订 1 到 %(n)s 张。") % {"n": family_limit()}})
+    names = [_printable(n).strip()[:64] for n in (holder_names or []) if n and _printable(n).strip()]
+    if connection.vendor == "postgresql" and not naive and _fast_sql_enabled():
+        placed = _place_one_statement(actor, sid, quantity, key, names)
+        if placed is not None:
+            return placed, True
+        # None: the product has purchase limits or eligibility rules — the ORM path below.
     restricted = Product.eligible_unions.through.objects.filter(product_id=OuterRef("product_id"))
     session = (
         Session.objects.select_related("product__merchant")
@@ -191,12 +198,9 @@ def _place(
     if product.members_only or session.restricted:
         membership = _membership(actor)
         check_eligible(product, membership)
-    names = [_printable(n).strip()[:64] for n in (holder_names or []) if n and _printable(n).strip()]
     default_name = membership.person.name if membership else (getattr(actor, "display_name", "") or "")
     holders = [names[i] if i < len(names) else default_name for i in range(quantity)]
     limited = product.limit_per_day is not None or product.limit_per_year is not None
-    if connection.vendor == "postgresql" and not limited and not naive and _fast_sql_enabled():
-        return _place_one_statement(actor, session, quantity, key, holders, membership), True
     with transaction.atomic():
         if limited:
             User.objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True).first()
@@ -229,19 +233,39 @@ def _fast_sql_enabled() -> bool:
     return bool(getattr(settings, "TOURISM_ORDER_ONE_STATEMENT", True))
 
 
+# One statement, one round trip: read the session with its product and merchant (``info``), decide
+# whether the simple path applies (``ok``: on sale, reviewed, merchant live, not started, and no
+# purchase limits nor eligibility rules), take the stock with the conditional UPDATE, insert the
+# order and its tickets, and answer with the order id (NULL when nothing was written) and what was
+# read, so a refusal can be explained without another query. Prices come from the same snapshot.
+# The UPDATE's ``remaining >= q`` is re-checked by PostgreSQL on the newest row version after
+# waiting for the row lock (READ COMMITTED), which is what makes it safe under contention.
 _ONE_STATEMENT = """
-WITH s AS (
+WITH {prelude}info AS (
+    SELECT s.id, s.active, s.starts_at, s.remaining, p.id AS product_id, p.title, p.status AS p_status,
+        p.members_only, p.limit_per_day, p.limit_per_year, p.list_price_fen, p.member_price_fen,
+        p.merchant_id, m.status AS m_status,
+        EXISTS (SELECT 1 FROM {eligible} e WHERE e.product_id = p.id) AS restricted
+    FROM {cfg}{session} s
+    JOIN {product} p ON p.id = s.product_id
+    JOIN {merchant} m ON m.id = p.merchant_id
+    WHERE s.id = %(sid)s
+), ok AS (
+    SELECT * FROM info
+    WHERE active AND p_status = 'approved' AND m_status = 'approved' AND starts_at > %(now)s
+        AND NOT members_only AND NOT restricted AND limit_per_day IS NULL AND limit_per_year IS NULL
+), s AS (
     UPDATE {session} SET remaining = remaining - %(q)s
-    WHERE id = %(sid)s AND remaining >= %(q)s
+    WHERE id = %(sid)s AND remaining >= %(q)s AND EXISTS (SELECT 1 FROM ok)
     RETURNING id
 ), o AS (
     INSERT INTO {order} (number, user_id, session_id, product_id, merchant_id, union_id, group_order_id,
         quantity, unit_price_fen, list_price_fen, amount_fen, refunded_fen, status, hold_expires_at,
         idempotency_key, paid_at, closed_at, created_at)
-    SELECT %(number)s, %(uid)s, s.id, %(pid)s, %(mid)s, %(union)s, NULL,
-        %(q)s, %(unit)s, %(list)s, %(amount)s, 0, 'pending', %(hold)s,
+    SELECT %(number)s, %(uid)s, s.id, ok.product_id, ok.merchant_id, NULL, NULL,
+        %(q)s, ok.member_price_fen, ok.list_price_fen, ok.member_price_fen * %(q)s, 0, 'pending', %(hold)s,
         %(key)s, NULL, NULL, %(now)s
-    FROM s
+    FROM s, ok
     RETURNING id
 ), t AS (
     INSERT INTO {ticket} (order_id, seq, token, holder_name, holder_user_id, status, used_at, used_by_id)
@@ -249,77 +273,114 @@ WITH s AS (
         CASE WHEN g = 1 THEN %(uid)s::bigint END, 'valid', NULL, NULL
     FROM o, generate_series(1, %(q)s) AS g
 )
-SELECT id FROM o
+SELECT o.id, info.active, info.starts_at, info.product_id, info.title, info.p_status, info.m_status,
+    info.members_only OR info.restricted OR info.limit_per_day IS NOT NULL
+        OR info.limit_per_year IS NOT NULL AS needs_checks,
+    info.list_price_fen, info.member_price_fen, info.merchant_id
+FROM info LEFT JOIN o ON true
 """
 
 
-def _place_one_statement(
-    actor: Any, session: Session, quantity: int, key: str, holders: list[str], membership: Membership | None
-) -> Order:
-    """PostgreSQL: take the stock, insert the order and its tickets in ONE statement (data-modifying
-    CTEs). The statement is atomic on its own, so outside a transaction there is no BEGIN/COMMIT
-    round trip, and the hot session row is locked only while the statement runs. Nothing is
-    inserted unless the conditional UPDATE took the stock; a repeated key fails on the unique index
-    (IntegrityError) exactly like the ORM path. Same rows, same constraints as the ORM path (which
-    SQLite, purchase limits and the tests' control flag use)."""
-    product = session.product
+# The hold is committed without waiting for the WAL flush (see the README, "Durability of holds").
+# Only for a statement that is its own transaction: set_config(..., true) lasts to its commit.
+_ASYNC_COMMIT = "cfg AS (SELECT set_config('synchronous_commit', 'off', true) AS on_),\n"
+
+
+def _one_statement_sql(*, async_commit: bool) -> str:
+    return _ONE_STATEMENT.format(
+        prelude=_ASYNC_COMMIT if async_commit else "",
+        cfg="cfg, " if async_commit else "",
+        session=Session._meta.db_table,
+        product=Product._meta.db_table,
+        merchant=Merchant._meta.db_table,
+        eligible=Product.eligible_unions.through._meta.db_table,
+        order=Order._meta.db_table,
+        ticket=Ticket._meta.db_table,
+    )
+
+
+def _async_commit_enabled() -> bool:
+    return bool(getattr(settings, "TOURISM_ORDER_ASYNC_COMMIT", True))
+
+
+def _place_one_statement(actor: Any, sid: int, quantity: int, key: str, names: list[str]) -> Order | None:
+    """PostgreSQL, products without limits or eligibility rules: everything in ONE statement
+    (data-modifying CTEs, see ``_ONE_STATEMENT``). Atomic on its own, so outside a transaction there
+    is no BEGIN/COMMIT round trip, and the hot session row is locked only while it runs. A repeated
+    key fails on the unique index (IntegrityError) exactly like the ORM path. Returns the order, or
+    None when the product needs the checks of the ORM path (limits, members only, union rules);
+    raises the same errors as the ORM path otherwise. The buyer's union is resolved at payment
+    (kept off the hot path), as for every order without eligibility rules."""
     at = now()
-    order = Order(
-        number=new_number("T"),
-        user=actor,
-        session=session,
-        product=product,
-        merchant_id=product.merchant_id,
-        union=membership.union if membership else None,
-        quantity=quantity,
-        unit_price_fen=product.member_price_fen,
-        list_price_fen=product.list_price_fen,
-        amount_fen=product.member_price_fen * quantity,
-        hold_expires_at=at + dt.timedelta(minutes=hold_minutes()),
-        idempotency_key=key,
-        created_at=at,
-    )
-    tickets = [
-        Ticket(seq=i + 1, holder_name=holders[i], holder_user=actor if i == 0 else None)
-        for i in range(quantity)
-    ]
-    sql = _ONE_STATEMENT.format(
-        session=Session._meta.db_table, order=Order._meta.db_table, ticket=Ticket._meta.db_table
-    )
+    default_name = getattr(actor, "display_name", "") or ""
+    holders = [names[i] if i < len(names) else default_name for i in range(quantity)]
+    tokens = [new_token() for _ in range(quantity)]
+    number = new_number("T")
+    hold = at + dt.timedelta(minutes=hold_minutes())
     params = {
         "q": quantity,
-        "sid": session.pk,
-        "number": order.number,
+        "sid": sid,
+        "number": number,
         "uid": actor.pk,
-        "pid": product.pk,
-        "mid": product.merchant_id,
-        "union": order.union_id,
-        "unit": order.unit_price_fen,
-        "list": order.list_price_fen,
-        "amount": order.amount_fen,
-        "hold": order.hold_expires_at,
+        "hold": hold,
         "key": key,
         "now": at,
-        "tokens": [t.token for t in tickets],
+        "tokens": tokens,
         "names": holders,
     }
 
-    def run() -> Any:
+    def run(sql: str) -> Any:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()
 
     if connection.in_atomic_block:
-        with transaction.atomic():  # a savepoint: an error must not break the caller's transaction
-            row = run()
+        # Inside the caller's transaction: a savepoint (an error must not break that transaction),
+        # and the caller's commit stays as durable as the caller made it.
+        with transaction.atomic():
+            row = run(_one_statement_sql(async_commit=False))
     else:
-        row = run()
+        row = run(_one_statement_sql(async_commit=_async_commit_enabled()))
     if row is None:
+        raise NotFound()
+    order_id, active, starts_at, product_id, title, p_status, m_status, needs_checks, lp, mp, mid = row
+    if order_id is None:
+        if not active or p_status != ReviewStatus.APPROVED or m_status != ReviewStatus.APPROVED:
+            raise NotFound()
+        if starts_at <= at:
+            raise Conflict(_("该场次已开始或已结束，不能再预订。"), code="session_closed")
+        if needs_checks:
+            return None
         raise Conflict(_("很抱歉，该场次余票不足，已售罄。"), code="sold_out")
-    order.pk = row[0]
-    for ticket in tickets:
-        ticket.order = order
-    order.new_tickets = tickets  # type: ignore[attr-defined]
+    # Answer from what was just written and read: no re-read on the hot path.
+    product = Product(id=product_id, title=title, merchant_id=mid, list_price_fen=lp, member_price_fen=mp)
+    session = Session(id=sid, product_id=product_id, starts_at=starts_at)
+    order = Order(
+        id=order_id,
+        number=number,
+        user=actor,
+        session=session,
+        product=product,
+        merchant_id=mid,
+        quantity=quantity,
+        unit_price_fen=mp,
+        list_price_fen=lp,
+        amount_fen=mp * quantity,
+        hold_expires_at=hold,
+        idempotency_key=key,
+        created_at=at,
+    )
+    order._state.adding = False
+    order.new_tickets = [  # type: ignore[attr-defined]
+        Ticket(
+            order=order,
+            seq=i + 1,
+            token=tokens[i],
+            holder_name=holders[i],
+            holder_user_id=actor.pk if i == 0 else None,
+        )
+        for i in range(quantity)
+    ]
     return order
 
 

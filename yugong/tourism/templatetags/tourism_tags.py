@@ -23,3 +23,17 @@ def yuan(value: object) -> str:
         return format_fen(int(value), symbol=False).replace(",", "")  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def picture_urls(product: object) -> list[str]:
+    """The product's picture addresses (uploaded first); uses the selectors' prefetch."""
+    from ..selectors import product_picture_urls
+
+    return product_picture_urls(product)  # type: ignore[arg-type]
+
+
+@register.filter
+def cover_url(product: object) -> str:
+    urls = picture_urls(product)
+    return urls[0] if urls else ""

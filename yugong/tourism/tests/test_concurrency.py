@@ -58,31 +58,41 @@ def _buyers(world: Any, n: int) -> list[Any]:
     return [make_member(world.company)[0] for _ in range(n)]
 
 
-def test_no_oversell_under_a_rush() -> None:
-    world = build_world(capacity=20)
-    buyers = _buyers(world, 40)
+RUSH_BUYERS, RUSH_SEATS = 30, 10
+
+
+@pytest.mark.parametrize("one_statement", [True, False], ids=["one-statement", "orm-path"])
+def test_no_oversell_under_a_rush(settings: Any, one_statement: bool) -> None:
+    """Both guarded paths (the one-statement path of plain products and the ORM path that products
+    with limits or eligibility rules take) under the very race the control below loses."""
+    settings.TOURISM_ORDER_ONE_STATEMENT = one_statement
+    world = build_world(capacity=RUSH_SEATS)
+    buyers = _buyers(world, RUSH_BUYERS)
     results = race(
-        40,
+        RUSH_BUYERS,
         lambda i: order_place(
             actor=buyers[i], session_id=world.session.pk, quantity=1, idempotency_key=f"k{i}"
         ),
     )
     won = [r for r in results if isinstance(r, tuple)]
     lost = [r for r in results if isinstance(r, ApplicationError)]
-    assert len(won) == 20 and len(lost) == 20, results
+    assert len(won) == RUSH_SEATS and len(lost) == RUSH_BUYERS - RUSH_SEATS, results
     assert all(e.status == 409 and e.code == "sold_out" for e in lost)
     session = Session.objects.get(pk=world.session.pk)
     assert session.remaining == 0
-    assert Order.objects.filter(session=session).count() == 20
-    assert Ticket.objects.filter(order__session=session).count() == 20
+    assert Order.objects.filter(session=session).count() == RUSH_SEATS
+    assert Ticket.objects.filter(order__session=session).count() == RUSH_SEATS
 
 
 def test_control_naive_stock_path_oversells() -> None:
-    """CONTROL: without the conditional UPDATE the same race sells more than the capacity."""
-    world = build_world(capacity=10)
-    buyers = _buyers(world, 30)
+    """CONTROL: the same race (same buyers, seats and barrier as above) through a read-then-write
+    stock update sells more than the capacity, and the stock figure no longer matches the orders
+    (a lost update). This shows the race harness really races; the guard is what makes the tests
+    above pass, not luck."""
+    world = build_world(capacity=RUSH_SEATS)
+    buyers = _buyers(world, RUSH_BUYERS)
     results = race(
-        30,
+        RUSH_BUYERS,
         lambda i: order_place(
             actor=buyers[i],
             session_id=world.session.pk,
@@ -92,8 +102,11 @@ def test_control_naive_stock_path_oversells() -> None:
         ),
     )
     won = [r for r in results if isinstance(r, tuple)]
-    assert len(won) > 10, "the naive path should have oversold; the race did not show"
-    assert Order.objects.filter(session=world.session).count() > world.session.capacity
+    assert len(won) > RUSH_SEATS, "the naive path should have oversold; the race did not show"
+    orders = Order.objects.filter(session=world.session).count()
+    assert orders == len(won) > world.session.capacity
+    session = Session.objects.get(pk=world.session.pk)
+    assert session.capacity - session.remaining < orders  # seats taken per the stock < orders made
 
 
 def test_same_idempotency_key_concurrently_gives_one_order() -> None:
@@ -162,3 +175,32 @@ def test_pass_entry_once_a_day_under_concurrency() -> None:
     assert results.count("ok") == 1, results
     assert PassEntry.objects.count() == 8
     assert ledger.balance(ledger.merchant_payable(world.other_merchant.pk)) == -world.spot.rate_fen
+
+
+def test_the_hold_commits_asynchronously_and_the_setting_does_not_leak(settings: Any) -> None:
+    """Outside a transaction the one statement commits without waiting for the WAL flush
+    (set_config(..., true) lasts to that statement's own commit); the pooled connection is back to
+    synchronous commits right after, and inside a caller's transaction nothing changes."""
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    world = build_world(capacity=5)
+
+    def synchronous_commit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return str(cursor.fetchone()[0])
+
+    with CaptureQueriesContext(connection) as ctx:
+        order_place(actor=world.worker, session_id=world.session.pk, quantity=1, idempotency_key="a")
+    assert "set_config('synchronous_commit', 'off', true)" in ctx.captured_queries[-1]["sql"]
+    assert synchronous_commit() == "on"
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        order_place(actor=world.worker, session_id=world.session.pk, quantity=1, idempotency_key="b")
+    assert not any("set_config" in q["sql"] for q in ctx.captured_queries)
+    settings.TOURISM_ORDER_ASYNC_COMMIT = False
+    with CaptureQueriesContext(connection) as ctx:
+        order_place(actor=world.worker, session_id=world.session.pk, quantity=1, idempotency_key="c")
+    assert not any("set_config" in q["sql"] for q in ctx.captured_queries)
+    assert Order.objects.filter(session=world.session).count() == 3
+    assert Session.objects.get(pk=world.session.pk).remaining == 2

@@ -1,0 +1,42 @@
+"""The API's URL patterns are grouped per app (yugong.api.YugongAPI): every operation still
+resolves and reverses exactly as before, and a request tries only its app's patterns."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, resolve, reverse
+from ninja import NinjaAPI
+
+from yugong.api import api, group_urls
+
+
+def _flat() -> list[URLPattern | URLResolver]:
+    return NinjaAPI._get_urls(api)
+
+
+def test_every_operation_resolves_to_the_same_view_and_name() -> None:
+    flat = [p for p in _flat() if isinstance(p, URLPattern)]
+    assert len(flat) > 50
+    for pattern in flat:
+        route = str(pattern.pattern)
+        concrete = "/".join("7" if part.startswith("<") else part for part in route.split("/"))
+        # What the flat list answered: its first pattern that matches (GET and POST of one path
+        # share a view, so the first one's name).
+        expected = next(p for p in flat if p.resolve(concrete) is not None)
+        assert resolve(f"/api/{concrete}").url_name == expected.name, route
+        if pattern.name and "<" not in route:
+            assert reverse(f"api:{pattern.name}") == f"/api/{route}"
+
+
+def test_patterns_are_grouped_by_app() -> None:
+    grouped = group_urls(_flat())
+    prefixes = [str(p.pattern) for p in grouped if isinstance(p, URLResolver)]
+    assert "v1/tourism/" in prefixes and "v1/accounts/" in prefixes
+    assert len(grouped) < 20  # instead of one entry per operation
+    assert len(prefixes) == len(set(prefixes))
+
+
+def test_unknown_api_paths_still_answer_404_in_chinese(client: object) -> None:
+    from django.test import Client
+
+    response = Client().get("/api/v1/tourism/nope")
+    assert response.status_code == 404
