@@ -12,18 +12,21 @@ The sorted set is a projection of ``ContestEntry``: written after commit, rebuil
 database when its ``ready`` marker is missing (Redis flushed, a new contest).
 
 Unions, enterprises and districts: participation rate (participants ÷ current members) and the
-average counted score, summed over each union's subtree from :class:`ContestUnionStat` rows, cached
-per process for ``CONTESTS_BOARD_SECONDS`` (default 30).
+average counted score, summed over each union's subtree from :class:`ContestUnionStat` rows (the
+rollup, per process for ``CONTESTS_BOARD_SECONDS``, default 30); each board is rendered to its JSON
+once per rollup generation and kept in the shared cache, so a hit is one cache call.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 
 from yugong.orgs.models import Union
@@ -161,14 +164,38 @@ def _ensure_built(contest_id: int) -> Any:
 # --- reads ----------------------------------------------------------------------------------
 
 
+NAME_SECONDS = 60
+# (contest, user) → (monotonic time read, display name): the names of the top rows change rarely,
+# so a board reads them once a minute per process, not per request (bounded; a new contest with the
+# same id — SQLite reuses ids after a rollback — drops its entries: see :func:`contest_changed`).
+_name_cache: dict[tuple[int, int], tuple[float, str]] = {}
+
+
 def _names(contest_id: int, user_ids: list[int]) -> dict[int, str]:
+    """Display names of the entries of ``user_ids``: one query for those not cached."""
     if not user_ids:
         return {}
-    return dict(
-        ContestEntry.objects.filter(contest_id=contest_id, user_id__in=user_ids).values_list(
-            "user_id", "display_name"
+    at = time.monotonic()
+    out: dict[int, str] = {}
+    missing: list[int] = []
+    for u in user_ids:
+        hit = _name_cache.get((contest_id, u))
+        if hit is not None and at - hit[0] < NAME_SECONDS:
+            out[u] = hit[1]
+        else:
+            missing.append(u)
+    if missing:
+        found = dict(
+            ContestEntry.objects.filter(contest_id=contest_id, user_id__in=missing).values_list(
+                "user_id", "display_name"
+            )
         )
-    )
+        if len(_name_cache) > 20_000:
+            _name_cache.clear()
+        for u in missing:
+            out[u] = found.get(u, "")
+            _name_cache[(contest_id, u)] = (at, out[u])
+    return out
 
 
 def _row(rank: int, user_id: int, key: int, names: dict[int, str]) -> Row:
@@ -237,21 +264,28 @@ class Board:
 
 def board(contest_id: int, user_id: int, n: int = 10, *, use_redis: bool | None = None) -> Board:
     """Top ``n``, the user's (rank, key) and the participant count in one go: on Redis one
-    readiness check and one pipelined round trip (ZRANGE, ZRANK, ZSCORE, ZCARD)."""
+    pipelined round trip (EXISTS ready, ZRANGE, ZRANK, ZSCORE, ZCARD); the names of the top rows
+    from the per-process name cache (one query for those not in it)."""
     if not (redis_enabled() if use_redis is None else use_redis):
         return Board(
             top(contest_id, n, use_redis=False) if n else [],
             my_rank(contest_id, user_id, use_redis=False),
             participants(contest_id, use_redis=False),
         )
-    conn = _ensure_built(contest_id)
+    conn = _conn()
     zkey = _key(contest_id)
-    pipe = conn.pipeline(transaction=False)
-    pipe.zrange(zkey, 0, max(0, min(n, 200)) - 1, withscores=True)
-    pipe.zrank(zkey, _member(user_id))
-    pipe.zscore(zkey, _member(user_id))
-    pipe.zcard(zkey)
-    raw_top, rank, score, count = pipe.execute()
+    for _attempt in range(2):
+        # the readiness check rides in the same round trip; a missing set is rebuilt, then read again
+        pipe = conn.pipeline(transaction=False)
+        pipe.exists(zkey + ":ready")
+        pipe.zrange(zkey, 0, max(0, min(n, 200)) - 1, withscores=True)
+        pipe.zrank(zkey, _member(user_id))
+        pipe.zscore(zkey, _member(user_id))
+        pipe.zcard(zkey)
+        ready, raw_top, rank, score, count = pipe.execute()
+        if ready:
+            break
+        redis_rebuild(contest_id)
     pairs = [(int(m), int(-s)) for m, s in raw_top] if n else []
     names = _names(contest_id, [u for u, _k in pairs])
     mine = (int(rank) + 1, int(-score)) if rank is not None and score is not None else None
@@ -278,22 +312,25 @@ def _board_seconds() -> int:
     return int(getattr(settings, "CONTESTS_BOARD_SECONDS", 30))
 
 
+# contest → (wall time computed, subtree sums). Wall time, not monotonic: a board rendered from a
+# rollup carries the rollup's time as its stamp, and stamps are compared across processes with the
+# contest's "fresh after" marker in the shared cache (see :func:`rollup_forget`).
 _rollups: dict[int, tuple[float, dict[str, tuple[int, int, int]]]] = {}
 _rollup_lock = threading.Lock()
-# (contest, parent, level, limit) → (the rollup it was computed from, rows)
-_boards: dict[tuple[int, int, str, int], tuple[dict[str, tuple[int, int, int]], list[UnionRow]]] = {}
 
 
-def _rollup(contest: Contest) -> dict[str, tuple[int, int, int]]:
-    """Subtree sums for every union path that has figures below it: path → (participants, score
-    sum, members). One pass over the contest's union stats, kept per process for
-    ``CONTESTS_BOARD_SECONDS``: every board (any node, any level) reads it without a query."""
+def _rollup(contest_id: int, *, not_before: float = 0.0) -> tuple[float, dict[str, tuple[int, int, int]]]:
+    """(stamp, subtree sums) for every union path that has figures below it: path → (participants,
+    score sum, members). One pass over the contest's union stats, kept per process for
+    ``CONTESTS_BOARD_SECONDS`` (and recomputed when older than ``not_before``, the contest's
+    "fresh after" marker): every board (any node, any level) renders from it without a query."""
     with _rollup_lock:
-        hit = _rollups.get(contest.pk)
-    if hit is not None and time.monotonic() - hit[0] < _board_seconds():
-        return hit[1]
+        hit = _rollups.get(contest_id)
+    if hit is not None and hit[0] > not_before and time.time() - hit[0] < _board_seconds():
+        return hit
+    stamp = time.time()
     sums: dict[str, list[int]] = {}
-    stats = ContestUnionStat.objects.filter(contest=contest).values_list(
+    stats = ContestUnionStat.objects.filter(contest_id=contest_id).values_list(
         "union__path", "participants", "score_sum", "members"
     )
     for path, n, s, m in stats.iterator(chunk_size=5000):
@@ -303,35 +340,65 @@ def _rollup(contest: Contest) -> dict[str, tuple[int, int, int]]:
             acc[0] += n
             acc[1] += s
             acc[2] += m
-    frozen = {p: (a[0], a[1], a[2]) for p, a in sums.items()}
+    frozen = (stamp, {p: (a[0], a[1], a[2]) for p, a in sums.items()})
     with _rollup_lock:
-        _rollups[contest.pk] = (time.monotonic(), frozen)
+        _rollups[contest_id] = frozen
     return frozen
 
 
+def _board_key(contest_id: int, parent_id: int, level: str, limit: int) -> str:
+    return f"contests:ub:{contest_id}:{parent_id}:{level}:{limit}"
+
+
+def _fresh_key(contest_id: int) -> str:
+    return f"contests:ub:{contest_id}:fresh"
+
+
 def rollup_forget(contest_id: int | None = None) -> None:
+    """Forget the rollups (and, for one contest, its rendered boards in every process: the shared
+    cache gets a "fresh after now" marker that older boards and rollups fail)."""
     with _rollup_lock:
-        _boards.clear()
         if contest_id is None:
             _rollups.clear()
+            _name_cache.clear()
         else:
             _rollups.pop(contest_id, None)
+    if contest_id is not None:
+        cache.set(_fresh_key(contest_id), time.time(), _board_seconds() + 5)
 
 
-def union_board(
-    contest: Contest, parent: Union, *, level: str = "children", limit: int = 50
-) -> list[UnionRow]:
-    """Unions under ``parent`` (its children, or every district / grassroots union in its
-    subtree) by participation rate desc, then average score desc, then name. Each figure is the
-    union's whole subtree (from :func:`_rollup`). The caller has checked access to ``parent``."""
-    if level not in LEVELS:
-        level = "children"
-    sums = _rollup(contest)
-    ck = (contest.pk, parent.pk, level, limit)
-    with _rollup_lock:
-        hit = _boards.get(ck)
-    if hit is not None and hit[0] is sums:  # same rollup generation: same answer
-        return hit[1]
+def contest_changed(contest_id: int) -> None:
+    """A contest row was saved (created, published, closed, edited): its boards start afresh and
+    its cached names go (a new contest may reuse an id after a rolled-back transaction)."""
+    rollup_forget(contest_id)
+    for k in [k for k in list(_name_cache) if k[0] == contest_id]:
+        _name_cache.pop(k, None)
+
+
+def _normal(level: str, limit: int) -> tuple[str, int]:
+    return (level if level in LEVELS else "children"), max(1, min(limit, 500))
+
+
+def union_board_cached(contest_id: int, parent_id: int, *, level: str, limit: int) -> tuple[str, str] | None:
+    """(the parent's path, the rendered rows as JSON) of a board rendered in the last
+    ``CONTESTS_BOARD_SECONDS`` by any process — one cache call (the board and the contest's "fresh
+    after" marker in one ``get_many``) — or None. The caller checks the parent path against the
+    actor's scope before answering with it."""
+    level, limit = _normal(level, limit)
+    bk, fk = _board_key(contest_id, parent_id, level, limit), _fresh_key(contest_id)
+    got = cache.get_many([bk, fk])
+    hit = got.get(bk)
+    if hit is None or hit[0] <= float(got.get(fk) or 0.0):
+        return None
+    return hit[1], hit[2]
+
+
+def union_board_render(contest_id: int, parent: Union, *, level: str = "children", limit: int = 50) -> str:
+    """Render the board (see :func:`union_board`) as the JSON list the API sends
+    (``UnionRowOut``), keep it in the shared cache for the rest of its rollup's life, return it."""
+    level, limit = _normal(level, limit)
+    fresh = float(cache.get(_fresh_key(contest_id)) or 0.0)
+    stamp, sums = _rollup(contest_id, not_before=fresh)
     targets_qs = Union.objects.filter(status=Union.Status.ACTIVE)
     if level == "children":
         targets_qs = targets_qs.filter(parent_id=parent.pk)
@@ -342,24 +409,35 @@ def union_board(
             path__startswith=parent.path, kind__in=[Union.Kind.GRASSROOTS, Union.Kind.JOINT]
         )
     zero = (0, 0, 0)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for pk, path, name, kind in targets_qs.values_list("id", "path", "name", "kind"):
         n, s, m = sums.get(path, zero)
         rows.append(
-            UnionRow(
-                union_id=pk,
-                name=name,
-                kind=kind,
-                participants=n,
-                members=m,
-                rate=round(n / m, 4) if m else None,
-                average=round(s / n, 2) if n else None,
-            )
+            {
+                "union_id": pk,
+                "name": name,
+                "kind": kind,
+                "participants": n,
+                "members": m,
+                "rate": round(n / m, 4) if m else None,
+                "average": round(s / n, 2) if n else None,
+            }
         )
-    rows.sort(key=lambda r: (-(r.rate or 0.0), -(r.average or 0.0), r.name, r.union_id))
-    rows = rows[: max(1, min(limit, 500))]
-    with _rollup_lock:
-        if len(_boards) > 5000:  # bounded: old generations go
-            _boards.clear()
-        _boards[ck] = (sums, rows)
-    return rows
+    rows.sort(key=lambda r: (-(r["rate"] or 0.0), -(r["average"] or 0.0), r["name"], r["union_id"]))
+    text = json.dumps(rows[:limit], ensure_ascii=False, separators=(",", ":"))
+    left = _board_seconds() - (time.time() - stamp)
+    if left >= 1:
+        cache.set(_board_key(contest_id, parent.pk, level, limit), (stamp, parent.path, text), int(left))
+    return text
+
+
+def union_board(
+    contest: Contest, parent: Union, *, level: str = "children", limit: int = 50
+) -> list[UnionRow]:
+    """Unions under ``parent`` (its children, or every district / grassroots union in its
+    subtree) by participation rate desc, then average score desc, then name. Each figure is the
+    union's whole subtree (from :func:`_rollup`). The caller has checked access to ``parent``.
+    Rendered once per rollup generation for all processes (:func:`union_board_render`)."""
+    hit = union_board_cached(contest.pk, parent.pk, level=level, limit=limit)
+    text = hit[1] if hit is not None else union_board_render(contest.pk, parent, level=level, limit=limit)
+    return [UnionRow(**row) for row in json.loads(text)]
