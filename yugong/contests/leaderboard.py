@@ -312,38 +312,86 @@ def _board_seconds() -> int:
     return int(getattr(settings, "CONTESTS_BOARD_SECONDS", 30))
 
 
-# contest → (wall time computed, subtree sums). Wall time, not monotonic: a board rendered from a
-# rollup carries the rollup's time as its stamp, and stamps are compared across processes with the
-# contest's "fresh after" marker in the shared cache (see :func:`rollup_forget`).
-_rollups: dict[int, tuple[float, dict[str, tuple[int, int, int]]]] = {}
+@dataclass(frozen=True)
+class _Rollup:
+    """One generation of a contest's figures. ``stamp``: wall time computed (not monotonic: a
+    board rendered from it carries it, and stamps are compared across processes with the
+    contest's "fresh after" marker, see :func:`rollup_forget`). ``sums``: path → (participants,
+    score sum, members) of that union's subtree. ``unions``: every active union of the organiser's
+    subtree as (id, parent id, path, kind, its row for the API) **in board order** — the order
+    does not depend on the board's node, so a board is the first ``limit`` unions that match it."""
+
+    stamp: float
+    organiser_path: str
+    sums: dict[str, tuple[int, int, int]]
+    unions: list[tuple[int, int | None, str, str, dict[str, Any]]]
+
+
+_rollups: dict[int, _Rollup] = {}
 _rollup_lock = threading.Lock()
+_ZERO = (0, 0, 0)
 
 
-def _rollup(contest_id: int, *, not_before: float = 0.0) -> tuple[float, dict[str, tuple[int, int, int]]]:
-    """(stamp, subtree sums) for every union path that has figures below it: path → (participants,
-    score sum, members). One pass over the contest's union stats, kept per process for
-    ``CONTESTS_BOARD_SECONDS`` (and recomputed when older than ``not_before``, the contest's
-    "fresh after" marker): every board (any node, any level) renders from it without a query."""
+def _union_row(pk: int, name: str, kind: str, figures: tuple[int, int, int]) -> dict[str, Any]:
+    n, s, m = figures
+    return {
+        "union_id": pk,
+        "name": name,
+        "kind": kind,
+        "participants": n,
+        "members": m,
+        "rate": round(n / m, 4) if m else None,
+        "average": round(s / n, 2) if n else None,
+    }
+
+
+def _board_order(row: dict[str, Any]) -> tuple[float, float, str, int]:
+    """Participation rate desc, then average score desc, then name, then id."""
+    return (-(row["rate"] or 0.0), -(row["average"] or 0.0), row["name"], row["union_id"])
+
+
+def _rollup(contest_id: int, organiser_path: str, *, not_before: float = 0.0) -> _Rollup:
+    """The contest's current generation, kept per process for ``CONTESTS_BOARD_SECONDS`` (and
+    recomputed when older than ``not_before``, the contest's "fresh after" marker). Two queries:
+    the contest's union stats (summed into every ancestor's path) and the active unions of the
+    organiser's subtree; every board of a node inside that subtree renders from it without one."""
     with _rollup_lock:
         hit = _rollups.get(contest_id)
-    if hit is not None and hit[0] > not_before and time.time() - hit[0] < _board_seconds():
+    if (
+        hit is not None
+        and hit.organiser_path == organiser_path
+        and hit.stamp > not_before
+        and time.time() - hit.stamp < _board_seconds()
+    ):
         return hit
     stamp = time.time()
     sums: dict[str, list[int]] = {}
     stats = ContestUnionStat.objects.filter(contest_id=contest_id).values_list(
         "union__path", "participants", "score_sum", "members"
     )
-    for path, n, s, m in stats.iterator(chunk_size=5000):
+    # plain fetches, not .iterator(): on PostgreSQL a server-side cursor fetches 100 rows a round trip
+    for path, n, s, m in stats:
         # every prefix of the path is an ancestor (or the union itself): 9 characters a step
         for end in range(9, len(path) + 1, 9):
-            acc = sums.setdefault(path[:end], [0, 0, 0])
-            acc[0] += n
-            acc[1] += s
-            acc[2] += m
-    frozen = (stamp, {p: (a[0], a[1], a[2]) for p, a in sums.items()})
+            acc = sums.get(path[:end])
+            if acc is None:
+                sums[path[:end]] = [n, s, m]
+            else:
+                acc[0] += n
+                acc[1] += s
+                acc[2] += m
+    frozen = {p: (a[0], a[1], a[2]) for p, a in sums.items()}
+    unions: list[tuple[int, int | None, str, str, dict[str, Any]]] = [
+        (pk, parent_id, path, kind, _union_row(pk, name, kind, frozen.get(path, _ZERO)))
+        for pk, parent_id, path, name, kind in Union.objects.filter(
+            path__startswith=organiser_path, status=Union.Status.ACTIVE
+        ).values_list("id", "parent_id", "path", "name", "kind")
+    ]
+    unions.sort(key=lambda u: _board_order(u[4]))
+    gen = _Rollup(stamp, organiser_path, frozen, unions)
     with _rollup_lock:
-        _rollups[contest_id] = frozen
-    return frozen
+        _rollups[contest_id] = gen
+    return gen
 
 
 def _board_key(contest_id: int, parent_id: int, level: str, limit: int) -> str:
@@ -393,41 +441,51 @@ def union_board_cached(contest_id: int, parent_id: int, *, level: str, limit: in
     return hit[1], hit[2]
 
 
-def union_board_render(contest_id: int, parent: Union, *, level: str = "children", limit: int = 50) -> str:
+_GRASSROOTS = (Union.Kind.GRASSROOTS, Union.Kind.JOINT)
+
+
+def union_board_render(
+    contest_id: int, parent: Union, *, organiser_path: str, level: str = "children", limit: int = 50
+) -> str:
     """Render the board (see :func:`union_board`) as the JSON list the API sends
-    (``UnionRowOut``), keep it in the shared cache for the rest of its rollup's life, return it."""
+    (``UnionRowOut``), keep it in the shared cache for the rest of its rollup's life, return it.
+    ``organiser_path``: the path of the contest's organiser."""
     level, limit = _normal(level, limit)
     fresh = float(cache.get(_fresh_key(contest_id)) or 0.0)
-    stamp, sums = _rollup(contest_id, not_before=fresh)
-    targets_qs = Union.objects.filter(status=Union.Status.ACTIVE)
-    if level == "children":
-        targets_qs = targets_qs.filter(parent_id=parent.pk)
-    elif level == "district":
-        targets_qs = targets_qs.filter(path__startswith=parent.path, kind=Union.Kind.DISTRICT)
-    else:
-        targets_qs = targets_qs.filter(
-            path__startswith=parent.path, kind__in=[Union.Kind.GRASSROOTS, Union.Kind.JOINT]
-        )
-    zero = (0, 0, 0)
+    gen = _rollup(contest_id, organiser_path, not_before=fresh)
     rows: list[dict[str, Any]] = []
-    for pk, path, name, kind in targets_qs.values_list("id", "path", "name", "kind"):
-        n, s, m = sums.get(path, zero)
-        rows.append(
-            {
-                "union_id": pk,
-                "name": name,
-                "kind": kind,
-                "participants": n,
-                "members": m,
-                "rate": round(n / m, 4) if m else None,
-                "average": round(s / n, 2) if n else None,
-            }
-        )
-    rows.sort(key=lambda r: (-(r["rate"] or 0.0), -(r["average"] or 0.0), r["name"], r["union_id"]))
-    text = json.dumps(rows[:limit], ensure_ascii=False, separators=(",", ":"))
-    left = _board_seconds() - (time.time() - stamp)
+    if parent.path.startswith(organiser_path):
+        # every target is in the rollup, already in board order: take the first that match
+        prefix, pk = parent.path, parent.pk
+        for _uid, parent_id, path, kind, row in gen.unions:
+            if level == "children":
+                wanted = parent_id == pk
+            elif level == "district":
+                wanted = kind == Union.Kind.DISTRICT and path.startswith(prefix)
+            else:
+                wanted = kind in _GRASSROOTS and path.startswith(prefix)
+            if wanted:
+                rows.append(row)
+                if len(rows) == limit:
+                    break
+    else:  # a node above the organiser (staff of the city, a district's contest): ask the tree
+        targets_qs = Union.objects.filter(status=Union.Status.ACTIVE)
+        if level == "children":
+            targets_qs = targets_qs.filter(parent_id=parent.pk)
+        elif level == "district":
+            targets_qs = targets_qs.filter(path__startswith=parent.path, kind=Union.Kind.DISTRICT)
+        else:
+            targets_qs = targets_qs.filter(path__startswith=parent.path, kind__in=_GRASSROOTS)
+        rows = [
+            _union_row(pk, name, kind, gen.sums.get(path, _ZERO))
+            for pk, path, name, kind in targets_qs.values_list("id", "path", "name", "kind")
+        ]
+        rows.sort(key=_board_order)
+        rows = rows[:limit]
+    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    left = _board_seconds() - (time.time() - gen.stamp)
     if left >= 1:
-        cache.set(_board_key(contest_id, parent.pk, level, limit), (stamp, parent.path, text), int(left))
+        cache.set(_board_key(contest_id, parent.pk, level, limit), (gen.stamp, parent.path, text), int(left))
     return text
 
 
@@ -439,5 +497,10 @@ def union_board(
     union's whole subtree (from :func:`_rollup`). The caller has checked access to ``parent``.
     Rendered once per rollup generation for all processes (:func:`union_board_render`)."""
     hit = union_board_cached(contest.pk, parent.pk, level=level, limit=limit)
-    text = hit[1] if hit is not None else union_board_render(contest.pk, parent, level=level, limit=limit)
+    if hit is not None:
+        text = hit[1]
+    else:
+        text = union_board_render(
+            contest.pk, parent, organiser_path=contest.organiser.path, level=level, limit=limit
+        )
     return [UnionRow(**row) for row in json.loads(text)]

@@ -239,4 +239,6 @@ def staff_union_board_json(
     if hit is not None and any(hit[0].startswith(p) for p in paths):
         return hit[1]
     node = access_union(user, node_id)  # outside the subtree (or missing): 404
-    return leaderboard.union_board_render(contest_id, node, level=level, limit=limit)
+    return leaderboard.union_board_render(
+        contest_id, node, organiser_path=facts.organiser_path, level=level, limit=limit
+    )

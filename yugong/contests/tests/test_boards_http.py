@@ -141,3 +141,39 @@ def test_forget_makes_every_process_render_afresh(tree: dict[str, Any], backend:
     leaderboard._rollups[contest.pk] = rollup_before  # as if another process still held the old one
     after = {r.name: r for r in leaderboard.union_board(contest, tree["yz"], level="grassroots")}
     assert after["渝中第01企业工会"].participants == 50
+
+
+def test_boards_from_the_rollup_match_the_tree_query(tree: dict[str, Any], client: Any) -> None:
+    """Boards of nodes inside the organiser's subtree come from the rollup's pre-sorted unions;
+    nodes above it ask the tree. Both give the same rows (ties, zeros, closed unions included)."""
+    contest = make_contest(tree["city"])
+    _grow_tree(tree, contest, 12)
+    for i in range(4):  # equal rates and averages: the name decides; a closed union is left out
+        u = make_union(tree["jb"], kind="grassroots", name=f"江北{3 - i}号企业工会")
+        ContestUnionStat.objects.create(contest=contest, union=u, members=10, participants=5, score_sum=400)
+    closed = make_union(tree["jb"], kind="grassroots", name="已撤销工会")
+    closed.status = "closed"
+    closed.save(update_fields=["status"])
+    make_union(tree["yz"], kind="grassroots", name="没有人数的工会")
+    for node in (tree["city"], tree["yz"], tree["jb"], tree["shop"]):
+        for level in ("children", "district", "grassroots"):
+            for limit in (1, 5, 50):
+                leaderboard.rollup_forget(contest.pk)
+                fast = leaderboard.union_board_render(
+                    contest.pk, node, organiser_path=tree["city"].path, level=level, limit=limit
+                )
+                leaderboard.rollup_forget(contest.pk)
+                slow = leaderboard.union_board_render(
+                    contest.pk, node, organiser_path="ffffffff/", level=level, limit=limit
+                )
+                assert fast == slow, (node.name, level, limit)
+    rows = leaderboard.union_board(contest, tree["jb"], level="grassroots")
+    assert "已撤销工会" not in {r.name for r in rows}
+    assert [r.name for r in rows[:4]] == [f"江北{i}号企业工会" for i in range(4)]
+    # a district's contest seen by city staff from the city: the other district shows zeros
+    jb_contest = make_contest(tree["jb"], title="江北区竞赛")
+    ContestUnionStat.objects.create(contest=jb_contest, union=tree["plant"], members=4, participants=1)
+    client.force_login(tree["staff"])
+    r = client.get(f"/api/v1/contests/manage/contests/{jb_contest.pk}/unions?parent={tree['city'].pk}")
+    assert r.status_code == 200
+    assert {row["name"]: row["participants"] for row in r.json()} == {"江北区总工会": 1, "渝中区总工会": 0}
