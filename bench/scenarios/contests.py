@@ -11,7 +11,8 @@
   the 2-core machine, once: the benchmark database keeps them) and builds the Redis sorted set.
 * ``contest_union_board`` (HTTP): ``GET /api/v1/contests/manage/contests/{id}/unions`` for staff at
   the root of a 40-district × 60-enterprise tree: children / district / grassroots boards by
-  participation rate, cycling over the root and the districts (subtree sums kept per process for 30 s).
+  participation rate, cycling over the root and the districts (the rollup per process,
+  each rendered board in the shared cache, for 30 s: 123 distinct boards).
 * ``contest_start_burst`` (HTTP, queue mode): 10,000 distinct workers each press "start" once on
   a fresh contest (``BENCH_CONTEST_BURST``). A 202 "排队中" of the waiting room
   (``CONTESTS_START_RATE`` in the environment) is followed: the worker comes back after

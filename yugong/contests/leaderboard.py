@@ -12,18 +12,21 @@ The sorted set is a projection of ``ContestEntry``: written after commit, rebuil
 database when its ``ready`` marker is missing (Redis flushed, a new contest).
 
 Unions, enterprises and districts: participation rate (participants ÷ current members) and the
-average counted score, summed over each union's subtree from :class:`ContestUnionStat` rows, cached
-per process for ``CONTESTS_BOARD_SECONDS`` (default 30).
+average counted score, summed over each union's subtree from :class:`ContestUnionStat` rows (the
+rollup, per process for ``CONTESTS_BOARD_SECONDS``, default 30); each board is rendered to its JSON
+once per rollup generation and kept in the shared cache, so a hit is one cache call.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 
 from yugong.orgs.models import Union
@@ -161,14 +164,38 @@ def _ensure_built(contest_id: int) -> Any:
 # --- reads ----------------------------------------------------------------------------------
 
 
+NAME_SECONDS = 60
+# (contest, user) → (monotonic time read, display name): the names of the top rows change rarely,
+# so a board reads them once a minute per process, not per request (bounded; a new contest with the
+# same id — SQLite reuses ids after a rollback — drops its entries: see :func:`contest_changed`).
+_name_cache: dict[tuple[int, int], tuple[float, str]] = {}
+
+
 def _names(contest_id: int, user_ids: list[int]) -> dict[int, str]:
+    """Display names of the entries of ``user_ids``: one query for those not cached."""
     if not user_ids:
         return {}
-    return dict(
-        ContestEntry.objects.filter(contest_id=contest_id, user_id__in=user_ids).values_list(
-            "user_id", "display_name"
+    at = time.monotonic()
+    out: dict[int, str] = {}
+    missing: list[int] = []
+    for u in user_ids:
+        hit = _name_cache.get((contest_id, u))
+        if hit is not None and at - hit[0] < NAME_SECONDS:
+            out[u] = hit[1]
+        else:
+            missing.append(u)
+    if missing:
+        found = dict(
+            ContestEntry.objects.filter(contest_id=contest_id, user_id__in=missing).values_list(
+                "user_id", "display_name"
+            )
         )
-    )
+        if len(_name_cache) > 20_000:
+            _name_cache.clear()
+        for u in missing:
+            out[u] = found.get(u, "")
+            _name_cache[(contest_id, u)] = (at, out[u])
+    return out
 
 
 def _row(rank: int, user_id: int, key: int, names: dict[int, str]) -> Row:
@@ -237,21 +264,28 @@ class Board:
 
 def board(contest_id: int, user_id: int, n: int = 10, *, use_redis: bool | None = None) -> Board:
     """Top ``n``, the user's (rank, key) and the participant count in one go: on Redis one
-    readiness check and one pipelined round trip (ZRANGE, ZRANK, ZSCORE, ZCARD)."""
+    pipelined round trip (EXISTS ready, ZRANGE, ZRANK, ZSCORE, ZCARD); the names of the top rows
+    from the per-process name cache (one query for those not in it)."""
     if not (redis_enabled() if use_redis is None else use_redis):
         return Board(
             top(contest_id, n, use_redis=False) if n else [],
             my_rank(contest_id, user_id, use_redis=False),
             participants(contest_id, use_redis=False),
         )
-    conn = _ensure_built(contest_id)
+    conn = _conn()
     zkey = _key(contest_id)
-    pipe = conn.pipeline(transaction=False)
-    pipe.zrange(zkey, 0, max(0, min(n, 200)) - 1, withscores=True)
-    pipe.zrank(zkey, _member(user_id))
-    pipe.zscore(zkey, _member(user_id))
-    pipe.zcard(zkey)
-    raw_top, rank, score, count = pipe.execute()
+    for _attempt in range(2):
+        # the readiness check rides in the same round trip; a missing set is rebuilt, then read again
+        pipe = conn.pipeline(transaction=False)
+        pipe.exists(zkey + ":ready")
+        pipe.zrange(zkey, 0, max(0, min(n, 200)) - 1, withscores=True)
+        pipe.zrank(zkey, _member(user_id))
+        pipe.zscore(zkey, _member(user_id))
+        pipe.zcard(zkey)
+        ready, raw_top, rank, score, count = pipe.execute()
+        if ready:
+            break
+        redis_rebuild(contest_id)
     pairs = [(int(m), int(-s)) for m, s in raw_top] if n else []
     names = _names(contest_id, [u for u, _k in pairs])
     mine = (int(rank) + 1, int(-score)) if rank is not None and score is not None else None
@@ -278,44 +312,181 @@ def _board_seconds() -> int:
     return int(getattr(settings, "CONTESTS_BOARD_SECONDS", 30))
 
 
-_rollups: dict[int, tuple[float, dict[str, tuple[int, int, int]]]] = {}
+@dataclass(frozen=True)
+class _Rollup:
+    """One generation of a contest's figures. ``stamp``: wall time computed (not monotonic: a
+    board rendered from it carries it, and stamps are compared across processes with the
+    contest's "fresh after" marker, see :func:`rollup_forget`). ``sums``: path → (participants,
+    score sum, members) of that union's subtree. ``unions``: every active union of the organiser's
+    subtree as (id, parent id, path, kind, its row for the API) **in board order** — the order
+    does not depend on the board's node, so a board is the first ``limit`` unions that match it."""
+
+    stamp: float
+    organiser_path: str
+    sums: dict[str, tuple[int, int, int]]
+    unions: list[tuple[int, int | None, str, str, dict[str, Any]]]
+
+
+_rollups: dict[int, _Rollup] = {}
 _rollup_lock = threading.Lock()
-# (contest, parent, level, limit) → (the rollup it was computed from, rows)
-_boards: dict[tuple[int, int, str, int], tuple[dict[str, tuple[int, int, int]], list[UnionRow]]] = {}
+_ZERO = (0, 0, 0)
 
 
-def _rollup(contest: Contest) -> dict[str, tuple[int, int, int]]:
-    """Subtree sums for every union path that has figures below it: path → (participants, score
-    sum, members). One pass over the contest's union stats, kept per process for
-    ``CONTESTS_BOARD_SECONDS``: every board (any node, any level) reads it without a query."""
+def _union_row(pk: int, name: str, kind: str, figures: tuple[int, int, int]) -> dict[str, Any]:
+    n, s, m = figures
+    return {
+        "union_id": pk,
+        "name": name,
+        "kind": kind,
+        "participants": n,
+        "members": m,
+        "rate": round(n / m, 4) if m else None,
+        "average": round(s / n, 2) if n else None,
+    }
+
+
+def _board_order(row: dict[str, Any]) -> tuple[float, float, str, int]:
+    """Participation rate desc, then average score desc, then name, then id."""
+    return (-(row["rate"] or 0.0), -(row["average"] or 0.0), row["name"], row["union_id"])
+
+
+def _rollup(contest_id: int, organiser_path: str, *, not_before: float = 0.0) -> _Rollup:
+    """The contest's current generation, kept per process for ``CONTESTS_BOARD_SECONDS`` (and
+    recomputed when older than ``not_before``, the contest's "fresh after" marker). Two queries:
+    the contest's union stats (summed into every ancestor's path) and the active unions of the
+    organiser's subtree; every board of a node inside that subtree renders from it without one."""
     with _rollup_lock:
-        hit = _rollups.get(contest.pk)
-    if hit is not None and time.monotonic() - hit[0] < _board_seconds():
-        return hit[1]
+        hit = _rollups.get(contest_id)
+    if (
+        hit is not None
+        and hit.organiser_path == organiser_path
+        and hit.stamp > not_before
+        and time.time() - hit.stamp < _board_seconds()
+    ):
+        return hit
+    stamp = time.time()
     sums: dict[str, list[int]] = {}
-    stats = ContestUnionStat.objects.filter(contest=contest).values_list(
+    stats = ContestUnionStat.objects.filter(contest_id=contest_id).values_list(
         "union__path", "participants", "score_sum", "members"
     )
-    for path, n, s, m in stats.iterator(chunk_size=5000):
+    # plain fetches, not .iterator(): on PostgreSQL a server-side cursor fetches 100 rows a round trip
+    for path, n, s, m in stats:
         # every prefix of the path is an ancestor (or the union itself): 9 characters a step
         for end in range(9, len(path) + 1, 9):
-            acc = sums.setdefault(path[:end], [0, 0, 0])
-            acc[0] += n
-            acc[1] += s
-            acc[2] += m
+            acc = sums.get(path[:end])
+            if acc is None:
+                sums[path[:end]] = [n, s, m]
+            else:
+                acc[0] += n
+                acc[1] += s
+                acc[2] += m
     frozen = {p: (a[0], a[1], a[2]) for p, a in sums.items()}
+    unions: list[tuple[int, int | None, str, str, dict[str, Any]]] = [
+        (pk, parent_id, path, kind, _union_row(pk, name, kind, frozen.get(path, _ZERO)))
+        for pk, parent_id, path, name, kind in Union.objects.filter(
+            path__startswith=organiser_path, status=Union.Status.ACTIVE
+        ).values_list("id", "parent_id", "path", "name", "kind")
+    ]
+    unions.sort(key=lambda u: _board_order(u[4]))
+    gen = _Rollup(stamp, organiser_path, frozen, unions)
     with _rollup_lock:
-        _rollups[contest.pk] = (time.monotonic(), frozen)
-    return frozen
+        _rollups[contest_id] = gen
+    return gen
+
+
+def _board_key(contest_id: int, parent_id: int, level: str, limit: int) -> str:
+    return f"contests:ub:{contest_id}:{parent_id}:{level}:{limit}"
+
+
+def _fresh_key(contest_id: int) -> str:
+    return f"contests:ub:{contest_id}:fresh"
 
 
 def rollup_forget(contest_id: int | None = None) -> None:
+    """Forget the rollups (and, for one contest, its rendered boards in every process: the shared
+    cache gets a "fresh after now" marker that older boards and rollups fail)."""
     with _rollup_lock:
-        _boards.clear()
         if contest_id is None:
             _rollups.clear()
+            _name_cache.clear()
         else:
             _rollups.pop(contest_id, None)
+    if contest_id is not None:
+        cache.set(_fresh_key(contest_id), time.time(), _board_seconds() + 5)
+
+
+def contest_changed(contest_id: int) -> None:
+    """A contest row was saved (created, published, closed, edited): its boards start afresh and
+    its cached names go (a new contest may reuse an id after a rolled-back transaction)."""
+    rollup_forget(contest_id)
+    for k in [k for k in list(_name_cache) if k[0] == contest_id]:
+        _name_cache.pop(k, None)
+
+
+def _normal(level: str, limit: int) -> tuple[str, int]:
+    return (level if level in LEVELS else "children"), max(1, min(limit, 500))
+
+
+def union_board_cached(contest_id: int, parent_id: int, *, level: str, limit: int) -> tuple[str, str] | None:
+    """(the parent's path, the rendered rows as JSON) of a board rendered in the last
+    ``CONTESTS_BOARD_SECONDS`` by any process — one cache call (the board and the contest's "fresh
+    after" marker in one ``get_many``) — or None. The caller checks the parent path against the
+    actor's scope before answering with it."""
+    level, limit = _normal(level, limit)
+    bk, fk = _board_key(contest_id, parent_id, level, limit), _fresh_key(contest_id)
+    got = cache.get_many([bk, fk])
+    hit = got.get(bk)
+    if hit is None or hit[0] <= float(got.get(fk) or 0.0):
+        return None
+    return hit[1], hit[2]
+
+
+_GRASSROOTS = (Union.Kind.GRASSROOTS, Union.Kind.JOINT)
+
+
+def union_board_render(
+    contest_id: int, parent: Union, *, organiser_path: str, level: str = "children", limit: int = 50
+) -> str:
+    """Render the board (see :func:`union_board`) as the JSON list the API sends
+    (``UnionRowOut``), keep it in the shared cache for the rest of its rollup's life, return it.
+    ``organiser_path``: the path of the contest's organiser."""
+    level, limit = _normal(level, limit)
+    fresh = float(cache.get(_fresh_key(contest_id)) or 0.0)
+    gen = _rollup(contest_id, organiser_path, not_before=fresh)
+    rows: list[dict[str, Any]] = []
+    if parent.path.startswith(organiser_path):
+        # every target is in the rollup, already in board order: take the first that match
+        prefix, pk = parent.path, parent.pk
+        for _uid, parent_id, path, kind, row in gen.unions:
+            if level == "children":
+                wanted = parent_id == pk
+            elif level == "district":
+                wanted = kind == Union.Kind.DISTRICT and path.startswith(prefix)
+            else:
+                wanted = kind in _GRASSROOTS and path.startswith(prefix)
+            if wanted:
+                rows.append(row)
+                if len(rows) == limit:
+                    break
+    else:  # a node above the organiser (staff of the city, a district's contest): ask the tree
+        targets_qs = Union.objects.filter(status=Union.Status.ACTIVE)
+        if level == "children":
+            targets_qs = targets_qs.filter(parent_id=parent.pk)
+        elif level == "district":
+            targets_qs = targets_qs.filter(path__startswith=parent.path, kind=Union.Kind.DISTRICT)
+        else:
+            targets_qs = targets_qs.filter(path__startswith=parent.path, kind__in=_GRASSROOTS)
+        rows = [
+            _union_row(pk, name, kind, gen.sums.get(path, _ZERO))
+            for pk, path, name, kind in targets_qs.values_list("id", "path", "name", "kind")
+        ]
+        rows.sort(key=_board_order)
+        rows = rows[:limit]
+    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    left = _board_seconds() - (time.time() - gen.stamp)
+    if left >= 1:
+        cache.set(_board_key(contest_id, parent.pk, level, limit), (gen.stamp, parent.path, text), int(left))
+    return text
 
 
 def union_board(
@@ -323,43 +494,13 @@ def union_board(
 ) -> list[UnionRow]:
     """Unions under ``parent`` (its children, or every district / grassroots union in its
     subtree) by participation rate desc, then average score desc, then name. Each figure is the
-    union's whole subtree (from :func:`_rollup`). The caller has checked access to ``parent``."""
-    if level not in LEVELS:
-        level = "children"
-    sums = _rollup(contest)
-    ck = (contest.pk, parent.pk, level, limit)
-    with _rollup_lock:
-        hit = _boards.get(ck)
-    if hit is not None and hit[0] is sums:  # same rollup generation: same answer
-        return hit[1]
-    targets_qs = Union.objects.filter(status=Union.Status.ACTIVE)
-    if level == "children":
-        targets_qs = targets_qs.filter(parent_id=parent.pk)
-    elif level == "district":
-        targets_qs = targets_qs.filter(path__startswith=parent.path, kind=Union.Kind.DISTRICT)
+    union's whole subtree (from :func:`_rollup`). The caller has checked access to ``parent``.
+    Rendered once per rollup generation for all processes (:func:`union_board_render`)."""
+    hit = union_board_cached(contest.pk, parent.pk, level=level, limit=limit)
+    if hit is not None:
+        text = hit[1]
     else:
-        targets_qs = targets_qs.filter(
-            path__startswith=parent.path, kind__in=[Union.Kind.GRASSROOTS, Union.Kind.JOINT]
+        text = union_board_render(
+            contest.pk, parent, organiser_path=contest.organiser.path, level=level, limit=limit
         )
-    zero = (0, 0, 0)
-    rows = []
-    for pk, path, name, kind in targets_qs.values_list("id", "path", "name", "kind"):
-        n, s, m = sums.get(path, zero)
-        rows.append(
-            UnionRow(
-                union_id=pk,
-                name=name,
-                kind=kind,
-                participants=n,
-                members=m,
-                rate=round(n / m, 4) if m else None,
-                average=round(s / n, 2) if n else None,
-            )
-        )
-    rows.sort(key=lambda r: (-(r.rate or 0.0), -(r.average or 0.0), r.name, r.union_id))
-    rows = rows[: max(1, min(limit, 500))]
-    with _rollup_lock:
-        if len(_boards) > 5000:  # bounded: old generations go
-            _boards.clear()
-        _boards[ck] = (sums, rows)
-    return rows
+    return [UnionRow(**row) for row in json.loads(text)]

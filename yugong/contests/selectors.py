@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from yugong.core.errors import NotFound
 from yugong.core.timeutil import now
 from yugong.members.models import Membership
-from yugong.orgs.access import access_object, scope_filter
+from yugong.orgs.access import access_object, access_union, grants, scope_filter, scope_paths
 from yugong.orgs.models import Union
 
+from . import leaderboard
 from .models import Attempt, Competition, Contest, ContestEntry, EntryMember, QuestionBank
 
 
@@ -77,9 +82,6 @@ def staff_contest(user: Any, pk: Any) -> Contest:
 def staff_board_contest(user: Any, pk: Any) -> Contest:
     """A contest whose participation the staff member may see: organised in their subtree, or
     above it (their own unions take part; they see only their subtree's figures)."""
-    from yugong.core.errors import NotFound
-    from yugong.orgs.access import scope_paths
-
     try:
         return staff_contest(user, pk)
     except NotFound:
@@ -112,8 +114,6 @@ def staff_competition(user: Any, pk: Any) -> Competition:
 
 def contest_for_worker(user: Any, pk: Any) -> Contest:
     """A published contest the worker may see (NotFound otherwise)."""
-    from yugong.core.errors import NotFound
-
     try:
         pk = int(pk)
     except (TypeError, ValueError):
@@ -128,3 +128,117 @@ def contest_for_worker(user: Any, pk: Any) -> Contest:
         if union is None or not union.path.startswith(contest.organiser.path):
             raise NotFound()
     return contest
+
+
+# --- the hot reads: leaderboards --------------------------------------------------------------
+# A leaderboard request needs only who organised a contest and whether it is published. Those facts
+# are kept per process for FACTS_SECONDS (a contest saved in this process drops them at once, see
+# apps.py; other processes see a change within FACTS_SECONDS), so "my rank" and the union boards
+# make no query for the contest. Scope is always checked against the request's own grants.
+
+FACTS_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class ContestFacts:
+    pk: int
+    organiser_id: int
+    organiser_path: str
+    organiser_is_root: bool
+    status: str
+
+
+_facts: dict[int, tuple[float, ContestFacts]] = {}
+_facts_lock = threading.Lock()
+
+
+def contest_facts(pk: int) -> ContestFacts | None:
+    """Who organised contest ``pk`` and its status (None when there is no such contest)."""
+    at = time.monotonic()
+    with _facts_lock:
+        hit = _facts.get(pk)
+    if hit is not None and at - hit[0] < FACTS_SECONDS:
+        return hit[1]
+    row = (
+        Contest.objects.filter(pk=pk)
+        .values_list("organiser_id", "organiser__path", "organiser__parent_id", "status")
+        .first()
+    )
+    if row is None:  # misses are not kept: random ids must not fill the cache
+        return None
+    facts = ContestFacts(pk, row[0], row[1], row[2] is None, row[3])
+    with _facts_lock:
+        if len(_facts) > 10_000:
+            _facts.clear()
+        _facts[pk] = (at, facts)
+    return facts
+
+
+def contest_facts_forget(pk: int | None = None) -> None:
+    with _facts_lock:
+        if pk is None:
+            _facts.clear()
+        else:
+            _facts.pop(pk, None)
+
+
+def _organised_in_scope(user: Any, facts: ContestFacts) -> bool:
+    """Organised inside the staff member's subtree (what :func:`staff_contest` lets through)."""
+    return any(facts.organiser_path.startswith(p) for p in scope_paths(user))
+
+
+def leaderboard_contest(user: Any, pk: int) -> ContestFacts:
+    """The contest of a worker's leaderboard: what :func:`contest_for_worker` lets through (a
+    published contest of a root union, or of an ancestor of the worker's union), else what staff
+    may see (organised in their subtree); NotFound otherwise."""
+    facts = contest_facts(pk)
+    if facts is None:
+        raise NotFound()
+    if facts.status != Contest.Status.DRAFT:
+        if facts.organiser_is_root:
+            return facts
+        union = worker_union(user)
+        if union is not None and union.path.startswith(facts.organiser_path):
+            return facts
+    if _organised_in_scope(user, facts):
+        return facts
+    raise NotFound()
+
+
+def _board_node_id(user: Any, facts: ContestFacts) -> int:
+    """The default node of a union board: the organiser when the staff member acts over it, else
+    their outermost node inside the organiser's subtree (from the grants: no query)."""
+    mine = grants(user)
+    if any(facts.organiser_path.startswith(g.path) for g in mine):
+        return facts.organiser_id
+    inside = sorted((g.path, g.union_id) for g in mine if g.path.startswith(facts.organiser_path))
+    if not inside:
+        raise NotFound()
+    return inside[0][1]
+
+
+def staff_union_board_json(
+    user: Any, contest_id: int, parent_id: int | None, *, level: str, limit: int
+) -> str:
+    """The union board (``list[UnionRowOut]`` as JSON) of a contest the staff member may see
+    (:func:`staff_board_contest`), under ``parent_id`` (default: their node for the contest),
+    which must be inside their subtree. Steady state: the grants (one query, needed for the
+    scope) and one cache call; the parent's path comes with the cached board and is checked
+    against the grants of this request."""
+    facts = contest_facts(contest_id)
+    if facts is None:
+        raise NotFound()
+    paths = scope_paths(user)
+    visible = any(facts.organiser_path.startswith(p) for p in paths) or (
+        facts.status != Contest.Status.DRAFT and any(p.startswith(facts.organiser_path) for p in paths)
+    )
+    if not visible:
+        raise NotFound()
+    node_id = _board_node_id(user, facts) if parent_id is None else parent_id
+    hit = leaderboard.union_board_cached(contest_id, node_id, level=level, limit=limit)
+    if hit is not None and any(hit[0].startswith(p) for p in paths):
+        return hit[1]
+    node = access_union(user, node_id)  # outside the subtree (or missing): 404
+    return leaderboard.union_board_render(
+        contest_id, node, organiser_path=facts.organiser_path, level=level, limit=limit
+    )

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 import pytest
 
 from tests.helpers import UserFactory, grant, make_union
-from yugong.contests import leaderboard
+from yugong.contests import leaderboard, selectors
 from yugong.contests.models import Contest, Question, QuestionBank
 from yugong.contests.quiz import pool_forget
 from yugong.core.timeutil import now
@@ -19,9 +20,11 @@ def _fresh(settings: Any) -> Any:
     settings.CONTESTS_START_RATE = 0
     pool_forget()
     leaderboard.rollup_forget()
+    selectors.contest_facts_forget()
     yield
     pool_forget()
     leaderboard.rollup_forget()
+    selectors.contest_facts_forget()
 
 
 @pytest.fixture
@@ -99,3 +102,34 @@ def right_answers(attempt: Any) -> dict[str, str]:
 
 
 __all__ = ["leaderboard"]
+
+
+REDIS_TEST_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
+
+
+def _redis_up() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=0.5).ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@pytest.fixture(params=["database", "redis"])
+def backend(request: Any, settings: Any) -> str:
+    if request.param == "redis":
+        if not _redis_up():
+            pytest.skip("no Redis server answers at " + REDIS_TEST_URL)
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": REDIS_TEST_URL,
+                "KEY_PREFIX": f"ygtest-contests-{os.getpid()}",
+                "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            }
+        }
+        settings.CONTESTS_LEADERBOARD_REDIS = True
+    else:
+        settings.CONTESTS_LEADERBOARD_REDIS = False
+    return str(request.param)

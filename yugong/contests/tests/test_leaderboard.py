@@ -4,7 +4,6 @@ Redis (when a Redis server answers; REDIS_URL or 127.0.0.1:6379, database 14).""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
 import pytest
@@ -19,36 +18,6 @@ from yugong.contests.models import ContestEntry, rank_key, rank_key_parts
 from .conftest import make_bank, make_contest, make_worker, right_answers
 
 pytestmark = pytest.mark.django_db
-
-REDIS_TEST_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
-
-
-def _redis_up() -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=0.5).ping())
-    except Exception:  # noqa: BLE001
-        return False
-
-
-@pytest.fixture(params=["database", "redis"])
-def backend(request: Any, settings: Any) -> str:
-    if request.param == "redis":
-        if not _redis_up():
-            pytest.skip("no Redis server answers at " + REDIS_TEST_URL)
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django_redis.cache.RedisCache",
-                "LOCATION": REDIS_TEST_URL,
-                "KEY_PREFIX": f"ygtest-contests-{os.getpid()}",
-                "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
-            }
-        }
-        settings.CONTESTS_LEADERBOARD_REDIS = True
-    else:
-        settings.CONTESTS_LEADERBOARD_REDIS = False
-    return str(request.param)
 
 
 def test_rank_key_round_trip_and_order() -> None:
