@@ -145,7 +145,8 @@ def build_error_report(roster_import: RosterImport) -> tuple[IO[bytes], int]:
                 if pending is None:
                     break
                 if pending[0] == row_no:
-                    ws.append([row_no, *_plain(values), "；".join(pending[1])])
+                    cells = _plain(values) + [None] * (len(header) - len(values))
+                    ws.append([row_no, *cells, "；".join(pending[1])])
                     count += 1
         finally:
             src.close()

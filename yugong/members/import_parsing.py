@@ -10,6 +10,7 @@ leading zeros Excel dropped. Each problem becomes (column, Chinese reason) on th
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from yugong.core.validators import (
     normalize_uscc,
 )
 
+from .import_xlsx import XlsxReader, XlsxRejected
 from .models import Education, EmploymentForm
 
 MAX_ROWS = 100_000
@@ -357,37 +359,50 @@ class FileRejected(ApplicationError):
 
 def open_rows(
     fileobj: IO[bytes],
-) -> tuple[Any, dict[str, int], tuple[Any, ...], Iterator[tuple[int, tuple[Any, ...]]]]:
-    """Open the first sheet; return (workbook, column positions, header row, iterator of
-    (row number, values) over the non-empty data rows). The caller closes the workbook."""
-    from openpyxl import load_workbook
-
+) -> tuple[XlsxReader, dict[str, int], tuple[Any, ...], Iterator[tuple[int, tuple[Any, ...]]]]:
+    """Open the first sheet (our streaming reader, :mod:`.import_xlsx`); return (reader, column
+    positions, header row, iterator of (row number, values) over the non-empty data rows). Data
+    rows are cut to the header's width (cells without a column title are not part of the roster).
+    The caller closes the reader."""
     try:
-        wb = load_workbook(fileobj, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError, InvalidFileException…
-        raise FileRejected(_("文件无法读取，请上传 .xlsx 格式的名册（可下载导入模板）。")) from exc
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, None)
+        reader = XlsxReader(fileobj)
+    except XlsxRejected as exc:
+        raise FileRejected(exc.message) from exc
+    try:
+        rows = reader.rows()
+        first = next(rows, None)
+    except XlsxRejected as exc:
+        reader.close()
+        raise FileRejected(exc.message) from exc
+    header: tuple[Any, ...] = ()
+    if first is not None and first[0] == 1:
+        header = first[1]
+    elif first is not None:  # row 1 is empty: no header (the data row is not lost, but reported)
+        rows = itertools.chain([first], rows)
     positions: dict[str, int] = {}
-    for idx, title in enumerate(header or ()):
+    for idx, title in enumerate(header):
         key = HEADER_TO_KEY.get(clean_text(title).replace(" ", "").rstrip("*"))
         if key and key not in positions:
             positions[key] = idx
     missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
     if missing:
-        wb.close()
+        reader.close()
         raise FileRejected(
             _("第1行表头缺少必需的列：%(columns)s。请使用导入模板。") % {"columns": "、".join(missing)}
         )
+    reader.width = len(header)
 
     def gen() -> Iterator[tuple[int, tuple[Any, ...]]]:
-        for row_no, values in enumerate(rows, start=2):
-            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue
-            yield row_no, values
+        try:
+            for row_no, values in rows:
+                for v in values:
+                    if v is not None and (not isinstance(v, str) or v.strip()):
+                        yield row_no, values
+                        break
+        except XlsxRejected as exc:
+            raise FileRejected(exc.message) from exc
 
-    return wb, positions, tuple(header or ()), gen()
+    return reader, positions, header, gen()
 
 
 def chunked(it: Iterable[Any], size: int) -> Iterator[list[Any]]:
