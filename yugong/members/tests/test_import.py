@@ -10,16 +10,18 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from tests.helpers import UserFactory, grant, make_union
 from yugong.core.errors import NotFound
 from yugong.core.models import AuditEvent, DailyFact
 from yugong.core.pii import blind_index
-from yugong.core.validators import id_check_char, uscc_check_char
+from yugong.core.validators import clean_text, id_check_char, uscc_check_char
 from yugong.members.exports import error_report
 from yugong.members.import_models import RosterImport, RosterImportError
-from yugong.members.import_parsing import COLUMNS, parse_date
+from yugong.members.import_parsing import CACHE_LIMIT, COLUMNS, RowErrors, RowParser, fast_clean, parse_date
 from yugong.members.imports import roster_import_create
 from yugong.members.models import Membership, Person
 from yugong.members.tests.factories import make_member, make_person
@@ -394,30 +396,36 @@ def test_the_upload_is_deleted_when_the_import_ends_and_only_the_rejected_rows_s
     assert failed.status == "failed" and not failed.file and failed.report
 
 
-def test_imported_members_carry_the_search_keys(world: dict[str, Any]) -> None:
-    from yugong.members import selectors
+# --- The parser's shortcuts give the same answers ------------------------------------------------
 
-    code = "91500103MA5U0K3C7" + uscc_check_char("91500103MA5U0K3C7")
-    employer = Employer.objects.create(name="解放碑百货有限公司", uscc=code, union=world["shop"])
-    known = make_person(id_number=ident(40), name="钱老", employment_form="courier")
-    ri = run(
-        world,
-        [
-            good_row(41, 姓名="钱新", 是否农民工="是", 用人单位统一社会信用代码=employer.uscc),
-            good_row(40, 姓名="钱改名"),  # the existing person keeps their own data
-        ],
-    )
-    assert ri.status == "done" and ri.created == 2
-    new = Membership.objects.get(person__name="钱新")
-    assert (new.union_path, new.person_name, new.migrant_worker, new.employer_name) == (
-        world["shop"].path,
-        "钱新",
-        True,
-        "解放碑百货有限公司",
-    )
-    assert new.person.employer_name == "解放碑百货有限公司" and new.person.employer_id == employer.pk
-    old = Membership.objects.get(person=known)
-    assert (old.person_name, old.employment_form) == ("钱老", "courier")
-    found = selectors.member_search(world["staff"], q="钱")
-    assert {m.pk for m in found.rows} == {new.pk, old.pk}
-    assert [m.pk for m in selectors.member_search(world["staff"], employer="解放碑").rows] == [new.pk]
+
+_TEXT = st.text(
+    alphabet=st.sampled_from(list(" \t\n\r\u3000\u00a0\x1cａ１－ab1张-_.,") + ["\u2003"]), max_size=12
+)
+
+
+@given(st.one_of(st.none(), _TEXT, st.integers(), st.floats(allow_nan=False), st.booleans()))
+def test_fast_clean_is_clean_text(value: Any) -> None:
+    assert fast_clean(value) == clean_text(value)
+
+
+def test_repeating_columns_are_parsed_once_per_value_and_still_report_every_row(db: Any) -> None:
+    positions = {c.key: i for i, c in enumerate(COLUMNS)}
+    parser = RowParser(positions)
+    bad = good_row(1, 就业形态="宇航员", 是否农民工="也许", 入会日期="2999-01-01")
+    outcomes = []
+    for row_no in (2, 3):
+        errs = RowErrors()
+        parser.parse(row_no, tuple(bad), errs)
+        outcomes.append([k for k, _r in errs.items])
+    assert outcomes[0] == outcomes[1] == ["employment_form", "migrant", "member_since"]
+    # a cell's type matters: 1 (a serial: 1899-12-31, too early) and True (not a date) differ
+    one, true = RowErrors(), RowErrors()
+    parser.parse(4, tuple(good_row(1, 入会日期=1)), one)
+    parser.parse(5, tuple(good_row(1, 入会日期=True)), true)
+    assert one.items != true.items and {k for k, _r in one.items} == {k for k, _r in true.items} == {
+        "member_since"
+    }
+    for i in range(CACHE_LIMIT + 10):  # the cache stays bounded
+        parser.parse(6, tuple(good_row(i, 职业=f"工种{i}")), RowErrors())
+    assert len(parser.caches["occupation"]) <= CACHE_LIMIT
