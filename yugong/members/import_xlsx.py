@@ -307,7 +307,8 @@ def _parse_rows(reader: XlsxReader, stream: Any) -> Iterator[tuple[int, tuple[An
                 break
     except (pyexpat.ExpatError, zipfile.BadZipFile, zlib.error, EOFError, ValueError, IndexError) as exc:
         raise XlsxRejected(
-            _("文件内容已损坏（第%(row)d行附近），请用Excel打开后另存为 .xlsx 再上传。") % {"row": max(row_no, 1)}
+            _("文件内容已损坏（第%(row)d行附近），请用Excel打开后另存为 .xlsx 再上传。")
+            % {"row": max(row_no, 1)}
         ) from exc
     if not seen_root:
         raise _unreadable()

@@ -621,7 +621,7 @@ def _finish(ri: RosterImport, *, status: str, message: str, audited: bool = Fals
 
             from .exports import build_error_report
 
-            report, _rows = build_error_report(ri)
+            report, _rows = build_error_report(ri, protect=True)
             with report:
                 ri.report.save(f"{ri.sha256[:16]}-errors.xlsx", File(report), save=False)
         ri.file.delete(save=False)

@@ -396,6 +396,63 @@ def test_the_upload_is_deleted_when_the_import_ends_and_only_the_rejected_rows_s
     assert failed.status == "failed" and not failed.file and failed.report
 
 
+def test_the_kept_error_report_holds_names_ids_and_phones_encrypted(world: dict[str, Any]) -> None:
+    from django.core.files.storage import default_storage
+
+    bad = good_row(6, 手机号="13900000006", 工会编码="NOPE", 入会日期=dt.datetime(2024, 3, 1))  # noqa: DTZ001
+    ri = run(world, [good_row(7), bad], mode="skip_invalid")
+    assert ri.status == "done" and ri.invalid == 1
+    with default_storage.open(ri.report.name, "rb") as stored:
+        raw = stored.read()
+        stored_rows = list(load_workbook(io.BytesIO(raw)).worksheets[0].values)
+    for clear in (ident(6), "13900000006", bad[0]):
+        assert clear.encode() not in raw
+    id_col = HEADERS.index("身份证号") + 1
+    assert str(stored_rows[1][id_col]).startswith("v1$")
+    assert stored_rows[1][HEADERS.index("工会编码") + 1] == "NOPE"  # other cells stay as uploaded
+
+    before = AuditEvent.objects.filter(action="pii.view", extra__what="roster.error_report").count()
+    out, count = error_report(actor=world["staff"], roster_import=ri)
+    with out:
+        rows = list(load_workbook(out).worksheets[0].values)
+    assert count == 1 and rows[0][-1] == "错误原因"
+    assert rows[1][0] == 3 and rows[1][id_col] == ident(6) and rows[1][id_col + 1] == "13900000006"
+    assert rows[1][1] == bad[0] and "工会编码" in rows[1][-1]
+    assert rows[1][HEADERS.index("入会日期") + 1] == dt.datetime(2024, 3, 1)  # noqa: DTZ001 - a date again
+    assert (
+        AuditEvent.objects.filter(action="pii.view", extra__what="roster.error_report").count() == before + 1
+    )
+
+
+def test_imported_members_carry_the_search_keys(world: dict[str, Any]) -> None:
+    from yugong.members import selectors
+
+    code = "91500103MA5U0K3C7" + uscc_check_char("91500103MA5U0K3C7")
+    employer = Employer.objects.create(name="解放碑百货有限公司", uscc=code, union=world["shop"])
+    known = make_person(id_number=ident(40), name="钱老", employment_form="courier")
+    ri = run(
+        world,
+        [
+            good_row(41, 姓名="钱新", 是否农民工="是", 用人单位统一社会信用代码=employer.uscc),
+            good_row(40, 姓名="钱改名"),  # the existing person keeps their own data
+        ],
+    )
+    assert ri.status == "done" and ri.created == 2
+    new = Membership.objects.get(person__name="钱新")
+    assert (new.union_path, new.person_name, new.migrant_worker, new.employer_name) == (
+        world["shop"].path,
+        "钱新",
+        True,
+        "解放碑百货有限公司",
+    )
+    assert new.person.employer_name == "解放碑百货有限公司" and new.person.employer_id == employer.pk
+    old = Membership.objects.get(person=known)
+    assert (old.person_name, old.employment_form) == ("钱老", "courier")
+    found = selectors.member_search(world["staff"], q="钱")
+    assert {m.pk for m in found.rows} == {new.pk, old.pk}
+    assert [m.pk for m in selectors.member_search(world["staff"], employer="解放碑").rows] == [new.pk]
+
+
 # --- The parser's shortcuts give the same answers ------------------------------------------------
 
 
@@ -429,3 +486,16 @@ def test_repeating_columns_are_parsed_once_per_value_and_still_report_every_row(
     for i in range(CACHE_LIMIT + 10):  # the cache stays bounded
         parser.parse(6, tuple(good_row(i, 职业=f"工种{i}")), RowErrors())
     assert len(parser.caches["occupation"]) <= CACHE_LIMIT
+
+
+def test_clear_or_odd_cells_of_older_reports_pass_through() -> None:
+    from yugong.core.pii import encrypt
+    from yugong.members.exports import _decrypted
+
+    assert _decrypted(encrypt("13900000006")) == "13900000006"
+    assert [_decrypted(v) for v in ("13900000006", "v1$nope$!!", 3, None)] == [
+        "13900000006",
+        "v1$nope$!!",
+        3,
+        None,
+    ]
