@@ -431,6 +431,7 @@ def _write(
             new_ids = [o.pk for o in objs]
         fresh = iter(zip(new_ids, new_people, strict=True))
         memberships: list[dict[str, Any]] = []
+        note = _("名册导入 #%(id)d 第%(row)d行")  # translated once, not once per row
         for r, known in plan:
             if known is None:
                 person_id, person = next(fresh)
@@ -454,7 +455,7 @@ def _write(
                     "decided_by_id": getattr(actor, "pk", None),
                     "member_since": dt.date.fromisoformat(r[10]) if r[10] else today,
                     "started_on": today,
-                    "note": _("名册导入 #%(id)d 第%(row)d行") % {"id": ri.pk, "row": r[0]},
+                    "note": note % {"id": ri.pk, "row": r[0]},
                     "union_path": paths[r[4]],
                     **keys,
                 }
