@@ -29,7 +29,7 @@ from yugong.orgs.access import access_union, scope_filter, scope_paths
 from yugong.orgs.models import Union
 
 from .import_models import RosterImport, RosterImportError
-from .import_parsing import COLUMNS, KEY_TO_HEADER, PII_KEYS, open_rows, parse_date
+from .import_parsing import COLUMNS, KEY_TO_HEADER, PII_KEYS, FileRejected, open_rows, parse_date
 from .import_xlsx import XlsxReader
 from .models import Education, EmploymentForm, Membership, Sex
 
@@ -147,7 +147,7 @@ def build_error_report(roster_import: RosterImport, *, protect: bool = False) ->
             ws.append([_("原行号"), *header, _("错误原因")])
             errors = _errors_by_row(roster_import)
             pending = next(errors, None)
-            for row_no, values in rows:
+            for row_no, values in _readable(rows):
                 while pending is not None and pending[0] < row_no:
                     pending = next(errors, None)
                 if pending is None:
@@ -166,6 +166,15 @@ def build_error_report(roster_import: RosterImport, *, protect: bool = False) ->
     wb.save(out)
     out.seek(0)
     return out, count
+
+
+def _readable(rows: Iterator[tuple[int, tuple[Any, ...]]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    # A file broken part-way was refused with the errors found before the break: the report holds
+    # the rows read up to it.
+    try:
+        yield from rows
+    except FileRejected:
+        return
 
 
 def _as_date(value: Any) -> Any:

@@ -499,3 +499,29 @@ def test_clear_or_odd_cells_of_older_reports_pass_through() -> None:
         3,
         None,
     ]
+
+
+def test_a_file_broken_part_way_fails_cleanly(world: dict[str, Any]) -> None:
+    import zipfile
+
+    data = xlsx([good_row(1), good_row(2, 手机号="123"), good_row(3)])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = body[: body.index(b'<row r="4"') + 40]  # cut inside row 4
+            dst.writestr(info, body)
+    ri = run(world, [], data=out.getvalue(), mode="skip_invalid")
+    assert ri.status == "failed" and "损坏" in ri.message and ri.created == 0 and not ri.file
+    assert not Person.objects.exists()
+
+    from yugong.members.exports import _readable
+    from yugong.members.import_parsing import FileRejected
+
+    def broken() -> Any:
+        yield 2, ("a",)
+        raise FileRejected("损坏")
+
+    # the error report of such a file holds the rows read before the break
+    assert list(_readable(broken())) == [(2, ("a",))]
