@@ -13,8 +13,9 @@
   encryption and blind indexes computed per row, then the indexes built once).
 * ``roster_import`` (micro, one call): for each size in ``BENCH_IMPORT_SIZES`` (default
   10000,50000,100000) a generated roster is imported (``all_or_nothing``) in a **fresh
-  subprocess**, reporting rows/s and the peak resident memory (``ru_maxrss``) before and after, to
-  show memory flat as the file grows. The imported members are deleted afterwards. Also runnable
+  subprocess**, reporting rows/s, rows per importer CPU-second, the load average and the peak
+  resident memory (``VmHWM``, reset when the child starts) before and after, to show memory flat as
+  the file grows. The imported members are deleted afterwards. Also runnable
   alone: ``python -m bench.scenarios.members_city``.
 """
 
@@ -152,8 +153,21 @@ from yugong.members.imports import roster_import_create, roster_import_run
 from yugong.members.import_models import RosterImport
 from yugong.orgs.models import Union
 path, union_id, user_id = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def hwm_kb():
+    # VmHWM: this process's peak RSS since the reset below (ru_maxrss is inherited across the
+    # fork from the bench process, so it can read the parent's size at start)
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset the peak to the current RSS (Linux)
+except OSError:
+    pass
 usage = resource.getrusage(resource.RUSAGE_SELF)
-before, cpu0 = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+before, cpu0 = hwm_kb(), usage.ru_utime + usage.ru_stime
 data = open(path, "rb").read()
 union, user = Union.objects.get(pk=union_id), User.objects.get(pk=user_id)
 RosterImport.objects.filter(union=union).delete()
@@ -164,8 +178,8 @@ with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
     ri = roster_import_run(import_id=ri.pk)
 seconds = time.perf_counter() - t
 usage = resource.getrusage(resource.RUSAGE_SELF)
-after, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu0
-print(json.dumps({"rows": ri.total, "created": ri.created, "status": ri.status, "message": ri.message,
+after, cpu = hwm_kb(), usage.ru_utime + usage.ru_stime - cpu0
+print(json.dumps({"load_avg": os.getloadavg(), "rows": ri.total, "created": ri.created, "status": ri.status, "message": ri.message,
                   "seconds": seconds, "cpu_seconds": cpu, "rss_before_mb": before / 1024,
                   "rss_peak_mb": after / 1024, "file_mb": len(data) / 1e6}))
 """
@@ -252,7 +266,7 @@ def import_sizes(ctx: Ctx, sizes: list[int]) -> list[dict[str, Any]]:
                 f"{figures['rows_per_cpu_s']:,.0f} rows per importer CPU-second, "
                 f"{figures['seconds']:.1f}s, peak RSS {figures['rss_peak_mb']:.0f} MB "
                 f"(after setup {figures['rss_before_mb']:.0f} MB), file {figures['file_mb']:.1f} MB, "
-                f"{figures['status']}",
+                f"{figures['status']}, load average {figures['load_avg'][0]:.1f}",
                 file=sys.stderr,
             )
         _cleanup(ctx["import_union_id"])

@@ -17,18 +17,20 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
+from cryptography.exceptions import InvalidTag
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from yugong.core.audit import audit_record
 from yugong.core.errors import NotFound, PermissionDenied
-from yugong.core.pii import mask_id_number, mask_phone
+from yugong.core.pii import decrypt, encrypt, mask_id_number, mask_phone
 from yugong.orgs.access import access_union, scope_filter, scope_paths
 from yugong.orgs.models import Union
 
 from .import_models import RosterImport, RosterImportError
-from .import_parsing import COLUMNS, open_rows
+from .import_parsing import COLUMNS, KEY_TO_HEADER, PII_KEYS, FileRejected, open_rows, parse_date
+from .import_xlsx import XlsxReader
 from .models import Education, EmploymentForm, Membership, Sex
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -124,9 +126,13 @@ def _errors_by_row(ri: RosterImport) -> Iterator[tuple[int, list[str]]]:
         yield current, reasons
 
 
-def build_error_report(roster_import: RosterImport) -> tuple[IO[bytes], int]:
+def build_error_report(roster_import: RosterImport, *, protect: bool = False) -> tuple[IO[bytes], int]:
     """The rejected rows as uploaded (original columns) plus 错误原因 and 行号, read from the upload.
-    Built once when the import ends (the upload is deleted then); returns (file, rows)."""
+    Built once when the import ends (the upload is deleted then); returns (file, rows).
+
+    ``protect`` (the copy that is kept): the name, ID number and phone cells are stored encrypted
+    (``core.pii.encrypt``), so the kept file holds no personal data in clear; :func:`error_report`
+    decrypts them into the file it hands out."""
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
@@ -134,18 +140,26 @@ def build_error_report(roster_import: RosterImport) -> tuple[IO[bytes], int]:
     out = tempfile.TemporaryFile()  # noqa: SIM115 - the caller stores or sends it, and closes it
     count = 0
     with roster_import.file.open("rb") as fileobj:
-        src, _positions, header, rows = open_rows(fileobj)
+        src, positions, header, rows = open_rows(fileobj)
+        secret = {positions[k] for k in PII_KEYS if k in positions} if protect else set()
+        since = positions.get("member_since")
         try:
             ws.append([_("原行号"), *header, _("错误原因")])
             errors = _errors_by_row(roster_import)
             pending = next(errors, None)
-            for row_no, values in rows:
+            for row_no, values in _readable(rows):
                 while pending is not None and pending[0] < row_no:
                     pending = next(errors, None)
                 if pending is None:
                     break
                 if pending[0] == row_no:
-                    ws.append([row_no, *_plain(values), "；".join(pending[1])])
+                    cells = _plain(values) + [None] * (len(header) - len(values))
+                    if since is not None:
+                        cells[since] = _as_date(cells[since])
+                    for i in secret:
+                        if cells[i] is not None and cells[i] != "":
+                            cells[i] = encrypt(str(cells[i]))
+                    ws.append([row_no, *cells, "；".join(pending[1])])
                     count += 1
         finally:
             src.close()
@@ -154,12 +168,67 @@ def build_error_report(roster_import: RosterImport) -> tuple[IO[bytes], int]:
     return out, count
 
 
+def _readable(rows: Iterator[tuple[int, tuple[Any, ...]]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    # A file broken part-way was refused with the errors found before the break: the report holds
+    # the rows read up to it.
+    try:
+        yield from rows
+    except FileRejected:
+        return
+
+
+def _as_date(value: Any) -> Any:
+    # The reader gives dates as Excel serials (45352); show them as the dates the uploader saw.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return parse_date(value)
+        except (ValueError, OverflowError):
+            return value
+    return value
+
+
+def _revealed(stored: IO[bytes]) -> IO[bytes]:
+    """A copy of a kept report with its encrypted cells decrypted (reports kept before encryption
+    hold clear values, which pass through)."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("错误报告")
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - the caller sends it, and closes it
+    since = -1
+    with XlsxReader(stored) as reader:
+        for row_no, values in reader.rows():
+            cells = [_decrypted(v) for v in values]
+            if row_no == 1:
+                since = (
+                    cells.index(KEY_TO_HEADER["member_since"])
+                    if KEY_TO_HEADER["member_since"] in cells
+                    else -1
+                )
+            elif 0 <= since < len(cells):
+                cells[since] = _as_date(cells[since])
+            ws.append(cells)
+    wb.save(out)
+    out.seek(0)
+    return out
+
+
+def _decrypted(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("v1$"):
+        try:
+            return decrypt(value)
+        except (ValueError, InvalidTag):
+            return value
+    return value
+
+
 def error_report(*, actor: Any, roster_import: RosterImport) -> tuple[IO[bytes], int]:
-    """The error report kept when the import ended (or, for an import still holding its upload,
-    built from it now). The file holds the personal data the uploader sent for the rejected rows,
-    so handing it out is audited like any view of personal data."""
+    """The error report kept when the import ended, decrypted (or, for an import still holding its
+    upload, built from it now). The file holds the personal data the uploader sent for the
+    rejected rows, so handing it out is audited like any view of personal data."""
     if roster_import.report:
-        out: IO[bytes] = roster_import.report.open("rb")
+        with roster_import.report.open("rb") as stored:
+            out = _revealed(stored)
         count = RosterImportError.objects.filter(roster_import=roster_import).values("row").distinct().count()
     elif roster_import.file:
         out, count = build_error_report(roster_import)

@@ -10,6 +10,7 @@ leading zeros Excel dropped. Each problem becomes (column, Chinese reason) on th
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from yugong.core.validators import (
     normalize_uscc,
 )
 
+from .import_xlsx import XlsxReader, XlsxRejected
 from .models import Education, EmploymentForm
 
 MAX_ROWS = 100_000
@@ -59,6 +61,19 @@ COLUMNS: tuple[Column, ...] = (
     Column("employer_uscc", "用人单位统一社会信用代码", False, "可选，须为已登记的用人单位。"),
     Column("member_since", "入会日期", False, "可选，如 2024-03-01，默认导入当天。"),
 )
+# RowParser.parse unpacks the cells in this order.
+assert [c.key for c in COLUMNS] == [
+    "name",
+    "id_number",
+    "phone",
+    "union_code",
+    "employment_form",
+    "migrant",
+    "education",
+    "occupation",
+    "employer_uscc",
+    "member_since",
+]
 HEADER_TO_KEY = {c.header: c.key for c in COLUMNS}
 KEY_TO_HEADER = {c.key: c.header for c in COLUMNS}
 PII_KEYS = {"id_number": mask_id_number, "phone": mask_phone, "name": mask_name}
@@ -216,12 +231,54 @@ class ParsedRow:
     member_since: dt.date | None
 
 
+# clean_text is a no-op on text without full-width forms, runs of white space, white space other
+# than a single space, or a space at either end: the common case, tested with one search.
+_NEEDS_CLEAN = re.compile(r"[\u3000\uff01-\uff5e]|\s(?=\s)|[^\S ]|^ | $")
+_NAME_CJK_RE = re.compile(r"[\u4e00-\u9fff ]+")
+_HAS_DIGIT_RE = re.compile(r"\d")
+CACHE_LIMIT = 4096  # distinct values remembered per repeating column (emptied when full)
+
+
+def fast_clean(value: Any) -> str:
+    """The same text as ``clean_text(value)``, without its work when there is nothing to clean."""
+    if value is None:
+        return ""
+    text = value if type(value) is str else str(value)
+    return text if _NEEDS_CLEAN.search(text) is None else clean_text(text)
+
+
+# What a repeating column's cell parses to: (value, [(column key, reason)]).
+Parsed = tuple[Any, tuple[tuple[str, str], ...]]
+
+
 class RowParser:
+    """Parses rows against the header's column positions. Columns whose values repeat from row to
+    row (union code, form, migrant, education, occupation, employer, member since, and names) are
+    parsed once per distinct cell value: each keeps a bounded cache of (value, problems), keyed by
+    the cell's type and value (``1``, ``1.0`` and ``True`` parse differently)."""
+
     def __init__(self, positions: dict[str, int]) -> None:
         self.positions = positions
         self.forms = _choice_map(EmploymentForm, _FORM_ALIASES)
         self.educations = _choice_map(Education, _EDU_ALIASES)
         self.today = local_today()
+        self.slots = [positions.get(c.key) for c in COLUMNS]
+        self.required = [
+            (i, c.key, _("“%(column)s”为必填项。") % {"column": c.header})
+            for i, c in enumerate(COLUMNS)
+            if c.required
+        ]
+        self.caches: dict[str, dict[tuple[type, Any], Parsed]] = {c.key: {} for c in COLUMNS}
+        self.parsers: dict[str, Any] = {
+            "name": self._name,
+            "union_code": self._union_code,
+            "employment_form": self._form,
+            "migrant": self._migrant,
+            "education": self._education,
+            "occupation": self._occupation,
+            "employer_uscc": self._uscc,
+            "member_since": self._since,
+        }
 
     def cell(self, values: tuple[Any, ...], key: str) -> Any:
         pos = self.positions.get(key)
@@ -229,21 +286,111 @@ class RowParser:
             return None
         return values[pos]
 
-    def parse(self, row_no: int, values: tuple[Any, ...], errors: RowErrors) -> ParsedRow:
-        for col in COLUMNS:
-            raw = self.cell(values, col.key)
-            if col.required and (raw is None or clean_text(raw) == ""):
-                errors.add(col.key, _("“%(column)s”为必填项。") % {"column": col.header})
+    def _cached(self, key: str, raw: Any, text: str, errors: RowErrors) -> Any:
+        cache = self.caches[key]
+        ck = (raw.__class__, raw)
+        hit = cache.get(ck)
+        if hit is None:
+            if len(cache) >= CACHE_LIMIT:
+                cache.clear()
+            problems: list[tuple[str, str]] = []
+            hit = cache[ck] = (self.parsers[key](raw, text, problems), tuple(problems))
+        value: Any = hit[0]
+        problems_: tuple[tuple[str, str], ...] = hit[1]
+        for column, reason in problems_:
+            errors.add(column, reason)
+        return value
 
-        name = clean_text(self.cell(values, "name"))
-        if name and re.fullmatch(r"[\u4e00-\u9fff ]+", name):
+    # --- one column each: (raw cell, its clean text, problems to fill) -> value ---------------
+
+    def _name(self, raw: Any, name: str, problems: list[tuple[str, str]]) -> str:
+        if name and _NAME_CJK_RE.fullmatch(name):
             name = name.replace(" ", "")  # 张 三 → 张三 (spaces typed for alignment)
-        if name and (len(name) > 64 or re.search(r"\d", name)):
-            errors.add("name", _("姓名不应包含数字，且不超过64个字。"))
+        if name and (len(name) > 64 or _HAS_DIGIT_RE.search(name)):
+            problems.append(("name", _("姓名不应包含数字，且不超过64个字。")))
+        return name
+
+    def _union_code(self, raw: Any, text: str, problems: list[tuple[str, str]]) -> tuple[str, bool]:
+        numeric = isinstance(raw, int | float) and not isinstance(raw, bool)
+        return (_digits_text(raw)[0] if raw is not None else "").upper(), numeric
+
+    def _form(self, raw: Any, text: str, problems: list[tuple[str, str]]) -> str:
+        if not text:
+            return EmploymentForm.REGULAR.value
+        form = self.forms.get(text, self.forms.get(text.lower(), ""))
+        if not form:
+            problems.append(("employment_form", _("就业形态无法识别，请从模板的下拉选项中选择。")))
+        return form
+
+    def _migrant(self, raw: Any, text: str, problems: list[tuple[str, str]]) -> bool:
+        text = text.lower()
+        migrant = text in _YES
+        if not migrant and text not in _NO:
+            problems.append(("migrant", _("“是否农民工”请填“是”或“否”。")))
+        return migrant
+
+    def _education(self, raw: Any, text: str, problems: list[tuple[str, str]]) -> str:
+        if not text:
+            return ""
+        education = self.educations.get(text, self.educations.get(text.lower(), ""))
+        if not education:
+            problems.append(("education", _("学历无法识别，请从模板的下拉选项中选择。")))
+        return education
+
+    def _occupation(self, raw: Any, text: str, problems: list[tuple[str, str]]) -> str:
+        if len(text) > 64:
+            problems.append(("occupation", _("职业不超过64个字。")))
+        return text
+
+    def _uscc(self, raw: Any, text: str, problems: list[tuple[str, str]]) -> str:
+        if not text:
+            return ""
+        try:
+            return normalize_uscc(raw)
+        except ValidationFailed as exc:
+            problems.append(("employer_uscc", _first(exc)))
+            return ""
+
+    def _since(self, raw: Any, text: str, problems: list[tuple[str, str]]) -> dt.date | None:
+        if not text:
+            return None
+        try:
+            member_since = parse_date(raw)
+        except (ValueError, OverflowError):
+            problems.append(("member_since", _("入会日期无法识别，请填写如 2024-03-01 的日期。")))
+            return None
+        if member_since > self.today:
+            problems.append(("member_since", _("入会日期不能晚于今天。")))
+        elif member_since.year < 1925:
+            problems.append(("member_since", _("入会日期过早，请检查。")))
+        return member_since
+
+    # --- the row ------------------------------------------------------------------------------
+
+    def parse(self, row_no: int, values: tuple[Any, ...], errors: RowErrors) -> ParsedRow:
+        n = len(values)
+        raws = [values[p] if p is not None and p < n else None for p in self.slots]
+        texts = [fast_clean(v) for v in raws]
+        for i, key, message in self.required:
+            if texts[i] == "":
+                errors.add(key, message)
+        (
+            raw_name,
+            raw_id,
+            raw_phone,
+            raw_code,
+            raw_form,
+            raw_migrant,
+            raw_edu,
+            raw_occ,
+            raw_uscc,
+            raw_since,
+        ) = raws
+        cached = self._cached
+        name = cached("name", raw_name, texts[0], errors)
 
         id_number = ""
-        raw_id = self.cell(values, "id_number")
-        if raw_id is not None and clean_text(raw_id):
+        if texts[1]:
             text, precise = _digits_text(raw_id)
             if not precise:
                 errors.add(
@@ -264,63 +411,14 @@ class RowParser:
                         errors.add("id_number", _("未满16周岁，不能入会。"))
 
         phone = ""
-        raw_phone = self.cell(values, "phone")
-        if raw_phone is not None and clean_text(raw_phone):
+        if texts[2]:
             text, _precise = _digits_text(raw_phone)
             try:
                 phone = normalize_phone(text)
             except ValidationFailed as exc:
                 errors.add("phone", _first(exc))
 
-        raw_code = self.cell(values, "union_code")
-        union_code_numeric = isinstance(raw_code, int | float) and not isinstance(raw_code, bool)
-        union_code = _digits_text(raw_code)[0] if raw_code is not None else ""
-        union_code = union_code.upper()
-
-        raw_form = clean_text(self.cell(values, "employment_form"))
-        form = EmploymentForm.REGULAR.value
-        if raw_form:
-            form = self.forms.get(raw_form, self.forms.get(raw_form.lower(), ""))
-            if not form:
-                errors.add("employment_form", _("就业形态无法识别，请从模板的下拉选项中选择。"))
-
-        raw_migrant = clean_text(self.cell(values, "migrant")).lower()
-        migrant = raw_migrant in _YES
-        if not migrant and raw_migrant not in _NO:
-            errors.add("migrant", _("“是否农民工”请填“是”或“否”。"))
-
-        raw_edu = clean_text(self.cell(values, "education"))
-        education = ""
-        if raw_edu:
-            education = self.educations.get(raw_edu, self.educations.get(raw_edu.lower(), ""))
-            if not education:
-                errors.add("education", _("学历无法识别，请从模板的下拉选项中选择。"))
-
-        occupation = clean_text(self.cell(values, "occupation"))
-        if len(occupation) > 64:
-            errors.add("occupation", _("职业不超过64个字。"))
-
-        employer_uscc = ""
-        raw_uscc = self.cell(values, "employer_uscc")
-        if raw_uscc is not None and clean_text(raw_uscc):
-            try:
-                employer_uscc = normalize_uscc(raw_uscc)
-            except ValidationFailed as exc:
-                errors.add("employer_uscc", _first(exc))
-
-        member_since = None
-        raw_since = self.cell(values, "member_since")
-        if raw_since is not None and clean_text(raw_since):
-            try:
-                member_since = parse_date(raw_since)
-            except (ValueError, OverflowError):
-                errors.add("member_since", _("入会日期无法识别，请填写如 2024-03-01 的日期。"))
-            else:
-                if member_since > self.today:
-                    errors.add("member_since", _("入会日期不能晚于今天。"))
-                elif member_since.year < 1925:
-                    errors.add("member_since", _("入会日期过早，请检查。"))
-
+        union_code, union_code_numeric = cached("union_code", raw_code, texts[3], errors)
         return ParsedRow(
             row=row_no,
             name=name,
@@ -328,12 +426,12 @@ class RowParser:
             phone=phone,
             union_code=union_code,
             union_code_numeric=union_code_numeric,
-            employment_form=form,
-            migrant=migrant,
-            education=education,
-            occupation=occupation,
-            employer_uscc=employer_uscc,
-            member_since=member_since,
+            employment_form=cached("employment_form", raw_form, texts[4], errors),
+            migrant=cached("migrant", raw_migrant, texts[5], errors),
+            education=cached("education", raw_edu, texts[6], errors),
+            occupation=cached("occupation", raw_occ, texts[7], errors),
+            employer_uscc=cached("employer_uscc", raw_uscc, texts[8], errors),
+            member_since=cached("member_since", raw_since, texts[9], errors),
         )
 
 
@@ -357,37 +455,50 @@ class FileRejected(ApplicationError):
 
 def open_rows(
     fileobj: IO[bytes],
-) -> tuple[Any, dict[str, int], tuple[Any, ...], Iterator[tuple[int, tuple[Any, ...]]]]:
-    """Open the first sheet; return (workbook, column positions, header row, iterator of
-    (row number, values) over the non-empty data rows). The caller closes the workbook."""
-    from openpyxl import load_workbook
-
+) -> tuple[XlsxReader, dict[str, int], tuple[Any, ...], Iterator[tuple[int, tuple[Any, ...]]]]:
+    """Open the first sheet (our streaming reader, :mod:`.import_xlsx`); return (reader, column
+    positions, header row, iterator of (row number, values) over the non-empty data rows). Data
+    rows are cut to the header's width (cells without a column title are not part of the roster).
+    The caller closes the reader."""
     try:
-        wb = load_workbook(fileobj, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError, InvalidFileException…
-        raise FileRejected(_("文件无法读取，请上传 .xlsx 格式的名册（可下载导入模板）。")) from exc
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, None)
+        reader = XlsxReader(fileobj)
+    except XlsxRejected as exc:
+        raise FileRejected(exc.message) from exc
+    try:
+        rows = reader.rows()
+        first = next(rows, None)
+    except XlsxRejected as exc:
+        reader.close()
+        raise FileRejected(exc.message) from exc
+    header: tuple[Any, ...] = ()
+    if first is not None and first[0] == 1:
+        header = first[1]
+    elif first is not None:  # row 1 is empty: no header (the data row is not lost, but reported)
+        rows = itertools.chain([first], rows)
     positions: dict[str, int] = {}
-    for idx, title in enumerate(header or ()):
+    for idx, title in enumerate(header):
         key = HEADER_TO_KEY.get(clean_text(title).replace(" ", "").rstrip("*"))
         if key and key not in positions:
             positions[key] = idx
     missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
     if missing:
-        wb.close()
+        reader.close()
         raise FileRejected(
             _("第1行表头缺少必需的列：%(columns)s。请使用导入模板。") % {"columns": "、".join(missing)}
         )
+    reader.width = len(header)
 
     def gen() -> Iterator[tuple[int, tuple[Any, ...]]]:
-        for row_no, values in enumerate(rows, start=2):
-            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue
-            yield row_no, values
+        try:
+            for row_no, values in rows:
+                for v in values:
+                    if v is not None and (not isinstance(v, str) or v.strip()):
+                        yield row_no, values
+                        break
+        except XlsxRejected as exc:
+            raise FileRejected(exc.message) from exc
 
-    return wb, positions, tuple(header or ()), gen()
+    return reader, positions, header, gen()
 
 
 def chunked(it: Iterable[Any], size: int) -> Iterator[list[Any]]:

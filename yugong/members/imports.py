@@ -2,8 +2,8 @@
 
 How it runs (``roster_import_run``, from a background task):
 
-* **Pass 1 — validate everything, write nothing.** The sheet is streamed with openpyxl
-  ``read_only=True`` / ``values_only=True`` in chunks of ``CHUNK`` rows. Each row is parsed and
+* **Pass 1 — validate everything, write nothing.** The sheet is streamed by our own reader
+  (:mod:`.import_xlsx`, standard library) in chunks of ``CHUNK`` rows. Each row is parsed and
   checked (ID check character, phone, dates, choices, union code inside the uploader's subtree,
   employer, duplicates inside the file and against existing members). Rejected rows go to
   :class:`RosterImportError` chunk by chunk; rows that passed are spooled to a temporary file as
@@ -219,7 +219,7 @@ def _masked(key: str, value: Any) -> str:
 
 def validate_pass(ri: RosterImport, fileobj: IO[bytes], spool: IO[str]) -> Pass1Result:
     """Pass 1. Spool rows that passed (JSON lines) and save the errors; write no members."""
-    wb, positions, _header, rows = open_rows(fileobj)
+    reader, positions, _header, rows = open_rows(fileobj)
     parser = RowParser(positions)
     lookups = Lookups(ri.union.path)
     seen: dict[int, int] = {}  # ID key → first row number
@@ -227,7 +227,6 @@ def validate_pass(ri: RosterImport, fileobj: IO[bytes], spool: IO[str]) -> Pass1
     result = Pass1Result(invalid_rows=set())
     invalid = result.invalid_rows
     assert invalid is not None
-    estimate = max((wb.worksheets[0].max_row or 1) - 1, 1)
     try:
         for chunk in chunked(rows, CHUNK):
             if result.total + len(chunk) > MAX_ROWS:
@@ -322,10 +321,12 @@ def validate_pass(ri: RosterImport, fileobj: IO[bytes], spool: IO[str]) -> Pass1
                     + "\n"
                 )
             _save_errors(ri, error_batch)
-            done = result.total
-            _progress(ri, min(49, done * 50 // max(estimate, done)), RosterImport.Status.VALIDATING, done)
+            # how far into the sheet's XML we are: no counting pass over the file beforehand
+            _progress(
+                ri, min(49, int(reader.fraction_read * 50)), RosterImport.Status.VALIDATING, result.total
+            )
     finally:
-        wb.close()
+        reader.close()
     if result.total == 0:
         raise FileRejected(_("名册中没有数据行。"), code="empty")
     return result
@@ -430,6 +431,7 @@ def _write(
             new_ids = [o.pk for o in objs]
         fresh = iter(zip(new_ids, new_people, strict=True))
         memberships: list[dict[str, Any]] = []
+        note = _("名册导入 #%(id)d 第%(row)d行")  # translated once, not once per row
         for r, known in plan:
             if known is None:
                 person_id, person = next(fresh)
@@ -453,7 +455,7 @@ def _write(
                     "decided_by_id": getattr(actor, "pk", None),
                     "member_since": dt.date.fromisoformat(r[10]) if r[10] else today,
                     "started_on": today,
-                    "note": _("名册导入 #%(id)d 第%(row)d行") % {"id": ri.pk, "row": r[0]},
+                    "note": note % {"id": ri.pk, "row": r[0]},
                     "union_path": paths[r[4]],
                     **keys,
                 }
@@ -620,7 +622,7 @@ def _finish(ri: RosterImport, *, status: str, message: str, audited: bool = Fals
 
             from .exports import build_error_report
 
-            report, _rows = build_error_report(ri)
+            report, _rows = build_error_report(ri, protect=True)
             with report:
                 ri.report.save(f"{ri.sha256[:16]}-errors.xlsx", File(report), save=False)
         ri.file.delete(save=False)

@@ -10,16 +10,18 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from tests.helpers import UserFactory, grant, make_union
 from yugong.core.errors import NotFound
 from yugong.core.models import AuditEvent, DailyFact
 from yugong.core.pii import blind_index
-from yugong.core.validators import id_check_char, uscc_check_char
+from yugong.core.validators import clean_text, id_check_char, uscc_check_char
 from yugong.members.exports import error_report
 from yugong.members.import_models import RosterImport, RosterImportError
-from yugong.members.import_parsing import COLUMNS, parse_date
+from yugong.members.import_parsing import CACHE_LIMIT, COLUMNS, RowErrors, RowParser, fast_clean, parse_date
 from yugong.members.imports import roster_import_create
 from yugong.members.models import Membership, Person
 from yugong.members.tests.factories import make_member, make_person
@@ -394,6 +396,34 @@ def test_the_upload_is_deleted_when_the_import_ends_and_only_the_rejected_rows_s
     assert failed.status == "failed" and not failed.file and failed.report
 
 
+def test_the_kept_error_report_holds_names_ids_and_phones_encrypted(world: dict[str, Any]) -> None:
+    from django.core.files.storage import default_storage
+
+    bad = good_row(6, 手机号="13900000006", 工会编码="NOPE", 入会日期=dt.datetime(2024, 3, 1))  # noqa: DTZ001
+    ri = run(world, [good_row(7), bad], mode="skip_invalid")
+    assert ri.status == "done" and ri.invalid == 1
+    with default_storage.open(ri.report.name, "rb") as stored:
+        raw = stored.read()
+        stored_rows = list(load_workbook(io.BytesIO(raw)).worksheets[0].values)
+    for clear in (ident(6), "13900000006", bad[0]):
+        assert clear.encode() not in raw
+    id_col = HEADERS.index("身份证号") + 1
+    assert str(stored_rows[1][id_col]).startswith("v1$")
+    assert stored_rows[1][HEADERS.index("工会编码") + 1] == "NOPE"  # other cells stay as uploaded
+
+    before = AuditEvent.objects.filter(action="pii.view", extra__what="roster.error_report").count()
+    out, count = error_report(actor=world["staff"], roster_import=ri)
+    with out:
+        rows = list(load_workbook(out).worksheets[0].values)
+    assert count == 1 and rows[0][-1] == "错误原因"
+    assert rows[1][0] == 3 and rows[1][id_col] == ident(6) and rows[1][id_col + 1] == "13900000006"
+    assert rows[1][1] == bad[0] and "工会编码" in rows[1][-1]
+    assert rows[1][HEADERS.index("入会日期") + 1] == dt.datetime(2024, 3, 1)  # noqa: DTZ001 - a date again
+    assert (
+        AuditEvent.objects.filter(action="pii.view", extra__what="roster.error_report").count() == before + 1
+    )
+
+
 def test_imported_members_carry_the_search_keys(world: dict[str, Any]) -> None:
     from yugong.members import selectors
 
@@ -421,3 +451,77 @@ def test_imported_members_carry_the_search_keys(world: dict[str, Any]) -> None:
     found = selectors.member_search(world["staff"], q="钱")
     assert {m.pk for m in found.rows} == {new.pk, old.pk}
     assert [m.pk for m in selectors.member_search(world["staff"], employer="解放碑").rows] == [new.pk]
+
+
+# --- The parser's shortcuts give the same answers ------------------------------------------------
+
+
+_TEXT = st.text(
+    alphabet=st.sampled_from(list(" \t\n\r\u3000\u00a0\x1cａ１－ab1张-_.,") + ["\u2003"]), max_size=12
+)
+
+
+@given(st.one_of(st.none(), _TEXT, st.integers(), st.floats(allow_nan=False), st.booleans()))
+def test_fast_clean_is_clean_text(value: Any) -> None:
+    assert fast_clean(value) == clean_text(value)
+
+
+def test_repeating_columns_are_parsed_once_per_value_and_still_report_every_row(db: Any) -> None:
+    positions = {c.key: i for i, c in enumerate(COLUMNS)}
+    parser = RowParser(positions)
+    bad = good_row(1, 就业形态="宇航员", 是否农民工="也许", 入会日期="2999-01-01")
+    outcomes = []
+    for row_no in (2, 3):
+        errs = RowErrors()
+        parser.parse(row_no, tuple(bad), errs)
+        outcomes.append([k for k, _r in errs.items])
+    assert outcomes[0] == outcomes[1] == ["employment_form", "migrant", "member_since"]
+    # a cell's type matters: 1 (a serial: 1899-12-31, too early) and True (not a date) differ
+    one, true = RowErrors(), RowErrors()
+    parser.parse(4, tuple(good_row(1, 入会日期=1)), one)
+    parser.parse(5, tuple(good_row(1, 入会日期=True)), true)
+    assert one.items != true.items and {k for k, _r in one.items} == {k for k, _r in true.items} == {
+        "member_since"
+    }
+    for i in range(CACHE_LIMIT + 10):  # the cache stays bounded
+        parser.parse(6, tuple(good_row(i, 职业=f"工种{i}")), RowErrors())
+    assert len(parser.caches["occupation"]) <= CACHE_LIMIT
+
+
+def test_clear_or_odd_cells_of_older_reports_pass_through() -> None:
+    from yugong.core.pii import encrypt
+    from yugong.members.exports import _decrypted
+
+    assert _decrypted(encrypt("13900000006")) == "13900000006"
+    assert [_decrypted(v) for v in ("13900000006", "v1$nope$!!", 3, None)] == [
+        "13900000006",
+        "v1$nope$!!",
+        3,
+        None,
+    ]
+
+
+def test_a_file_broken_part_way_fails_cleanly(world: dict[str, Any]) -> None:
+    import zipfile
+
+    data = xlsx([good_row(1), good_row(2, 手机号="123"), good_row(3)])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = body[: body.index(b'<row r="4"') + 40]  # cut inside row 4
+            dst.writestr(info, body)
+    ri = run(world, [], data=out.getvalue(), mode="skip_invalid")
+    assert ri.status == "failed" and "损坏" in ri.message and ri.created == 0 and not ri.file
+    assert not Person.objects.exists()
+
+    from yugong.members.exports import _readable
+    from yugong.members.import_parsing import FileRejected
+
+    def broken() -> Any:
+        yield 2, ("a",)
+        raise FileRejected("损坏")
+
+    # the error report of such a file holds the rows read before the break
+    assert list(_readable(broken())) == [(2, ("a",))]
