@@ -300,8 +300,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         f"round {rnd + 1}/{args.repeat}: {sc.name} ({args.warmup:g}s warm-up + {args.duration:g}s)"
                     )
                     assert sc.factory is not None
+                    # The request index restarts at 0 every round: scenarios that must not repeat
+                    # a request across rounds (idempotency keys) fold the round number in.
+                    ctx["_round"] = rnd
                     if sc.queue:
-                        ctx["_round"] = rnd
                         q = run_queue(
                             "127.0.0.1",
                             server.port,

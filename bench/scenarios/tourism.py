@@ -126,7 +126,7 @@ def tourism_order_hot(ctx: Ctx, i: int) -> Request:
         "POST",
         "/api/v1/tourism/orders",
         {"session_id": ctx["session_id"], "quantity": 1},
-        headers={"Idempotency-Key": f"hot-{ctx['run']}-{i}"},
+        headers={"Idempotency-Key": f"hot-{ctx['run']}-{ctx.get('_round', 0)}-{i}"},
     )
 
 
@@ -143,7 +143,7 @@ def tourism_order_spread(ctx: Ctx, i: int) -> Request:
         "POST",
         "/api/v1/tourism/orders",
         {"session_id": ids[(i * 7919) % len(ids)], "quantity": 1},
-        headers={"Idempotency-Key": f"spread-{ctx['run']}-{i}"},
+        headers={"Idempotency-Key": f"spread-{ctx['run']}-{ctx.get('_round', 0)}-{i}"},
     )
 
 

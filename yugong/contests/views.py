@@ -445,6 +445,17 @@ def console_competitions(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _pick(qs: Any, request: HttpRequest, field: str, message: Any) -> Any:
+    """The object the form's ``field`` names, looked up only inside ``qs`` (this competition), or a
+    validation error on that field."""
+    from yugong.core.errors import ValidationFailed
+
+    obj = qs.filter(pk=_int(request, field) or 0).first()
+    if obj is None:
+        raise ValidationFailed(fields={field: message})
+    return obj
+
+
 def _setup(request: HttpRequest, user: Any, competition: Competition, action: str) -> None:
     """The set-up forms of a competition: every object is looked up inside this competition."""
     from yugong.accounts.models import User
@@ -468,9 +479,9 @@ def _setup(request: HttpRequest, user: Any, competition: Competition, action: st
             advance_threshold=threshold_value,
         )
     elif action == "item_add":
-        stage = Stage.objects.filter(pk=_int(request, "stage") or 0, competition=competition).first()
-        if stage is None:
-            raise ValidationFailed(fields={"stage": _("请选择本竞赛的阶段。")})
+        stage = _pick(
+            Stage.objects.filter(competition=competition), request, "stage", _("请选择本竞赛的阶段。")
+        )
         skills.item_add(
             actor=user,
             stage=stage,
@@ -479,18 +490,19 @@ def _setup(request: HttpRequest, user: Any, competition: Competition, action: st
             weight=post.get("weight", ""),
         )
     elif action == "subitem_add":
-        item = Item.objects.filter(pk=_int(request, "item") or 0, stage__competition=competition).first()
-        if item is None:
-            raise ValidationFailed(fields={"item": _("请选择本竞赛的项目。")})
+        item = _pick(
+            Item.objects.filter(stage__competition=competition), request, "item", _("请选择本竞赛的项目。")
+        )
         skills.subitem_add(actor=user, item=item, name=post.get("name", ""))
     elif action == "aspect_add":
-        sub = (
-            SubItem.objects.filter(pk=_int(request, "subitem") or 0, item__stage__competition=competition)
-            .select_related("item__stage__competition")
-            .first()
+        sub = _pick(
+            SubItem.objects.filter(item__stage__competition=competition).select_related(
+                "item__stage__competition"
+            ),
+            request,
+            "subitem",
+            _("请选择本竞赛的子项。"),
         )
-        if sub is None:
-            raise ValidationFailed(fields={"subitem": _("请选择本竞赛的子项。")})
         skills.aspect_add(
             actor=user,
             subitem=sub,
@@ -499,9 +511,9 @@ def _setup(request: HttpRequest, user: Any, competition: Competition, action: st
             max_mark=post.get("max_mark", ""),
         )
     elif action == "judge_add":
-        item = Item.objects.filter(pk=_int(request, "item") or 0, stage__competition=competition).first()
-        if item is None:
-            raise ValidationFailed(fields={"item": _("请选择本竞赛的项目。")})
+        item = _pick(
+            Item.objects.filter(stage__competition=competition), request, "item", _("请选择本竞赛的项目。")
+        )
         judge = User.objects.filter(username=(post.get("judge") or "").strip(), is_active=True).first()
         if judge is None:
             raise ValidationFailed(fields={"judge": _("未找到该账号。")})
