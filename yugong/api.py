@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern, URLResolver, include, path
@@ -126,6 +127,19 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _id_out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
     # An id beyond the database's integer range (SQLite raises OverflowError) cannot exist.
     return api.create_response(request, _body("not_found", _("未找到该对象，或您无权访问。")), status=404)
+
+
+@api.exception_handler(DataError)
+def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # PostgreSQL refuses NUL characters in text (SQLite stores them): a NUL anywhere in a path
+    # parameter, query or body is bad input, never a server fault. Anything else stays a 500.
+    if "NUL" in str(exc):
+        return api.create_response(
+            request,
+            _body("validation_error", _("提交的内容含有无法识别的控制字符（NUL），请检查后重新提交。")),
+            status=422,
+        )
+    return _server_error(request, exc)
 
 
 @api.exception_handler(DjangoPermissionDenied)
