@@ -225,3 +225,16 @@ def _clean_counters(settings: Any) -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def sms_to_outbox(settings: Any) -> None:
+    """SMS into ``yugong.core.sms.outbox``, with room in the per-IP quota.
+
+    The live server runs in this process, so these overrides reach it. ``locmem`` is pinned
+    because a bare ``pytest`` may load the settings before the root conftest sets YUGONG_TESTING.
+    Every browser test comes from 127.0.0.1, like other tests of this run (and, on Redis, of
+    earlier runs within the hour): the per-IP hourly quota is lifted so it cannot interfere.
+    """
+    settings.SMS_BACKEND = "locmem"
+    settings.SMS_CODE_PER_IP_PER_HOUR = 10_000

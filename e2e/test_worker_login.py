@@ -13,19 +13,6 @@ from e2e.helpers import assert_page_healthy, assert_styled, fresh_phone, sms_cod
 TABS = ["首页", "服务", "成长", "帮扶", "我的"]
 
 
-@pytest.fixture
-def sms_to_outbox(settings: Any) -> None:
-    """SMS into ``yugong.core.sms.outbox``, with room in the per-IP quota.
-
-    The live server runs in this process, so these overrides reach it. ``locmem`` is pinned
-    because a bare ``pytest`` may load the settings before the root conftest sets YUGONG_TESTING.
-    Every browser test comes from 127.0.0.1, like other tests of this run (and, on Redis, of
-    earlier runs within the hour): the per-IP hourly quota is lifted so it cannot interfere.
-    """
-    settings.SMS_BACKEND = "locmem"
-    settings.SMS_CODE_PER_IP_PER_HOUR = 10_000
-
-
 def test_home_page_on_a_phone(phone_page: Any) -> None:
     page = phone_page
     response = page.goto("/")
