@@ -4,6 +4,7 @@
   洪崖洞民俗风貌区 (scenic, a pass spot), 重庆市话剧院 (troupe: 《江姐》 and 《红岩魂》 with evening
   sessions), 重庆中青旅 (a Sichuan–Chongqing route), 仙女山云端民宿 (B&B room-nights);
 * merchant staff logins ``m_theatre`` and ``m_wulong`` (demo password, see README.md);
+* a generated cover picture per product (a colour gradient per kind; a real merchant uploads photos);
 * an annual-pass batch of this year for the demo worker (w_demo_worker, 13800138000) bought by the
   union of 重庆解放碑百货 (CQ-YZ-001), approved by the city chair.
 
@@ -21,7 +22,16 @@ from yugong.core.timeutil import SHANGHAI, local_today
 from yugong.members.models import Person
 from yugong.orgs.models import Union
 
-from .models import AnnualPass, Merchant, MerchantStaff, PassSpot, Product, ReviewStatus, Session
+from .models import (
+    AnnualPass,
+    Merchant,
+    MerchantStaff,
+    PassSpot,
+    Product,
+    ProductPicture,
+    ReviewStatus,
+    Session,
+)
 
 DAYS = 14
 
@@ -142,6 +152,7 @@ def seed(stdout: Any) -> None:
                 },
             )
             _sessions(product, at, capacity)
+            _cover(product)
     stdout.write(f"tourism demo: {made} new merchants; pass: {_demo_pass(city)}")
 
 
@@ -157,6 +168,36 @@ def _staff(merchant: Merchant, username: str) -> None:
     MerchantStaff.objects.get_or_create(
         merchant=merchant, user=user, defaults={"role": MerchantStaff.Role.OWNER}
     )
+
+
+# Cover colours per product kind (top, bottom of the gradient).
+COVER_COLOURS = {
+    "ticket": ((46, 125, 50), (165, 214, 167)),
+    "show": ((183, 28, 28), (255, 171, 145)),
+    "route": ((21, 101, 192), (144, 202, 249)),
+    "room": ((94, 53, 177), (206, 147, 216)),
+}
+
+
+def _cover(product: Product) -> None:
+    """A generated 640×360 PNG cover, once per product; stored like an upload."""
+    if ProductPicture.objects.filter(product=product).exists():
+        return
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    top, bottom = COVER_COLOURS.get(product.kind, ((96, 96, 96), (200, 200, 200)))
+    width, height = 640, 360
+    column = Image.new("RGB", (1, height))
+    for y in range(height):
+        t = y / (height - 1)
+        column.putpixel((0, y), tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)))
+    buf = io.BytesIO()
+    column.resize((width, height)).save(buf, format="PNG")
+    picture = ProductPicture(product=product, format="PNG", width=width, height=height, size=buf.tell())
+    picture.image.save("cover.png", ContentFile(buf.getvalue()), save=True)
 
 
 def _sessions(product: Product, at: str, capacity: int) -> None:
