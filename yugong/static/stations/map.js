@@ -53,6 +53,7 @@
     map.on("click", function (e) { load(e.latlng.lat, e.latlng.lng); });
     var locate = document.querySelector("[data-locate-map]");
     if (locate && navigator.geolocation) {
+      locate.disabled = false;  // rendered disabled: it only works once this script has run
       locate.addEventListener("click", function () {
         navigator.geolocation.getCurrentPosition(function (pos) {
           map.setView([pos.coords.latitude, pos.coords.longitude], 15);

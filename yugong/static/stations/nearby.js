@@ -19,6 +19,8 @@
         say(form.dataset.msgFailed);
       }, { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
     };
-    if (button) { button.addEventListener("click", locate); }
+    // The button is rendered disabled (it does nothing without this script) and enabled once it works,
+    // so a tap that comes before the script has run is never lost.
+    if (button) { button.addEventListener("click", locate); button.disabled = false; }
   });
 })();
