@@ -155,6 +155,10 @@ if DB_VENDOR == "postgresql":
             "max_size": int(env("DB_POOL_MAX", "20") or 20),
             "timeout": 10,
         }
+    # Prepared statements for the few hot statements that ask for them (yugong.core.db.prepared_cursor);
+    # Django's own cursors bind on the client and never prepare. Turn off behind a pooler that cannot
+    # keep them (PgBouncer in transaction mode before 1.21).
+    _db["OPTIONS"]["prepare_threshold"] = 5 if env_bool("DB_PREPARED_STATEMENTS", True) else None
 elif DB_VENDOR == "sqlite":
     _db.setdefault("OPTIONS", {})
     # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so that

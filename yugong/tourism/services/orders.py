@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from yugong.accounts.models import User
 from yugong.core.audit import audit_record
+from yugong.core.db import prepared_cursor
 from yugong.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import SHANGHAI, local_now, local_today, now
@@ -330,7 +331,7 @@ def _place_one_statement(actor: Any, sid: int, quantity: int, key: str, names: l
     }
 
     def run(sql: str) -> Any:
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()
 

