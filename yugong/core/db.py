@@ -13,7 +13,7 @@ from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 def _preparing_cursor_class() -> type:
     from psycopg import Cursor
 
-    class PreparingCursor(Cursor):  # type: ignore[type-arg]
+    class PreparingCursor(Cursor):
         """Server-side binding, and every statement prepared: PostgreSQL parses and plans it once per
         connection and then only executes it."""
 
