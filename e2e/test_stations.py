@@ -61,11 +61,13 @@ def test_worker_finds_the_nearest_open_station_with_water(phone_page: Any, stati
 
     page.get_by_test_id("locate").tap()
     expect(page).to_have_url(re.compile(r"lat=29\.5575"))
+    page.wait_for_load_state()  # the filters submit on change from app.js (deferred): let it run
     items = page.get_by_test_id("station-item")
     expect(items.first).to_contain_text("无水驿站")  # unfiltered: simply the nearest
 
     page.get_by_label("饮水").check()
     expect(page).to_have_url(re.compile(r"amenity=water"))
+    page.wait_for_load_state()
     page.get_by_label("只看现在开放").check()
     expect(page).to_have_url(re.compile(r"open_now=1"))
     expect(items.first).to_contain_text("解放碑渝工港湾")
