@@ -50,20 +50,26 @@ def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
     and the server re-plans by itself when a table it reads changes."""
     global _CURSOR_CLASS
     conn = connections[using]
-    if conn.vendor != "postgresql":
-        with conn.cursor() as cursor:
-            yield cursor
-        return
-    conn.ensure_connection()
-    raw = conn.connection
-    if getattr(raw, "prepare_threshold", None) is None:
+    if not _prepares(conn):
         with conn.cursor() as cursor:
             yield cursor
         return
     if _CURSOR_CLASS is None:
         _CURSOR_CLASS = _preparing_cursor_class()
     conn.validate_thread_sharing()
-    db_cursor = _CURSOR_CLASS(raw)
+    db_cursor = _CURSOR_CLASS(conn.connection)
     wrapped = _PreparedDebugWrapper(db_cursor, conn) if conn.queries_logged else conn.make_cursor(db_cursor)
     with wrapped as cursor:
         yield cursor
+
+
+def _prepares(conn: Any) -> bool:
+    """Prepared statements pay off only on PostgreSQL, when enabled, and on a connection that
+    outlives the request (pooled or persistent): on a fresh connection per request, preparing
+    would cost a round trip and save nothing."""
+    if conn.vendor != "postgresql":
+        return False
+    if getattr(conn, "pool", None) is None and not conn.settings_dict.get("CONN_MAX_AGE"):
+        return False
+    conn.ensure_connection()
+    return getattr(conn.connection, "prepare_threshold", None) is not None

@@ -75,3 +75,15 @@ def test_ordinary_cursor_when_prepared_statements_are_off() -> None:
         assert len(_prepared_here()) == before
     finally:
         raw.prepare_threshold = saved
+
+
+def test_no_preparing_on_a_connection_per_request() -> None:
+    """DB_POOL=0 (and no CONN_MAX_AGE): the connection dies with the request, so preparing would
+    cost a round trip and save nothing; SQLite never prepares."""
+    from types import SimpleNamespace
+
+    from yugong.core.db import _prepares
+
+    per_request = SimpleNamespace(vendor="postgresql", pool=None, settings_dict={"CONN_MAX_AGE": 0})
+    assert _prepares(per_request) is False
+    assert _prepares(SimpleNamespace(vendor="sqlite", pool=None, settings_dict={})) is False
