@@ -66,6 +66,44 @@ def test_worker_books_a_show_seat_and_sees_the_eticket(phone_page: Any, live_ser
     assert_page_healthy(page)
 
 
+def test_worker_picks_seats_on_the_seat_map(phone_page: Any, live_server: Any) -> None:
+    import datetime as dt
+
+    from yugong.core.timeutil import now
+    from yugong.tourism.services import order_place, session_add
+    from yugong.tourism.tests.factories import build_world, make_member
+
+    world = build_world()
+    hall = session_add(
+        actor=world.merchant_staff,
+        product=world.product,
+        starts_at=now() + dt.timedelta(days=2),
+        capacity=0,
+        label="对号入座",
+        seat_layout="AAAA_AAAA\nAAAA_AAAA",
+    )
+    other, _person = make_member(world.company)
+    order_place(actor=other, session_id=hall.pk, quantity=1, idempotency_key="taken", seats=["1-2"])
+    page = phone_page
+    _sign_in(page, live_server, world.worker)
+
+    page.goto(f"/tourism/p/{world.product.pk}/")
+    page.get_by_role("link", name=re.compile("选座购票")).tap()
+    expect(page).to_have_url(re.compile(rf"/tourism/s/{hall.pk}/seats/$"))
+    expect(page.get_by_test_id("seats-free")).to_have_text("余 15 座")
+    expect(page.get_by_label("1排2座")).to_be_disabled()
+    page.get_by_label("1排3座").check()
+    page.get_by_label("1排4座").check()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert_page_healthy(page)
+    page.get_by_test_id("seat-book").tap()
+
+    expect(page).to_have_url(re.compile(r"/tourism/orders/\d+/$"))
+    seats = page.get_by_test_id("ticket-seat")
+    expect(seats).to_have_text(["1排3座", "1排4座"])
+    assert_page_healthy(page)
+
+
 def test_annual_pass_qr_refreshes(phone_page: Any, live_server: Any) -> None:
     from yugong.core.timeutil import local_today
     from yugong.tourism.services import pass_batch_approve, pass_batch_request

@@ -1,12 +1,13 @@
 import datetime as dt
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Header, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import NinjaJSONEncoder, Status
+from pydantic import StringConstraints
 
 from yugong.accounts.models import request_user
 from yugong.core.errors import NotFound
@@ -27,6 +28,19 @@ class SessionOut(Schema):
     label: str
     capacity: int
     remaining: int
+    seated: bool = Field(False, description="对号入座：下单时需选座（见 /sessions/{id}/seats）")
+
+
+class SeatOut(Schema):
+    key: str = Field(..., description="座位键，如 3-5（3排5座），下单时放入 seats")
+    label: str
+    taken: bool
+
+
+class SeatMapOut(Schema):
+    session_id: int
+    free: int
+    rows: list[list[SeatOut | None]] = Field(..., description="前排在前；null 为过道")
 
 
 class ProductOut(Schema):
@@ -87,7 +101,12 @@ def _product_out(p: Product) -> ProductOut:
 
 def _session_out(s: Session) -> SessionOut:
     return SessionOut(
-        id=s.pk, starts_at=s.starts_at, label=s.label, capacity=s.capacity, remaining=s.remaining
+        id=s.pk,
+        starts_at=s.starts_at,
+        label=s.label,
+        capacity=s.capacity,
+        remaining=s.remaining,
+        seated=bool(s.seat_rows),
     )
 
 
@@ -121,16 +140,41 @@ def product_detail(request: HttpRequest, product_id: int) -> ProductDetailOut:
     )
 
 
+@router.get(
+    "/sessions/{session_id}/seats",
+    response={200: SeatMapOut, **ERROR_RESPONSES},
+    auth=None,
+    summary="场次座位图（对号入座的演出）",
+)
+def session_seats(request: HttpRequest, session_id: int) -> SeatMapOut:
+    session = selectors.live_sessions().filter(pk=session_id).first()
+    if session is None or not session.seat_rows:
+        raise NotFound()
+    rows = selectors.seat_grid(session)
+    return SeatMapOut(
+        session_id=session.pk,
+        free=sum(1 for row in rows for seat in row if seat and not seat["taken"]),
+        rows=[[SeatOut(**seat) if seat else None for seat in row] for row in rows],
+    )
+
+
 class OrderIn(Schema):
     session_id: int = Field(..., ge=1)
-    quantity: int = Field(1, ge=1, le=20, description="本人及家属，每单上限见 TOURISM_FAMILY_LIMIT")
+    quantity: int = Field(
+        1, ge=1, le=20, description="本人及家属，每单上限见 TOURISM_FAMILY_LIMIT；选座时可省略（按座位数）"
+    )
     holder_names: list[str] = Field(default_factory=list, max_length=20)
+    seats: list[Annotated[str, StringConstraints(max_length=12)]] = Field(
+        default_factory=list, max_length=20, description='对号入座的场次必填：座位键，如 ["3-5", "3-6"]'
+    )
 
 
 class TicketOut(Schema):
     seq: int
     holder_name: str
     status: str
+    seat: str = Field("", description="座位键（对号入座时）")
+    seat_label: str = Field("", description="如 3排5座")
     qr_text: str | None = Field(None, description="电子票二维码内容（已支付后提供）")
 
 
@@ -184,6 +228,8 @@ def _order_data(o: Order, tickets: list[Ticket] | None = None) -> dict[str, Any]
                 "seq": t.seq,
                 "holder_name": t.holder_name,
                 "status": t.status,
+                "seat": t.seat,
+                "seat_label": t.seat_label,
                 "qr_text": ticket_qr_text(t.token) if show_qr and t.status == "valid" else None,
             }
             for t in (tickets if tickets is not None else o.tickets.all())
@@ -221,9 +267,14 @@ def order_create(
     order, created = services.order_place(
         actor=request_user(request),
         session_id=payload.session_id,
-        quantity=payload.quantity,
+        quantity=(
+            len(payload.seats)
+            if payload.seats and "quantity" not in payload.model_fields_set
+            else payload.quantity
+        ),
         idempotency_key=idempotency_key,
         holder_names=payload.holder_names,
+        seats=payload.seats,
     )
     if created:  # answer from what was just written: no re-read, no second validation
         return _json(201, _order_data(order, order.new_tickets))  # type: ignore[attr-defined]

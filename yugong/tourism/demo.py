@@ -205,12 +205,20 @@ def _sessions(product: Product, at: str, capacity: int) -> None:
     today = local_today()
     existing = set(Session.objects.filter(product=product).values_list("starts_at", flat=True))
     every = 7 if product.kind == "route" else 1
+    # Shows sell named seats: a hall of rows of 10 + aisle + 10, front row first.
+    hall = ["A" * 10 + "_" + "A" * 10] * (capacity // 20) if product.kind == "show" else []
+    if hall:
+        capacity = 20 * len(hall)
     rows = []
     for offset in range(1, DAYS + 1, every):
         day = today + dt.timedelta(days=offset)
         starts = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
         if starts not in existing:
-            rows.append(Session(product=product, starts_at=starts, capacity=capacity, remaining=capacity))
+            rows.append(
+                Session(
+                    product=product, starts_at=starts, capacity=capacity, remaining=capacity, seat_rows=hall
+                )
+            )
     Session.objects.bulk_create(rows)
 
 

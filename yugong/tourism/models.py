@@ -222,6 +222,9 @@ class Session(models.Model):
     remaining = models.IntegerField(_("剩余"))
     sold = models.IntegerField(_("已售"), default=0)
     active = models.BooleanField(_("开售"), default=True)
+    # Shows may sell named seats: rows of "A" (seat) and "_" (gap), front row first (seatmap.py).
+    # Empty: places without seats. With a map, capacity is its number of seats.
+    seat_rows = models.JSONField(_("座位图"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("场次/库存")
@@ -359,6 +362,8 @@ class Ticket(models.Model):
     used_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The seat key ("3-5") on a session with a seat map; kept after the seat is released.
+    seat = models.CharField(_("座位"), max_length=12, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("电子票")
@@ -367,6 +372,30 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return str(f"{self.order_id}-{self.seq}")
+
+    @property
+    def seat_label(self) -> str:
+        from .seatmap import seat_label
+
+        return seat_label(self.seat) if self.seat else ""
+
+
+class SeatHold(models.Model):
+    """A seat of a mapped session taken by an order (pending or paid). The unique constraint is what
+    stops two buyers getting one seat; the row goes when the order is cancelled, expires or is
+    refunded, and the seat is free again."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="seat_holds")
+    seat = models.CharField(_("座位"), max_length=12)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="seat_holds")
+
+    class Meta:
+        verbose_name = _("已占座位")
+        verbose_name_plural = _("已占座位")
+        constraints = [models.UniqueConstraint(fields=["session", "seat"], name="tourism_seat_once")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}:{self.seat}"
 
 
 class Payment(models.Model):

@@ -14,6 +14,7 @@ from yugong.core.pii import blind_index
 from yugong.core.timeutil import SHANGHAI, now
 from yugong.core.validators import clean_text, normalize_phone
 
+from . import seatmap
 from .access import merchant_scope, platform_scope
 from .models import (
     AnnualPass,
@@ -26,6 +27,7 @@ from .models import (
     Product,
     ProductPicture,
     ReviewStatus,
+    SeatHold,
     Session,
     Statement,
     Ticket,
@@ -99,6 +101,26 @@ def merchant_staff(merchant: Merchant) -> QuerySet[MerchantStaff]:
     """A merchant's staff rows (active first, then by when they were added), with their users.
     Callers have checked access (services.staff.access_merchant_admin)."""
     return MerchantStaff.objects.filter(merchant=merchant).select_related("user").order_by("-active", "pk")
+
+
+def live_sessions() -> QuerySet[Session]:
+    """Sessions on sale now: active, not started, of a reviewed product of a live merchant."""
+    return Session.objects.select_related("product__merchant").filter(
+        active=True,
+        starts_at__gt=now(),
+        product__status=ReviewStatus.APPROVED,
+        product__merchant__status=ReviewStatus.APPROVED,
+    )
+
+
+def seat_grid(session: Session) -> list[list[dict[str, Any] | None]]:
+    """A mapped session's seats as rows (front first) of ``{"key", "label", "taken"}``, ``None``
+    for a gap; taken = held by a pending or paid order. One query whatever the size of the hall."""
+    taken = set(SeatHold.objects.filter(session=session).values_list("seat", flat=True))
+    return [
+        [{"key": s.key, "label": s.label, "taken": s.key in taken} if s else None for s in row]
+        for row in seatmap.grid(session.seat_rows)
+    ]
 
 
 def product_sessions(product: Product) -> list[Session]:

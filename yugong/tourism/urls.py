@@ -10,6 +10,7 @@ urlpatterns = [
     path("", h.home, name="home"),
     path("p/<int:product_id>/", h.product, name="product"),
     path("p/<int:product_id>/book/", h.book, name="book"),
+    path("s/<int:session_id>/seats/", h.seats, name="seats"),
     path("orders/<int:order_id>/", h.order, name="order"),
     path("orders/<int:order_id>/<str:action>/", h.order_action, name="order_action"),
     path("pay/sim/<str:ref>/", h.sim_pay, name="sim_pay"),

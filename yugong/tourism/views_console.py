@@ -161,6 +161,7 @@ def m_product(request: HttpRequest, merchant_id: int, product_id: int) -> HttpRe
                     starts_at=starts,
                     capacity=int(request.POST.get("capacity") or 0),
                     label=request.POST.get("label", ""),
+                    seat_layout=request.POST.get("seat_layout", ""),
                 )
                 messages.success(request, _("场次已添加。"))
             else:
@@ -242,6 +243,7 @@ def m_scan(request: HttpRequest, merchant_id: int) -> HttpResponse:
                     "ok": True,
                     "text": _("验票成功：%(p)s") % {"p": ticket.order.product.title},
                     "holder": ticket.holder_name,
+                    "seat": ticket.seat_label,
                 }
         except ApplicationError as exc:
             result = {"ok": False, "text": str(exc.message), "holder": ""}

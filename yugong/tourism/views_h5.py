@@ -75,14 +75,37 @@ def product(request: HttpRequest, product_id: int) -> HttpResponse:
     item = selectors.live_products().filter(pk=product_id).first()
     if item is None:
         raise Http404
+    sessions = selectors.product_sessions(item)
     return _h5(
         request,
         "tourism/h5_product.html",
         {
             "product": item,
-            "sessions": selectors.product_sessions(item),
+            "sessions": [s for s in sessions if not s.seat_rows],
+            "seated_sessions": [s for s in sessions if s.seat_rows],
             "idempotency_key": uuid.uuid4().hex,
             "family_limit": range(1, services.orders.family_limit() + 1),
+        },
+    )
+
+
+def seats(request: HttpRequest, session_id: int) -> HttpResponse:
+    """选座: a mapped session's hall as rows of seat checkboxes (taken seats disabled); the form
+    books the ticked seats through the same ``book`` view. Works without JavaScript."""
+    session = selectors.live_sessions().filter(pk=session_id).first()
+    if session is None or not session.seat_rows:
+        raise Http404
+    rows = selectors.seat_grid(session)
+    return _h5(
+        request,
+        "tourism/h5_seats.html",
+        {
+            "session": session,
+            "product": session.product,
+            "rows": rows,
+            "free": sum(1 for row in rows for seat in row if seat and not seat["taken"]),
+            "idempotency_key": uuid.uuid4().hex,
+            "family_limit": services.orders.family_limit(),
         },
     )
 
@@ -91,8 +114,9 @@ def product(request: HttpRequest, product_id: int) -> HttpResponse:
 @require_POST
 def book(request: HttpRequest, product_id: int) -> HttpResponse:
     user = request_user(request)
+    chosen = request.POST.getlist("seat")
     try:
-        quantity = int(request.POST.get("quantity", "1"))
+        quantity = len(chosen) if chosen else int(request.POST.get("quantity", "1"))
     except ValueError:
         quantity = 0
     try:
@@ -102,9 +126,15 @@ def book(request: HttpRequest, product_id: int) -> HttpResponse:
             quantity=quantity,
             idempotency_key=request.POST.get("idempotency_key"),
             holder_names=request.POST.getlist("holder_name"),
+            seats=chosen,
         )
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
+        for problems in exc.fields.values():
+            for problem in problems:
+                messages.error(request, str(problem))
+        if chosen and str(request.POST.get("session", "")).isdigit():
+            return HttpResponseRedirect(reverse("tourism:seats", args=[int(request.POST["session"])]))
         return HttpResponseRedirect(reverse("tourism:product", args=[product_id]))
     return HttpResponseRedirect(reverse("tourism:order", args=[order.pk]))
 

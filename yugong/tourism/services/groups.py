@@ -19,10 +19,11 @@ from yugong.members.models import Membership
 from yugong.orgs.access import require_role
 from yugong.orgs.models import Union
 
+from .. import seatmap
 from ..access import APPROVER_ROLES, UNION_BUYER_ROLES
-from ..models import GroupOrder, Order, Payment, ReviewStatus, Session, Ticket
+from ..models import GroupOrder, Order, Payment, ReviewStatus, SeatHold, Session, Ticket
 from .common import new_number
-from .orders import order_mark_paid, take_stock
+from .orders import hold_seats, order_mark_paid, take_stock
 
 
 def members_of(union: Union, person_ids: list[int]) -> dict[int, Membership]:
@@ -85,6 +86,16 @@ def group_order_request(
     return group
 
 
+def _best_available(session: Session, n: int) -> list[str]:
+    """The first ``n`` free seats of a mapped session, front row first, left to right (a group sits
+    together as far as the map allows)."""
+    held = set(SeatHold.objects.filter(session=session).values_list("seat", flat=True))
+    free = [s.key for s in seatmap.seats_in(session.seat_rows) if s.key not in held]
+    if len(free) < n:
+        raise Conflict(_("余票已不足，无法批准，请调整座位数后重新申请。"), code="sold_out")
+    return free[:n]
+
+
 def _lock_group(actor: Any, group: GroupOrder | int) -> GroupOrder:
     pk = group.pk if isinstance(group, GroupOrder) else group
     locked = GroupOrder.objects.select_for_update().select_related("union").filter(pk=pk).first()
@@ -119,15 +130,19 @@ def group_order_approve(*, actor: Any, group: GroupOrder | int) -> Order:
         )
         members = members_of(locked.union, list(locked.attendees))
         holders = [members[p] for p in locked.attendees if p in members]
+        seats = _best_available(session, locked.seats) if session.seat_rows else []
         Ticket.objects.bulk_create(
             Ticket(
                 order=order,
                 seq=i + 1,
                 holder_name=holders[i].person.name if i < len(holders) else locked.activity[:64],
                 holder_user_id=holders[i].person.user_id if i < len(holders) else None,
+                seat=seats[i] if seats else "",
             )
             for i in range(locked.seats)
         )
+        if seats:
+            hold_seats(session, order, seats)
         if locked.whole_session:
             took = bool(
                 Session.objects.filter(pk=session.pk, remaining=F("capacity"), sold=0).update(remaining=0)

@@ -15,6 +15,7 @@ from yugong.core.timeutil import now
 from yugong.core.validators import clean_text, normalize_uscc
 from yugong.orgs.models import Union
 
+from .. import seatmap
 from ..access import access_merchant, access_platform_merchant, forget_merchants, platform_scope
 from ..models import Merchant, MerchantStaff, Product, ReviewStatus, Session
 
@@ -235,9 +236,20 @@ def product_review(*, actor: Any, product: Product | int, approve: bool, note: s
 
 
 def session_add(
-    *, actor: Any, product: Product, starts_at: dt.datetime, capacity: int, label: str = ""
+    *,
+    actor: Any,
+    product: Product,
+    starts_at: dt.datetime,
+    capacity: int,
+    label: str = "",
+    seat_layout: str = "",
 ) -> Session:
+    """A new session. With ``seat_layout`` (rows of A = seat, _ = gap; see ``seatmap``) it sells
+    named seats and its capacity is the number of seats, whatever ``capacity`` says."""
     access_merchant(actor, product.merchant_id)
+    rows = seatmap.parse_layout(seat_layout)
+    if rows:
+        capacity = seatmap.capacity(rows)
     if capacity < 1 or capacity > 1_000_000:
         raise ValidationFailed(fields={"capacity": _("名额应在 1 到 1000000 之间。")})
     if starts_at <= now():
@@ -249,6 +261,7 @@ def session_add(
             capacity=capacity,
             remaining=capacity,
             label=clean_text(label),
+            seat_rows=rows,
         )
         audit_record(actor=actor, action="tourism.session_add", obj=session)
     return session

@@ -33,9 +33,10 @@ from yugong.core.facts import fact_record
 from yugong.core.timeutil import SHANGHAI, local_now, local_today, now
 from yugong.members.models import Membership
 
-from .. import gateways, ledger
+from .. import gateways, ledger, seatmap
 from ..access import merchant_ids
-from ..models import Merchant, Order, Payment, Product, ReviewStatus, Session, Ticket, new_token
+from ..models import Merchant, Order, Payment, Product, ReviewStatus, SeatHold, Session, Ticket, new_token
+from ..seatmap import seat_label
 from .common import bind, family_limit, hold_minutes, new_number, payment_lines
 
 MAX_KEY = 80
@@ -107,11 +108,33 @@ def take_stock(session_id: int, quantity: int, *, _unsafe_naive: bool = False) -
     )
 
 
-def release_stock(session_id: int, quantity: int, *, sold: bool = False) -> None:
+def release_stock(session_id: int, quantity: int, *, sold: bool = False, order: Order | None = None) -> None:
+    """Give ``quantity`` places back (a cancelled, expired or refunded order); with ``order``, its
+    seats on a mapped session are free again too."""
     changes: dict[str, Any] = {"remaining": F("remaining") + quantity}
     if sold:
         changes["sold"] = F("sold") - quantity
     Session.objects.filter(pk=session_id).update(**changes)
+    if order is not None:
+        SeatHold.objects.filter(order=order).delete()
+
+
+def hold_seats(session: Session, order: Order, keys: list[str]) -> None:
+    """Take the seats ``keys`` of a mapped session for ``order``, inside the caller's transaction.
+    Seats already held are named in the refusal; the unique constraint settles a race between two
+    buyers who pass that check at the same moment."""
+    taken = set(SeatHold.objects.filter(session=session, seat__in=keys).values_list("seat", flat=True))
+    if not taken:
+        try:
+            with transaction.atomic():
+                SeatHold.objects.bulk_create(SeatHold(session=session, seat=k, order=order) for k in keys)
+            return
+        except IntegrityError:
+            taken = set(
+                SeatHold.objects.filter(session=session, seat__in=keys).values_list("seat", flat=True)
+            )
+    names = "、".join(seat_label(k) for k in keys if k in taken) or "、".join(seat_label(k) for k in keys)
+    raise Conflict(_("座位已被他人订走：%(seats)s，请另选座位。") % {"seats": names}, code="seat_taken")
 
 
 def _printable(text: str) -> str:
@@ -142,10 +165,12 @@ def order_place(
     quantity: int,
     idempotency_key: str | None,
     holder_names: list[str] | None = None,
+    seats: list[str] | None = None,
     _unsafe_naive_stock: bool = False,
 ) -> tuple[Order, bool]:
     """Book ``quantity`` places of a session for the actor (and family). Returns (order, created);
-    a repeated key returns the first order with created=False.
+    a repeated key returns the first order with created=False. A session with a seat map needs
+    ``seats`` (their keys, as many as ``quantity``); the tickets carry them.
 
     On PostgreSQL the happy path of a product without limits or eligibility rules is ONE statement
     after authentication (``_place_one_statement``); elsewhere it is read the session, INSERT the
@@ -160,7 +185,7 @@ def order_place(
     except (TypeError, ValueError):
         raise NotFound() from None
     try:
-        return _place(actor, sid, quantity, key, holder_names, _unsafe_naive_stock)
+        return _place(actor, sid, quantity, key, holder_names, seats or [], _unsafe_naive_stock)
     except (ApplicationError, IntegrityError):
         # A replay (possibly concurrent) of a key that already made an order: return that order,
         # whatever the checks say now (sold out, over the limit, session closed…).
@@ -171,12 +196,22 @@ def order_place(
 
 
 def _place(
-    actor: Any, sid: int, quantity: int, key: str, holder_names: list[str] | None, naive: bool
+    actor: Any,
+    sid: int,
+    quantity: int,
+    key: str,
+    holder_names: list[str] | None,
+    seats: list[str],
+    naive: bool,
 ) -> tuple[Order, bool]:
     if not isinstance(quantity, int) or not 1 <= quantity <= family_limit():
         raise ValidationFailed(fields={"quantity": _("每单可订 1 到 %(n)s 张。") % {"n": family_limit()}})
+    if seats and len(seats) != quantity:
+        raise ValidationFailed(
+            fields={"seats": _("选了 %(s)s 个座位，但订 %(q)s 张。") % {"s": len(seats), "q": quantity}}
+        )
     names = [_printable(n).strip()[:64] for n in (holder_names or []) if n and _printable(n).strip()]
-    if connection.vendor == "postgresql" and not naive and _fast_sql_enabled():
+    if connection.vendor == "postgresql" and not naive and not seats and _fast_sql_enabled():
         placed = _place_one_statement(actor, sid, quantity, key, names)
         if placed is not None:
             return placed, True
@@ -195,6 +230,12 @@ def _place(
         raise NotFound()
     if session.starts_at <= now():
         raise Conflict(_("该场次已开始或已结束，不能再预订。"), code="session_closed")
+    if session.seat_rows:
+        if not seats:
+            raise ValidationFailed(fields={"seats": _("该场次对号入座，请先选座。")})
+        seats = seatmap.clean_choice(session.seat_rows, seats)
+    elif seats:
+        raise ValidationFailed(fields={"seats": _("该场次不对号入座，无需选座。")})
     membership = None
     if product.members_only or session.restricted:
         membership = _membership(actor)
@@ -221,9 +262,17 @@ def _place(
             idempotency_key=key,
         )
         order.new_tickets = Ticket.objects.bulk_create(  # type: ignore[attr-defined]
-            Ticket(order=order, seq=i + 1, holder_name=holders[i], holder_user=actor if i == 0 else None)
+            Ticket(
+                order=order,
+                seq=i + 1,
+                holder_name=holders[i],
+                holder_user=actor if i == 0 else None,
+                seat=seats[i] if seats else "",
+            )
             for i in range(quantity)
         )
+        if seats:
+            hold_seats(session, order, seats)
         # Last statement: the hot row is locked only from here to COMMIT.
         if not take_stock(session.pk, quantity, _unsafe_naive=naive):
             raise Conflict(_("很抱歉，该场次余票不足，已售罄。"), code="sold_out")
@@ -236,7 +285,7 @@ def _fast_sql_enabled() -> bool:
 
 # One statement, one round trip: read the session with its product and merchant (``info``), decide
 # whether the simple path applies (``ok``: on sale, reviewed, merchant live, not started, and no
-# purchase limits nor eligibility rules), take the stock with the conditional UPDATE, insert the
+# purchase limits, eligibility rules nor seat map), take the stock with the conditional UPDATE, insert the
 # order and its tickets, and answer with the order id (NULL when nothing was written) and what was
 # read, so a refusal can be explained without another query. Prices come from the same snapshot.
 # The UPDATE's ``remaining >= q`` is re-checked by PostgreSQL on the newest row version after
@@ -245,7 +294,7 @@ _ONE_STATEMENT = """
 WITH {prelude}info AS (
     SELECT s.id, s.active, s.starts_at, s.remaining, p.id AS product_id, p.title, p.status AS p_status,
         p.members_only, p.limit_per_day, p.limit_per_year, p.list_price_fen, p.member_price_fen,
-        p.merchant_id, m.status AS m_status,
+        p.merchant_id, m.status AS m_status, jsonb_array_length(s.seat_rows) > 0 AS seated,
         EXISTS (SELECT 1 FROM {eligible} e WHERE e.product_id = p.id) AS restricted
     FROM {cfg}{session} s
     JOIN {product} p ON p.id = s.product_id
@@ -255,6 +304,7 @@ WITH {prelude}info AS (
     SELECT * FROM info
     WHERE active AND p_status = 'approved' AND m_status = 'approved' AND starts_at > %(now)s
         AND NOT members_only AND NOT restricted AND limit_per_day IS NULL AND limit_per_year IS NULL
+        AND NOT seated
 ), s AS (
     UPDATE {session} SET remaining = remaining - %(q)s
     WHERE id = %(sid)s AND remaining >= %(q)s AND EXISTS (SELECT 1 FROM ok)
@@ -276,7 +326,7 @@ WITH {prelude}info AS (
 )
 SELECT o.id, info.active, info.starts_at, info.product_id, info.title, info.p_status, info.m_status,
     info.members_only OR info.restricted OR info.limit_per_day IS NOT NULL
-        OR info.limit_per_year IS NOT NULL AS needs_checks,
+        OR info.limit_per_year IS NOT NULL OR info.seated AS needs_checks,
     info.list_price_fen, info.member_price_fen, info.merchant_id
 FROM info LEFT JOIN o ON true
 """
@@ -409,7 +459,7 @@ def order_cancel(*, actor: Any, order: Order | int) -> Order:
         locked.save(update_fields=["status", "closed_at"])
         locked.tickets.update(status=Ticket.Status.VOID)
         _close_open_payments(locked, Payment.Status.EXPIRED)
-        release_stock(locked.session_id, locked.quantity)
+        release_stock(locked.session_id, locked.quantity, order=locked)
     return locked
 
 
@@ -425,7 +475,7 @@ def order_expire(order_id: int, *, at: dt.datetime | None = None) -> bool:
         locked.save(update_fields=["status", "closed_at"])
         locked.tickets.update(status=Ticket.Status.VOID)
         _close_open_payments(locked, Payment.Status.EXPIRED)
-        release_stock(locked.session_id, locked.quantity)
+        release_stock(locked.session_id, locked.quantity, order=locked)
     return True
 
 
@@ -518,7 +568,7 @@ def order_refund(*, actor: Any, order: Order | int, reason: str = "") -> Order:
         locked.closed_at = now()
         locked.save(update_fields=["status", "refunded_fen", "closed_at"])
         locked.tickets.update(status=Ticket.Status.VOID)
-        release_stock(locked.session_id, locked.quantity, sold=True)
+        release_stock(locked.session_id, locked.quantity, sold=True, order=locked)
         audit_record(actor=actor, action="tourism.order_refund", obj=locked, extra={"amount_fen": amount})
         fact_record(metric="tourism.refunds", union_id=int(locked.union_id or locked.merchant.host_union_id))
     return locked
