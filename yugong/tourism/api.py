@@ -153,7 +153,7 @@ def session_seats(request: HttpRequest, session_id: int) -> SeatMapOut:
     rows = selectors.seat_grid(session)
     return SeatMapOut(
         session_id=session.pk,
-        free=sum(1 for row in rows for seat in row if seat and not seat["taken"]),
+        free=selectors.free_seats(rows),
         rows=[[SeatOut(**seat) if seat else None for seat in row] for row in rows],
     )
 

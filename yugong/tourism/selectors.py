@@ -123,6 +123,11 @@ def seat_grid(session: Session) -> list[list[dict[str, Any] | None]]:
     ]
 
 
+def free_seats(rows: list[list[dict[str, Any] | None]]) -> int:
+    """How many seats of a ``seat_grid`` are not taken."""
+    return sum(1 for row in rows for seat in row if seat and not seat["taken"])
+
+
 def product_sessions(product: Product) -> list[Session]:
     return list(product.sessions.filter(active=True, starts_at__gt=now()).order_by("starts_at")[:60])
 

@@ -103,7 +103,7 @@ def seats(request: HttpRequest, session_id: int) -> HttpResponse:
             "session": session,
             "product": session.product,
             "rows": rows,
-            "free": sum(1 for row in rows for seat in row if seat and not seat["taken"]),
+            "free": selectors.free_seats(rows),
             "idempotency_key": uuid.uuid4().hex,
             "family_limit": services.orders.family_limit(),
         },
