@@ -133,6 +133,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "yugong.web.context_processors.ui",
             ],
+            "builtins": ["yugong.web.templatetags.punctuation"],
         },
     }
 ]
