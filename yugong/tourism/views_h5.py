@@ -133,7 +133,7 @@ def book(request: HttpRequest, product_id: int) -> HttpResponse:
         for problems in exc.fields.values():
             for problem in problems:
                 messages.error(request, str(problem))
-        if chosen and str(request.POST.get("session", "")).isdigit():
+        if (chosen or "seats" in exc.fields) and str(request.POST.get("session", "")).isdigit():
             return HttpResponseRedirect(reverse("tourism:seats", args=[int(request.POST["session"])]))
         return HttpResponseRedirect(reverse("tourism:product", args=[product_id]))
     return HttpResponseRedirect(reverse("tourism:order", args=[order.pk]))

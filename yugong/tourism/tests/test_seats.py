@@ -242,6 +242,12 @@ def test_h5_seat_page_books_the_ticked_seats(world: World, client: Client) -> No
     )
     assert r["Location"] == reverse("tourism:seats", args=[session.pk])
     assert "1排3座" in client.get(r["Location"]).content.decode()
+    # no seat ticked: back to the seat page, told to choose
+    r = client.post(
+        reverse("tourism:book", args=[world.product.pk]), {"session": session.pk, "idempotency_key": "h5-3"}
+    )
+    assert r["Location"] == reverse("tourism:seats", args=[session.pk])
+    assert "请先选座" in client.get(r["Location"]).content.decode()
 
 
 @pytest.mark.django_db
