@@ -134,6 +134,12 @@ def run_child(env: dict[str, str], *args: str, timeout: float = srv.CHILD_TIMEOU
     return answer
 
 
+def _measured_cpu(marks: dict[str, float | None]) -> float | None:
+    """Server CPU seconds between the start and end marks of the measured window, if both were taken."""
+    start, end = marks.get("start"), marks.get("end")
+    return end - start if start is not None and end is not None else None
+
+
 def http_result(sc: Scenario, res: LoadResult, server_cpu_s: float | None) -> dict[str, Any]:
     window = res.window_s
     return {
@@ -315,9 +321,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                             extra_headers=headers,
                             on_measure=on_measure,
                         )
-                        cpu0, cpu1 = marks.get("start"), marks.get("end")
-                        cpu = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None
-                        runs[sc.name].append({**http_result(sc, q.load, cpu), "queue": queue_summary(q)})
+                        runs[sc.name].append(
+                            {**http_result(sc, q.load, _measured_cpu(marks)), "queue": queue_summary(q)}
+                        )
                         continue
                     res = run_load(
                         "127.0.0.1",
@@ -331,9 +337,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         extra_headers=headers,
                         on_measure=on_measure,
                     )
-                    cpu0, cpu1 = marks.get("start"), marks.get("end")
-                    cpu = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None
-                    runs[sc.name].append(http_result(sc, res, cpu))
+                    runs[sc.name].append(http_result(sc, res, _measured_cpu(marks)))
                     if server.proc.poll() is not None:
                         raise RuntimeError(f"gunicorn died during {sc.name}:\n{server.log_tail()}")
         finally:

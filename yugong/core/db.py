@@ -8,21 +8,17 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from psycopg import Cursor
 
 
-def _preparing_cursor_class() -> type:
-    from psycopg import Cursor
+class _PreparingCursor(Cursor):
+    """Server-side binding, and every statement prepared: PostgreSQL parses and plans it once per
+    connection and then only executes it."""
 
-    class PreparingCursor(Cursor):
-        """Server-side binding, and every statement prepared: PostgreSQL parses and plans it once per
-        connection and then only executes it."""
-
-        def execute(
-            self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: Any = None
-        ) -> Any:
-            return super().execute(query, params, prepare=True, binary=binary)
-
-    return PreparingCursor
+    def execute(
+        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: Any = None
+    ) -> Any:
+        return super().execute(query, params, prepare=True, binary=binary)
 
 
 class _PreparedDebugWrapper(CursorDebugWrapper):
@@ -32,9 +28,6 @@ class _PreparedDebugWrapper(CursorDebugWrapper):
     def execute(self, sql: Any, params: Any = None) -> Any:
         with self.debug_sql(self.db.ops.compose_sql(sql, params), params):
             return CursorWrapper.execute(self, sql, params)
-
-
-_CURSOR_CLASS: type | None = None
 
 
 @contextmanager
@@ -48,16 +41,13 @@ def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
     It goes through Django's cursor wrapper, so query logging and the tests' query counts see it.
     The prepared statement lives on the pooled connection; psycopg drops its cache on ROLLBACK
     and the server re-plans by itself when a table it reads changes."""
-    global _CURSOR_CLASS
     conn = connections[using]
     if not _prepares(conn):
         with conn.cursor() as cursor:
             yield cursor
         return
-    if _CURSOR_CLASS is None:
-        _CURSOR_CLASS = _preparing_cursor_class()
     conn.validate_thread_sharing()
-    db_cursor = _CURSOR_CLASS(conn.connection)
+    db_cursor: Any = _PreparingCursor(conn.connection)
     wrapped = _PreparedDebugWrapper(db_cursor, conn) if conn.queries_logged else conn.make_cursor(db_cursor)
     with wrapped as cursor:
         yield cursor

@@ -98,11 +98,10 @@ def clean_choice(rows: list[str], chosen: Iterable[str]) -> list[str]:
     wanted = [str(k).strip() for k in chosen if str(k).strip()]
     if len(set(wanted)) != len(wanted):
         raise ValidationFailed(fields={"seats": _("同一座位不能选两次。")})
-    known = {s.key for s in seats_in(rows)}
-    unknown = [k for k in wanted if k not in known]
+    order = {s.key: i for i, s in enumerate(seats_in(rows))}  # map position of every seat
+    unknown = [k for k in wanted if k not in order]
     if unknown:
         raise ValidationFailed(
             fields={"seats": _("没有这个座位：%(s)s。") % {"s": "、".join(k[:12] for k in unknown[:5])}}
         )
-    order = {s.key: i for i, s in enumerate(seats_in(rows))}
     return sorted(wanted, key=order.__getitem__)
