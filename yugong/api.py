@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
+from django.db import DataError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern, URLResolver, include, path
@@ -23,7 +23,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from yugong.accounts.api import router as accounts_router
 from yugong.accounts.auth import api_auth
+from yugong.core.db import busy_error, is_busy_error
 from yugong.core.errors import ApplicationError, from_django_validation
+from yugong.core.middleware import with_retry_after
 from yugong.core.schemas import pydantic_errors_to_fields
 from yugong.orgs.api import router as orgs_router
 from yugong.web.api import router as web_router
@@ -91,7 +93,16 @@ def _body(code: str, message: str, fields: dict[str, list[str]] | None = None) -
 
 @api.exception_handler(ApplicationError)
 def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return api.create_response(request, exc.as_body(), status=exc.status)
+    return with_retry_after(api.create_response(request, exc.as_body(), status=exc.status), exc)
+
+
+@api.exception_handler(OperationalError)
+def _operational_error(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    # A bounded wait ran out (a held row lock, the statement timeout): 409 busy with Retry-After,
+    # never a queue until the server's own timeout. Anything else stays a 500.
+    if is_busy_error(exc):
+        return _application_error(request, busy_error())
+    return _server_error(request, exc)
 
 
 @api.exception_handler(NinjaValidationError)

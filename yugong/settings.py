@@ -160,6 +160,16 @@ if DB_VENDOR == "postgresql":
     # Django's own cursors bind on the client and never prepare. Turn off behind a pooler that cannot
     # keep them (PgBouncer in transaction mode before 1.21).
     _db["OPTIONS"]["prepare_threshold"] = 5 if env_bool("DB_PREPARED_STATEMENTS", True) else None
+    # Bounded waits (yugong.core.db.is_busy_error): a request that cannot get a row lock within
+    # DB_LOCK_TIMEOUT_MS, or whose statement runs past DB_STATEMENT_TIMEOUT_MS, is refused with
+    # 409 "busy, retry" instead of queueing until the server's own timeout. 0 turns one off.
+    # Management commands (seeds, data generators: long statements by design) default the statement
+    # bound to off (manage.py); web processes and Celery workers (chunked imports) keep it.
+    DB_LOCK_TIMEOUT_MS = int(env("DB_LOCK_TIMEOUT_MS", "3000") or 0)
+    DB_STATEMENT_TIMEOUT_MS = int(env("DB_STATEMENT_TIMEOUT_MS", "30000") or 0)
+    _db["OPTIONS"]["options"] = (
+        f"-c lock_timeout={DB_LOCK_TIMEOUT_MS} -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+    )
 elif DB_VENDOR == "sqlite":
     _db.setdefault("OPTIONS", {})
     # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so that
@@ -208,7 +218,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     "purge-expired-sms-codes": {"task": "yugong.accounts.tasks.purge_sms_codes", "schedule": 3600.0},
+    "deliver-due-events": {"task": "yugong.core.tasks.deliver_due_events", "schedule": 60.0},
 }
+# Domain events (yugong.core.events): attempts before a delivery is dead-lettered, and the first
+# retry delay (doubling each time, capped at an hour).
+EVENTS_MAX_ATTEMPTS = int(env("EVENTS_MAX_ATTEMPTS", "5") or 5)
+EVENTS_RETRY_BASE_SECONDS = int(env("EVENTS_RETRY_BASE_SECONDS", "10") or 10)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -94,7 +94,7 @@ def _load(key_hash: str) -> _Entry | None:
         .order_by()[:1]
     )
     api_token = found[0] if found else None
-    if api_token is None or not api_token.user.is_active:
+    if api_token is None or not api_token.user.is_active or api_token.user.is_system:
         return None
     entry = _Entry(
         expires=_clock() + _cache_seconds(),

@@ -32,6 +32,9 @@ class User(AbstractUser):
         _("系统管理角色"), max_length=16, choices=AdminRole.choices, blank=True, default=""
     )
     large_font = models.BooleanField(_("大字模式"), default=False)
+    # The one system actor (yugong.accounts.system): jobs, imports, seeds and event handlers act as
+    # it instead of passing actor=None. It cannot sign in (no password, no phone).
+    is_system = models.BooleanField(_("系统账号"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("用户")

@@ -462,7 +462,7 @@ def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiT
         raise ValidationFailed(fields={"name": _("名称不能包含控制字符。")})
     if len(name) > 80:
         raise ValidationFailed(fields={"name": _("名称不能超过80个字符。")})
-    if not user.is_active:
+    if not user.is_active or user.is_system:
         raise ValidationFailed(_("该账号已停用，不能签发令牌。"))
     # Lock the user row so that two requests cannot both slip under the cap.
     User.objects.select_for_update().filter(pk=user.pk).first()

@@ -6,3 +6,9 @@ class CoreConfig(AppConfig):
     name = "yugong.core"
     label = "core"
     verbose_name = _("共享内核")
+
+    def ready(self) -> None:
+        # Every app's event handlers (``<app>/handlers.py``) register before the first event.
+        from .events import discover_handlers
+
+        discover_handlers()

@@ -63,3 +63,28 @@ def _prepares(conn: Any) -> bool:
         return False
     conn.ensure_connection()
     return getattr(conn.connection, "prepare_threshold", None) is not None
+
+
+# SQLSTATEs of a bounded wait that ran out: lock_not_available (lock_timeout or NOWAIT) and
+# query_canceled (statement_timeout). SQLite says "database is locked" when its busy timeout ends.
+_BUSY_SQLSTATES = frozenset({"55P03", "57014"})
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """Did the database give up waiting (a lock or the statement timeout), rather than fail?"""
+    from django.db import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(getattr(cause, "diag", None), "sqlstate", None)
+    if sqlstate in _BUSY_SQLSTATES:
+        return True
+    return "database is locked" in str(exc)
+
+
+def busy_error() -> Any:
+    """The one answer to a bounded wait that ran out: 409, Chinese "busy, retry", Retry-After."""
+    from .errors import Busy
+
+    return Busy()

@@ -72,6 +72,15 @@ class Conflict(ApplicationError):
     default_message = _("操作与当前状态冲突，请刷新后重试。")
 
 
+class Busy(Conflict):
+    """A bounded wait ran out (a row lock held by another request, or the statement timeout): the
+    request changed nothing and may simply be sent again."""
+
+    code = "busy"
+    default_message = _("系统繁忙，请稍后重试。")
+    retry_after = 1
+
+
 class RateLimited(ApplicationError):
     status = 429
     code = "rate_limited"

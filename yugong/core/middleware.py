@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from .context import RequestInfo, client_ip, reset_request_info, set_request_info
+from .db import busy_error, is_busy_error
 from .errors import ApplicationError
 
 
@@ -44,13 +45,27 @@ class ApplicationErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_busy_error(exception):
+            # A bounded wait ran out (core.db): the transaction rolled back; the caller may retry.
+            exception = busy_error()
         if not isinstance(exception, ApplicationError):
             return None
+        response: HttpResponse
         if request.path.startswith("/api/") or "application/json" in request.META.get("HTTP_ACCEPT", ""):
-            return JsonResponse(
+            response = JsonResponse(
                 exception.as_body(), status=exception.status, json_dumps_params={"ensure_ascii": False}
             )
-        return render(request, "error.html", {"error": exception}, status=exception.status)
+        else:
+            response = render(request, "error.html", {"error": exception}, status=exception.status)
+        return with_retry_after(response, exception)
+
+
+def with_retry_after(response: HttpResponse, exc: ApplicationError) -> HttpResponse:
+    """Errors that end by themselves (busy, rate limits) tell the client when to come back."""
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        response["Retry-After"] = str(max(1, int(retry_after)))
+    return response
 
 
 class SecurityHeadersMiddleware:

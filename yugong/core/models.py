@@ -116,3 +116,56 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class DomainEvent(models.Model):
+    """The transactional outbox (``yugong.core.events``): written by a service inside its own
+    transaction, so an event exists exactly when the change that caused it committed."""
+
+    kind = models.CharField(_("事件类型"), max_length=80, db_index=True)
+    payload = models.JSONField(_("内容"), default=dict, blank=True)
+    # The union node the event concerns and who caused it: plain integers (core imports no domain app).
+    union_id = models.BigIntegerField(_("工会节点"), null=True, blank=True)
+    actor_id = models.BigIntegerField(_("操作人"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("领域事件")
+        verbose_name_plural = _("领域事件")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind}"
+
+
+class EventDelivery(models.Model):
+    """One handler's delivery of one event: at least once, marked done in the same transaction as
+    the handler's own writes (so a handler's effects happen once per event), retried with backoff,
+    then dead-lettered for an administrator to read and replay."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待投递")
+        DONE = "done", _("已完成")
+        DEAD = "dead", _("失败待处理")
+
+    event = models.ForeignKey(
+        DomainEvent, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("事件")
+    )
+    handler = models.CharField(_("处理器"), max_length=200)
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("事件投递")
+        verbose_name_plural = _("事件投递")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "handler"], name="core_delivery_once_per_handler"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="core_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.handler} ({self.status})"

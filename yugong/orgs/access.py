@@ -18,6 +18,9 @@ Rules this module keeps (and its tests pin):
   ``is_staff`` and ``User.admin_role`` (system / security / audit administrators, MLPS level 3) give
   no business data at all: system administration is a separate axis, checked where it applies
   (the admin site, the audit log), never here.
+* The system actor (``yugong.accounts.system.system_actor``: jobs, imports, seeds, event handlers)
+  holds every role at every root of the tree. It is the only "trusted caller" convention: there is
+  no ``actor=None`` or ``check_permission=False`` escape hatch.
 * Fail closed: no grant → no rows; a grant whose path is malformed (e.g. an empty path, which as a
   prefix would match everything) is ignored; an unknown role name is a programming error and raises
   ``ValueError`` instead of silently matching nothing.
@@ -78,6 +81,14 @@ def grants(user: Any) -> list[Grant]:
     if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return []
     cached = getattr(user, "_yugong_grants", None)
+    if cached is None and getattr(user, "is_system", False):
+        cached = [
+            Grant(union_id, path, role)
+            for union_id, path in Union.objects.filter(parent__isnull=True).values_list("pk", "path")
+            if valid_path(path)
+            for role in sorted(ALL_ROLES)
+        ]
+        user._yugong_grants = cached
     if cached is None:
         cached = [
             Grant(union_id, path, role)
