@@ -10,7 +10,6 @@ from django.db.models.functions import Coalesce
 
 from .access import CHAIR_ROLES, LEADER_ROLES, scope_filter, staff_scope, subtree_filter
 from .models import (
-    PATH_STEP,
     Employer,
     HomeRating,
     RoleAssignment,
@@ -20,6 +19,7 @@ from .models import (
     Volunteer,
     VolunteerTeam,
 )
+from .tree import ancestor_ids
 
 EMPLOYER_PATHS = ("union__path", "managing_union__path")
 
@@ -53,7 +53,7 @@ def union_search(user: Any, q: str, *, within: Union | None = None, limit: int =
 
 def union_ancestors(union: Union) -> list[Union]:
     """Root first, ``union`` itself excluded; one query from the path."""
-    ids = [int(union.path[i : i + 8], 16) for i in range(0, len(union.path) - PATH_STEP, PATH_STEP)]
+    ids = ancestor_ids(union.path)
     if not ids:
         return []
     by_id = {u.pk: u for u in Union.objects.filter(pk__in=ids).only("pk", "name", "code", "path")}

@@ -1,0 +1,71 @@
+"""The one reader of the tree-path format (``orgs.models``: each node's path is its ancestors' ids
+and its own as 8 hex digits and a slash, ``"00000001/0000002a/"``). No other app slices or counts
+path strings: they ask here.
+
+* :func:`path_ids` — the ids on a path, root first (the node itself last).
+* :func:`ancestor_ids` / :func:`chain_ids` — strict ancestors, or ancestors and the node itself.
+* :func:`ancestor_paths` — the path of every node on the chain, root first.
+* :func:`path_depth`, :func:`is_root_path`, :func:`root_id` — where a node sits.
+* :func:`subtree_q` — the filter "inside the subtree of one of these paths".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from .models import PATH_STEP
+
+_SEGMENT = PATH_STEP - 1  # 8 hex digits, then "/"
+
+
+def path_ids(path: str) -> list[int]:
+    """Root first, the node itself last. An empty or malformed path gives []."""
+    if not path or len(path) % PATH_STEP:
+        return []
+    try:
+        return [int(path[i : i + _SEGMENT], 16) for i in range(0, len(path), PATH_STEP)]
+    except ValueError:
+        return []
+
+
+def chain_ids(path: str) -> list[int]:
+    """The node and its ancestors, root first."""
+    return path_ids(path)
+
+
+def ancestor_ids(path: str) -> list[int]:
+    """Strict ancestors, root first (the node itself excluded)."""
+    return path_ids(path)[:-1]
+
+
+def ancestor_paths(path: str, *, include_self: bool = True) -> list[str]:
+    """The path of every node on the chain, root first."""
+    paths = [path[: i + PATH_STEP] for i in range(0, len(path), PATH_STEP)] if path_ids(path) else []
+    return paths if include_self else paths[:-1]
+
+
+def path_depth(path: str) -> int:
+    """0 for a root, 1 for its children … (-1 for a malformed path)."""
+    return len(path_ids(path)) - 1
+
+
+def is_root_path(path: str) -> bool:
+    return path_depth(path) == 0
+
+
+def root_id(path: str) -> int | None:
+    ids = path_ids(path)
+    return ids[0] if ids else None
+
+
+def subtree_q(paths: Iterable[str], *, path_field: str = "union__path") -> Q | None:
+    """Rows inside any of the subtrees, or None when there is none (the caller fails closed)."""
+    condition = Q()
+    found = False
+    for path in paths:
+        if path_ids(path):
+            condition |= Q(**{f"{path_field}__startswith": path})
+            found = True
+    return condition if found else None
