@@ -1,4 +1,5 @@
-"""Chinese full-text search over the policy library and the FAQs (查政策).
+"""Chinese full-text search over the policy library and the FAQs (查政策), on the engine-neutral
+machinery of ``yugong.core.textsearch``.
 
 Chinese has no spaces, so words come from jieba: documents are cut in "search" mode (every word
 and its sub-words: 中华人民共和国 → 中华 华人 人民 共和 共和国 中华人民共和国), queries in precise mode,
@@ -23,92 +24,27 @@ wrapped in ``<mark>``.
 from __future__ import annotations
 
 import hashlib
-import html
-import logging
-import re
-import threading
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 
 from django.core.cache import cache
-from django.db import connection, transaction
-from django.utils.safestring import SafeString, mark_safe
+from django.db import transaction
+from django.utils.safestring import SafeString
+
+from yugong.core.textsearch import (
+    engine,
+    fts_sync,
+    highlight,
+    highlight_with,
+    index_tokens,
+    query_tokens,
+    ranked_ids,
+    words_pattern,
+)
+from yugong.core.textsearch import fts_rebuild as _fts_rebuild
 
 from .cache import cache_seconds
 from .models import Faq, Policy, PolicySection
-
-_lock = threading.Lock()
-_jieba: Any = None
-
-_WORD = re.compile(r"\w", re.UNICODE)
-STOP_WORDS = frozenset(
-    "的 了 和 与 及 或 是 在 我 我们 你 您 他 她 它 吗 呢 吧 啊 呀 么 请问 怎么 怎么办 怎样 如何 什么 哪些 哪里 "
-    "为什么 能否 能不能 可以 可不 是否 应该 应当 需要 要 有 没有 被 把 给 对 就 都 也 还 又 想 该 这 那 一个".split()
-)
-MAX_QUERY_WORDS = 12
-RANK_CANDIDATES = 500
-
-
-def _seg() -> Any:
-    """jieba, loaded once per process (its dictionary takes about a second to load)."""
-    global _jieba
-    if _jieba is None:
-        with _lock:
-            if _jieba is None:
-                # jieba 0.42's sources have invalid escape sequences: compiling them warns
-                # (SyntaxWarning/DeprecationWarning), which must not fail a run with warnings as errors.
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    import jieba
-
-                    jieba.setLogLevel(logging.WARNING)
-                    jieba.initialize()
-                _jieba = jieba
-    return _jieba
-
-
-def _is_word(token: str) -> bool:
-    return bool(token.strip()) and _WORD.search(token) is not None
-
-
-def index_tokens(text: str) -> str:
-    """Document text → space-joined search-mode tokens (lower case)."""
-    jieba = _seg()
-    return " ".join(t for t in (w.strip().lower() for w in jieba.cut_for_search(text or "")) if _is_word(t))
-
-
-def query_tokens(query: str) -> list[str]:
-    """Query → distinct words without question words, in order (at most 12). The query is cut in
-    search mode too, and a word is dropped when it contains another of the words (拖欠工资 →
-    拖欠, 工资): the finest pieces are what every indexed document also holds."""
-    return list(_query_tokens((query or "")[:200]))
-
-
-@lru_cache(maxsize=2048)
-def _query_tokens(query: str) -> tuple[str, ...]:
-    # Memoised per process: the policy and the FAQ search of one request cut the same query, and
-    # people ask the same few things (拖欠工资, 工伤认定 …) all day.
-    jieba = _seg()
-    words: list[str] = []
-    for raw in jieba.cut_for_search(query):
-        token = raw.strip().lower()
-        if not _is_word(token) or token in STOP_WORDS:
-            continue
-        # keep only word characters: the token is then safe inside tsquery / FTS5 quotes
-        token = "".join(ch for ch in token if _WORD.match(ch))
-        if token and token not in words:
-            words.append(token)
-    finest = [w for w in words if not any(o != w and o in w for o in words)]
-    return tuple(finest[:MAX_QUERY_WORDS])
-
-
-def engine() -> str:
-    vendor = connection.vendor
-    return vendor if vendor in {"postgresql", "sqlite"} else "like"
-
 
 # --- Keeping the indexes in step ------------------------------------------------------------
 
@@ -120,26 +56,17 @@ def policy_document(policy: Policy, sections: Iterable[PolicySection]) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _fts_sync(table: str, pk: int, text: str | None) -> None:
-    if engine() != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table}_fts WHERE rowid = %s", [pk])  # noqa: S608 - fixed names
-        if text is not None:
-            cursor.execute(f"INSERT INTO {table}_fts (rowid, body) VALUES (%s, %s)", [pk, text])  # noqa: S608
-
-
 def policy_index(policy: Policy) -> None:
     """Recompute ``search_text`` from the policy and its sections and sync the engine's index."""
     policy.search_text = index_tokens(policy_document(policy, policy.sections.all()))
     Policy.objects.filter(pk=policy.pk).update(search_text=policy.search_text)
-    _fts_sync(Policy._meta.db_table, policy.pk, policy.search_text)
+    fts_sync(Policy._meta.db_table, policy.pk, policy.search_text)
     transaction.on_commit(search_cache_bump)
     search_cache_bump()
 
 
 def policy_unindex(pk: int) -> None:
-    _fts_sync(Policy._meta.db_table, pk, None)
+    fts_sync(Policy._meta.db_table, pk, None)
     transaction.on_commit(search_cache_bump)
     search_cache_bump()
 
@@ -147,13 +74,13 @@ def policy_unindex(pk: int) -> None:
 def faq_index(faq: Faq) -> None:
     faq.search_text = index_tokens(f"{faq.question}\n{faq.answer}")
     Faq.objects.filter(pk=faq.pk).update(search_text=faq.search_text)
-    _fts_sync(Faq._meta.db_table, faq.pk, faq.search_text)
+    fts_sync(Faq._meta.db_table, faq.pk, faq.search_text)
     transaction.on_commit(search_cache_bump)
     search_cache_bump()
 
 
 def faq_unindex(pk: int) -> None:
-    _fts_sync(Faq._meta.db_table, pk, None)
+    fts_sync(Faq._meta.db_table, pk, None)
     transaction.on_commit(search_cache_bump)
     search_cache_bump()
 
@@ -162,48 +89,10 @@ def fts_rebuild(model: type[Policy] | type[Faq]) -> int:
     """Refill the SQLite FTS table from ``search_text`` (after bulk loads). PostgreSQL needs
     nothing: its column is generated."""
     search_cache_bump()
-    if engine() != "sqlite":
-        return 0
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table}_fts")  # noqa: S608
-        cursor.execute(f"INSERT INTO {table}_fts (rowid, body) SELECT id, search_text FROM {table}")  # noqa: S608
-        return int(cursor.rowcount or 0)
+    return _fts_rebuild(model._meta.db_table)
 
 
 # --- Searching ------------------------------------------------------------------------------
-
-
-def _ids(table: str, tokens: Sequence[str], *, any_word: bool, limit: int, offset: int) -> list[int]:
-    kind = engine()
-    with connection.cursor() as cursor:
-        if kind == "postgresql":
-            joiner = " | " if any_word else " & "
-            tsquery = joiner.join("'" + t.replace("'", "''") + "'" for t in tokens)
-            # Rank at most RANK_CANDIDATES matches: a broad word ("工资") matches thousands of
-            # documents and ts_rank reads every one's vector; the GIN bitmap gives the candidates.
-            cursor.execute(
-                f"SELECT m.id FROM (SELECT t.id, t.search_vector FROM {table} t "  # noqa: S608 - fixed names
-                "WHERE t.published AND t.search_vector @@ to_tsquery('simple', %s) LIMIT %s) m "
-                "ORDER BY ts_rank(m.search_vector, to_tsquery('simple', %s)) DESC, m.id DESC LIMIT %s OFFSET %s",
-                [tsquery, RANK_CANDIDATES, tsquery, limit, offset],
-            )
-        elif kind == "sqlite":
-            joiner = " OR " if any_word else " "
-            match = joiner.join('"' + t.replace('"', '""') + '"' for t in tokens)
-            cursor.execute(
-                f"SELECT t.id FROM {table}_fts f JOIN {table} t ON t.id = f.rowid "  # noqa: S608
-                f"WHERE {table}_fts MATCH %s AND t.published ORDER BY f.rank, t.id DESC LIMIT %s OFFSET %s",
-                [match, limit, offset],
-            )
-        else:
-            clauses = ["(' ' || t.search_text || ' ') LIKE %s" for _t in tokens]
-            cursor.execute(
-                f"SELECT t.id FROM {table} t WHERE t.published AND ({(' OR ' if any_word else ' AND ').join(clauses)}) "  # noqa: S608
-                "ORDER BY t.id DESC LIMIT %s OFFSET %s",
-                [*[f"% {t} %" for t in tokens], limit, offset],
-            )
-        return [row[0] for row in cursor.fetchall()]
 
 
 # The ranked ids of a (table, words, page) are cached this long. Every write of a policy or FAQ
@@ -245,44 +134,11 @@ def _search_ids(table: str, tokens: Sequence[str], *, limit: int, offset: int) -
     cached = cache.get(key)
     if isinstance(cached, list):
         return cached
-    ids = _ids(table, tokens, any_word=False, limit=limit, offset=offset)
+    ids = ranked_ids(table, tokens, any_word=False, limit=limit, offset=offset)
     if not ids and len(tokens) > 1 and offset == 0:
-        ids = _ids(table, tokens, any_word=True, limit=limit, offset=offset)
+        ids = ranked_ids(table, tokens, any_word=True, limit=limit, offset=offset)
     cache.set(key, ids, cache_seconds(SEARCH_CACHE_SECONDS))
     return ids
-
-
-def highlight(text: str, tokens: Sequence[str], *, window: int | None = None) -> SafeString:
-    """``text`` HTML-escaped, with every occurrence of a token wrapped in ``<mark>``. With
-    ``window``, only about that many characters around the first match (… on cut ends)."""
-    text = text or ""
-    words = sorted({t for t in tokens if t}, key=len, reverse=True)
-    if not words:
-        return mark_safe(html.escape(text[:window] if window else text))  # noqa: S308 - escaped
-    return _highlight(text, _pattern(tuple(words)), window)
-
-
-@lru_cache(maxsize=512)
-def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
-
-
-def _highlight(text: str, pattern: re.Pattern[str], window: int | None) -> SafeString:
-    # html.escape directly: django.utils.html.escape is the same escaping behind a lazy-string
-    # wrapper that cost more than the escaping (40 calls a search).
-    if window:
-        first = pattern.search(text)
-        start = max(0, (first.start() if first else 0) - window // 3)
-        end = min(len(text), start + window)
-        text = ("…" if start > 0 else "") + text[start:end] + ("…" if end < len(text) else "")
-    out: list[str] = []
-    last = 0
-    for m in pattern.finditer(text):
-        out.append(html.escape(text[last : m.start()]))
-        out.append(f"<mark>{html.escape(m.group(0))}</mark>")
-        last = m.end()
-    out.append(html.escape(text[last:]))
-    return mark_safe("".join(out))  # noqa: S308 - every piece escaped above
 
 
 @dataclass
@@ -312,7 +168,7 @@ def policy_search(query: str, *, limit: int = 20, offset: int = 0) -> list[Polic
         .values_list("policy_id", "id", "seq", "heading", "body")
     ):
         sections.setdefault(row[0], []).append(row[1:])
-    pattern = _pattern(tuple(sorted(set(tokens), key=len, reverse=True)))
+    pattern = words_pattern(tuple(sorted(set(tokens), key=len, reverse=True)))
     hits = []
     for pk in ids:
         policy = by_id.get(pk)
@@ -329,8 +185,8 @@ def policy_search(query: str, *, limit: int = 20, offset: int = 0) -> list[Polic
         hits.append(
             PolicyHit(
                 policy=policy,
-                title=_highlight(policy.title, pattern, None),
-                snippet=_highlight(source, pattern, 120),
+                title=highlight_with(policy.title, pattern, None),
+                snippet=highlight_with(source, pattern, 120),
                 section=section,
                 tokens=tokens,
             )
