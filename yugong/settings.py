@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "yugong.accounts",
     "yugong.orgs",
     "yugong.members",
+    "yugong.news",
     "yugong.stations",
     "yugong.rights",
     "yugong.tourism",
