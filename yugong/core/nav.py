@@ -81,6 +81,11 @@ def admin(*admin_roles: str) -> Audience:
     return Audience("admin", tuple(sorted(admin_roles)))
 
 
+def duty(*duties: str) -> Audience:
+    """System administrators who hold any of ``duties`` (``accounts.system.may_administer``)."""
+    return Audience("duty", tuple(sorted(duties)))
+
+
 def merchant(*roles: str) -> Audience:
     """Staff of a merchant (any merchant role when none given); registered by tourism."""
     return Audience("merchant", tuple(sorted(roles)))
@@ -348,6 +353,7 @@ __all__ = [
     "anyone",
     "console",
     "console_sections",
+    "duty",
     "h5_tabs",
     "home_tiles",
     "landing_url",

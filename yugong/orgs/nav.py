@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yugong.core import nav
 
-from .access import scope_paths
+from .access import CHAIR_ROLES, LEADER_ROLES, scope_paths
 from .decorators import is_console_user
 
 
@@ -28,7 +28,13 @@ STAFF = (nav.staff(),)
 nav.register(
     nav.ConsolePage(section="orgs", label=_("工会组织树"), url_name="orgs:tree", order=10, audience=STAFF),
     nav.ConsolePage(section="orgs", label=_("用人单位"), url_name="orgs:employers", order=60, audience=STAFF),
-    nav.ConsolePage(section="orgs", label=_("岗位角色"), url_name="orgs:roles", order=70, audience=STAFF),
+    nav.ConsolePage(
+        section="orgs",
+        label=_("岗位角色"),
+        url_name="orgs:roles",
+        order=70,
+        audience=(nav.staff(*(CHAIR_ROLES | LEADER_ROLES)),),
+    ),
     nav.ConsolePage(
         section="orgs", label=_("职工之家"), url_name="orgs:home_ratings", order=80, audience=STAFF
     ),

@@ -36,14 +36,14 @@ nav.register(
         label=_("审计日志"),
         url_name="web:console_audit",
         order=10,
-        audience=(nav.admin("audit", "security", "system"), nav.staff("chair", "auditor")),
+        audience=(nav.duty("audit.read_all"), nav.staff("chair", "auditor")),
     ),
     nav.ConsolePage(
         section="system",
         label=_("短信发件箱"),
         url_name="web:console_sms_outbox",
         order=30,
-        audience=(nav.admin("system", "security"),),
+        audience=(nav.duty("sms.outbox"),),
     ),
     nav.TabEntry(
         tab="me", label=_("进入工作台"), url_name="web:console", order=90, audience=(nav.console(),)

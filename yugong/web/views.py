@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yugong.accounts.models import request_user
+from yugong.accounts.system import may_administer
 from yugong.core import nav
 from yugong.core.errors import NotFound
 from yugong.core.models import SmsMessage
@@ -117,8 +118,7 @@ def console_audit(request: HttpRequest) -> HttpResponse:
 
 @console_required
 def console_sms_outbox(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
-    if not (user.is_superuser or user.admin_role in {"system", "security"}):
+    if not may_administer(request_user(request), "sms.outbox"):
         raise NotFound()
     page = Paginator(SmsMessage.objects.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
     return render(
