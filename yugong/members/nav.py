@@ -22,5 +22,7 @@ nav.register(
         section="orgs", label=_("入会审批"), url_name="members:approvals", order=30, audience=STAFF
     ),
     nav.ConsolePage(section="orgs", label=_("名册导入"), url_name="roster:import", order=40, audience=STAFF),
+    # Union staff members start on the membership approvals waiting for them.
+    nav.Landing(audience=(nav.staff("staff"),), url_name="members:approvals", order=60),
     nav.ConsolePage(section="orgs", label=_("名册导出"), url_name="roster:export", order=50, audience=STAFF),
 )

@@ -48,9 +48,20 @@ nav.register(
     nav.TabEntry(
         tab="me", label=_("进入工作台"), url_name="web:console", order=90, audience=(nav.console(),)
     ),
-    # Landings: the audit administrator reads the log; other console users start on the console
-    # home; everybody else on the worker home. Apps declare the more specific ones (lower order).
-    nav.Landing(audience=(nav.admin("audit"),), url_name="web:console_audit", order=20),
+    nav.ConsolePage(
+        section="system",
+        label=_("系统管理后台"),
+        description=_("用户、岗位、事件投递等后台数据"),
+        url_name="admin:index",
+        order=40,
+        audience=(nav.duty("admin_site"),),
+    ),
+    # Landings: the audit and security administrators and union auditors (经审) read the log;
+    # chairs start on the console overview; other console users too; everybody else on the worker
+    # home. Apps declare the more specific ones (a lower order wins).
+    nav.Landing(audience=(nav.admin("audit", "security"),), url_name="web:console_audit", order=20),
+    nav.Landing(audience=(nav.staff("auditor"),), url_name="web:console_audit", order=25),
+    nav.Landing(audience=(nav.staff("chair", "vice_chair"),), url_name="web:console", order=40),
     nav.Landing(audience=(nav.console(),), url_name="web:console", order=900),
     nav.Landing(audience=(nav.anyone(),), url_name="web:home", order=1000),
 )
