@@ -14,7 +14,12 @@ from .models import MerchantStaff
 
 
 def _merchant(request: HttpRequest, roles: tuple[str, ...]) -> bool:
-    return bool(merchant_ids(getattr(request, "user", None), roles or None))
+    """Staff of a merchant holding one of ``roles``; inside a merchant's pages, of that merchant."""
+    ids = merchant_ids(getattr(request, "user", None), roles or None)
+    current = (getattr(getattr(request, "resolver_match", None), "kwargs", None) or {}).get("merchant_id")
+    if roles and current is not None:
+        return current in ids
+    return bool(ids)
 
 
 nav.register_audience("merchant", _merchant)
