@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from yugong.core import nav
 from yugong.core.context import client_ip
 from yugong.core.errors import ApplicationError
 from yugong.core.validators import normalize_phone
@@ -48,27 +49,18 @@ def _is_console_user(user: Any) -> bool:
 
 
 def _shell(request: HttpRequest) -> dict[str, Any]:
-    """Which face a signed-in page wears: the staff console or the worker H5.
+    """Which face a signed-in page wears: the staff console or the worker H5. The shell's context
+    processor fills in the navigation the user may see; accounts names only the face and where in
+    it the page sits."""
+    if _is_console_user(request_user(request)):
+        return {"base_template": "console/base.html", "section": "system"}
+    return {"base_template": "h5/base.html", "tab": "me"}
 
-    yugong.web sits above accounts in the import stack, so nothing here imports it at module
-    level; the navigation data is read by these function-local imports at render time only (an
-    accepted exception: the page lives inside shells that web owns)."""
-    user = request_user(request)
-    if _is_console_user(user):
-        from yugong.web.context_processors import acting_union
-        from yugong.web.navigation import CONSOLE_SECTIONS
 
-        acting = acting_union(request)
-        return {
-            "base_template": "console/base.html",
-            "sections": CONSOLE_SECTIONS,
-            "section": "system",
-            "acting": acting,
-            "acting_unions": getattr(request, "_acting_unions", []),
-        }
-    from yugong.web.navigation import H5_TABS
-
-    return {"base_template": "h5/base.html", "tabs": H5_TABS, "tab": "me"}
+def _landing(request: HttpRequest) -> str:
+    """Where a signed-in staff user starts: their own work queue, as the apps declare it
+    (``nav.Landing``: the hotline operator on the appeal queue, a merchant on the workbench, …)."""
+    return nav.landing_url(request) or reverse("web:console")
 
 
 # --- Worker sign-in (SMS code) ----------------------------------------------------------------
@@ -151,7 +143,7 @@ def staff_login(request: HttpRequest) -> HttpResponse:
                 request.session[TOTP_PENDING_KEY] = {"uid": user.pk, "at": int(time.time()), "next": next_url}
                 return HttpResponseRedirect(reverse("accounts:staff_login_totp"))
             login(request, user)
-            return HttpResponseRedirect(next_url or reverse("web:console"))
+            return HttpResponseRedirect(next_url or _landing(request))
     return render(request, "accounts/staff_login.html", ctx, status=status)
 
 
@@ -187,7 +179,7 @@ def staff_login_totp(request: HttpRequest) -> HttpResponse:
         else:
             request.session.pop(TOTP_PENDING_KEY, None)
             login(request, user)
-            return HttpResponseRedirect(next_url or reverse("web:console"))
+            return HttpResponseRedirect(next_url or _landing(request))
     return render(request, "accounts/staff_login_totp.html", ctx, status=status)
 
 

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import Count
@@ -27,8 +24,7 @@ from yugong.core.pii import mask_name
 from yugong.core.timeutil import SHANGHAI, now
 from yugong.members.models import Person
 from yugong.orgs.access import MANAGE_ROLES, access_union, can_act, staff_scope
-from yugong.orgs.decorators import console_required
-from yugong.web.navigation import CONSOLE_SECTIONS, H5_TABS
+from yugong.orgs.decorators import console_required, worker_required
 
 from . import leaderboard, selectors, services, skills
 from .certificates import quiz_facts, read_token, render_pdf, skills_facts, token_for, verify_url
@@ -50,25 +46,12 @@ from .models import (
 )
 
 
-def worker_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            query = urlencode({"next": request.get_full_path()})
-            return HttpResponseRedirect(f"{reverse('accounts:login')}?{query}")
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 def _h5(request: HttpRequest, template: str, ctx: dict[str, Any], status: int = 200) -> HttpResponse:
-    return render(request, template, {"tab": "growth", "tabs": H5_TABS, **ctx}, status=status)
+    return render(request, template, {"tab": "growth", **ctx}, status=status)
 
 
 def _console(request: HttpRequest, template: str, ctx: dict[str, Any], status: int = 200) -> HttpResponse:
-    return render(
-        request, template, {"sections": CONSOLE_SECTIONS, "section": "growth", **ctx}, status=status
-    )
+    return render(request, template, {"section": "growth", **ctx}, status=status)
 
 
 def _pdf(data: bytes, filename: str) -> HttpResponse:

@@ -4,8 +4,6 @@ selector, render. Errors from services are shown next to the form (422) or as th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,34 +19,20 @@ from yugong.core.audit import audit_record
 from yugong.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.timeutil import now
 from yugong.orgs.access import MANAGE_ROLES, can_act, is_staff_member
-from yugong.orgs.decorators import console_required
+from yugong.orgs.decorators import console_required, worker_required
 from yugong.orgs.models import Employer, Union
-from yugong.web.navigation import CONSOLE_SECTIONS, H5_TABS
 
 from . import selectors, services
 from .card import card_token_issue, card_token_read, card_token_seconds, card_verify_url, qr_svg
 from .models import Education, EmploymentForm, Membership
 
 
-def worker_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Worker pages need an SMS sign-in; come back here afterwards."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            query = urlencode({"next": request.get_full_path()})
-            return HttpResponseRedirect(f"{reverse('accounts:login')}?{query}")
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 def _h5(request: HttpRequest, template: str, ctx: dict[str, Any], status: int = 200) -> HttpResponse:
-    return render(request, template, {"tab": "me", "tabs": H5_TABS, **ctx}, status=status)
+    return render(request, template, {"tab": "me", **ctx}, status=status)
 
 
 def _console(request: HttpRequest, template: str, ctx: dict[str, Any], status: int = 200) -> HttpResponse:
-    return render(request, template, {"sections": CONSOLE_SECTIONS, "section": "orgs", **ctx}, status=status)
+    return render(request, template, {"section": "orgs", **ctx}, status=status)
 
 
 def _int(value: Any) -> int | None:

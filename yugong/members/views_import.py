@@ -17,6 +17,7 @@ from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError, NotFound
 from yugong.core.timeutil import local_now
 from yugong.orgs.access import access_object, can_act, scope_filter, staff_scope
+from yugong.orgs.acting import acting_union
 from yugong.orgs.decorators import console_required
 
 from .exports import PII_ROLES, XLSX, error_report, members_export, template_workbook
@@ -24,24 +25,9 @@ from .import_models import RosterImport
 from .imports import IMPORT_ROLES, progress_get, roster_import_create
 from .models import EmploymentForm, Membership
 
-# The console header's "acting in" node: the session key is web's ACTING_UNION_SESSION_KEY
-# (members may not import web's logic; the navigation tuple is data).
-_ACTING_SESSION_KEY = "acting_union_id"
-
 
 def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    from yugong.web.navigation import CONSOLE_SECTIONS  # navigation data only
-
-    nodes = list(staff_scope(request.user))
-    chosen = request.session.get(_ACTING_SESSION_KEY)
-    acting = next((n for n in nodes if n.pk == chosen), nodes[0] if nodes else None)
-    return {
-        "sections": CONSOLE_SECTIONS,
-        "section": "orgs",
-        "acting": acting,
-        "acting_unions": nodes,
-        **extra,
-    }
+    return {"section": "orgs", "acting": acting_union(request), **extra}
 
 
 def _xlsx(fileobj: Any, filename: str) -> HttpResponse:

@@ -30,8 +30,8 @@ from .access import (
     can_act,
     require_role,
     scope_paths,
-    staff_scope,
 )
+from .acting import acting_union
 from .decorators import console_required
 from .extensions import union_panels
 from .forms import (
@@ -50,24 +50,9 @@ from .forms import (
 from .models import Employer, HomeRating, Industry, RoleAssignment, Union, Volunteer, VolunteerTeam
 from .qr import join_poster_pdf, join_qr_png, join_qr_svg, join_url
 
-# The console header's "acting in" switcher reads these (web's context processor fills them only
-# under /console/; the session key is web's ACTING_UNION_SESSION_KEY — orgs may not import web).
-_ACTING_SESSION_KEY = "acting_union_id"
-
 
 def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    from yugong.web.navigation import CONSOLE_SECTIONS  # navigation data only: no logic runs back up
-
-    nodes = list(staff_scope(request.user))
-    chosen = request.session.get(_ACTING_SESSION_KEY)
-    acting = next((n for n in nodes if n.pk == chosen), nodes[0] if nodes else None)
-    return {
-        "sections": CONSOLE_SECTIONS,
-        "section": "orgs",
-        "acting": acting,
-        "acting_unions": nodes,
-        **extra,
-    }
+    return {"section": "orgs", "acting": acting_union(request), **extra}
 
 
 def _union_field(form: Any, field: str, user: Any, roles: frozenset[str] | None = None) -> Union | None:

@@ -20,7 +20,6 @@ from yugong.core.money import parse_yuan
 from yugong.orgs.access import can_act, scope_filter
 from yugong.orgs.decorators import console_required
 from yugong.orgs.models import Employer, Union
-from yugong.web.navigation import CONSOLE_SECTIONS, H5_TABS
 
 from . import selectors, services
 from .models import (
@@ -38,11 +37,11 @@ from .search import faq_search, policy_search
 
 
 def _h5(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
-    return render(request, template, {"tab": "help", "tabs": H5_TABS, **ctx})
+    return render(request, template, {"tab": "help", **ctx})
 
 
 def _console(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
-    return render(request, template, {"sections": CONSOLE_SECTIONS, "section": "rights", **ctx})
+    return render(request, template, {"section": "rights", **ctx})
 
 
 def _districts() -> list[str]:

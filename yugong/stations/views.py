@@ -21,14 +21,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yugong.accounts.models import request_user
-from yugong.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from yugong.core import nav
+from yugong.core.errors import ApplicationError, ValidationFailed
 from yugong.core.pii import blind_index
 from yugong.core.validators import normalize_phone
 from yugong.orgs.access import MANAGE_ROLES, can_act, scope_filter
-from yugong.orgs.decorators import console_required
+from yugong.orgs.acting import acting_union
+from yugong.orgs.decorators import audience_required, console_required
 from yugong.orgs.models import Union
-from yugong.web.context_processors import acting_union
-from yugong.web.navigation import CONSOLE_SECTIONS, H5_TABS
 
 from . import geo, selectors, services
 from .forms import (
@@ -51,7 +51,7 @@ from .models import AMENITY_KEYS, Station, amenity_mask
 
 
 def _h5(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
-    return render(request, template, {"tab": "services", "tabs": H5_TABS, **ctx})
+    return render(request, template, {"tab": "services", **ctx})
 
 
 def _float(value: str | None) -> float | None:
@@ -195,37 +195,13 @@ def feedback(request: HttpRequest, code: str) -> HttpResponse:
 # --- staff console -----------------------------------------------------------------------------
 
 
-def keeper_or_console_required(view: Any) -> Any:
-    """Station pages for staff and for station keepers (partners without a union role)."""
-    from functools import wraps
-
-    from yugong.orgs.decorators import is_console_user
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("accounts:staff_login"))
-        if not is_console_user(user) and not Station.objects.filter(keepers=user).exists():
-            raise PermissionDenied()
-        return view(request, *args, **kwargs)
-
-    return wrapped
+# Station pages for staff and for station keepers (partners without a union role; the
+# ``keeper`` audience is declared in stations/nav.py).
+keeper_or_console_required = audience_required(nav.Audience("keeper"))
 
 
 def _console(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
-    acting = acting_union(request)
-    return render(
-        request,
-        template,
-        {
-            "sections": CONSOLE_SECTIONS,
-            "section": "services",
-            "acting": acting,
-            "acting_unions": getattr(request, "_acting_unions", []),
-            **ctx,
-        },
-    )
+    return render(request, template, {"section": "services", **ctx})
 
 
 @console_required

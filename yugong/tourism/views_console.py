@@ -5,12 +5,9 @@ settlement and reconciliation)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -18,15 +15,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import request_user
-from yugong.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from yugong.core.errors import ApplicationError, ValidationFailed
 from yugong.core.money import parse_yuan
 from yugong.core.timeutil import SHANGHAI, local_today, now
 from yugong.orgs.access import can_act, staff_scope
-from yugong.orgs.decorators import console_required, is_console_user
-from yugong.web.navigation import CONSOLE_SECTIONS
+from yugong.orgs.decorators import console_required, merchant_required
 
 from . import exports, selectors, services
-from .access import APPROVER_ROLES, UNION_BUYER_ROLES, access_merchant, is_merchant_staff, merchant_ids
+from .access import APPROVER_ROLES, UNION_BUYER_ROLES, access_merchant, merchant_ids
 from .models import (
     GroupOrder,
     Merchant,
@@ -43,21 +39,7 @@ PAGE = 30
 
 
 def _console(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
-    return render(request, template, {"sections": CONSOLE_SECTIONS, "section": "services", **ctx})
-
-
-def merchant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Merchant workbench pages: signed in and staff of at least one merchant."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("accounts:staff_login"))
-        if not is_merchant_staff(request.user) and not is_console_user(request.user):
-            raise PermissionDenied()
-        return view(request, *args, **kwargs)
-
-    return wrapped
+    return render(request, template, {"section": "services", **ctx})
 
 
 def _errors(request: HttpRequest, exc: ApplicationError) -> dict[str, list[str]]:

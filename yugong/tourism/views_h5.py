@@ -22,7 +22,6 @@ from yugong.core.errors import ApplicationError, NotFound
 from yugong.core.pii import mask_name
 from yugong.core.timeutil import local_today
 from yugong.orgs.models import Union
-from yugong.web.navigation import H5_TABS
 
 from . import selectors, services
 from .gateways import sim_notification
@@ -33,7 +32,7 @@ PAGE = 12
 
 
 def _h5(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
-    return render(request, template, {"tab": "services", "tabs": H5_TABS, **ctx})
+    return render(request, template, {"tab": "services", **ctx})
 
 
 def _districts() -> list[str]:

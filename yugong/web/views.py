@@ -16,12 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yugong.accounts.models import request_user
+from yugong.accounts.system import may_administer
+from yugong.core import nav
 from yugong.core.errors import NotFound
 from yugong.core.models import SmsMessage
+from yugong.orgs.acting import acting_set
 from yugong.orgs.decorators import console_required
 
-from .context_processors import ACTING_UNION_SESSION_KEY, acting_union
-from .navigation import CONSOLE_SECTIONS, H5_TABS
 from .selectors import audit_events_search
 
 
@@ -38,16 +39,16 @@ def _next_url(request: HttpRequest, fallback: str) -> str:
 
 
 def h5_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/h5_home.html", {"tab": "home", "tabs": H5_TABS})
+    return render(request, "web/h5_home.html", {"tab": "home"})
 
 
 def h5_tab(request: HttpRequest, tab: str) -> HttpResponse:
-    spec = next((t for t in H5_TABS if t.key == tab), None)
-    if spec is None or tab == "home":
-        raise NotFound()
     if tab == "me" and not request.user.is_authenticated:
         return HttpResponseRedirect(f"{reverse('accounts:login')}?next={request.path}")
-    return render(request, "web/h5_tab.html", {"tab": tab, "tabs": H5_TABS, "spec": spec})
+    spec = nav.find(nav.h5_tabs(request), tab)
+    if spec is None or tab == "home":
+        raise NotFound()
+    return render(request, "web/h5_tab.html", {"tab": tab, "spec": spec})
 
 
 @require_POST
@@ -65,31 +66,26 @@ def toggle_large_font(request: HttpRequest) -> HttpResponse:
 
 @console_required
 def console_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/console_home.html", {"sections": CONSOLE_SECTIONS, "section": "home"})
+    return render(request, "web/console_home.html", {"section": "home"})
 
 
 @console_required
 def console_section(request: HttpRequest, section: str) -> HttpResponse:
-    spec = next((s for s in CONSOLE_SECTIONS if s.key == section), None)
+    spec = nav.find(nav.console_sections(request), section)
     if spec is None:
         raise NotFound()
-    return render(
-        request, "web/console_section.html", {"sections": CONSOLE_SECTIONS, "section": section, "spec": spec}
-    )
+    return render(request, "web/console_section.html", {"section": section, "spec": spec})
 
 
 @console_required
 @require_POST
 def console_acting(request: HttpRequest) -> HttpResponse:
-    acting_union(request)
-    nodes = getattr(request, "_acting_unions", [])
     try:
         wanted = int(request.POST.get("union", ""))
     except ValueError:
         raise NotFound() from None
-    if wanted not in {n.pk for n in nodes}:
+    if not acting_set(request, wanted):
         raise NotFound()
-    request.session[ACTING_UNION_SESSION_KEY] = wanted
     return HttpResponseRedirect(_next_url(request, reverse("web:console")))
 
 
@@ -113,7 +109,6 @@ def console_audit(request: HttpRequest) -> HttpResponse:
         request,
         "web/console_audit.html",
         {
-            "sections": CONSOLE_SECTIONS,
             "section": "system",
             "page": page,
             "filters": {**filters, "start": start, "end": end},
@@ -123,14 +118,13 @@ def console_audit(request: HttpRequest) -> HttpResponse:
 
 @console_required
 def console_sms_outbox(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
-    if not (user.is_superuser or user.admin_role in {"system", "security"}):
+    if not may_administer(request_user(request), "sms.outbox"):
         raise NotFound()
     page = Paginator(SmsMessage.objects.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "web/console_sms_outbox.html",
-        {"sections": CONSOLE_SECTIONS, "section": "system", "page": page},
+        {"section": "system", "page": page},
     )
 
 
@@ -169,4 +163,4 @@ def error_500(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def whoami(request: HttpRequest) -> HttpResponse:
-    return HttpResponseRedirect(reverse("web:console") if request.user.is_staff else reverse("web:home"))
+    return HttpResponseRedirect(nav.landing_url(request) or reverse("web:home"))

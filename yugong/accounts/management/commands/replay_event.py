@@ -1,3 +1,6 @@
+"""Replay a dead-lettered event delivery as the system actor. It lives in accounts, not core:
+core imports no domain app, and the system actor is an accounts user."""
+
 from __future__ import annotations
 
 from typing import Any
