@@ -19,11 +19,11 @@ from yugong.core.errors import NotFound
 from yugong.core.models import AuditEvent, DailyFact
 from yugong.core.pii import blind_index
 from yugong.core.validators import clean_text, id_check_char, uscc_check_char
-from yugong.members.exports import error_report
-from yugong.members.import_models import RosterImport, RosterImportError
-from yugong.members.import_parsing import CACHE_LIMIT, COLUMNS, RowErrors, RowParser, fast_clean, parse_date
-from yugong.members.imports import roster_import_create
 from yugong.members.models import Membership, Person
+from yugong.members.roster.exports import error_report
+from yugong.members.roster.models import RosterImport, RosterImportError
+from yugong.members.roster.parsing import CACHE_LIMIT, COLUMNS, RowErrors, RowParser, fast_clean, parse_date
+from yugong.members.roster.run import roster_import_create
 from yugong.members.tests.factories import make_member, make_person
 from yugong.orgs.models import Employer
 from yugong.orgs.services import union_create
@@ -490,7 +490,7 @@ def test_repeating_columns_are_parsed_once_per_value_and_still_report_every_row(
 
 def test_clear_or_odd_cells_of_older_reports_pass_through() -> None:
     from yugong.core.pii import encrypt
-    from yugong.members.exports import _decrypted
+    from yugong.members.roster.exports import _decrypted
 
     assert _decrypted(encrypt("13900000006")) == "13900000006"
     assert [_decrypted(v) for v in ("13900000006", "v1$nope$!!", 3, None)] == [
@@ -516,8 +516,8 @@ def test_a_file_broken_part_way_fails_cleanly(world: dict[str, Any]) -> None:
     assert ri.status == "failed" and "损坏" in ri.message and ri.created == 0 and not ri.file
     assert not Person.objects.exists()
 
-    from yugong.members.exports import _readable
-    from yugong.members.import_parsing import FileRejected
+    from yugong.members.roster.exports import _readable
+    from yugong.members.roster.parsing import FileRejected
 
     def broken() -> Any:
         yield 2, ("a",)

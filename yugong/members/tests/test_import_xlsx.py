@@ -14,10 +14,10 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-from yugong.members import import_xlsx
-from yugong.members.exports import template_workbook
-from yugong.members.import_parsing import COLUMNS, FileRejected, open_rows, parse_date
-from yugong.members.import_xlsx import XlsxReader, XlsxRejected, column_index
+from yugong.members.roster import xlsx as import_xlsx
+from yugong.members.roster.exports import template_workbook
+from yugong.members.roster.parsing import COLUMNS, FileRejected, open_rows, parse_date
+from yugong.members.roster.xlsx import XlsxReader, XlsxRejected, column_index
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 

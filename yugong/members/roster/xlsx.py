@@ -22,7 +22,7 @@ What it reads (ECMA-376 SpreadsheetML, transitional and strict namespaces):
   (``t="str"``, cached values only), booleans (``t="b"``), errors (``t="e"``, the text ``#N/A``),
   ISO dates (``t="d"``, as text) and numbers (``int`` when written without ``.``/exponent, else
   ``float``, like openpyxl). Dates in the 1900 system are numbers in the file (Excel serials); they
-  are returned as such and ``import_parsing.parse_date`` turns them into dates. Cell references with
+  are returned as such and ``parsing.parse_date`` turns them into dates. Cell references with
   gaps (``r="D5"``) put the value in its column with ``None`` before it; rows without ``r`` follow
   the previous one; missing rows are simply not yielded (row numbers always come from the file).
 

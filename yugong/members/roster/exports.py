@@ -28,10 +28,10 @@ from yugong.core.pii import decrypt, encrypt, mask_id_number, mask_phone
 from yugong.orgs.access import access_union, scope_filter, scope_paths
 from yugong.orgs.models import Union
 
-from .import_models import RosterImport, RosterImportError
-from .import_parsing import COLUMNS, KEY_TO_HEADER, PII_KEYS, FileRejected, open_rows, parse_date
-from .import_xlsx import XlsxReader
-from .models import Education, EmploymentForm, Membership, Sex
+from ..models import Education, EmploymentForm, Membership, Sex
+from .models import RosterImport, RosterImportError
+from .parsing import COLUMNS, KEY_TO_HEADER, PII_KEYS, FileRejected, open_rows, parse_date
+from .xlsx import XlsxReader
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PII_ROLES = frozenset({"chair", "staff"})
@@ -268,7 +268,7 @@ def export_queryset(
     """The memberships to export: the same filters as the member list (yugong.members.selectors),
     scoped by the access layer. ``full`` narrows the scope to the nodes where the actor holds a role
     allowed to see personal data, and refuses when there is none."""
-    from .selectors import search_condition
+    from ..selectors import search_condition
 
     roles = PII_ROLES if full else None
     if full and not scope_paths(user, PII_ROLES):

@@ -31,8 +31,8 @@ from yugong.core.validators import (
     normalize_uscc,
 )
 
-from .import_xlsx import XlsxReader, XlsxRejected
-from .models import Education, EmploymentForm
+from ..models import Education, EmploymentForm
+from .xlsx import XlsxReader, XlsxRejected
 
 MAX_ROWS = 100_000
 CHUNK = 2_000
@@ -456,7 +456,7 @@ class FileRejected(ApplicationError):
 def open_rows(
     fileobj: IO[bytes],
 ) -> tuple[XlsxReader, dict[str, int], tuple[Any, ...], Iterator[tuple[int, tuple[Any, ...]]]]:
-    """Open the first sheet (our streaming reader, :mod:`.import_xlsx`); return (reader, column
+    """Open the first sheet (our streaming reader, :mod:`.xlsx`); return (reader, column
     positions, header row, iterator of (row number, values) over the non-empty data rows). Data
     rows are cut to the header's width (cells without a column title are not part of the roster).
     The caller closes the reader."""

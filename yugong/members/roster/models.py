@@ -101,4 +101,4 @@ class RosterImportError(models.Model):
 
 # Celery workers autodiscover only ``tasks.py``: importing the task module here registers the
 # roster import task wherever the app's models load (workers included).
-from . import tasks_import  # noqa: E402,F401
+from . import tasks  # noqa: E402,F401
