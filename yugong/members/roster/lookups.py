@@ -7,17 +7,14 @@ from collections.abc import Iterable
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from yugong.core.validators import is_ascii_digits
 from yugong.orgs.models import Employer, Union
 
 from ..models import (
     Membership,
     Person,
 )
-
-# Kinds of union a member can belong to directly (members of district federations and industry
-# unions are members of one of their grassroots unions or federations).
-MEMBER_UNION_KINDS = frozenset({"grassroots", "joint", "branch", "federation"})
-
+from ..services.common import ACCEPTING_KINDS
 
 # --- Look-ups shared by both passes -----------------------------------------------------------
 
@@ -40,7 +37,7 @@ class Lookups:
             self.unions[code] = (pk, path, kind, status)
         # Codes with leading zeros typed into a number cell arrive as 123 for "000123".
         for code in numeric:
-            if self.unions.get(code) is None and code.isdigit():
+            if self.unions.get(code) is None and is_ascii_digits(code):
                 hit = (
                     Union.objects.filter(code__regex=rf"^0+{code}$")
                     .values_list("pk", "path", "kind", "status")
@@ -64,7 +61,7 @@ class Lookups:
             return _("工会编码“%(code)s”不存在，或不在本工会范围内。") % {"code": code}
         if hit[3] != "active":
             return _("工会“%(code)s”已撤销或合并，不能接收会员。") % {"code": code}
-        if hit[2] not in MEMBER_UNION_KINDS:
+        if hit[2] not in ACCEPTING_KINDS:
             return _("会员须加入基层工会、联合基层工会、分工会或工会联合会，不能直接加入“%(code)s”。") % {
                 "code": code
             }

@@ -17,6 +17,7 @@ from yugong.core.errors import (
     ValidationFailed,
 )
 from yugong.core.pii import blind_index
+from yugong.core.timeutil import local_today
 from yugong.core.validators import (
     clean_text,
     id_birth_date,
@@ -34,6 +35,7 @@ from ..models import (
     Person,
     Sex,
 )
+from ..rules import member_age_problem
 
 PERSON_FIELDS = (
     "name",
@@ -111,6 +113,9 @@ def person_clean(data: Mapping[str, Any]) -> dict[str, Any]:
         elif given_sex and given_sex != derived_sex:
             errors["sex"] = [_("性别与身份证号码不一致。")]
         out["birth_date"], out["sex"] = derived_birth, derived_sex
+        too_young = member_age_problem(derived_birth, on=local_today())
+        if too_young:
+            errors.setdefault("id_number", []).append(too_young)
 
     if "phone" in data:
         raw_phone = clean_text(data.get("phone"))

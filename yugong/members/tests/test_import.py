@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from tests.helpers import UserFactory, grant, make_union
+from tests.helpers import UserFactory, grant
 from yugong.core.errors import NotFound
 from yugong.core.models import AuditEvent, DailyFact
 from yugong.core.pii import blind_index
@@ -26,7 +26,6 @@ from yugong.members.roster.parsing import CACHE_LIMIT, COLUMNS, RowErrors, RowPa
 from yugong.members.roster.run import roster_import_create
 from yugong.members.tests.factories import make_member, make_person
 from yugong.orgs.models import Employer
-from yugong.orgs.services import union_create
 
 HEADERS = [c.header for c in COLUMNS]
 
@@ -50,31 +49,6 @@ def xlsx(rows: list[list[Any]], headers: list[str] | None = None) -> bytes:
 
 def upload(data: bytes, name: str = "名册.xlsx") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="application/octet-stream")
-
-
-def coded(parent: Any, *, kind: str, name: str, code: str) -> Any:
-    return union_create(actor=None, parent=parent, name=name, code=code, kind=kind)
-
-
-@pytest.fixture
-def world(db: Any, django_capture_on_commit_callbacks: Any) -> dict[str, Any]:
-    city = make_union(None, name="重庆市总工会")
-    district = make_union(city, kind="district", name="渝中区总工会", district="渝中区")
-    shop = coded(district, kind="grassroots", name="解放碑百货工会", code="YZ0001")
-    riders = coded(district, kind="federation", name="渝中区骑手工会联合会", code="0000123")
-    other_district = make_union(city, kind="district", name="江北区总工会")
-    far = coded(other_district, kind="grassroots", name="江北某厂工会", code="JB0001")
-    staff = UserFactory(is_staff=True)
-    grant(staff, district, "staff")
-    return {
-        "city": city,
-        "district": district,
-        "shop": shop,
-        "riders": riders,
-        "far": far,
-        "staff": staff,
-        "capture": django_capture_on_commit_callbacks,
-    }
 
 
 def run(
