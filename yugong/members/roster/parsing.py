@@ -10,12 +10,11 @@ leading zeros Excel dropped. Each problem becomes (column, Chinese reason) on th
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any
+from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -34,7 +33,6 @@ from yugong.core.validators import (
 
 from ..models import Education, EmploymentForm
 from ..rules import member_age_problem, member_since_birth_problem, member_since_problem
-from .xlsx import XlsxReader, XlsxRejected
 
 MAX_ROWS = 100_000
 CHUNK = 2_000
@@ -452,59 +450,11 @@ def _first(exc: ApplicationError) -> str:
     return str(exc.message)
 
 
-# --- Reading the workbook -------------------------------------------------------------------
+# --- Reading the workbook (roster/sheet.py opens it) ---------------------------------------
 
 
 class FileRejected(ApplicationError):
     """The file as a whole cannot be imported (not an .xlsx, headers missing, too many rows)."""
-
-
-def open_rows(
-    fileobj: IO[bytes],
-) -> tuple[XlsxReader, dict[str, int], tuple[Any, ...], Iterator[tuple[int, tuple[Any, ...]]]]:
-    """Open the first sheet (our streaming reader, :mod:`.xlsx`); return (reader, column
-    positions, header row, iterator of (row number, values) over the non-empty data rows). Data
-    rows are cut to the header's width (cells without a column title are not part of the roster).
-    The caller closes the reader."""
-    try:
-        reader = XlsxReader(fileobj)
-    except XlsxRejected as exc:
-        raise FileRejected(exc.message) from exc
-    try:
-        rows = reader.rows()
-        first = next(rows, None)
-    except XlsxRejected as exc:
-        reader.close()
-        raise FileRejected(exc.message) from exc
-    header: tuple[Any, ...] = ()
-    if first is not None and first[0] == 1:
-        header = first[1]
-    elif first is not None:  # row 1 is empty: no header (the data row is not lost, but reported)
-        rows = itertools.chain([first], rows)
-    positions: dict[str, int] = {}
-    for idx, title in enumerate(header):
-        key = HEADER_TO_KEY.get(clean_text(title).replace(" ", "").rstrip("*"))
-        if key and key not in positions:
-            positions[key] = idx
-    missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
-    if missing:
-        reader.close()
-        raise FileRejected(
-            _("第1行表头缺少必需的列：%(columns)s。请使用导入模板。") % {"columns": "、".join(missing)}
-        )
-    reader.width = len(header)
-
-    def gen() -> Iterator[tuple[int, tuple[Any, ...]]]:
-        try:
-            for row_no, values in rows:
-                for v in values:
-                    if v is not None and (not isinstance(v, str) or v.strip()):
-                        yield row_no, values
-                        break
-        except XlsxRejected as exc:
-            raise FileRejected(exc.message) from exc
-
-    return reader, positions, header, gen()
 
 
 def chunked(it: Iterable[Any], size: int) -> Iterator[list[Any]]:

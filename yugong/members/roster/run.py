@@ -197,6 +197,7 @@ def _finish(ri: RosterImport, *, status: str, message: str, audited: bool = Fals
                 "invalid",
                 "created",
                 "skipped",
+                "layout",
             ]
         )
         if not audited:

@@ -23,9 +23,9 @@ from .parsing import (
     RowErrors,
     RowParser,
     chunked,
-    open_rows,
 )
 from .progress import _progress
+from .sheet import open_rows
 
 
 def _id_key(id_number: str) -> int:
@@ -66,8 +66,10 @@ def _masked(key: str, value: Any) -> str:
 
 def validate_pass(ri: RosterImport, fileobj: IO[bytes], spool: IO[str]) -> Pass1Result:
     """Pass 1. Spool rows that passed (JSON lines) and save the errors; write no members."""
-    reader, positions, _header, rows = open_rows(fileobj)
-    parser = RowParser(positions)
+    sheet = open_rows(fileobj)
+    reader, rows = sheet.reader, sheet.rows
+    ri.layout = sheet.layout.as_json()  # what was recognised; the footer count is final below
+    parser = RowParser(sheet.positions)
     lookups = Lookups(ri.union.path)
     seen: dict[int, int] = {}  # ID key → first row number
     flagged_first: set[int] = set()
@@ -174,6 +176,7 @@ def validate_pass(ri: RosterImport, fileobj: IO[bytes], spool: IO[str]) -> Pass1
             )
     finally:
         reader.close()
+        ri.layout = sheet.layout.as_json()
     if result.total == 0:
         raise FileRejected(_("名册中没有数据行。"), code="empty")
     return result

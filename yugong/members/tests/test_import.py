@@ -370,7 +370,7 @@ def test_the_upload_is_deleted_when_the_import_ends_and_only_the_rejected_rows_s
     assert failed.status == "failed" and not failed.file and failed.report
 
 
-def test_the_kept_error_report_holds_names_ids_and_phones_encrypted(world: dict[str, Any]) -> None:
+def test_the_kept_error_report_holds_every_copied_cell_encrypted(world: dict[str, Any]) -> None:
     from django.core.files.storage import default_storage
 
     bad = good_row(6, 手机号="13900000006", 工会编码="NOPE", 入会日期=dt.datetime(2024, 3, 1))  # noqa: DTZ001
@@ -382,8 +382,9 @@ def test_the_kept_error_report_holds_names_ids_and_phones_encrypted(world: dict[
     for clear in (ident(6), "13900000006", bad[0]):
         assert clear.encode() not in raw
     id_col = HEADERS.index("身份证号") + 1
-    assert str(stored_rows[1][id_col]).startswith("v1$")
-    assert stored_rows[1][HEADERS.index("工会编码") + 1] == "NOPE"  # other cells stay as uploaded
+    copied = [v for v in stored_rows[1][1:-1] if v not in (None, "")]
+    assert copied and all(str(v).startswith("v1$") for v in copied)  # every copied cell, not only PII
+    assert stored_rows[1][0] == 3 and "工会编码" in stored_rows[1][-1]  # row number, reason: clear
 
     before = AuditEvent.objects.filter(action="pii.view", extra__what="roster.error_report").count()
     out, count = error_report(actor=world["staff"], roster_import=ri)
@@ -393,6 +394,7 @@ def test_the_kept_error_report_holds_names_ids_and_phones_encrypted(world: dict[
     assert rows[1][0] == 3 and rows[1][id_col] == ident(6) and rows[1][id_col + 1] == "13900000006"
     assert rows[1][1] == bad[0] and "工会编码" in rows[1][-1]
     assert rows[1][HEADERS.index("入会日期") + 1] == dt.datetime(2024, 3, 1)  # noqa: DTZ001 - a date again
+    assert rows[1][HEADERS.index("工会编码") + 1] == "NOPE"
     assert (
         AuditEvent.objects.filter(action="pii.view", extra__what="roster.error_report").count() == before + 1
     )
