@@ -14,7 +14,7 @@ urlpatterns = [
     path("accounts/", include("yugong.accounts.urls")),
     path("sysadmin/", admin.site.urls),
     path("orgs/", include("yugong.orgs.urls")),
-    path("members/roster/", include("yugong.members.urls_import")),
+    path("members/roster/", include("yugong.members.roster.urls")),
     path("stations/", include("yugong.stations.urls")),
     path("rights/", include("yugong.rights.urls")),
     path("tourism/", include("yugong.tourism.urls")),

@@ -129,7 +129,7 @@ _MAKE_FILE = r"""
 import sys, datetime as dt
 from openpyxl import Workbook
 from yugong.members.citygen import id_number_for, phone_for, DISTRICTS
-from yugong.members.import_parsing import COLUMNS
+from yugong.members.roster.parsing import COLUMNS
 n, code, path, k0 = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 regions = [c for _n, c, _w in DISTRICTS]
 wb = Workbook(write_only=True)
@@ -149,8 +149,8 @@ import django
 django.setup()
 from django.core.files.uploadedfile import SimpleUploadedFile
 from yugong.accounts.models import User
-from yugong.members.imports import roster_import_create, roster_import_run
-from yugong.members.import_models import RosterImport
+from yugong.members.roster.run import roster_import_create, roster_import_run
+from yugong.members.roster.models import RosterImport
 from yugong.orgs.models import Union
 path, union_id, user_id = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 def hwm_kb():

@@ -7,6 +7,13 @@
   last one a MOD 31 check character.
 * Full-width digits, letters and spaces (common in Excel rosters typed on Chinese IMEs) are folded
   to ASCII before any check.
+* **Digits are ASCII 0-9 only** (after that folding). Python's ``\\d``, ``str.isdigit()`` and ``int()``
+  also accept Arabic-Indic (``٥``), Devanagari and other Unicode digits; an ID number typed with them
+  would be stored as typed and become a second person beside the same number in ASCII. Every pattern
+  here is compiled with ``re.ASCII`` and digit tests go through :func:`is_ascii_digits`.
+* Birth dates (of an ID number, or given) are plausible: not after today, not more than
+  ``OLDEST_AGE`` years ago (:func:`birth_date_problem`). Age rules of a domain (16 to join a union) sit
+  in that domain, on top of this.
 """
 
 from __future__ import annotations
@@ -17,10 +24,16 @@ import re
 from django.utils.translation import gettext as _
 
 from .errors import ValidationFailed
+from .timeutil import local_today
 
 # U+3000 ideographic space → space; U+FF01–U+FF5E full-width forms → ASCII 0x21–0x7E.
 _HALFWIDTH = {0x3000: " ", **{code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}}
 _SPACES_RE = re.compile(r"\s+")
+
+
+def is_ascii_digits(text: str) -> bool:
+    """True when ``text`` is one or more of 0-9 (``"٥".isdigit()`` is True; this is not)."""
+    return text.isascii() and text.isdigit()
 
 
 def to_halfwidth(value: str) -> str:
@@ -34,7 +47,7 @@ def clean_text(value: object) -> str:
     return _SPACES_RE.sub(" ", str(value).translate(_HALFWIDTH)).strip()
 
 
-_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+_PHONE_RE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
 
 
 def normalize_phone(value: object, *, field: str = "phone") -> str:
@@ -45,11 +58,36 @@ def normalize_phone(value: object, *, field: str = "phone") -> str:
         raw = raw[4:]
     elif raw.startswith("86") and len(raw) == 13:
         raw = raw[2:]
-    if raw.endswith(".0") and raw[:-2].isdigit():  # a number that went through Excel as a float
+    if raw.endswith(".0") and is_ascii_digits(raw[:-2]):  # a number that went through Excel as a float
         raw = raw[:-2]
-    if not _PHONE_RE.match(raw):
+    if not _PHONE_RE.fullmatch(raw):
         raise ValidationFailed(fields={field: _("手机号码格式不正确，应为11位大陆手机号。")})
     return raw
+
+
+_ID_RE = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
+# No living person was born more than this many years ago (the oldest verified age is 122).
+OLDEST_AGE = 120
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Completed years of age on ``day``."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def birth_date_problem(birth: dt.date, *, today: dt.date | None = None, in_id_number: bool = False) -> str:
+    """Why ``birth`` cannot be a living person's birth date ("" when it can): after today, or more
+    than ``OLDEST_AGE`` years ago. The one plausibility rule for birth dates, typed or read from an
+    ID number (``in_id_number`` only words the message)."""
+    today = today or local_today()
+    if birth > today:
+        return _("身份证号码中的出生日期晚于今天。") if in_id_number else _("出生日期晚于今天，请检查。")
+    if age_on(birth, today) > OLDEST_AGE:
+        year = today.year - OLDEST_AGE
+        if in_id_number:
+            return _("身份证号码中的出生日期早于%(year)d年，请检查号码。") % {"year": year}
+        return _("出生日期早于%(year)d年，请检查。") % {"year": year}
+    return ""
 
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -61,20 +99,25 @@ def id_check_char(first17: str) -> str:
     return _ID_CHECK[total % 11]
 
 
-def normalize_id_number(value: object, *, field: str = "id_number") -> str:
-    """Return the 18-character ID number, upgrading the 15-digit form, or raise naming ``field``."""
+def normalize_id_number(value: object, *, field: str = "id_number", today: dt.date | None = None) -> str:
+    """Return the 18-character ID number, upgrading the 15-digit form, or raise naming ``field``.
+    The birth date it holds must be a real date a living person can have (:func:`birth_date_problem`:
+    not in the future, not more than ``OLDEST_AGE`` years ago)."""
     raw = clean_text(value).replace(" ", "").upper()
-    if len(raw) == 15 and raw.isdigit():
+    if len(raw) == 15 and is_ascii_digits(raw):
         raw = raw[:6] + "19" + raw[6:]
         raw += id_check_char(raw)
-    if not re.fullmatch(r"\d{17}[\dX]", raw):
+    if not _ID_RE.fullmatch(raw):
         raise ValidationFailed(fields={field: _("身份证号码应为18位（最后一位可为X）或15位旧号码。")})
     try:
-        dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
+        birth = id_birth_date(raw)
     except ValueError:
         raise ValidationFailed(fields={field: _("身份证号码中的出生日期无效。")}) from None
     if id_check_char(raw[:17]) != raw[17]:
         raise ValidationFailed(fields={field: _("身份证号码校验位不正确。")})
+    problem = birth_date_problem(birth, today=today, in_id_number=True)
+    if problem:
+        raise ValidationFailed(fields={field: problem})
     return raw
 
 

@@ -19,6 +19,7 @@ from yugong.accounts.models import User, request_user
 from yugong.core.audit import audit_record
 from yugong.core.errors import NotFound, PermissionDenied, ValidationFailed
 from yugong.core.schemas import ERROR_RESPONSES
+from yugong.core.timeutil import now
 from yugong.orgs.access import can_act, is_staff_member
 from yugong.orgs.decorators import is_console_user
 from yugong.orgs.models import Employer, Union
@@ -159,7 +160,7 @@ def _membership_fields(
 ) -> dict:
     """``labels`` / ``moment``: the status labels and the time, computed once per page (a choice
     label looked up per row costs a translation per choice)."""
-    moment = moment or services.now()
+    moment = moment or now()
     return {
         "id": m.pk,
         "status": m.status,
@@ -207,7 +208,7 @@ def _page_out(page: selectors.Page) -> JsonResponse:
     (MemberPageOut; the schema test fuzzes it) and sent as they are. Building 50 nested Ninja
     schemas and validating them again cost more CPU than the query (measured at 5M members)."""
     labels = {value: str(label) for value, label in Membership.Status.choices}
-    moment = services.now()
+    moment = now()
     items = [
         {**_membership_fields(m, labels=labels, moment=moment), "person": _person_fields(m.person)}
         for m in page.rows

@@ -426,5 +426,5 @@ def member_numbers_allocate(*, count: int, key: str | None = None) -> list[str]:
     return [block.take() for _ in range(len(block))]
 
 
-# --- Roster import (yugong/members/import_models.py, owned by the import/export work) ---------
-from .import_models import RosterImport, RosterImportError  # noqa: E402,F401
+# --- Roster import (yugong/members/roster/models.py) ----------------------------------------
+from .roster.models import RosterImport, RosterImportError  # noqa: E402,F401

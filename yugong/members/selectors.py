@@ -42,9 +42,9 @@ from yugong.orgs.access import (
 from .models import Membership
 
 PAGE_SIZE = 50
-_MEMBER_NO_RE = re.compile(r"^[A-Z]{0,4}\d{10,16}$")
-_ID_RE = re.compile(r"^(\d{15}|\d{17}[\dX])$")
-_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+_MEMBER_NO_RE = re.compile(r"^[A-Z]{0,4}\d{10,16}$", re.ASCII)
+_ID_RE = re.compile(r"^(\d{15}|\d{17}[\dX])$", re.ASCII)
+_PHONE_RE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 
 
 # What a list row shows (api._page_out, the console list): loading only these keeps the row
@@ -105,7 +105,7 @@ def search_condition(q: str) -> Q:
     if not q:
         return Q()
     upper = q.upper()
-    if re.fullmatch(r"\d{4}", q):
+    if re.fullmatch(r"\d{4}", q, re.ASCII):
         return Q(person__phone_tail=q)
     if _PHONE_RE.match(q):
         return Q(person__phone_index=blind_index("phone", q))

@@ -66,3 +66,47 @@ def test_id_check_char_roundtrip(first17):
 @given(st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=17, max_size=17))
 def test_uscc_check_char_roundtrip(first17):
     assert normalize_uscc(first17 + uscc_check_char(first17)) == first17 + uscc_check_char(first17)
+
+
+# --- Only ASCII 0-9 are digits (issue 12: Arabic-Indic and other Unicode digits) ------------------
+
+_FOREIGN = [str.maketrans("0123456789", d) for d in ("٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "०१२३४५६७८९", "০১২৩৪৫৬৭৮৯")]
+
+
+@pytest.mark.parametrize("table", _FOREIGN)
+def test_foreign_digits_are_not_digits_in_any_validator(table):
+    from yugong.core.validators import is_ascii_digits
+
+    assert not is_ascii_digits("13800138000".translate(table))
+    for validator, good in (
+        (normalize_phone, "13800138000"),
+        (normalize_phone, "+86 138-0013-8000"),
+        (normalize_id_number, "11010519491231002X"),
+        (normalize_id_number, "110105491231002"),
+        (normalize_uscc, "9144030071526726XG"),
+    ):
+        validator(good)  # the ASCII value passes
+        with pytest.raises(ValidationFailed):
+            validator(good.translate(table))
+
+
+def test_birth_dates_must_be_a_living_persons():
+    import datetime as dt
+
+    from yugong.core.validators import OLDEST_AGE, birth_date_problem
+
+    today = dt.date(2026, 12, 6)
+    assert birth_date_problem(dt.date(1990, 1, 1), today=today) == ""
+    assert birth_date_problem(today, today=today) == ""
+    assert "晚于今天" in birth_date_problem(dt.date(2026, 12, 7), today=today)
+    assert "早于" in birth_date_problem(dt.date(1850, 1, 1), today=today)
+    assert birth_date_problem(dt.date(2026 - OLDEST_AGE - 1, 12, 7), today=today) == ""  # aged 120
+    assert birth_date_problem(dt.date(2026 - OLDEST_AGE - 1, 12, 6), today=today)  # 121 today
+    first17 = "50010320991231123"
+    future = first17 + id_check_char(first17)
+    with pytest.raises(ValidationFailed) as exc:
+        normalize_id_number(future, today=today)
+    assert "晚于今天" in str(exc.value.fields["id_number"])
+    first17 = "50010318500101123"
+    with pytest.raises(ValidationFailed):
+        normalize_id_number(first17 + id_check_char(first17), today=today)

@@ -7,6 +7,7 @@ import pytest
 from tests.helpers import UserFactory, grant, make_union
 from yugong.core import sms
 from yugong.core.calendar import calendar_cache_clear
+from yugong.orgs.services import union_create
 
 
 @pytest.fixture(autouse=True)
@@ -60,4 +61,29 @@ def tree(db: Any) -> dict[str, Any]:
         "jb_staff": jb_staff,
         "viewer": viewer,
         "worker": worker,
+    }
+
+
+def coded(parent: Any, *, kind: str, name: str, code: str) -> Any:
+    return union_create(actor=None, parent=parent, name=name, code=code, kind=kind)
+
+
+@pytest.fixture
+def world(db: Any, django_capture_on_commit_callbacks: Any) -> dict[str, Any]:
+    city = make_union(None, name="重庆市总工会")
+    district = make_union(city, kind="district", name="渝中区总工会", district="渝中区")
+    shop = coded(district, kind="grassroots", name="解放碑百货工会", code="YZ0001")
+    riders = coded(district, kind="federation", name="渝中区骑手工会联合会", code="0000123")
+    other_district = make_union(city, kind="district", name="江北区总工会")
+    far = coded(other_district, kind="grassroots", name="江北某厂工会", code="JB0001")
+    staff = UserFactory(is_staff=True)
+    grant(staff, district, "staff")
+    return {
+        "city": city,
+        "district": district,
+        "shop": shop,
+        "riders": riders,
+        "far": far,
+        "staff": staff,
+        "capture": django_capture_on_commit_callbacks,
     }

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from tests.helpers import UserFactory, assert_max_queries, grant, make_union
 from yugong.core.errors import PermissionDenied
 from yugong.core.models import AuditEvent
-from yugong.members.exports import members_export
+from yugong.members.roster.exports import members_export
 from yugong.members.tests.factories import make_member, make_person
 
 

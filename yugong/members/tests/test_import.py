@@ -14,19 +14,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from tests.helpers import UserFactory, grant, make_union
+from tests.helpers import UserFactory, grant
 from yugong.core.errors import NotFound
 from yugong.core.models import AuditEvent, DailyFact
 from yugong.core.pii import blind_index
 from yugong.core.validators import clean_text, id_check_char, uscc_check_char
-from yugong.members.exports import error_report
-from yugong.members.import_models import RosterImport, RosterImportError
-from yugong.members.import_parsing import CACHE_LIMIT, COLUMNS, RowErrors, RowParser, fast_clean, parse_date
-from yugong.members.imports import roster_import_create
 from yugong.members.models import Membership, Person
+from yugong.members.roster.exports import error_report
+from yugong.members.roster.models import RosterImport, RosterImportError
+from yugong.members.roster.parsing import CACHE_LIMIT, COLUMNS, RowErrors, RowParser, fast_clean, parse_date
+from yugong.members.roster.run import roster_import_create
 from yugong.members.tests.factories import make_member, make_person
 from yugong.orgs.models import Employer
-from yugong.orgs.services import union_create
 
 HEADERS = [c.header for c in COLUMNS]
 
@@ -50,31 +49,6 @@ def xlsx(rows: list[list[Any]], headers: list[str] | None = None) -> bytes:
 
 def upload(data: bytes, name: str = "名册.xlsx") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="application/octet-stream")
-
-
-def coded(parent: Any, *, kind: str, name: str, code: str) -> Any:
-    return union_create(actor=None, parent=parent, name=name, code=code, kind=kind)
-
-
-@pytest.fixture
-def world(db: Any, django_capture_on_commit_callbacks: Any) -> dict[str, Any]:
-    city = make_union(None, name="重庆市总工会")
-    district = make_union(city, kind="district", name="渝中区总工会", district="渝中区")
-    shop = coded(district, kind="grassroots", name="解放碑百货工会", code="YZ0001")
-    riders = coded(district, kind="federation", name="渝中区骑手工会联合会", code="0000123")
-    other_district = make_union(city, kind="district", name="江北区总工会")
-    far = coded(other_district, kind="grassroots", name="江北某厂工会", code="JB0001")
-    staff = UserFactory(is_staff=True)
-    grant(staff, district, "staff")
-    return {
-        "city": city,
-        "district": district,
-        "shop": shop,
-        "riders": riders,
-        "far": far,
-        "staff": staff,
-        "capture": django_capture_on_commit_callbacks,
-    }
 
 
 def run(
@@ -396,7 +370,7 @@ def test_the_upload_is_deleted_when_the_import_ends_and_only_the_rejected_rows_s
     assert failed.status == "failed" and not failed.file and failed.report
 
 
-def test_the_kept_error_report_holds_names_ids_and_phones_encrypted(world: dict[str, Any]) -> None:
+def test_the_kept_error_report_holds_every_copied_cell_encrypted(world: dict[str, Any]) -> None:
     from django.core.files.storage import default_storage
 
     bad = good_row(6, 手机号="13900000006", 工会编码="NOPE", 入会日期=dt.datetime(2024, 3, 1))  # noqa: DTZ001
@@ -408,8 +382,9 @@ def test_the_kept_error_report_holds_names_ids_and_phones_encrypted(world: dict[
     for clear in (ident(6), "13900000006", bad[0]):
         assert clear.encode() not in raw
     id_col = HEADERS.index("身份证号") + 1
-    assert str(stored_rows[1][id_col]).startswith("v1$")
-    assert stored_rows[1][HEADERS.index("工会编码") + 1] == "NOPE"  # other cells stay as uploaded
+    copied = [v for v in stored_rows[1][1:-1] if v not in (None, "")]
+    assert copied and all(str(v).startswith("v1$") for v in copied)  # every copied cell, not only PII
+    assert stored_rows[1][0] == 3 and "工会编码" in stored_rows[1][-1]  # row number, reason: clear
 
     before = AuditEvent.objects.filter(action="pii.view", extra__what="roster.error_report").count()
     out, count = error_report(actor=world["staff"], roster_import=ri)
@@ -419,6 +394,7 @@ def test_the_kept_error_report_holds_names_ids_and_phones_encrypted(world: dict[
     assert rows[1][0] == 3 and rows[1][id_col] == ident(6) and rows[1][id_col + 1] == "13900000006"
     assert rows[1][1] == bad[0] and "工会编码" in rows[1][-1]
     assert rows[1][HEADERS.index("入会日期") + 1] == dt.datetime(2024, 3, 1)  # noqa: DTZ001 - a date again
+    assert rows[1][HEADERS.index("工会编码") + 1] == "NOPE"
     assert (
         AuditEvent.objects.filter(action="pii.view", extra__what="roster.error_report").count() == before + 1
     )
@@ -490,7 +466,7 @@ def test_repeating_columns_are_parsed_once_per_value_and_still_report_every_row(
 
 def test_clear_or_odd_cells_of_older_reports_pass_through() -> None:
     from yugong.core.pii import encrypt
-    from yugong.members.exports import _decrypted
+    from yugong.members.roster.exports import _decrypted
 
     assert _decrypted(encrypt("13900000006")) == "13900000006"
     assert [_decrypted(v) for v in ("13900000006", "v1$nope$!!", 3, None)] == [
@@ -516,8 +492,8 @@ def test_a_file_broken_part_way_fails_cleanly(world: dict[str, Any]) -> None:
     assert ri.status == "failed" and "损坏" in ri.message and ri.created == 0 and not ri.file
     assert not Person.objects.exists()
 
-    from yugong.members.exports import _readable
-    from yugong.members.import_parsing import FileRejected
+    from yugong.members.roster.exports import _readable
+    from yugong.members.roster.parsing import FileRejected
 
     def broken() -> Any:
         yield 2, ("a",)

@@ -14,10 +14,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-from yugong.members import import_xlsx
-from yugong.members.exports import template_workbook
-from yugong.members.import_parsing import COLUMNS, FileRejected, open_rows, parse_date
-from yugong.members.import_xlsx import XlsxReader, XlsxRejected, column_index
+from yugong.members.roster import xlsx as import_xlsx
+from yugong.members.roster.exports import template_workbook
+from yugong.members.roster.parsing import COLUMNS, FileRejected, parse_date
+from yugong.members.roster.sheet import open_rows
+from yugong.members.roster.xlsx import XlsxReader, XlsxRejected, column_index
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -123,7 +124,8 @@ def test_rich_text_in_shared_strings() -> None:
 
 
 def test_the_template_gives_its_header_and_no_data_rows() -> None:
-    reader, positions, header, rows = open_rows(io.BytesIO(template_workbook()))
+    sheet = open_rows(io.BytesIO(template_workbook()))
+    reader, positions, header, rows = sheet.reader, sheet.positions, sheet.header, sheet.rows
     with reader:
         assert list(header) == [c.header for c in COLUMNS]
         assert positions["name"] == 0 and positions["member_since"] == len(COLUMNS) - 1

@@ -114,7 +114,9 @@ def test_apply_phone_defaults_to_account(tree: dict[str, Any]) -> None:
 def test_due_at_counts_working_days(tree: dict[str, Any], settings: Any, monkeypatch: Any) -> None:
     settings.MEMBERSHIP_DECISION_WORKING_DAYS = 3
     moment = dt.datetime(2025, 9, 30, 10, 0, tzinfo=SHANGHAI)  # Tuesday before National Day
-    monkeypatch.setattr(services, "now", lambda: moment)
+    from yugong.members.services import applications
+
+    monkeypatch.setattr(applications, "now", lambda: moment)
     m = apply(tree, union=tree["shop"])
     # 1–8 Oct off: 9, 10 Oct, then 11 Oct (an adjusted working Saturday)
     assert m.due_at == dt.datetime(2025, 10, 11, 10, 0, tzinfo=SHANGHAI)

@@ -1,5 +1,5 @@
 """Staff console pages of the roster import and the member export (thin edges over
-``members.imports`` and ``members.exports``; every object through ``orgs.access``)."""
+``roster.run`` and ``roster.exports``; every object through ``orgs.access``)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ from yugong.orgs.access import access_object, can_act, scope_filter, staff_scope
 from yugong.orgs.acting import acting_union
 from yugong.orgs.decorators import console_required
 
+from ..models import EmploymentForm, Membership
 from .exports import PII_ROLES, XLSX, error_report, members_export, template_workbook
-from .import_models import RosterImport
-from .imports import IMPORT_ROLES, progress_get, roster_import_create
-from .models import EmploymentForm, Membership
+from .models import RosterImport
+from .progress import progress_get
+from .run import IMPORT_ROLES, roster_import_create
 
 
 def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:

@@ -55,6 +55,9 @@ class RosterImport(models.Model):
     skipped = models.PositiveIntegerField(_("跳过"), default=0)
     progress = models.PositiveSmallIntegerField(_("进度"), default=0)
     message = models.TextField(_("说明"), blank=True)
+    # What the reader recognised in the sheet (roster.sheet.Layout): header row, columns, merged
+    # cells carried down, summary rows left out. Shown with the result.
+    layout = models.JSONField(_("识别结果"), default=dict, blank=True)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
@@ -101,4 +104,4 @@ class RosterImportError(models.Model):
 
 # Celery workers autodiscover only ``tasks.py``: importing the task module here registers the
 # roster import task wherever the app's models load (workers included).
-from . import tasks_import  # noqa: E402,F401
+from . import tasks  # noqa: E402,F401

@@ -10,12 +10,11 @@ leading zeros Excel dropped. Each problem becomes (column, Chinese reason) on th
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any
+from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -26,18 +25,18 @@ from yugong.core.timeutil import local_today
 from yugong.core.validators import (
     clean_text,
     id_birth_date,
+    is_ascii_digits,
     normalize_id_number,
     normalize_phone,
     normalize_uscc,
 )
 
-from .import_xlsx import XlsxReader, XlsxRejected
-from .models import Education, EmploymentForm
+from ..models import Education, EmploymentForm
+from ..rules import member_age_problem, member_since_birth_problem, member_since_problem
 
 MAX_ROWS = 100_000
 CHUNK = 2_000
 MAX_ERRORS_PER_ROW = 8
-MIN_AGE = 16
 
 
 @dataclass(frozen=True)
@@ -147,7 +146,7 @@ class RowErrors:
 
 # --- Cell parsing -----------------------------------------------------------------------------
 
-_SCI_RE = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+_SCI_RE = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$", re.ASCII)
 
 
 def _digits_text(value: Any) -> tuple[str, bool]:
@@ -171,16 +170,16 @@ def _digits_text(value: Any) -> tuple[str, bool]:
             return text, True
         digits = text.split("e")[0].split("E")[0].replace(".", "")
         return str(int(number)), len(digits) >= len(str(int(number)))
-    if text.endswith(".0") and text[:-2].isdigit():
+    if text.endswith(".0") and is_ascii_digits(text[:-2]):
         text = text[:-2]
     return text, True
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DATE_RES = (
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$", re.ASCII),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$", re.ASCII),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$", re.ASCII),
 )
 
 
@@ -194,7 +193,7 @@ def parse_date(value: Any) -> dt.date:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _from_serial(float(value))
     text = clean_text(value).replace(" ", "")
-    if re.fullmatch(r"\d{5}(\.\d+)?", text):
+    if re.fullmatch(r"\d{5}(\.\d+)?", text, re.ASCII):
         return _from_serial(float(text))
     text = text.split("T")[0]
     for regex in _DATE_RES:
@@ -235,7 +234,7 @@ class ParsedRow:
 # than a single space, or a space at either end: the common case, tested with one search.
 _NEEDS_CLEAN = re.compile(r"[\u3000\uff01-\uff5e]|\s(?=\s)|[^\S ]|^ | $")
 _NAME_CJK_RE = re.compile(r"[\u4e00-\u9fff ]+")
-_HAS_DIGIT_RE = re.compile(r"\d")
+_HAS_DIGIT_RE = re.compile(r"\d")  # any script's digits: a name holds none (refusing, not reading)
 CACHE_LIMIT = 4096  # distinct values remembered per repeating column (emptied when full)
 
 
@@ -359,10 +358,10 @@ class RowParser:
         except (ValueError, OverflowError):
             problems.append(("member_since", _("入会日期无法识别，请填写如 2024-03-01 的日期。")))
             return None
-        if member_since > self.today:
-            problems.append(("member_since", _("入会日期不能晚于今天。")))
-        elif member_since.year < 1925:
-            problems.append(("member_since", _("入会日期过早，请检查。")))
+        problem = member_since_problem(member_since, today=self.today)
+        if problem:
+            problems.append(("member_since", problem))
+            return None  # the row is refused; no second reason against the birth date
         return member_since
 
     # --- the row ------------------------------------------------------------------------------
@@ -390,6 +389,7 @@ class RowParser:
         name = cached("name", raw_name, texts[0], errors)
 
         id_number = ""
+        birth: dt.date | None = None
         if texts[1]:
             text, precise = _digits_text(raw_id)
             if not precise:
@@ -404,11 +404,9 @@ class RowParser:
                     errors.add("id_number", _first(exc))
                 else:
                     birth = id_birth_date(id_number)
-                    if birth > self.today:
-                        errors.add("id_number", _("身份证号码中的出生日期晚于今天。"))
-                        id_number = ""
-                    elif _age(birth, self.today) < MIN_AGE:
-                        errors.add("id_number", _("未满16周岁，不能入会。"))
+                    too_young = member_age_problem(birth, on=self.today)
+                    if too_young:
+                        errors.add("id_number", too_young)
 
         phone = ""
         if texts[2]:
@@ -419,6 +417,16 @@ class RowParser:
                 errors.add("phone", _first(exc))
 
         union_code, union_code_numeric = cached("union_code", raw_code, texts[3], errors)
+        employment_form = cached("employment_form", raw_form, texts[4], errors)
+        migrant = cached("migrant", raw_migrant, texts[5], errors)
+        education = cached("education", raw_edu, texts[6], errors)
+        occupation = cached("occupation", raw_occ, texts[7], errors)
+        employer_uscc = cached("employer_uscc", raw_uscc, texts[8], errors)
+        member_since = cached("member_since", raw_since, texts[9], errors)
+        if member_since is not None and birth is not None:
+            implausible = member_since_birth_problem(member_since, birth=birth)
+            if implausible:
+                errors.add("member_since", implausible)
         return ParsedRow(
             row=row_no,
             name=name,
@@ -426,12 +434,12 @@ class RowParser:
             phone=phone,
             union_code=union_code,
             union_code_numeric=union_code_numeric,
-            employment_form=cached("employment_form", raw_form, texts[4], errors),
-            migrant=cached("migrant", raw_migrant, texts[5], errors),
-            education=cached("education", raw_edu, texts[6], errors),
-            occupation=cached("occupation", raw_occ, texts[7], errors),
-            employer_uscc=cached("employer_uscc", raw_uscc, texts[8], errors),
-            member_since=cached("member_since", raw_since, texts[9], errors),
+            employment_form=employment_form,
+            migrant=migrant,
+            education=education,
+            occupation=occupation,
+            employer_uscc=employer_uscc,
+            member_since=member_since,
         )
 
 
@@ -442,63 +450,11 @@ def _first(exc: ApplicationError) -> str:
     return str(exc.message)
 
 
-def _age(birth: dt.date, today: dt.date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
-# --- Reading the workbook -------------------------------------------------------------------
+# --- Reading the workbook (roster/sheet.py opens it) ---------------------------------------
 
 
 class FileRejected(ApplicationError):
     """The file as a whole cannot be imported (not an .xlsx, headers missing, too many rows)."""
-
-
-def open_rows(
-    fileobj: IO[bytes],
-) -> tuple[XlsxReader, dict[str, int], tuple[Any, ...], Iterator[tuple[int, tuple[Any, ...]]]]:
-    """Open the first sheet (our streaming reader, :mod:`.import_xlsx`); return (reader, column
-    positions, header row, iterator of (row number, values) over the non-empty data rows). Data
-    rows are cut to the header's width (cells without a column title are not part of the roster).
-    The caller closes the reader."""
-    try:
-        reader = XlsxReader(fileobj)
-    except XlsxRejected as exc:
-        raise FileRejected(exc.message) from exc
-    try:
-        rows = reader.rows()
-        first = next(rows, None)
-    except XlsxRejected as exc:
-        reader.close()
-        raise FileRejected(exc.message) from exc
-    header: tuple[Any, ...] = ()
-    if first is not None and first[0] == 1:
-        header = first[1]
-    elif first is not None:  # row 1 is empty: no header (the data row is not lost, but reported)
-        rows = itertools.chain([first], rows)
-    positions: dict[str, int] = {}
-    for idx, title in enumerate(header):
-        key = HEADER_TO_KEY.get(clean_text(title).replace(" ", "").rstrip("*"))
-        if key and key not in positions:
-            positions[key] = idx
-    missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
-    if missing:
-        reader.close()
-        raise FileRejected(
-            _("第1行表头缺少必需的列：%(columns)s。请使用导入模板。") % {"columns": "、".join(missing)}
-        )
-    reader.width = len(header)
-
-    def gen() -> Iterator[tuple[int, tuple[Any, ...]]]:
-        try:
-            for row_no, values in rows:
-                for v in values:
-                    if v is not None and (not isinstance(v, str) or v.strip()):
-                        yield row_no, values
-                        break
-        except XlsxRejected as exc:
-            raise FileRejected(exc.message) from exc
-
-    return reader, positions, header, gen()
 
 
 def chunked(it: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -22,7 +22,7 @@ What it reads (ECMA-376 SpreadsheetML, transitional and strict namespaces):
   (``t="str"``, cached values only), booleans (``t="b"``), errors (``t="e"``, the text ``#N/A``),
   ISO dates (``t="d"``, as text) and numbers (``int`` when written without ``.``/exponent, else
   ``float``, like openpyxl). Dates in the 1900 system are numbers in the file (Excel serials); they
-  are returned as such and ``import_parsing.parse_date`` turns them into dates. Cell references with
+  are returned as such and ``parsing.parse_date`` turns them into dates. Cell references with
   gaps (``r="D5"``) put the value in its column with ``None`` before it; rows without ``r`` follow
   the previous one; missing rows are simply not yielded (row numbers always come from the file).
 
@@ -60,6 +60,12 @@ _PKG_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relat
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and encrypted .xlsx (an OLE container)
 _ESCAPE_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _DIGITS = "0123456789"
+# <mergeCell ref="A3:A7"/> (any namespace prefix). They follow <sheetData>, so they are read by a
+# separate scan of the sheet's bytes before its rows (``merged_ranges``).
+_MERGE_RE = re.compile(
+    rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\sref="([A-Z]{1,3})([0-9]+)(?::([A-Z]{1,3})([0-9]+))?"'
+)
+MERGES_MAX = 100_000  # more merged ranges than that is no roster; the rest are ignored
 
 
 class XlsxRejected(ApplicationError):
@@ -314,6 +320,14 @@ def _parse_rows(reader: XlsxReader, stream: Any) -> Iterator[tuple[int, tuple[An
         raise _unreadable()
 
 
+def _merges_in(data: bytes) -> Iterator[tuple[int, int, int, int]]:
+    for m in _MERGE_RE.finditer(data):
+        c1, r1 = column_index(m.group(1).decode()), int(m.group(2))
+        c2 = column_index(m.group(3).decode()) if m.group(3) else c1
+        r2 = int(m.group(4)) if m.group(4) else r1
+        yield min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
 class XlsxReader:
     """Rows of the first worksheet of an .xlsx file: ``rows()`` yields ``(row number, values)``.
     ``close()`` when done (or use it as a context manager)."""
@@ -407,6 +421,30 @@ class XlsxReader:
     def fraction_read(self) -> float:
         """How much of the sheet's XML has been read, 0…1 (progress without counting rows first)."""
         return min(self._stream.done / self.sheet_size, 1.0) if self._stream else 0.0
+
+    def merged_ranges(self) -> list[tuple[int, int, int, int]]:
+        """The sheet's merged ranges as (first row, first column, last row, last column): rows
+        1-based as in ``rows()``, columns 0-based. One pass over the sheet's bytes looking for
+        ``mergeCell`` (a byte search; the regular expression runs only where it is found)."""
+        found: list[tuple[int, int, int, int]] = []
+        tail = b""
+        try:
+            with self.zip.open(self.sheet_part) as raw:
+                while block := raw.read(1 << 20):
+                    data = tail + block
+                    cut = data.rfind(b"<")  # a tag cut by the block boundary is completed next time
+                    if cut < 0 or len(data) - cut > 512:
+                        cut = len(data)
+                    piece, tail = data[:cut], data[cut:]
+                    if b"mergeCell" not in piece:
+                        continue
+                    found.extend(_merges_in(piece))
+                    if len(found) >= MERGES_MAX:
+                        return found[:MERGES_MAX]
+                found.extend(_merges_in(tail))
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+            raise _unreadable() from exc
+        return found
 
     def rows(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
         """``(row number, values)`` of every ``<row>`` in the file, in file order. Set ``width``

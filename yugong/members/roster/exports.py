@@ -28,10 +28,11 @@ from yugong.core.pii import decrypt, encrypt, mask_id_number, mask_phone
 from yugong.orgs.access import access_union, scope_filter, scope_paths
 from yugong.orgs.models import Union
 
-from .import_models import RosterImport, RosterImportError
-from .import_parsing import COLUMNS, KEY_TO_HEADER, PII_KEYS, FileRejected, open_rows, parse_date
-from .import_xlsx import XlsxReader
-from .models import Education, EmploymentForm, Membership, Sex
+from ..models import Education, EmploymentForm, Membership, Sex
+from .models import RosterImport, RosterImportError
+from .parsing import COLUMNS, KEY_TO_HEADER, FileRejected, parse_date
+from .sheet import open_rows
+from .xlsx import XlsxReader
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PII_ROLES = frozenset({"chair", "staff"})
@@ -130,9 +131,11 @@ def build_error_report(roster_import: RosterImport, *, protect: bool = False) ->
     """The rejected rows as uploaded (original columns) plus 错误原因 and 行号, read from the upload.
     Built once when the import ends (the upload is deleted then); returns (file, rows).
 
-    ``protect`` (the copy that is kept): the name, ID number and phone cells are stored encrypted
-    (``core.pii.encrypt``), so the kept file holds no personal data in clear; :func:`error_report`
-    decrypts them into the file it hands out."""
+    ``protect`` (the copy that is kept): EVERY copied cell is stored encrypted (``core.pii.encrypt``)
+    — not only name, ID number and phone: an office roster brings its own columns (紧急联系电话,
+    出生日期, 家庭住址…) and any of them may be personal. The kept file holds the header, row numbers
+    and reasons in clear and nothing else; :func:`error_report` decrypts it into the file it hands
+    out."""
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
@@ -140,8 +143,8 @@ def build_error_report(roster_import: RosterImport, *, protect: bool = False) ->
     out = tempfile.TemporaryFile()  # noqa: SIM115 - the caller stores or sends it, and closes it
     count = 0
     with roster_import.file.open("rb") as fileobj:
-        src, positions, header, rows = open_rows(fileobj)
-        secret = {positions[k] for k in PII_KEYS if k in positions} if protect else set()
+        sheet = open_rows(fileobj)
+        src, positions, header, rows = sheet.reader, sheet.positions, sheet.header, sheet.rows
         since = positions.get("member_since")
         try:
             ws.append([_("原行号"), *header, _("错误原因")])
@@ -156,9 +159,8 @@ def build_error_report(roster_import: RosterImport, *, protect: bool = False) ->
                     cells = _plain(values) + [None] * (len(header) - len(values))
                     if since is not None:
                         cells[since] = _as_date(cells[since])
-                    for i in secret:
-                        if cells[i] is not None and cells[i] != "":
-                            cells[i] = encrypt(str(cells[i]))
+                    if protect:  # every copied cell: any column of an office roster may be personal
+                        cells = [_sealed(v) for v in cells]
                     ws.append([row_no, *cells, "；".join(pending[1])])
                     count += 1
         finally:
@@ -166,6 +168,13 @@ def build_error_report(roster_import: RosterImport, *, protect: bool = False) ->
     wb.save(out)
     out.seek(0)
     return out, count
+
+
+def _sealed(value: Any) -> Any:
+    if value is None or value == "":
+        return value
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return encrypt(text)
 
 
 def _readable(rows: Iterator[tuple[int, tuple[Any, ...]]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
@@ -178,7 +187,13 @@ def _readable(rows: Iterator[tuple[int, tuple[Any, ...]]]) -> Iterator[tuple[int
 
 
 def _as_date(value: Any) -> Any:
-    # The reader gives dates as Excel serials (45352); show them as the dates the uploader saw.
+    # The reader gives dates as Excel serials (45352); show them as the dates the uploader saw
+    # (a kept report holds the date as sealed ISO text: a date again too).
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        try:
+            return parse_date(value)
+        except (ValueError, OverflowError):
+            return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         try:
             return parse_date(value)
@@ -268,7 +283,7 @@ def export_queryset(
     """The memberships to export: the same filters as the member list (yugong.members.selectors),
     scoped by the access layer. ``full`` narrows the scope to the nodes where the actor holds a role
     allowed to see personal data, and refuses when there is none."""
-    from .selectors import search_condition
+    from ..selectors import search_condition
 
     roles = PII_ROLES if full else None
     if full and not scope_paths(user, PII_ROLES):
