@@ -358,7 +358,8 @@ BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 # Spending above this many fen needs a second approver (default 5,000 yuan).
 FUNDS_SECOND_APPROVAL_FEN = int(env("FUNDS_SECOND_APPROVAL_FEN", "500000") or 500000)
 # The gateway workers pay through: "sim" (the simulator, development only: with DEBUG off the
-# system check funds.E001 refuses to start) or "wechatpay" (WeChat Pay API v3, settings below).
+# system check funds.E001 refuses to start), "wechatpay" (WeChat Pay API v3, settings below) or
+# "off" (no individual payments: union funds and pay-at-the-venue only).
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", "sim")
 WECHATPAY_MCHID = env("WECHATPAY_MCHID", "")
 WECHATPAY_APPID = env("WECHATPAY_APPID", "")

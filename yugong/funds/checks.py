@@ -23,7 +23,7 @@ WECHATPAY_REQUIRED = (
 def payment_gateway_check(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     errors: list[Error] = []
     gateway = getattr(settings, "PAYMENT_GATEWAY", "sim")
-    if gateway not in ("sim", "wechatpay"):
+    if gateway not in ("sim", "wechatpay", "off"):
         errors.append(Error(f"PAYMENT_GATEWAY={gateway!r} is not a known gateway.", id="funds.E003"))
     if gateway == "sim" and not settings.DEBUG:
         errors.append(
