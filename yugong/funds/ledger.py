@@ -10,7 +10,8 @@ migration. The platform's accounts (tourism and every scenario that takes money)
 * ``merchant_payable:<merchant>`` — what the platform owes a merchant (credit balance);
 * ``commission_income`` — the platform's commission;
 * ``pass_pool`` — annual-pass money, paid out to spots per entry (the pooled scheme);
-* ``bank_clearing`` — payouts sent to the bank and not yet confirmed.
+* ``bank_clearing`` — payouts sent to the bank and not yet confirmed;
+* ``payout_suspense:<union>`` — payouts the bank returned as failed, owed until followed up.
 
 A union's own books (``yugong.funds.services``):
 
@@ -61,6 +62,11 @@ def funds_expense(line_id: int) -> str:
     return f"funds_expense:{line_id}"
 
 
+def payout_suspense(union_id: int) -> str:
+    """Payouts the bank returned as failed: still owed to the payee until a follow-up pays them."""
+    return f"payout_suspense:{union_id}"
+
+
 def budget_appropriation(union_id: int) -> str:
     return f"budget_appropriation:{union_id}"
 
@@ -93,6 +99,7 @@ def post(
     memo: str = "",
     union_id: int | None = None,
     ref: Model | None = None,
+    external_ref: str = "",
     **refs: Any,
 ) -> LedgerEntry:
     """Write one balanced entry. The caller is inside the transaction of the change it records.
@@ -112,6 +119,7 @@ def post(
         ref_type=primary._meta.label_lower if primary is not None else "",
         ref_id=primary.pk if primary is not None else None,
         refs={name: obj.pk for name, obj in named.items()},
+        external_ref=external_ref[:64],
     )
     LedgerLine.objects.bulk_create(LedgerLine(entry=entry, account=a, amount_fen=v) for a, v in rows)
     return entry

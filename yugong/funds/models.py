@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from yugong.core.pii import EncryptedTextField
 from yugong.orgs.models import Union
 
 
@@ -224,12 +225,18 @@ class LedgerEntry(models.Model):
     ref_type = models.CharField(max_length=32, blank=True)
     ref_id = models.BigIntegerField(null=True, blank=True)
     refs = models.JSONField(default=dict, blank=True)
+    # The number the outside world knows the movement by: the payment provider's trade number
+    # (out_trade_no), a bank batch line's number. Reconciliation matches on it.
+    external_ref = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("记账凭证")
         verbose_name_plural = _("记账凭证")
-        indexes = [models.Index(fields=["ref_type", "ref_id"], name="funds_entry_ref")]
+        indexes = [
+            models.Index(fields=["ref_type", "ref_id"], name="funds_entry_ref"),
+            models.Index(fields=["external_ref"], name="funds_entry_external", condition=~Q(external_ref="")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
@@ -248,3 +255,158 @@ class LedgerLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount_fen}"
+
+
+# --- Bank batches and reconciliation ------------------------------------------------------------
+
+
+class PayoutBatch(models.Model):
+    """Payouts sent to the bank as one file (代发): settlement to merchants, aid and awards to
+    workers. draft → exported (the file went to the bank) → closed (every line's result is in)."""
+
+    class Kind(models.TextChoices):
+        SETTLEMENT = "settlement", _("商户结算")
+        AID = "aid", _("帮扶款")
+        AWARD = "award", _("奖励金")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        EXPORTED = "exported", _("已发送银行")
+        CLOSED = "closed", _("已完结")
+
+    union = models.ForeignKey(Union, on_delete=models.PROTECT, related_name="+", verbose_name=_("付款工会"))
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    title = models.CharField(_("批次名称"), max_length=100)
+    # The account the bank takes the money from once a line is confirmed.
+    cash_account = models.CharField(_("付款科目"), max_length=48)
+    bank_format = models.CharField(_("银行文件格式"), max_length=32)
+    follow_up_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="follow_ups"
+    )
+    total_fen = models.BigIntegerField(_("总金额"), default=0)
+    line_count = models.PositiveIntegerField(_("笔数"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    exported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("代发批次")
+        verbose_name_plural = _("代发批次")
+
+    def __str__(self) -> str:
+        return str(self.title)
+
+
+class PayoutLine(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        PAID = "paid", _("成功")
+        FAILED = "failed", _("失败")
+
+    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="lines")
+    payee_name = models.CharField(_("收款人"), max_length=100)
+    account_no = EncryptedTextField(_("收款账号"))
+    bank_name = models.CharField(_("开户行"), max_length=100, blank=True)
+    amount_fen = models.BigIntegerField(_("金额"))
+    purpose = models.CharField(_("用途"), max_length=100, blank=True)
+    # What the line pays off when sent (merchant_payable:<id>, payout_suspense:<union>, …).
+    debit_account = models.CharField(max_length=48)
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, null=True, blank=True, related_name="payout_lines"
+    )
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    result_message = models.CharField(_("银行反馈"), max_length=200, blank=True)
+    retry_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="retried_by"
+    )
+
+    class Meta:
+        verbose_name = _("代发明细")
+        verbose_name_plural = _("代发明细")
+        constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0), name="funds_payout_amount_pos")]
+
+    def __str__(self) -> str:
+        return f"{self.payee_name} {self.amount_fen}"
+
+    @property
+    def number(self) -> str:
+        """The line's number in the bank file (客户流水号); results come back with it."""
+        return f"YG{self.pk:010d}"
+
+
+class Reconciliation(models.Model):
+    """One comparison of the ledger with an outside statement (the provider's daily bill, a bank
+    result file); its differences wait for a person."""
+
+    class Kind(models.TextChoices):
+        PROVIDER_BILL = "provider_bill", _("支付渠道对账")
+        BANK = "bank", _("银行代发对账")
+
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    source = models.CharField(_("来源"), max_length=100)
+    union = models.ForeignKey(Union, on_delete=models.PROTECT, related_name="+", verbose_name=_("工会"))
+    statement_lines = models.PositiveIntegerField(_("对账单笔数"), default=0)
+    statement_fen = models.BigIntegerField(_("对账单金额"), default=0)
+    ledger_fen = models.BigIntegerField(_("账簿金额"), default=0)
+    differences = models.PositiveIntegerField(_("差异笔数"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("对账")
+        verbose_name_plural = _("对账")
+
+    def __str__(self) -> str:
+        return str(self.source)
+
+
+class StatementLine(models.Model):
+    """A staged line of an outside statement (loaded with COPY on PostgreSQL), removed once the
+    reconciliation has compared it."""
+
+    run = models.ForeignKey(Reconciliation, on_delete=models.CASCADE, related_name="+")
+    external_ref = models.CharField(max_length=64)
+    amount_fen = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "external_ref"], name="funds_stmt_run_ref")]
+
+    def __str__(self) -> str:
+        return f"{self.external_ref} {self.amount_fen}"
+
+
+class Difference(models.Model):
+    class Kind(models.TextChoices):
+        MISSING_IN_LEDGER = "missing_in_ledger", _("账簿无记录")
+        MISSING_IN_STATEMENT = "missing_in_statement", _("对账单无记录")
+        AMOUNT = "amount", _("金额不符")
+        UNKNOWN_LINE = "unknown_line", _("未知明细")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待处理")
+        RESOLVED = "resolved", _("已处理")
+
+    run = models.ForeignKey(Reconciliation, on_delete=models.PROTECT, related_name="difference_rows")
+    kind = models.CharField(_("差异类型"), max_length=24, choices=Kind.choices)
+    external_ref = models.CharField(_("单号"), max_length=64)
+    statement_fen = models.BigIntegerField(_("对账单金额"), null=True, blank=True)
+    ledger_fen = models.BigIntegerField(_("账簿金额"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolution = models.CharField(_("处理说明"), max_length=500, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("对账差异")
+        verbose_name_plural = _("对账差异")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.external_ref}"

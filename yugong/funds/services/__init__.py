@@ -1,6 +1,15 @@
 """The write paths of funds (keyword-only, atomic, permission through ``orgs.access``, audit and
 facts in the same transaction). Import from here."""
 
+from .bank import (
+    batch_create,
+    batch_export,
+    batch_follow_up,
+    batch_line_add,
+    batch_lines_for_file,
+    batch_results_import,
+    payout_line_correct,
+)
 from .budgets import (
     budget_approve,
     budget_create,
@@ -20,8 +29,18 @@ from .commitments import (
     commitment_spend,
     reserve,
 )
+from .reconcile import difference_resolve, provider_bill_reconcile
 
 __all__ = [
+    "batch_create",
+    "batch_export",
+    "batch_follow_up",
+    "batch_line_add",
+    "batch_lines_for_file",
+    "batch_results_import",
+    "difference_resolve",
+    "payout_line_correct",
+    "provider_bill_reconcile",
     "Overdrawn",
     "budget_approve",
     "budget_create",
