@@ -146,6 +146,7 @@ def child_env(backends: Backends, var_dir: Path) -> dict[str, str]:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "0",
             "BENCH_ENDPOINTS": "1",
+            "PAYMENT_GATEWAY": "off",  # DEBUG is off: the simulator would be refused (funds.E001)
             "YUGONG_VAR_DIR": str(var_dir),
             "DATABASE_URL": backends.database_url,
             "CACHE_KEY_PREFIX": "ygbench",

@@ -36,6 +36,8 @@ def _production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
         YUGONG_VAR_DIR=str(tmp_path / "var"),
         DJANGO_SETTINGS_MODULE="yugong.settings",
         PYTHONDONTWRITEBYTECODE="1",
+        # No worker payments: the simulator is refused with DEBUG off (funds.E001, tested below).
+        PAYMENT_GATEWAY="off",
     )
     for name, value in overrides.items():
         if value is None:
@@ -114,3 +116,15 @@ def test_healthz_needs_no_login_and_no_session(client: Any) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert "sessionid" not in response.cookies
+
+
+def test_production_refuses_the_payment_simulator(tmp_path: Path) -> None:
+    result = _manage(_production_env(tmp_path, PAYMENT_GATEWAY=None), "check")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "funds.E001" in output, output
+
+
+def test_production_wechatpay_needs_its_keys(tmp_path: Path) -> None:
+    result = _manage(_production_env(tmp_path, PAYMENT_GATEWAY="wechatpay"), "check")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "funds.E002" in output and "WECHATPAY_MCHID" in output, output

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "yugong.accounts",
     "yugong.orgs",
     "yugong.members",
+    "yugong.funds",
     "yugong.news",
     "yugong.stations",
     "yugong.rights",
@@ -353,3 +354,25 @@ YUGONG_SITE_NAME = env("SITE_NAME", "渝工")
 # Tiny views under /_bench/ that the benchmark harness measures as baselines (yugong/benchviews.py);
 # they answer 404 unless this is on. `python -m bench` turns it on for its own server only.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
+
+# --- Funds and payments (yugong/funds/README.md) ---------------------------------------------
+# Spending above this many fen needs a second approver (default 5,000 yuan).
+FUNDS_SECOND_APPROVAL_FEN = int(env("FUNDS_SECOND_APPROVAL_FEN", "500000") or 500000)
+# The gateway workers pay through: "sim" (the simulator, development only: with DEBUG off the
+# system check funds.E001 refuses to start), "wechatpay" (WeChat Pay API v3, settings below) or
+# "off" (no individual payments: union funds and pay-at-the-venue only).
+PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", "sim")
+WECHATPAY_MCHID = env("WECHATPAY_MCHID", "")
+WECHATPAY_APPID = env("WECHATPAY_APPID", "")
+# The merchant API certificate's serial number and its private key (PEM text or a file path).
+WECHATPAY_SERIAL_NO = env("WECHATPAY_SERIAL_NO", "")
+WECHATPAY_PRIVATE_KEY = env("WECHATPAY_PRIVATE_KEY", "")
+# The APIv3 key (32 characters) that decrypts notifications and downloaded certificates.
+WECHATPAY_APIV3_KEY = env("WECHATPAY_APIV3_KEY", "")
+# The WeChat Pay platform certificate(s) that sign responses and notifications (PEM text or file
+# paths, comma separated for a rotation).
+WECHATPAY_PLATFORM_CERTS = env("WECHATPAY_PLATFORM_CERTS", "")
+WECHATPAY_API_BASE = env("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com")
+# Where WeChat Pay posts payment results (an https URL reachable from WeChat's servers).
+WECHATPAY_NOTIFY_URL = env("WECHATPAY_NOTIFY_URL", "")
+WECHATPAY_TIMEOUT_SECONDS = float(env("WECHATPAY_TIMEOUT_SECONDS", "10") or 10)

@@ -1,0 +1,199 @@
+"""The WeChat Pay trade bill (交易账单), read as a stream.
+
+The file is CSV in UTF-8: a header line, one line per trade or refund with every field prefixed by
+a back-quote (`` ` ``, so spreadsheets keep long numbers as text), then a summary header
+(``总交易单数,…``) and one summary line. Amounts are yuan with two decimals. ``hash_value`` from
+the bill API is the SHA1 of the (uncompressed) file.
+
+:func:`read_bill` spools the download to a temporary file (in memory up to 4 MB, then on disk)
+while hashing it, checks the hash, then yields rows one at a time: memory stays flat whatever the
+size of the day's bill.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+# The columns of bill_type=ALL, in the published order.
+ALL_COLUMNS = (
+    "交易时间",
+    "公众账号ID",
+    "商户号",
+    "特约商户号",
+    "设备号",
+    "微信订单号",
+    "商户订单号",
+    "用户标识",
+    "交易类型",
+    "交易状态",
+    "付款银行",
+    "货币种类",
+    "应结订单金额",
+    "代金券金额",
+    "微信退款单号",
+    "商户退款单号",
+    "退款金额",
+    "充值券退款金额",
+    "退款类型",
+    "退款状态",
+    "商品名称",
+    "商户数据包",
+    "手续费",
+    "费率",
+    "订单金额",
+    "申请退款金额",
+    "费率备注",
+)
+SUMMARY_START = "总交易单数"
+
+
+class BillError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class BillRow:
+    time: str
+    transaction_id: str
+    out_trade_no: str
+    trade_state: str  # SUCCESS | REFUND | REVOKED …
+    amount_fen: int  # 应结订单金额 (a payment)
+    refund_id: str
+    out_refund_no: str
+    refund_fen: int  # 退款金额 (a refund)
+    fee_fen: int  # 手续费
+
+
+def yuan_to_fen(text: str) -> int:
+    """'12.30' → 1230 with integer arithmetic (no float)."""
+    value = text.strip().lstrip("`")
+    if not value:
+        return 0
+    negative = value.startswith("-")
+    whole, _, cents = value.lstrip("-").partition(".")
+    if not whole.isdigit() or (cents and not cents.isdigit()) or len(cents) > 2:
+        raise BillError(f"bad amount {text!r}")
+    fen = int(whole) * 100 + int((cents + "00")[:2])
+    return -fen if negative else fen
+
+
+def parse_rows(lines: Iterable[str]) -> Iterator[BillRow]:
+    reader = csv.reader(lines)
+    header = next(reader, None)
+    if header is None:
+        return
+    names = [name.strip().lstrip("\ufeff") for name in header]
+    try:
+        at = {
+            name: names.index(name)
+            for name in (
+                "交易时间",
+                "微信订单号",
+                "商户订单号",
+                "交易状态",
+                "应结订单金额",
+                "微信退款单号",
+                "商户退款单号",
+                "退款金额",
+                "手续费",
+            )
+        }
+    except ValueError as exc:
+        raise BillError(f"not a trade bill header: {header[:5]}") from exc
+    for row in reader:
+        if not row:
+            continue
+        if row[0].strip().startswith(SUMMARY_START):
+            return
+        cell = [value.strip().lstrip("`") for value in row]
+        yield BillRow(
+            time=cell[at["交易时间"]],
+            transaction_id=cell[at["微信订单号"]],
+            out_trade_no=cell[at["商户订单号"]],
+            trade_state=cell[at["交易状态"]],
+            amount_fen=yuan_to_fen(cell[at["应结订单金额"]]),
+            refund_id=cell[at["微信退款单号"]],
+            out_refund_no=cell[at["商户退款单号"]],
+            refund_fen=yuan_to_fen(cell[at["退款金额"]]),
+            fee_fen=yuan_to_fen(cell[at["手续费"]]),
+        )
+
+
+def read_bill(chunks: Iterable[bytes], *, expected_sha1: str = "") -> Iterator[BillRow]:
+    digest = hashlib.sha1()  # noqa: S324 - the hash WeChat Pay publishes for the bill file
+    with tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as spool:
+        for chunk in chunks:
+            digest.update(chunk)
+            spool.write(chunk)
+        if expected_sha1 and digest.hexdigest().lower() != expected_sha1.lower():
+            raise BillError("the bill file's SHA1 does not match hash_value")
+        spool.seek(0)
+        text = io.TextIOWrapper(spool, encoding="utf-8-sig", newline="")
+        try:
+            yield from parse_rows(text)
+        finally:
+            text.detach()
+
+
+def write_bill(rows: Iterable[BillRow], out: io.TextIOBase) -> None:
+    """Write a bill in WeChat Pay's format (the tests' fake gateway and the benchmark use it)."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(ALL_COLUMNS)
+    count = total = refunds = fees = 0
+    for r in rows:
+        count += 1
+        total += r.amount_fen
+        refunds += r.refund_fen
+        fees += r.fee_fen
+        values = dict.fromkeys(ALL_COLUMNS, "")
+        values.update(
+            {
+                "交易时间": r.time,
+                "微信订单号": r.transaction_id,
+                "商户订单号": r.out_trade_no,
+                "交易类型": "JSAPI",
+                "交易状态": r.trade_state,
+                "货币种类": "CNY",
+                "应结订单金额": fen_to_yuan(r.amount_fen),
+                "微信退款单号": r.refund_id,
+                "商户退款单号": r.out_refund_no,
+                "退款金额": fen_to_yuan(r.refund_fen),
+                "手续费": fen_to_yuan(r.fee_fen),
+                "订单金额": fen_to_yuan(r.amount_fen),
+            }
+        )
+        writer.writerow(f"`{values[c]}" for c in ALL_COLUMNS)
+    writer.writerow(
+        (
+            "总交易单数",
+            "应结订单总金额",
+            "退款总金额",
+            "充值券退款总金额",
+            "手续费总金额",
+            "订单总金额",
+            "申请退款总金额",
+        )
+    )
+    writer.writerow(
+        f"`{v}"
+        for v in (
+            count,
+            fen_to_yuan(total),
+            fen_to_yuan(refunds),
+            "0.00",
+            fen_to_yuan(fees),
+            fen_to_yuan(total),
+            fen_to_yuan(refunds),
+        )
+    )
+
+
+def fen_to_yuan(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}{yuan}.{cents:02d}"

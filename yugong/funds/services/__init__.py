@@ -1,0 +1,59 @@
+"""The write paths of funds (keyword-only, atomic, permission through ``orgs.access``, audit and
+facts in the same transaction). Import from here."""
+
+from .bank import (
+    batch_create,
+    batch_export,
+    batch_follow_up,
+    batch_line_add,
+    batch_lines_for_file,
+    batch_results_import,
+    payout_line_correct,
+)
+from .budgets import (
+    budget_approve,
+    budget_create,
+    budget_line_add,
+    budget_return,
+    budget_submit,
+    income_line_add,
+    income_record,
+)
+from .commitments import (
+    Overdrawn,
+    commitment_approve,
+    commitment_refund,
+    commitment_reject,
+    commitment_release,
+    commitment_request,
+    commitment_spend,
+    reserve,
+)
+from .reconcile import difference_resolve, provider_bill_reconcile
+
+__all__ = [
+    "batch_create",
+    "batch_export",
+    "batch_follow_up",
+    "batch_line_add",
+    "batch_lines_for_file",
+    "batch_results_import",
+    "difference_resolve",
+    "payout_line_correct",
+    "provider_bill_reconcile",
+    "Overdrawn",
+    "budget_approve",
+    "budget_create",
+    "budget_line_add",
+    "budget_return",
+    "budget_submit",
+    "commitment_approve",
+    "commitment_refund",
+    "commitment_reject",
+    "commitment_release",
+    "commitment_request",
+    "commitment_spend",
+    "income_line_add",
+    "income_record",
+    "reserve",
+]

@@ -1,0 +1,337 @@
+"""Spending: a commitment against one budget line — request → approve (reserve) → spend → release.
+
+Concurrency: the reservation is ONE conditional UPDATE on the line,
+``reserved = reserved + n WHERE open AND amount >= reserved + spent + n``, with its row count
+checked, inside the approval's transaction (the commitment row is locked first, so one request is
+never approved twice). PostgreSQL re-checks the condition on the newest row version after waiting
+for a concurrent writer's lock, so concurrent approvals can never overdraw a line; the CHECK
+constraint ``amount >= reserved + spent`` is the last judge. Spending moves ``reserved`` to
+``spent`` the same way. ``tests/test_concurrency.py`` races real threads through this path and
+through a read-then-write control (``_unsafe_naive=True``, tests only) that overdraws.
+
+Rules: spending above ``FUNDS_SECOND_APPROVAL_FEN`` needs two approvers; nobody approves their own
+request, and the second approver is not the first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Model
+from django.utils.translation import gettext as _
+
+from yugong.core.audit import audit_record
+from yugong.core.errors import Conflict, PermissionDenied, ValidationFailed
+from yugong.core.facts import fact_record
+from yugong.core.timeutil import now
+
+from .. import ledger
+from ..models import BudgetLine, Commitment
+from .common import (
+    APPROVE_ROLES,
+    FINANCE_ROLES,
+    PREPARE_ROLES,
+    clean_amount,
+    clean_words,
+    lock,
+    require,
+    same_user,
+    second_approval_fen,
+)
+
+
+class Overdrawn(Conflict):
+    code = "budget_exceeded"
+
+
+def _overdrawn() -> Overdrawn:
+    return Overdrawn(_("预算项目余额不足。"))
+
+
+def _line(commitment: Commitment) -> BudgetLine:
+    return BudgetLine.objects.select_related("union").get(pk=commitment.line_id)
+
+
+@transaction.atomic
+def commitment_request(
+    *,
+    actor: Any,
+    line: BudgetLine | int,
+    amount_fen: Any,
+    purpose: str,
+    ref: Model | None = None,
+) -> Commitment:
+    """Ask to spend ``amount_fen`` from a line. ``ref`` names the scenario object (one commitment
+    per object: a repeat returns the first)."""
+    amount = clean_amount(amount_fen)
+    text = clean_words(purpose, field="purpose", max_length=200)
+    line_id = line if isinstance(line, int) else line.pk
+    found = BudgetLine.objects.select_related("union").filter(pk=line_id).first()
+    if found is None:
+        raise ValidationFailed(fields={"line": _("预算项目不存在。")})
+    require(actor, found.union, PREPARE_ROLES)
+    if not found.open:
+        raise Conflict(_("预算尚未批准，不能申请支出。"), code="not_approved")
+    if amount > found.available_fen:
+        raise _overdrawn()
+    ref_type = ref._meta.label_lower if ref is not None else ""
+    try:
+        with transaction.atomic():
+            commitment = Commitment.objects.create(
+                line=found,
+                union_id=found.union_id,
+                amount_fen=amount,
+                purpose=text,
+                ref_type=ref_type,
+                ref_id=ref.pk if ref is not None else None,
+                requested_by=actor,
+            )
+    except IntegrityError:
+        return Commitment.objects.get(ref_type=ref_type, ref_id=ref.pk if ref is not None else None)
+    audit_record(
+        actor=actor,
+        action="funds.commitment_request",
+        obj=commitment,
+        union_id=found.union_id,
+        extra={"amount_fen": amount, "line": found.pk},
+    )
+    return commitment
+
+
+def reserve(line_id: int, amount: int) -> bool:
+    """Take ``amount`` from a line's available money, or nothing: one conditional UPDATE."""
+    return (
+        BudgetLine.objects.filter(
+            pk=line_id, open=True, amount_fen__gte=F("reserved_fen") + F("spent_fen") + amount
+        ).update(reserved_fen=F("reserved_fen") + amount)
+        == 1
+    )
+
+
+def _reserve_naive(line_id: int, amount: int) -> bool:
+    """CONTROL for the race tests only: read, decide in Python, write back what was read."""
+    line = BudgetLine.objects.get(pk=line_id)
+    if line.available_fen < amount:
+        return False
+    BudgetLine.objects.filter(pk=line_id).update(reserved_fen=line.reserved_fen + amount)
+    return True
+
+
+@transaction.atomic
+def commitment_approve(
+    *, actor: Any, commitment: Commitment | int, _unsafe_naive: bool = False
+) -> Commitment:
+    """Approve a request. Up to the threshold one approval reserves the money; above it the first
+    approval is recorded and a second, different approver reserves it."""
+    locked = lock(Commitment, commitment)
+    line = _line(locked)
+    require(actor, line.union, APPROVE_ROLES)
+    if locked.status not in (Commitment.Status.PENDING, Commitment.Status.FIRST_APPROVED):
+        raise Conflict(_("该申请已处理。"), code="not_pending")
+    if same_user(actor, locked.requested_by_id):
+        raise PermissionDenied(_("不能审批自己提交的支出申请。"), code="self_approval")
+    if same_user(actor, locked.first_approver_id):
+        raise PermissionDenied(_("复核须由另一位负责人进行。"), code="same_approver")
+    needs_two = locked.amount_fen > second_approval_fen()
+    if needs_two and locked.status == Commitment.Status.PENDING:
+        locked.status = Commitment.Status.FIRST_APPROVED
+        locked.first_approver = actor
+        locked.first_approved_at = now()
+        locked.save(update_fields=["status", "first_approver", "first_approved_at"])
+        audit_record(
+            actor=actor,
+            action="funds.commitment_first_approve",
+            obj=locked,
+            union_id=locked.union_id,
+            changes={"status": ["pending", "first_approved"]},
+        )
+        return locked
+    taken = (_reserve_naive if _unsafe_naive else reserve)(locked.line_id, locked.amount_fen)
+    if not taken:
+        raise _overdrawn()
+    before = locked.status
+    locked.status = Commitment.Status.RESERVED
+    locked.reserved_fen = locked.amount_fen
+    locked.approver = actor
+    locked.approved_at = now()
+    locked.save(update_fields=["status", "reserved_fen", "approver", "approved_at"])
+    ledger.post(
+        kind="budget_reserve",
+        lines=[
+            (ledger.budget_reserved(locked.line_id), locked.amount_fen),
+            (ledger.budget_available(locked.line_id), -locked.amount_fen),
+        ],
+        memo=locked.purpose,
+        union_id=locked.union_id,
+        ref=locked,
+    )
+    audit_record(
+        actor=actor,
+        action="funds.commitment_approve",
+        obj=locked,
+        union_id=locked.union_id,
+        changes={"status": [before, "reserved"]},
+        extra={"amount_fen": locked.amount_fen},
+    )
+    fact_record(
+        metric="funds.reserved_fen", union_id=locked.union_id, value=locked.amount_fen, dim=line.category
+    )
+    return locked
+
+
+@transaction.atomic
+def commitment_reject(*, actor: Any, commitment: Commitment | int, reason: str) -> Commitment:
+    text = clean_words(reason, field="reason", max_length=500)
+    locked = lock(Commitment, commitment)
+    line = _line(locked)
+    require(actor, line.union, APPROVE_ROLES)
+    if locked.status not in (Commitment.Status.PENDING, Commitment.Status.FIRST_APPROVED):
+        raise Conflict(_("该申请已处理。"), code="not_pending")
+    if same_user(actor, locked.requested_by_id):
+        raise PermissionDenied(_("不能审批自己提交的支出申请。"), code="self_approval")
+    before = locked.status
+    locked.status = Commitment.Status.REJECTED
+    locked.reject_reason = text
+    locked.save(update_fields=["status", "reject_reason"])
+    audit_record(
+        actor=actor,
+        action="funds.commitment_reject",
+        obj=locked,
+        union_id=locked.union_id,
+        changes={"status": [before, "rejected"]},
+        extra={"reason": text},
+    )
+    return locked
+
+
+def _close_if_done(c: Commitment) -> None:
+    if c.reserved_fen == 0:
+        c.status = Commitment.Status.CLOSED
+
+
+@transaction.atomic
+def commitment_spend(
+    *, actor: Any, commitment: Commitment | int, amount_fen: Any, memo: str = "", pay_from: str = ""
+) -> Commitment:
+    """Pay ``amount_fen`` out of the reservation: the line's reserved money becomes spent, the
+    union's expense against ``pay_from`` (default its own cash, ``funds_cash:<union>``)."""
+    amount = clean_amount(amount_fen)
+    text = clean_words(memo, field="memo", max_length=200, required=False)
+    locked = lock(Commitment, commitment)
+    line = _line(locked)
+    require(actor, line.union, FINANCE_ROLES)
+    if locked.status != Commitment.Status.RESERVED:
+        raise Conflict(_("只有已批准占用的申请可以支付。"), code="not_reserved")
+    if amount > locked.reserved_fen:
+        raise ValidationFailed(fields={"amount_fen": _("支付金额超过占用余额。")})
+    moved = BudgetLine.objects.filter(pk=locked.line_id, reserved_fen__gte=amount).update(
+        reserved_fen=F("reserved_fen") - amount, spent_fen=F("spent_fen") + amount
+    )
+    if moved != 1:  # the line's reserved money always covers its commitments'
+        raise Conflict(_("预算项目占用数据异常，请联系财务。"), code="ledger_mismatch")
+    locked.reserved_fen -= amount
+    locked.spent_fen += amount
+    _close_if_done(locked)
+    locked.save(update_fields=["reserved_fen", "spent_fen", "status"])
+    ledger.post(
+        kind="budget_spend",
+        lines=[
+            (ledger.budget_spent(locked.line_id), amount),
+            (ledger.budget_reserved(locked.line_id), -amount),
+            (ledger.funds_expense(locked.line_id), amount),
+            (pay_from or ledger.funds_cash(locked.union_id), -amount),
+        ],
+        memo=text or locked.purpose,
+        union_id=locked.union_id,
+        ref=locked,
+    )
+    audit_record(
+        actor=actor,
+        action="funds.commitment_spend",
+        obj=locked,
+        union_id=locked.union_id,
+        extra={"amount_fen": amount},
+    )
+    fact_record(metric="funds.spent_fen", union_id=locked.union_id, value=amount, dim=line.category)
+    return locked
+
+
+@transaction.atomic
+def commitment_release(
+    *, actor: Any, commitment: Commitment | int, amount_fen: Any = None, memo: str = ""
+) -> Commitment:
+    """Give reserved money back to the line (all of what is left when ``amount_fen`` is None)."""
+    locked = lock(Commitment, commitment)
+    line = _line(locked)
+    require(actor, line.union, FINANCE_ROLES)
+    if locked.status != Commitment.Status.RESERVED:
+        raise Conflict(_("只有已批准占用的申请可以释放。"), code="not_reserved")
+    amount = locked.reserved_fen if amount_fen is None else clean_amount(amount_fen)
+    if amount > locked.reserved_fen or amount <= 0:
+        raise ValidationFailed(fields={"amount_fen": _("释放金额超过占用余额。")})
+    BudgetLine.objects.filter(pk=locked.line_id, reserved_fen__gte=amount).update(
+        reserved_fen=F("reserved_fen") - amount
+    )
+    locked.reserved_fen -= amount
+    locked.released_fen += amount
+    _close_if_done(locked)
+    locked.save(update_fields=["reserved_fen", "released_fen", "status"])
+    ledger.post(
+        kind="budget_release",
+        lines=[
+            (ledger.budget_available(locked.line_id), amount),
+            (ledger.budget_reserved(locked.line_id), -amount),
+        ],
+        memo=clean_words(memo, field="memo", max_length=200, required=False) or locked.purpose,
+        union_id=locked.union_id,
+        ref=locked,
+    )
+    audit_record(
+        actor=actor,
+        action="funds.commitment_release",
+        obj=locked,
+        union_id=locked.union_id,
+        extra={"amount_fen": amount},
+    )
+    return locked
+
+
+@transaction.atomic
+def commitment_refund(
+    *, actor: Any, commitment: Commitment | int, amount_fen: Any, memo: str = "", pay_to: str = ""
+) -> Commitment:
+    """Money spent came back (a refunded order): the line gets it back as available money."""
+    amount = clean_amount(amount_fen)
+    locked = lock(Commitment, commitment)
+    line = _line(locked)
+    require(actor, line.union, FINANCE_ROLES)
+    if amount > locked.spent_fen:
+        raise ValidationFailed(fields={"amount_fen": _("退回金额超过已支出金额。")})
+    BudgetLine.objects.filter(pk=locked.line_id, spent_fen__gte=amount).update(
+        spent_fen=F("spent_fen") - amount
+    )
+    locked.spent_fen -= amount
+    locked.released_fen += amount
+    locked.save(update_fields=["spent_fen", "released_fen"])
+    ledger.post(
+        kind="budget_refund",
+        lines=[
+            (ledger.budget_available(locked.line_id), amount),
+            (ledger.budget_spent(locked.line_id), -amount),
+            (pay_to or ledger.funds_cash(locked.union_id), amount),
+            (ledger.funds_expense(locked.line_id), -amount),
+        ],
+        memo=clean_words(memo, field="memo", max_length=200, required=False) or locked.purpose,
+        union_id=locked.union_id,
+        ref=locked,
+    )
+    audit_record(
+        actor=actor,
+        action="funds.commitment_refund",
+        obj=locked,
+        union_id=locked.union_id,
+        extra={"amount_fen": amount},
+    )
+    fact_record(metric="funds.spent_fen", union_id=locked.union_id, value=-amount, dim=line.category)
+    return locked
