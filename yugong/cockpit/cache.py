@@ -33,7 +33,7 @@ def cached(key: str, compute: Callable[[], T]) -> T:
     full = f"cockpit:{version()}:{key}"
     hit: Any = cache.get(full)
     if hit is not None:
-        return hit  # type: ignore[no-any-return]
+        return hit
     value = compute()
     cache.set(full, value, TIMEOUT)
     return value

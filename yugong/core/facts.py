@@ -11,13 +11,14 @@ no extra query), so a union moved or merged later does not rewrite past roll-ups
 a subtree and a period, never summed from children.
 
 :func:`on_facts_committed` registers a listener called after commit with the days that got new
-facts (the cockpit drops its cached figures there); one callback per transaction.
+facts (the cockpit drops its cached figures there).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
@@ -45,31 +46,16 @@ def on_facts_committed(fn: Callable[[set[dt.date]], None]) -> Callable[[set[dt.d
     return fn
 
 
-class _Committed:
-    """The one on-commit callback of a transaction; later facts in it add their day here."""
-
-    _yugong_facts = True
-
-    def __init__(self) -> None:
-        self.days: set[dt.date] = set()
-
-    def __call__(self) -> None:
-        for fn in list(_listeners):
-            fn(set(self.days))
+def _run_listeners(day: dt.date) -> None:
+    for fn in list(_listeners):
+        fn({day})
 
 
 def _notify(day: dt.date) -> None:
-    if not _listeners:
-        return
-    conn = transaction.get_connection()
-    if conn.in_atomic_block:
-        for _sids, func, _robust in conn.run_on_commit:
-            if getattr(func, "_yugong_facts", False):
-                func.days.add(day)
-                return
-    callback = _Committed()
-    callback.days.add(day)
-    transaction.on_commit(callback)
+    """After commit (at once outside a transaction) tell the listeners. Listeners must be cheap
+    (the cockpit bumps one cache counter): one callback per fact keeps savepoint rollbacks exact."""
+    if _listeners:
+        transaction.on_commit(partial(_run_listeners, day))
 
 
 def _path_expr(union_id: int) -> tuple[str, list[Any]]:
