@@ -17,7 +17,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("cockpit", "0001_initial"),
-        ("core", "0004_fact_path_person"),
+        ("core", "0005_fact_path_person"),
     ]
 
     operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]

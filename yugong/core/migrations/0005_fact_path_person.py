@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0003_calendar_day'),
+        ('core', '0004_events_outbox'),
     ]
 
     operations = [
