@@ -20,6 +20,7 @@ urlpatterns = [
     path("tourism/", include("yugong.tourism.urls")),
     path("contests/", include("yugong.contests.urls")),
     path("", include("yugong.news.urls")),
+    path("console/cockpit/", include("yugong.cockpit.urls")),
     # /join/<code>/ (scan-to-join), /members/… (worker), /console/members/… (staff)
     path("", include("yugong.members.urls")),
     path("", include("yugong.web.urls")),

@@ -1,16 +1,67 @@
 """Count at the source (principle 4): modules call :func:`fact_record` in the same transaction as
 the event (a membership approved, an order paid, an appeal closed). One row per day, union node,
 metric and dimension; the increment is a single upsert, safe under concurrency on PostgreSQL and
-SQLite alike (``INSERT ... ON CONFLICT DO UPDATE SET value = value + excluded.value``)."""
+SQLite alike (``INSERT ... ON CONFLICT DO UPDATE SET value = value + excluded.value``).
+
+Each cell also keeps the union's tree path *as it stood* when the fact happened (read inside the
+same INSERT by a sub-select registered by the app that owns the tree, :func:`register_path_source`:
+no extra query), so a union moved or merged later does not rewrite past roll-ups.
+
+:func:`fact_person` records one person for a distinct-people metric (unit 人): counted once across
+a subtree and a period, never summed from children.
+
+:func:`on_facts_committed` registers a listener called after commit with the days that got new
+facts (the cockpit drops its cached figures there).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
-from .models import DailyFact
+from .models import DailyFact, PersonFact
 from .timeutil import local_today
+
+# "(SELECT path FROM <tree table> WHERE id = %s)", set by the tree's owner; "" when none registered.
+_path_sql: list[str] = []
+_listeners: list[Callable[[set[dt.date]], None]] = []
+
+
+def register_path_source(*, table: str, id_column: str = "id", path_column: str = "path") -> None:
+    """Where a union's current path is read when a fact is written (the cockpit registers the orgs
+    tree from its ``AppConfig.ready``; core imports no domain app)."""
+    for name in (table, id_column, path_column):
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"bad SQL identifier {name!r}")
+    _path_sql[:] = [f"(SELECT {path_column} FROM {table} WHERE {id_column} = %s)"]  # noqa: S608
+
+
+def on_facts_committed(fn: Callable[[set[dt.date]], None]) -> Callable[[set[dt.date]], None]:
+    if fn not in _listeners:  # ready() may run more than once (tests)
+        _listeners.append(fn)
+    return fn
+
+
+def _run_listeners(day: dt.date) -> None:
+    for fn in list(_listeners):
+        fn({day})
+
+
+def _notify(day: dt.date) -> None:
+    """After commit (at once outside a transaction) tell the listeners. Listeners must be cheap
+    (the cockpit bumps one cache counter): one callback per fact keeps savepoint rollbacks exact."""
+    if _listeners:
+        transaction.on_commit(partial(_run_listeners, day))
+
+
+def _path_expr(union_id: int) -> tuple[str, list[Any]]:
+    if _path_sql:
+        return f"COALESCE({_path_sql[0]}, '')", [union_id]
+    return "''", []
 
 
 def _upsert(*, metric: str, union_id: int, value: int, dim: str, day: dt.date | None, add: bool) -> None:
@@ -18,12 +69,47 @@ def _upsert(*, metric: str, union_id: int, value: int, dim: str, day: dt.date | 
         raise ValueError("a fact needs a metric and a union node")
     table = DailyFact._meta.db_table
     new_value = f"{table}.value + excluded.value" if add else "excluded.value"
+    path_sql, path_params = _path_expr(union_id)
+    day = day or local_today()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (day, union_id, metric, dim, value) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
-            f"ON CONFLICT (day, union_id, metric, dim) DO UPDATE SET value = {new_value}",
-            [day or local_today(), union_id, metric, dim, value],
+            f"INSERT INTO {table} (day, union_id, metric, dim, value, path) "  # noqa: S608
+            f"VALUES (%s, %s, %s, %s, %s, {path_sql}) "
+            f"ON CONFLICT (day, union_id, metric, dim, path) DO UPDATE SET value = {new_value}",
+            [day, union_id, metric, dim, value, *path_params],
         )
+    _notify(day)
+
+
+def fact_person(*, metric: str, union_id: int, person_id: int, day: dt.date | None = None) -> None:
+    """A person counted for a distinct-people metric (e.g. a member who joined) at ``union_id`` on
+    ``day``. Idempotent: the same person, union and day is one row however often it is recorded."""
+    fact_people(metric=metric, union_id=union_id, person_ids=[person_id], day=day)
+
+
+def fact_people(*, metric: str, union_id: int, person_ids: Iterable[int], day: dt.date | None = None) -> None:
+    """:func:`fact_person` for many people at one union (bulk imports): one statement per 500."""
+    ids = sorted({int(p) for p in person_ids})
+    if not metric or union_id is None:
+        raise ValueError("a fact needs a metric and a union node")
+    if not ids:
+        return
+    day = day or local_today()
+    table = PersonFact._meta.db_table
+    path_sql, path_params = _path_expr(union_id)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = ", ".join([f"(%s, %s, %s, %s, {path_sql})"] * len(chunk))
+        params: list[Any] = []
+        for pid in chunk:
+            params += [day, union_id, metric, pid, *path_params]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (day, union_id, metric, person_id, path) VALUES {rows} "  # noqa: S608
+                "ON CONFLICT (metric, person_id, union_id, day) DO NOTHING",
+                params,
+            )
+    _notify(day)
 
 
 def fact_record(

@@ -62,19 +62,62 @@ class DailyFact(models.Model):
     metric = models.CharField(_("指标"), max_length=64)
     dim = models.CharField(_("维度"), max_length=64, blank=True, default="")
     value = models.BigIntegerField(_("数值"), default=0)
+    # The union's ancestor chain (its tree path) when the fact happened, so that moving or merging
+    # a union later does not rewrite past figures: roll-ups "as it stood" group by prefixes of this.
+    # Part of the cell's key: a union moved in the middle of a day gets a second cell for the rest.
+    path = models.CharField(_("当时的工会路径"), max_length=255, blank=True, default="")
 
     class Meta:
         verbose_name = _("日指标")
         verbose_name_plural = _("日指标")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "union_id", "metric", "dim"], name="core_fact_unique_cell"
+                fields=["day", "union_id", "metric", "dim", "path"], name="core_fact_unique_cell_path"
             ),
         ]
-        indexes = [models.Index(fields=["metric", "day"])]
+        indexes = [
+            models.Index(fields=["metric", "day"]),
+            # Subtree scans are prefix matches on path: pattern ops on PostgreSQL (ignored on SQLite).
+            models.Index(
+                fields=["metric", "path", "day"],
+                name="core_fact_metric_path_day",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "date_ops"],
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.union_id} {self.metric}[{self.dim}]={self.value}"
+
+
+class PersonFact(models.Model):
+    """One person counted for a distinct-people metric (unit 人) at a union node on a day: the
+    cockpit counts ``DISTINCT person_id`` over a subtree and a period, so a person who joined two
+    unions, or joined twice, counts once — figures that can never be summed from children."""
+
+    day = models.DateField(_("日期"))
+    union_id = models.BigIntegerField(_("工会节点"))
+    path = models.CharField(_("当时的工会路径"), max_length=255, blank=True, default="")
+    metric = models.CharField(_("指标"), max_length=64)
+    person_id = models.BigIntegerField(_("人员"))
+
+    class Meta:
+        verbose_name = _("去重计人事实")
+        verbose_name_plural = _("去重计人事实")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "person_id", "union_id", "day"], name="core_personfact_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["metric", "path", "day"],
+                name="core_pfact_metric_path_day",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "date_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.union_id} {self.metric} person {self.person_id}"
 
 
 class SmsMessage(models.Model):

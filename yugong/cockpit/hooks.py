@@ -1,0 +1,38 @@
+"""What the cockpit registers with core facts and the orgs tree (see ``apps.py``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import connection, transaction
+
+from yugong.orgs.models import Union
+
+from .cache import bump_version
+from .models import NodePath
+
+
+def facts_committed(days: set[dt.date]) -> None:
+    """New facts were committed: cached figures are stale (one cache write, no query)."""
+    bump_version()
+
+
+def subtree_moved(*, old_path: str, new_path: str) -> None:
+    """Inside the move transaction: remember the path every node of the moved subtree had, so its
+    figures "as it stood" still find the facts recorded under the old path."""
+    union_table = Union._meta.db_table
+    table = NodePath._meta.db_table
+    now = "CURRENT_TIMESTAMP"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (union_id, path, recorded_at) "  # noqa: S608
+            f"SELECT id, %s || SUBSTR(path, %s), {now} FROM {union_table} WHERE path LIKE %s "
+            "ON CONFLICT (union_id, path) DO NOTHING",
+            [old_path, len(new_path) + 1, new_path.replace("%", "") + "%"],
+        )
+    transaction.on_commit(bump_version)
+
+
+def union_merged(*, actor: Any, union: Any, into: Any) -> None:
+    transaction.on_commit(bump_version)
