@@ -68,7 +68,8 @@ def _base(
     qs = model.objects.all()
     if mode == "stands":
         inside = Union.objects.filter(
-            Q(path__startswith=node.path, merged_into__isnull=True) | Q(merged_into__path__startswith=node.path)
+            Q(path__startswith=node.path, merged_into__isnull=True)
+            | Q(merged_into__path__startswith=node.path)
         ).values("pk")
         return qs.filter(union_id__in=inside).annotate(at_path=_current_path_expr())
     return qs.filter(_prefix_q(paths)).annotate(at_path=F("path"))

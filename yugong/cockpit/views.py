@@ -20,7 +20,6 @@ from yugong.core.metrics import all_metrics, get_metric
 from yugong.orgs.access import LEADER_ROLES, MANAGE_ROLES, access_union, can_act, staff_scope
 from yugong.orgs.decorators import console_required
 from yugong.orgs.models import Union
-from yugong.web.navigation import CONSOLE_SECTIONS  # navigation data only
 
 from . import periods, selectors, services, tables
 from .models import AnnualFigure, AnnualReview
@@ -29,7 +28,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _page(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
-    return render(request, template, {"sections": CONSOLE_SECTIONS, "section": "cockpit", **ctx})
+    return render(request, template, {"section": "cockpit", **ctx})
 
 
 def _node(request: HttpRequest) -> Union:

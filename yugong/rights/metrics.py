@@ -1,10 +1,12 @@
 """The facts rights records (12351 appeals and mediation), declared for the cockpit."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from yugong.core.metrics import Unit, metric
 
-_ROWS = {"rows_url": "rights:list"}
+_ROWS: dict[str, Any] = {"rows_url": "rights:list"}
 _BY_CATEGORY = _("按诉求类别")
 
 metric("appeals.created", _("受理职工诉求"), unit=Unit.TIMES, app="rights", dims=_("按渠道、类别"), **_ROWS)

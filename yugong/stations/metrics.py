@@ -1,10 +1,12 @@
 """The facts stations records, declared for the cockpit."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from yugong.core.metrics import Aggregation, Unit, metric
 
-_ROWS = {"rows_url": "stations:console_list"}
+_ROWS: dict[str, Any] = {"rows_url": "stations:console_list"}
 
 metric(
     "stations.created",
