@@ -45,6 +45,20 @@ class YugongAPI(NinjaAPI):
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         return group_urls(super()._get_urls())
 
+    def validation_error_from_error_contexts(self, error_contexts: list[Any]) -> NinjaValidationError:
+        """Ninja drops pydantic's ``input`` from each error; keep one bit of it: whether the value
+        sent was ``null`` (the error then says "不能为空" instead of "请填写文本")."""
+        exc = super().validation_error_from_error_contexts(error_contexts)
+        nulls = [
+            error.get("input", ...) is None
+            for context in error_contexts
+            for error in context.pydantic_validation_error.errors(include_url=False)
+        ]
+        if len(nulls) == len(exc.errors):
+            for error, was_null in zip(exc.errors, nulls, strict=True):
+                error["null_input"] = was_null
+        return exc
+
 
 def group_urls(patterns: list[URLResolver | URLPattern]) -> list[URLResolver | URLPattern]:
     out: list[URLResolver | URLPattern] = []

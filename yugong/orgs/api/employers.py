@@ -9,7 +9,7 @@ from ninja.pagination import paginate
 
 from yugong.accounts.models import User
 from yugong.core.pagination import Pagination
-from yugong.core.schemas import ERROR_RESPONSES
+from yugong.core.schemas import ERROR_RESPONSES, omissible
 
 from .. import selectors, services
 from ..access import MANAGE_ROLES, access_object, access_union
@@ -43,15 +43,17 @@ class EmployerIn(Schema):
 
 
 class EmployerUpdateIn(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    uscc: str | None = Field(None, min_length=1, max_length=30)
+    # Only the fields sent change. null is refused (422) except for the two unions, where it
+    # detaches one of them; an employer left with neither (out of every scope) is refused too.
+    name: str = omissible(min_length=1, max_length=200)
+    uscc: str = omissible(min_length=1, max_length=30)
     managing_union_id: int | None = None
     union_id: int | None = None
-    industry: str | None = Field(None, max_length=1)
-    district: str | None = Field(None, max_length=40)
-    address: str | None = Field(None, max_length=200)
-    headcount: int | None = Field(None, ge=0)
-    unionised: bool | None = None
+    industry: str = omissible(max_length=1)
+    district: str = omissible(max_length=40)
+    address: str = omissible(max_length=200)
+    headcount: int = omissible(ge=0)
+    unionised: bool = omissible()
 
 
 class EmployerFilters(Schema):
@@ -103,8 +105,10 @@ def employer_patch(request: HttpRequest, employer_id: int, payload: EmployerUpda
     data = payload.dict(exclude_unset=True)
     if "managing_union_id" in data:
         mid = data.pop("managing_union_id")
-        data["managing_union"] = _union_arg(user, mid, "managing_union_id", MANAGE_ROLES) if mid else None
+        data["managing_union"] = (
+            _union_arg(user, mid, "managing_union_id", MANAGE_ROLES) if mid is not None else None
+        )
     if "union_id" in data:
         uid = data.pop("union_id")
-        data["union"] = _union_arg(user, uid, "union_id", MANAGE_ROLES) if uid else None
+        data["union"] = _union_arg(user, uid, "union_id", MANAGE_ROLES) if uid is not None else None
     return services.employer_update(actor=user, employer=employer, **data)

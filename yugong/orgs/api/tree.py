@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Schema, Status
 
-from yugong.core.schemas import ERROR_RESPONSES
+from yugong.core.schemas import ERROR_RESPONSES, omissible
 
 from .. import selectors, services
 from ..access import LEADER_ROLES, MANAGE_ROLES, access_union, require_role
@@ -55,16 +55,17 @@ class UnionCreateIn(Schema):
 
 
 class UnionUpdateIn(Schema):
-    name: str | None = Field(None, min_length=1, max_length=120)
-    short_name: str | None = Field(None, max_length=40)
-    code: str | None = Field(None, min_length=1, max_length=32)
-    kind: str | None = None
-    uscc: str | None = Field(None, max_length=30)
-    district: str | None = Field(None, max_length=40)
-    address: str | None = Field(None, max_length=200)
-    chair_name: str | None = Field(None, max_length=40)
+    # Only the fields sent change; null is refused (422) except for founded_on (clears it).
+    name: str = omissible(min_length=1, max_length=120)
+    short_name: str = omissible(max_length=40)
+    code: str = omissible(min_length=1, max_length=32)
+    kind: str = omissible()
+    uscc: str = omissible(max_length=30)
+    district: str = omissible(max_length=40)
+    address: str = omissible(max_length=200)
+    chair_name: str = omissible(max_length=40)
     founded_on: dt.date | None = None
-    serves_forms: list[str] | None = None
+    serves_forms: list[str] = omissible()
 
 
 class MoveIn(Schema):

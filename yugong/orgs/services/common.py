@@ -23,6 +23,19 @@ def _full_clean(obj: Model, *, exclude: list[str] | None = None) -> None:
         raise from_django_validation(exc) from None
 
 
+def _refuse_nulls(model: type[Model], values: dict[str, Any]) -> None:
+    """``None`` for a field the model cannot hold empty is bad input (a 422 naming the field), not an
+    AttributeError further down. Every door (API, pages, imports) reaches the services, so the rule
+    sits here as well as in the API schemas."""
+    fields = {
+        key: _("此项不能为空。")
+        for key, value in values.items()
+        if value is None and not getattr(model._meta.get_field(key), "null", False)
+    }
+    if fields:
+        raise ValidationFailed(fields=fields)
+
+
 def _event(*, union: Union, kind: str, actor: Any, before: Any = None, after: Any = None) -> UnionEvent:
     return UnionEvent.objects.create(
         union=union,

@@ -13,7 +13,7 @@ from yugong.core.validators import clean_text, normalize_uscc
 
 from ..access import MANAGE_ROLES, require_role
 from ..models import Employer, Union
-from .common import _check, _full_clean, _require_active
+from .common import _check, _full_clean, _refuse_nulls, _require_active
 
 EMPLOYER_FIELDS = (
     "name",
@@ -32,6 +32,7 @@ COVERING_KINDS = frozenset(
 
 
 def _employer_values(actor: Any, values: dict[str, Any]) -> dict[str, Any]:
+    _refuse_nulls(Employer, values)
     out = dict(values)
     if "name" in out:
         out["name"] = clean_text(out["name"])
@@ -57,6 +58,13 @@ def _employer_values(actor: Any, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _save_employer(employer: Employer) -> None:
+    # Staff reach an employer only through its union or its managing union (access.scope_filter
+    # over EMPLOYER_PATHS): with neither, nobody — not the district, not the city chair — could
+    # reach it again. No write may move an object out of every scope.
+    if employer.union_id is None and employer.managing_union_id is None:
+        raise ValidationFailed(
+            fields={"managing_union": _("用人单位须有所属工会或属地管理工会，否则将无人可以管理它。")}
+        )
     _full_clean(employer)
     try:
         with transaction.atomic():

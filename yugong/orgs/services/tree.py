@@ -20,7 +20,7 @@ from yugong.core.validators import clean_text, normalize_uscc
 from .. import extensions
 from ..access import LEADER_ROLES, MANAGE_ROLES, forget_grants
 from ..models import Employer, RoleAssignment, ServedForm, Union, UnionEvent, path_segment
-from .common import MAX_DEPTH, _check, _event, _full_clean, _lock, _ref, _require_active
+from .common import MAX_DEPTH, _check, _event, _full_clean, _lock, _ref, _refuse_nulls, _require_active
 
 UNION_FIELDS = (
     "name",
@@ -37,6 +37,7 @@ UNION_FIELDS = (
 
 
 def _normalise_union_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    _refuse_nulls(Union, {k: v for k, v in fields.items() if k != "serves_forms"})
     out = dict(fields)
     for key in ("name", "short_name", "code", "district", "address", "chair_name"):
         if key in out and out[key] is not None:
@@ -276,6 +277,8 @@ def union_close(*, actor: Any, union: Union, reason: str = "", closed_on: dt.dat
     reason = clean_text(reason)[:200]
     extensions.fire_union_closing(actor=actor, union=union)
     employers = list(Employer.objects.filter(union=union).values_list("pk", flat=True))
+    # An employer covered only by the closing union stays reachable: the parent manages it.
+    Employer.objects.filter(pk__in=employers, managing_union__isnull=True).update(managing_union=union.parent)
     Employer.objects.filter(pk__in=employers).update(union=None, unionised=False)
     _retire_roles(actor=actor, union=union, reason="closed")
     closed_on = closed_on or local_today()
