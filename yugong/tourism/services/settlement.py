@@ -17,7 +17,7 @@ from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.timeutil import SHANGHAI
 from yugong.core.validators import clean_text
-from yugong.orgs.access import scope_paths
+from yugong.orgs.access import scope_filter, scope_paths
 from yugong.orgs.tree import is_root_path
 
 from .. import ledger
@@ -202,10 +202,11 @@ def _sees_whole_ledger(actor: Any) -> bool:
 
 
 def _scoped_entries(actor: Any) -> QuerySet[LedgerEntry]:
-    return platform_scope(
+    return scope_filter(
         LedgerEntry.objects.all(),
         actor,
         path_field=("order__merchant__host_union__path", "merchant__host_union__path"),
+        roles=PLATFORM_ROLES,
     )
 
 
