@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -215,6 +216,20 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     text = str(exc)
     message = text if _has_cjk(text) else str(_HTTP_MESSAGES.get(exc.status_code, _("请求有误。")))
     return api.create_response(request, _body(f"http_{exc.status_code}", message), status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(request, _body("http_413", str(_HTTP_MESSAGES[413])), status=413)
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    # Too many query or form fields (DATA_UPLOAD_MAX_NUMBER_FIELDS) and the like: bad input, in
+    # the API's error body — not a 500, and not Django's HTML 400 page.
+    return api.create_response(
+        request, _body("bad_request", _("请求有误：参数过多、过长或格式不正确。")), status=400
+    )
 
 
 @api.exception_handler(MultiPartParserError)

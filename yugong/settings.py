@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "yugong.core.middleware.SecurityHeadersMiddleware",
+    "yugong.core.middleware.QueryStringLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -315,6 +316,8 @@ if S3_BUCKET:
         },
     }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Longer query strings answer 400 (core.middleware.QueryStringLimitMiddleware; JSON under /api/).
+MAX_QUERY_STRING_BYTES = int(env("MAX_QUERY_STRING_BYTES", "4096") or 4096)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Security -------------------------------------------------------------------------------
