@@ -327,9 +327,12 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta t
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# No 'unsafe-eval': Alpine is its CSP build (no expression evaluation), htmx runs with
+# allowEval = false (static/yugong/app.js: no hx-on, trigger filters or js: values), ECharts and
+# Leaflet evaluate nothing. tests/test_pages_smoke.py keeps eval out of our own scripts and templates.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob: {tiles}; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-eval'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
     "base-uri 'self'; object-src 'none'"
 )
 if not DEBUG:
