@@ -200,6 +200,10 @@ NULL_MEANS = {
     ("MembershipTransferIn", "membership_id"): "the worker's only active membership",
     ("StationIn", "holiday_hours"): "as on weekdays",
     ("CoverageIn", "candidates"): "no candidate stations",
+    **{
+        ("NewsArticlePatch", f): "unchanged (the handler drops nulls)"
+        for f in ("kind", "audience", "title", "summary", "body_html", "pinned", "requires_receipt")
+    },
     ("StaffPatch", "role"): "unchanged",
     ("StaffPatch", "active"): "unchanged",
     # stations (owned elsewhere, reported): StationPatch documents every field nullable; null means
