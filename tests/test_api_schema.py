@@ -191,13 +191,52 @@ def identity(request: pytest.FixtureRequest, db: Any) -> tuple[str, dict[str, st
     who = request.param
     # The union tree always has its root (a worker's appeal is routed there, for instance).
     city = make_union(None, name="重庆市总工会")
-    make_union(city, kind="district", name="渝中区总工会")
+    district = make_union(city, kind="district", name="渝中区总工会")
+    _REAL_IDS.clear()
+    _REAL_IDS.update(_objects(city, district))
     if who == "staff":
         user = UserFactory(is_staff=True, display_name="市总干部")
         grant(user, city, "staff")
     else:
         user = UserFactory(display_name="职工", phone=f"139{secrets.randbelow(10**8):08d}")
     return who, {"Authorization": f"Bearer {_issue_token(user)}"}
+
+
+# Path parameter name -> the id of a real object made for this run. Random ids mostly answer 404
+# and never reach the code behind it; so positive cases aim at these objects (negative cases keep
+# their generated values). The staff identity reaches all of them (staff at the root); the worker
+# reaches none and must be refused cleanly. Writes of one example stay for the next (a union may get
+# closed, an employer detached): the server must answer every state without a 5xx.
+_REAL_IDS: dict[str, int] = {}
+
+
+def _objects(city: Any, district: Any) -> dict[str, int]:
+    from yugong.orgs import services as orgs
+    from yugong.orgs.models import Employer
+
+    grassroots = make_union(district, kind="grassroots", name="解放碑百货工会")
+    employer = Employer.objects.create(
+        name="重庆解放碑百货有限公司", uscc="91500103MA5U3RLX2E", union=grassroots, managing_union=district
+    )
+    colleague = UserFactory(display_name="基层干部")
+    role = grant(colleague, grassroots, "staff")
+    team = orgs.volunteer_team_create(actor=None, union=district, name="渝中区志愿服务总队", tier="general")
+    volunteer = orgs.volunteer_add(actor=None, team=team, name="志愿者", phone="13800138000")
+    return {
+        "union_id": grassroots.pk,
+        "employer_id": employer.pk,
+        "role_id": role.pk,
+        "team_id": team.pk,
+        "volunteer_id": volunteer.pk,
+    }
+
+
+def _aim_at_real_objects(case: Any) -> None:
+    if case.data_generation_method != DataGenerationMethod.positive or not case.path_parameters:
+        return
+    for name in case.path_parameters:
+        if name in _REAL_IDS:
+            case.path_parameters[name] = _REAL_IDS[name]
 
 
 @pytest.fixture(autouse=True)
@@ -251,6 +290,7 @@ def test_api_operation(case: Any, identity: tuple[str, dict[str, str]]) -> None:
     # A multipart body that is not an object (schemathesis' negative mode) cannot be encoded by any
     # client, werkzeug's included: it is no request the server could ever receive.
     assume(not (case.media_type == "multipart/form-data" and not isinstance(case.body, dict)))
+    _aim_at_real_objects(case)
     response = case.call_and_validate(headers=headers, checks=CHECKS)
     _ran[(f"{case.method.upper()} {case.path}", who)][response.status_code] += 1
 
@@ -351,3 +391,50 @@ def test_operation_without_credentials(client: Any, method: str, path: str, op: 
     body = response.json()
     assert set(body) == {"code", "message", "fields"} and body["code"] == "unauthenticated", body
     assert re.search(r"[\u4e00-\u9fff]", body["message"]), body
+
+
+# --- null in every body field, on real objects ----------------------------------------------
+
+JSON_BODY_OPERATIONS = [
+    (m, p, op)
+    for m, p, op in OPERATIONS
+    if "application/json" in op.get("requestBody", {}).get("content", {})
+]
+
+
+def _body_properties(op: dict[str, Any]) -> list[str]:
+    schema = op["requestBody"]["content"]["application/json"]["schema"]
+    ref = schema.get("$ref", "")
+    component = RAW_SCHEMA["components"]["schemas"].get(ref.rsplit("/", 1)[-1], schema)
+    return list(component.get("properties", {}))
+
+
+@pytest.mark.django_db
+def test_null_in_any_body_field_is_never_a_server_error_nor_loses_the_object(staff_client: Any) -> None:
+    """Every operation with a JSON body, every field sent as null on real objects (issue 12: a null
+    code made PATCH /orgs/unions/{id} answer 500; a null managing union made an employer
+    unreachable). No 5xx; a 422 names a field; and an object written with 2xx can still be read
+    back by the same staff member (no write moves an object out of every scope)."""
+    from yugong.orgs.models import Union
+
+    city = Union.objects.get(parent=None)
+    ids = _objects(city, make_union(city, kind="district", name="江北区总工会"))
+    assert JSON_BODY_OPERATIONS, "no operation with a JSON body"
+    failures = []
+    for method, path, op in JSON_BODY_OPERATIONS:
+        url = re.sub(r"\{(\w+)\}", lambda m: str(ids.get(m.group(1), 1)), path)
+        readable = "get" in RAW_SCHEMA["paths"][path] and all(
+            name in ids for name in re.findall(r"\{(\w+)\}", path)
+        )
+        for field in _body_properties(op):
+            response = staff_client.generic(
+                method, url, json.dumps({field: None}), content_type="application/json"
+            )
+            where = f"{method} {path} {{{field}: null}}"
+            if response.status_code >= 500:
+                failures.append(f"{where}: {response.status_code}")
+            elif response.status_code == 422 and not response.json()["fields"]:
+                failures.append(f"{where}: 422 without a field")
+            elif response.status_code < 300 and readable and staff_client.get(url).status_code != 200:
+                failures.append(f"{where}: {response.status_code}, then the object is unreachable")
+    assert not failures, "\n".join(failures)

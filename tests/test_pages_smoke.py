@@ -170,6 +170,7 @@ def test_csp_forbids_inline_script(client: Any) -> None:
     assert "'self'" in directives["default-src"]
     script_src = directives.get("script-src", directives["default-src"])
     assert "'unsafe-inline'" not in script_src, csp
+    assert "'unsafe-eval'" not in script_src, csp
     assert not any(s.startswith(("http:", "https:", "*")) for s in script_src), csp
     assert directives.get("object-src") == ["'none'"], csp
     assert directives.get("frame-ancestors") == ["'none'"], csp
@@ -312,3 +313,27 @@ def test_api_id_beyond_the_integer_range_is_not_found(client: Any, staff: Any) -
     )
     assert response.status_code in {404, 422}, response.content[:300]
     _assert_error_body(response, response.status_code)
+
+
+def test_nothing_of_ours_needs_eval() -> None:
+    """The CSP has no 'unsafe-eval' (issue 12): our scripts evaluate no strings, and no template
+    uses the htmx features that would (hx-on, hx-vars, ``js:`` values, trigger filters); htmx's
+    allowEval is switched off in app.js so a stray one fails closed."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "yugong"
+    problems = []
+    for script in root.glob("**/static/**/*.js"):
+        if "vendor" in script.parts:
+            continue
+        text = script.read_text(encoding="utf-8")
+        if re.search(r"\beval\s*\(|new\s+Function\s*\(|set(?:Timeout|Interval)\s*\(\s*[\"'`]", text):
+            problems.append(str(script.relative_to(root)))
+    for template in root.glob("**/templates/**/*.html"):
+        text = template.read_text(encoding="utf-8")
+        if re.search(r"hx-on|hx-vars|hx-vals\s*=\s*[\"']\s*js:|hx-trigger\s*=\s*[\"'][^\"']*\[", text):
+            problems.append(str(template.relative_to(root)))
+    assert not problems, problems
+    app_js = (root / "static" / "yugong" / "app.js").read_text(encoding="utf-8")
+    assert "allowEval = false" in app_js

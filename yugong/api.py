@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,16 +35,44 @@ log = logging.getLogger("yugong.api")
 
 
 class YugongAPI(NinjaAPI):
-    """NinjaAPI with its URL patterns grouped per app.
+    """NinjaAPI with its URL patterns grouped per app, literal segments before parameters.
 
     Ninja gives Django one flat list of ~125 patterns, and Django tries them one by one: a request to
     an app registered late (tourism, contests) matched ~100 patterns first, about a tenth of the CPU
     of a small API request. Grouped under one resolver per ``v1/<app>/`` prefix it tries ~10 + the
-    app's own. First-match order is kept: the prefixes are distinct literal path segments, so a path
-    can only match inside its own group, where the original order is kept."""
+    app's own. The prefixes are distinct literal path segments, so a path can only match inside its
+    own group.
+
+    Inside a group Django takes the first pattern that matches, so registration order used to decide
+    between ``contests/<contest_id>`` and ``contests/competitions`` — and the parameter, registered
+    first, swallowed the literal (GET /contests/competitions answered 422 for ``contest_id``). The
+    patterns are ordered so that, segment by segment, a literal comes before a parameter (stable
+    otherwise): a documented literal path is never shadowed, whatever order an app registers its
+    operations in. ``tests/test_api_contract.py`` resolves every documented operation."""
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         return group_urls(super()._get_urls())
+
+    def get_openapi_operation_id(self, operation: Any) -> str:
+        """``<app>_<function>`` (``orgs_union_patch``): short, stable when an app's api module
+        becomes a package, and the method name a generated client gives the operation."""
+        parts = operation.view_func.__module__.split(".")
+        app = parts[1] if len(parts) > 1 and parts[0] == "yugong" else parts[0]
+        return f"{app}_{operation.view_func.__name__}"
+
+    def validation_error_from_error_contexts(self, error_contexts: list[Any]) -> NinjaValidationError:
+        """Ninja drops pydantic's ``input`` from each error; keep one bit of it: whether the value
+        sent was ``null`` (the error then says "不能为空" instead of "请填写文本")."""
+        exc = super().validation_error_from_error_contexts(error_contexts)
+        nulls = [
+            error.get("input", ...) is None
+            for context in error_contexts
+            for error in context.pydantic_validation_error.errors(include_url=False)
+        ]
+        if len(nulls) == len(exc.errors):
+            for error, was_null in zip(exc.errors, nulls, strict=True):
+                error["null_input"] = was_null
+        return exc
 
 
 def group_urls(patterns: list[URLResolver | URLPattern]) -> list[URLResolver | URLPattern]:
@@ -71,7 +100,15 @@ def group_urls(patterns: list[URLResolver | URLPattern]) -> list[URLResolver | U
             groups[prefix].append(inner)
         else:
             out.append(pattern)
+    for members in groups.values():
+        members.sort(key=_specificity)
     return out
+
+
+def _specificity(pattern: URLPattern) -> tuple[int, ...]:
+    """Per segment 0 for a literal and 1 for a ``<parameter>``: sorted ascending, of two patterns
+    that can match the same path the one with the earlier literal is tried first."""
+    return tuple(1 if segment.startswith("<") else 0 for segment in str(pattern.pattern).split("/"))
 
 
 api = YugongAPI(
@@ -179,6 +216,20 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     text = str(exc)
     message = text if _has_cjk(text) else str(_HTTP_MESSAGES.get(exc.status_code, _("请求有误。")))
     return api.create_response(request, _body(f"http_{exc.status_code}", message), status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(request, _body("http_413", str(_HTTP_MESSAGES[413])), status=413)
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    # Too many query or form fields (DATA_UPLOAD_MAX_NUMBER_FIELDS) and the like: bad input, in
+    # the API's error body — not a 500, and not Django's HTML 400 page.
+    return api.create_response(
+        request, _body("bad_request", _("请求有误：参数过多、过长或格式不正确。")), status=400
+    )
 
 
 @api.exception_handler(MultiPartParserError)

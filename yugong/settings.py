@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "yugong.core.middleware.SecurityHeadersMiddleware",
+    "yugong.core.middleware.QueryStringLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -247,15 +248,21 @@ AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 
-# Lockout of staff password logins (accounts.services): failures per username and per IP.
+# Staff password logins (accounts.services): LOGIN_FAILURE_LIMIT failures lock the ACCOUNT for
+# LOGIN_LOCKOUT_SECONDS; an IP is never locked (a whole office shares one), only slowed: past
+# LOGIN_IP_FREE_FAILURES failures in the window, one attempt per LOGIN_IP_SLOW_SECONDS from it.
 LOGIN_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5") or 5)
 LOGIN_LOCKOUT_SECONDS = int(env("LOGIN_LOCKOUT_SECONDS", "900") or 900)
+LOGIN_IP_FREE_FAILURES = int(env("LOGIN_IP_FREE_FAILURES", "20") or 20)
+LOGIN_IP_SLOW_SECONDS = int(env("LOGIN_IP_SLOW_SECONDS", "5") or 5)
 # SMS codes: lifetime, resend gap and limits per phone and per IP.
 SMS_CODE_TTL_SECONDS = int(env("SMS_CODE_TTL_SECONDS", "300") or 300)
 SMS_CODE_RESEND_SECONDS = int(env("SMS_CODE_RESEND_SECONDS", "60") or 60)
 SMS_CODE_PER_PHONE_PER_DAY = int(env("SMS_CODE_PER_PHONE_PER_DAY", "10") or 10)
 SMS_CODE_PER_IP_PER_HOUR = int(env("SMS_CODE_PER_IP_PER_HOUR", "30") or 30)
 SMS_CODE_MAX_ATTEMPTS = 5
+# Wrong codes from one IP per clock hour, whatever the phones (guessing across many phones).
+SMS_CODE_GUESSES_PER_IP_PER_HOUR = int(env("SMS_CODE_GUESSES_PER_IP_PER_HOUR", "20") or 20)
 # Expired login codes are deleted this many hours after expiry (task / manage.py purge_sms_codes).
 SMS_CODE_RETENTION_HOURS = int(env("SMS_CODE_RETENTION_HOURS", "24") or 24)
 # API bearer tokens: per-process look-up cache (accounts.auth). A revoked token or deactivated user
@@ -309,6 +316,8 @@ if S3_BUCKET:
         },
     }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Longer query strings answer 400 (core.middleware.QueryStringLimitMiddleware; JSON under /api/).
+MAX_QUERY_STRING_BYTES = int(env("MAX_QUERY_STRING_BYTES", "4096") or 4096)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Security -------------------------------------------------------------------------------
@@ -318,9 +327,12 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta t
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# No 'unsafe-eval': Alpine is its CSP build (no expression evaluation), htmx runs with
+# allowEval = false (static/yugong/app.js: no hx-on, trigger filters or js: values), ECharts and
+# Leaflet evaluate nothing. tests/test_pages_smoke.py keeps eval out of our own scripts and templates.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob: {tiles}; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-eval'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
     "base-uri 'self'; object-src 'none'"
 )
 if not DEBUG:

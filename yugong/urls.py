@@ -31,6 +31,7 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler400 = "yugong.core.views.bad_request"
 handler403 = "yugong.web.views.error_403"
 handler404 = "yugong.web.views.error_404"
 handler500 = "yugong.web.views.error_500"

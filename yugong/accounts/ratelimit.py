@@ -36,6 +36,11 @@ def hit(counter: str, *, window: int) -> int:
         return 1
 
 
+def count(counter: str) -> int:
+    """The current count of a :func:`hit` counter (0 when absent or expired)."""
+    return int(cache.get(counter) or 0)
+
+
 def gap_take(name: str, *, seconds: int) -> int:
     """Claim a "once per ``seconds``" slot. Returns 0 when taken, else the seconds left to wait."""
     stamp = now()

@@ -198,6 +198,15 @@ def sms_code_verify_and_login(*, phone: str, code: str, ip: str | None) -> User:
     phone = normalize_phone(phone, field="phone")
     code = _clean_code(code)
     phone_index = blind_index("phone", phone)
+    # Wrong codes are bounded per code (SMS_CODE_MAX_ATTEMPTS) and, across phones, per IP: six
+    # phones × five guesses from one address would otherwise meet no limit at all.
+    guesses = ratelimit.key("sms-guess-ip", ip or "", int(ratelimit.now() // 3600))
+    if ip and ratelimit.count(guesses) >= settings.SMS_CODE_GUESSES_PER_IP_PER_HOUR:
+        left = 3600 - int(ratelimit.now() % 3600)
+        raise RateLimitedFor(
+            _("当前网络输错验证码次数过多，请在 %(wait)s后再试。") % {"wait": ratelimit.wait_text(left)},
+            retry_after=left,
+        )
     error: ApplicationError | None = None
     user: User | None = None
     with transaction.atomic(durable=True):
@@ -214,6 +223,8 @@ def sms_code_verify_and_login(*, phone: str, code: str, ip: str | None) -> User:
         elif row.attempts >= settings.SMS_CODE_MAX_ATTEMPTS:
             error = ValidationFailed(fields={"code": _("验证码错误次数过多，已失效，请重新获取。")})
         elif not constant_time_compare(row.code_hash, sms_code_hash(phone_index=phone_index, code=code)):
+            if ip:
+                ratelimit.hit(guesses, window=3600)
             row.attempts += 1
             left = settings.SMS_CODE_MAX_ATTEMPTS - row.attempts
             if left <= 0:
@@ -241,41 +252,44 @@ def sms_code_verify_and_login(*, phone: str, code: str, ip: str | None) -> User:
 
 
 # --- Staff password sign-in with lockout ------------------------------------------------------
+#
+# The account is locked, never the address: one office (or everyone behind a proxy whose
+# TRUSTED_PROXY_COUNT is wrong) shares an IP, and five wrong passwords typed by one person there
+# must not lock out the others. A username that belongs to nobody counts and "locks" like any other
+# (the answers do not tell which usernames exist) — which locks nobody. Per IP, failures are only
+# counted: past LOGIN_IP_FREE_FAILURES in the window, the address may try once every
+# LOGIN_IP_SLOW_SECONDS (a 429 with Retry-After) — a password sprayer is slowed to a crawl, a
+# colleague at the next desk waits a few seconds.
 
 
-def _failure_limit_per_ip() -> int:
-    # Many staff can share one office IP: operators may raise the per-IP limit separately.
-    return int(getattr(settings, "LOGIN_FAILURE_LIMIT_PER_IP", settings.LOGIN_FAILURE_LIMIT))
+def _account(username: str) -> str:
+    return username.strip().lower()
 
 
-def _lock_targets(username: str, ip: str | None) -> list[tuple[str, str, int]]:
-    """(scope, identity, limit) pairs that count failures and lock."""
-    targets = [("user", username.strip().lower(), settings.LOGIN_FAILURE_LIMIT)]
-    if ip:
-        targets.append(("ip", ip, _failure_limit_per_ip()))
-    return targets
-
-
-def _lockout_left(username: str, ip: str | None) -> int:
-    return max(
-        (
-            ratelimit.lock_left(ratelimit.key("login-lock", scope, ident))
-            for scope, ident, _l in _lock_targets(username, ip)
-        ),
-        default=0,
-    )
+def _lockout_left(username: str) -> int:
+    return ratelimit.lock_left(ratelimit.key("login-lock", "user", _account(username)))
 
 
 def _locked_error(seconds: int) -> RateLimited:
     return RateLimitedFor(
-        _("登录失败次数过多，已临时锁定，请在 %(wait)s后再试。") % {"wait": ratelimit.wait_text(seconds)},
+        _("登录失败次数过多，该账号已临时锁定，请在 %(wait)s后再试。")
+        % {"wait": ratelimit.wait_text(seconds)},
         retry_after=seconds,
     )
 
 
+def _ip_slowdown(ip: str | None) -> int:
+    """Seconds this address must wait before its next password attempt (0: go ahead)."""
+    if not ip:
+        return 0
+    if ratelimit.count(ratelimit.key("login-fail", "ip", ip)) < settings.LOGIN_IP_FREE_FAILURES:
+        return 0
+    return ratelimit.gap_take(ratelimit.key("login-ip-gap", ip), seconds=settings.LOGIN_IP_SLOW_SECONDS)
+
+
 def _count_failure(*, username: str, ip: str | None, user: User | None, reason: str) -> None:
-    """Count one failed sign-in per username and per IP; lock what reached the limit. Caller is in
-    the durable block so the audit rows commit with the refusal."""
+    """Count one failed sign-in for the account (locking it at the limit) and for the IP (which
+    only slows it). Caller is in the durable block so the audit rows commit with the refusal."""
     audit_record(
         actor=None,
         action="auth.login_failed",
@@ -283,17 +297,19 @@ def _count_failure(*, username: str, ip: str | None, user: User | None, reason: 
         extra={"username": username[:150], "reason": reason, "ip": ip},
     )
     window = settings.LOGIN_LOCKOUT_SECONDS
-    for scope, ident, limit in _lock_targets(username, ip):
-        failures = ratelimit.hit(ratelimit.key("login-fail", scope, ident), window=window)
-        if failures >= limit:
-            ratelimit.lock_set(ratelimit.key("login-lock", scope, ident), seconds=window)
-            ratelimit.forget(ratelimit.key("login-fail", scope, ident))
-            audit_record(
-                actor=None,
-                action="auth.locked",
-                obj=user,
-                extra={"scope": scope, "username": username[:150], "ip": ip, "seconds": window},
-            )
+    if ip:
+        ratelimit.hit(ratelimit.key("login-fail", "ip", ip), window=window)
+    account = _account(username)
+    failures = ratelimit.hit(ratelimit.key("login-fail", "user", account), window=window)
+    if failures >= settings.LOGIN_FAILURE_LIMIT:
+        ratelimit.lock_set(ratelimit.key("login-lock", "user", account), seconds=window)
+        ratelimit.forget(ratelimit.key("login-fail", "user", account))
+        audit_record(
+            actor=None,
+            action="auth.locked",
+            obj=user,
+            extra={"scope": "user", "username": username[:150], "ip": ip, "seconds": window},
+        )
 
 
 def staff_login_password(*, username: str, password: str, ip: str | None) -> tuple[User, bool]:
@@ -310,8 +326,14 @@ def staff_login_password(*, username: str, password: str, ip: str | None) -> tup
     error: ApplicationError | None = None
     user: User | None = None
     needs_totp = False
+    slow = _ip_slowdown(ip)
+    if slow:
+        raise RateLimitedFor(
+            _("当前网络登录失败次数较多，请在 %(wait)s后再试。") % {"wait": ratelimit.wait_text(slow)},
+            retry_after=slow,
+        )
     with transaction.atomic(durable=True):
-        left = _lockout_left(username, ip)
+        left = _lockout_left(username)
         target = User.objects.filter(username=username).first()
         if left:
             audit_record(
@@ -325,7 +347,7 @@ def staff_login_password(*, username: str, password: str, ip: str | None) -> tup
             found = authenticate(username=username, password=password)
             if not isinstance(found, User):
                 _count_failure(username=username, ip=ip, user=target, reason="password")
-                left = _lockout_left(username, ip)
+                left = _lockout_left(username)
                 error = (
                     _locked_error(left)
                     if left
@@ -335,7 +357,7 @@ def staff_login_password(*, username: str, password: str, ip: str | None) -> tup
                 )
             else:
                 user = found
-                ratelimit.forget(ratelimit.key("login-fail", "user", username.lower()))
+                ratelimit.forget(ratelimit.key("login-fail", "user", _account(username)))
                 needs_totp = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
                 if not needs_totp:
                     audit_record(actor=user, action="auth.login", obj=user, extra={"mfa": "", "ip": ip})
@@ -373,7 +395,7 @@ def staff_login_totp(*, user: User, code: str, ip: str | None) -> User:
     code = _clean_code(code)
     error: ApplicationError | None = None
     with transaction.atomic(durable=True):
-        left = _lockout_left(user.username, ip)
+        left = _lockout_left(user.username)
         device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
         if left:
             error = _locked_error(left)
@@ -381,14 +403,14 @@ def staff_login_totp(*, user: User, code: str, ip: str | None) -> User:
             error = ValidationFailed(fields={"code": _("动态口令未启用，请重新登录。")})
         elif not _totp_accept(device, code):
             _count_failure(username=user.username, ip=ip, user=user, reason="totp")
-            left = _lockout_left(user.username, ip)
+            left = _lockout_left(user.username)
             error = (
                 _locked_error(left)
                 if left
                 else ValidationFailed(fields={"code": _("动态口令不正确或已使用，请输入新的动态口令。")})
             )
         else:
-            ratelimit.forget(ratelimit.key("login-fail", "user", user.username.lower()))
+            ratelimit.forget(ratelimit.key("login-fail", "user", _account(user.username)))
             audit_record(actor=user, action="auth.login", obj=user, extra={"mfa": "totp", "ip": ip})
     if error is not None:
         raise error

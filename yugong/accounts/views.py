@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from yugong.core import nav
 from yugong.core.context import client_ip
 from yugong.core.errors import ApplicationError
+from yugong.core.middleware import with_retry_after
 from yugong.core.validators import normalize_phone
 
 from . import selectors, services
@@ -42,6 +43,11 @@ def _safe_next(request: HttpRequest) -> str:
     ):
         return target
     return ""
+
+
+def _with_retry_after(response: HttpResponse, error: ApplicationError | None) -> HttpResponse:
+    """A sign-in page refused for a while (429: locked, slowed, quota) says when to come back."""
+    return with_retry_after(response, error) if error is not None else response
 
 
 def _is_console_user(user: Any) -> bool:
@@ -115,7 +121,7 @@ def worker_login(request: HttpRequest) -> HttpResponse:
             status = exc.status
             if "phone" in exc.fields and action == "login":
                 ctx["step"] = "phone"
-    return render(request, "accounts/worker_login.html", ctx, status=status)
+    return _with_retry_after(render(request, "accounts/worker_login.html", ctx, status=status), ctx["error"])
 
 
 # --- Staff sign-in (password, then TOTP when active) ------------------------------------------
@@ -144,7 +150,7 @@ def staff_login(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(reverse("accounts:staff_login_totp"))
             login(request, user)
             return HttpResponseRedirect(next_url or _landing(request))
-    return render(request, "accounts/staff_login.html", ctx, status=status)
+    return _with_retry_after(render(request, "accounts/staff_login.html", ctx, status=status), ctx["error"])
 
 
 def _pending_user(request: HttpRequest) -> tuple[User | None, str]:
@@ -180,7 +186,9 @@ def staff_login_totp(request: HttpRequest) -> HttpResponse:
             request.session.pop(TOTP_PENDING_KEY, None)
             login(request, user)
             return HttpResponseRedirect(next_url or _landing(request))
-    return render(request, "accounts/staff_login_totp.html", ctx, status=status)
+    return _with_retry_after(
+        render(request, "accounts/staff_login_totp.html", ctx, status=status), ctx["error"]
+    )
 
 
 # --- TOTP setup -------------------------------------------------------------------------------

@@ -315,6 +315,13 @@ def entry_register(
     """Register an individual or a team through the workers' union (its managing staff act),
     within the union's quota and the competition's eligibility rules."""
     require_role(actor, union, MANAGE_ROLES)
+    # Visibility before state: a competition the actor cannot see — another district's draft, or
+    # one not open to this union — answers 404 like a missing one, whatever its state.
+    open_to_union = competition.cross_region or union.path.startswith(competition.organiser.path)
+    if not can_act(actor, competition.organiser) and (
+        competition.status == Competition.Status.DRAFT or not open_to_union
+    ):
+        raise NotFound()
     if competition.status != Competition.Status.REGISTRATION:
         raise Conflict(_("当前不在报名期。"))
     if competition.registration_ends_at and now() > competition.registration_ends_at:

@@ -23,7 +23,7 @@ from yugong.core.errors import ApplicationError, NotFound
 from yugong.core.pii import mask_name
 from yugong.core.timeutil import SHANGHAI, now
 from yugong.members.models import Person
-from yugong.orgs.access import MANAGE_ROLES, access_union, can_act, staff_scope
+from yugong.orgs.access import MANAGE_ROLES, access_union, can_act, require_role, staff_scope
 from yugong.orgs.decorators import console_required, worker_required
 
 from . import leaderboard, selectors, services, skills
@@ -216,6 +216,9 @@ def console_contest(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     contest = selectors.staff_board_contest(user, pk)
     if request.method == "POST":
+        # Every action on the contest (publish, close, refresh the member counts) needs a managing
+        # role over the organiser; a viewer who can see the board cannot change anything.
+        require_role(user, contest.organiser, MANAGE_ROLES)
         action = request.POST.get("action")
         if action == "publish":
             services.contest_publish(actor=user, contest=contest)

@@ -13,6 +13,24 @@ from .db import busy_error, is_busy_error
 from .errors import ApplicationError
 
 
+class QueryStringLimitMiddleware:
+    """Refuse an over-long query string before anything parses it: 400 with the API's JSON error
+    body under /api/ (the error page elsewhere). No view needs more than a few hundred bytes of
+    query; unbounded ones reach search patterns (SQLite refuses LIKE patterns over 50,000 bytes) and
+    the front server. gunicorn.conf.py lets request lines up to gunicorn's own maximum (8,190
+    bytes) through, so that below it the client gets this answer, not gunicorn's HTML 400."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if len(request.META.get("QUERY_STRING", "")) > settings.MAX_QUERY_STRING_BYTES:
+            from .views import bad_request
+
+            return bad_request(request)
+        return self.get_response(request)
+
+
 class RequestContextMiddleware:
     """Makes the caller's IP and a request id available to services (audit rows)."""
 

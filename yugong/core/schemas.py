@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class ErrorOut(Schema):
@@ -23,11 +23,28 @@ ERROR_RESPONSES: dict[int, Any] = {
 }
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def omissible(**kwargs: Any) -> Any:
+    """A field a PATCH body may leave out but may not send as ``null``: declare it with its real
+    type (``code: str = omissible(max_length=32)``, not ``str | None``). Left out, it is unset
+    (``payload.dict(exclude_unset=True)`` drops it); ``null`` answers 422 naming the field. The
+    OpenAPI schema then says what the server takes: the type without ``null`` and not required.
+
+    Use ``X | None = None`` only where ``null`` means something the service accepts (clear a date,
+    detach an optional link); ``tests/test_api_contract.py`` lists every such field."""
+    return Field(None, json_schema_extra=_no_default, **kwargs)
+
+
 def _message(error: dict[str, Any]) -> str:
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
     if kind in {"missing", "missing_argument"}:
         return _("此项为必填。")
+    if error.get("null_input") and kind not in {"value_error", "assertion_error"}:
+        return _("此项不能为空（null）。")
     if kind.startswith("string_too_short"):
         return _("长度不能少于 %(n)s 个字符。") % {"n": ctx.get("min_length", "?")}
     if kind.startswith("string_too_long"):

@@ -6,8 +6,10 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 
@@ -52,3 +54,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     return HttpResponsePermanentRedirect(static("yugong/favicon.svg"))
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler400``: a SuspiciousOperation raised before a view answers (too many or too long
+    query fields read by a middleware, a malformed cookie…). Under /api/ it is the API's JSON error
+    body like every other API error; elsewhere the error page."""
+    message = _("请求有误：参数过多、过长或格式不正确。")
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "bad_request", "message": message, "fields": {}},
+            status=400,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return render(
+        request, "error.html", {"status": 400, "title": _("请求有误"), "message": message}, status=400
+    )

@@ -121,11 +121,11 @@ class PageIn(Schema):
     limit: int = Field(50, ge=1, le=200)
 
 
-class ReasonIn(Schema):
+class MembershipReasonIn(Schema):
     reason: str = Field("", max_length=500)
 
 
-class TransferIn(Schema):
+class MembershipTransferIn(Schema):
     target_union_code: str = Field(..., max_length=32, description="转入工会编码")
     membership_id: int | None = Field(None, description="工作人员代办时指定会籍；职工本人不填")
     reason: str = Field("", max_length=500)
@@ -138,7 +138,7 @@ class CardTokenOut(Schema):
     expires_in: int
 
 
-class VerifyOut(Schema):
+class CardVerifyOut(Schema):
     valid: bool
     full: bool = Field(..., description="是否在核验人管理范围内（范围外只返回最少信息）")
     name: str = Field(..., description="姓名（脱敏）")
@@ -286,7 +286,7 @@ def mine_withdraw(request: HttpRequest, membership_id: int) -> MembershipOut:
     response={200: MembershipOut, **ERROR_RESPONSES},
     summary="本人申请退会",
 )
-def mine_leave(request: HttpRequest, membership_id: int, payload: ReasonIn) -> MembershipOut:
+def mine_leave(request: HttpRequest, membership_id: int, payload: MembershipReasonIn) -> MembershipOut:
     m = services.membership_leave(
         actor=request_user(request), membership=_mine(request, membership_id), reason=payload.reason
     )
@@ -294,7 +294,7 @@ def mine_leave(request: HttpRequest, membership_id: int, payload: ReasonIn) -> M
 
 
 @router.post("/transfers", response={201: MembershipOut, **ERROR_RESPONSES}, summary="申请转会")
-def transfer_request(request: HttpRequest, payload: TransferIn) -> Status[MembershipOut]:
+def transfer_request(request: HttpRequest, payload: MembershipTransferIn) -> Status[MembershipOut]:
     user = request_user(request)
     if payload.membership_id is not None:
         current = selectors.membership_get(user, payload.membership_id)
@@ -324,8 +324,10 @@ def card_token(request: HttpRequest) -> CardTokenOut:
     )
 
 
-@router.get("/cards/{token}", response={200: VerifyOut, **ERROR_RESPONSES}, summary="核验会员卡（工作人员）")
-def card_verify(request: HttpRequest, token: str) -> VerifyOut:
+@router.get(
+    "/cards/{token}", response={200: CardVerifyOut, **ERROR_RESPONSES}, summary="核验会员卡（工作人员）"
+)
+def card_verify(request: HttpRequest, token: str) -> CardVerifyOut:
     user = request_user(request)
     if not is_staff_member(user):
         raise PermissionDenied(_("只有工会工作人员可以核验会员卡。"))
@@ -334,7 +336,7 @@ def card_verify(request: HttpRequest, token: str) -> VerifyOut:
     audit_record(
         actor=user, action="membership.card_verify", obj=m, union_id=m.union_id, extra={"full": full}
     )
-    return VerifyOut(
+    return CardVerifyOut(
         valid=m.status == Membership.Status.ACTIVE,
         full=full,
         name=m.person.masked_name,
@@ -403,7 +405,7 @@ def approve(request: HttpRequest, membership_id: int) -> MembershipOut:
 @router.post(
     "/{int:membership_id}/reject", response={200: MembershipOut, **ERROR_RESPONSES}, summary="驳回申请"
 )
-def reject(request: HttpRequest, membership_id: int, payload: ReasonIn) -> MembershipOut:
+def reject(request: HttpRequest, membership_id: int, payload: MembershipReasonIn) -> MembershipOut:
     user = _staff(request)
     m = services.membership_reject(
         actor=user, membership=selectors.membership_get(user, membership_id), reason=payload.reason
@@ -427,7 +429,7 @@ def transfer_approve(request: HttpRequest, membership_id: int) -> MembershipOut:
 @router.post(
     "/{int:membership_id}/suspend", response={200: MembershipOut, **ERROR_RESPONSES}, summary="暂停会籍"
 )
-def suspend(request: HttpRequest, membership_id: int, payload: ReasonIn) -> MembershipOut:
+def suspend(request: HttpRequest, membership_id: int, payload: MembershipReasonIn) -> MembershipOut:
     user = _staff(request)
     m = services.membership_suspend(
         actor=user, membership=selectors.membership_get(user, membership_id), reason=payload.reason
@@ -447,7 +449,7 @@ def resume(request: HttpRequest, membership_id: int) -> MembershipOut:
 @router.post(
     "/{int:membership_id}/leave", response={200: MembershipOut, **ERROR_RESPONSES}, summary="办理退会"
 )
-def leave(request: HttpRequest, membership_id: int, payload: ReasonIn) -> MembershipOut:
+def leave(request: HttpRequest, membership_id: int, payload: MembershipReasonIn) -> MembershipOut:
     user = _staff(request)
     m = services.membership_leave(
         actor=user, membership=selectors.membership_get(user, membership_id), reason=payload.reason

@@ -157,6 +157,13 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        # A failure outside the API's own handlers (a middleware): still the API's error body.
+        return JsonResponse(
+            {"code": "server_error", "message": _("服务器内部错误，请稍后重试。"), "fields": {}},
+            status=500,
+            json_dumps_params={"ensure_ascii": False},
+        )
     # Minimal context: the failure may be in the database or a context processor.
     return render(request, "500.html", status=500)
 

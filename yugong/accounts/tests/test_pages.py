@@ -142,6 +142,8 @@ def test_staff_login_wrong_password_and_lockout(client: Client, staff: User, set
     locked = client.post(reverse("accounts:staff_login"), {"username": "zhang.wei", "password": PASSWORD})
     assert locked.status_code == 429
     assert "锁定" in locked.content.decode()
+    # The 429 page says when to come back (the lockout window, in seconds).
+    assert 0 < int(locked["Retry-After"]) <= settings.LOGIN_LOCKOUT_SECONDS
     assert not _is_signed_in(client)
 
 

@@ -189,6 +189,34 @@ def test_per_ip_hourly_limit(send_code: Any, settings: Any) -> None:
         send_code("13800000008", ip="10.0.0.7")
 
 
+def test_wrong_codes_are_bounded_per_ip_across_phones(send_code: Any, settings: Any) -> None:
+    """Five guesses per code is no bound when one address spreads its guesses over many phones."""
+    settings.SMS_CODE_GUESSES_PER_IP_PER_HOUR = 12
+    phones = [f"1380000010{n}" for n in range(6)]
+    with time_machine.travel(NOON, tick=False) as traveller:
+        codes = {phone: send_code(phone, ip=f"10.0.1.{n}") for n, phone in enumerate(phones)}
+        refused_at = None
+        for n in range(6 * 4):
+            phone = phones[n % 6]
+            wrong = "000000" if codes[phone] != "000000" else "111111"
+            try:
+                sms_code_verify_and_login(phone=phone, code=wrong, ip="10.0.0.66")
+            except RateLimited as exc:
+                refused_at = n
+                assert getattr(exc, "retry_after", 0) > 0
+                break
+            except ValidationFailed:
+                pass
+        assert refused_at == 12
+        # The right code from that address waits too; another address is not affected.
+        with pytest.raises(RateLimited):
+            sms_code_verify_and_login(phone=phones[5], code=codes[phones[5]], ip="10.0.0.66")
+        assert sms_code_verify_and_login(phone=phones[5], code=codes[phones[5]], ip="10.0.0.67")
+        traveller.shift(dt.timedelta(hours=1))  # the next clock hour: guessing is checked again
+        with pytest.raises(ValidationFailed):
+            sms_code_verify_and_login(phone=phones[0], code="123456", ip="10.0.0.66")
+
+
 def test_inactive_worker_cannot_sign_in(send_code: Any) -> None:
     user = sms_code_verify_and_login(phone=PHONE, code=send_code(), ip=None)
     User.objects.filter(pk=user.pk).update(is_active=False)

@@ -84,16 +84,41 @@ def test_lockout_per_username_and_its_expiry(staff: User, limits: Any) -> None:
         assert staff_login_password(username="li.xiaomei", password=PASSWORD, ip="10.9.9.9")[0] == staff
 
 
-def test_lockout_per_ip(staff: User, limits: Any) -> None:
-    UserFactory(username="other")
+def test_wrong_passwords_from_one_address_lock_only_that_account(staff: User, limits: Any) -> None:
+    """One office, one IP: a colleague's lockout (or a stranger trying made-up usernames) must not
+    lock everyone behind the address."""
+    other = UserFactory(username="other")
     with time_machine.travel(T0, tick=False):
-        for name in ("a1", "a2", "a3"):
+        for _ in range(3):
+            with pytest.raises((ValidationFailed, RateLimited)):
+                staff_login_password(username="li.xiaomei", password="wrong", ip="10.2.2.2")
+        for name in ("ghost1", "ghost2", "ghost3", "ghost1", "ghost1", "ghost1"):
             with pytest.raises((ValidationFailed, RateLimited)):
                 staff_login_password(username=name, password="wrong", ip="10.2.2.2")
-        with pytest.raises(RateLimited):
-            staff_login_password(username="other", password=PASSWORD, ip="10.2.2.2")
-        # The same account from another network is fine: the IP was locked, not the user.
-        assert staff_login_password(username="other", password=PASSWORD, ip="10.3.3.3")[0].username == "other"
+        assert staff_login_password(username="other", password=PASSWORD, ip="10.2.2.2")[0] == other
+        with pytest.raises(RateLimited):  # the account with the wrong passwords is locked everywhere
+            staff_login_password(username="li.xiaomei", password=PASSWORD, ip="10.4.4.4")
+    locks = AuditEvent.objects.filter(action="auth.locked")
+    assert {e.extra["scope"] for e in locks} == {"user"}
+
+
+def test_many_failures_from_one_address_slow_it_but_never_lock_it(staff: User, settings: Any) -> None:
+    settings.LOGIN_FAILURE_LIMIT = 100
+    settings.LOGIN_IP_FREE_FAILURES = 4
+    settings.LOGIN_IP_SLOW_SECONDS = 5
+    with time_machine.travel(T0, tick=False) as traveller:
+        for n in range(4):
+            with pytest.raises(ValidationFailed):
+                staff_login_password(username=f"spray{n}", password="wrong", ip="10.5.5.5")
+        with pytest.raises(ValidationFailed):  # the first attempt past the free ones goes through
+            staff_login_password(username="spray9", password="wrong", ip="10.5.5.5")
+        with pytest.raises(RateLimited) as slowed:  # the next one must wait a few seconds
+            staff_login_password(username="li.xiaomei", password=PASSWORD, ip="10.5.5.5")
+        assert slowed.value.retry_after == 5 and "锁定" not in str(slowed.value.message)
+        # Another address is not slowed; this one is again after the gap.
+        assert staff_login_password(username="li.xiaomei", password=PASSWORD, ip="10.6.6.6")[0] == staff
+        traveller.shift(dt.timedelta(seconds=5))
+        assert staff_login_password(username="li.xiaomei", password=PASSWORD, ip="10.5.5.5")[0] == staff
 
 
 def test_success_resets_the_username_counter(staff: User, limits: Any) -> None:

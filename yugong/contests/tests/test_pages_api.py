@@ -254,3 +254,23 @@ def test_paper_and_result_render_like_the_schema(tree: dict[str, Any], client: A
         "counted_score": 100,
         "rank": 1,
     }
+
+
+def test_console_contest_actions_need_a_managing_role(tree: dict[str, Any], client: Any) -> None:
+    """A viewer may open the board but not publish, close or refresh the member counts (issue 12)."""
+    from unittest import mock
+
+    contest = make_contest(tree["city"])
+    viewer = UserFactory()
+    grant(viewer, tree["city"], "viewer")
+    url = f"/contests/console/{contest.pk}/"
+    for who, allowed in ((viewer, False), (tree["yz_staff"], False), (tree["staff"], True)):
+        client.force_login(who)
+        with mock.patch.object(
+            services, "contest_members_refresh", wraps=services.contest_members_refresh
+        ) as spy:
+            r = client.post(url, {"action": "refresh"})
+        if allowed:
+            assert r.status_code == 302 and spy.call_count == 1
+        else:
+            assert r.status_code in (403, 404) and spy.call_count == 0, (who, r.status_code)

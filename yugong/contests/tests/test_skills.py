@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from tests.helpers import UserFactory
+from tests.helpers import UserFactory, grant
 from yugong.contests import skills
 from yugong.contests.models import Competition, Judge, Stage, StageResult
 from yugong.contests.skills import Scored, advances, aspect_mark, judgement_flagged, rank, stage_totals
@@ -292,3 +292,48 @@ def test_chief_resolves_a_spread(world: dict[str, Any]) -> None:
         skills.mark_resolve(actor=judges[0], aspect=asp, entry=e, note="同意")
     skills.mark_resolve(actor=judges[2], aspect=asp, entry=e, note="裁判组复议后维持原评分")
     assert not any(p.reason == "spread" for p in skills.stage_problems(stage))
+
+
+def test_another_districts_draft_competition_is_not_found_before_its_state(world: dict[str, Any]) -> None:
+    """Visibility before state: registering for a competition one cannot see answers 404 (not
+    409 "当前不在报名期", which would tell that it exists and is in preparation)."""
+    from yugong.core.errors import NotFound
+
+    jb_staff = UserFactory()
+    grant(jb_staff, world["jb"], "staff")
+    draft = skills.competition_create(
+        actor=world["yz_staff"],
+        organiser=world["yz"],
+        title="渝中区焊工竞赛",
+        trades=["焊工"],
+        mode="individual",
+    )
+    assert draft.status == "draft"
+    with pytest.raises(NotFound):
+        skills.entry_register(
+            actor=jb_staff, competition=draft, union=world["plant"], kind="individual", person_ids=[1]
+        )
+    # The same draft, seen by its organiser: the state speaks.
+    with pytest.raises(Conflict):
+        skills.entry_register(
+            actor=world["yz_staff"], competition=draft, union=world["shop"], kind="individual", person_ids=[1]
+        )
+
+
+def test_registering_over_the_api_for_an_unseen_draft_is_404(world: dict[str, Any], client: Any) -> None:
+    jb_staff = UserFactory()
+    grant(jb_staff, world["jb"], "staff")
+    draft = skills.competition_create(
+        actor=world["yz_staff"],
+        organiser=world["yz"],
+        title="渝中区焊工竞赛",
+        trades=["焊工"],
+        mode="individual",
+    )
+    client.force_login(jb_staff)
+    r = client.post(
+        f"/api/v1/contests/competitions/{draft.pk}/entries",
+        {"union_id": world["plant"].pk, "kind": "individual", "person_ids": [world["people"][3].pk]},
+        content_type="application/json",
+    )
+    assert r.status_code == 404, r.content

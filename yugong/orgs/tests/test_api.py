@@ -156,3 +156,89 @@ def test_employer_api_queries_flat(api: Any, city: Union, size: int) -> None:
     with assert_max_queries(6):
         r = api.get(f"{API}/employers")
     assert r.json()["count"] == size
+
+
+# --- null and scope on writes (issue 12, items 16 and 17) -------------------------------------
+
+UNION_TEXT_FIELDS = ["name", "short_name", "code", "kind", "uscc", "district", "address", "chair_name"]
+EMPLOYER_PLAIN_FIELDS = ["name", "uscc", "industry", "district", "address", "headcount", "unionised"]
+
+
+@pytest.mark.parametrize("field", [*UNION_TEXT_FIELDS, "serves_forms"])
+def test_union_patch_null_is_a_chinese_422_naming_the_field(api: Any, city: Union, field: str) -> None:
+    a = make_union(city, kind="district", name="甲区总工会")
+    r = api.patch(f"{API}/unions/{a.pk}", {field: None}, content_type="application/json")
+    assert r.status_code == 422, r.content
+    body = r.json()
+    assert list(body["fields"]) == [field] and "不能为空" in body["fields"][field][0]
+    a.refresh_from_db()
+    assert a.name == "甲区总工会"
+
+
+def test_union_patch_null_founded_on_clears_it(api: Any, city: Union) -> None:
+    a = make_union(city, kind="district", founded_on="2001-05-01")
+    r = api.patch(f"{API}/unions/{a.pk}", {"founded_on": None}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["founded_on"] is None
+
+
+@pytest.mark.parametrize("field", EMPLOYER_PLAIN_FIELDS)
+def test_employer_patch_null_is_a_chinese_422(api: Any, city: Union, field: str) -> None:
+    employer = Employer.objects.create(name="甲厂", uscc=uscc(31), managing_union=city)
+    r = api.patch(f"{API}/employers/{employer.pk}", {field: None}, content_type="application/json")
+    assert r.status_code == 422, r.content
+    assert list(r.json()["fields"]) == [field]
+
+
+def test_the_patch_schemas_say_null_is_refused(client: Any) -> None:
+    schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
+    for name, fields in (("UnionUpdateIn", UNION_TEXT_FIELDS), ("EmployerUpdateIn", EMPLOYER_PLAIN_FIELDS)):
+        props = schemas[name]["properties"]
+        for field in fields:
+            assert "anyOf" not in props[field] and "default" not in props[field], (name, field, props[field])
+
+
+def test_the_services_refuse_null_too(city: Union) -> None:
+    from yugong.core.errors import ValidationFailed
+    from yugong.orgs import services
+
+    a = make_union(city, kind="district")
+    with pytest.raises(ValidationFailed) as caught:
+        services.union_update(actor=None, union=a, code=None, address=None)
+    assert set(caught.value.fields) == {"code", "address"}
+    employer = Employer.objects.create(name="甲厂", uscc=uscc(32), managing_union=city)
+    with pytest.raises(ValidationFailed):
+        services.employer_update(actor=None, employer=employer, name=None)
+
+
+def test_an_employer_cannot_be_moved_out_of_every_scope(api: Any, city: Union) -> None:
+    a = make_union(city, kind="district")
+    only_managed = Employer.objects.create(name="甲厂", uscc=uscc(33), managing_union=a)
+    r = api.patch(
+        f"{API}/employers/{only_managed.pk}", {"managing_union_id": None}, content_type="application/json"
+    )
+    assert r.status_code == 422 and "managing_union" in r.json()["fields"], r.content
+    only_managed.refresh_from_db()
+    assert only_managed.managing_union_id == a.pk
+    # Detaching one of two anchors is fine; detaching the last one is not.
+    g = make_union(a, kind="grassroots")
+    both = Employer.objects.create(name="乙厂", uscc=uscc(34), managing_union=a, union=g)
+    r = api.patch(f"{API}/employers/{both.pk}", {"managing_union_id": None}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["union_id"] == g.pk
+    r = api.patch(f"{API}/employers/{both.pk}", {"union_id": None}, content_type="application/json")
+    assert r.status_code == 422
+    assert api.get(f"{API}/employers/{both.pk}").status_code == 200
+    # Id 0 is no union (not "detach"): a field error.
+    r = api.patch(f"{API}/employers/{both.pk}", {"union_id": 0}, content_type="application/json")
+    assert r.status_code == 422 and "union_id" in r.json()["fields"]
+
+
+def test_closing_the_only_union_of_an_employer_hands_it_to_the_parent(api: Any, city: Union) -> None:
+    from yugong.orgs import services
+
+    a = make_union(city, kind="district")
+    g = make_union(a, kind="grassroots")
+    employer = Employer.objects.create(name="丙厂", uscc=uscc(35), union=g)
+    services.union_close(actor=None, union=g, reason="注销")
+    employer.refresh_from_db()
+    assert employer.union_id is None and employer.managing_union_id == a.pk
+    assert api.get(f"{API}/employers/{employer.pk}").status_code == 200

@@ -10,16 +10,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.timeutil import SHANGHAI
 from yugong.core.validators import clean_text
+from yugong.orgs.access import scope_filter, scope_paths
+from yugong.orgs.tree import is_root_path
 
 from .. import ledger
-from ..access import FINANCE_ROLES, access_platform_merchant, platform_scope
+from ..access import FINANCE_ROLES, PLATFORM_ROLES, access_platform_merchant, platform_scope
 from ..models import LedgerEntry, LedgerLine, Merchant, Order, Payment, Payout, Statement
 
 
@@ -195,6 +197,19 @@ SETTLED = (Order.Status.PAID, Order.Status.USED, Order.Status.REFUNDED)
 MONEY_IN = (Payment.Status.SUCCEEDED, Payment.Status.REFUNDED)
 
 
+def _sees_whole_ledger(actor: Any) -> bool:
+    return actor is None or any(is_root_path(p) for p in scope_paths(actor, PLATFORM_ROLES))
+
+
+def _scoped_entries(actor: Any) -> QuerySet[LedgerEntry]:
+    return scope_filter(
+        LedgerEntry.objects.all(),
+        actor,
+        path_field=("order__merchant__host_union__path", "merchant__host_union__path"),
+        roles=PLATFORM_ROLES,
+    )
+
+
 def reconcile(*, actor: Any, start: dt.date, end: dt.date) -> Reconciliation:
     """Orders created in the period, of merchants the actor settles: what the order says was paid
     (amount − refunded), what the payments say, what the ledger's cash/union-funds lines say — and
@@ -237,9 +252,12 @@ def reconcile(*, actor: Any, start: dt.date, end: dt.date) -> Reconciliation:
             report.differences.append(
                 Difference("payments_vs_ledger", number, paid, booked, _("支付记录与账簿不符"))
             )
-    for entry_id, total in ledger.unbalanced_entries():
+    # The ledger-wide checks, scoped like the orders: a district sees the entries of merchants it
+    # settles; the whole ledger (entries of no merchant included) only from the root.
+    entries = None if _sees_whole_ledger(actor) else _scoped_entries(actor)
+    for entry_id, total in ledger.unbalanced_entries(entries):
         report.differences.append(Difference("unbalanced_entry", f"#{entry_id}", 0, total, _("凭证借贷不平")))
-    report.trial_balance = ledger.trial_balance()
+    report.trial_balance = ledger.trial_balance(entries)
     if report.trial_balance:
         report.differences.append(
             Difference("trial_balance", "ledger", 0, report.trial_balance, _("总账借贷不平"))

@@ -24,7 +24,7 @@ from yugong.tourism.services import (
     statement_build,
 )
 
-from .factories import World, build_world
+from .factories import World, build_world, make_merchant
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +150,32 @@ def _run_sequence(actions: list[tuple[str, int]]) -> None:
         )
     report = reconcile(actor=world.platform, start=today, end=today)
     assert report.ok, report.differences
+
+
+def test_reconciliation_ledger_checks_are_scoped_to_the_viewer(world: World) -> None:
+    """A district sees the unbalanced entries and the trial balance of the merchants it settles,
+    not the city's (issue 12); the root still sees the whole ledger."""
+    from tests.helpers import UserFactory, grant
+
+    city_order = _paid(world, "a")
+    LedgerLine.objects.filter(entry__order=city_order, account=ledger.PLATFORM_CASH).update(amount_fen=7999)
+    district_staff = UserFactory()
+    grant(district_staff, world.district, "staff")
+    today = local_today()
+    seen = reconcile(actor=district_staff, start=today, end=today)
+    assert seen.ok and seen.trial_balance == 0, seen.differences
+    assert not any(d.kind in {"unbalanced_entry", "trial_balance"} for d in seen.differences)
+    whole = reconcile(actor=world.platform, start=today, end=today)
+    assert {"unbalanced_entry", "trial_balance"} <= {d.kind for d in whole.differences}
+    assert whole.trial_balance == -1
+    # An entry of a merchant the district hosts is the district's to see.
+    from yugong.tourism.models import LedgerEntry
+
+    local_merchant, _staff = make_merchant(world.district, name="渝中区剧场")
+    entry = ledger.post(
+        kind="payout", lines=[(ledger.PLATFORM_CASH, 5), ("payable:x", -5)], merchant=local_merchant
+    )
+    LedgerLine.objects.filter(entry=entry, amount_fen=5).update(amount_fen=6)
+    seen = reconcile(actor=district_staff, start=today, end=today)
+    assert [d.ref for d in seen.differences if d.kind == "unbalanced_entry"] == [f"#{entry.pk}"]
+    assert seen.trial_balance == 1 and LedgerEntry.objects.count() > 1

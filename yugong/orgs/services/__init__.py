@@ -1,0 +1,33 @@
+"""Writes on the union tree, employers, roles, 职工之家 ratings and volunteer teams, split by sub-domain.
+
+Every function: keyword-only arguments, one transaction, permission through ``orgs.access``
+(``actor=None`` means a trusted caller: bootstrap, demo data, imports that checked already),
+validation with Chinese messages, an audit row, a ``UnionEvent`` for every change of a node, and
+facts for the cockpit (``unions.created`` by kind, ``unions.merged``, ``unions.closed``).
+Callers import from ``yugong.orgs.services``; the sub-modules are an implementation detail.
+"""
+
+from .employers import employer_create, employer_update
+from .ratings import home_rating_create, home_rating_delete
+from .roles import admin_role_assign, role_grant, role_revoke
+from .tree import union_close, union_create, union_merge, union_move, union_reopen, union_update
+from .volunteers import service_record_add, volunteer_add, volunteer_team_create
+
+__all__ = [
+    "admin_role_assign",
+    "employer_create",
+    "employer_update",
+    "home_rating_create",
+    "home_rating_delete",
+    "role_grant",
+    "role_revoke",
+    "service_record_add",
+    "union_close",
+    "union_create",
+    "union_merge",
+    "union_move",
+    "union_reopen",
+    "union_update",
+    "volunteer_add",
+    "volunteer_team_create",
+]

@@ -1,0 +1,126 @@
+"""Console pages of volunteer teams, volunteers and service records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from yugong.accounts.models import request_user
+from yugong.core.errors import NotFound, PermissionDenied, ValidationFailed
+from yugong.core.pii import mask_phone
+
+from .. import selectors, services
+from ..access import MANAGE_ROLES, access_object, can_act, require_role, scope_paths
+from ..decorators import console_required
+from ..forms import ServiceRecordForm, VolunteerForm, VolunteerTeamForm, apply_errors
+from ..models import Volunteer, VolunteerTeam
+from .common import _ctx, _union_field
+
+
+@console_required
+@require_GET
+def volunteer_teams(request: HttpRequest) -> HttpResponse:
+    teams = list(selectors.volunteer_teams(request.user)[:500])
+    return render(
+        request,
+        "orgs/volunteer_teams.html",
+        _ctx(request, teams=teams, can_manage=bool(scope_paths(request.user, MANAGE_ROLES))),
+    )
+
+
+@console_required
+@require_http_methods(["GET", "POST"])
+def volunteer_team_create(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    if not scope_paths(user, MANAGE_ROLES):
+        raise PermissionDenied()
+    form = VolunteerTeamForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = dict(form.cleaned_data)
+            data["union"] = _union_field(form, "union", user, MANAGE_ROLES)
+            parent_id = data.pop("parent")
+            parent = None
+            if parent_id:
+                try:
+                    parent = access_object(VolunteerTeam.objects.select_related("union"), user, parent_id)
+                except NotFound:
+                    raise ValidationFailed(fields={"parent": _("未找到该队伍。")}) from None
+            team = services.volunteer_team_create(actor=user, parent=parent, **data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("已建立志愿服务队。"))
+            return HttpResponseRedirect(reverse("orgs:volunteer_team", args=[team.pk]))
+    return render(
+        request,
+        "orgs/form.html",
+        _ctx(request, form=form, title=_("建立志愿服务队")),
+        status=422 if form.errors else 200,
+    )
+
+
+@console_required
+@require_http_methods(["GET", "POST"])
+def volunteer_team(request: HttpRequest, pk: int) -> HttpResponse:
+    """A team: its volunteers (phones masked), service records, and forms to add both."""
+    user = request_user(request)
+    team = access_object(VolunteerTeam.objects.select_related("union", "parent"), user, pk)
+    can_manage = can_act(user, team.union, MANAGE_ROLES)
+    volunteer_form = VolunteerForm(request.POST if request.POST.get("form") == "volunteer" else None)
+    record_form = ServiceRecordForm(request.POST if request.POST.get("form") == "record" else None)
+    if request.method == "POST":
+        require_role(user, team.union, MANAGE_ROLES)
+        try:
+            if volunteer_form.is_bound and volunteer_form.is_valid():
+                services.volunteer_add(actor=user, team=team, **volunteer_form.cleaned_data)
+                messages.success(request, _("已登记志愿者。"))
+                return HttpResponseRedirect(reverse("orgs:volunteer_team", args=[team.pk]))
+            if record_form.is_bound and record_form.is_valid():
+                data = dict(record_form.cleaned_data)
+                volunteer = (
+                    Volunteer.objects.filter(pk=data.pop("volunteer"), team=team)
+                    .select_related("team")
+                    .first()
+                )
+                if volunteer is None:
+                    raise ValidationFailed(fields={"volunteer": _("本队没有这名志愿者。")})
+                services.service_record_add(actor=user, volunteer=volunteer, **data)
+                messages.success(request, _("已登记服务时长。"))
+                return HttpResponseRedirect(reverse("orgs:volunteer_team", args=[team.pk]))
+        except ValidationFailed as exc:
+            apply_errors(volunteer_form if volunteer_form.is_bound else record_form, exc)
+    volunteers: list[dict[str, Any]] = [
+        {
+            "pk": v.pk,
+            "name": v.name,
+            "phone": mask_phone(v.phone),
+            "skills": v.skills,
+            "active": v.active,
+            "minutes": getattr(v, "total_minutes", 0),
+            "hours": round(getattr(v, "total_minutes", 0) / 60, 1),
+        }
+        for v in selectors.team_volunteers(team)
+    ]
+    total_minutes = sum(r["minutes"] for r in volunteers) / 60
+    return render(
+        request,
+        "orgs/volunteer_team.html",
+        _ctx(
+            request,
+            team=team,
+            volunteers=volunteers,
+            total_hours=round(total_minutes, 1),
+            records=selectors.team_records(team),
+            can_manage=can_manage,
+            volunteer_form=volunteer_form,
+            record_form=record_form,
+        ),
+        status=422 if (volunteer_form.errors or record_form.errors) else 200,
+    )
