@@ -260,7 +260,7 @@ def batch_follow_up(*, actor: Any, batch: PayoutBatch | int, title: str = "") ->
         union=union,
         kind=locked.kind,
         title=clean_words(title, field="title", max_length=100, required=False)
-        or f"{locked.title}（补发）"[:100],
+        or (_("%(title)s（补发）") % {"title": locked.title})[:100],
         bank_format=locked.bank_format,
         cash_account=locked.cash_account,
         follow_up_of=locked,
