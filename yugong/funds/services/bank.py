@@ -93,6 +93,13 @@ def batch_line_add(
     locked.total_fen += amount
     locked.line_count += 1
     locked.save(update_fields=["total_fen", "line_count"])
+    audit_record(
+        actor=actor,
+        action="funds.batch_line_add",
+        obj=line,
+        union_id=locked.union_id,
+        extra={"amount_fen": amount},
+    )
     return line
 
 
