@@ -17,7 +17,7 @@ from .models import Budget, BudgetLine, Category, IncomeKind, IncomeLine
 
 PEOPLE = [("funds_finance", "赵会计", "CQ-YZ", "finance"), ("funds_auditor", "周审计", "CQ", "auditor")]
 
-BUDGETS = {
+BUDGETS: dict[str, dict[str, list[Any]]] = {
     "CQ-YZ": {
         "lines": [
             (Category.ACTIVITIES, "职工文体活动", 80_000_00),
