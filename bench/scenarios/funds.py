@@ -150,6 +150,7 @@ def seed_reconcile(ctx: Ctx, n: int | None = None) -> dict[str, Any]:
     tag = f"bench-reconcile-{n}"
     if not LedgerEntry.objects.filter(kind="payment", memo=tag).exists():
         with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")  # bench data: two million rows by COPY
             cursor.execute("SELECT COALESCE(MAX(id), 0) FROM funds_ledgerentry")
             start = int(cursor.fetchone()[0]) + 1
             raw = cursor.cursor
