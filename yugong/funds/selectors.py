@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from yugong.orgs.access import access_object, scope_filter
 
 from . import ledger
-from .models import Budget, BudgetLine, Commitment, LedgerLine
+from .models import Budget, BudgetLine, Commitment, Difference, IncomeLine, LedgerLine, Reconciliation
 from .services.common import READ_ROLES
 
 
@@ -60,3 +60,21 @@ def line_movements(line: BudgetLine) -> QuerySet[LedgerLine]:
         .select_related("entry")
         .order_by("-entry__created_at", "-entry_id", "pk")
     )
+
+
+def income_line_get(actor: Any, pk: Any) -> IncomeLine:
+    return access_object(
+        IncomeLine.objects.select_related("budget"),
+        actor,
+        pk,
+        path_field="budget__union__path",
+        roles=READ_ROLES,
+    )
+
+
+def reconciliation_get(actor: Any, pk: Any) -> Reconciliation:
+    return access_object(Reconciliation.objects.all(), actor, pk, roles=READ_ROLES)
+
+
+def difference_get(actor: Any, pk: Any) -> Difference:
+    return access_object(Difference.objects.all(), actor, pk, path_field="run__union__path", roles=READ_ROLES)

@@ -23,10 +23,13 @@ from .commitments import (
     Overdrawn,
     commitment_approve,
     commitment_refund,
+    commitment_refund_for,
     commitment_reject,
     commitment_release,
+    commitment_release_for,
     commitment_request,
     commitment_spend,
+    commitment_spend_for,
     reserve,
 )
 from .reconcile import difference_resolve, provider_bill_reconcile
@@ -49,6 +52,9 @@ __all__ = [
     "budget_submit",
     "commitment_approve",
     "commitment_refund",
+    "commitment_refund_for",
+    "commitment_release_for",
+    "commitment_spend_for",
     "commitment_reject",
     "commitment_release",
     "commitment_request",

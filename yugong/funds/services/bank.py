@@ -93,6 +93,13 @@ def batch_line_add(
     locked.total_fen += amount
     locked.line_count += 1
     locked.save(update_fields=["total_fen", "line_count"])
+    audit_record(
+        actor=actor,
+        action="funds.batch_line_add",
+        obj=line,
+        union_id=locked.union_id,
+        extra={"amount_fen": amount},
+    )
     return line
 
 
@@ -260,7 +267,7 @@ def batch_follow_up(*, actor: Any, batch: PayoutBatch | int, title: str = "") ->
         union=union,
         kind=locked.kind,
         title=clean_words(title, field="title", max_length=100, required=False)
-        or f"{locked.title}（补发）"[:100],
+        or (_("%(title)s（补发）") % {"title": locked.title})[:100],
         bank_format=locked.bank_format,
         cash_account=locked.cash_account,
         follow_up_of=locked,

@@ -216,11 +216,28 @@ def commitment_spend(
 ) -> Commitment:
     """Pay ``amount_fen`` out of the reservation: the line's reserved money becomes spent, the
     union's expense against ``pay_from`` (default its own cash, ``funds_cash:<union>``)."""
-    amount = clean_amount(amount_fen)
-    text = clean_words(memo, field="memo", max_length=200, required=False)
     locked = lock(Commitment, commitment)
     line = _line(locked)
     require(actor, line.union, FINANCE_ROLES)
+    return _spend(actor, locked, line, amount_fen, memo, pay_from)
+
+
+@transaction.atomic
+def commitment_spend_for(
+    *, actor: Any, commitment: Commitment | int, amount_fen: Any, memo: str = "", pay_from: str = ""
+) -> Commitment:
+    """Spend for a scenario service that has itself checked the actor's right to decide the
+    spending (a group order or a pass batch approved by the union's chair through tourism's own
+    role check): the funds rules (reserved first, no more than reserved) still hold."""
+    locked = lock(Commitment, commitment)
+    return _spend(actor, locked, _line(locked), amount_fen, memo, pay_from)
+
+
+def _spend(
+    actor: Any, locked: Commitment, line: BudgetLine, amount_fen: Any, memo: str, pay_from: str
+) -> Commitment:
+    amount = clean_amount(amount_fen)
+    text = clean_words(memo, field="memo", max_length=200, required=False)
     if locked.status != Commitment.Status.RESERVED:
         raise Conflict(_("只有已批准占用的申请可以支付。"), code="not_reserved")
     if amount > locked.reserved_fen:
@@ -263,8 +280,19 @@ def commitment_release(
 ) -> Commitment:
     """Give reserved money back to the line (all of what is left when ``amount_fen`` is None)."""
     locked = lock(Commitment, commitment)
-    line = _line(locked)
-    require(actor, line.union, FINANCE_ROLES)
+    require(actor, _line(locked).union, FINANCE_ROLES)
+    return _release(actor, locked, amount_fen, memo)
+
+
+@transaction.atomic
+def commitment_release_for(
+    *, actor: Any, commitment: Commitment | int, amount_fen: Any = None, memo: str = ""
+) -> Commitment:
+    """Release for a scenario service that checked the actor itself (a group order rejected)."""
+    return _release(actor, lock(Commitment, commitment), amount_fen, memo)
+
+
+def _release(actor: Any, locked: Commitment, amount_fen: Any, memo: str) -> Commitment:
     if locked.status != Commitment.Status.RESERVED:
         raise Conflict(_("只有已批准占用的申请可以释放。"), code="not_reserved")
     amount = locked.reserved_fen if amount_fen is None else clean_amount(amount_fen)
@@ -302,10 +330,25 @@ def commitment_refund(
     *, actor: Any, commitment: Commitment | int, amount_fen: Any, memo: str = "", pay_to: str = ""
 ) -> Commitment:
     """Money spent came back (a refunded order): the line gets it back as available money."""
-    amount = clean_amount(amount_fen)
     locked = lock(Commitment, commitment)
     line = _line(locked)
     require(actor, line.union, FINANCE_ROLES)
+    return _refund(actor, locked, line, amount_fen, memo, pay_to)
+
+
+@transaction.atomic
+def commitment_refund_for(
+    *, actor: Any, commitment: Commitment | int, amount_fen: Any, memo: str = "", pay_to: str = ""
+) -> Commitment:
+    """Money back for a scenario service that checked the actor itself (an order refunded)."""
+    locked = lock(Commitment, commitment)
+    return _refund(actor, locked, _line(locked), amount_fen, memo, pay_to)
+
+
+def _refund(
+    actor: Any, locked: Commitment, line: BudgetLine, amount_fen: Any, memo: str, pay_to: str
+) -> Commitment:
+    amount = clean_amount(amount_fen)
     if amount > locked.spent_fen:
         raise ValidationFailed(fields={"amount_fen": _("退回金额超过已支出金额。")})
     BudgetLine.objects.filter(pk=locked.line_id, spent_fen__gte=amount).update(

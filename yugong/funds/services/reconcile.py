@@ -29,6 +29,7 @@ from ..payments.wechatpay_bill import BillRow
 from .common import FINANCE_ROLES, clean_words, lock, require
 
 STAGE_BATCH = 5000
+RECONCILE_TIMEOUT = "600s"
 
 
 def _stage(run: Reconciliation, rows: Iterable[BillRow]) -> tuple[int, int]:
@@ -102,6 +103,11 @@ def provider_bill_reconcile(
     require(actor, union, FINANCE_ROLES)
     lo = dt.datetime.combine(day, dt.time.min, tzinfo=SHANGHAI)
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # A whole day's bill is one long job, not a request: lift the per-statement bound
+            # (DB_STATEMENT_TIMEOUT_MS) for this transaction only.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = %s", [RECONCILE_TIMEOUT])
         run = Reconciliation.objects.create(
             kind=Reconciliation.Kind.PROVIDER_BILL,
             source=f"{source} {day.isoformat()}"[:100],
