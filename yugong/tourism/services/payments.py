@@ -23,7 +23,9 @@ from yugong.core.timeutil import now
 from .. import gateways
 from ..access import merchant_ids
 from ..models import Order, Payment, PaymentNotification, Ticket
-from .orders import _lock_order, _refund_books, order_mark_paid, take_stock
+from .orders import _lock_order, order_mark_paid
+from .refunds import _refund_books
+from .stock import take_stock
 
 WORKER_PROVIDERS = ("sim",)
 

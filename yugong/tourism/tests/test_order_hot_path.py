@@ -1,5 +1,5 @@
 """The order hot path: on PostgreSQL one statement reads, checks, takes the stock and writes the
-order and tickets (services.orders._place_one_statement); products with limits or eligibility rules
+order and tickets (services.order_sql.place_one_statement); products with limits or eligibility rules
 fall back to the ORM path. Same answers, same refusals on both backends."""
 
 from __future__ import annotations

@@ -23,10 +23,10 @@ from yugong.core.pii import mask_name
 from yugong.core.timeutil import local_today
 from yugong.orgs.models import Union
 
-from . import selectors, services
-from .gateways import sim_notification
-from .models import Merchant, Order, Payment, Product, ReviewStatus
-from .qr import qr_data_uri, ticket_qr_text
+from .. import selectors, services
+from ..gateways import sim_notification
+from ..models import Merchant, Order, Payment, Product, ReviewStatus
+from ..qr import qr_data_uri, ticket_qr_text
 
 PAGE = 12
 
@@ -83,7 +83,7 @@ def product(request: HttpRequest, product_id: int) -> HttpResponse:
             "sessions": [s for s in sessions if not s.seat_rows],
             "seated_sessions": [s for s in sessions if s.seat_rows],
             "idempotency_key": uuid.uuid4().hex,
-            "family_limit": range(1, services.orders.family_limit() + 1),
+            "family_limit": range(1, services.common.family_limit() + 1),
         },
     )
 
@@ -104,7 +104,7 @@ def seats(request: HttpRequest, session_id: int) -> HttpResponse:
             "rows": rows,
             "free": selectors.free_seats(rows),
             "idempotency_key": uuid.uuid4().hex,
-            "family_limit": services.orders.family_limit(),
+            "family_limit": services.common.family_limit(),
         },
     )
 
