@@ -24,19 +24,30 @@ class ScanIn(Schema):
 class ScanOut(Schema):
     order_number: str
     product_title: str
+    session_starts_at: dt.datetime
+    session_label: str
     seq: int
+    seat: str = Field("", description="座位（对号入座的场次），如 3排5座")
     holder_name: str
     status: str
     used_at: dt.datetime | None
 
 
-@router.post("/tickets/scan", response={200: ScanOut, **ERROR_RESPONSES}, summary="商户验票（一票一用）")
+@router.post(
+    "/tickets/scan",
+    response={200: ScanOut, **ERROR_RESPONSES},
+    summary="商户验票（一票一用；只在场次当天的入场时间窗内；拒绝时 409 说明原因）",
+)
 def ticket_scan(request: HttpRequest, payload: ScanIn) -> ScanOut:
     ticket = services.ticket_scan(actor=request_user(request), token=payload.token)
+    session = ticket.order.session
     return ScanOut(
         order_number=ticket.order.number,
         product_title=ticket.order.product.title,
+        session_starts_at=session.starts_at,
+        session_label=session.label,
         seq=ticket.seq,
+        seat=ticket.seat_label,
         holder_name=ticket.holder_name,
         status=ticket.status,
         used_at=ticket.used_at,

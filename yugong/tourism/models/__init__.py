@@ -29,7 +29,7 @@ from .catalog import (
 )
 from .ledger import LedgerEntry, LedgerLine, Payout, Statement
 from .orders import GroupOrder, Order, Payment, PaymentNotification, SeatHold, Ticket
-from .passes import AnnualPass, PassBatch, PassEntry, PassSpot
+from .passes import AnnualPass, PassBatch, PassEntry, PassPool, PassSpot
 
 __all__ = [
     "AnnualPass",
@@ -41,6 +41,7 @@ __all__ = [
     "Order",
     "PassBatch",
     "PassEntry",
+    "PassPool",
     "PassSpot",
     "Payment",
     "PaymentNotification",

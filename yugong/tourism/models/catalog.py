@@ -138,6 +138,9 @@ class Product(models.Model):
     refund_rule = models.CharField(_("退款规则"), max_length=8, choices=Refund.choices, default=Refund.FREE)
     refund_cutoff_hours = models.PositiveIntegerField(_("开始前多少小时截止退款"), default=24)
     refund_fee_bp = models.PositiveIntegerField(_("退款手续费（基点）"), default=0)
+    # The gate's admission window around a session's start (the scan refuses outside it).
+    admit_before_minutes = models.PositiveIntegerField(_("开始前多少分钟可入场"), default=120)
+    admit_after_minutes = models.PositiveIntegerField(_("开始后多少分钟内可入场"), default=240)
     status = models.CharField(
         _("审核状态"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
     )

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .catalog import Merchant, new_token
+from .catalog import Merchant, ReviewStatus, new_token
 
 
 class PassBatch(models.Model):
@@ -64,22 +64,79 @@ class AnnualPass(models.Model):
 
 
 class PassSpot(models.Model):
-    """A spot taking part in the annual pass, with its rules and its agreed rate per entry."""
+    """A spot taking part in the annual pass: the merchant applies, the city federation approves; the
+    agreed rate per entry is paid from the pass pool, at most ``daily_limit`` admissions a day."""
+
+    class Region(models.TextChoices):
+        CHONGQING = "chongqing", _("重庆")
+        SICHUAN = "sichuan", _("四川")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="pass_spots")
     name = models.CharField(_("景点"), max_length=120)
+    region = models.CharField(_("川渝"), max_length=12, choices=Region.choices, default=Region.CHONGQING)
     district = models.CharField(_("区县"), max_length=40, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    summary = models.CharField(_("简介"), max_length=200, blank=True)
+    # WGS-84, for the worker's map (optional: a spot without them is listed but not drawn).
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    lng = models.FloatField(_("经度"), null=True, blank=True)
     rate_fen = models.PositiveIntegerField(_("每人次结算价（分）"))
+    daily_limit = models.PositiveIntegerField(_("每日接待上限（人次）"), null=True, blank=True)
     one_entry_per_day = models.BooleanField(_("每日限入一次"), default=True)
     blackout_dates = models.JSONField(_("不可用日期"), default=list, blank=True)
+    status = models.CharField(
+        _("审核状态"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    review_note = models.CharField(_("审核意见"), max_length=200, blank=True)
     active = models.BooleanField(_("参与中"), default=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
 
     class Meta:
         verbose_name = _("年票景点")
         verbose_name_plural = _("年票景点")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90), name="tourism_spot_lat"
+            ),
+            models.CheckConstraint(
+                condition=Q(lng__isnull=True) | Q(lng__gte=-180, lng__lte=180), name="tourism_spot_lng"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def open_for_pass(self) -> bool:
+        return self.status == ReviewStatus.APPROVED and self.active
+
+
+class PassPool(models.Model):
+    """The money of a year's annual passes: pass purchases pay in, every admitted entry pays the
+    spot's rate out. Taken with a conditional UPDATE (``balance_fen >= rate``); the CHECK constraint
+    is the last judge, so the pool never goes below zero."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    balance_fen = models.BigIntegerField(_("余额（分）"), default=0)
+    paid_in_fen = models.BigIntegerField(_("累计转入（分）"), default=0)
+    paid_out_fen = models.BigIntegerField(_("累计支出（分）"), default=0)
+
+    class Meta:
+        verbose_name = _("年票资金池")
+        verbose_name_plural = _("年票资金池")
+        constraints = [
+            models.CheckConstraint(condition=Q(balance_fen__gte=0), name="tourism_pass_pool_ge0"),
+        ]
+
+    def __str__(self) -> str:
+        return str(f"{self.year}: {self.balance_fen}")
 
 
 class PassEntry(models.Model):

@@ -16,6 +16,7 @@ from .payments import payment_confirm_venue, payment_notify, payment_start
 from .pictures import product_picture_add, product_picture_remove
 from .refunds import order_refund
 from .settlement import payout_record, reconcile, statement_build
+from .spots import pass_spot_apply, pass_spot_review, pass_spot_set_active
 from .staff import merchant_staff_add, merchant_staff_deactivate, merchant_staff_set_role
 
 __all__ = [
@@ -40,6 +41,9 @@ __all__ = [
     "payment_confirm_venue",
     "payment_notify",
     "payment_start",
+    "pass_spot_apply",
+    "pass_spot_review",
+    "pass_spot_set_active",
     "payout_record",
     "product_picture_add",
     "product_picture_remove",

@@ -164,7 +164,7 @@ def test_pass_entry_once_a_day_under_concurrency() -> None:
         actor=world.union_staff,
         union=world.company,
         year=local_today().year,
-        price_fen=100,
+        price_fen=15000,
         person_ids=[world.person.pk],
     )
     (annual_pass,) = pass_batch_approve(actor=world.chair, batch=batch)

@@ -12,16 +12,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from yugong.core.errors import ApplicationError
+from yugong.core.pii import mask_name
 from yugong.core.timeutil import SHANGHAI
 from yugong.orgs.decorators import merchant_required
 
 from .. import exports, selectors, services
 from ..access import access_merchant, merchant_ids
+from ..forms import GateScanForm
 from ..models import (
     Merchant,
     MerchantStaff,
     Order,
-    PassSpot,
+    PassEntry,
     Product,
     Session,
 )
@@ -176,37 +178,54 @@ def m_orders(request: HttpRequest, merchant_id: int) -> HttpResponse:
 
 @merchant_required
 def m_scan(request: HttpRequest, merchant_id: int) -> HttpResponse:
+    """The gate: an e-ticket is admitted on its day inside the admission window, an annual-pass
+    code at one of the merchant's pass spots. The result shows the session, its date, the seat and
+    the holder beside the verdict, refusals included."""
     ctx = _merchant_ctx(request, merchant_id, "scan")
-    spots = list(PassSpot.objects.filter(merchant_id=merchant_id).order_by("pk"))
+    spots = list(selectors.gate_spots(merchant_id))
     result: dict[str, Any] | None = None
-    if request.method == "POST":
-        token = request.POST.get("token", "").strip()
+    form = GateScanForm(request.POST or None, spots=spots)
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["token"].strip()
         try:
-            if token.startswith("YGP1.") and spots:
+            if token.startswith(services.gate.PASS_PREFIX) and spots:
                 entry = services.pass_verify(
-                    actor=request.user, token=token, spot_id=request.POST.get("spot") or spots[0].pk
+                    actor=request.user, token=token, spot_id=form.cleaned_data["spot"] or spots[0].pk
                 )
-                from yugong.core.pii import mask_name
-
+                ok = entry.result == PassEntry.Result.OK
                 result = {
-                    "ok": entry.result == "ok",
-                    "text": _("年票核验通过，请放行。") if entry.result == "ok" else entry.reason,
+                    "ok": ok,
+                    "text": _("年票核验通过，请放行。") if ok else entry.reason,
                     "holder": mask_name(entry.annual_pass.holder_name) if entry.annual_pass else "",
+                    "pass_number": entry.annual_pass.number if entry.annual_pass else "",
+                    "spot": entry.spot.name,
                 }
             else:
                 ticket = services.ticket_scan(actor=request.user, token=token)
-                result = {
-                    "ok": True,
-                    "text": _("验票成功：%(p)s") % {"p": ticket.order.product.title},
-                    "holder": ticket.holder_name,
-                    "seat": ticket.seat_label,
-                }
+                result = {"ok": True, "text": _("验票成功，请放行。"), **_ticket_facts(ticket)}
+        except services.gate.GateRefused as exc:
+            result = {"ok": False, "text": str(exc.message), "code": exc.code, **_ticket_facts(exc.ticket)}
         except ApplicationError as exc:
-            result = {"ok": False, "text": str(exc.message), "holder": ""}
+            result = {"ok": False, "text": str(exc.message), "code": exc.code}
     entries = selectors.merchant_entries(request.user, merchant_id)[:20]
     return _console(
-        request, "tourism/m_scan.html", {**ctx, "spots": spots, "result": result, "entries": entries}
+        request,
+        "tourism/m_scan.html",
+        {**ctx, "spots": spots, "form": form, "result": result, "entries": entries},
     )
+
+
+def _ticket_facts(ticket: Any) -> dict[str, Any]:
+    """What the gate shows of a ticket: product, session (date and time), seat, holder."""
+    session = ticket.order.session
+    return {
+        "product": ticket.order.product.title,
+        "session": services.gate.when(session.starts_at),
+        "session_label": session.label,
+        "seat": ticket.seat_label,
+        "holder": ticket.holder_name,
+        "order_number": ticket.order.number,
+    }
 
 
 @merchant_required
