@@ -22,4 +22,6 @@ class GateScanForm(forms.Form):
 
     def __init__(self, *args: Any, spots: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["spot"].choices = [(s.pk, s.name) for s in spots or []]
+        spot_field = self.fields["spot"]
+        assert isinstance(spot_field, forms.TypedChoiceField)
+        spot_field.choices = [(s.pk, s.name) for s in spots or []]
