@@ -28,6 +28,13 @@ urlpatterns = [
     path("merchant/<int:merchant_id>/scan/", m.m_scan, name="m_scan"),
     path("merchant/<int:merchant_id>/statements/", m.m_statements, name="m_statements"),
     path("merchant/<int:merchant_id>/staff/", m.m_staff, name="m_staff"),
+    path("merchant/<int:merchant_id>/pass-spots/", m.m_pass_spots, name="m_pass_spots"),
+    path("merchant/<int:merchant_id>/pass-spots/<int:spot_id>/", m.m_pass_spot, name="m_pass_spot"),
+    path(
+        "merchant/<int:merchant_id>/pass-spots/<int:spot_id>/active/",
+        m.m_pass_spot_active,
+        name="m_pass_spot_active",
+    ),
     path(
         "merchant/<int:merchant_id>/statements/<int:statement_id>.<str:fmt>",
         m.m_statement_export,
@@ -39,6 +46,8 @@ urlpatterns = [
     path("console/settlement/", c.p_settlement, name="p_settlement"),
     path("console/settlement/<int:statement_id>.<str:fmt>", c.p_statement_export, name="p_statement_export"),
     path("console/reconciliation.<str:fmt>", c.p_reconciliation_export, name="p_reconciliation_export"),
+    path("console/pass-spots/", c.p_pass_spots, name="p_pass_spots"),
+    path("console/pass-spots/<int:spot_id>/review/", c.p_pass_spot_review, name="p_pass_spot_review"),
     # union staff
     path("console/groups/", c.u_groups, name="u_groups"),
     path("console/passes/", c.u_passes, name="u_passes"),

@@ -127,7 +127,7 @@ def spot_values(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _owner_merchant(actor: Any, merchant_id: Any) -> int:
+def owner_merchant(actor: Any, merchant_id: Any) -> int:
     """The merchant ``actor`` is the admin (负责人) of; another merchant is 404, a clerk 403."""
     try:
         pk = int(merchant_id)
@@ -145,7 +145,7 @@ def pass_spot_apply(
 ) -> PassSpot:
     """The merchant's admin applies for a new spot, or re-applies with changed terms for one of its
     spots (which leaves the pass until the city approves again)."""
-    mid = _owner_merchant(actor, merchant_id)
+    mid = owner_merchant(actor, merchant_id)
     values = spot_values(data)
     with transaction.atomic():
         if spot is None:
@@ -226,7 +226,7 @@ def pass_spot_set_active(*, actor: Any, spot: PassSpot | int, active: bool) -> P
         row = PassSpot.objects.select_for_update().filter(pk=pk).first()
         if row is None:
             raise NotFound()
-        _owner_merchant(actor, row.merchant_id)
+        owner_merchant(actor, row.merchant_id)
         row.active = bool(active)
         row.save(update_fields=["active"])
         audit_record(

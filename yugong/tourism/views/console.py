@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError, ValidationFailed
@@ -19,6 +22,7 @@ from yugong.orgs.decorators import console_required
 
 from .. import exports, selectors, services
 from ..access import APPROVER_ROLES, UNION_BUYER_ROLES
+from ..forms import SpotReviewForm
 from ..models import (
     GroupOrder,
     Merchant,
@@ -266,3 +270,50 @@ def u_passes(request: HttpRequest) -> HttpResponse:
             "cap_fen": services.common.pass_cap_fen(),
         },
     )
+
+
+# --- Annual-pass spots: the city's review -----------------------------------------------------
+
+
+@console_required
+def p_pass_spots(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "pending")
+    status = status if status in ReviewStatus.values or status == "" else "pending"
+    page = Paginator(selectors.platform_pass_spots(request.user, status), PAGE).get_page(
+        request.GET.get("page")
+    )
+    return _console(
+        request,
+        "tourism/p_pass_spots.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": ReviewStatus.choices,
+            "can_review": services.spots.is_city_reviewer(request.user),
+            "form": SpotReviewForm(),
+        },
+    )
+
+
+@console_required
+@require_POST
+def p_pass_spot_review(request: HttpRequest, spot_id: int) -> HttpResponse:
+    form = SpotReviewForm(request.POST)
+    back = reverse("tourism:p_pass_spots") + "?" + urlencode({"status": request.GET.get("status", "pending")})
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return HttpResponseRedirect(back)
+    try:
+        services.pass_spot_review(
+            actor=request.user,
+            spot=spot_id,
+            approve=form.cleaned_data["decision"] == "approve",
+            note=form.cleaned_data["note"],
+            rate_fen=form.rate_fen(),
+        )
+        messages.success(request, _("审核结果已保存。"))
+    except ApplicationError as exc:
+        _errors(request, exc)
+    return HttpResponseRedirect(back)

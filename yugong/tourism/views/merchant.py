@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from yugong.core.errors import ApplicationError
 from yugong.core.pii import mask_name
@@ -18,7 +19,7 @@ from yugong.orgs.decorators import merchant_required
 
 from .. import exports, selectors, services
 from ..access import access_merchant, merchant_ids
-from ..forms import GateScanForm
+from ..forms import GateScanForm, PassSpotForm, SpotActiveForm, apply_errors
 from ..models import (
     Merchant,
     MerchantStaff,
@@ -292,3 +293,65 @@ def m_statement_export(request: HttpRequest, merchant_id: int, statement_id: int
     if statement is None:
         raise Http404
     return exports.statement_response(statement, fmt)
+
+
+# --- Annual-pass spots ------------------------------------------------------------------------
+
+
+@merchant_required
+def m_pass_spots(request: HttpRequest, merchant_id: int) -> HttpResponse:
+    """The merchant's annual-pass spots and their applications; the admin (负责人) applies."""
+    ctx = _merchant_ctx(request, merchant_id, "pass_spots")
+    form = PassSpotForm(request.POST or None, initial={"one_entry_per_day": True, "region": "chongqing"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pass_spot_apply(actor=request.user, merchant_id=merchant_id, data=form.service_data())
+        except ApplicationError as exc:
+            apply_errors(form, exc, PassSpotForm.ALIASES)
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("已提交，待市总工会审核。"))
+            return HttpResponseRedirect(request.path)
+    spots = list(selectors.merchant_pass_spots(request.user, merchant_id))
+    return _console(request, "tourism/m_pass_spots.html", {**ctx, "form": form, "spots": spots})
+
+
+@merchant_required
+def m_pass_spot(request: HttpRequest, merchant_id: int, spot_id: int) -> HttpResponse:
+    """Change a spot's terms: a new application (off the pass until the city approves again)."""
+    ctx = _merchant_ctx(request, merchant_id, "pass_spots")
+    spot = selectors.merchant_pass_spots(request.user, merchant_id).filter(pk=spot_id).first()
+    if spot is None:
+        raise Http404()
+    form = PassSpotForm(request.POST or None, initial=PassSpotForm.initial_for(spot))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pass_spot_apply(
+                actor=request.user, merchant_id=merchant_id, data=form.service_data(), spot=spot
+            )
+        except ApplicationError as exc:
+            apply_errors(form, exc, PassSpotForm.ALIASES)
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("已提交，待市总工会审核。"))
+            return HttpResponseRedirect(reverse("tourism:m_pass_spots", args=[merchant_id]))
+    return _console(request, "tourism/m_pass_spot.html", {**ctx, "form": form, "spot": spot})
+
+
+@merchant_required
+@require_POST
+def m_pass_spot_active(request: HttpRequest, merchant_id: int, spot_id: int) -> HttpResponse:
+    form = SpotActiveForm(request.POST)
+    if not selectors.merchant_pass_spots(request.user, merchant_id).filter(pk=spot_id).exists():
+        raise Http404()
+    if form.is_valid():
+        try:
+            services.pass_spot_set_active(
+                actor=request.user, spot=spot_id, active=form.cleaned_data["active"]
+            )
+            messages.success(request, _("已保存。"))
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+    else:
+        messages.error(request, _("请求有误。"))
+    return HttpResponseRedirect(reverse("tourism:m_pass_spots", args=[merchant_id]))
