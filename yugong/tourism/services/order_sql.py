@@ -1,4 +1,5 @@
-"""The PostgreSQL one-statement order (data-modifying CTEs): see the README, "Concurrency"."""
+"""The PostgreSQL one-statement order (data-modifying CTEs): see the README, "Concurrency". Its
+rules and statuses come from ``order_rules``; it writes its own audit row (the ``a`` CTE)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils.translation import gettext as _
 
+from yugong.core.audit import audit_who
 from yugong.core.db import prepared_cursor
-from yugong.core.errors import Conflict, NotFound
+from yugong.core.errors import NotFound
+from yugong.core.models import AuditEvent
 from yugong.core.timeutil import now
 
-from ..models import Merchant, Order, Product, ReviewStatus, Session, Ticket, new_token
+from ..models import Merchant, Order, Product, Session, Ticket, new_token
 from .common import hold_minutes, new_number
+from .order_rules import refuse_unorderable, sold_out, sql_params
 
 
 def fast_sql_enabled() -> bool:
@@ -22,10 +25,12 @@ def fast_sql_enabled() -> bool:
 
 
 # One statement, one round trip: read the session with its product and merchant (``info``), decide
-# whether the simple path applies (``ok``: on sale, reviewed, merchant live, not started, and no
-# purchase limits, eligibility rules nor seat map), take the stock with the conditional UPDATE, insert the
-# order and its tickets, and answer with the order id (NULL when nothing was written) and what was
-# read, so a refusal can be explained without another query. Prices come from the same snapshot.
+# whether the simple path applies (``ok``: the rules of ``order_rules`` — on sale, reviewed, merchant
+# live, not started, and no purchase limits, eligibility rules nor seat map), take the stock with the
+# conditional UPDATE, insert the order, its tickets and its audit row, and answer with the order id
+# (NULL when nothing was written) and what was read, so a refusal is explained by the same
+# ``order_rules`` functions as the ORM path, without another query. Prices come from the same
+# snapshot. Statuses are parameters from the choice classes (``order_rules.sql_params``).
 # The UPDATE's ``remaining >= q`` is re-checked by PostgreSQL on the newest row version after
 # waiting for the row lock (READ COMMITTED), which is what makes it safe under contention.
 _ONE_STATEMENT = """
@@ -38,11 +43,15 @@ WITH {prelude}info AS (
     JOIN {product} p ON p.id = s.product_id
     JOIN {merchant} m ON m.id = p.merchant_id
     WHERE s.id = %(sid)s
+), checks AS (
+    SELECT info.*,
+        (members_only OR restricted OR limit_per_day IS NOT NULL OR limit_per_year IS NOT NULL OR seated)
+            AS needs_checks
+    FROM info
 ), ok AS (
-    SELECT * FROM info
-    WHERE active AND p_status = 'approved' AND m_status = 'approved' AND starts_at > %(now)s
-        AND NOT members_only AND NOT restricted AND limit_per_day IS NULL AND limit_per_year IS NULL
-        AND NOT seated
+    SELECT * FROM checks
+    WHERE active AND p_status = %(approved)s AND m_status = %(approved)s AND starts_at > %(now)s
+        AND NOT needs_checks
 ), s AS (
     UPDATE {session} SET remaining = remaining - %(q)s
     WHERE id = %(sid)s AND remaining >= %(q)s AND EXISTS (SELECT 1 FROM ok)
@@ -52,21 +61,26 @@ WITH {prelude}info AS (
         quantity, unit_price_fen, list_price_fen, amount_fen, refunded_fen, status, hold_expires_at,
         idempotency_key, paid_at, closed_at, created_at)
     SELECT %(number)s, %(uid)s, s.id, ok.product_id, ok.merchant_id, NULL, NULL,
-        %(q)s, ok.member_price_fen, ok.list_price_fen, ok.member_price_fen * %(q)s, 0, 'pending', %(hold)s,
-        %(key)s, NULL, NULL, %(now)s
+        %(q)s, ok.member_price_fen, ok.list_price_fen, ok.member_price_fen * %(q)s, 0, %(order_pending)s,
+        %(hold)s, %(key)s, NULL, NULL, %(now)s
     FROM s, ok
     RETURNING id
 ), t AS (
     INSERT INTO {ticket} (order_id, seq, token, holder_name, holder_user_id, status, used_at, used_by_id)
     SELECT o.id, g, (%(tokens)s::text[])[g], (%(names)s::text[])[g],
-        CASE WHEN g = 1 THEN %(uid)s::bigint END, 'valid', NULL, NULL
+        CASE WHEN g = 1 THEN %(uid)s::bigint END, %(ticket_valid)s, NULL, NULL
     FROM o, generate_series(1, %(q)s) AS g
+), a AS (
+    INSERT INTO {audit} (at, actor_id, actor_label, action, object_type, object_id, object_repr, union_id,
+        ip, request_id, changes, extra)
+    SELECT %(now)s, %(actor_id)s, %(actor_label)s, %(action)s, %(object_type)s, o.id::text, %(number)s,
+        NULL, %(ip)s::inet, %(request_id)s, '{{}}'::jsonb,
+        jsonb_build_object('session', %(sid)s::bigint, 'quantity', %(q)s::int)
+    FROM o
 )
-SELECT o.id, info.active, info.starts_at, info.product_id, info.title, info.p_status, info.m_status,
-    info.members_only OR info.restricted OR info.limit_per_day IS NOT NULL
-        OR info.limit_per_year IS NOT NULL OR info.seated AS needs_checks,
-    info.list_price_fen, info.member_price_fen, info.merchant_id
-FROM info LEFT JOIN o ON true
+SELECT o.id, checks.active, checks.starts_at, checks.product_id, checks.title, checks.p_status,
+    checks.m_status, checks.needs_checks, checks.list_price_fen, checks.member_price_fen, checks.merchant_id
+FROM checks LEFT JOIN o ON true
 """
 
 
@@ -85,6 +99,7 @@ def _one_statement_sql(*, async_commit: bool) -> str:
         eligible=Product.eligible_unions.through._meta.db_table,
         order=Order._meta.db_table,
         ticket=Ticket._meta.db_table,
+        audit=AuditEvent._meta.db_table,
     )
 
 
@@ -92,7 +107,9 @@ def _async_commit_enabled() -> bool:
     return bool(getattr(settings, "TOURISM_ORDER_ASYNC_COMMIT", True))
 
 
-def place_one_statement(actor: Any, sid: int, quantity: int, key: str, names: list[str]) -> Order | None:
+def place_one_statement(  # audited-in-sql (the ``a`` CTE)
+    actor: Any, sid: int, quantity: int, key: str, names: list[str]
+) -> Order | None:
     """PostgreSQL, products without limits or eligibility rules: everything in ONE statement
     (data-modifying CTEs, see ``_ONE_STATEMENT``). Atomic on its own, so outside a transaction there
     is no BEGIN/COMMIT round trip, and the hot session row is locked only while it runs. A repeated
@@ -116,6 +133,8 @@ def place_one_statement(actor: Any, sid: int, quantity: int, key: str, names: li
         "now": at,
         "tokens": tokens,
         "names": holders,
+        **sql_params(),
+        **audit_who(actor),
     }
 
     def run(sql: str) -> Any:
@@ -134,13 +153,12 @@ def place_one_statement(actor: Any, sid: int, quantity: int, key: str, names: li
         raise NotFound()
     order_id, active, starts_at, product_id, title, p_status, m_status, needs_checks, lp, mp, mid = row
     if order_id is None:
-        if not active or p_status != ReviewStatus.APPROVED or m_status != ReviewStatus.APPROVED:
-            raise NotFound()
-        if starts_at <= at:
-            raise Conflict(_("该场次已开始或已结束，不能再预订。"), code="session_closed")
+        refuse_unorderable(
+            active=active, product_status=p_status, merchant_status=m_status, starts_at=starts_at, at=at
+        )
         if needs_checks:
             return None
-        raise Conflict(_("很抱歉，该场次余票不足，已售罄。"), code="sold_out")
+        raise sold_out()
     # Answer from what was just written and read: no re-read on the hot path.
     product = Product(id=product_id, title=title, merchant_id=mid, list_price_fen=lp, member_price_fen=mp)
     session = Session(id=sid, product_id=product_id, starts_at=starts_at)

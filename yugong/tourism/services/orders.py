@@ -27,13 +27,15 @@ from django.db.models import Exists, F, OuterRef, Sum
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import User
+from yugong.core.audit import audit_record
 from yugong.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.timeutil import SHANGHAI, local_today, now
 from yugong.members.models import Membership
 
 from .. import ledger, seatmap
-from ..models import Order, Payment, Product, ReviewStatus, Session, Ticket
+from ..models import Order, Payment, Product, Session, Ticket
 from .common import family_limit, hold_minutes, new_number, payment_lines
+from .order_rules import ORDER_PLACE_ACTION, refuse_unorderable, sold_out
 from .order_sql import fast_sql_enabled, place_one_statement
 from .stock import hold_seats, release_stock, take_stock
 
@@ -173,13 +175,16 @@ def _place(
         .filter(pk=sid)
         .first()
     )
-    if session is None or not session.active:
+    if session is None:
         raise NotFound()
     product = session.product
-    if product.status != ReviewStatus.APPROVED or not product.merchant.is_live:
-        raise NotFound()
-    if session.starts_at <= now():
-        raise Conflict(_("该场次已开始或已结束，不能再预订。"), code="session_closed")
+    refuse_unorderable(
+        active=session.active,
+        product_status=product.status,
+        merchant_status=product.merchant.status,
+        starts_at=session.starts_at,
+        at=now(),
+    )
     if session.seat_rows:
         if not seats:
             raise ValidationFailed(fields={"seats": _("该场次对号入座，请先选座。")})
@@ -223,9 +228,15 @@ def _place(
         )
         if seats:
             hold_seats(session, order, seats)
+        audit_record(
+            actor=actor,
+            action=ORDER_PLACE_ACTION,
+            obj=order,
+            extra={"session": session.pk, "quantity": quantity},
+        )
         # Last statement: the hot row is locked only from here to COMMIT.
         if not take_stock(session.pk, quantity, _unsafe_naive=naive):
-            raise Conflict(_("很抱歉，该场次余票不足，已售罄。"), code="sold_out")
+            raise sold_out()
     return order, True
 
 
@@ -254,6 +265,7 @@ def order_cancel(*, actor: Any, order: Order | int) -> Order:
         locked.tickets.update(status=Ticket.Status.VOID)
         _close_open_payments(locked, Payment.Status.EXPIRED)
         release_stock(locked.session_id, locked.quantity, order=locked)
+        audit_record(actor=actor, action="tourism.order_cancel", obj=locked)
     return locked
 
 
@@ -270,6 +282,7 @@ def order_expire(order_id: int, *, at: dt.datetime | None = None) -> bool:
         locked.tickets.update(status=Ticket.Status.VOID)
         _close_open_payments(locked, Payment.Status.EXPIRED)
         release_stock(locked.session_id, locked.quantity, order=locked)
+        audit_record(actor=None, action="tourism.order_expire", obj=locked)
     return True
 
 

@@ -172,7 +172,7 @@ def _parse(token: str) -> tuple[int, int, str] | None:
 def _deny(
     spot: PassSpot, actor: Any, day: dt.date, reason: str, annual_pass: AnnualPass | None = None
 ) -> PassEntry:
-    return PassEntry.objects.create(
+    entry = PassEntry.objects.create(
         spot=spot,
         annual_pass=annual_pass,
         day=day,
@@ -180,6 +180,17 @@ def _deny(
         reason=reason[:120],
         once_a_day=spot.one_entry_per_day,
         verified_by=actor,
+    )
+    _audit_entry(actor, entry)
+    return entry
+
+
+def _audit_entry(actor: Any, entry: PassEntry) -> None:
+    audit_record(
+        actor=actor,
+        action="tourism.pass_verify",
+        obj=entry,
+        extra={"result": entry.result, "spot": entry.spot_id, "pass": entry.annual_pass_id},
     )
 
 
@@ -281,5 +292,6 @@ def _verify(
                 merchant=spot.merchant,
             )
         fact_record(metric="tourism.entries", union_id=annual_pass.batch.union_id, dim="pass")
+        _audit_entry(actor, entry)
     entry.annual_pass = annual_pass
     return entry
