@@ -171,7 +171,9 @@ def seed_passes(ctx: Ctx) -> dict[str, Any]:
         merchant=merchant, user_id=ctx["auth_user_id"], defaults={"role": "gate"}
     )
     spot, _ = PassSpot.objects.get_or_create(
-        merchant=merchant, name="压测景点", defaults={"rate_fen": 2000, "one_entry_per_day": False}
+        merchant=merchant,
+        name="压测景点",
+        defaults={"rate_fen": 2000, "one_entry_per_day": False, "status": "approved"},
     )
     year = local_today().year
     batch = PassBatch.objects.filter(union=city, year=year, requested_by_id=ctx["auth_user_id"]).first()
@@ -199,6 +201,16 @@ def seed_passes(ctx: Ctx) -> dict[str, Any]:
                 (ledger.union_funds(city.pk), 10000 * len(people)),
                 (ledger.PASS_POOL, -10000 * len(people)),
             ],
+        )
+    # Every admission pays 20 yuan from the pool: keep enough in it for any run (the top-up is booked
+    # like a purchase, so the ledger and the pool agree).
+    from yugong.tourism.services.spots import pool_balance, pool_pay_in
+
+    top_up = 100_000_000 - pool_balance(year)
+    if top_up > 0:
+        pool_pay_in(year=year, amount_fen=top_up)
+        ledger.post(
+            kind="pass_purchase", lines=[(ledger.union_funds(city.pk), top_up), (ledger.PASS_POOL, -top_up)]
         )
     passes = list(AnnualPass.objects.filter(batch=batch).order_by("pk").values_list("pk", "secret")[:PASSES])
     key = hashlib.sha256(f"yugong-pass-qr:{settings.SECRET_KEY}".encode()).digest()

@@ -130,13 +130,15 @@ def sms_code_request(*, phone: str, ip: str | None) -> SmsCodeSent:
         phone_index=phone_index, purpose=SMS_PURPOSE_LOGIN, used_at__isnull=True, expires_at__gt=now
     ).update(used_at=now)
     code = _new_code()
-    SmsCode.objects.create(
+    sent = SmsCode.objects.create(
         phone_index=phone_index,
         code_hash=sms_code_hash(phone_index=phone_index, code=code),
         purpose=SMS_PURPOSE_LOGIN,
         expires_at=now + dt.timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
         ip=ip or None,
     )
+    # Anonymous (nobody is signed in yet): the row keeps the code row's id and the request's IP.
+    audit_record(actor=None, action="accounts.sms_code_request", extra={"sms_code": sent.pk})
     minutes = max(1, settings.SMS_CODE_TTL_SECONDS // 60)
     sms_send(
         phone=phone,
@@ -165,7 +167,9 @@ def sms_codes_purge(*, now: dt.datetime | None = None) -> int:
         if not ids:
             return deleted
         with transaction.atomic():
-            deleted += SmsCode.objects.filter(id__in=ids).delete()[0]
+            batch = SmsCode.objects.filter(id__in=ids).delete()[0]
+            deleted += batch
+            audit_record(actor=None, action="accounts.sms_codes_purge", extra={"deleted": batch})
 
 
 def _clean_code(code: object, *, field: str = "code") -> str:
@@ -435,6 +439,7 @@ def totp_setup_begin(*, user: User) -> TotpDevice:
     device.secret = pyotp.random_base32()
     device.last_step = 0
     device.save()
+    audit_record(actor=user, action="accounts.totp_setup_begin", obj=user)
     return device
 
 

@@ -21,6 +21,18 @@ def _label(actor: Any) -> str:
     return str(getattr(actor, "display_name", None) or getattr(actor, "username", "") or actor.pk)[:150]
 
 
+def audit_who(actor: Any) -> dict[str, Any]:
+    """Who and where, as :func:`audit_record` stores them: ``actor_id``, ``actor_label``, ``ip`` and
+    ``request_id``. For a fast path that writes its audit row inside its own SQL statement."""
+    info = current_request_info()
+    return {
+        "actor_id": getattr(actor, "pk", None) or None,
+        "actor_label": _label(actor),
+        "ip": info.ip,
+        "request_id": info.request_id,
+    }
+
+
 def audit_record(
     *,
     actor: Any,

@@ -41,7 +41,7 @@ MERCHANTS: list[dict[str, Any]] = [
         "kind": "scenic",
         "district": "武隆区",
         "staff": "m_wulong",
-        "spot": ("武隆天生三桥", 3000),
+        "spot": ("武隆天生三桥", 3000, 29.4394, 107.7960),
         "products": [
             (
                 "ticket",
@@ -59,7 +59,7 @@ MERCHANTS: list[dict[str, Any]] = [
         "kind": "scenic",
         "district": "渝中区",
         "staff": "",
-        "spot": ("洪崖洞", 1000),
+        "spot": ("洪崖洞", 1000, 29.5633, 106.5796),
         "products": [
             ("ticket", "洪崖洞巴渝民俗体验票", "吊脚楼夜景与巴渝非遗体验", 6000, 3000, "18:00", 500)
         ],
@@ -133,7 +133,15 @@ def seed(stdout: Any) -> None:
             PassSpot.objects.get_or_create(
                 merchant=merchant,
                 name=spec["spot"][0],
-                defaults={"rate_fen": spec["spot"][1], "district": spec["district"]},
+                defaults={
+                    "rate_fen": spec["spot"][1],
+                    "district": spec["district"],
+                    "region": PassSpot.Region.CHONGQING,
+                    "lat": spec["spot"][2],
+                    "lng": spec["spot"][3],
+                    "daily_limit": 500,
+                    "status": ReviewStatus.APPROVED,
+                },
             )
         for kind, title, summary, list_fen, member_fen, at, capacity in spec["products"]:
             product, _ = Product.objects.get_or_create(

@@ -52,6 +52,13 @@ nav.register(
     ),
     nav.ConsolePage(
         section="services",
+        label=_("年票景点审核"),
+        url_name="tourism:p_pass_spots",
+        order=65,
+        audience=PLATFORM,
+    ),
+    nav.ConsolePage(
+        section="services",
         label=_("结算对账"),
         url_name="tourism:p_settlement",
         order=70,
@@ -74,6 +81,13 @@ nav.register(
         url_name="tourism:m_scan",
         url_kwargs_from=IN_MERCHANT,
         order=40,
+        audience=MERCHANT,
+    ),
+    nav.MerchantPage(
+        label=_("年票景点"),
+        url_name="tourism:m_pass_spots",
+        url_kwargs_from=IN_MERCHANT,
+        order=45,
         audience=MERCHANT,
     ),
     nav.MerchantPage(

@@ -24,6 +24,7 @@ from .models import (
     Order,
     PassBatch,
     PassEntry,
+    PassSpot,
     Product,
     ProductPicture,
     ReviewStatus,
@@ -223,3 +224,47 @@ def union_pass_batches(user: Any) -> QuerySet[PassBatch]:
     from yugong.orgs.access import scope_filter
 
     return scope_filter(PassBatch.objects.select_related("union", "requested_by"), user).order_by("-id")
+
+
+# --- Annual-pass spots ----------------------------------------------------------------------
+
+
+def gate_spots(merchant_id: int) -> QuerySet[PassSpot]:
+    """The merchant's spots where a pass can be verified now (approved and active)."""
+    return PassSpot.objects.filter(
+        merchant_id=merchant_id, status=ReviewStatus.APPROVED, active=True
+    ).order_by("pk")
+
+
+def pass_spots(*, q: str = "", region: str = "", district: str = "") -> QuerySet[PassSpot]:
+    """What a pass holder may visit: approved, active spots of live merchants, searchable by name,
+    district, address or summary, and filterable by 川渝 tag and district."""
+    qs = PassSpot.objects.filter(
+        status=ReviewStatus.APPROVED, active=True, merchant__status=ReviewStatus.APPROVED
+    ).select_related("merchant")
+    q = (q or "").strip()[:60]
+    if q:
+        qs = qs.filter(
+            Q(name__icontains=q)
+            | Q(district__icontains=q)
+            | Q(address__icontains=q)
+            | Q(summary__icontains=q)
+        )
+    if region:
+        qs = qs.filter(region=region)
+    if district:
+        qs = qs.filter(district=district)
+    return qs.order_by("region", "district", "name", "pk")
+
+
+def merchant_pass_spots(user: Any, merchant_id: int) -> QuerySet[PassSpot]:
+    return merchant_scope(PassSpot.objects.filter(merchant_id=merchant_id), user).order_by("-pk")
+
+
+def platform_pass_spots(user: Any, status: str = "") -> QuerySet[PassSpot]:
+    qs = platform_scope(
+        PassSpot.objects.select_related("merchant", "applied_by"),
+        user,
+        path_field="merchant__host_union__path",
+    ).order_by("-pk")
+    return qs.filter(status=status) if status else qs

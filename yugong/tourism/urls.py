@@ -1,7 +1,8 @@
 from django.urls import path
 
-from . import views_console as c
-from . import views_h5 as h
+from .views import console as c
+from .views import h5 as h
+from .views import merchant as m
 
 app_name = "tourism"
 
@@ -20,16 +21,23 @@ urlpatterns = [
     path("pass/qr/", h.my_pass_qr, name="my_pass_qr"),
     path("apply/", h.merchant_apply, name="apply"),
     # merchant workbench
-    path("merchant/", c.m_home, name="m_home"),
-    path("merchant/<int:merchant_id>/products/", c.m_products, name="m_products"),
-    path("merchant/<int:merchant_id>/products/<int:product_id>/", c.m_product, name="m_product"),
-    path("merchant/<int:merchant_id>/orders/", c.m_orders, name="m_orders"),
-    path("merchant/<int:merchant_id>/scan/", c.m_scan, name="m_scan"),
-    path("merchant/<int:merchant_id>/statements/", c.m_statements, name="m_statements"),
-    path("merchant/<int:merchant_id>/staff/", c.m_staff, name="m_staff"),
+    path("merchant/", m.m_home, name="m_home"),
+    path("merchant/<int:merchant_id>/products/", m.m_products, name="m_products"),
+    path("merchant/<int:merchant_id>/products/<int:product_id>/", m.m_product, name="m_product"),
+    path("merchant/<int:merchant_id>/orders/", m.m_orders, name="m_orders"),
+    path("merchant/<int:merchant_id>/scan/", m.m_scan, name="m_scan"),
+    path("merchant/<int:merchant_id>/statements/", m.m_statements, name="m_statements"),
+    path("merchant/<int:merchant_id>/staff/", m.m_staff, name="m_staff"),
+    path("merchant/<int:merchant_id>/pass-spots/", m.m_pass_spots, name="m_pass_spots"),
+    path("merchant/<int:merchant_id>/pass-spots/<int:spot_id>/", m.m_pass_spot, name="m_pass_spot"),
+    path(
+        "merchant/<int:merchant_id>/pass-spots/<int:spot_id>/active/",
+        m.m_pass_spot_active,
+        name="m_pass_spot_active",
+    ),
     path(
         "merchant/<int:merchant_id>/statements/<int:statement_id>.<str:fmt>",
-        c.m_statement_export,
+        m.m_statement_export,
         name="m_statement_export",
     ),
     # platform staff
@@ -38,6 +46,8 @@ urlpatterns = [
     path("console/settlement/", c.p_settlement, name="p_settlement"),
     path("console/settlement/<int:statement_id>.<str:fmt>", c.p_statement_export, name="p_statement_export"),
     path("console/reconciliation.<str:fmt>", c.p_reconciliation_export, name="p_reconciliation_export"),
+    path("console/pass-spots/", c.p_pass_spots, name="p_pass_spots"),
+    path("console/pass-spots/<int:spot_id>/review/", c.p_pass_spot_review, name="p_pass_spot_review"),
     # union staff
     path("console/groups/", c.u_groups, name="u_groups"),
     path("console/passes/", c.u_passes, name="u_passes"),

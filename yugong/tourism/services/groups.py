@@ -23,7 +23,8 @@ from .. import seatmap
 from ..access import APPROVER_ROLES, UNION_BUYER_ROLES
 from ..models import GroupOrder, Order, Payment, ReviewStatus, SeatHold, Session, Ticket
 from .common import new_number
-from .orders import hold_seats, order_mark_paid, take_stock
+from .orders import order_mark_paid
+from .stock import hold_seats, take_stock
 
 
 def members_of(union: Union, person_ids: list[int]) -> dict[int, Membership]:

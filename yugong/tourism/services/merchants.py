@@ -179,6 +179,11 @@ def _product_values(data: Mapping[str, Any]) -> dict[str, Any]:
         out[key] = _int(data, key, errors, optional=True)
     out["refund_cutoff_hours"] = _int(data, "refund_cutoff_hours", errors, optional=True) or 24
     out["refund_fee_bp"] = _int(data, "refund_fee_bp", errors, optional=True) or 0
+    for key, default, most in (("admit_before_minutes", 120, 1440), ("admit_after_minutes", 240, 2880)):
+        value = _int(data, key, errors, optional=True)
+        out[key] = default if value is None else value
+        if not 0 <= out[key] <= most:
+            errors[key] = _("入场时间窗应在 0 到 %(n)s 分钟之间。") % {"n": most}
     out["refund_rule"] = data.get("refund_rule") or Product.Refund.FREE
     if out["refund_rule"] not in Product.Refund.values:
         errors["refund_rule"] = _("请选择退款规则。")

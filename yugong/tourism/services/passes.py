@@ -34,6 +34,7 @@ from ..access import APPROVER_ROLES, UNION_BUYER_ROLES, access_merchant_object
 from ..models import AnnualPass, PassBatch, PassEntry, PassSpot
 from .common import pass_cap_fen
 from .groups import members_of
+from .spots import entries_today, pool_pay_in, pool_take
 
 QR_PREFIX = "YGP1"
 QR_MAX_AGE = 60  # seconds: a screenshot older than this fails
@@ -109,6 +110,7 @@ def pass_batch_approve(*, actor: Any, batch: PassBatch | int) -> list[AnnualPass
         except IntegrityError:
             raise Conflict(_("部分职工本年度已有年票，请重新提交。"), code="duplicate_pass") from None
         total = locked.price_fen * len(passes)
+        pool_pay_in(year=locked.year, amount_fen=total)
         ledger.post(
             kind="pass_purchase",
             lines=[(ledger.union_funds(locked.union_id), total), (ledger.PASS_POOL, -total)],
@@ -170,7 +172,7 @@ def _parse(token: str) -> tuple[int, int, str] | None:
 def _deny(
     spot: PassSpot, actor: Any, day: dt.date, reason: str, annual_pass: AnnualPass | None = None
 ) -> PassEntry:
-    return PassEntry.objects.create(
+    entry = PassEntry.objects.create(
         spot=spot,
         annual_pass=annual_pass,
         day=day,
@@ -179,16 +181,35 @@ def _deny(
         once_a_day=spot.one_entry_per_day,
         verified_by=actor,
     )
+    _audit_entry(actor, entry)
+    return entry
 
 
-def pass_verify(*, actor: Any, token: str, spot_id: Any, at: dt.datetime | None = None) -> PassEntry:
+def _audit_entry(actor: Any, entry: PassEntry) -> None:
+    audit_record(
+        actor=actor,
+        action="tourism.pass_verify",
+        obj=entry,
+        extra={"result": entry.result, "spot": entry.spot_id, "pass": entry.annual_pass_id},
+    )
+
+
+def pass_verify(
+    *,
+    actor: Any,
+    token: str,
+    spot_id: Any,
+    at: dt.datetime | None = None,
+    _unsafe_naive_pool: bool = False,
+) -> PassEntry:
     """Check a pass QR at a spot's gate. Always returns the logged entry (admitted or refused with
-    the reason); only a spot outside the actor's merchant is an error (NotFound)."""
+    the reason); only a spot outside the actor's merchant is an error (NotFound).
+    ``_unsafe_naive_pool`` is the race test's control (the pool read, then written)."""
     spot = access_merchant_object(PassSpot.objects.select_related("merchant"), actor, spot_id)
     at = at or now()
     day = at.astimezone(SHANGHAI).date()
     try:
-        return _verify(actor, spot, token, at, day)
+        return _verify(actor, spot, token, at, day, _unsafe_naive_pool)
     except IntegrityError:
         # A concurrent admission of the same pass won the unique index: log the refusal.
         pass_id = (_parse(token) or (0, 0, ""))[0]
@@ -202,7 +223,9 @@ def pass_verify(*, actor: Any, token: str, spot_id: Any, at: dt.datetime | None 
             )
 
 
-def _verify(actor: Any, spot: PassSpot, token: str, at: dt.datetime, day: dt.date) -> PassEntry:
+def _verify(
+    actor: Any, spot: PassSpot, token: str, at: dt.datetime, day: dt.date, naive_pool: bool = False
+) -> PassEntry:
     parsed = _parse(token)
     with transaction.atomic():
         if parsed is None:
@@ -223,8 +246,8 @@ def _verify(actor: Any, spot: PassSpot, token: str, at: dt.datetime, day: dt.dat
             return _deny(spot, actor, day, _("二维码时间异常，请校准手机时间。"), annual_pass)
         if annual_pass.status != AnnualPass.Status.ACTIVE or annual_pass.year != day.year:
             return _deny(spot, actor, day, _("年票已停用或不在有效年度内。"), annual_pass)
-        if not spot.active:
-            return _deny(spot, actor, day, _("本景点暂未参与年票。"), annual_pass)
+        if not spot.open_for_pass:
+            return _deny(spot, actor, day, _("本景点暂未参与年票（未通过审核或已暂停）。"), annual_pass)
         if day.isoformat() in set(spot.blackout_dates or []):
             return _deny(spot, actor, day, _("今日为本景点年票不可用日期。"), annual_pass)
         if (
@@ -234,7 +257,21 @@ def _verify(actor: Any, spot: PassSpot, token: str, at: dt.datetime, day: dt.dat
             ).exists()
         ):
             return _deny(spot, actor, day, _("该年票今日已在本景点入园，每日限一次。"), annual_pass)
-        # The unique index is the last judge; if it fires, the caller logs the refusal.
+        if spot.daily_limit is not None:
+            # The spot's row lock serialises admissions at this spot, so the count stays exact.
+            PassSpot.objects.select_for_update().filter(pk=spot.pk).values_list("pk", flat=True).first()
+            if entries_today(spot, day) >= spot.daily_limit:
+                return _deny(
+                    spot,
+                    actor,
+                    day,
+                    _("本景点今日年票接待已满（每日 %(n)s 人次）。") % {"n": spot.daily_limit},
+                    annual_pass,
+                )
+        if not pool_take(year=annual_pass.year, amount_fen=spot.rate_fen, _unsafe_naive=naive_pool):
+            return _deny(spot, actor, day, _("年票资金池余额不足，暂不能入园，请联系工会。"), annual_pass)
+        # The unique index is the last judge; if it fires, the caller logs the refusal (and the
+        # pool's payment rolls back with the entry).
         entry = PassEntry.objects.create(
             spot=spot,
             annual_pass=annual_pass,
@@ -255,5 +292,6 @@ def _verify(actor: Any, spot: PassSpot, token: str, at: dt.datetime, day: dt.dat
                 merchant=spot.merchant,
             )
         fact_record(metric="tourism.entries", union_id=annual_pass.batch.union_id, dim="pass")
+        _audit_entry(actor, entry)
     entry.annual_pass = annual_pass
     return entry

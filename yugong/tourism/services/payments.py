@@ -23,7 +23,9 @@ from yugong.core.timeutil import now
 from .. import gateways
 from ..access import merchant_ids
 from ..models import Order, Payment, PaymentNotification, Ticket
-from .orders import _lock_order, _refund_books, order_mark_paid, take_stock
+from .orders import _lock_order, order_mark_paid
+from .refunds import _refund_books
+from .stock import take_stock
 
 WORKER_PROVIDERS = ("sim",)
 
@@ -47,6 +49,12 @@ def payment_start(*, actor: Any, order: Order | int, provider: str = "sim") -> t
             amount_fen=locked.amount_fen,
             expires_at=locked.hold_expires_at,
         )
+        audit_record(
+            actor=actor,
+            action="tourism.payment_start",
+            obj=locked,
+            extra={"payment": payment.provider_ref, "amount_fen": payment.amount_fen},
+        )
     # Outside the transaction: a real gateway is a network call.
     result = gateways.provider(provider).create(
         provider_ref=payment.provider_ref, amount_fen=payment.amount_fen, subject=locked.number
@@ -60,12 +68,16 @@ def payment_notify(*, provider: str, body: bytes, signature: str) -> str:
         raise NotFound()
     notice = gateways.provider(provider).parse(body=body, signature=signature)
     if notice is None:
-        PaymentNotification.objects.create(
-            provider=provider,
-            event_id="",
-            payload={"raw": body[:2000].decode(errors="replace")},
-            outcome="bad_signature",
-        )
+        with transaction.atomic():
+            bad = PaymentNotification.objects.create(
+                provider=provider,
+                event_id="",
+                payload={"raw": body[:2000].decode(errors="replace")},
+                outcome="bad_signature",
+            )
+            audit_record(
+                actor=None, action="tourism.payment_notify", obj=bad, extra={"outcome": "bad_signature"}
+            )
         raise PermissionDenied(_("支付通知签名无效。"), code="bad_signature")
     with transaction.atomic():
         try:
@@ -82,6 +94,13 @@ def payment_notify(*, provider: str, body: bytes, signature: str) -> str:
         outcome = _apply(notice)
         note.outcome = outcome
         note.save(update_fields=["outcome"])
+        # The gateway is the actor (no user): the row names the provider and what happened.
+        audit_record(
+            actor=None,
+            action="tourism.payment_notify",
+            obj=note,
+            extra={"provider": provider, "ref": notice.provider_ref, "outcome": outcome},
+        )
     return outcome
 
 

@@ -111,7 +111,9 @@ def build_world(*, capacity: int = 10) -> World:
     other_merchant, other_staff = make_merchant(city, name="武隆天生三桥景区", kind="scenic")
     product = make_product(merchant, title="话剧《江姐》")
     session = make_session(product, capacity=capacity)
-    spot = PassSpot.objects.create(merchant=other_merchant, name="天生三桥", rate_fen=3000)
+    spot = PassSpot.objects.create(
+        merchant=other_merchant, name="天生三桥", rate_fen=3000, status=ReviewStatus.APPROVED
+    )
     return World(
         city,
         district,

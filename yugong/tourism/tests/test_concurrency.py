@@ -164,7 +164,7 @@ def test_pass_entry_once_a_day_under_concurrency() -> None:
         actor=world.union_staff,
         union=world.company,
         year=local_today().year,
-        price_fen=100,
+        price_fen=15000,
         person_ids=[world.person.pk],
     )
     (annual_pass,) = pass_batch_approve(actor=world.chair, batch=batch)
@@ -204,3 +204,44 @@ def test_the_hold_commits_asynchronously_and_the_setting_does_not_leak(settings:
     assert not any("set_config" in q["sql"] for q in ctx.captured_queries)
     assert Order.objects.filter(session=world.session).count() == 3
     assert Session.objects.get(pk=world.session.pk).remaining == 2
+
+
+POOL_PASSES, POOL_ENTRIES = 8, 3
+
+
+@pytest.mark.parametrize("naive", [False, True], ids=["guarded", "control-naive"])
+def test_the_pass_pool_cannot_be_overdrawn(naive: bool) -> None:
+    """Eight holders of different passes reach one spot at once with money in the pool for three
+    entries. The conditional UPDATE admits exactly three and the pool ends at zero; the control
+    (read the balance, write it back) admits more than the pool pays for — the lost update the
+    guard prevents (the CHECK constraint cannot see it: the balance it writes is not negative)."""
+    from yugong.core.timeutil import local_today
+    from yugong.tourism.models import PassPool
+
+    world = build_world()
+    people = [world.person.pk] + [make_member(world.company)[1].pk for _ in range(POOL_PASSES - 1)]
+    year = local_today().year
+    batch = pass_batch_request(
+        actor=world.union_staff, union=world.company, year=year, price_fen=15000, person_ids=people
+    )
+    passes = pass_batch_approve(actor=world.chair, batch=batch)
+    PassPool.objects.filter(year=year).update(balance_fen=world.spot.rate_fen * POOL_ENTRIES)
+    tokens = [pass_qr_token(p) for p in passes]
+    results = race(
+        POOL_PASSES,
+        lambda i: pass_verify(
+            actor=world.other_staff, token=tokens[i], spot_id=world.spot.pk, _unsafe_naive_pool=naive
+        ).result,
+    )
+    admitted = results.count("ok")
+    assert PassEntry.objects.count() == POOL_PASSES, results  # every verification is logged
+    if naive:
+        assert admitted > POOL_ENTRIES, results
+        return
+    assert admitted == POOL_ENTRIES, results
+    assert PassPool.objects.get(year=year).balance_fen == 0
+    assert "余额不足" in PassEntry.objects.filter(result="denied").first().reason
+    assert (
+        ledger.balance(ledger.merchant_payable(world.other_merchant.pk))
+        == -world.spot.rate_fen * POOL_ENTRIES
+    )

@@ -3,9 +3,11 @@ query counts that stay flat as rows grow."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -92,12 +94,12 @@ def test_api_pay_notify_and_scan(world: World) -> None:
     qr = detail["tickets"][0]["qr_text"]
     assert detail["status"] == "paid" and qr.startswith("YGT1.")
     assert _post(_client(world.other_staff), "/api/v1/tourism/tickets/scan", {"token": qr}).status_code == 404
-    assert (
-        _post(_client(world.merchant_staff), "/api/v1/tourism/tickets/scan", {"token": qr}).status_code == 200
-    )
-    assert (
-        _post(_client(world.merchant_staff), "/api/v1/tourism/tickets/scan", {"token": qr}).status_code == 409
-    )
+    with time_machine.travel(world.session.starts_at - dt.timedelta(minutes=30)):
+        scanned = _post(_client(world.merchant_staff), "/api/v1/tourism/tickets/scan", {"token": qr})
+        assert scanned.status_code == 200
+        assert scanned.json()["session_starts_at"] and scanned.json()["holder_name"]
+        again = _post(_client(world.merchant_staff), "/api/v1/tourism/tickets/scan", {"token": qr})
+        assert again.status_code == 409 and again.json()["code"] == "used"
 
 
 def test_api_pass_verify(world: World) -> None:
@@ -105,7 +107,7 @@ def test_api_pass_verify(world: World) -> None:
         actor=world.union_staff,
         union=world.company,
         year=local_today().year,
-        price_fen=100,
+        price_fen=15000,
         person_ids=[world.person.pk],
     )
     (annual_pass,) = pass_batch_approve(actor=world.chair, batch=batch)

@@ -1,5 +1,5 @@
 """The order hot path: on PostgreSQL one statement reads, checks, takes the stock and writes the
-order and tickets (services.orders._place_one_statement); products with limits or eligibility rules
+order and tickets (services.order_sql.place_one_statement); products with limits or eligibility rules
 fall back to the ORM path. Same answers, same refusals on both backends."""
 
 from __future__ import annotations
@@ -144,6 +144,7 @@ def test_order_api_with_a_cached_token_is_one_query_on_postgresql(world: World) 
     assert post("warm").status_code == 201
     with CaptureQueriesContext(connection) as ctx:
         assert post("hot").status_code == 201
-    # PostgreSQL: the one statement (no token look-up); SQLite: session, order, tickets, stock.
-    assert len(_statements(ctx)) == (1 if is_postgres() else 4), _statements(ctx)
+    # PostgreSQL: the one statement, its audit row included (no token look-up); SQLite: session,
+    # order, tickets, audit row, stock.
+    assert len(_statements(ctx)) == (1 if is_postgres() else 5), _statements(ctx)
     auth.forget_all_tokens()

@@ -241,9 +241,10 @@ def test_ticket_scan_once_and_only_own_merchant(world: World) -> None:
     _pay(world, order)
     with pytest.raises(NotFound):
         ticket_scan(actor=world.other_staff, token=ticket.token)
-    ticket_scan(actor=world.merchant_staff, token=f"YGT1.{ticket.token}")
+    at = world.session.starts_at - dt.timedelta(minutes=30)
+    ticket_scan(actor=world.merchant_staff, token=f"YGT1.{ticket.token}", at=at)
     with pytest.raises(Conflict) as err:
-        ticket_scan(actor=world.merchant_staff, token=ticket.token)
+        ticket_scan(actor=world.merchant_staff, token=ticket.token, at=at)
     assert "已于" in str(err.value.message)
     order.refresh_from_db()
     assert order.status == "used"

@@ -23,12 +23,14 @@ from yugong.core.pii import mask_name
 from yugong.core.timeutil import local_today
 from yugong.orgs.models import Union
 
-from . import selectors, services
-from .gateways import sim_notification
-from .models import Merchant, Order, Payment, Product, ReviewStatus
-from .qr import qr_data_uri, ticket_qr_text
+from .. import selectors, services
+from ..forms import PassSpotSearchForm
+from ..gateways import sim_notification
+from ..models import Merchant, Order, PassSpot, Payment, Product, ReviewStatus
+from ..qr import qr_data_uri, ticket_qr_text
 
 PAGE = 12
+SPOTS_SHOWN = 200
 
 
 def _h5(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
@@ -83,7 +85,7 @@ def product(request: HttpRequest, product_id: int) -> HttpResponse:
             "sessions": [s for s in sessions if not s.seat_rows],
             "seated_sessions": [s for s in sessions if s.seat_rows],
             "idempotency_key": uuid.uuid4().hex,
-            "family_limit": range(1, services.orders.family_limit() + 1),
+            "family_limit": range(1, services.common.family_limit() + 1),
         },
     )
 
@@ -104,7 +106,7 @@ def seats(request: HttpRequest, session_id: int) -> HttpResponse:
             "rows": rows,
             "free": selectors.free_seats(rows),
             "idempotency_key": uuid.uuid4().hex,
-            "family_limit": services.orders.family_limit(),
+            "family_limit": services.common.family_limit(),
         },
     )
 
@@ -235,7 +237,27 @@ def group_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @login_required(login_url="accounts:login")
 def my_pass(request: HttpRequest) -> HttpResponse:
+    """My pass (dynamic QR) and where it can be used: the spots, searchable, tagged 重庆/四川, on a
+    map (Leaflet; markers on a plain background when no tile source is configured)."""
     annual_pass = selectors.my_pass(request_user(request), local_today().year)
+    search = PassSpotSearchForm(request.GET or None)
+    filters = search.cleaned_data if search.is_valid() else {}
+    spots = list(
+        selectors.pass_spots(
+            q=filters.get("q", ""), region=filters.get("region", ""), district=filters.get("district", "")
+        )[:SPOTS_SHOWN]
+    )
+    points = [
+        {
+            "name": s.name,
+            "lat": s.lat,
+            "lng": s.lng,
+            "region": str(s.get_region_display()),
+            "district": s.district,
+        }
+        for s in spots
+        if s.lat is not None and s.lng is not None
+    ]
     return _h5(
         request,
         "tourism/h5_pass.html",
@@ -243,6 +265,10 @@ def my_pass(request: HttpRequest) -> HttpResponse:
             "pass": annual_pass,
             "holder_masked": mask_name(annual_pass.holder_name) if annual_pass else "",
             "qr": qr_data_uri(services.pass_qr_token(annual_pass), scale=6) if annual_pass else "",
+            "search": search,
+            "spots": spots,
+            "points": points,
+            "regions": PassSpot.Region.choices,
         },
     )
 

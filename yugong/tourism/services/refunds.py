@@ -1,0 +1,87 @@
+"""Refunds of paid orders by the product's rules: the ledger entry, the payment, the gateway."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yugong.core.audit import audit_record
+from yugong.core.errors import Conflict, NotFound
+from yugong.core.facts import fact_record
+from yugong.core.timeutil import now
+
+from .. import gateways, ledger
+from ..access import merchant_ids
+from ..models import Order, Payment, Ticket
+from .common import bind, payment_lines
+from .orders import _lock_order
+from .stock import release_stock
+
+
+def refund_amount(order: Order, *, at: dt.datetime | None = None) -> int:
+    """What the product's rules give back now (raises Conflict when no refund is allowed)."""
+    product = order.product
+    at = at or now()
+    if product.refund_rule == product.Refund.NONE:
+        raise Conflict(_("该产品不支持退款。"), code="no_refund")
+    cutoff = order.session.starts_at - dt.timedelta(hours=product.refund_cutoff_hours)
+    if at > cutoff:
+        raise Conflict(
+            _("已过退款截止时间（开始前 %(h)s 小时）。") % {"h": product.refund_cutoff_hours},
+            code="refund_closed",
+        )
+    fee = ledger.commission_of(order.amount_fen, product.refund_fee_bp) if product.refund_rule == "fee" else 0
+    return order.amount_fen - fee
+
+
+def order_refund(*, actor: Any, order: Order | int, reason: str = "") -> Order:
+    """The buyer (or the merchant) refunds a paid, unused order by the product's rules."""
+    with transaction.atomic():
+        locked = _lock_order(order)
+        is_owner = locked.user_id == getattr(actor, "pk", None)
+        if not is_owner and locked.merchant_id not in merchant_ids(actor):
+            raise NotFound()
+        if locked.group_order_id and is_owner:
+            raise Conflict(_("团体订单请由工会办理退款。"), code="group_order")
+        if locked.status != Order.Status.PAID:
+            raise Conflict(_("只有已支付且未使用的订单可以退款。"), code="not_refundable")
+        if locked.tickets.filter(status=Ticket.Status.USED).exists():
+            raise Conflict(_("订单中已有票被使用，不能退款。"), code="used")
+        amount = refund_amount(locked)
+        payment = locked.payments.select_for_update().filter(status=Payment.Status.SUCCEEDED).first()
+        if payment is None:
+            raise Conflict(_("未找到该订单的支付记录。"), code="no_payment")
+        _refund_books(order=locked, payment=payment, amount=amount, memo=reason)
+        locked.status = Order.Status.REFUNDED
+        locked.refunded_fen = amount
+        locked.closed_at = now()
+        locked.save(update_fields=["status", "refunded_fen", "closed_at"])
+        locked.tickets.update(status=Ticket.Status.VOID)
+        release_stock(locked.session_id, locked.quantity, sold=True, order=locked)
+        audit_record(actor=actor, action="tourism.order_refund", obj=locked, extra={"amount_fen": amount})
+        fact_record(metric="tourism.refunds", union_id=int(locked.union_id or locked.merchant.host_union_id))
+    return locked
+
+
+def _refund_books(*, order: Order, payment: Payment, amount: int, memo: str = "") -> None:
+    """Caller holds the locks. Ledger refund entry, payment state, the gateway call after commit."""
+    lines = payment_lines(
+        provider=payment.provider, order=order, amount_fen=amount, commission_bp=order.merchant.commission_bp
+    )
+    ledger.post(
+        kind="refund",
+        lines=[(account, -value) for account, value in lines],
+        memo=f"{order.number} {memo}"[:200],
+        order=order,
+        payment=payment,
+        merchant=order.merchant,
+    )
+    payment.refunded_fen = amount
+    payment.status = Payment.Status.REFUNDED
+    payment.save(update_fields=["refunded_fen", "status"])
+    transaction.on_commit(
+        bind(gateways.provider(payment.provider).refund, provider_ref=payment.provider_ref, amount_fen=amount)
+    )

@@ -1,0 +1,255 @@
+"""Annual-pass spots and the pass pool.
+
+* **Enrolment**: a merchant's admin (负责人) applies with the spot's terms (per-entry rate, daily
+  limit, 川渝 tag, address and position); the city federation approves or rejects (platform staff
+  holding a role at a root union: the pass pool is the city's money); the merchant may pause and
+  resume an approved spot. A spot admits pass holders only when approved and active. Changing the
+  terms is a new application (back to pending, off the pass until approved).
+* **The pool** (:class:`~yugong.tourism.models.PassPool`, one per pass year): an approved pass
+  purchase pays in; every admitted entry pays the spot's rate out with a conditional UPDATE
+  (``balance_fen >= rate``), and a CHECK constraint keeps the balance at or above zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from yugong.core.audit import audit_record
+from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from yugong.core.timeutil import now
+from yugong.core.validators import clean_text
+from yugong.orgs.access import can_act
+from yugong.orgs.models import Union
+
+from ..access import PLATFORM_ROLES, merchant_ids, platform_scope
+from ..models import MerchantStaff, PassPool, PassSpot, ReviewStatus
+
+MAX_RATE_FEN = 100_000  # 1,000 yuan per entry: anything above is a typing error
+MAX_DAILY_LIMIT = 1_000_000
+TERMS = ("name", "region", "district", "address", "summary", "lat", "lng", "rate_fen", "daily_limit")
+
+
+# --- The pool ---------------------------------------------------------------------------------
+
+
+def pool_pay_in(*, year: int, amount_fen: int) -> None:
+    """Caller's transaction: a pass purchase adds ``amount_fen`` to the year's pool."""
+    if amount_fen <= 0:
+        return
+    PassPool.objects.get_or_create(year=year)
+    PassPool.objects.filter(year=year).update(
+        balance_fen=F("balance_fen") + amount_fen, paid_in_fen=F("paid_in_fen") + amount_fen
+    )
+
+
+def pool_take(*, year: int, amount_fen: int, _unsafe_naive: bool = False) -> bool:
+    """Caller's transaction: take ``amount_fen`` from the year's pool; False when it has not enough
+    (nothing taken). One conditional UPDATE; the CHECK constraint is the last judge."""
+    if amount_fen <= 0:
+        return True
+    if _unsafe_naive:
+        # TEST-ONLY control: read, decide in Python, write an absolute value (the lost update).
+        current = PassPool.objects.filter(year=year).values_list("balance_fen", flat=True).first()
+        time.sleep(0.005)
+        if current is None or current < amount_fen:
+            return False
+        PassPool.objects.filter(year=year).update(
+            balance_fen=current - amount_fen, paid_out_fen=F("paid_out_fen") + amount_fen
+        )
+        return True
+    return bool(
+        PassPool.objects.filter(year=year, balance_fen__gte=amount_fen).update(
+            balance_fen=F("balance_fen") - amount_fen, paid_out_fen=F("paid_out_fen") + amount_fen
+        )
+    )
+
+
+def pool_balance(year: int) -> int:
+    return PassPool.objects.filter(year=year).values_list("balance_fen", flat=True).first() or 0
+
+
+# --- Enrolment ------------------------------------------------------------------------------
+
+
+def _number(data: Mapping[str, Any], key: str, errors: dict[str, Any], *, real: bool = False) -> Any:
+    value = data.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        return float(str(value)) if real else int(str(value))
+    except (TypeError, ValueError):
+        errors[key] = _("请填写有效的数字。") if real else _("请填写整数。")
+        return None
+
+
+def spot_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The terms of a spot from an application, checked; errors name the field in Chinese."""
+    errors: dict[str, Any] = {}
+    out: dict[str, Any] = {}
+    out["name"] = clean_text(data.get("name"))[:120]
+    if not out["name"]:
+        errors["name"] = _("请填写景点名称。")
+    region = data.get("region") or ""
+    if region not in PassSpot.Region.values:
+        errors["region"] = _("请选择重庆或四川。")
+    out["region"] = region
+    for key, size in (("district", 40), ("address", 200), ("summary", 200)):
+        out[key] = clean_text(data.get(key))[:size]
+    rate = _number(data, "rate_fen", errors)
+    if rate is None and "rate_fen" not in errors:
+        errors["rate_fen"] = _("请填写每人次结算价。")
+    elif rate is not None and not 0 <= rate <= MAX_RATE_FEN:
+        errors["rate_fen"] = _("每人次结算价应在 0 到 1000 元之间。")
+    out["rate_fen"] = rate
+    limit = _number(data, "daily_limit", errors)
+    if limit is not None and not 1 <= limit <= MAX_DAILY_LIMIT:
+        errors["daily_limit"] = _("每日接待上限应为正整数，不限请留空。")
+    out["daily_limit"] = limit
+    lat, lng = _number(data, "lat", errors, real=True), _number(data, "lng", errors, real=True)
+    if lat is not None and not -90 <= lat <= 90:
+        errors["lat"] = _("纬度应在 -90 到 90 之间。")
+    if lng is not None and not -180 <= lng <= 180:
+        errors["lng"] = _("经度应在 -180 到 180 之间。")
+    if (lat is None) != (lng is None) and "lat" not in errors and "lng" not in errors:
+        errors["lat" if lat is None else "lng"] = _("经纬度请同时填写，或都留空。")
+    out["lat"], out["lng"] = lat, lng
+    if "one_entry_per_day" in data:
+        out["one_entry_per_day"] = data.get("one_entry_per_day") in (True, "1", "on", "true")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return out
+
+
+def owner_merchant(actor: Any, merchant_id: Any) -> int:
+    """The merchant ``actor`` is the admin (负责人) of; another merchant is 404, a clerk 403."""
+    try:
+        pk = int(merchant_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    if pk not in merchant_ids(actor):
+        raise NotFound()
+    if pk not in merchant_ids(actor, roles={MerchantStaff.Role.OWNER}):
+        raise PermissionDenied(_("只有商户负责人可以申请或管理年票景点。"))
+    return pk
+
+
+def pass_spot_apply(
+    *, actor: Any, merchant_id: Any, data: Mapping[str, Any], spot: PassSpot | int | None = None
+) -> PassSpot:
+    """The merchant's admin applies for a new spot, or re-applies with changed terms for one of its
+    spots (which leaves the pass until the city approves again)."""
+    mid = owner_merchant(actor, merchant_id)
+    values = spot_values(data)
+    with transaction.atomic():
+        if spot is None:
+            row = PassSpot(merchant_id=mid)
+        else:
+            pk = spot.pk if isinstance(spot, PassSpot) else spot
+            found = PassSpot.objects.select_for_update().filter(pk=pk, merchant_id=mid).first()
+            if found is None:
+                raise NotFound()
+            row = found
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.status = ReviewStatus.PENDING
+        row.review_note = ""
+        row.applied_by = actor
+        row.decided_by = None
+        row.decided_at = None
+        row.save()
+        audit_record(
+            actor=actor,
+            action="tourism.pass_spot_apply",
+            obj=row,
+            extra={"rate_fen": row.rate_fen, "daily_limit": row.daily_limit, "region": row.region},
+        )
+    return row
+
+
+def is_city_reviewer(actor: Any) -> bool:
+    """Platform staff at a root union (the city federation): who approves pass spots."""
+    return any(can_act(actor, root, PLATFORM_ROLES) for root in Union.objects.filter(parent__isnull=True))
+
+
+def pass_spot_review(
+    *, actor: Any, spot: PassSpot | int, approve: bool, note: str = "", rate_fen: int | None = None
+) -> PassSpot:
+    """The city approves (optionally settling a different rate) or rejects a pending spot. A spot
+    outside the reviewer's part of the tree is 404; staff below the city get 403."""
+    pk = spot.pk if isinstance(spot, PassSpot) else spot
+    with transaction.atomic():
+        row = (
+            platform_scope(
+                PassSpot.objects.select_for_update(), actor, path_field="merchant__host_union__path"
+            )
+            .filter(pk=pk)
+            .first()
+        )
+        if row is None:
+            raise NotFound()
+        if not is_city_reviewer(actor):
+            raise PermissionDenied(_("年票景点由市总工会审核。"))
+        if row.status != ReviewStatus.PENDING:
+            raise Conflict(_("该申请已处理。"), code="decided")
+        if approve and rate_fen is not None:
+            if not 0 <= int(rate_fen) <= MAX_RATE_FEN:
+                raise ValidationFailed(fields={"rate_fen": _("每人次结算价应在 0 到 1000 元之间。")})
+            row.rate_fen = int(rate_fen)
+        if approve and row.merchant.status != ReviewStatus.APPROVED:
+            raise Conflict(_("商户尚未通过审核，景点不能加入年票。"), code="merchant_not_live")
+        row.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
+        row.review_note = clean_text(note)[:200]
+        row.decided_by = actor
+        row.decided_at = now()
+        row.save(update_fields=["status", "review_note", "decided_by", "decided_at", "rate_fen"])
+        audit_record(
+            actor=actor,
+            action="tourism.pass_spot_approve" if approve else "tourism.pass_spot_reject",
+            obj=row,
+            union_id=row.merchant.host_union_id,
+            extra={"rate_fen": row.rate_fen},
+        )
+    return row
+
+
+def pass_spot_set_active(*, actor: Any, spot: PassSpot | int, active: bool) -> PassSpot:
+    """The merchant's admin pauses or resumes an approved spot (paused: the gate refuses passes)."""
+    pk = spot.pk if isinstance(spot, PassSpot) else spot
+    with transaction.atomic():
+        row = PassSpot.objects.select_for_update().filter(pk=pk).first()
+        if row is None:
+            raise NotFound()
+        owner_merchant(actor, row.merchant_id)
+        row.active = bool(active)
+        row.save(update_fields=["active"])
+        audit_record(
+            actor=actor, action="tourism.pass_spot_set_active", obj=row, extra={"active": row.active}
+        )
+    return row
+
+
+def entries_today(spot: PassSpot, day: dt.date) -> int:
+    from ..models import PassEntry
+
+    return PassEntry.objects.filter(spot=spot, day=day, result=PassEntry.Result.OK).count()
+
+
+__all__ = [
+    "TERMS",
+    "entries_today",
+    "is_city_reviewer",
+    "pass_spot_apply",
+    "pass_spot_review",
+    "pass_spot_set_active",
+    "pool_balance",
+    "pool_pay_in",
+    "pool_take",
+    "spot_values",
+]
