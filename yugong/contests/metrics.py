@@ -1,10 +1,12 @@
 """The facts contests records, declared for the cockpit."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from yugong.core.metrics import Unit, metric
 
-_ROWS = {"rows_url": "contests:console_participation", "rows_params": {"union": "union_id"}}
+_ROWS: dict[str, Any] = {"rows_url": "contests:console_participation", "rows_params": {"union": "union_id"}}
 
 metric("contests_held", _("举办竞赛"), unit=Unit.SESSIONS, app="contests", dims=_("按竞赛类型"), **_ROWS)
 metric(

@@ -2,11 +2,13 @@
 one fact, whoever it is; the distinct-people metric ``members.people_joined`` is fed by
 ``fact_person`` (see the cockpit README for the call sites that should record it)."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from yugong.core.metrics import Aggregation, Unit, metric
 
-_ROWS = {"rows_url": "members:list", "rows_params": {"union": "union_id"}}
+_ROWS: dict[str, Any] = {"rows_url": "members:list", "rows_params": {"union": "union_id"}}
 _BY_FORM = _("按就业形态")
 
 metric("members.applied", _("入会申请"), unit=Unit.PERSON_TIMES, app="members", dims=_BY_FORM, **_ROWS)

@@ -1,10 +1,12 @@
 """The facts stations records, declared for the cockpit."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from yugong.core.metrics import Aggregation, Unit, metric
 
-_ROWS = {"rows_url": "stations:console_list"}
+_ROWS: dict[str, Any] = {"rows_url": "stations:console_list"}
 
 metric(
     "stations.created",
@@ -12,6 +14,7 @@ metric(
     unit=Unit.ITEMS,
     app="stations",
     dims=_("按站点类型、区县"),
+    total_dims="kind:",  # each station is recorded once by kind and once by district
     **_ROWS,
 )
 metric(

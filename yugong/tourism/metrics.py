@@ -1,10 +1,12 @@
 """The facts tourism records, declared for the cockpit."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from yugong.core.metrics import Unit, metric
 
-_ROWS = {"rows_url": "tourism:p_settlement"}
+_ROWS: dict[str, Any] = {"rows_url": "tourism:p_settlement"}
 _BY_KIND = _("按订单类型")
 
 metric("tourism.orders", _("文旅订单"), unit=Unit.ORDERS, app="tourism", dims=_BY_KIND, **_ROWS)
