@@ -9,7 +9,11 @@ from yugong.orgs.access import MANAGE_ROLES
 
 nav.register(
     nav.HomeTile(
-        label=_("资讯公告"), url_name="news:list", icon="news", order=15, description=_("工会新闻、通知与公示")
+        label=_("资讯公告"),
+        url_name="news:list",
+        icon="news",
+        order=15,
+        description=_("工会新闻、通知与公示"),
     ),
     nav.ConsolePage(
         section="orgs",
