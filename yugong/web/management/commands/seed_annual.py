@@ -30,7 +30,7 @@ from yugong.contests.skills import competition_create
 from yugong.core.facts import facts_dated
 from yugong.core.validators import id_check_char
 from yugong.members.citygen import DISTRICTS
-from yugong.members.imports import roster_import_create
+from yugong.members.roster.run import roster_import_create
 from yugong.orgs.models import RoleAssignment, Union
 from yugong.orgs.services import union_create
 from yugong.stations.imports import stations_import
@@ -186,7 +186,7 @@ class Command(BaseCommand):
 
         # Members through the roster import: new-form workers at the federations, migrant workers
         # at the grassroots unions (one file per month and at most 100,000 rows each).
-        from yugong.members.import_parsing import COLUMNS as ROSTER_COLUMNS
+        from yugong.members.roster.parsing import COLUMNS as ROSTER_COLUMNS
 
         header = [c.header for c in ROSTER_COLUMNS]
         n_new, n_migrant = _scaled(NEW_FORM_MEMBERS, scale), _scaled(MIGRANT_MEMBERS, scale)
