@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from yugong.orgs.models import Union
@@ -21,11 +22,14 @@ NEW_UNION_KINDS = ("grassroots", "joint", "federation", "branch")
 
 
 def cn_number(n: int) -> str:
-    """5220 → 5220; 400000 → 40万; 2100000 → 210万; 163000000 → 1.63亿 (the seeds' way)."""
+    """5220 → 5220; 400000 → 40万; 2100000 → 210万; 163000000 → 1.63亿 (the seeds' way); other
+    languages get plain digits with separators."""
+    if not (get_language() or "zh-hans").startswith("zh"):
+        return f"{n:,}"
     if n >= 100_000_000:
-        return f"{n / 100_000_000:.2f}".rstrip("0").rstrip(".") + _("亿")
+        return f"{n / 100_000_000:.2f}".rstrip("0").rstrip(".") + "亿"
     if n >= 10_000:
-        return f"{n / 10_000:.2f}".rstrip("0").rstrip(".") + _("万")
+        return f"{n / 10_000:.2f}".rstrip("0").rstrip(".") + "万"
     return str(n)
 
 
