@@ -75,6 +75,22 @@ def _base(
     return qs.filter(_prefix_q(paths)).annotate(at_path=F("path"))
 
 
+def total_q(m: Metric) -> Q:
+    """The cells of a metric that make its total (see ``Metric.total_dims``)."""
+    if m.distinct_people or m.total_dims == "*":
+        return Q(metric=m.code)
+    if m.total_dims == "":
+        return Q(metric=m.code, dim="")
+    return Q(metric=m.code, dim__startswith=m.total_dims)
+
+
+def _totals_q(metrics: Sequence[Metric]) -> Q:
+    q = Q()
+    for m in metrics:
+        q |= total_q(m)
+    return q
+
+
 def _in_period(qs: QuerySet[Any], period: Period) -> QuerySet[Any]:
     return qs.filter(day__gte=period.start, day__lte=period.end)
 
@@ -128,20 +144,35 @@ def node_summary(
         by_kind[m.aggregation].append(m)
     for kind, group in by_kind.items():
         model = PersonFact if kind == Aggregation.DISTINCT else DailyFact
-        qs = _in_period(_base(model, node, paths, mode), period).filter(metric__in=[m.code for m in group])
+        qs = _in_period(_base(model, node, paths, mode), period).filter(_totals_q(group))
         agg = _aggregate(qs, group[0], ["metric"])
         for (code,), value in agg.items():
             out[code] = value
     return out
 
 
+def node_summary_dims(node: Union, period: Period, *, mode: str = "stood") -> dict[tuple[str, str], int]:
+    """The summed metrics per dimension (one query), for the annual snapshot and the report."""
+    sums = [m for m in all_metrics() if m.aggregation == Aggregation.SUM]
+    if not sums:
+        return {}
+    qs = _in_period(_base(DailyFact, node, node_paths(node, mode), mode), period).filter(
+        metric__in=[m.code for m in sums]
+    )
+    qs = qs.exclude(dim="")
+    return {(k[0], k[1]): v for k, v in _aggregate(qs, sums[0], ["metric", "dim"]).items()}
+
+
 def metric_value(
     node: Union, m: Metric, period: Period, *, mode: str = "stood", dim: str | None = None
 ) -> int:
     model = PersonFact if m.distinct_people else DailyFact
-    qs = _in_period(_base(model, node, node_paths(node, mode), mode), period).filter(metric=m.code)
-    if dim is not None and not m.distinct_people:
-        qs = qs.filter(dim=dim)
+    qs = _in_period(_base(model, node, node_paths(node, mode), mode), period)
+    qs = (
+        qs.filter(metric=m.code, dim=dim)
+        if dim is not None and not m.distinct_people
+        else qs.filter(total_q(m))
+    )
     return sum(_aggregate(qs, m, ["metric"]).values())
 
 
@@ -149,6 +180,8 @@ def dim_breakdown(node: Union, m: Metric, period: Period, *, mode: str = "stood"
     if m.distinct_people:
         return []
     qs = _in_period(_base(DailyFact, node, node_paths(node, mode), mode), period).filter(metric=m.code)
+    if m.total_dims == "":
+        qs = qs.exclude(dim="")
     agg = _aggregate(qs, m, ["dim"])
     return sorted(((k[0], v) for k, v in agg.items()), key=lambda kv: (-kv[1], kv[0]))
 
@@ -168,7 +201,7 @@ def children_ranking(node: Union, m: Metric, period: Period, *, mode: str = "sto
     child segment of their path, the names of the children, the node's old paths."""
     paths = node_paths(node, mode)
     model = PersonFact if m.distinct_people else DailyFact
-    base = _in_period(_base(model, node, paths, mode), period).filter(metric=m.code)
+    base = _in_period(_base(model, node, paths, mode), period).filter(total_q(m))
     values: dict[int, int] = defaultdict(int)
     own = 0
     prefixes = paths if mode == "stood" else [node.path]
@@ -197,7 +230,7 @@ def children_ranking(node: Union, m: Metric, period: Period, *, mode: str = "sto
 def trend(node: Union, m: Metric, period: Period, *, mode: str = "stood") -> list[tuple[dt.date, int]]:
     """Month by month over a year or quarter, day by day over a month or a day."""
     model = PersonFact if m.distinct_people else DailyFact
-    qs = _in_period(_base(model, node, node_paths(node, mode), mode), period).filter(metric=m.code)
+    qs = _in_period(_base(model, node, node_paths(node, mode), mode), period).filter(total_q(m))
     by_day = period.kind in ("month", "day")
     qs = qs.annotate(bucket=F("day") if by_day else TruncMonth("day"))
     agg = _aggregate(qs, m, ["bucket"])

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, ValidationFailed
+
+__all__ = ["Conflict", "annual_confirm", "annual_correct", "annual_lock", "locked_figures"]
 from yugong.core.metrics import all_metrics, get_metric
 from yugong.core.timeutil import local_now, local_today
 from yugong.orgs.access import LEADER_ROLES, MANAGE_ROLES, require_role
@@ -68,12 +70,13 @@ def annual_confirm(*, actor: Any, union: Union, year: int) -> AnnualReview:
             _("下级工会尚未确认本年度数据：%(names)s。") % {"names": "、".join(pending)},
             code="children_pending",
         )
-    figures = selectors.node_summary(union, periods.year(year))
+    figures = {(code, ""): v for code, v in selectors.node_summary(union, periods.year(year)).items()}
+    figures.update(selectors.node_summary_dims(union, periods.year(year)))
     existing = {(f.metric, f.dim): f for f in review.figures.all()}
-    for code, value in figures.items():
-        f = existing.get((code, ""))
+    for (code, dim), value in figures.items():
+        f = existing.get((code, dim))
         if f is None:
-            AnnualFigure.objects.create(review=review, metric=code, recorded=value)
+            AnnualFigure.objects.create(review=review, metric=code, dim=dim[:64], recorded=value)
         elif f.recorded != value:
             # Re-confirming (before the lock) refreshes the recorded value; a correction stays.
             AnnualFigure.objects.filter(pk=f.pk).update(recorded=value)
@@ -157,5 +160,6 @@ def locked_figures(union: Union, year: int) -> dict[str, int] | None:
     if review is None:
         return None
     out = {m.code: 0 for m in all_metrics()}
-    out.update({f.metric: f.value for f in review.figures.filter(dim="")})
+    for f in review.figures.all():
+        out[f.metric if not f.dim else f"{f.metric}|{f.dim}"] = f.value
     return out

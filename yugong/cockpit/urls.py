@@ -10,6 +10,7 @@ urlpatterns = [
     path("screen/", views.screen, name="screen"),
     path("metrics/", views.registry, name="registry"),
     path("export/<slug:table>.xlsx", views.export, name="export"),
+    path("annual/", views.annual_home, name="annual_home"),
     path("annual/<int:year>/", views.annual, name="annual"),
     path("annual/<int:year>/<slug:action>/", views.annual_action, name="annual_action"),
 ]

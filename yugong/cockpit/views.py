@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError, NotFound
 from yugong.core.metrics import all_metrics, get_metric
+from yugong.core.timeutil import local_today
 from yugong.orgs.access import LEADER_ROLES, MANAGE_ROLES, access_union, can_act, staff_scope
 from yugong.orgs.decorators import console_required
 from yugong.orgs.models import Union
@@ -204,6 +205,14 @@ def screen_data(node: Union, period: periods.Period, mode: str) -> dict[str, Any
 
 
 # --- Annual figures and approval ------------------------------------------------------------
+
+
+@console_required
+def annual_home(request: HttpRequest) -> HttpResponse:
+    """The annual figures of last year (the one being confirmed)."""
+    query = request.META.get("QUERY_STRING", "")
+    url = reverse("cockpit:annual", args=[local_today().year - 1])
+    return HttpResponseRedirect(f"{url}?{query}" if query else url)
 
 
 @console_required

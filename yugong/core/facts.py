@@ -16,8 +16,10 @@ facts (the cockpit drops its cached figures there).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from typing import Any
 
@@ -28,6 +30,8 @@ from .timeutil import local_today
 
 # "(SELECT path FROM <tree table> WHERE id = %s)", set by the tree's owner; "" when none registered.
 _path_sql: list[str] = []
+# Set by :func:`facts_dated` (loading a past year's data through the services' own paths).
+_fact_day: contextvars.ContextVar[dt.date | None] = contextvars.ContextVar("yugong_fact_day", default=None)
 _listeners: list[Callable[[set[dt.date]], None]] = []
 
 
@@ -58,6 +62,21 @@ def _notify(day: dt.date) -> None:
         transaction.on_commit(partial(_run_listeners, day))
 
 
+@contextlib.contextmanager
+def facts_dated(day: dt.date) -> Iterator[None]:
+    """Facts recorded without an explicit day inside this block land on ``day`` (seeding or
+    back-loading a past period through the apps' own write paths; a fact given ``day=`` keeps it)."""
+    token = _fact_day.set(day)
+    try:
+        yield
+    finally:
+        _fact_day.reset(token)
+
+
+def _day(day: dt.date | None) -> dt.date:
+    return day or _fact_day.get() or local_today()
+
+
 def _path_expr(union_id: int) -> tuple[str, list[Any]]:
     if _path_sql:
         return f"COALESCE({_path_sql[0]}, '')", [union_id]
@@ -70,7 +89,7 @@ def _upsert(*, metric: str, union_id: int, value: int, dim: str, day: dt.date | 
     table = DailyFact._meta.db_table
     new_value = f"{table}.value + excluded.value" if add else "excluded.value"
     path_sql, path_params = _path_expr(union_id)
-    day = day or local_today()
+    day = _day(day)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (day, union_id, metric, dim, value, path) "  # noqa: S608
@@ -94,7 +113,7 @@ def fact_people(*, metric: str, union_id: int, person_ids: Iterable[int], day: d
         raise ValueError("a fact needs a metric and a union node")
     if not ids:
         return
-    day = day or local_today()
+    day = _day(day)
     table = PersonFact._meta.db_table
     path_sql, path_params = _path_expr(union_id)
     for start in range(0, len(ids), 500):

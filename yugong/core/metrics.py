@@ -63,8 +63,12 @@ class Metric:
     description: Any = ""
     rows_url: str = ""
     rows_params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    # Dimensions worth a breakdown on the desk ("kind:" → station kinds, "" → the employment form…).
+    # What the dimensions mean on the desk (a label: "按就业形态").
     dims: Any = ""
+    # Which cells make the total when an app records one event under several dimensions: "*" every
+    # cell (each event recorded once), "" only the undimensioned cell (the app records a total row
+    # beside its breakdowns), or a prefix such as "kind:" (the app records one breakdown per axis).
+    total_dims: str = "*"
 
     @property
     def distinct_people(self) -> bool:
@@ -93,6 +97,7 @@ def metric(
     rows_url: str = "",
     rows_params: Mapping[str, str] | None = None,
     dims: Any = "",
+    total_dims: str = "*",
 ) -> Metric:
     """Declare a metric. Declaring the same code twice with different fields is a programming error
     (two apps claiming one code); re-declaring identically (a module imported twice) is harmless."""
@@ -116,6 +121,7 @@ def metric(
         rows_url=rows_url,
         rows_params=MappingProxyType(params),
         dims=dims,
+        total_dims=total_dims,
     )
     old = _REGISTRY.get(code)
     if old is not None and (old.app, old.unit, old.aggregation) != (m.app, m.unit, m.aggregation):

@@ -9,7 +9,15 @@ from yugong.core.metrics import Unit, metric
 _ROWS: dict[str, Any] = {"rows_url": "rights:list"}
 _BY_CATEGORY = _("按诉求类别")
 
-metric("appeals.created", _("受理职工诉求"), unit=Unit.TIMES, app="rights", dims=_("按渠道、类别"), **_ROWS)
+metric(
+    "appeals.created",
+    _("受理职工诉求"),
+    unit=Unit.TIMES,
+    app="rights",
+    dims=_("按类别、渠道、区县、行业"),
+    total_dims="",  # a total cell beside one breakdown per axis
+    **_ROWS,
+)
 metric("appeals.concluded", _("办结诉求"), unit=Unit.TIMES, app="rights", dims=_BY_CATEGORY, **_ROWS)
 metric("appeals.closed_on_time", _("按期结案"), unit=Unit.TIMES, app="rights", dims=_BY_CATEGORY, **_ROWS)
 metric("appeals.closed_late", _("超期结案"), unit=Unit.TIMES, app="rights", dims=_BY_CATEGORY, **_ROWS)

@@ -14,6 +14,7 @@ metric(
     unit=Unit.ITEMS,
     app="stations",
     dims=_("按站点类型、区县"),
+    total_dims="kind:",  # each station is recorded once by kind and once by district
     **_ROWS,
 )
 metric(

@@ -68,3 +68,21 @@ def test_bad_declarations_are_refused():
     with pytest.raises(ValueError, match="declared twice"):
         metric("members.approved", _("坏"), unit=Unit.ITEMS, app="other")
     assert all(not m.code.startswith("x.") for m in metrics.all_metrics())
+
+
+@pytest.mark.django_db
+def test_facts_dated_puts_undated_facts_on_the_day():
+    import datetime as dt
+
+    from yugong.core.facts import fact_person, fact_record, facts_dated
+    from yugong.core.models import DailyFact, PersonFact
+
+    with facts_dated(dt.date(2023, 3, 4)):
+        fact_record(metric="members.approved", union_id=9)
+        fact_record(metric="members.approved", union_id=9, day=dt.date(2023, 1, 1))
+        fact_person(metric="members.people_joined", union_id=9, person_id=1)
+    assert sorted(DailyFact.objects.values_list("day", flat=True)) == [
+        dt.date(2023, 1, 1),
+        dt.date(2023, 3, 4),
+    ]
+    assert PersonFact.objects.get().day == dt.date(2023, 3, 4)

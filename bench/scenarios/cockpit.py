@@ -1,0 +1,156 @@
+"""The cockpit at scale: node summary, child ranking and a year's trend, for the city root and for a
+district, through the API (cached, as leaders use it) and in-process without the cache (the roll-up
+itself: what the first viewer after new facts pays).
+
+The setup reuses the city of ``manage.py seed_city`` (made when missing, ``BENCH_COCKPIT_UNIONS``
+unions, default 2,000) and writes a year (2023) of synthetic daily facts once: for every member-
+holding union, ``BENCH_COCKPIT_METRICS`` summed metrics (default 12) on ``BENCH_COCKPIT_DAYS`` days
+each (default 24), with the union's path as it stood — benchmark data, bulk-inserted (the product's
+own loader, ``seed_annual``, goes through the services). The goal figure (100,000 unions, 60
+metrics, daily) is ~2 billion cells at most; run it against a dedicated PostgreSQL database:
+
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/yugong_cockpit BENCH_COCKPIT_UNIONS=100000 \\
+        .venv/bin/python -m bench -s cockpit_summary_city,cockpit_children_city,cockpit_trend_city
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import sys
+from typing import Any
+
+from bench.registry import Auth, Ctx, Request, micro, scenario
+
+DISTRICT_CODE = "CQ500112"  # 渝北区 in the generated city
+PERIODS = ["2023", *(f"2023-Q{q}" for q in range(1, 5)), *(f"2023-{m:02d}" for m in range(1, 13))]
+METRIC = "members.approved"
+AUTH = Auth("bench_cockpit_city", staff=True)
+
+
+def _env(name: str, default: int) -> int:
+    return max(1, int(os.environ.get(name, str(default))))
+
+
+def seed(ctx: Ctx) -> dict[str, Any]:
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from yugong.core.metrics import Aggregation, all_metrics
+    from yugong.core.models import DailyFact
+    from yugong.orgs.models import RoleAssignment, Union
+
+    root = Union.objects.filter(code="CQ", parent__isnull=True).first()
+    if root is None:
+        units = _env("BENCH_COCKPIT_UNIONS", 2000)
+        call_command("seed_city", members=1000, unions=units, allow_existing=True, stdout=sys.stderr)
+        root = Union.objects.get(code="CQ", parent__isnull=True)
+    district = (
+        Union.objects.filter(code=DISTRICT_CODE).first() or root.children.order_by("pk").first() or root
+    )
+    RoleAssignment.objects.get_or_create(user_id=ctx["auth_user_id"], union=root, role="viewer", active=True)
+    codes = [m.code for m in all_metrics() if m.aggregation == Aggregation.SUM and m.total_dims == "*"]
+    codes = [METRIC, *[c for c in codes if c != METRIC]][: _env("BENCH_COCKPIT_METRICS", 12)]
+    year = dt.date(2023, 1, 1)
+    cells = DailyFact.objects.filter(metric=METRIC, day__year=2023, path__startswith=root.path).count()
+    if not cells:
+        rng = random.Random(16)  # noqa: S311 - benchmark data
+        days = _env("BENCH_COCKPIT_DAYS", 24)
+        leaves = list(
+            Union.objects.filter(
+                path__startswith=root.path, kind__in=["grassroots", "joint", "federation", "branch"]
+            ).values_list("pk", "path")
+        )
+        batch: list[DailyFact] = []
+        for pk, path in leaves:
+            for code in codes:
+                for d in rng.sample(range(365), days):
+                    batch.append(
+                        DailyFact(
+                            day=year + dt.timedelta(days=d),
+                            union_id=pk,
+                            path=path,
+                            metric=code,
+                            value=rng.randint(1, 9),
+                        )
+                    )
+                if len(batch) >= 20_000:
+                    with transaction.atomic():
+                        DailyFact.objects.bulk_create(batch, ignore_conflicts=True)
+                    batch = []
+        with transaction.atomic():
+            DailyFact.objects.bulk_create(batch, ignore_conflicts=True)
+        print(f"cockpit: {len(leaves)} unions x {len(codes)} metrics x {days} days of facts", file=sys.stderr)
+    return {
+        "root_id": root.pk,
+        "district_id": district.pk,
+        "facts": DailyFact.objects.filter(day__year=2023).count(),
+        "unions": Union.objects.filter(path__startswith=root.path).count(),
+    }
+
+
+def _node(ctx: Ctx, where: str) -> int:
+    return int(ctx["root_id"] if where == "city" else ctx["district_id"])
+
+
+for _where in ("city", "district"):
+
+    def _summary(ctx: Ctx, i: int, where: str = _where) -> Request:
+        return Request(
+            "GET", f"/api/v1/cockpit/summary?node={_node(ctx, where)}&period={PERIODS[i % len(PERIODS)]}"
+        )
+
+    def _children(ctx: Ctx, i: int, where: str = _where) -> Request:
+        p = PERIODS[i % len(PERIODS)]
+        return Request("GET", f"/api/v1/cockpit/children?node={_node(ctx, where)}&metric={METRIC}&period={p}")
+
+    def _trend(ctx: Ctx, i: int, where: str = _where) -> Request:
+        return Request("GET", f"/api/v1/cockpit/trend?node={_node(ctx, where)}&metric={METRIC}&period=2023")
+
+    scenario(
+        f"cockpit_summary_{_where}",
+        f"GET /api/v1/cockpit/summary: every metric, period / previous / year ago, for the {_where} (cached)",
+        setup=seed,
+        auth=AUTH,
+    )(_summary)
+    scenario(
+        f"cockpit_children_{_where}",
+        f"GET /api/v1/cockpit/children: the child units ranked by {METRIC} ({_where}, cached)",
+        setup=seed,
+        auth=AUTH,
+    )(_children)
+    scenario(
+        f"cockpit_trend_{_where}",
+        f"GET /api/v1/cockpit/trend: {METRIC} month by month over 2023 ({_where}, cached)",
+        setup=seed,
+        auth=AUTH,
+    )(_trend)
+
+    def _rollup(kind: str, where: str = _where) -> Any:
+        def run(ctx: Ctx) -> Any:
+            from yugong.cockpit import periods, selectors
+            from yugong.core.metrics import get_metric
+            from yugong.orgs.models import Union
+
+            node = Union.objects.get(pk=_node(ctx, where))
+            year = periods.year(2023)
+            m = get_metric(METRIC)
+            assert m is not None
+            if kind == "summary":
+                return selectors.node_summary(node, year)
+            if kind == "children":
+                return selectors.children_ranking(node, m, year)
+            return selectors.trend(node, m, year)
+
+        return run
+
+    for _kind in ("summary", "children", "trend"):
+        micro(
+            f"cockpit_rollup_{_kind}_{_where}",
+            f"in-process, no cache: the {_kind} roll-up over 2023 for the {_where} (the cost after new facts)",
+            setup=seed,
+            auth=AUTH,
+            iterations=30,
+            warmup_iterations=3,
+        )(_rollup(_kind))
