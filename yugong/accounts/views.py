@@ -50,15 +50,11 @@ def _with_retry_after(response: HttpResponse, error: ApplicationError | None) ->
     return with_retry_after(response, error) if error is not None else response
 
 
-def _is_console_user(user: Any) -> bool:
-    return bool(user.is_staff or user.is_superuser or user.admin_role)
-
-
 def _shell(request: HttpRequest) -> dict[str, Any]:
     """Which face a signed-in page wears: the staff console or the worker H5. The shell's context
     processor fills in the navigation the user may see; accounts names only the face and where in
     it the page sits."""
-    if _is_console_user(request_user(request)):
+    if nav.allowed(request, [nav.console()]):
         return {"base_template": "console/base.html", "section": "system"}
     return {"base_template": "h5/base.html", "tab": "me"}
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.http import HttpRequest
@@ -266,12 +267,17 @@ class ShownLink:
     login_required: bool
 
 
-@dataclass(frozen=True)
 class ShownTab:
-    key: str
-    label: Any
-    icon: str
-    links: tuple[ShownLink, ...]
+    """A tab as one request sees it; its links are worked out only when a page lists them (the
+    tab bar itself needs none, so it costs no query for the tabs that always show)."""
+
+    def __init__(self, tab: Tab, entries: list[TabEntry], request: HttpRequest) -> None:
+        self.key, self.label, self.icon = tab.key, tab.label, tab.icon
+        self._entries, self._request = entries, request
+
+    @cached_property
+    def links(self) -> tuple[ShownLink, ...]:
+        return _shown(self._request, self._entries)
 
 
 @dataclass(frozen=True)
@@ -300,9 +306,9 @@ def h5_tabs(request: HttpRequest) -> list[ShownTab]:
     entries = declared(TabEntry)
     tabs = []
     for tab in declared(Tab):
-        links = _shown(request, (e for e in entries if e.tab == tab.key))
-        if links or tab.always:
-            tabs.append(ShownTab(tab.key, tab.label, tab.icon, links))
+        shown = ShownTab(tab, [e for e in entries if e.tab == tab.key], request)
+        if tab.always or shown.links:
+            tabs.append(shown)
     return tabs
 
 

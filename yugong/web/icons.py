@@ -22,6 +22,7 @@ GLYPHS: dict[str, str] = {
     "learning": "学",
     "assistance": "帮",
     "rights": "诉",
+    "news": "讯",
 }
 
 

@@ -113,3 +113,25 @@ def test_sysadmin_site_is_for_the_system_administrator_only(client, tree):
     sysadmin = UserFactory(is_staff=True, admin_role="system")
     client.force_login(sysadmin)
     assert client.get("/sysadmin/").status_code == 200
+
+
+def test_the_h5_shell_asks_no_role_question_of_a_worker(client):
+    """The tab bar needs no query: the entries behind a tab (some for console users only) are
+    worked out only on that tab's page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(UserFactory())
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("web:home")).status_code == 200
+    assert not [q for q in ctx.captured_queries if "orgs_roleassignment" in q["sql"]]
+
+
+def test_console_navigation_costs_a_fixed_number_of_queries(client, tree):
+    user = UserFactory(is_staff=True)
+    grant(user, tree["district"], "chair")
+    client.force_login(user)
+    client.get(reverse("web:console"))
+    with assert_max_queries(4):  # session, user, grants, merchant staff rows
+        page = client.get(reverse("web:console_section", args=["rights"])).content.decode()
+    assert reverse("rights:intake") in page
