@@ -59,7 +59,6 @@ KNOWN_GAPS: dict[str, str] = {
     "contests.services.material_confirm": "contests: the worker marks the material read",
     "stations.services.checkin_create": "stations: a worker's check-in (being reworked for issue 12 item 9)",
     "stations.services.feedback_create": "stations: a worker's rating of a station",
-    "funds.services.bank.batch_line_add": "funds: a line added to a draft bank batch",
 }
 
 
