@@ -18,6 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from yugong.accounts.models import User
+from yugong.accounts.system import system_actor
 from yugong.orgs.models import RoleAssignment, Union
 from yugong.orgs.services import union_create
 
@@ -78,7 +79,7 @@ def make_union(
     _counter["n"] += 1
     n = _counter["n"]
     return union_create(
-        actor=None,
+        actor=system_actor(),
         parent=parent,
         name=name or f"测试工会{n}",
         code=f"T{n:06d}",

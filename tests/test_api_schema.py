@@ -50,6 +50,7 @@ from hypothesis import HealthCheck, assume, settings
 from tests.helpers import UserFactory, grant, make_union
 from yugong.accounts.auth import TOKEN_PREFIX, hash_token
 from yugong.accounts.models import ApiToken
+from yugong.accounts.system import system_actor
 from yugong.api import api
 from yugong.core.schemas import ERROR_RESPONSES
 from yugong.wsgi import application
@@ -220,8 +221,10 @@ def _objects(city: Any, district: Any) -> dict[str, int]:
     )
     colleague = UserFactory(display_name="基层干部")
     role = grant(colleague, grassroots, "staff")
-    team = orgs.volunteer_team_create(actor=None, union=district, name="渝中区志愿服务总队", tier="general")
-    volunteer = orgs.volunteer_add(actor=None, team=team, name="志愿者", phone="13800138000")
+    team = orgs.volunteer_team_create(
+        actor=system_actor(), union=district, name="渝中区志愿服务总队", tier="general"
+    )
+    volunteer = orgs.volunteer_add(actor=system_actor(), team=team, name="志愿者", phone="13800138000")
     return {
         "union_id": grassroots.pk,
         "employer_id": employer.pk,

@@ -301,18 +301,21 @@ def seed_board(ctx: Ctx) -> dict[str, Any]:
 
     from django.db import connection
 
+    from yugong.accounts.system import system_actor
     from yugong.contests.models import ContestUnionStat
     from yugong.orgs.models import RoleAssignment, Union
     from yugong.orgs.services import union_create
 
     root = Union.objects.filter(code=BOARD_ROOT).first()
     if root is None:
-        root = union_create(actor=None, parent=None, name="基准市总工会", code=BOARD_ROOT, kind="city")
+        root = union_create(
+            actor=system_actor(), parent=None, name="基准市总工会", code=BOARD_ROOT, kind="city"
+        )
     districts = list(Union.objects.filter(parent=root).order_by("id"))
     for n in range(len(districts), 40):
         districts.append(
             union_create(
-                actor=None,
+                actor=system_actor(),
                 parent=root,
                 name=f"基准区{n:02d}总工会",
                 code=f"{BOARD_ROOT}-{n:02d}",

@@ -29,6 +29,7 @@ LINE_FEN = EACH_FEN * 150  # 150 approvals fit a line: 15,000 of the 40,000 requ
 
 def _world() -> dict[str, Any]:
     from yugong.accounts.models import User
+    from yugong.accounts.system import system_actor
     from yugong.core.timeutil import local_today
     from yugong.funds import services
     from yugong.funds.models import Budget, Category
@@ -36,7 +37,7 @@ def _world() -> dict[str, Any]:
     from yugong.orgs.services import union_create
 
     city = Union.objects.filter(code="BENCH-FUNDS").first() or union_create(
-        actor=None, parent=None, name="压测经费工会", code="BENCH-FUNDS", kind="city"
+        actor=system_actor(), parent=None, name="压测经费工会", code="BENCH-FUNDS", kind="city"
     )
     preparer, _ = User.objects.get_or_create(
         username="bench_funds_preparer", defaults={"display_name": "压测编制"}

@@ -186,6 +186,7 @@ print(json.dumps({"load_avg": os.getloadavg(), "rows": ri.total, "created": ri.c
 
 
 def _import_setup(ctx: Ctx) -> dict[str, Any]:
+    from yugong.accounts.system import system_actor
     from yugong.orgs.models import RoleAssignment, Union
     from yugong.orgs.services import union_create
 
@@ -194,10 +195,10 @@ def _import_setup(ctx: Ctx) -> dict[str, Any]:
         root = Union.objects.filter(parent__isnull=True).order_by("id").first()
         if root is None:
             root = union_create(
-                actor=None, parent=None, name="基准测试市总工会", code="BENCH-ROOT", kind="city"
+                actor=system_actor(), parent=None, name="基准测试市总工会", code="BENCH-ROOT", kind="city"
             )
         union = union_create(
-            actor=None, parent=root, name="基准测试导入工会", code="BENCH-IMPORT", kind="grassroots"
+            actor=system_actor(), parent=root, name="基准测试导入工会", code="BENCH-IMPORT", kind="grassroots"
         )
     RoleAssignment.objects.get_or_create(user_id=ctx["auth_user_id"], union=union, role="staff", active=True)
     return {"import_union_id": union.pk}

@@ -40,12 +40,13 @@ def _target() -> int:
 def seed(ctx: Ctx) -> dict[str, Any]:
     from django.core.management import call_command
 
+    from yugong.accounts.system import system_actor
     from yugong.orgs.models import Union
     from yugong.orgs.services import union_create
     from yugong.stations.models import Station
 
     if not Union.objects.filter(parent__isnull=True).exists():
-        union_create(actor=None, parent=None, name="基准测试总工会", code="BENCH-ROOT", kind="city")
+        union_create(actor=system_actor(), parent=None, name="基准测试总工会", code="BENCH-ROOT", kind="city")
     have = Station.objects.filter(code__startswith="NAT-", status="open").count()
     if have < _target():
         call_command("seed_stations", count=_target(), stdout=sys.stderr)

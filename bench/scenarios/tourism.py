@@ -48,12 +48,13 @@ BIG = 10_000_000
 
 def _world() -> dict[str, Any]:
     """The bench merchant and its host union (idempotent)."""
+    from yugong.accounts.system import system_actor
     from yugong.orgs.models import Union
     from yugong.orgs.services import union_create
     from yugong.tourism.models import Merchant, ReviewStatus
 
     city = Union.objects.filter(code="BENCH-TOUR").first() or union_create(
-        actor=None, parent=None, name="压测总工会", code="BENCH-TOUR", kind="city"
+        actor=system_actor(), parent=None, name="压测总工会", code="BENCH-TOUR", kind="city"
     )
     merchant, _ = Merchant.objects.get_or_create(
         name="压测剧院", defaults={"kind": "troupe", "host_union": city, "status": ReviewStatus.APPROVED}

@@ -40,6 +40,7 @@ from yugong.core.validators import clean_text, normalize_phone, to_halfwidth
 from . import ratelimit
 from .auth import TOKEN_PREFIX, forget_token, hash_token
 from .models import ApiToken, SmsCode, TotpDevice, User
+from .system import is_system_actor
 
 SMS_PURPOSE_LOGIN = "login"
 
@@ -471,13 +472,13 @@ def totp_disable(*, user: User, password: str) -> None:
 # --- API tokens ---------------------------------------------------------------------------------
 
 
-def _may_manage_tokens_of(actor: User | None, user: User) -> bool:
-    # None: the operator on the command line (manage.py issue_token).
-    return actor is None or actor.pk == user.pk or bool(actor.is_superuser)
+def _may_manage_tokens_of(actor: User, user: User) -> bool:
+    # The system actor: the operator on the command line (manage.py issue_token).
+    return is_system_actor(actor) or actor.pk == user.pk or bool(actor.is_superuser)
 
 
 @transaction.atomic
-def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, actor: User, user: User, name: str) -> tuple[ApiToken, str]:
     """A new bearer token for ``user``. Returns the row and the token itself, which is shown
     once and never stored (only its SHA-256)."""
     if not _may_manage_tokens_of(actor, user):
@@ -504,7 +505,7 @@ def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiT
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     """Revoke ``token`` (idempotent). Another user's token answers "not found"."""
     token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
     if not _may_manage_tokens_of(actor, token.user):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from yugong.accounts.models import User
+from yugong.accounts.system import system_actor
 from yugong.core.timeutil import local_today
 from yugong.core.validators import uscc_check_char
 
@@ -43,7 +44,7 @@ def seed(stdout: Any) -> None:
             continue
         parent = by_code.get(parent_code) if parent_code else None
         by_code[code] = union_create(
-            actor=None, parent=parent, name=name, code=code, kind=kind, district=district
+            actor=system_actor(), parent=parent, name=name, code=code, kind=kind, district=district
         )
     for username, code, role in ROLES:
         user = User.objects.filter(username=username).first()
@@ -53,7 +54,7 @@ def seed(stdout: Any) -> None:
                 user=user, union=by_code[code], role=role, active=True
             ).exists()
         ):
-            role_grant(actor=None, user=user, union=by_code[code], role=role)
+            role_grant(actor=system_actor(), user=user, union=by_code[code], role=role)
     _seed_employers(by_code)
     _seed_ratings(by_code)
     _seed_volunteers(by_code)
@@ -83,7 +84,7 @@ def _seed_employers(by_code: dict[str, Union]) -> None:
         if uscc in existing:
             continue
         employer_create(
-            actor=None,
+            actor=system_actor(),
             name=name,
             uscc=uscc,
             industry=industry,
@@ -98,25 +99,31 @@ def _seed_ratings(by_code: dict[str, Union]) -> None:
     year = local_today().year - 1
     for code, level, kind in (("CQ-YZ-001", "city", "home"), ("CQ-JB-001", "district", "small_home")):
         if not HomeRating.objects.filter(union=by_code[code], level=level, kind=kind, year=year).exists():
-            home_rating_create(actor=None, union=by_code[code], level=level, kind=kind, year=year)
+            home_rating_create(actor=system_actor(), union=by_code[code], level=level, kind=kind, year=year)
 
 
 def _seed_volunteers(by_code: dict[str, Union]) -> None:
     city = by_code["CQ"]
     general = VolunteerTeam.objects.filter(union=city, tier="general").first()
     if general is None:
-        general = volunteer_team_create(actor=None, union=city, name="重庆市职工志愿服务总队", tier="general")
+        general = volunteer_team_create(
+            actor=system_actor(), union=city, name="重庆市职工志愿服务总队", tier="general"
+        )
     branch = VolunteerTeam.objects.filter(union=by_code["CQ-YZ"], tier="branch").first()
     if branch is None:
         branch = volunteer_team_create(
-            actor=None, union=by_code["CQ-YZ"], name="渝中区职工志愿服务支队", tier="branch", parent=general
+            actor=system_actor(),
+            union=by_code["CQ-YZ"],
+            name="渝中区职工志愿服务支队",
+            tier="branch",
+            parent=general,
         )
     if not Volunteer.objects.filter(team=branch).exists():
         volunteer = volunteer_add(
-            actor=None, team=branch, name="李春梅", phone="13800230001", skills="急救、法律咨询"
+            actor=system_actor(), team=branch, name="李春梅", phone="13800230001", skills="急救、法律咨询"
         )
         service_record_add(
-            actor=None,
+            actor=system_actor(),
             volunteer=volunteer,
             served_on=local_today(),
             hours="2.5",

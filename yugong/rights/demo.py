@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from yugong.accounts.models import User
+from yugong.accounts.system import system_actor
 from yugong.core.timeutil import now
 from yugong.orgs.models import Union
 
@@ -493,7 +494,7 @@ def _seed_policies(stdout: Any) -> None:
         if title in have:
             continue
         services.policy_save(
-            actor=None,
+            actor=system_actor(),
             check_permission=False,
             title=title,
             issuer=issuer,
@@ -507,7 +508,12 @@ def _seed_policies(stdout: Any) -> None:
     for i, (question, answer, category) in enumerate(FAQS):
         if question not in have_q:
             services.faq_save(
-                actor=None, check_permission=False, question=question, answer=answer, category=category, seq=i
+                actor=system_actor(),
+                check_permission=False,
+                question=question,
+                answer=answer,
+                category=category,
+                seq=i,
             )
     stdout.write(f"rights: {len(POLICIES)} policies ({made} new), {len(FAQS)} FAQs")
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from yugong.accounts.system import system_actor
 from yugong.core.audit import audit_record
 from yugong.core.sms import sms_send
 from yugong.core.timeutil import now
@@ -93,6 +94,10 @@ def _notify_one(pk: int, at: dt.datetime) -> int:
         data={"key": key},
     )
     audit_record(
-        actor=None, action="rights.appeal.sla_alert", obj=appeal, union_id=stage.union_id, extra={"key": key}
+        actor=system_actor(),
+        action="rights.appeal.sla_alert",
+        obj=appeal,
+        union_id=stage.union_id,
+        extra={"key": key},
     )
     return 1

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.system import system_actor
 from yugong.core.audit import audit_record
 from yugong.core.sms import sms_send
 from yugong.core.timeutil import now
@@ -40,7 +41,7 @@ def membership_flag_overdue(*, at: dt.datetime | None = None) -> int:
                 continue
             parent_id = m.union.parent_id or m.union_id
             audit_record(
-                actor=None,
+                actor=system_actor(),
                 action="membership.overdue",
                 obj=m,
                 union_id=parent_id,

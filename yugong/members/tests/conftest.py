@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import UserFactory, grant, make_union
+from yugong.accounts.system import system_actor
 from yugong.core import sms
 from yugong.core.calendar import calendar_cache_clear
 from yugong.orgs.services import union_create
@@ -65,7 +66,7 @@ def tree(db: Any) -> dict[str, Any]:
 
 
 def coded(parent: Any, *, kind: str, name: str, code: str) -> Any:
-    return union_create(actor=None, parent=parent, name=name, code=code, kind=kind)
+    return union_create(actor=system_actor(), parent=parent, name=name, code=code, kind=kind)
 
 
 @pytest.fixture

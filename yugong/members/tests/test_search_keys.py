@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import UserFactory, grant
+from yugong.accounts.system import system_actor
 from yugong.members import selectors
 from yugong.members.models import (
     MemberNumbersExhausted,
@@ -67,7 +68,9 @@ def test_person_changes_reach_their_memberships(tree: dict[str, Any]) -> None:
 def test_person_upsert_updates_the_search_keys(tree: dict[str, Any]) -> None:
     person = make_person(name="孙甲")
     m = make_member(tree["shop"], person)
-    person_upsert(actor=None, data={"name": "孙乙", "id_number": person.id_number, "employer_name": "新单位"})
+    person_upsert(
+        actor=system_actor(), data={"name": "孙乙", "id_number": person.id_number, "employer_name": "新单位"}
+    )
     m.refresh_from_db()
     assert (m.person_name, m.employer_name) == ("孙乙", "新单位")
 

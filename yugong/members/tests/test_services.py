@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from yugong.accounts.system import system_actor
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.models import AuditEvent, DailyFact
 from yugong.core.pii import blind_index
@@ -46,19 +47,21 @@ def fact(metric: str, union_id: int) -> int:
 
 def test_person_upsert_derives_and_cross_checks(tree: dict[str, Any]) -> None:
     idn = make_id_number("19850704", sex="F")
-    person = services.person_upsert(actor=None, data=data(id_number=idn, phone="+86 139-1234-5678"))
+    person = services.person_upsert(actor=system_actor(), data=data(id_number=idn, phone="+86 139-1234-5678"))
     assert person.birth_date == dt.date(1985, 7, 4)
     assert person.sex == "F"
     assert person.phone == "13912345678"
     assert person.phone_tail == "5678"
     assert person.id_number_index == blind_index("id_number", idn)
     # the same ID number (full-width, lower-case x) finds the same person
-    again = services.person_upsert(actor=None, data=data(id_number=idn, name="王小红"))
+    again = services.person_upsert(actor=system_actor(), data=data(id_number=idn, name="王小红"))
     assert again.pk == person.pk and again.name == "王小红"
     assert Person.objects.count() == 1
 
     with pytest.raises(ValidationFailed) as exc:
-        services.person_upsert(actor=None, data=data(id_number=idn, birth_date="1985-07-05", sex="男"))
+        services.person_upsert(
+            actor=system_actor(), data=data(id_number=idn, birth_date="1985-07-05", sex="男")
+        )
     assert set(exc.value.fields) == {"birth_date", "sex"}
     assert "不一致" in str(exc.value.fields["birth_date"][0])
 
@@ -66,7 +69,7 @@ def test_person_upsert_derives_and_cross_checks(tree: dict[str, Any]) -> None:
 def test_person_validation_names_every_field(tree: dict[str, Any]) -> None:
     with pytest.raises(ValidationFailed) as exc:
         services.person_upsert(
-            actor=None,
+            actor=system_actor(),
             data={"name": "", "id_number": "500103199001011235", "phone": "12345", "employment_form": "x"},
         )
     assert set(exc.value.fields) == {"name", "id_number", "phone", "employment_form"}
@@ -74,7 +77,7 @@ def test_person_validation_names_every_field(tree: dict[str, Any]) -> None:
 
 
 def test_fifteen_digit_id_upgraded(tree: dict[str, Any]) -> None:
-    person = services.person_upsert(actor=None, data=data(id_number="500103900101123"))
+    person = services.person_upsert(actor=system_actor(), data=data(id_number="500103900101123"))
     assert len(person.id_number) == 18 and person.id_number.startswith("50010319900101123")
     assert person.birth_date == dt.date(1990, 1, 1)
 
@@ -83,9 +86,9 @@ def test_id_number_bound_to_another_account(tree: dict[str, Any]) -> None:
     from tests.helpers import UserFactory
 
     idn = make_id_number()
-    services.person_upsert(actor=None, data=data(id_number=idn), user=tree["worker"])
+    services.person_upsert(actor=system_actor(), data=data(id_number=idn), user=tree["worker"])
     with pytest.raises(Conflict):
-        services.person_upsert(actor=None, data=data(id_number=idn), user=UserFactory())
+        services.person_upsert(actor=system_actor(), data=data(id_number=idn), user=UserFactory())
 
 
 # --- Routing --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Writes on the union tree, employers, roles, 职工之家 ratings and volunteer teams, split by sub-domain.
 
 Every function: keyword-only arguments, one transaction, permission through ``orgs.access``
-(``actor=None`` means a trusted caller: bootstrap, demo data, imports that checked already),
+(jobs, imports and seeds act as ``yugong.accounts.system.system_actor()``; nobody skips the check),
 validation with Chinese messages, an audit row, a ``UnionEvent`` for every change of a node, and
 facts for the cockpit (``unions.created`` by kind, ``unions.merged``, ``unions.closed``).
 Callers import from ``yugong.orgs.services``; the sub-modules are an implementation detail.

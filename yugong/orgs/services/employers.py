@@ -7,6 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.system import is_system_actor
 from yugong.core.audit import audit_record, diff, snapshot
 from yugong.core.errors import PermissionDenied, ValidationFailed
 from yugong.core.validators import clean_text, normalize_uscc
@@ -89,7 +90,7 @@ def employer_create(
 ) -> Employer:
     """Register an employer. Staff must name the union responsible for it (``managing_union``,
     inside their subtree); ``union`` is the grassroots union covering it, if any."""
-    if actor is not None and managing_union is None:
+    if managing_union is None and not is_system_actor(actor):
         raise ValidationFailed(fields={"managing_union": _("请选择属地管理工会。")})
     values = _employer_values(
         actor,
@@ -124,10 +125,10 @@ def employer_update(*, actor: Any, employer: Employer, **fields: Any) -> Employe
     if unknown:
         raise TypeError(f"unknown employer fields: {sorted(unknown)}")
     employer = Employer.objects.select_for_update().get(pk=employer.pk)
-    if actor is not None:
-        anchor = employer.union or employer.managing_union
-        if anchor is None:
-            raise PermissionDenied()
+    anchor = employer.union or employer.managing_union
+    if anchor is None and not is_system_actor(actor):
+        raise PermissionDenied()
+    if anchor is not None:
         require_role(actor, anchor, MANAGE_ROLES)
     values = _employer_values(actor, fields)
     if values.get("uscc") and Employer.objects.filter(uscc=values["uscc"]).exclude(pk=employer.pk).exists():

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yugong.accounts.system import is_system_actor, may_administer
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, PermissionDenied, ValidationFailed
 from yugong.core.validators import clean_text
@@ -26,7 +27,7 @@ def role_grant(*, actor: Any, user: Any, union: Union, role: str) -> RoleAssignm
         raise ValidationFailed(fields={"role": _("不是有效的岗位角色。")})
     _require_active(union)
     user = type(user).objects.select_for_update().get(pk=user.pk)
-    if not user.is_active:
+    if not user.is_active or is_system_actor(user):
         raise ValidationFailed(fields={"user": _("该用户已停用。")})
     if getattr(user, "admin_role", ""):
         raise Conflict(
@@ -56,7 +57,7 @@ def role_revoke(*, actor: Any, assignment: RoleAssignment, reason: str = "") -> 
     assignment = (
         RoleAssignment.objects.select_for_update().select_related("union", "user").get(pk=assignment.pk)
     )
-    if actor is not None and assignment.user_id == actor.pk:
+    if assignment.user_id == actor.pk:
         raise ValidationFailed(fields={"assignment": _("不能撤销自己的岗位角色。")})
     if not assignment.active:
         return assignment
@@ -93,11 +94,10 @@ def admin_role_assign(*, actor: Any, user: Any, admin_role: str) -> Any:
     """
     from yugong.accounts.models import User
 
-    if actor is not None:
-        if not (actor.is_superuser or getattr(actor, "admin_role", "") == User.AdminRole.SECURITY):
-            raise PermissionDenied(_("只有安全管理员可以分配系统管理角色。"))
-        if actor.pk == user.pk:
-            raise PermissionDenied(_("不能修改自己的系统管理角色。"))
+    if not (is_system_actor(actor) or may_administer(actor, "admin_roles.assign")):
+        raise PermissionDenied(_("只有安全管理员可以分配系统管理角色。"))
+    if actor.pk == user.pk:
+        raise PermissionDenied(_("不能修改自己的系统管理角色。"))
     if admin_role not in User.AdminRole.values:
         raise ValidationFailed(fields={"admin_role": _("不是有效的系统管理角色。")})
     user = User.objects.select_for_update().get(pk=user.pk)

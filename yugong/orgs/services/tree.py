@@ -11,6 +11,7 @@ from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yugong.accounts.system import is_system_actor
 from yugong.core.audit import audit_record, diff, snapshot
 from yugong.core.errors import PermissionDenied, ValidationFailed
 from yugong.core.facts import fact_record
@@ -60,7 +61,8 @@ def _normalise_union_fields(fields: dict[str, Any]) -> dict[str, Any]:
 def union_create(
     *, actor: Any, parent: Union | None, name: str, code: str, kind: str, **fields: Any
 ) -> Union:
-    """Create a node under ``parent`` (the root when ``parent`` is None, actor=None for bootstrap)."""
+    """Create a node under ``parent`` (a root, when ``parent`` is None, only by the system actor:
+    bootstrap and seeds)."""
     unknown = set(fields) - set(UNION_FIELDS)
     if unknown:
         raise TypeError(f"unknown union fields: {sorted(unknown)}")
@@ -70,7 +72,7 @@ def union_create(
         _require_active(parent, "parent")
         if parent.depth + 1 > MAX_DEPTH:
             raise ValidationFailed(fields={"parent": _("层级过深，不能再建立下级工会。")})
-    elif actor is not None:
+    elif not is_system_actor(actor):
         raise PermissionDenied(_("只有系统初始化可以建立根节点。"))
     values = _normalise_union_fields({"name": name, "code": code, "kind": kind, **fields})
     if parent is not None and values["kind"] == Union.Kind.CITY:

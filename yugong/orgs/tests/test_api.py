@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import UserFactory, assert_max_queries, grant, make_union
+from yugong.accounts.system import system_actor
 from yugong.orgs.models import Employer, Union
 
 from .authz import uscc
@@ -203,11 +204,11 @@ def test_the_services_refuse_null_too(city: Union) -> None:
 
     a = make_union(city, kind="district")
     with pytest.raises(ValidationFailed) as caught:
-        services.union_update(actor=None, union=a, code=None, address=None)
+        services.union_update(actor=system_actor(), union=a, code=None, address=None)
     assert set(caught.value.fields) == {"code", "address"}
     employer = Employer.objects.create(name="甲厂", uscc=uscc(32), managing_union=city)
     with pytest.raises(ValidationFailed):
-        services.employer_update(actor=None, employer=employer, name=None)
+        services.employer_update(actor=system_actor(), employer=employer, name=None)
 
 
 def test_an_employer_cannot_be_moved_out_of_every_scope(api: Any, city: Union) -> None:
@@ -238,7 +239,7 @@ def test_closing_the_only_union_of_an_employer_hands_it_to_the_parent(api: Any, 
     a = make_union(city, kind="district")
     g = make_union(a, kind="grassroots")
     employer = Employer.objects.create(name="丙厂", uscc=uscc(35), union=g)
-    services.union_close(actor=None, union=g, reason="注销")
+    services.union_close(actor=system_actor(), union=g, reason="注销")
     employer.refresh_from_db()
     assert employer.union_id is None and employer.managing_union_id == a.pk
     assert api.get(f"{API}/employers/{employer.pk}").status_code == 200

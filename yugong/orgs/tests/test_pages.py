@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import UserFactory, assert_max_queries, grant, make_union
+from yugong.accounts.system import system_actor
 from yugong.orgs import extensions, services
 from yugong.orgs.models import Employer, Union, UnionEvent
 
@@ -31,7 +32,7 @@ def _grow(city: Union, n: int, start: int) -> Union:
         Employer.objects.create(
             name=f"单位{start + i}", uscc=uscc(start + i), union=child, managing_union=district
         )
-        services.union_update(actor=None, union=child, district="甲区")
+        services.union_update(actor=system_actor(), union=child, district="甲区")
     return district
 
 
@@ -163,8 +164,8 @@ def test_join_url_falls_back_without_members_page(city: Union) -> None:
 
 
 def test_volunteer_page_masks_phones(chair_client: Any, city: Union) -> None:
-    team = services.volunteer_team_create(actor=None, union=city, name="总队", tier="general")
-    services.volunteer_add(actor=None, team=team, name="张三", phone="13912345678")
+    team = services.volunteer_team_create(actor=system_actor(), union=city, name="总队", tier="general")
+    services.volunteer_add(actor=system_actor(), team=team, name="张三", phone="13912345678")
     content = chair_client.get(f"/orgs/volunteers/{team.pk}/").content.decode()
     assert "139****5678" in content and "13912345678" not in content
     response = chair_client.post(

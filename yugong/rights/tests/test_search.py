@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from yugong.accounts.system import system_actor
 from yugong.rights.models import Policy
 from yugong.rights.search import engine, faq_search, highlight, policy_search, query_tokens
 from yugong.rights.services import faq_save, policy_save
@@ -16,7 +17,7 @@ from yugong.rights.services import faq_save, policy_save
 @pytest.fixture
 def library(db: Any) -> dict[str, Policy]:
     wages = policy_save(
-        actor=None,
+        actor=system_actor(),
         check_permission=False,
         title="保障农民工工资支付条例",
         issuer="国务院",
@@ -27,7 +28,7 @@ def library(db: Any) -> dict[str, Policy]:
         ],
     )
     injury = policy_save(
-        actor=None,
+        actor=system_actor(),
         check_permission=False,
         title="工伤保险条例",
         issuer="国务院",
@@ -35,7 +36,7 @@ def library(db: Any) -> dict[str, Policy]:
         sections=[("第十四条", "职工在工作时间和工作场所内，因工作原因受到事故伤害的，应当认定为工伤。")],
     )
     hidden = policy_save(
-        actor=None,
+        actor=system_actor(),
         check_permission=False,
         title="内部草稿：工资集体协商<script>",
         issuer="市总工会",
@@ -43,7 +44,7 @@ def library(db: Any) -> dict[str, Policy]:
         sections=[("一", "工资集体协商草稿")],
     )
     faq_save(
-        actor=None,
+        actor=system_actor(),
         check_permission=False,
         question="公司拖欠工资怎么办？",
         answer="可拨打12351，或向劳动保障监察投诉。",
@@ -82,7 +83,7 @@ def test_unpublished_never_shows_and_output_is_escaped(library: dict[str, Policy
 
 def test_index_follows_edits(library: dict[str, Policy]) -> None:
     policy_save(
-        actor=None,
+        actor=system_actor(),
         check_permission=False,
         policy=library["injury"],
         title="工伤保险条例（修订）",

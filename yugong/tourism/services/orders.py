@@ -27,6 +27,7 @@ from django.db.models import Exists, F, OuterRef, Sum
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import User
+from yugong.accounts.system import system_actor
 from yugong.core.audit import audit_record
 from yugong.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.timeutil import SHANGHAI, local_today, now
@@ -282,7 +283,7 @@ def order_expire(order_id: int, *, at: dt.datetime | None = None) -> bool:
         locked.tickets.update(status=Ticket.Status.VOID)
         _close_open_payments(locked, Payment.Status.EXPIRED)
         release_stock(locked.session_id, locked.quantity, order=locked)
-        audit_record(actor=None, action="tourism.order_expire", obj=locked)
+        audit_record(actor=system_actor(), action="tourism.order_expire", obj=locked)
     return True
 
 

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from tests.helpers import UserFactory, assert_max_queries, grant, make_union
+from yugong.accounts.system import system_actor
 from yugong.core.audit import audit_record
 from yugong.core.models import SmsMessage
 
@@ -42,8 +43,8 @@ def test_console_shows_the_acting_union_and_switches_only_to_own_nodes(client, t
 
 
 def test_audit_page_is_scoped_to_the_subtree(client, tree):
-    audit_record(actor=None, action="test.inside", union_id=tree["shop"].pk)
-    audit_record(actor=None, action="test.outside", union_id=tree["other"].pk)
+    audit_record(actor=system_actor(), action="test.inside", union_id=tree["shop"].pk)
+    audit_record(actor=system_actor(), action="test.outside", union_id=tree["other"].pk)
     chair = UserFactory(is_staff=True)
     grant(chair, tree["district"], "chair")
     client.force_login(chair)
@@ -80,8 +81,8 @@ def test_sms_outbox_only_for_system_admins(client, tree):
 
 
 def test_audit_api_is_scoped_and_paginated(client, tree):
-    audit_record(actor=None, action="api.inside", union_id=tree["shop"].pk)
-    audit_record(actor=None, action="api.outside", union_id=tree["other"].pk)
+    audit_record(actor=system_actor(), action="api.inside", union_id=tree["shop"].pk)
+    audit_record(actor=system_actor(), action="api.outside", union_id=tree["other"].pk)
     chair = UserFactory(is_staff=True)
     grant(chair, tree["district"], "chair")
     client.force_login(chair)

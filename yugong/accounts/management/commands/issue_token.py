@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from yugong.accounts.models import User
 from yugong.accounts.services import api_token_create
+from yugong.accounts.system import system_actor
 from yugong.core.errors import ApplicationError
 
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"no user named {username!r}")
         try:
-            token, plaintext = api_token_create(actor=None, user=user, name=name)
+            token, plaintext = api_token_create(actor=system_actor(), user=user, name=name)
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stderr.write(

@@ -26,6 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from yugong.accounts.models import User
+from yugong.accounts.system import system_actor
 from yugong.contests.skills import competition_create
 from yugong.core.facts import facts_dated
 from yugong.core.validators import id_check_char
@@ -102,7 +103,9 @@ class Command(BaseCommand):
 
         # The tree as it was at the end of the year before.
         with transaction.atomic(), facts_dated(dt.date(year - 1, 12, 31)):
-            root = union_create(actor=None, parent=None, name="重庆市总工会", code="CQ", kind="city")
+            root = union_create(
+                actor=system_actor(), parent=None, name="重庆市总工会", code="CQ", kind="city"
+            )
             actor = User.objects.create(username="seed_annual", is_staff=True)
             RoleAssignment.objects.create(user=actor, union=root, role="chair")
             districts = [
