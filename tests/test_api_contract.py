@@ -204,6 +204,12 @@ NULL_MEANS = {
         ("NewsArticlePatch", f): "unchanged (the handler drops nulls)"
         for f in ("kind", "audience", "title", "summary", "body_html", "pinned", "requires_receipt")
     },
+    ("FundsLineIn", "subcategory_id"): "no subcategory",
+    ("FundsReleaseIn", "amount_fen"): "release all that is left",
+    ("PassSpotIn", "daily_limit"): "no daily limit",
+    ("PassSpotIn", "lat"): "not on the map",
+    ("PassSpotIn", "lng"): "not on the map",
+    ("PassSpotReviewIn", "rate_fen"): "keep the rate applied for",
     ("StaffPatch", "role"): "unchanged",
     ("StaffPatch", "active"): "unchanged",
     # stations (owned elsewhere, reported): StationPatch documents every field nullable; null means

@@ -214,10 +214,11 @@ _REAL_IDS: dict[str, int] = {}
 def _objects(city: Any, district: Any) -> dict[str, int]:
     from yugong.orgs import services as orgs
     from yugong.orgs.models import Employer
+    from yugong.orgs.tests.authz import uscc
 
     grassroots = make_union(district, kind="grassroots", name="解放碑百货工会")
     employer = Employer.objects.create(
-        name="重庆解放碑百货有限公司", uscc="91500103MA5U3RLX2E", union=grassroots, managing_union=district
+        name="重庆解放碑百货有限公司", uscc=uscc(7001), union=grassroots, managing_union=district
     )
     colleague = UserFactory(display_name="基层干部")
     role = grant(colleague, grassroots, "staff")
