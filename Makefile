@@ -64,10 +64,13 @@ typecheck: deps
 # One English catalogue for the whole project (Chinese is the source language): every app under
 # yugong/ (python + templates) -> yugong/locale/en/LC_MESSAGES/django.po; msgmerge keeps existing
 # translations. No JS uses gettext, so no djangojs domain. The compiled .mo is committed.
+# Parallel branches put their English in yugong/locale/en/add-<branch>.po (one catalogue would
+# conflict in every merge); scripts/po_fill.py folds them in and prints what is still untranslated.
 MESSAGES_IGNORE := --ignore=tests --ignore=migrations --ignore=static --ignore=locale
 messages: deps
 	cd yugong && ../$(PY) ../manage.py makemessages -l en -d django --no-obsolete --no-location \
 		--extension=html,txt,py $(MESSAGES_IGNORE)
+	$(PY) scripts/po_fill.py
 	cd yugong && ../$(PY) ../manage.py compilemessages -l en --ignore=static
 
 clean:
