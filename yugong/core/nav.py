@@ -41,6 +41,7 @@ def register_audience(name: str, predicate: AudiencePredicate) -> None:
 
 
 def audience_names() -> list[str]:
+    discover()
     return sorted(_AUDIENCES)
 
 
