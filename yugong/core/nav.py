@@ -41,6 +41,7 @@ def register_audience(name: str, predicate: AudiencePredicate) -> None:
 
 
 def audience_names() -> list[str]:
+    discover()
     return sorted(_AUDIENCES)
 
 
@@ -210,6 +211,7 @@ _lock = threading.Lock()
 _discover_lock = threading.Lock()
 _declared: dict[tuple[Any, ...], Declaration] = {}
 _discovered = False
+_sorted: dict[type[Any], list[Any]] = {}
 
 
 def _key(item: Declaration) -> tuple[Any, ...]:
@@ -231,6 +233,7 @@ def register(*items: Declaration) -> None:
             if isinstance(item, TabEntry) and item.tab not in TAB_KEYS:
                 raise ValueError(f"unknown H5 tab {item.tab!r}: one of {TAB_KEYS}")
             _declared[_key(item)] = item
+        _sorted.clear()
 
 
 def discover() -> None:
@@ -247,11 +250,16 @@ def discover() -> None:
 
 
 def declared(kind: type[Any]) -> list[Any]:
+    """The declarations of one kind, in order (sorted once per change of the registry)."""
     discover()
-    return sorted(
-        (i for i in _declared.values() if type(i) is kind),
-        key=lambda i: (i.order, str(getattr(i, "key", "") or getattr(i, "url_name", ""))),
-    )
+    cached = _sorted.get(kind)
+    if cached is None:
+        cached = sorted(
+            (i for i in list(_declared.values()) if type(i) is kind),
+            key=lambda i: (i.order, str(getattr(i, "key", "") or getattr(i, "url_name", ""))),
+        )
+        _sorted[kind] = cached
+    return list(cached)
 
 
 # --- what one request sees ----------------------------------------------------------------------

@@ -18,6 +18,7 @@ def registry(monkeypatch: pytest.MonkeyPatch) -> dict[tuple[Any, ...], Any]:
     nav.discover()
     empty: dict[tuple[Any, ...], Any] = {}
     monkeypatch.setattr(nav, "_declared", empty)
+    monkeypatch.setattr(nav, "_sorted", {})
     monkeypatch.setattr(nav, "_AUDIENCES", dict(nav._AUDIENCES))
     return empty
 
