@@ -252,7 +252,8 @@ def my_pass(request: HttpRequest) -> HttpResponse:
             "name": s.name,
             "lat": s.lat,
             "lng": s.lng,
-            "region": str(s.get_region_display()),
+            "region": s.region,
+            "region_label": str(s.get_region_display()),
             "district": s.district,
         }
         for s in spots
