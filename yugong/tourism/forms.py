@@ -232,3 +232,39 @@ class StaffAddForm(forms.Form):
 
 class StaffRoleForm(forms.Form):
     role = forms.CharField(max_length=16, required=False)
+
+
+class _ListField(forms.Field):
+    """Every value of a repeated field (``seat``, ``holder_name``), as strings."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[str]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        return [str(v) for v in values][:50]
+
+
+class BookForm(forms.Form):
+    """The H5 booking form (session, quantity or chosen seats, holders, idempotency key). Every
+    rule is ``order_place``'s, with its Chinese field errors (the same as ``POST /orders``)."""
+
+    session = forms.IntegerField(required=False, min_value=1)
+    quantity = forms.IntegerField(required=False)
+    seat = _ListField(required=False)
+    holder_name = _ListField(required=False)
+    idempotency_key = forms.CharField(max_length=200, required=False, strip=False)
+
+
+class MerchantApplyForm(forms.Form):
+    """商户入驻申请: the fields ``merchant_apply`` takes; its checks name the fields in Chinese."""
+
+    name = forms.CharField(max_length=200, required=False)
+    kind = forms.CharField(max_length=16, required=False)
+    uscc = forms.CharField(max_length=40, required=False)
+    district = forms.CharField(max_length=40, required=False)
+    address = forms.CharField(max_length=200, required=False)
+    contact_name = forms.CharField(max_length=64, required=False)
+    contact_phone = forms.CharField(max_length=40, required=False)
+    intro = forms.CharField(max_length=2000, required=False)

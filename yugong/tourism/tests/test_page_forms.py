@@ -100,3 +100,31 @@ def test_platform_reviews_post_to_the_objects_own_url(world: World) -> None:
     assert Product.objects.get(pk=world.product.pk).status == ReviewStatus.APPROVED
     built = platform.post(reverse("tourism:p_statement_build"), {"merchant": world.merchant.pk, "start": "x"})
     assert {"请填写有效的日期。", "请填写截止日。"} <= set(_messages(built))
+
+
+def test_the_worker_pages_book_cancel_and_apply_through_forms(world: World) -> None:
+    from yugong.tourism.models import Merchant, Order
+
+    worker = _client(world.worker)
+    book = reverse("tourism:book", args=[world.product.pk])
+    bad = worker.post(book, {"session": world.session.pk, "quantity": "十", "idempotency_key": "a"})
+    assert any("每单可订" in m for m in _messages(bad)) and not Order.objects.exists()
+    zero = worker.post(book, {"session": world.session.pk, "quantity": "0", "idempotency_key": "b"})
+    assert any("每单可订" in m for m in _messages(zero))
+    ok = worker.post(
+        book,
+        {
+            "session": world.session.pk,
+            "quantity": "2",
+            "idempotency_key": "c",
+            "holder_name": ["张师傅", "李嬢嬢"],
+        },
+    )
+    order = Order.objects.get()
+    assert ok["Location"] == reverse("tourism:order", args=[order.pk])
+    assert list(order.tickets.order_by("seq").values_list("holder_name", flat=True)) == ["张师傅", "李嬢嬢"]
+    assert worker.get(reverse("tourism:order_cancel", args=[order.pk])).status_code == 405
+    worker.post(reverse("tourism:order_cancel", args=[order.pk]))
+    assert Order.objects.get(pk=order.pk).status == Order.Status.CANCELLED
+    apply = worker.post(reverse("tourism:apply"), {"name": "", "kind": "scenic"})
+    assert apply.status_code == 200 and not Merchant.objects.filter(kind="scenic", name="").exists()
