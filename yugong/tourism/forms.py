@@ -268,3 +268,35 @@ class MerchantApplyForm(forms.Form):
     contact_name = forms.CharField(max_length=64, required=False)
     contact_phone = forms.CharField(max_length=40, required=False)
     intro = forms.CharField(max_length=2000, required=False)
+
+
+class ProductForm(forms.Form):
+    """A merchant's product (new or edited). The rules and their Chinese messages are
+    ``product_save``'s (the API's); the form shapes the input and turns yuan into fen."""
+
+    kind = forms.CharField(max_length=16, required=False)
+    title = forms.CharField(max_length=200, required=False)
+    summary = forms.CharField(max_length=400, required=False)
+    description = forms.CharField(max_length=20000, required=False)
+    district = forms.CharField(max_length=40, required=False)
+    list_price = forms.CharField(max_length=20, required=False)
+    member_price = forms.CharField(max_length=20, required=False)
+    limit_per_day = forms.CharField(max_length=10, required=False)
+    limit_per_year = forms.CharField(max_length=10, required=False)
+    refund_rule = forms.CharField(max_length=8, required=False)
+    refund_cutoff_hours = forms.CharField(max_length=10, required=False)
+    refund_fee_bp = forms.CharField(max_length=10, required=False)
+    admit_before_minutes = forms.CharField(max_length=10, required=False)
+    admit_after_minutes = forms.CharField(max_length=10, required=False)
+    members_only = forms.BooleanField(required=False)
+
+    def service_data(self) -> dict[str, Any]:
+        """What ``product_save`` takes; raises ValidationFailed naming the price field."""
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("list_price", "member_price")}
+        data["list_price_fen"] = parse_yuan(
+            self.cleaned_data.get("list_price") or "0", field="list_price_fen"
+        )
+        data["member_price_fen"] = parse_yuan(
+            self.cleaned_data.get("member_price") or "0", field="member_price_fen"
+        )
+        return data

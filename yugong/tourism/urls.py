@@ -42,6 +42,7 @@ urlpatterns = [
         name="m_session_add",
     ),
     path("merchant/<int:merchant_id>/orders/", m.m_orders, name="m_orders"),
+    path("merchant/<int:merchant_id>/orders/<int:order_id>/venue/", m.m_order_venue, name="m_order_venue"),
     path("merchant/<int:merchant_id>/scan/", m.m_scan, name="m_scan"),
     path("merchant/<int:merchant_id>/statements/", m.m_statements, name="m_statements"),
     path("merchant/<int:merchant_id>/staff/", m.m_staff, name="m_staff"),

@@ -128,3 +128,39 @@ def test_the_worker_pages_book_cancel_and_apply_through_forms(world: World) -> N
     assert Order.objects.get(pk=order.pk).status == Order.Status.CANCELLED
     apply = worker.post(reverse("tourism:apply"), {"name": "", "kind": "scenic"})
     assert apply.status_code == 200 and not Merchant.objects.filter(kind="scenic", name="").exists()
+
+
+def test_the_merchant_saves_a_product_and_takes_money_at_the_venue_through_forms(world: World) -> None:
+    from yugong.tourism.models import Order
+    from yugong.tourism.services import order_place
+
+    owner = _client(world.merchant_staff)
+    url = reverse("tourism:m_products", args=[world.merchant.pk])
+    bad = owner.post(url, {"kind": "show", "title": "", "list_price": "1.234", "member_price": "1"})
+    assert bad.status_code == 200 and "金额最多保留两位小数。" in bad.content.decode()
+    worse = owner.post(url, {"kind": "show", "title": "", "list_price": "100", "member_price": "120"})
+    text = worse.content.decode()
+    assert "请填写产品名称。" in text and "惠民价不能高于门市价。" in text
+    made = owner.post(
+        url,
+        {
+            "kind": "show",
+            "title": "川剧变脸",
+            "list_price": "100",
+            "member_price": "80",
+            "admit_before_minutes": "30",
+        },
+    )
+    assert made.status_code == 302
+    product = Product.objects.get(title="川剧变脸")
+    assert product.member_price_fen == 8000 and product.admit_before_minutes == 30
+    order, _ = order_place(actor=world.worker, session_id=world.session.pk, quantity=1, idempotency_key="v")
+    venue = reverse("tourism:m_order_venue", args=[world.merchant.pk, order.pk])
+    assert (
+        _client(world.other_staff)
+        .post(reverse("tourism:m_order_venue", args=[world.other_merchant.pk, order.pk]))
+        .status_code
+        == 404
+    )
+    assert owner.post(venue).status_code == 302
+    assert Order.objects.get(pk=order.pk).status == Order.Status.PAID

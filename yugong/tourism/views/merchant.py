@@ -22,6 +22,7 @@ from ..forms import (
     GateScanForm,
     PassSpotForm,
     PictureForm,
+    ProductForm,
     SessionForm,
     SpotActiveForm,
     StaffAddForm,
@@ -36,7 +37,7 @@ from ..models import (
     Product,
     Session,
 )
-from .common import PAGE, _console, _errors, _yuan
+from .common import PAGE, _console, _errors
 
 
 @merchant_required
@@ -58,10 +59,9 @@ def _merchant_ctx(request: HttpRequest, merchant_id: int, tab: str) -> dict[str,
 
 
 def _product_data(request: HttpRequest) -> dict[str, Any]:
-    data: dict[str, Any] = request.POST.dict()
-    data["list_price_fen"] = _yuan(data.get("list_price"), "list_price_fen")
-    data["member_price_fen"] = _yuan(data.get("member_price"), "member_price_fen")
-    return data
+    form = ProductForm(request.POST)
+    form.is_valid()  # every field optional: product_save's checks name what is wrong
+    return form.service_data()
 
 
 @merchant_required
@@ -200,20 +200,23 @@ def m_session_add(request: HttpRequest, merchant_id: int, product_id: int) -> Ht
 
 
 @merchant_required
+@require_POST
+def m_order_venue(request: HttpRequest, merchant_id: int, order_id: int) -> HttpResponse:
+    """The merchant took the money at the venue for a pending order."""
+    order = selectors.merchant_orders(request.user, merchant_id).filter(pk=order_id).first()
+    if order is None:
+        raise Http404
+    try:
+        services.payment_confirm_venue(actor=request.user, order=order)
+        messages.success(request, _("已确认现场收款。"))
+    except ApplicationError as exc:
+        _errors(request, exc)
+    return HttpResponseRedirect(reverse("tourism:m_orders", args=[merchant_id]))
+
+
+@merchant_required
 def m_orders(request: HttpRequest, merchant_id: int) -> HttpResponse:
     ctx = _merchant_ctx(request, merchant_id, "orders")
-    if request.method == "POST":
-        try:
-            order = selectors.merchant_orders(request.user, merchant_id).get(
-                pk=int(request.POST.get("order") or 0)
-            )
-            services.payment_confirm_venue(actor=request.user, order=order)
-            messages.success(request, _("已确认现场收款。"))
-        except (Order.DoesNotExist, ValueError):
-            messages.error(request, _("未找到该订单。"))
-        except ApplicationError as exc:
-            _errors(request, exc)
-        return HttpResponseRedirect(request.get_full_path())
     qs = selectors.merchant_orders(request.user, merchant_id)
     status = request.GET.get("status", "")
     if status in Order.Status.values:
