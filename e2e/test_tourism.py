@@ -130,3 +130,66 @@ def test_annual_pass_qr_refreshes(phone_page: Any, live_server: Any) -> None:
         page.clock.run_for(21_000)
     expect(img).not_to_have_attribute("src", first or "")
     assert_page_healthy(page)
+
+
+def test_the_pass_page_maps_the_spots_and_searches_them(phone_page: Any, live_server: Any) -> None:
+    """The worker's pass page lists the approved spots, draws them with Leaflet on the plain
+    background (no tile source configured) and narrows them by search."""
+    from yugong.tourism.models import PassSpot, ReviewStatus
+    from yugong.tourism.tests.factories import build_world
+
+    world = build_world()
+    PassSpot.objects.filter(pk=world.spot.pk).update(lat=29.44, lng=107.80)
+    PassSpot.objects.create(
+        merchant=world.other_merchant,
+        name="乐山大佛",
+        region="sichuan",
+        lat=29.55,
+        lng=103.77,
+        rate_fen=2000,
+        status=ReviewStatus.APPROVED,
+    )
+    PassSpot.objects.create(merchant=world.other_merchant, name="待审景点", rate_fen=1, lat=29.0, lng=106.0)
+    page = phone_page
+    _sign_in(page, live_server, world.worker)
+    page.goto("/tourism/pass/")
+    expect(page.get_by_test_id("spot-item")).to_have_count(2)
+    expect(page.locator("#spot-map .yg-spot-pin")).to_have_count(2)
+    expect(page.locator("#spot-map .yg-spot-pin.is-sichuan")).to_have_count(1)
+    page.get_by_role("textbox", name="搜索景点").fill("大佛")
+    page.get_by_role("button", name="搜索").click()
+    expect(page.get_by_test_id("spot-item")).to_have_count(1)
+    expect(page.get_by_test_id("spot-item")).to_contain_text("乐山大佛")
+    assert_page_healthy(page)
+
+
+def test_the_gate_refuses_a_ticket_on_the_wrong_day_and_says_why(desk_page: Any, live_server: Any) -> None:
+    """The merchant's gate: a paid ticket for a session eight days ahead is refused today, with
+    the session's date, the seat and the holder shown beside the reason."""
+    from yugong.tourism.gateways import sim_notification
+    from yugong.tourism.services import order_place, payment_notify, payment_start
+    from yugong.tourism.tests.factories import build_world
+
+    world = build_world()
+    order, _ = order_place(
+        actor=world.worker,
+        session_id=world.session.pk,
+        quantity=1,
+        idempotency_key="e2e",
+        holder_names=["李嬢嬢"],
+    )
+    payment, _ = payment_start(actor=world.worker, order=order)
+    body, sig = sim_notification(payment.provider_ref, payment.amount_fen)
+    payment_notify(provider="sim", body=body, signature=sig)
+    ticket = order.tickets.get()
+    page = desk_page
+    _sign_in(page, live_server, world.merchant_staff)
+    page.goto(f"/tourism/merchant/{world.merchant.pk}/scan/")
+    page.get_by_label("扫码结果").fill(f"YGT1.{ticket.token}")
+    page.get_by_role("button", name="核验").click()
+    result = page.get_by_test_id("scan-result")
+    expect(result).to_have_attribute("data-code", "wrong_day")
+    expect(result).to_contain_text("日期不符")
+    expect(page.get_by_test_id("scan-holder")).to_contain_text("李嬢嬢")
+    expect(page.get_by_test_id("scan-session")).to_contain_text(world.product.title)
+    assert_page_healthy(page)

@@ -40,7 +40,7 @@ from yugong.core.validators import clean_text, normalize_phone, to_halfwidth
 from . import ratelimit
 from .auth import TOKEN_PREFIX, forget_token, hash_token
 from .models import ApiToken, SmsCode, TotpDevice, User
-from .system import is_system_actor
+from .system import is_system_actor, system_actor
 
 SMS_PURPOSE_LOGIN = "login"
 
@@ -170,7 +170,7 @@ def sms_codes_purge(*, now: dt.datetime | None = None) -> int:
         with transaction.atomic():
             batch = SmsCode.objects.filter(id__in=ids).delete()[0]
             deleted += batch
-            audit_record(actor=None, action="accounts.sms_codes_purge", extra={"deleted": batch})
+            audit_record(actor=system_actor(), action="accounts.sms_codes_purge", extra={"deleted": batch})
 
 
 def _clean_code(code: object, *, field: str = "code") -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.system import system_actor
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.timeutil import now
@@ -76,7 +77,10 @@ def payment_notify(*, provider: str, body: bytes, signature: str) -> str:
                 outcome="bad_signature",
             )
             audit_record(
-                actor=None, action="tourism.payment_notify", obj=bad, extra={"outcome": "bad_signature"}
+                actor=system_actor(),
+                action="tourism.payment_notify",
+                obj=bad,
+                extra={"outcome": "bad_signature"},
             )
         raise PermissionDenied(_("支付通知签名无效。"), code="bad_signature")
     with transaction.atomic():
@@ -94,9 +98,9 @@ def payment_notify(*, provider: str, body: bytes, signature: str) -> str:
         outcome = _apply(notice)
         note.outcome = outcome
         note.save(update_fields=["outcome"])
-        # The gateway is the actor (no user): the row names the provider and what happened.
+        # The system handles the gateway's call: the row names the provider and what happened.
         audit_record(
-            actor=None,
+            actor=system_actor(),
             action="tourism.payment_notify",
             obj=note,
             extra={"provider": provider, "ref": notice.provider_ref, "outcome": outcome},

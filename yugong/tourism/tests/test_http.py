@@ -170,7 +170,7 @@ def test_worker_journey_pages(world: World) -> None:
     )
     order = Order.objects.get()
     assert r.status_code == 302 and r.url == reverse("tourism:order", args=[order.pk])
-    r = c.post(reverse("tourism:order_action", args=[order.pk, "pay"]))
+    r = c.post(reverse("tourism:order_pay", args=[order.pk]))
     assert r.status_code == 302 and "/pay/sim/" in r.url
     assert c.get(r.url).status_code == 200
     r = c.post(r.url, {"outcome": "succeeded"})

@@ -253,15 +253,15 @@ def test_h5_seat_page_books_the_ticked_seats(world: World, client: Client) -> No
 @pytest.mark.django_db
 def test_merchant_console_adds_a_seated_session_and_explains_a_bad_map(world: World, client: Client) -> None:
     client.force_login(world.merchant_staff)
-    url = reverse("tourism:m_product", args=[world.merchant.pk, world.product.pk])
+    url = reverse("tourism:m_session_add", args=[world.merchant.pk, world.product.pk])
     at = (now() + dt.timedelta(days=5)).astimezone().strftime("%Y-%m-%dT%H:%M")
-    r = client.post(
-        url, {"action": "session", "starts_at": at, "capacity": "", "seat_layout": "AA_AA\nAAAAA"}
-    )
+    r = client.post(url, {"starts_at": at, "capacity": "", "seat_layout": "AA_AA\nAAAAA"})
     assert r.status_code == 302
     assert Session.objects.filter(product=world.product, capacity=9).exclude(seat_rows=[]).exists()
-    r = client.post(url, {"action": "session", "starts_at": at, "capacity": "", "seat_layout": "AA?AA"})
+    r = client.post(url, {"starts_at": at, "capacity": "", "seat_layout": "AA?AA"})
     assert r.status_code == 200 and "第 1 行" in r.content.decode()
+    r = client.post(url, {"starts_at": "明天", "capacity": "x"})
+    assert r.status_code == 200 and "请填写有效的日期或时间。" in r.content.decode()
 
 
 # --- PostgreSQL race ----------------------------------------------------------------------------

@@ -143,14 +143,17 @@ def test_staff_console_page(world: World) -> None:
     owner = _client(world.merchant_staff)
     page = owner.get(url)
     assert page.status_code == 200 and "员工账号" in page.content.decode()
-    added = owner.post(url, {"action": "add", "login": "clerk", "role": "gate"})
+    added = owner.post(url, {"login": "clerk", "role": "gate"})
     assert added.status_code == 302
     row = MerchantStaff.objects.get(merchant=world.merchant, user__username="clerk")
     assert row.role == "gate"
-    refused = owner.post(url, {"action": "add", "login": "13911112222", "role": "staff"})
+    refused = owner.post(url, {"login": "13911112222", "role": "staff"})
     assert refused.status_code == 200 and "该手机号还没有在平台登录过" in refused.content.decode()
-    assert owner.post(url, {"action": "role", "staff": row.pk, "role": "staff"}).status_code == 302
-    assert owner.post(url, {"action": "deactivate", "staff": row.pk}).status_code == 302
+    role_url = reverse("tourism:m_staff_role", args=[world.merchant.pk, row.pk])
+    assert owner.post(role_url, {"role": "staff"}).status_code == 302
+    assert owner.get(role_url).status_code == 405
+    off_url = reverse("tourism:m_staff_deactivate", args=[world.merchant.pk, row.pk])
+    assert owner.post(off_url).status_code == 302
     assert not MerchantStaff.objects.get(pk=row.pk).active
     # Another merchant's admin: 404; a clerk of this merchant: 403.
     assert _client(world.other_staff).get(url).status_code == 404
@@ -352,10 +355,11 @@ def test_picture_api_and_console_upload(world: World) -> None:
     assert missing.status_code == 422 and "image" in missing.json()["fields"]
     assert staff.delete(f"{base}/{made.json()['id']}").status_code == 204
     page_url = reverse("tourism:m_product", args=[world.merchant.pk, world.product.pk])
-    assert staff.post(page_url, {"action": "picture", "image": _image()}).status_code == 302
+    add_url = reverse("tourism:m_picture_add", args=[world.merchant.pk, world.product.pk])
+    assert staff.post(add_url, {"image": _image()}).status_code == 302
     page = staff.get(page_url).content.decode()
     assert 'data-testid="merchant-picture"' in page
-    refused = staff.post(page_url, {"action": "picture", "image": SimpleUploadedFile("a.png", b"x")})
+    refused = staff.post(add_url, {"image": SimpleUploadedFile("a.png", b"x")})
     assert "不是有效的图片" in refused.content.decode()
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -22,41 +23,47 @@ from yugong.orgs.decorators import console_required
 
 from .. import exports, selectors, services
 from ..access import APPROVER_ROLES, UNION_BUYER_ROLES
-from ..forms import SpotReviewForm
+from ..forms import (
+    DecisionForm,
+    GroupOrderForm,
+    MerchantReviewForm,
+    PassBatchForm,
+    PayoutForm,
+    SpotReviewForm,
+    StatementBuildForm,
+)
 from ..models import (
     GroupOrder,
     Merchant,
     ReviewStatus,
     Session,
 )
-from .common import PAGE, _console, _errors, _yuan
+from .common import PAGE, _console, _errors
+
+
+def _form_errors(request: HttpRequest, form: forms.Form) -> None:
+    """A page form that failed: its Chinese field errors as messages (the page redirects back)."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))
+
+
+def _refused(request: HttpRequest, exc: ApplicationError) -> None:
+    """A refusal on a page that redirects back: the message and every field's Chinese error."""
+    _errors(request, exc)
+    for errors in exc.fields.values():
+        for error in errors:
+            messages.error(request, str(error))
+
+
+def _back(request: HttpRequest, name: str) -> HttpResponseRedirect:
+    """Back to the list the form was posted from, keeping its filter (only our own query string)."""
+    query = urlencode({k: v for k, v in request.GET.items() if k in ("status", "page", "start", "end")})
+    return HttpResponseRedirect(reverse(name) + (f"?{query}" if query else ""))
 
 
 @console_required
 def p_merchants(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        try:
-            services.merchant_review(
-                actor=request.user,
-                merchant=int(request.POST.get("merchant") or 0),
-                approve=request.POST.get("action") == "approve",
-                note=request.POST.get("note", ""),
-                terms={
-                    k: request.POST[k]
-                    for k in (
-                        "commission_bp",
-                        "settlement_cycle",
-                        "bank_name",
-                        "bank_account_name",
-                        "bank_account",
-                    )
-                    if request.POST.get(k)
-                },
-            )
-            messages.success(request, _("审核结果已保存。"))
-        except ApplicationError as exc:
-            _errors(request, exc)
-        return HttpResponseRedirect(request.get_full_path())
     status = request.GET.get("status", "pending")
     status = status if status in ReviewStatus.values or status == "" else "pending"
     page = Paginator(selectors.platform_merchants(request.user, status), PAGE).get_page(
@@ -70,19 +77,28 @@ def p_merchants(request: HttpRequest) -> HttpResponse:
 
 
 @console_required
+@require_POST
+def p_merchant_review(request: HttpRequest, merchant_id: int) -> HttpResponse:
+    form = MerchantReviewForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, "tourism:p_merchants")
+    try:
+        services.merchant_review(
+            actor=request.user,
+            merchant=merchant_id,
+            approve=form.approve,
+            note=form.cleaned_data["note"],
+            terms=form.terms(),
+        )
+        messages.success(request, _("审核结果已保存。"))
+    except ApplicationError as exc:
+        _refused(request, exc)
+    return _back(request, "tourism:p_merchants")
+
+
+@console_required
 def p_products(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        try:
-            services.product_review(
-                actor=request.user,
-                product=int(request.POST.get("product") or 0),
-                approve=request.POST.get("action") == "approve",
-                note=request.POST.get("note", ""),
-            )
-            messages.success(request, _("审核结果已保存。"))
-        except ApplicationError as exc:
-            _errors(request, exc)
-        return HttpResponseRedirect(request.get_full_path())
     status = request.GET.get("status", "pending")
     status = status if status in ReviewStatus.values or status == "" else "pending"
     page = Paginator(selectors.platform_products(request.user, status), PAGE).get_page(
@@ -91,6 +107,23 @@ def p_products(request: HttpRequest) -> HttpResponse:
     return _console(
         request, "tourism/p_products.html", {"page": page, "status": status, "statuses": ReviewStatus.choices}
     )
+
+
+@console_required
+@require_POST
+def p_product_review(request: HttpRequest, product_id: int) -> HttpResponse:
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, "tourism:p_products")
+    try:
+        services.product_review(
+            actor=request.user, product=product_id, approve=form.approve, note=form.cleaned_data["note"]
+        )
+        messages.success(request, _("审核结果已保存。"))
+    except ApplicationError as exc:
+        _refused(request, exc)
+    return _back(request, "tourism:p_products")
 
 
 def _date(value: str | None, default: dt.date) -> dt.date:
@@ -105,26 +138,6 @@ def p_settlement(request: HttpRequest) -> HttpResponse:
     today = local_today()
     start = _date(request.GET.get("start"), today.replace(day=1))
     end = _date(request.GET.get("end"), today)
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "payout":
-                services.payout_record(
-                    actor=request.user,
-                    statement=int(request.POST.get("statement") or 0),
-                    reference=request.POST.get("reference", ""),
-                )
-                messages.success(request, _("付款已登记。"))
-            else:
-                services.statement_build(
-                    actor=request.user,
-                    merchant_id=request.POST.get("merchant"),
-                    start=_date(request.POST.get("start"), start),
-                    end=_date(request.POST.get("end"), end),
-                )
-                messages.success(request, _("结算单已生成。"))
-        except ApplicationError as exc:
-            _errors(request, exc)
-        return HttpResponseRedirect(request.get_full_path())
     report = services.reconcile(actor=request.user, start=start, end=end)
     return _console(
         request,
@@ -137,6 +150,43 @@ def p_settlement(request: HttpRequest) -> HttpResponse:
             "end": end,
         },
     )
+
+
+@console_required
+@require_POST
+def p_statement_build(request: HttpRequest) -> HttpResponse:
+    form = StatementBuildForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, "tourism:p_settlement")
+    try:
+        services.statement_build(
+            actor=request.user,
+            merchant_id=form.cleaned_data["merchant"],
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+        )
+        messages.success(request, _("结算单已生成。"))
+    except ApplicationError as exc:
+        _refused(request, exc)
+    return _back(request, "tourism:p_settlement")
+
+
+@console_required
+@require_POST
+def p_payout(request: HttpRequest, statement_id: int) -> HttpResponse:
+    form = PayoutForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, "tourism:p_settlement")
+    try:
+        services.payout_record(
+            actor=request.user, statement=statement_id, reference=form.cleaned_data["reference"]
+        )
+        messages.success(request, _("付款已登记。"))
+    except ApplicationError as exc:
+        _refused(request, exc)
+    return _back(request, "tourism:p_settlement")
 
 
 @console_required
@@ -161,58 +211,40 @@ def p_reconciliation_export(request: HttpRequest, fmt: str) -> HttpResponse:
 # --- Union staff: group orders and annual passes --------------------------------------------
 
 
-def _ids(text: str) -> list[int]:
-    out = []
-    for part in text.replace("，", ",").replace(" ", ",").split(","):
-        if part.strip().isdigit():
-            out.append(int(part.strip()))
-    return out
-
-
-def _union(request: HttpRequest) -> Any:
+def _buying_union(request: HttpRequest, union_id: int) -> Any:
     from yugong.orgs.access import access_union
 
-    return access_union(request.user, request.POST.get("union"), roles=UNION_BUYER_ROLES)
+    return access_union(request.user, union_id, roles=UNION_BUYER_ROLES)
 
 
 @console_required
 def u_groups(request: HttpRequest) -> HttpResponse:
+    """Group orders (包场/团体): the request form posts here; each row's decision posts to
+    ``u_group_decide``."""
     user = request_user(request)
+    form = GroupOrderForm(request.POST or None)
     if request.method == "POST":
-        action = request.POST.get("action", "")
-        try:
-            if action in ("approve", "reject"):
-                group = int(request.POST.get("group") or 0)
-                if action == "approve":
-                    services.group_order_approve(actor=user, group=group)
-                    messages.success(request, _("已批准，电子票已发给参加人员。"))
-                else:
-                    services.group_order_reject(
-                        actor=user, group=group, reason=request.POST.get("reason", "")
-                    )
-                    messages.success(request, _("已驳回。"))
-            else:
+        if form.is_valid():
+            try:
                 session = (
-                    Session.objects.select_related("product")
-                    .filter(pk=request.POST.get("session") or 0)
-                    .first()
+                    Session.objects.select_related("product").filter(pk=form.cleaned_data["session"]).first()
                 )
                 if session is None:
                     raise ValidationFailed(fields={"session": _("请选择场次。")})
                 services.group_order_request(
                     actor=user,
-                    union=_union(request),
+                    union=_buying_union(request, form.cleaned_data["union"]),
                     session=session,
-                    activity=request.POST.get("activity", ""),
-                    seats=int(request.POST.get("seats") or 0),
-                    whole_session=request.POST.get("whole_session") == "on",
-                    attendee_ids=_ids(request.POST.get("attendees", "")),
+                    activity=form.cleaned_data["activity"],
+                    seats=form.cleaned_data["seats"] or 0,
+                    whole_session=form.cleaned_data["whole_session"],
+                    attendee_ids=form.cleaned_data["attendees"],
                 )
                 messages.success(request, _("团体订票申请已提交，待主席审批。"))
-        except ValueError:
-            messages.error(request, _("请填写有效的数字。"))
-        except ApplicationError as exc:
-            _errors(request, exc)
+            except ApplicationError as exc:
+                _refused(request, exc)
+        else:
+            _form_errors(request, form)
         return HttpResponseRedirect(request.path)
     groups = list(selectors.union_group_orders(user)[:50])
     for g in groups:
@@ -230,32 +262,46 @@ def u_groups(request: HttpRequest) -> HttpResponse:
 
 
 @console_required
-def u_passes(request: HttpRequest) -> HttpResponse:
+@require_POST
+def u_group_decide(request: HttpRequest, group_id: int) -> HttpResponse:
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return HttpResponseRedirect(reverse("tourism:u_groups"))
     user = request_user(request)
+    try:
+        if form.approve:
+            services.group_order_approve(actor=user, group=group_id)
+            messages.success(request, _("已批准，电子票已发给参加人员。"))
+        else:
+            services.group_order_reject(actor=user, group=group_id, reason=form.cleaned_data["note"])
+            messages.success(request, _("已驳回。"))
+    except ApplicationError as exc:
+        _refused(request, exc)
+    return HttpResponseRedirect(reverse("tourism:u_groups"))
+
+
+@console_required
+def u_passes(request: HttpRequest) -> HttpResponse:
+    """Annual-pass purchases: the request form posts here; each row's decision posts to
+    ``u_pass_decide``."""
+    user = request_user(request)
+    form = PassBatchForm(request.POST or None)
     if request.method == "POST":
-        action = request.POST.get("action", "")
-        try:
-            if action in ("approve", "reject"):
-                batch = int(request.POST.get("batch") or 0)
-                if action == "approve":
-                    services.pass_batch_approve(actor=user, batch=batch)
-                    messages.success(request, _("已批准，年票已发放到职工手机。"))
-                else:
-                    services.pass_batch_reject(actor=user, batch=batch)
-                    messages.success(request, _("已驳回。"))
-            else:
+        if form.is_valid():
+            try:
                 services.pass_batch_request(
                     actor=user,
-                    union=_union(request),
-                    year=int(request.POST.get("year") or local_today().year),
-                    price_fen=_yuan(request.POST.get("price"), "price_fen"),
-                    person_ids=_ids(request.POST.get("person_ids", "")),
+                    union=_buying_union(request, form.cleaned_data["union"]),
+                    year=form.cleaned_data["year"],
+                    price_fen=form.price_fen(),
+                    person_ids=form.cleaned_data["person_ids"],
                 )
                 messages.success(request, _("年票采购申请已提交，待主席审批。"))
-        except ValueError:
-            messages.error(request, _("请填写有效的数字。"))
-        except ApplicationError as exc:
-            _errors(request, exc)
+            except ApplicationError as exc:
+                _refused(request, exc)
+        else:
+            _form_errors(request, form)
         return HttpResponseRedirect(request.path)
     batches = list(selectors.union_pass_batches(user)[:50])
     for b in batches:
@@ -270,6 +316,26 @@ def u_passes(request: HttpRequest) -> HttpResponse:
             "cap_fen": services.common.pass_cap_fen(),
         },
     )
+
+
+@console_required
+@require_POST
+def u_pass_decide(request: HttpRequest, batch_id: int) -> HttpResponse:
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return HttpResponseRedirect(reverse("tourism:u_passes"))
+    user = request_user(request)
+    try:
+        if form.approve:
+            services.pass_batch_approve(actor=user, batch=batch_id)
+            messages.success(request, _("已批准，年票已发放到职工手机。"))
+        else:
+            services.pass_batch_reject(actor=user, batch=batch_id)
+            messages.success(request, _("已驳回。"))
+    except ApplicationError as exc:
+        _refused(request, exc)
+    return HttpResponseRedirect(reverse("tourism:u_passes"))
 
 
 # --- Annual-pass spots: the city's review -----------------------------------------------------
@@ -299,12 +365,10 @@ def p_pass_spots(request: HttpRequest) -> HttpResponse:
 @require_POST
 def p_pass_spot_review(request: HttpRequest, spot_id: int) -> HttpResponse:
     form = SpotReviewForm(request.POST)
-    back = reverse("tourism:p_pass_spots") + "?" + urlencode({"status": request.GET.get("status", "pending")})
+    back = _back(request, "tourism:p_pass_spots")
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
-        return HttpResponseRedirect(back)
+        _form_errors(request, form)
+        return back
     try:
         services.pass_spot_review(
             actor=request.user,
@@ -315,5 +379,5 @@ def p_pass_spot_review(request: HttpRequest, spot_id: int) -> HttpResponse:
         )
         messages.success(request, _("审核结果已保存。"))
     except ApplicationError as exc:
-        _errors(request, exc)
-    return HttpResponseRedirect(back)
+        _refused(request, exc)
+    return back

@@ -24,7 +24,7 @@ from yugong.core.timeutil import local_today
 from yugong.orgs.models import Union
 
 from .. import selectors, services
-from ..forms import PassSpotSearchForm
+from ..forms import BookForm, MerchantApplyForm, PassSpotSearchForm
 from ..gateways import sim_notification
 from ..models import Merchant, Order, PassSpot, Payment, Product, ReviewStatus
 from ..qr import qr_data_uri, ticket_qr_text
@@ -115,18 +115,18 @@ def seats(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_POST
 def book(request: HttpRequest, product_id: int) -> HttpResponse:
     user = request_user(request)
-    chosen = request.POST.getlist("seat")
-    try:
-        quantity = len(chosen) if chosen else int(request.POST.get("quantity", "1"))
-    except ValueError:
-        quantity = 0
+    form = BookForm(request.POST)
+    form.is_valid()  # every field optional: the service's checks name what is wrong
+    data = form.cleaned_data
+    chosen = list(data.get("seat") or [])
+    session_id = data.get("session")
     try:
         order, _created = services.order_place(
             actor=user,
-            session_id=request.POST.get("session"),
-            quantity=quantity,
-            idempotency_key=request.POST.get("idempotency_key"),
-            holder_names=request.POST.getlist("holder_name"),
+            session_id=session_id,
+            quantity=len(chosen) if chosen else _quantity(form),
+            idempotency_key=data.get("idempotency_key"),
+            holder_names=list(data.get("holder_name") or []),
             seats=chosen,
         )
     except ApplicationError as exc:
@@ -134,10 +134,18 @@ def book(request: HttpRequest, product_id: int) -> HttpResponse:
         for problems in exc.fields.values():
             for problem in problems:
                 messages.error(request, str(problem))
-        if (chosen or "seats" in exc.fields) and str(request.POST.get("session", "")).isdigit():
-            return HttpResponseRedirect(reverse("tourism:seats", args=[int(request.POST["session"])]))
+        if (chosen or "seats" in exc.fields) and session_id:
+            return HttpResponseRedirect(reverse("tourism:seats", args=[session_id]))
         return HttpResponseRedirect(reverse("tourism:product", args=[product_id]))
     return HttpResponseRedirect(reverse("tourism:order", args=[order.pk]))
+
+
+def _quantity(form: BookForm) -> int:
+    """Left out: one ticket; not a number: 0 (the service names the field)."""
+    if "quantity" in form.errors:
+        return 0
+    value = form.cleaned_data.get("quantity")
+    return 1 if value is None else int(value)
 
 
 def _my_order(request: HttpRequest, order_id: int) -> Order:
@@ -159,21 +167,35 @@ def order(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required(login_url="accounts:login")
 @require_POST
-def order_action(request: HttpRequest, order_id: int, action: str) -> HttpResponse:
-    user = request_user(request)
+def order_pay(request: HttpRequest, order_id: int) -> HttpResponse:
     item = _my_order(request, order_id)
     try:
-        if action == "pay":
-            _payment, url = services.payment_start(actor=user, order=item)
-            return HttpResponseRedirect(url)
-        if action == "cancel":
-            services.order_cancel(actor=user, order=item)
-            messages.success(request, _("订单已取消，名额已释放。"))
-        elif action == "refund":
-            services.order_refund(actor=user, order=item)
-            messages.success(request, _("已退款，款项将原路退回。"))
-        else:
-            raise Http404
+        _payment, url = services.payment_start(actor=request_user(request), order=item)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return HttpResponseRedirect(reverse("tourism:order", args=[item.pk]))
+    return HttpResponseRedirect(url)
+
+
+@login_required(login_url="accounts:login")
+@require_POST
+def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
+    item = _my_order(request, order_id)
+    try:
+        services.order_cancel(actor=request_user(request), order=item)
+        messages.success(request, _("订单已取消，名额已释放。"))
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    return HttpResponseRedirect(reverse("tourism:order", args=[item.pk]))
+
+
+@login_required(login_url="accounts:login")
+@require_POST
+def order_refund(request: HttpRequest, order_id: int) -> HttpResponse:
+    item = _my_order(request, order_id)
+    try:
+        services.order_refund(actor=request_user(request), order=item)
+        messages.success(request, _("已退款，款项将原路退回。"))
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     return HttpResponseRedirect(reverse("tourism:order", args=[item.pk]))
@@ -252,7 +274,8 @@ def my_pass(request: HttpRequest) -> HttpResponse:
             "name": s.name,
             "lat": s.lat,
             "lng": s.lng,
-            "region": str(s.get_region_display()),
+            "region": s.region,
+            "region_label": str(s.get_region_display()),
             "district": s.district,
         }
         for s in spots
@@ -292,7 +315,9 @@ def merchant_apply(request: HttpRequest) -> HttpResponse:
     data: dict[str, Any] = {}
     host = Union.objects.filter(parent__isnull=True, status=Union.Status.ACTIVE).order_by("pk").first()
     if request.method == "POST" and host is not None:
-        data = request.POST.dict()
+        form = MerchantApplyForm(request.POST)
+        form.is_valid()  # shapes the input; the service's checks name the fields in Chinese
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         try:
             services.merchant_apply(actor=request_user(request), host_union=host, data=data)
         except ApplicationError as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +18,17 @@ from yugong.orgs.decorators import merchant_required
 
 from .. import exports, selectors, services
 from ..access import access_merchant, merchant_ids
-from ..forms import GateScanForm, PassSpotForm, SpotActiveForm, apply_errors
+from ..forms import (
+    GateScanForm,
+    PassSpotForm,
+    PictureForm,
+    ProductForm,
+    SessionForm,
+    SpotActiveForm,
+    StaffAddForm,
+    StaffRoleForm,
+    apply_errors,
+)
 from ..models import (
     Merchant,
     MerchantStaff,
@@ -28,7 +37,7 @@ from ..models import (
     Product,
     Session,
 )
-from .common import PAGE, _console, _errors, _yuan
+from .common import PAGE, _console, _errors
 
 
 @merchant_required
@@ -50,10 +59,9 @@ def _merchant_ctx(request: HttpRequest, merchant_id: int, tab: str) -> dict[str,
 
 
 def _product_data(request: HttpRequest) -> dict[str, Any]:
-    data: dict[str, Any] = request.POST.dict()
-    data["list_price_fen"] = _yuan(data.get("list_price"), "list_price_fen")
-    data["member_price_fen"] = _yuan(data.get("member_price"), "member_price_fen")
-    return data
+    form = ProductForm(request.POST)
+    form.is_valid()  # every field optional: product_save's checks name what is wrong
+    return form.service_data()
 
 
 @merchant_required
@@ -86,54 +94,13 @@ def m_products(request: HttpRequest, merchant_id: int) -> HttpResponse:
     )
 
 
-@merchant_required
-def m_product(request: HttpRequest, merchant_id: int, product_id: int) -> HttpResponse:
+def _product_page(
+    request: HttpRequest, merchant_id: int, product_id: int, errors: dict[str, list[str]] | None = None
+) -> HttpResponse:
     ctx = _merchant_ctx(request, merchant_id, "products")
     item = selectors.merchant_products(request.user, merchant_id).filter(pk=product_id).first()
     if item is None:
         raise Http404
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        try:
-            action = request.POST.get("action")
-            if action == "picture":
-                services.product_picture_add(
-                    actor=request.user,
-                    merchant_id=merchant_id,
-                    product_id=item.pk,
-                    image=request.FILES.get("image"),
-                )
-                messages.success(request, _("图片已上传，产品已重新提交审核。"))
-            elif action == "picture_remove":
-                services.product_picture_remove(
-                    actor=request.user,
-                    merchant_id=merchant_id,
-                    product_id=item.pk,
-                    picture_id=request.POST.get("picture"),
-                )
-                messages.success(request, _("图片已删除。"))
-            elif action == "session":
-                starts = dt.datetime.fromisoformat(request.POST.get("starts_at", "")).replace(tzinfo=SHANGHAI)
-                services.session_add(
-                    actor=request.user,
-                    product=item,
-                    starts_at=starts,
-                    capacity=int(request.POST.get("capacity") or 0),
-                    label=request.POST.get("label", ""),
-                    seat_layout=request.POST.get("seat_layout", ""),
-                )
-                messages.success(request, _("场次已添加。"))
-            else:
-                services.product_save(
-                    actor=request.user, merchant_id=merchant_id, data=_product_data(request), product=item
-                )
-                messages.success(request, _("产品已保存，重新提交审核。"))
-        except ValueError:
-            messages.error(request, _("请填写有效的开始时间和名额。"))
-        except ApplicationError as exc:
-            errors = _errors(request, exc)
-        else:
-            return HttpResponseRedirect(request.path)
     sessions = Session.objects.filter(product=item).order_by("-starts_at")[:100]
     return _console(
         request,
@@ -143,28 +110,113 @@ def m_product(request: HttpRequest, merchant_id: int, product_id: int) -> HttpRe
             "product": item,
             "pictures": item.pictures_list,  # type: ignore[attr-defined]
             "sessions": sessions,
-            "errors": errors,
+            "errors": errors or {},
             "kinds": Product.Kind.choices,
             "refunds": Product.Refund.choices,
         },
     )
 
 
+def _own_product(request: HttpRequest, merchant_id: int, product_id: int) -> Product:
+    item = selectors.merchant_products(request.user, merchant_id).filter(pk=product_id).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+@merchant_required
+def m_product(request: HttpRequest, merchant_id: int, product_id: int) -> HttpResponse:
+    """The product page; its edit form posts here. Pictures and sessions post to their own URLs."""
+    if request.method == "POST":
+        item = _own_product(request, merchant_id, product_id)
+        try:
+            services.product_save(
+                actor=request.user, merchant_id=merchant_id, data=_product_data(request), product=item
+            )
+        except ApplicationError as exc:
+            return _product_page(request, merchant_id, product_id, _errors(request, exc))
+        messages.success(request, _("产品已保存，重新提交审核。"))
+        return HttpResponseRedirect(request.path)
+    return _product_page(request, merchant_id, product_id)
+
+
+@merchant_required
+@require_POST
+def m_picture_add(request: HttpRequest, merchant_id: int, product_id: int) -> HttpResponse:
+    item = _own_product(request, merchant_id, product_id)
+    form = PictureForm(request.POST, request.FILES)
+    form.is_valid()
+    try:
+        services.product_picture_add(
+            actor=request.user,
+            merchant_id=merchant_id,
+            product_id=item.pk,
+            image=form.cleaned_data.get("image"),
+        )
+    except ApplicationError as exc:
+        return _product_page(request, merchant_id, product_id, _errors(request, exc))
+    messages.success(request, _("图片已上传，产品已重新提交审核。"))
+    return HttpResponseRedirect(reverse("tourism:m_product", args=[merchant_id, product_id]))
+
+
+@merchant_required
+@require_POST
+def m_picture_remove(
+    request: HttpRequest, merchant_id: int, product_id: int, picture_id: int
+) -> HttpResponse:
+    item = _own_product(request, merchant_id, product_id)
+    try:
+        services.product_picture_remove(
+            actor=request.user, merchant_id=merchant_id, product_id=item.pk, picture_id=picture_id
+        )
+        messages.success(request, _("图片已删除。"))
+    except ApplicationError as exc:
+        _errors(request, exc)
+    return HttpResponseRedirect(reverse("tourism:m_product", args=[merchant_id, product_id]))
+
+
+@merchant_required
+@require_POST
+def m_session_add(request: HttpRequest, merchant_id: int, product_id: int) -> HttpResponse:
+    item = _own_product(request, merchant_id, product_id)
+    form = SessionForm(request.POST)
+    if not form.is_valid():
+        errors = {k: [str(e) for e in v] for k, v in form.errors.items()}
+        messages.error(request, _("提交的内容有误，请检查标出的字段。"))
+        return _product_page(request, merchant_id, product_id, errors)
+    try:
+        services.session_add(
+            actor=request.user,
+            product=item,
+            starts_at=form.cleaned_data["starts_at"].replace(tzinfo=SHANGHAI),
+            capacity=form.cleaned_data["capacity"] or 0,
+            label=form.cleaned_data["label"],
+            seat_layout=form.cleaned_data["seat_layout"],
+        )
+    except ApplicationError as exc:
+        return _product_page(request, merchant_id, product_id, _errors(request, exc))
+    messages.success(request, _("场次已添加。"))
+    return HttpResponseRedirect(reverse("tourism:m_product", args=[merchant_id, product_id]))
+
+
+@merchant_required
+@require_POST
+def m_order_venue(request: HttpRequest, merchant_id: int, order_id: int) -> HttpResponse:
+    """The merchant took the money at the venue for a pending order."""
+    order = selectors.merchant_orders(request.user, merchant_id).filter(pk=order_id).first()
+    if order is None:
+        raise Http404
+    try:
+        services.payment_confirm_venue(actor=request.user, order=order)
+        messages.success(request, _("已确认现场收款。"))
+    except ApplicationError as exc:
+        _errors(request, exc)
+    return HttpResponseRedirect(reverse("tourism:m_orders", args=[merchant_id]))
+
+
 @merchant_required
 def m_orders(request: HttpRequest, merchant_id: int) -> HttpResponse:
     ctx = _merchant_ctx(request, merchant_id, "orders")
-    if request.method == "POST":
-        try:
-            order = selectors.merchant_orders(request.user, merchant_id).get(
-                pk=int(request.POST.get("order") or 0)
-            )
-            services.payment_confirm_venue(actor=request.user, order=order)
-            messages.success(request, _("已确认现场收款。"))
-        except (Order.DoesNotExist, ValueError):
-            messages.error(request, _("未找到该订单。"))
-        except ApplicationError as exc:
-            _errors(request, exc)
-        return HttpResponseRedirect(request.get_full_path())
     qs = selectors.merchant_orders(request.user, merchant_id)
     status = request.GET.get("status", "")
     if status in Order.Status.values:
@@ -229,42 +281,9 @@ def _ticket_facts(ticket: Any) -> dict[str, Any]:
     }
 
 
-@merchant_required
-def m_staff(request: HttpRequest, merchant_id: int) -> HttpResponse:
-    """The merchant's admin (its 负责人) adds staff by mobile number or username, sets their role
-    and deactivates them. Staff who are not the admin get 403, another merchant 404."""
-    merchant = services.staff.access_merchant_admin(request.user, merchant_id)
-    errors: dict[str, list[str]] = {}
-    form_login = ""
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "add":
-                form_login = request.POST.get("login", "")[:150]
-                services.merchant_staff_add(
-                    actor=request.user,
-                    merchant_id=merchant.pk,
-                    login=form_login,
-                    role=request.POST.get("role", "staff"),
-                )
-                messages.success(request, _("员工已添加。"))
-            elif action == "role":
-                services.merchant_staff_set_role(
-                    actor=request.user,
-                    merchant_id=merchant.pk,
-                    staff_id=request.POST.get("staff"),
-                    role=request.POST.get("role"),
-                )
-                messages.success(request, _("岗位已更新。"))
-            elif action == "deactivate":
-                services.merchant_staff_deactivate(
-                    actor=request.user, merchant_id=merchant.pk, staff_id=request.POST.get("staff")
-                )
-                messages.success(request, _("员工账号已停用。"))
-        except ApplicationError as exc:
-            errors = _errors(request, exc)
-        else:
-            return HttpResponseRedirect(request.path)
+def _staff_page(
+    request: HttpRequest, merchant: Merchant, errors: dict[str, list[str]] | None = None, login: str = ""
+) -> HttpResponse:
     return _console(
         request,
         "tourism/m_staff.html",
@@ -274,10 +293,62 @@ def m_staff(request: HttpRequest, merchant_id: int) -> HttpResponse:
             "can_admin": True,
             "staff": list(selectors.merchant_staff(merchant)),
             "roles": MerchantStaff.Role.choices,
-            "errors": errors,
-            "form_login": form_login,
+            "errors": errors or {},
+            "form_login": login,
         },
     )
+
+
+@merchant_required
+def m_staff(request: HttpRequest, merchant_id: int) -> HttpResponse:
+    """The merchant's admin (its 负责人) adds staff by mobile number or username (posted here), sets
+    their role and deactivates them (their own URLs). Staff who are not the admin get 403, another
+    merchant 404."""
+    merchant = services.staff.access_merchant_admin(request.user, merchant_id)
+    if request.method == "POST":
+        form = StaffAddForm(request.POST, roles=MerchantStaff.Role.choices)
+        form.is_valid()
+        login = str(form.cleaned_data.get("login") or "")
+        try:
+            services.merchant_staff_add(
+                actor=request.user,
+                merchant_id=merchant.pk,
+                login=login,
+                role=form.cleaned_data.get("role") or "staff",
+            )
+        except ApplicationError as exc:
+            return _staff_page(request, merchant, _errors(request, exc), login)
+        messages.success(request, _("员工已添加。"))
+        return HttpResponseRedirect(request.path)
+    return _staff_page(request, merchant)
+
+
+@merchant_required
+@require_POST
+def m_staff_role(request: HttpRequest, merchant_id: int, staff_id: int) -> HttpResponse:
+    merchant = services.staff.access_merchant_admin(request.user, merchant_id)
+    form = StaffRoleForm(request.POST)
+    form.is_valid()
+    try:
+        services.merchant_staff_set_role(
+            actor=request.user, merchant_id=merchant.pk, staff_id=staff_id, role=form.cleaned_data.get("role")
+        )
+    except ApplicationError as exc:
+        return _staff_page(request, merchant, _errors(request, exc))
+    messages.success(request, _("岗位已更新。"))
+    return HttpResponseRedirect(reverse("tourism:m_staff", args=[merchant_id]))
+
+
+@merchant_required
+@require_POST
+def m_staff_deactivate(request: HttpRequest, merchant_id: int, staff_id: int) -> HttpResponse:
+    merchant = services.staff.access_merchant_admin(request.user, merchant_id)
+    try:
+        services.merchant_staff_deactivate(actor=request.user, merchant_id=merchant.pk, staff_id=staff_id)
+    except ApplicationError as exc:
+        return _staff_page(request, merchant, _errors(request, exc))
+    messages.success(request, _("员工账号已停用。"))
+    return HttpResponseRedirect(reverse("tourism:m_staff", args=[merchant_id]))
 
 
 @merchant_required
