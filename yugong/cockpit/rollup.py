@@ -22,11 +22,12 @@ from yugong.core.facts import FactCell
 from yugong.core.metrics import Aggregation, get_metric
 from yugong.core.models import DailyFact
 from yugong.orgs.models import PATH_STEP, Union
-from yugong.orgs.services import MAX_DEPTH
 
 from .models import MonthRollup
 
-_DEPTHS = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, MAX_DEPTH + 2))
+# Every level a path can have (path is a CharField of 9-character steps).
+_LEVELS = int(Union._meta.get_field("path").max_length or 255) // PATH_STEP
+_DEPTHS = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, _LEVELS + 1))
 
 
 def summed(metric: str) -> bool:
