@@ -228,6 +228,9 @@ CELERY_BEAT_SCHEDULE = {
 # retry delay (doubling each time, capped at an hour).
 EVENTS_MAX_ATTEMPTS = int(env("EVENTS_MAX_ATTEMPTS", "5") or 5)
 EVENTS_RETRY_BASE_SECONDS = int(env("EVENTS_RETRY_BASE_SECONDS", "10") or 10)
+# The cockpit reads whole months of summed metrics from its monthly roll-up (kept after every commit
+# that records facts; `manage.py cockpit_rollup --rebuild` recomputes it). Off: always the facts.
+COCKPIT_ROLLUP = env_bool("COCKPIT_ROLLUP", True)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

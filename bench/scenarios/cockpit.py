@@ -82,6 +82,13 @@ def seed(ctx: Ctx) -> dict[str, Any]:
         with transaction.atomic():
             DailyFact.objects.bulk_create(batch, ignore_conflicts=True)
         print(f"cockpit: {len(leaves)} unions x {len(codes)} metrics x {days} days of facts", file=sys.stderr)
+    from yugong.cockpit import rollup
+    from yugong.cockpit.models import MonthRollup
+
+    if not MonthRollup.objects.filter(month__year=2023, prefix=root.path).exists():
+        # bulk-inserted facts bypass the after-commit roll-up: rebuild it once
+        rows = rollup.rebuild(start=dt.date(2023, 1, 1), end=dt.date(2023, 12, 31))
+        print(f"cockpit: monthly roll-up rebuilt, {rows} rows", file=sys.stderr)
     return {
         "root_id": root.pk,
         "district_id": district.pk,

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db import connection, transaction
 
+from yugong.core.facts import FactCell
 from yugong.orgs.models import Union
 
+from . import rollup
 from .cache import bump_version
 from .models import NodePath
 
 
-def facts_committed(days: set[dt.date]) -> None:
-    """New facts were committed: cached figures are stale (one cache write, no query)."""
+def facts_committed(cell: FactCell) -> None:
+    """A fact was committed: add it to the monthly roll-up (one statement) and drop the cached
+    figures (one cache write)."""
+    rollup.apply(cell)
     bump_version()
 
 

@@ -90,3 +90,35 @@ class AnnualFigure(models.Model):
     @property
     def value(self) -> int:
         return self.recorded if self.corrected is None else self.corrected
+
+
+class MonthRollup(models.Model):
+    """Summed facts per month, per ancestor as it stood (``prefix`` is a prefix of the fact's path:
+    the figure of that node's subtree), per metric and dimension. Kept on write — each committed fact
+    adds its value to every ancestor's row (``rollup.apply``) — and rebuilt from the facts with
+    ``manage.py cockpit_rollup --rebuild``. Reads of whole months (month, quarter, year) of summed
+    metrics come from here; days, levels and distinct people are read from the facts."""
+
+    month = models.DateField(_("月份"))
+    prefix = models.CharField(_("节点路径"), max_length=255)
+    metric = models.CharField(_("指标"), max_length=64)
+    dim = models.CharField(_("维度"), max_length=64, blank=True, default="")
+    value = models.BigIntegerField(_("数值"), default=0)
+
+    class Meta:
+        verbose_name = _("月度汇总")
+        verbose_name_plural = _("月度汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "prefix", "metric", "dim"], name="cockpit_rollup_cell"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["prefix", "metric", "month"],
+                name="cockpit_rollup_prefix",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "date_ops"],
+            ),
+            models.Index(fields=["metric", "month"], name="cockpit_rollup_metric_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.prefix} {self.metric}[{self.dim}]={self.value}"

@@ -30,7 +30,7 @@ from yugong.core.metrics import Aggregation, Metric, all_metrics, get_metric
 from yugong.core.models import DailyFact, PersonFact
 from yugong.orgs.models import PATH_STEP, Union
 
-from .models import NodePath
+from .models import MonthRollup, NodePath
 from .periods import Period
 
 MODES = ("stood", "stands")
@@ -91,6 +91,22 @@ def _totals_q(metrics: Sequence[Metric]) -> Q:
     return q
 
 
+def use_rollup(m: Metric | None, period: Period, mode: str) -> bool:
+    """Whole months of a summed metric, as it stood: read the monthly roll-up."""
+    from django.conf import settings
+
+    return (
+        getattr(settings, "COCKPIT_ROLLUP", True)
+        and mode == "stood"
+        and period.kind != "day"
+        and (m is None or m.aggregation == Aggregation.SUM)
+    )
+
+
+def _rollup(paths: Sequence[str], period: Period) -> QuerySet[Any]:
+    return MonthRollup.objects.filter(prefix__in=list(paths), month__gte=period.start, month__lte=period.end)
+
+
 def _in_period(qs: QuerySet[Any], period: Period) -> QuerySet[Any]:
     return qs.filter(day__gte=period.start, day__lte=period.end)
 
@@ -144,7 +160,10 @@ def node_summary(
         by_kind[m.aggregation].append(m)
     for kind, group in by_kind.items():
         model = PersonFact if kind == Aggregation.DISTINCT else DailyFact
-        qs = _in_period(_base(model, node, paths, mode), period).filter(_totals_q(group))
+        if kind == Aggregation.SUM and use_rollup(None, period, mode):
+            qs = _rollup(paths, period).filter(_totals_q(group))
+        else:
+            qs = _in_period(_base(model, node, paths, mode), period).filter(_totals_q(group))
         agg = _aggregate(qs, group[0], ["metric"])
         for (code,), value in agg.items():
             out[code] = value
@@ -156,9 +175,12 @@ def node_summary_dims(node: Union, period: Period, *, mode: str = "stood") -> di
     sums = [m for m in all_metrics() if m.aggregation == Aggregation.SUM]
     if not sums:
         return {}
-    qs = _in_period(_base(DailyFact, node, node_paths(node, mode), mode), period).filter(
-        metric__in=[m.code for m in sums]
-    )
+    if use_rollup(None, period, mode):
+        qs = _rollup(node_paths(node, mode), period).filter(metric__in=[m.code for m in sums])
+    else:
+        qs = _in_period(_base(DailyFact, node, node_paths(node, mode), mode), period).filter(
+            metric__in=[m.code for m in sums]
+        )
     qs = qs.exclude(dim="")
     return {(k[0], k[1]): v for k, v in _aggregate(qs, sums[0], ["metric", "dim"]).items()}
 
@@ -179,7 +201,10 @@ def metric_value(
 def dim_breakdown(node: Union, m: Metric, period: Period, *, mode: str = "stood") -> list[tuple[str, int]]:
     if m.distinct_people:
         return []
-    qs = _in_period(_base(DailyFact, node, node_paths(node, mode), mode), period).filter(metric=m.code)
+    if use_rollup(m, period, mode):
+        qs = _rollup(node_paths(node, mode), period).filter(metric=m.code)
+    else:
+        qs = _in_period(_base(DailyFact, node, node_paths(node, mode), mode), period).filter(metric=m.code)
     if m.total_dims == "":
         qs = qs.exclude(dim="")
     agg = _aggregate(qs, m, ["dim"])
@@ -205,6 +230,27 @@ def children_ranking(node: Union, m: Metric, period: Period, *, mode: str = "sto
     values: dict[int, int] = defaultdict(int)
     own = 0
     prefixes = paths if mode == "stood" else [node.path]
+    if use_rollup(m, period, mode):
+        # The node's row holds its whole subtree; the rows one level deeper are its children.
+        whole = 0
+        for prefix in prefixes:
+            n = len(prefix)
+            qs = (
+                MonthRollup.objects.filter(
+                    prefix__startswith=prefix, month__gte=period.start, month__lte=period.end
+                )
+                .filter(total_q(m))
+                .annotate(plen=Length("prefix"))
+                .filter(plen__lte=n + PATH_STEP)
+                .annotate(seg=Substr("prefix", n + 1, PATH_STEP))
+            )
+            for (seg,), v in _aggregate(qs, m, ["seg"]).items():
+                if seg:
+                    values[int(seg.rstrip("/"), 16)] += v
+                else:
+                    whole += v
+        own = whole - sum(values.values())
+        prefixes = []
     for prefix in prefixes:
         n = len(prefix)
         qs = base.filter(at_path__startswith=prefix).annotate(
@@ -230,9 +276,12 @@ def children_ranking(node: Union, m: Metric, period: Period, *, mode: str = "sto
 def trend(node: Union, m: Metric, period: Period, *, mode: str = "stood") -> list[tuple[dt.date, int]]:
     """Month by month over a year or quarter, day by day over a month or a day."""
     model = PersonFact if m.distinct_people else DailyFact
-    qs = _in_period(_base(model, node, node_paths(node, mode), mode), period).filter(total_q(m))
     by_day = period.kind in ("month", "day")
-    qs = qs.annotate(bucket=F("day") if by_day else TruncMonth("day"))
+    if not by_day and use_rollup(m, period, mode):
+        qs = _rollup(node_paths(node, mode), period).filter(total_q(m)).annotate(bucket=F("month"))
+    else:
+        qs = _in_period(_base(model, node, node_paths(node, mode), mode), period).filter(total_q(m))
+        qs = qs.annotate(bucket=F("day") if by_day else TruncMonth("day"))
     agg = _aggregate(qs, m, ["bucket"])
     if by_day:
         buckets = [period.start + dt.timedelta(days=i) for i in range((period.end - period.start).days + 1)]

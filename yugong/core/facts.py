@@ -10,8 +10,8 @@ no extra query), so a union moved or merged later does not rewrite past roll-ups
 :func:`fact_person` records one person for a distinct-people metric (unit 人): counted once across
 a subtree and a period, never summed from children.
 
-:func:`on_facts_committed` registers a listener called after commit with the days that got new
-facts (the cockpit drops its cached figures there).
+:func:`on_facts_committed` registers a listener called after commit with each recorded fact, a
+:class:`FactCell` (the cockpit drops its cached figures and keeps its monthly roll-up there).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import contextlib
 import contextvars
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -32,7 +33,21 @@ from .timeutil import local_today
 _path_sql: list[str] = []
 # Set by :func:`facts_dated` (loading a past year's data through the services' own paths).
 _fact_day: contextvars.ContextVar[dt.date | None] = contextvars.ContextVar("yugong_fact_day", default=None)
-_listeners: list[Callable[[set[dt.date]], None]] = []
+
+
+@dataclass(frozen=True)
+class FactCell:
+    """What a listener learns after commit: one recorded fact (``add``: a count added; else a level set)."""
+
+    day: dt.date
+    union_id: int
+    metric: str
+    dim: str
+    value: int
+    add: bool
+
+
+_listeners: list[Callable[[FactCell], None]] = []
 
 
 def register_path_source(*, table: str, id_column: str = "id", path_column: str = "path") -> None:
@@ -44,22 +59,23 @@ def register_path_source(*, table: str, id_column: str = "id", path_column: str 
     _path_sql[:] = [f"(SELECT {path_column} FROM {table} WHERE {id_column} = %s)"]  # noqa: S608
 
 
-def on_facts_committed(fn: Callable[[set[dt.date]], None]) -> Callable[[set[dt.date]], None]:
+def on_facts_committed(fn: Callable[[FactCell], None]) -> Callable[[FactCell], None]:
     if fn not in _listeners:  # ready() may run more than once (tests)
         _listeners.append(fn)
     return fn
 
 
-def _run_listeners(day: dt.date) -> None:
+def _run_listeners(cell: FactCell) -> None:
     for fn in list(_listeners):
-        fn({day})
+        fn(cell)
 
 
-def _notify(day: dt.date) -> None:
+def _notify(cell: FactCell) -> None:
     """After commit (at once outside a transaction) tell the listeners. Listeners must be cheap
-    (the cockpit bumps one cache counter): one callback per fact keeps savepoint rollbacks exact."""
+    (the cockpit bumps a cache counter and adds the value to its monthly roll-up: one statement);
+    one callback per fact keeps savepoint rollbacks exact."""
     if _listeners:
-        transaction.on_commit(partial(_run_listeners, day))
+        transaction.on_commit(partial(_run_listeners, cell))
 
 
 @contextlib.contextmanager
@@ -97,7 +113,7 @@ def _upsert(*, metric: str, union_id: int, value: int, dim: str, day: dt.date | 
             f"ON CONFLICT (day, union_id, metric, dim, path) DO UPDATE SET value = {new_value}",
             [day, union_id, metric, dim, value, *path_params],
         )
-    _notify(day)
+    _notify(FactCell(day=day, union_id=union_id, metric=metric, dim=dim, value=value, add=add))
 
 
 def fact_person(*, metric: str, union_id: int, person_id: int, day: dt.date | None = None) -> None:
@@ -128,7 +144,7 @@ def fact_people(*, metric: str, union_id: int, person_ids: Iterable[int], day: d
                 "ON CONFLICT (metric, person_id, union_id, day) DO NOTHING",
                 params,
             )
-    _notify(day)
+    _notify(FactCell(day=day, union_id=union_id, metric=metric, dim="", value=len(ids), add=False))
 
 
 def fact_record(

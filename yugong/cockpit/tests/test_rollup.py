@@ -6,11 +6,13 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import UserFactory, assert_max_queries, grant, make_union
-from yugong.cockpit import periods, selectors
+from yugong.cockpit import periods, rollup, selectors
+from yugong.cockpit.models import MonthRollup
 from yugong.core.facts import fact_person, fact_record
 from yugong.core.metrics import get_metric
 from yugong.orgs.models import Union
@@ -118,6 +120,26 @@ def test_rollups_match_brute_force(parents: list[int], ops: list[tuple[str, int,
             node, m_sum, Y2023
         )
 
+    # The monthly roll-up, rebuilt from the facts, answers the same (whole months, as it stood).
+    rollup.rebuild(start=dt.date(2023, 1, 1), end=dt.date(2024, 12, 31))
+    with override_settings(COCKPIT_ROLLUP=True):
+        for node in by_id.values():
+            for period in (Y2023, Y2024, periods.parse("2023-Q2")):
+                stood = sum(
+                    v
+                    for u, d, v, anc, k, _p in events
+                    if k == "sum" and node.pk in anc and period.start <= d <= period.end
+                )
+                assert selectors.metric_value(node, m_sum, period) == stood
+                assert selectors.node_summary(node, period, metrics=[m_sum])[SUM] == stood
+            rolled_rows = {r.union_id: r.value for r in selectors.children_ranking(node, m_sum, Y2023)}
+            rolled_trend = selectors.trend(node, m_sum, Y2023)
+            with override_settings(COCKPIT_ROLLUP=False):
+                assert {
+                    r.union_id: r.value for r in selectors.children_ranking(node, m_sum, Y2023)
+                } == rolled_rows
+                assert selectors.trend(node, m_sum, Y2023) == rolled_trend
+
 
 @pytest.mark.django_db
 def test_distinct_people_are_counted_once_across_the_subtree():
@@ -182,6 +204,61 @@ def test_query_counts_stay_flat_as_the_tree_grows(width):
     m = get_metric(SUM)
     with assert_max_queries(4):
         selectors.node_summary(city, Y2023)
+    with assert_max_queries(3):
+        assert len(selectors.children_ranking(city, m, Y2023)) == width
+    with assert_max_queries(2):
+        selectors.trend(city, m, Y2023)
+
+
+@pytest.mark.django_db
+def test_rollup_kept_on_commit_equals_a_rebuild(django_capture_on_commit_callbacks, with_rollup):
+    city = make_union(None)
+    d1, d2 = make_union(city, kind="district"), make_union(city, kind="district")
+    u = make_union(d1)
+    chair = UserFactory()
+    grant(chair, city, "chair")
+    with django_capture_on_commit_callbacks(execute=True):
+        fact_record(metric=SUM, union_id=u.pk, value=4, day=dt.date(2023, 1, 9))
+        fact_record(metric=SUM, union_id=u.pk, value=2, day=dt.date(2023, 1, 20), dim="rider")
+        fact_record(
+            metric="stations.created", union_id=u.pk, value=1, day=dt.date(2023, 2, 1), dim="kind:harbour"
+        )
+        fact_record(
+            metric="stations.created", union_id=u.pk, value=1, day=dt.date(2023, 2, 1), dim="district:渝中区"
+        )
+    union_move(actor=chair, union=u, new_parent=d2)
+    with django_capture_on_commit_callbacks(execute=True):
+        fact_record(metric=SUM, union_id=u.pk, value=5, day=dt.date(2023, 3, 1))
+
+    def snapshot() -> set[tuple[object, ...]]:
+        return set(
+            MonthRollup.objects.filter(prefix__startswith=city.path).values_list(
+                "month", "prefix", "metric", "dim", "value"
+            )
+        )
+
+    kept = snapshot()
+    assert (dt.date(2023, 1, 1), city.path, SUM, "", 4) in kept
+    rollup.rebuild(start=dt.date(2023, 1, 1), end=dt.date(2023, 12, 31))
+    assert snapshot() == kept
+    m = get_metric(SUM)
+    assert selectors.metric_value(d1, m, Y2023) == 6 and selectors.metric_value(d2, m, Y2023) == 5
+    assert selectors.metric_value(city, get_metric("stations.created"), Y2023) == 1  # by kind only
+    ranking = {r.union_id: (r.value, r.current) for r in selectors.children_ranking(d1, m, Y2023)}
+    assert ranking == {u.pk: (6, False)}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("width", [3, 30])
+def test_rollup_reads_stay_flat(width, with_rollup):
+    city = make_union(None)
+    for i in range(width):
+        g = make_union(make_union(city, kind="district"))
+        fact_record(metric=SUM, union_id=g.pk, value=i + 1, day=dt.date(2023, 3, 1))
+    rollup.rebuild(start=dt.date(2023, 1, 1), end=dt.date(2023, 12, 31))
+    m = get_metric(SUM)
+    with assert_max_queries(4):
+        assert selectors.node_summary(city, Y2023)[SUM] == width * (width + 1) // 2
     with assert_max_queries(3):
         assert len(selectors.children_ranking(city, m, Y2023)) == width
     with assert_max_queries(2):
