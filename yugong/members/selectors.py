@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Left
 from django.db.models.lookups import Exact
@@ -162,10 +163,52 @@ def _keyset(qs: QuerySet[Membership], *, after: int | None, limit: int, descendi
 
 def _keyset_rows(qs: QuerySet[Membership], *, after: int | None, limit: int, descending: bool) -> RowPage:
     page, limit = _limited(qs, after=after, limit=limit, descending=descending)
-    rows = [MemberRow(*values) for values in page.values_list(*ROW_COLUMNS)]
+    rows = [MemberRow(*values) for values in _row_values(page, descending=descending)]
     more = len(rows) > limit
     rows = rows[:limit]
     return RowPage(rows=rows, next_after=rows[-1].pk if more and rows else None)
+
+
+def _row_values(page: QuerySet[Membership], *, descending: bool) -> list[tuple[Any, ...]]:
+    """The page's rows as tuples in ``ROW_COLUMNS`` order, in ONE statement.
+
+    On PostgreSQL the statement is the outer SELECT compiled once (:func:`_outer_sql`) around the
+    page's id query, which the ORM compiles per request from the filters (the scope, the search):
+    compiling the 26 shown columns and their two joins on every request cost ~0.5 ms of CPU, more
+    than the rows' JSON. The filters stay the ORM's, so no rule is restated; psycopg returns dates
+    and times as Python values. Elsewhere (SQLite, whose raw values need Django's converters) the
+    ORM's ``values_list`` — the twin test checks both give the same rows."""
+    if connection.vendor != "postgresql":
+        return list(page.values_list(*ROW_COLUMNS))
+    ids_sql, params = page.values_list("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(_outer_sql(descending).replace(_IDS_SLOT, ids_sql), params)
+        return cursor.fetchall()
+
+
+_IDS_SLOT = "/*page ids*/"
+_OUTER_SQL: dict[bool, str] = {}
+
+
+def _outer_sql(descending: bool) -> str:
+    """``SELECT <ROW_COLUMNS> FROM members_membership JOIN orgs_union JOIN members_person WHERE
+    members_membership.id IN (/*page ids*/) ORDER BY id``, compiled by the ORM once per process."""
+    sql = _OUTER_SQL.get(descending)
+    if sql is None:
+        probe = -424242
+        compiled, params = (
+            Membership.objects.filter(pk=probe)
+            .values_list(*ROW_COLUMNS)
+            .order_by("-id" if descending else "id")
+            .query.sql_with_params()
+        )
+        qn = connection.ops.quote_name
+        column = f"{qn(Membership._meta.db_table)}.{qn('id')}"
+        marker = f"{column} = %s"
+        if list(params) != [probe] or compiled.count(marker) != 1:  # pragma: no cover - Django changed
+            raise RuntimeError("members: cannot build the list's outer statement")
+        sql = _OUTER_SQL[descending] = compiled.replace(marker, f"{column} IN ({_IDS_SLOT})")
+    return sql
 
 
 def _with_related(qs: QuerySet[Membership]) -> QuerySet[Membership]:
