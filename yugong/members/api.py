@@ -204,8 +204,8 @@ def _person_fields(p: Person, *, revealed: bool = False) -> dict:
 
 
 def _row_item(r: selectors.MemberRow, *, labels: dict[str, str], moment: dt.datetime) -> dict:
-    """A member list row (``MemberOut``) from a :class:`selectors.MemberRow`: the same item as
-    ``_membership_fields`` + ``_person_fields`` build from model instances (the twin test checks
+    """A member list row (``MemberOut``) from a :class:`selectors.MemberRow`: the same JSON as
+    ``_membership_fields`` + ``_person_fields`` give from model instances (the twin test checks
     it), without model instances, decryption or a second validation."""
     return {
         "id": r.pk,
@@ -262,7 +262,7 @@ def _page_out(page: selectors.Page | selectors.RowPage) -> JsonResponse:
     return JsonResponse(
         {"items": items, "next_after": page.next_after},
         encoder=DjangoJSONEncoder,
-        json_dumps_params={"ensure_ascii": False},
+        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
     )
 
 
