@@ -2,7 +2,7 @@
 
 On PostgreSQL rows go in with ``COPY … FROM STDIN`` (psycopg 3): one round trip per chunk, no SQL
 text to build, no per-object ORM work. What the model fields would do on save is done here, row by
-row: personal data encrypted, blind indexes computed, ``auto_now`` times and defaults filled.
+row: personal data encrypted, blind indexes and masked copies computed, ``auto_now`` times and defaults filled.
 Elsewhere (SQLite) :class:`RowWriter` falls back to ``bulk_create``.
 """
 
@@ -16,6 +16,8 @@ from django.db import connection, models
 
 from yugong.core.pii import BlindIndexField, EncryptedTextField, blind_index, encrypt
 from yugong.core.timeutil import now
+
+from .models import MaskedCopyField
 
 
 class RowWriter:
@@ -45,6 +47,9 @@ class RowWriter:
         if isinstance(f, BlindIndexField):
             source, purpose = f.source, f.purpose  # a value given in the row was computed already
             return lambda row: row.get(name) or blind_index(purpose, row.get(source) or "")
+        if isinstance(f, MaskedCopyField):
+            mask, masked_source = f.mask, f.source
+            return lambda row: mask(row.get(masked_source))
         if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
             return lambda row: row.get(name, moment)
         if isinstance(f, models.JSONField):

@@ -69,6 +69,40 @@ class Sex(models.TextChoices):
     FEMALE = "F", _("女")
 
 
+class MaskedCopyField(models.CharField):
+    """The masked form of the encrypted field ``source`` (138****5678, 5001**********1234), filled
+    on every save from the clear value the instance holds (``core.pii.mask_phone`` /
+    ``mask_id_number``: the one masking rule). Lists show it without decrypting anything: a list
+    row never needs the clear value, so it never loads the ciphertext (issue 19). The bulk writer
+    (``bulk.RowWriter``) fills it the same way."""
+
+    MASKS = {"phone": mask_phone, "id_number": mask_id_number}
+
+    def __init__(self, *args: Any, source: str = "", **kwargs: Any) -> None:
+        self.source = source
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        for key, default in (("max_length", 32), ("editable", False), ("blank", True), ("default", "")):
+            if kwargs.get(key) == default:
+                kwargs.pop(key, None)
+        return name, path, args, kwargs
+
+    def mask(self, clear: str | None) -> str:
+        return self.MASKS[self.source](clear or "")
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = self.mask(getattr(model_instance, self.source))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 class Person(models.Model):
     name = models.CharField(_("姓名"), max_length=64)
     id_number = EncryptedTextField(_("身份证号"), blank=True, default="")
@@ -78,6 +112,8 @@ class Person(models.Model):
     phone = EncryptedTextField(_("手机号"), blank=True, default="")
     phone_index = BlindIndexField(source="phone", purpose="phone")
     phone_tail = models.CharField(_("手机尾号"), max_length=4, blank=True, db_index=True)
+    phone_masked = MaskedCopyField(_("手机号（脱敏）"), source="phone")
+    id_number_masked = MaskedCopyField(_("身份证号（脱敏）"), source="id_number")
     employment_form = models.CharField(
         _("就业形态"), max_length=16, choices=EmploymentForm.choices, default=EmploymentForm.REGULAR
     )
@@ -131,8 +167,11 @@ class Person(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         adding = self._state.adding
-        super().save(*args, **kwargs)
         fields = kwargs.get("update_fields")
+        if fields is not None:  # the masked copies follow their source, whatever the caller listed
+            extra = {f"{source}_masked" for source in ("phone", "id_number") if source in fields}
+            kwargs["update_fields"] = fields = {*fields, *extra}
+        super().save(*args, **kwargs)
         if not adding and (fields is None or set(fields) & set(PERSON_SEARCH_KEYS)):
             # The staff search reads these from the membership rows (one UPDATE over the person's
             # few rows, through the person_id index).
