@@ -37,6 +37,7 @@ from ..models import (
     Rating,
 )
 from ..routing import route_appeal
+from ..titles import DERIVED_TITLE_LENGTH, title_from
 from .common import (
     HANDLE_ROLES,
     INTAKE_ROLES,
@@ -177,10 +178,10 @@ def _clean_intake(
         errors["category"] = _("请选择诉求类别。")
     if complexity not in Complexity.values:
         errors["complexity"] = _("复杂程度无效。")
-    subject = clean_text(subject)[:200]
+    subject = title_from(subject, limit=200)
     facts = (facts or "").strip()
     if not subject and facts:
-        subject = clean_text(facts)[:40]
+        subject = title_from(facts, limit=DERIVED_TITLE_LENGTH)
     if not facts:
         errors["facts"] = _("请简要说明发生了什么。")
     elif len(facts) > 5000:
