@@ -22,6 +22,7 @@ ACTION_GROUPS: tuple[tuple[tuple[str, ...], Promise], ...] = (
     (("rights.",), _("维权")),
     (("tourism.",), _("文旅")),
     (("contest.", "competition."), _("竞赛")),
+    (("events.",), _("系统")),
 )
 
 ACTION_NAMES: dict[str, Promise] = {
@@ -36,6 +37,7 @@ ACTION_NAMES: dict[str, Promise] = {
     "auth.totp_enabled": _("开启两步验证"),
     "user.admin_role": _("设置平台管理角色"),
     "pii.view": _("查看个人信息明文"),
+    "events.replay": _("重新投递领域事件"),
     # orgs
     "union.create": _("新建工会"),
     "union.update": _("修改工会信息"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .search import _seg
+from yugong.core.textsearch import _seg  # jieba, loaded once per process
 
 # Full-width letters and digits (U+FF10–FF19, FF21–FF3A, FF41–FF5A) and the ideographic space are
 # folded; full-width punctuation (，。；：！？（）…) is kept as written.
