@@ -24,3 +24,11 @@ def title_cut(value: str | None, limit: int) -> str:
     from ..titles import title_from
 
     return title_from(value, limit=int(limit))
+
+
+@register.filter
+def timeline_text(value: str | None) -> str:
+    """A timeline entry's text in the reader's language (see rights.timeline)."""
+    from ..timeline import localize_text
+
+    return localize_text(value or "")
