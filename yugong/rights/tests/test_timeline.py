@@ -73,3 +73,16 @@ def test_the_pages_show_the_timeline_in_english(client: Any, tree: Tree) -> None
     html = client.get(f"/rights/console/appeals/{appeal.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     timeline = html.split('data-testid="timeline"', 1)[1].split("</ol>", 1)[0]
     assert "Assigned to" in timeline and "分派至" not in timeline
+
+
+def test_a_referral_with_its_lawyer_reads_in_english() -> None:
+    with translation.override("zh-hans"):
+        from django.utils.translation import gettext as _
+
+        text = _("移交%(kind)s：%(agency)s") % {
+            "kind": "法律援助（指派律师）",
+            "agency": "市法律援助中心",
+        } + _("，承办律师：%(lawyer)s") % {"lawyer": "李律师"}
+    with translation.override("en"):
+        english = localize_text(text)
+    assert english.startswith("Referred to") and "李律师" in english and "承办律师" not in english
