@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yugong.core.audit import audit_pii_view
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -621,10 +622,11 @@ def appeal_conclude(
     return appeal
 
 
+# Lazy: labels of a form's choices, read in the language of each request (not of the import).
 FOLLOW_UP_RESULTS = {
-    "reached": _("已回访"),
-    "unreachable": _("多次联系未接通"),
-    "anonymous": _("匿名诉求无法回访"),
+    "reached": gettext_lazy("已回访"),
+    "unreachable": gettext_lazy("多次联系未接通"),
+    "anonymous": gettext_lazy("匿名诉求无法回访"),
 }
 
 

@@ -1,0 +1,227 @@
+"""English mode (issue 12, item 13): every page a worker and a staff member can reach, rendered in
+English with demo data, shows no Chinese outside names and data.
+
+The demo data of every app is loaded; two people (the demo worker 张师傅 and the city chair 王建国)
+walk every same-site link from their home pages with the language cookie set to English. On each
+HTML page the visible text and the human attributes (title, placeholder, aria-label, alt, labels of
+optgroups) are read; every string stored in the database (names, addresses, appeal facts, product
+names: data) is taken out, and so are the few Chinese words kept on purpose (the language switch's
+"简体中文", values the Chinese spreadsheets require, quoted). What is left must hold no CJK.
+
+The English catalogue used is the committed one plus the helpers' ``yugong/locale/en/add-*.po``
+files (merged with ``msgcat`` and compiled with ``msgfmt`` into a temporary directory), so the test
+reads the catalogue the lead will commit.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+from django.apps import apps
+from django.db import models
+from django.test import Client
+from django.utils import translation
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALE = ROOT / "yugong" / "locale" / "en"
+# Chinese characters and full-width punctuation (not the ideographic space U+3000, a layout spacer).
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3001-\u303f\uff01-\uff5e]+")
+ON_PURPOSE = re.compile(r"简体中文|中文|“[^”]*”|渝工")
+SKIP_PATH = re.compile(
+    r"^/(?:accounts/logout|i18n/|static/|media/|api/|admin/|sysadmin/|_bench/)"
+    r"|\.(?:xlsx|svg|png|pdf|geojson|csv|jpg|webp)$|/(?:export|download|files)/"
+)
+MAX_PAGES = 400
+# Chinese left on pages of apps that are not this change's to edit, with the owner and the fix; the
+# characters allowed there only (anything else still fails). Remove an entry once fixed.
+ELSEWHERE = (
+    # tourism templates write dates with literal Chinese ('Y年m月d日 H:i', 'm月d日 H:i'): use
+    # date:"DATETIME_FORMAT" / date:"MONTH_DAY_FORMAT" (locale formats) — tourism's owner.
+    (re.compile(r"^/tourism/"), re.compile(r"^[年月日]+$")),
+)
+HUMAN_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt", "label")
+
+
+def _merged_catalogue(target: Path) -> None:
+    if not (shutil.which("msgcat") and shutil.which("msgfmt")):
+        pytest.skip("gettext tools (msgcat, msgfmt) are not installed")
+    out = target / "en" / "LC_MESSAGES"
+    out.mkdir(parents=True)
+    sources = [str(LOCALE / "LC_MESSAGES" / "django.po"), *map(str, sorted(LOCALE.glob("add-*.po")))]
+    merged = out / "django.po"
+    subprocess.run(["msgcat", "--use-first", "-o", str(merged), *sources], check=True)  # noqa: S603, S607
+    subprocess.run(["msgfmt", "-o", str(out / "django.mo"), str(merged)], check=True)  # noqa: S603, S607
+
+
+@pytest.fixture
+def english(settings: Any, tmp_path: Path) -> Iterator[None]:
+    _merged_catalogue(tmp_path / "locale")
+    settings.LOCALE_PATHS = [str(tmp_path / "locale")]
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.SMS_BACKEND = "locmem"
+    from django.utils.translation import trans_real
+
+    trans_real._translations = {}
+    trans_real._default = None
+    trans_real._active = trans_real.Local()
+    yield
+    trans_real._translations = {}
+    trans_real._default = None
+    trans_real._active = trans_real.Local()
+
+
+class _Reader(HTMLParser):
+    """The visible text, the human attributes and the links of a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.links: list[str] = []
+        self._skip = 0
+        self._hidden: list[str] = []  # open elements marked aria-hidden (decorative glyphs)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "template"):
+            self._skip += 1
+        values = dict(attrs)
+        if values.get("aria-hidden") == "true":
+            self._hidden.append(tag)
+        for name in HUMAN_ATTRIBUTES:
+            if values.get(name):
+                self.text.append(values[name] or "")
+        if tag == "a" and values.get("href"):
+            self.links.append(values["href"] or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "template") and self._skip:
+            self._skip -= 1
+        if self._hidden and self._hidden[-1] == tag:
+            self._hidden.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and not self._hidden:
+            self.text.append(data)
+
+
+def _stored_strings() -> list[str]:
+    """Every Chinese string in the database (data: names, addresses, facts, titles …), longest first
+    so that a name is taken out before a shorter name inside it."""
+    found: set[str] = set()
+    for model in apps.get_models():
+        fields = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField) and not f.choices
+        ]
+        json_fields = [f.attname for f in model._meta.concrete_fields if isinstance(f, models.JSONField)]
+        if not fields and not json_fields:
+            continue
+        for row in model._default_manager.values_list(*fields, *json_fields):
+            for value in row:
+                for text in _texts(value):
+                    if CJK.search(text):
+                        found.add(text.strip())
+                        found.update(p.strip() for p in re.split(r"\r?\n", text) if CJK.search(p))
+    # Names are shown masked too (张*明).
+    from yugong.core.pii import mask_name
+
+    found.update({mask_name(s) for s in list(found) if 2 <= len(s) <= 6})
+    return sorted((s for s in found if s), key=len, reverse=True)
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _texts(k)
+            yield from _texts(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _texts(v)
+
+
+def _chinese_left(text: str, data: list[str]) -> list[str]:
+    for value in data:
+        if value in text:
+            text = text.replace(value, " ")
+    text = ON_PURPOSE.sub(" ", text)
+    return CJK.findall(text)
+
+
+def _walk(client: Client, start: list[str], data: list[str]) -> tuple[dict[str, list[str]], int]:
+    seen: set[str] = set()
+    queue = list(start)
+    problems: dict[str, list[str]] = {}
+    pages = 0
+    while queue and pages < MAX_PAGES:
+        url = urldefrag(queue.pop(0))[0]
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        pages += 1
+        reader = _Reader()
+        reader.feed(response.content.decode())
+        left = _chinese_left(html.unescape(" ".join(reader.text)), data)
+        for where, allowed in ELSEWHERE:
+            if where.search(url):
+                left = [w for w in left if not allowed.match(w)]
+        if left:
+            problems[url] = sorted(set(left))[:12]
+        for href in reader.links:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or not parts.path.startswith("/") or SKIP_PATH.search(parts.path):
+                continue
+            link = parts.path + (f"?{parts.query}" if parts.query and "page=" not in parts.query else "")
+            if link not in seen:
+                queue.append(link)
+    return problems, pages
+
+
+def _seed_demo() -> None:
+    import importlib
+
+    for config in apps.get_app_configs():
+        if not config.name.startswith("yugong."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.demo")
+        except ModuleNotFoundError:
+            continue
+        module.seed(io.StringIO())
+
+
+@pytest.mark.django_db
+def test_every_reachable_page_reads_in_english(english: None) -> None:
+    from yugong.accounts.models import User
+
+    _seed_demo()
+    data = _stored_strings()
+    report: dict[str, dict[str, list[str]]] = {}
+    walked = {}
+    for username, start in (("w_demo_worker", ["/"]), ("city_chair", ["/console/"])):
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.cookies["django_language"] = "en"
+        client.force_login(User.objects.get(username=username))
+        problems, pages = _walk(client, start, data)
+        walked[username] = pages
+        report[username] = problems
+    with translation.override("en"):
+        assert walked["w_demo_worker"] > 10 and walked["city_chair"] > 20, walked
+    lines = [
+        f"{who} {url}: {' '.join(words)}" for who, probs in report.items() for url, words in probs.items()
+    ]
+    assert not lines, "Chinese left on English pages:\n" + "\n".join(lines)
