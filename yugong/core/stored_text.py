@@ -37,7 +37,8 @@ class StoredText:
         self._joined = dict(joined or {})
         self._param_patterns = dict(params or {})
         self._prefix = prefix_messages
-        self._patterns = [(t, self._compile(t)) for t in [*templates, *self._joined]]
+        # Joined patterns first: they are longer forms of a template ("…：…" + "，承办律师：…").
+        self._patterns = [(t, self._compile(t)) for t in [*self._joined, *templates]]
 
     def _compile(self, template: str) -> re.Pattern[str]:
         regex, last = "", 0
