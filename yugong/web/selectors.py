@@ -199,6 +199,11 @@ def _type_name(label: str) -> str:
     return str(model._meta.verbose_name) if model is not None else label
 
 
+def object_label(e: AuditEvent, *, viewer: Any) -> str:
+    """The object's text for ``viewer`` (the API's rule, the same as the page's)."""
+    return _object_label(e, clear=can_read_whole_audit_log(viewer))
+
+
 def _object_label(e: AuditEvent, *, clear: bool) -> str:
     if e.object_type in INTERNAL_OBJECTS:
         return ""

@@ -129,3 +129,16 @@ def test_query_count_is_flat_with_many_actors_and_unions(client: Any, tree: dict
     with assert_max_queries(9):
         html = client.get(reverse("web:console_audit")).content.decode()
     assert "基层工会0" in html or n > 25
+
+
+def test_the_api_gives_names_and_masks_people_alike(client: Any, tree: dict[str, Any]) -> None:
+    person_like = UserFactory(display_name="赵六一")
+    audit_record(actor=None, action="user.admin_role", obj=person_like, union_id=tree["shop"].pk)
+    client.force_login(tree["chair"])
+    items = client.get("/api/v1/audit/events", {"action": "user."}).json()["items"]
+    (item,) = items
+    assert item["action_name"] == "设置平台管理角色" and item["object_repr"] == "赵*一"
+    auditor = UserFactory(is_staff=True, admin_role="audit")
+    client.force_login(auditor)
+    (item,) = client.get("/api/v1/audit/events", {"action": "user."}).json()["items"]
+    assert item["object_repr"] == "赵六一"
