@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 from yugong.core.audit_actions import ACTION_NAMES, action_choices, action_name
@@ -45,9 +46,29 @@ def _values(node: ast.expr) -> Iterator[str]:
         for value in DYNAMIC[pattern]:
             yield pattern.split("{")[0] + value
     elif isinstance(node, ast.Name):
-        return  # a parameter passed on: its callers are read as a wrapper's calls
+        # A module constant (ORDER_PLACE_ACTION = "tourism.order_place") is its value; any other
+        # name is a parameter passed on, whose callers are read as a wrapper's calls.
+        if node.id in _constants():
+            yield _constants()[node.id]
     else:
         raise AssertionError(f"an audit action written as {ast.unparse(node)!r}: use a literal code")
+
+
+@cache
+def _constants() -> dict[str, str]:
+    """Module-level ``UPPER_CASE = "a.code"`` assignments of the code base."""
+    out: dict[str, str] = {}
+    for _path, module in _sources():
+        for node in module.body:
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and target.id.isupper():
+                        out[target.id] = node.value.value
+    return out
 
 
 def _callee(call: ast.Call) -> str:
@@ -94,7 +115,13 @@ def used_codes() -> dict[str, str]:
 def test_the_reader_finds_the_codes_of_every_kind_of_call() -> None:
     codes = used_codes()
     # Direct, conditional, wrapper and f-string codes are all found.
-    for code in ("membership.approve", "rights.policy.create", "rights.appeal.accept", "competition.running"):
+    for code in (
+        "membership.approve",  # direct
+        "rights.policy.create",  # x if y else z
+        "rights.appeal.accept",  # through a wrapper
+        "competition.running",  # an f-string
+        "tourism.order_place",  # a module constant
+    ):
         assert code in codes
     assert len(codes) > 100
 

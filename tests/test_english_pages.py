@@ -18,8 +18,6 @@ from __future__ import annotations
 import html
 import io
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -31,6 +29,8 @@ from django.apps import apps
 from django.db import models
 from django.test import Client
 from django.utils import translation
+
+from tests.english import english  # noqa: F401  (the fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "yugong" / "locale" / "en"
@@ -50,34 +50,6 @@ ELSEWHERE = (
     (re.compile(r"^/tourism/"), re.compile(r"^[年月日]+$")),
 )
 HUMAN_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt", "label")
-
-
-def _merged_catalogue(target: Path) -> None:
-    if not (shutil.which("msgcat") and shutil.which("msgfmt")):
-        pytest.skip("gettext tools (msgcat, msgfmt) are not installed")
-    out = target / "en" / "LC_MESSAGES"
-    out.mkdir(parents=True)
-    sources = [str(LOCALE / "LC_MESSAGES" / "django.po"), *map(str, sorted(LOCALE.glob("add-*.po")))]
-    merged = out / "django.po"
-    subprocess.run(["msgcat", "--use-first", "-o", str(merged), *sources], check=True)  # noqa: S603, S607
-    subprocess.run(["msgfmt", "-o", str(out / "django.mo"), str(merged)], check=True)  # noqa: S603, S607
-
-
-@pytest.fixture
-def english(settings: Any, tmp_path: Path) -> Iterator[None]:
-    _merged_catalogue(tmp_path / "locale")
-    settings.LOCALE_PATHS = [str(tmp_path / "locale")]
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.SMS_BACKEND = "locmem"
-    from django.utils.translation import trans_real
-
-    trans_real._translations = {}
-    trans_real._default = None
-    trans_real._active = trans_real.Local()
-    yield
-    trans_real._translations = {}
-    trans_real._default = None
-    trans_real._active = trans_real.Local()
 
 
 class _Reader(HTMLParser):
@@ -205,9 +177,12 @@ def _seed_demo() -> None:
 
 
 @pytest.mark.django_db
-def test_every_reachable_page_reads_in_english(english: None) -> None:
+@pytest.mark.usefixtures("english")
+def test_every_reachable_page_reads_in_english(settings: Any, tmp_path: Path) -> None:
     from yugong.accounts.models import User
 
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.SMS_BACKEND = "locmem"
     _seed_demo()
     data = _stored_strings()
     report: dict[str, dict[str, list[str]]] = {}

@@ -15,13 +15,16 @@ from django.utils.translation import gettext_lazy as _
 # Groups for the audit log's filter, in the order shown; a code belongs to the first group whose
 # prefix it starts with.
 ACTION_GROUPS: tuple[tuple[tuple[str, ...], Promise], ...] = (
-    (("auth.", "user.", "pii."), _("账号与个人信息")),
+    (("auth.", "user.", "pii.", "accounts."), _("账号与个人信息")),
     (("union.", "employer.", "role.", "home_rating.", "volunteer"), _("工会组织")),
     (("membership.", "person.", "roster.", "members."), _("会员")),
     (("stations.",), _("驿站")),
     (("rights.",), _("维权")),
     (("tourism.",), _("文旅")),
     (("contest.", "competition."), _("竞赛")),
+    (("funds.",), _("工会经费")),
+    (("news.",), _("资讯与通知")),
+    (("cockpit.",), _("数说工会")),
     (("events.",), _("系统")),
 )
 
@@ -36,6 +39,9 @@ ACTION_NAMES: dict[str, Promise] = {
     "auth.totp_disabled": _("关闭两步验证"),
     "auth.totp_enabled": _("开启两步验证"),
     "user.admin_role": _("设置平台管理角色"),
+    "accounts.sms_code_request": _("发送短信验证码"),
+    "accounts.sms_codes_purge": _("清理过期短信验证码"),
+    "accounts.totp_setup_begin": _("开始设置两步验证"),
     "pii.view": _("查看个人信息明文"),
     "events.replay": _("重新投递领域事件"),
     # orgs
@@ -132,6 +138,16 @@ ACTION_NAMES: dict[str, Promise] = {
     "tourism.payment_venue": _("场馆收款"),
     "tourism.statement_build": _("生成结算单"),
     "tourism.payout": _("结算付款"),
+    "tourism.order_place": _("下单"),
+    "tourism.order_cancel": _("取消订单"),
+    "tourism.order_expire": _("订单超时关闭"),
+    "tourism.payment_start": _("发起支付"),
+    "tourism.payment_notify": _("支付结果通知"),
+    "tourism.pass_verify": _("核验年票"),
+    "tourism.pass_spot_apply": _("申请成为年票景点"),
+    "tourism.pass_spot_approve": _("批准年票景点"),
+    "tourism.pass_spot_reject": _("驳回年票景点申请"),
+    "tourism.pass_spot_set_active": _("启用或暂停年票景点"),
     # contests
     "contest.create": _("新建竞赛"),
     "contest.publish": _("发布竞赛"),
@@ -153,6 +169,41 @@ ACTION_NAMES: dict[str, Promise] = {
     "competition.objection": _("提出成绩异议"),
     "competition.objection_decide": _("处理成绩异议"),
     "competition.publish": _("发布比赛成绩"),
+    # funds
+    "funds.budget_create": _("新建预算"),
+    "funds.budget_line_add": _("新增预算科目"),
+    "funds.income_line_add": _("新增收入科目"),
+    "funds.budget_submit": _("提交预算"),
+    "funds.budget_approve": _("批准预算"),
+    "funds.budget_return": _("退回预算"),
+    "funds.income_record": _("登记收入"),
+    "funds.commitment_request": _("申请用款"),
+    "funds.commitment_first_approve": _("用款初审通过"),
+    "funds.commitment_approve": _("批准用款"),
+    "funds.commitment_reject": _("驳回用款"),
+    "funds.commitment_spend": _("支出"),
+    "funds.commitment_release": _("释放预留额度"),
+    "funds.commitment_refund": _("退款入账"),
+    "funds.batch_create": _("新建银行批量"),
+    "funds.batch_line_add": _("新增批量明细"),
+    "funds.batch_export": _("导出银行批量文件"),
+    "funds.batch_results_import": _("导入银行回盘"),
+    "funds.batch_follow_up": _("跟进失败明细"),
+    "funds.payout_line_correct": _("更正付款明细"),
+    "funds.reconcile_provider_bill": _("对账（支付机构账单）"),
+    "funds.difference_resolve": _("处理对账差异"),
+    # news
+    "news.article_created": _("新建资讯"),
+    "news.article_updated": _("修改资讯"),
+    "news.article_published": _("发布资讯"),
+    "news.article_withdrawn": _("撤回资讯"),
+    "news.cover_set": _("设置资讯封面"),
+    "news.attachment_added": _("添加资讯附件"),
+    "news.receipt": _("阅读回执"),
+    # cockpit
+    "cockpit.annual.confirm": _("确认年度数据"),
+    "cockpit.annual.correct": _("更正年度数据"),
+    "cockpit.annual.lock": _("锁定年度数据"),
 }
 
 

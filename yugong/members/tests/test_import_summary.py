@@ -6,15 +6,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from tests.english import english  # noqa: F401  (the fixture: the catalogue with the helpers' files)
 from yugong.members.roster.summary import TEMPLATES, import_message
 
-from . import test_import
 from .test_import import good_row, run
-
-world = test_import.world  # the fixture
 
 CJK = re.compile(r"[\u4e00-\u9fff，。：（）]")
 
@@ -45,6 +44,7 @@ def test_the_all_or_nothing_refusal_shows_in_english(world: dict[str, Any]) -> N
     assert not CJK.search(english) and "1" in english
 
 
+@pytest.mark.usefixtures("english")
 def test_every_summary_template_reads_back() -> None:
     for template in TEMPLATES:
         values = {
