@@ -17,12 +17,24 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "yugong" / "locale" / "en"
 
 
+HEADER = (
+    'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+    '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+)
+
+
 def _merged_catalogue(target: Path) -> None:
     if not (shutil.which("msgcat") and shutil.which("msgfmt")):
         pytest.skip("gettext tools (msgcat, msgfmt) are not installed")
     out = target / "en" / "LC_MESSAGES"
     out.mkdir(parents=True)
-    sources = [str(LOCALE / "LC_MESSAGES" / "django.po"), *map(str, sorted(LOCALE.glob("add-*.po")))]
+    sources = [str(LOCALE / "LC_MESSAGES" / "django.po")]
+    for n, path in enumerate(sorted(LOCALE.glob("add-*.po"))):
+        # The helpers' files may have no header: give each a UTF-8 one for msgcat.
+        text = path.read_text(encoding="utf-8")
+        copy = target / f"add-{n}.po"
+        copy.write_text(text if 'msgid ""\nmsgstr ""' in text else HEADER + text, encoding="utf-8")
+        sources.append(str(copy))
     merged = out / "django.po"
     subprocess.run(["msgcat", "--use-first", "-o", str(merged), *sources], check=True)  # noqa: S603, S607
     subprocess.run(["msgfmt", "-o", str(out / "django.mo"), str(merged)], check=True)  # noqa: S603, S607
