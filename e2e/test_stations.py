@@ -98,3 +98,67 @@ def test_map_view_shows_markers_without_tiles(
     expect(page.locator(".leaflet-marker-icon")).to_have_count(5)  # the chosen point + 4 stations
     assert page.locator(".leaflet-tile").count() == 0
     assert_page_healthy(page)
+
+
+def test_keeper_screen_and_worker_checks_in_on_the_spot(
+    phone_page: Any, desk_page: Any, stations: dict[str, Any], settings: Any, live_server: Any
+) -> None:
+    """The keeper opens the station's check-in screen; a worker scans it at the station, signs in,
+    taps once (the page sends the phone's position) and is checked in. From 15 km away the same
+    code is refused with the distance; without the code there is no button."""
+    from e2e.helpers import fresh_phone, sms_code_for
+    from tests.helpers import UserFactory
+    from yugong.core.timeutil import local_now
+    from yugong.stations.checkin import screen_token
+    from yugong.stations.models import CheckIn
+
+    settings.SMS_BACKEND = "locmem"
+    good = stations["good"]
+    keeper = UserFactory(is_staff=True)
+    good.keepers.add(keeper)
+    desk = desk_page
+    desk.context.add_cookies([_session_cookie(keeper, live_server.url)])
+    desk.goto(f"/stations/console/{good.pk}/screen/")
+    expect(desk.get_by_test_id("screen-qr").locator("svg")).to_be_visible()
+    assert desk.locator('meta[http-equiv="refresh"]').count() == 1
+    assert_page_healthy(desk)
+
+    page = phone_page
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": good.lat, "longitude": good.lng})
+    path = f"/stations/c/{good.code}/?t={screen_token(good.code, local_now())}"
+    page.goto(path)
+    phone = fresh_phone()
+    page.get_by_label("手机号").fill(phone)
+    page.get_by_role("button", name="获取验证码").tap()
+    page.get_by_label("短信验证码").fill(sms_code_for(phone))
+    page.get_by_role("button", name="登录").tap()
+    page.get_by_test_id("checkin").tap()
+    expect(page.get_by_test_id("checkin-done")).to_be_visible()
+    assert CheckIn.objects.filter(station=good).count() == 1
+    assert_page_healthy(page)
+
+    # From 15 km away, with a current code: refused, saying how far.
+    page.context.set_geolocation({"latitude": good.lat + 0.135, "longitude": good.lng})
+    far = stations["far"]
+    page.goto(f"/stations/c/{far.code}/?t={screen_token(far.code, local_now())}")
+    page.context.set_geolocation({"latitude": far.lat + 0.135, "longitude": far.lng})
+    page.get_by_test_id("checkin").tap()
+    expect(page.get_by_text(re.compile(r"您距离本站约 \d+ 米"))).to_be_visible()
+    assert CheckIn.objects.filter(station=far).count() == 0
+
+    # The bare station URL (the old printed QR) offers nothing to tap.
+    page.goto(f"/stations/c/{far.code}/")
+    expect(page.get_by_test_id("checkin-no-token")).to_be_visible()
+    expect(page.get_by_test_id("checkin")).to_have_count(0)
+
+
+def _session_cookie(user: Any, url: str) -> dict[str, Any]:
+    """A signed-in session for ``user`` as a browser cookie (staff sign-in is tested elsewhere)."""
+    from django.conf import settings as django_settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+    return {"name": cookie.key, "value": cookie.value, "url": url}

@@ -17,7 +17,9 @@ DEMO_USERS = [
     ("yuzhong_staff", "李晓梅", True, "", False),
     ("hotline_op", "陈静", True, "", False),
 ]
-DEMO_WORKER_PHONE = "13800138000"
+DEMO_WORKER_PHONE = "13800138000"  # 张师傅: already an active member with a card (members/demo.py)
+# 刘师傅: signed up but in no union, for trying scan-to-join (/join/CQ-YZ-001/) end to end.
+DEMO_JOINER_PHONE = "13900139000"
 
 
 def seed(stdout: Any) -> None:
@@ -41,9 +43,17 @@ def seed(stdout: Any) -> None:
     if created:
         worker.set_unusable_password()
         worker.save()
+    joiner, created = User.objects.get_or_create(
+        phone_index=_phone_index(DEMO_JOINER_PHONE),
+        defaults={"username": "w_demo_joiner", "display_name": "刘师傅", "phone": DEMO_JOINER_PHONE},
+    )
+    if created:
+        joiner.set_unusable_password()
+        joiner.save()
     stdout.write(
         f"demo accounts: {', '.join(u[0] for u in DEMO_USERS)} (password {DEMO_PASSWORD}); "
-        f"worker phone {DEMO_WORKER_PHONE} (SMS code in the console and /console/sms-outbox/)"
+        f"worker phones {DEMO_WORKER_PHONE} (a member) and {DEMO_JOINER_PHONE} (not yet: try /join/CQ-YZ-001/) "
+        "(SMS code in the console and /console/sms-outbox/)"
     )
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from yugong.core import calendar as core_calendar
 
@@ -185,6 +186,35 @@ def hours_text(hours: Mapping[str, list[str]]) -> str:
         label = "每天" if len(days) == 7 else (f"{days[0]}-{days[-1]}" if len(days) > 1 else str(days[0]))
         parts.append(f"{label} {','.join(spans)}")
     return "; ".join(parts) or "—"
+
+
+def _weekday_names() -> list[str]:
+    return [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
+
+
+def hours_display(hours: Mapping[str, list[str]]) -> str:
+    """The weekly dict for people to read, in the active language: ``每天 00:00-24:00`` /
+    ``Daily 00:00-24:00``, ``周一至周五 08:00-20:00；周六 09:00-17:00``. (:func:`hours_text` is the
+    form staff type and edit; it stays as parsed.)"""
+    names = _weekday_names()
+    parts = []
+    for text in hours_text(hours).split("; "):
+        if text == "—":
+            return _("暂无开放时间")
+        label, _sep, spans = text.partition(" ")
+        spans = spans.replace(",", pgettext("punctuation", "、"))
+        if label == "每天":
+            day = _("每天")
+        elif "-" in label:
+            first, last = label.split("-")
+            day = _("%(first)s至%(last)s") % {"first": names[int(first) - 1], "last": names[int(last) - 1]}
+        else:
+            day = names[int(label) - 1]
+        if spans == ALL_DAY and label == "每天":
+            parts.append(_("全天开放"))
+            continue
+        parts.append(f"{day} {spans}")
+    return pgettext("punctuation", "；").join(parts)
 
 
 # --- Open now ---------------------------------------------------------------------------------

@@ -19,9 +19,11 @@ from yugong.core.timeutil import now as tz_now
 from yugong.orgs.access import MANAGE_ROLES, can_act, require_role, staff_scope
 from yugong.orgs.models import Union
 
+from . import checkin as rules
 from . import geo
-from .hours import HoursError, normalize_exceptions, normalize_holiday_hours, normalize_hours
+from .hours import HoursError, hours_display, normalize_exceptions, normalize_holiday_hours, normalize_hours
 from .models import AMENITY_KEYS, CheckIn, Feedback, Inspection, Issue, Station, StationHonour, amenity_mask
+from .selectors import station_is_open
 from .spatial import bump_index_version
 
 # Chongqing municipality, generously (south, west, north, east) in WGS-84.
@@ -294,20 +296,63 @@ def station_photo_add(*, actor: Any, station: Station, image: Any, caption: str 
 # --- Workers ---------------------------------------------------------------------------------
 
 
+def _checkin_check(
+    station: Station, *, token: str, lat: float | None, lng: float | None, coord: str, at: dt.datetime
+) -> None:
+    if not rules.token_valid(station.code, token, at):
+        raise ValidationFailed(
+            fields={"token": _("二维码已过期或无效，请扫描站点屏幕上的二维码或当天张贴的二维码。")}
+        )
+    if lat is None or lng is None:
+        if rules.position_required():
+            raise ValidationFailed(fields={"position": _("请允许获取您的位置后再打卡。")})
+    else:
+        if coord not in geo.SYSTEMS:
+            raise ValidationFailed(fields={"coord": _("坐标系无效。")})
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            raise ValidationFailed(fields={"position": _("位置无效。")})
+        wlat, wlng = geo.to_wgs84(lat, lng, coord)
+        away = rules.distance_m(station.lat, station.lng, wlat, wlng)
+        if away > rules.radius_m():
+            raise ValidationFailed(
+                fields={
+                    "position": _("您距离本站约 %(away)s 米，需在 %(radius)s 米以内才能打卡。")
+                    % {"away": int(round(away)), "radius": int(rules.radius_m())}
+                }
+            )
+    if not station_is_open(station, at):
+        raise Conflict(
+            _("本站现在不开放，不能打卡（开放时间：%(hours)s）。") % {"hours": hours_display(station.hours)}
+        )
+
+
 def _hour(at: dt.datetime) -> int:
     return int(at.timestamp() // 3600)
 
 
 @transaction.atomic
-def checkin_create(*, user: Any, code: str, at: dt.datetime | None = None) -> CheckIn:
-    """A signed-in worker scanned the station QR. At most one check-in per worker and station in
-    any 60 minutes (a repeat is refused with 429); visits counted on the station and as facts."""
+def checkin_create(
+    *,
+    user: Any,
+    code: str,
+    token: str,
+    lat: float | None = None,
+    lng: float | None = None,
+    coord: str = geo.WGS84,
+    at: dt.datetime | None = None,
+) -> CheckIn:
+    """A signed-in worker scanned the station QR. Refused unless the QR's token is current (the
+    keeper's screen or the day's printed sheet, see ``checkin.py``), the phone is within the radius
+    of the station (when positions are required) and the station is open now. At most one check-in
+    per worker and station in any 60 minutes (a repeat is refused with 429); visits counted on the
+    station and as facts."""
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied()
     station = Station.objects.filter(code=code).exclude(status=Station.Status.CLOSED).first()
     if station is None:
         raise NotFound()
     at = at or tz_now()
+    _checkin_check(station, token=token, lat=lat, lng=lng, coord=coord, at=at)
     recent = CheckIn.objects.filter(user=user, station=station, at__gt=at - dt.timedelta(hours=1)).exists()
     if recent:
         raise RateLimited(_("您在一小时内已在本站打过卡。"))

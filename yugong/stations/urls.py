@@ -19,6 +19,7 @@ urlpatterns = [
     path("console/<int:pk>/", views.console_detail, name="console_detail"),
     path("console/<int:pk>/edit/", views.console_edit, name="console_edit"),
     path("console/<int:pk>/qr.svg", views.console_qr, name="console_qr"),
+    path("console/<int:pk>/screen/", views.console_screen, name="console_screen"),
     path("console/<int:pk>/inspections/", views.console_inspect, name="console_inspect"),
     path("console/<int:pk>/issues/", views.console_issue, name="console_issue"),
     path("console/<int:pk>/honours/", views.console_honour, name="console_honour"),

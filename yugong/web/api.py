@@ -1,15 +1,18 @@
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
+from yugong.core.audit_actions import action_name
 from yugong.core.errors import PermissionDenied
+from yugong.core.models import AuditEvent
 from yugong.core.pagination import Pagination
 from yugong.core.schemas import ERROR_RESPONSES
 from yugong.orgs.decorators import is_console_user
 
-from .selectors import audit_events_search
+from .selectors import audit_events_search, object_label
 
 router = Router(tags=["system"])
 
@@ -19,6 +22,7 @@ class AuditEventOut(Schema):
     at: dt.datetime
     actor_label: str
     action: str
+    action_name: str
     object_type: str
     object_id: str
     object_repr: str
@@ -26,6 +30,15 @@ class AuditEventOut(Schema):
     ip: str | None
     changes: dict
     extra: dict
+
+    @staticmethod
+    def resolve_action_name(obj: AuditEvent) -> str:
+        return action_name(obj.action)
+
+    @staticmethod
+    def resolve_object_repr(obj: AuditEvent, context: dict[str, Any]) -> str:
+        # A person's name is masked as on the console page unless the reader administers the log.
+        return object_label(obj, viewer=context["request"].user)
 
 
 class AuditFilters(Schema):

@@ -18,12 +18,13 @@ from django.views.decorators.http import require_POST
 from yugong.accounts.models import request_user
 from yugong.accounts.system import may_administer
 from yugong.core import nav
+from yugong.core.audit_actions import ACTION_NAMES, action_choices
 from yugong.core.errors import NotFound
 from yugong.core.models import SmsMessage
 from yugong.orgs.acting import acting_set
 from yugong.orgs.decorators import console_required
 
-from .selectors import audit_events_search
+from .selectors import audit_events_search, audit_rows
 
 
 def _next_url(request: HttpRequest, fallback: str) -> str:
@@ -89,6 +90,13 @@ def console_acting(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(_next_url(request, reverse("web:console")))
 
 
+def _without_page(request: HttpRequest) -> str:
+    """The query string minus ``page`` (every value of a repeated key kept), for pager links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 @console_required
 def console_audit(request: HttpRequest) -> HttpResponse:
     def _date(name: str) -> dt.date | None:
@@ -99,11 +107,12 @@ def console_audit(request: HttpRequest) -> HttpResponse:
 
     filters = {
         "q": request.GET.get("q", "").strip(),
-        "action": request.GET.get("action", "").strip(),
         "actor": request.GET.get("actor", "").strip(),
     }
+    # The action filter is a choice of names; codes that are not in the registry are ignored.
+    actions = [code for code in request.GET.getlist("action") if code in ACTION_NAMES]
     start, end = _date("start"), _date("end")
-    events = audit_events_search(request.user, **filters, start=start, end=end)
+    events = audit_events_search(request.user, **filters, actions=actions, start=start, end=end)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -111,7 +120,10 @@ def console_audit(request: HttpRequest) -> HttpResponse:
         {
             "section": "system",
             "page": page,
-            "filters": {**filters, "start": start, "end": end},
+            "rows": audit_rows(request.user, list(page.object_list)),
+            "action_choices": action_choices(),
+            "query": _without_page(request),
+            "filters": {**filters, "actions": actions, "start": start, "end": end},
         },
     )
 

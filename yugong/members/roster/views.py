@@ -25,6 +25,7 @@ from .exports import PII_ROLES, XLSX, error_report, members_export, template_wor
 from .models import RosterImport
 from .progress import progress_get
 from .run import IMPORT_ROLES, roster_import_create
+from .summary import import_message
 
 
 def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
@@ -128,6 +129,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             **_ctx(request),
             "ri": ri,
+            "message": import_message(ri.message),
             "progress": progress_get(ri),
             "errors": errors,
             "again": request.GET.get("again") == "1",

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yugong.core.audit import audit_pii_view
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -37,6 +38,7 @@ from ..models import (
     Rating,
 )
 from ..routing import route_appeal
+from ..titles import DERIVED_TITLE_LENGTH, title_from
 from .common import (
     HANDLE_ROLES,
     INTAKE_ROLES,
@@ -177,10 +179,10 @@ def _clean_intake(
         errors["category"] = _("请选择诉求类别。")
     if complexity not in Complexity.values:
         errors["complexity"] = _("复杂程度无效。")
-    subject = clean_text(subject)[:200]
+    subject = title_from(subject, limit=200)
     facts = (facts or "").strip()
     if not subject and facts:
-        subject = clean_text(facts)[:40]
+        subject = title_from(facts, limit=DERIVED_TITLE_LENGTH)
     if not facts:
         errors["facts"] = _("请简要说明发生了什么。")
     elif len(facts) > 5000:
@@ -620,10 +622,11 @@ def appeal_conclude(
     return appeal
 
 
+# Lazy: labels of a form's choices, read in the language of each request (not of the import).
 FOLLOW_UP_RESULTS = {
-    "reached": _("已回访"),
-    "unreachable": _("多次联系未接通"),
-    "anonymous": _("匿名诉求无法回访"),
+    "reached": gettext_lazy("已回访"),
+    "unreachable": gettext_lazy("多次联系未接通"),
+    "anonymous": gettext_lazy("匿名诉求无法回访"),
 }
 
 

@@ -3,7 +3,9 @@ import json
 import pytest
 
 from tests.helpers import UserFactory, assert_max_queries, grant, make_union
+from yugong.core.timeutil import local_now
 from yugong.stations import geo, services
+from yugong.stations.checkin import screen_token
 from yugong.stations.models import Station
 
 from .conftest import station_data
@@ -30,7 +32,7 @@ def test_nearest_is_public_and_answers_in_either_system(client, city, staff) -> 
     assert first["distance_m"] < 0.01 and first["coord"] == "gcj02"
     assert abs(first["lat"] - glat) < 1e-6
     # The hand-built rows match the documented schema exactly.
-    from yugong.stations.api import NearbyOut
+    from yugong.stations.api.directory import NearbyOut
 
     assert set(first) == set(NearbyOut.model_fields)
     NearbyOut.model_validate(first)
@@ -99,11 +101,12 @@ def test_list_query_count_is_flat(client, city, staff, n) -> None:  # type: igno
 def test_worker_checkin_feedback_and_keeper_records(client, city, staff) -> None:  # type: ignore[no-untyped-def]
     s = make(1, city, staff)
     worker = UserFactory()
-    assert client.post(f"{API}/checkins/{s.code}").status_code == 401
+    body = json.dumps({"token": screen_token(s.code, local_now()), "lat": s.lat, "lng": s.lng})
+    assert client.post(f"{API}/checkins/{s.code}", body, content_type="application/json").status_code == 401
     client.force_login(worker)
-    r = client.post(f"{API}/checkins/{s.code}")
+    r = client.post(f"{API}/checkins/{s.code}", body, content_type="application/json")
     assert r.status_code == 201 and r.json()["visit_count"] == 1
-    assert client.post(f"{API}/checkins/{s.code}").status_code == 429
+    assert client.post(f"{API}/checkins/{s.code}", body, content_type="application/json").status_code == 429
     r = client.post(
         f"{API}/public/{s.code}/feedback", json.dumps({"rating": 4}), content_type="application/json"
     )

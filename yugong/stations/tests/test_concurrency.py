@@ -10,6 +10,7 @@ from tests.helpers import UserFactory, requires_postgres
 from yugong.core.errors import RateLimited
 from yugong.core.timeutil import SHANGHAI
 from yugong.stations import services
+from yugong.stations.checkin import daily_token
 from yugong.stations.models import CheckIn, Station
 
 from .conftest import station_data
@@ -27,7 +28,9 @@ def test_simultaneous_checkins_count_once(city, staff) -> None:  # type: ignore[
     def scan() -> None:
         try:
             barrier.wait(timeout=10)
-            services.checkin_create(user=worker, code=s.code, at=at)
+            services.checkin_create(
+                user=worker, code=s.code, at=at, token=daily_token(s.code, at.date()), lat=s.lat, lng=s.lng
+            )
             outcomes.append("ok")
         except RateLimited:
             outcomes.append("refused")

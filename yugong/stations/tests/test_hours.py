@@ -125,3 +125,23 @@ def test_operator_calendar_override_and_station_exception_dates() -> None:
     assert is_open_at(s, at("2026-03-04 11:00"))
     assert not is_open_at(s, at("2026-03-05 11:00"))  # the station's own closed day
     assert is_open_at(s, at("2026-03-06 09:00"))
+
+
+def test_hours_read_in_the_page_language() -> None:
+    """Opening hours for people (issue 12, item 13): Chinese pages read 周一至周五…, English pages
+    the English day names and marks; the form staff edit (hours_text) stays as parsed."""
+    from django.utils import translation
+
+    from yugong.stations.hours import hours_display
+
+    week = {"1": ["08:00-12:00", "14:00-20:00"], "2": ["08:00-12:00", "14:00-20:00"], "6": ["09:00-17:00"]}
+    always = {d: ["00:00-24:00"] for d in "1234567"}
+    with translation.override("zh-hans"):
+        assert hours_display(week) == "周一至周二 08:00-12:00、14:00-20:00；周六 09:00-17:00"
+        assert hours_display(always) == "全天开放"
+        assert hours_display({}) == "暂无开放时间"
+    with translation.override("en"):
+        english = hours_display(week)
+    # The English day names come from the catalogue (tests/test_english_pages.py reads them there);
+    # here: the spans are kept and the list marks follow the language.
+    assert "08:00-12:00, 14:00-20:00; " in english and "09:00-17:00" in english

@@ -8,6 +8,7 @@ from yugong.core.facts import fact_total
 from yugong.core.models import AuditEvent
 from yugong.core.timeutil import SHANGHAI
 from yugong.stations import services
+from yugong.stations.checkin import daily_token
 from yugong.stations.models import CheckIn, Issue, Station
 from yugong.stations.selectors import stations_nearest
 
@@ -81,17 +82,18 @@ def test_checkin_once_per_hour(city, staff) -> None:  # type: ignore[no-untyped-
     s = services.station_create(actor=staff, union=city, data=station_data(1))
     worker = UserFactory()
     t0 = dt.datetime(2026, 3, 2, 10, 5, tzinfo=SHANGHAI)
-    services.checkin_create(user=worker, code=s.code, at=t0)
+    here = {"token": daily_token(s.code, t0.date()), "lat": s.lat, "lng": s.lng}
+    services.checkin_create(user=worker, code=s.code, at=t0, **here)
     with pytest.raises(RateLimited):
-        services.checkin_create(user=worker, code=s.code, at=t0 + dt.timedelta(minutes=59))
-    services.checkin_create(user=worker, code=s.code, at=t0 + dt.timedelta(minutes=61))
-    services.checkin_create(user=UserFactory(), code=s.code, at=t0)
+        services.checkin_create(user=worker, code=s.code, at=t0 + dt.timedelta(minutes=59), **here)
+    services.checkin_create(user=worker, code=s.code, at=t0 + dt.timedelta(minutes=61), **here)
+    services.checkin_create(user=UserFactory(), code=s.code, at=t0, **here)
     s.refresh_from_db()
     assert s.visit_count == 3 and CheckIn.objects.count() == 3
     assert fact_total(metric="stations.checkins") == 3
     assert fact_total(metric="stations.visitors") == 2
     with pytest.raises(NotFound):
-        services.checkin_create(user=worker, code="NOPE", at=t0)
+        services.checkin_create(user=worker, code="NOPE", at=t0, **here)
 
 
 def test_feedback_rating(city, staff) -> None:  # type: ignore[no-untyped-def]

@@ -1,9 +1,12 @@
 import io
+from urllib.parse import unquote
 
 import pytest
 
 from tests.helpers import UserFactory, assert_max_queries, grant, make_union
+from yugong.core.timeutil import local_now
 from yugong.stations import services
+from yugong.stations.checkin import screen_token
 from yugong.stations.models import CheckIn
 
 from .conftest import station_data
@@ -35,13 +38,16 @@ def test_nearby_page_query_count(client, city, staff, n) -> None:  # type: ignor
 
 def test_qr_checkin_flow(client, city, staff) -> None:  # type: ignore[no-untyped-def]
     s = services.station_create(actor=staff, union=city, data=station_data(1))
-    r = client.get(f"/stations/c/{s.code}/")
-    assert r.status_code == 302 and "/accounts/" in r["Location"]
+    token = screen_token(s.code, local_now())
+    r = client.get(f"/stations/c/{s.code}/", {"t": token})
+    assert r.status_code == 302 and "/accounts/" in r["Location"] and token in unquote(r["Location"])
     client.force_login(UserFactory())
-    assert client.get(f"/stations/c/{s.code}/").status_code == 200
-    r = client.post(f"/stations/c/{s.code}/")
+    page = client.get(f"/stations/c/{s.code}/", {"t": token}).content.decode()
+    assert f'value="{token}"' in page and "stations/checkin.js" in page
+    here = {"t": token, "lat": s.lat, "lng": s.lng, "coord": "wgs84"}
+    r = client.post(f"/stations/c/{s.code}/", here)
     assert "打卡成功" in r.content.decode()
-    r = client.post(f"/stations/c/{s.code}/")
+    r = client.post(f"/stations/c/{s.code}/", here)
     assert "一小时内" in r.content.decode()
     assert CheckIn.objects.count() == 1
     r = client.post(f"/stations/s/{s.code}/feedback/", {"rating": 5, "comment": "好"})

@@ -1,22 +1,22 @@
-"""Pages: the worker H5 (nearest list, map, station page, QR check-in, feedback) and the staff
-console (list, edit, import, inspections and issues, visit statistics, coverage)."""
+"""Staff console pages (keepers too): list, edit, import, inspections and issues, visit statistics,
+QR codes and the check-in screen, coverage."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,17 +24,17 @@ from yugong.accounts.models import request_user
 from yugong.core import nav
 from yugong.core.errors import ApplicationError, ValidationFailed
 from yugong.core.pii import blind_index
+from yugong.core.timeutil import local_now
 from yugong.core.validators import normalize_phone
 from yugong.orgs.access import MANAGE_ROLES, can_act, scope_filter
 from yugong.orgs.acting import acting_union
 from yugong.orgs.decorators import audience_required, console_required
 from yugong.orgs.models import Union
 
-from . import geo, selectors, services
-from .forms import (
-    AMENITY_CHOICES,
+from .. import checkin as checkin_rules
+from .. import selectors, services
+from ..forms import (
     CoverageForm,
-    FeedbackForm,
     HonourForm,
     ImportForm,
     InspectionForm,
@@ -43,154 +43,9 @@ from .forms import (
     PhotoForm,
     StationForm,
 )
-from .hours import hours_text
-from .imports import stations_import, template_xlsx
-from .models import AMENITY_KEYS, Station, amenity_mask
-
-# --- worker H5 ---------------------------------------------------------------------------------
-
-
-def _h5(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
-    return render(request, template, {"tab": "services", **ctx})
-
-
-def _float(value: str | None) -> float | None:
-    try:
-        f = float(value or "")
-    except ValueError:
-        return None
-    return f if -180 <= f <= 180 else None
-
-
-def _amenities_from(request: HttpRequest) -> list[str]:
-    return [a for a in request.GET.getlist("amenity") if a in AMENITY_KEYS]
-
-
-def nearby(request: HttpRequest) -> HttpResponse:
-    lat, lng = _float(request.GET.get("lat")), _float(request.GET.get("lng"))
-    coord = request.GET.get("coord", "")
-    coord = coord if coord in geo.SYSTEMS else geo.WGS84
-    wanted = _amenities_from(request)
-    open_now = request.GET.get("open_now") == "1"
-    results: list[selectors.Nearby] = []
-    located = lat is not None and lng is not None and -90 <= (lat or 0) <= 90
-    if located:
-        assert lat is not None and lng is not None
-        results = selectors.stations_nearest(
-            lat=lat, lng=lng, coord=coord, limit=20, amenities=amenity_mask(wanted), open_now=open_now
-        )
-    return _h5(
-        request,
-        "stations/nearby.html",
-        {
-            "results": results,
-            "located": located,
-            "lat": lat,
-            "lng": lng,
-            "coord": coord,
-            "wanted": wanted,
-            "open_now": open_now,
-            "amenity_choices": AMENITY_CHOICES,
-            "map_query": urlencode({"lat": lat, "lng": lng}) if located else "",
-        },
-    )
-
-
-def nearby_map(request: HttpRequest) -> HttpResponse:
-    return _h5(
-        request,
-        "stations/map.html",
-        {
-            "amenity_choices": AMENITY_CHOICES,
-            "wanted": _amenities_from(request),
-            "open_now": request.GET.get("open_now") == "1",
-            "lat": _float(request.GET.get("lat")),
-            "lng": _float(request.GET.get("lng")),
-            "map_coord": getattr(settings, "STATION_MAP_COORD", geo.WGS84),
-        },
-    )
-
-
-def directions(station: Station) -> list[dict[str, str]]:
-    """Links that open the common Chinese map apps (or their web pages) at the station: GCJ-02 for
-    高德 and 腾讯, BD-09 for 百度. Only links: nothing is fetched from these services."""
-    glat, glng = geo.wgs84_to_gcj02(station.lat, station.lng)
-    blat, blng = geo.wgs84_to_bd09(station.lat, station.lng)
-    name = quote(station.name)
-    return [
-        {
-            "app": _("高德地图"),
-            "url": f"https://uri.amap.com/navigation?to={glng:.6f},{glat:.6f},{name}&mode=walk&coordinate=gaode&callnative=1",
-        },
-        {
-            "app": _("百度地图"),
-            "url": (
-                f"https://api.map.baidu.com/direction?destination=latlng:{blat:.6f},{blng:.6f}|name:{name}"
-                "&mode=walking&coord_type=bd09ll&output=html&src=yugong"
-            ),
-        },
-        {
-            "app": _("腾讯地图"),
-            "url": f"https://apis.map.qq.com/uri/v1/routeplan?type=walk&to={name}&tocoord={glat:.6f},{glng:.6f}&referer=yugong",
-        },
-    ]
-
-
-def station_page(request: HttpRequest, code: str) -> HttpResponse:
-    station = selectors.station_public(code)
-    honours = list(station.honours.all())
-    return _h5(
-        request,
-        "stations/detail.html",
-        {
-            "station": station,
-            "open_now": selectors.station_is_open(station),
-            "hours_text": hours_text(station.hours),
-            "honours": honours,
-            "directions": directions(station),
-            "feedback_form": FeedbackForm(),
-            "recent_feedback": list(station.feedback.all()[:5]),
-            "photos": list(station.photos.all()[:6]),
-        },
-    )
-
-
-def checkin(request: HttpRequest, code: str) -> HttpResponse:
-    """The URL printed on the station QR. Signed-in workers confirm with one tap (POST)."""
-    station = selectors.station_public(code)
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
-    done = None
-    if request.method == "POST":
-        try:
-            done = services.checkin_create(user=request_user(request), code=station.code)
-            station.refresh_from_db(fields=["visit_count"])
-        except ApplicationError as exc:
-            messages.warning(request, str(exc.message))
-    return _h5(request, "stations/checkin.html", {"station": station, "done": done})
-
-
-@require_POST
-def feedback(request: HttpRequest, code: str) -> HttpResponse:
-    station = selectors.station_public(code)
-    if not request.user.is_authenticated:
-        return redirect_to_login(reverse("stations:detail", args=[code]), reverse("accounts:login"))
-    form = FeedbackForm(request.POST)
-    if form.is_valid():
-        try:
-            services.feedback_create(
-                user=request_user(request),
-                station=station,
-                rating=form.cleaned_data["rating"],
-                comment=form.cleaned_data["comment"],
-            )
-            messages.success(request, _("感谢您的评价！"))
-        except ApplicationError as exc:
-            messages.warning(request, str(exc.message))
-    else:
-        messages.warning(request, _("请选择 1 到 5 星的评分。"))
-    return HttpResponseRedirect(reverse("stations:detail", args=[code]))
-
+from ..hours import hours_display
+from ..imports import stations_import, template_xlsx
+from ..models import Station
 
 # --- staff console -----------------------------------------------------------------------------
 
@@ -290,7 +145,7 @@ def console_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "stations/console_detail.html",
         {
             "station": station,
-            "hours_text": hours_text(station.hours),
+            "hours_text": hours_display(station.hours),
             "inspections": selectors.station_inspections(station, 20),
             "issues": selectors.station_issues(station),
             "stats": stats,
@@ -308,21 +163,60 @@ def console_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_administer": can_act(request.user, station.union, MANAGE_ROLES),
             "issue_form": IssueForm(),
             "can_manage": services.can_keep(request.user, station),
-            "checkin_url": request.build_absolute_uri(reverse("stations:checkin", args=[station.code])),
+            "week_days": [local_now().date() + dt.timedelta(days=n) for n in range(7)],
         },
+    )
+
+
+def _checkin_url(request: HttpRequest, station: Station, token: str) -> str:
+    return request.build_absolute_uri(
+        reverse("stations:checkin", args=[station.code]) + "?" + urlencode({"t": token})
     )
 
 
 @keeper_or_console_required
 def console_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable QR: the day's key (``?day=YYYY-MM-DD``, today up to 6 days ahead, so a
+    keeper can print the week's sheets), valid on that day only."""
     import segno
 
     station = selectors.station_access_keep(request.user, pk)
-    url = request.build_absolute_uri(reverse("stations:checkin", args=[station.code]))
+    today = local_now().date()
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day", "")) if request.GET.get("day") else today
+    except ValueError:
+        day = today
+    if not today <= day <= today + dt.timedelta(days=6):
+        day = today
+    url = _checkin_url(request, station, checkin_rules.daily_token(station.code, day))
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=6, border=2)
     response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
-    response["Content-Disposition"] = f'inline; filename="station-{station.code}.svg"'
+    response["Content-Disposition"] = f'inline; filename="station-{station.code}-{day:%Y%m%d}.svg"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@keeper_or_console_required
+def console_screen(request: HttpRequest, pk: int) -> HttpResponse:
+    """The keeper's screen: the current check-in QR, reloading itself when the code changes."""
+    import segno
+
+    station = selectors.station_access_keep(request.user, pk)
+    at = local_now()
+    qr = segno.make(_checkin_url(request, station, checkin_rules.screen_token(station.code, at)), error="m")
+    response = render(
+        request,
+        "stations/console_screen.html",
+        {
+            "station": station,
+            "qr_svg": mark_safe(qr.svg_inline(scale=10, border=2)),  # noqa: S308 (segno's own SVG)
+            "refresh": checkin_rules.seconds_left(at) + 1,
+            "minutes": max(1, checkin_rules.token_seconds() // 60),
+            "hours": hours_display(station.hours),
+        },
+    )
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -1,0 +1,46 @@
+"""Pages: the worker H5 (``h5``) and the staff console (``console``)."""
+
+from .console import (
+    console_coverage,
+    console_detail,
+    console_edit,
+    console_export,
+    console_honour,
+    console_import,
+    console_import_template,
+    console_inspect,
+    console_issue,
+    console_issue_close,
+    console_keeper,
+    console_list,
+    console_photo,
+    console_qr,
+    console_screen,
+    keeper_or_console_required,
+)
+from .h5 import checkin, directions, feedback, nearby, nearby_map, station_page
+
+__all__ = [
+    "checkin",
+    "console_coverage",
+    "console_detail",
+    "console_edit",
+    "console_export",
+    "console_honour",
+    "console_import",
+    "console_import_template",
+    "console_inspect",
+    "console_issue",
+    "console_issue_close",
+    "console_keeper",
+    "console_list",
+    "console_photo",
+    "console_qr",
+    "console_screen",
+    "directions",
+    "feedback",
+    "keeper_or_console_required",
+    "nearby",
+    "nearby_map",
+    "station_page",
+]
