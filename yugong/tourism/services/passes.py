@@ -26,10 +26,10 @@ from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import SHANGHAI, now
+from yugong.funds import ledger
 from yugong.orgs.access import require_role
 from yugong.orgs.models import Union
 
-from .. import ledger
 from ..access import APPROVER_ROLES, UNION_BUYER_ROLES, access_merchant_object
 from ..models import AnnualPass, PassBatch, PassEntry, PassSpot
 from .common import pass_cap_fen

@@ -137,7 +137,8 @@ def _apply(notice: gateways.Notice) -> str:
     payment.status = Payment.Status.SUCCEEDED
     payment.succeeded_at = now()
     payment.save(update_fields=["status", "succeeded_at"])
-    from .. import ledger
+    from yugong.funds import ledger
+
     from .common import payment_lines
 
     ledger.post(
@@ -151,6 +152,7 @@ def _apply(notice: gateways.Notice) -> str:
         memo=f"{order.number} late",
         order=order,
         payment=payment,
+        external_ref=payment.provider_ref,
         merchant=order.merchant,
     )
     _refund_books(order=order, payment=payment, amount=payment.amount_fen, memo="auto refund (late)")

@@ -12,8 +12,9 @@ from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import now
+from yugong.funds import ledger
 
-from .. import gateways, ledger
+from .. import gateways
 from ..access import merchant_ids
 from ..models import Order, Payment, Ticket
 from .common import bind, payment_lines
@@ -77,6 +78,7 @@ def _refund_books(*, order: Order, payment: Payment, amount: int, memo: str = ""
         memo=f"{order.number} {memo}"[:200],
         order=order,
         payment=payment,
+        external_ref=payment.provider_ref,
         merchant=order.merchant,
     )
     payment.refunded_fen = amount
