@@ -85,5 +85,10 @@ def _refund_books(*, order: Order, payment: Payment, amount: int, memo: str = ""
     payment.status = Payment.Status.REFUNDED
     payment.save(update_fields=["refunded_fen", "status"])
     transaction.on_commit(
-        bind(gateways.provider(payment.provider).refund, provider_ref=payment.provider_ref, amount_fen=amount)
+        bind(
+            gateways.provider(payment.provider).refund,
+            provider_ref=payment.provider_ref,
+            amount_fen=amount,
+            total_fen=payment.amount_fen,
+        )
     )
