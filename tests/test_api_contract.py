@@ -204,6 +204,9 @@ NULL_MEANS = {
         ("NewsArticlePatch", f): "unchanged (the handler drops nulls)"
         for f in ("kind", "audience", "title", "summary", "body_html", "pinned", "requires_receipt")
     },
+    ("FundsLineIn", "subcategory_id"): "no sub-category",
+    ("FundsReleaseIn", "amount_fen"): "release all that is still reserved",
+    ("PayIn", "provider"): "the gateway the platform is configured with (PAYMENT_GATEWAY)",
     ("StaffPatch", "role"): "unchanged",
     ("StaffPatch", "active"): "unchanged",
     # stations (owned elsewhere, reported): StationPatch documents every field nullable; null means
