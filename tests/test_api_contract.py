@@ -204,8 +204,9 @@ NULL_MEANS = {
         ("NewsArticlePatch", f): "unchanged (the handler drops nulls)"
         for f in ("kind", "audience", "title", "summary", "body_html", "pinned", "requires_receipt")
     },
-    ("FundsLineIn", "subcategory_id"): "no subcategory",
-    ("FundsReleaseIn", "amount_fen"): "release all that is left",
+    ("FundsLineIn", "subcategory_id"): "no sub-category",
+    ("FundsReleaseIn", "amount_fen"): "release all that is still reserved",
+    ("PayIn", "provider"): "the gateway the platform is configured with (PAYMENT_GATEWAY)",
     ("PassSpotIn", "daily_limit"): "no daily limit",
     ("PassSpotIn", "lat"): "not on the map",
     ("PassSpotIn", "lng"): "not on the map",

@@ -161,8 +161,8 @@ def seed_passes(ctx: Ctx) -> dict[str, Any]:
     from django.conf import settings
 
     from yugong.core.timeutil import local_today, now
+    from yugong.funds import ledger
     from yugong.members.models import Membership, Person
-    from yugong.tourism import ledger
     from yugong.tourism.models import AnnualPass, MerchantStaff, PassBatch, PassSpot
     from yugong.tourism.services import pass_qr_token
 

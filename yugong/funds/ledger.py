@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Model, Sum
+from django.db.models import Model, QuerySet, Sum
 
 from .models import LedgerEntry, LedgerLine
 
@@ -138,14 +138,20 @@ def balances(accounts: Iterable[str]) -> dict[str, int]:
     return out
 
 
-def trial_balance() -> int:
-    """The sum of every line: zero when the books balance."""
-    return int(LedgerLine.objects.aggregate(s=Sum("amount_fen"))["s"] or 0)
+def _lines(entries: QuerySet[LedgerEntry] | None) -> QuerySet[LedgerLine]:
+    lines = LedgerLine.objects.all()
+    return lines if entries is None else lines.filter(entry__in=entries.values("pk"))
 
 
-def unbalanced_entries() -> list[tuple[int, int]]:
-    """(entry id, sum) for every entry whose lines do not sum to zero — one grouped query."""
+def trial_balance(entries: QuerySet[LedgerEntry] | None = None) -> int:
+    """The sum of every line (of ``entries`` when given): zero when the books balance."""
+    return int(_lines(entries).aggregate(s=Sum("amount_fen"))["s"] or 0)
+
+
+def unbalanced_entries(entries: QuerySet[LedgerEntry] | None = None) -> list[tuple[int, int]]:
+    """(entry id, sum) for every entry (of ``entries`` when given) whose lines do not sum to zero —
+    one grouped query."""
     return [
         (row["entry_id"], int(row["s"]))
-        for row in LedgerLine.objects.values("entry_id").annotate(s=Sum("amount_fen")).exclude(s=0)
+        for row in _lines(entries).values("entry_id").annotate(s=Sum("amount_fen")).exclude(s=0)
     ]

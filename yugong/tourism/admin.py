@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import LedgerEntry, LedgerLine, Merchant, Order, PassPool, PassSpot, PaymentNotification
+from .models import Merchant, Order, PassPool, PassSpot, PaymentNotification
 
 
 @admin.register(Merchant)
@@ -20,26 +20,6 @@ class OrderAdmin(admin.ModelAdmin):
     list_display = ("number", "status", "quantity", "amount_fen", "created_at")
     list_filter = ("status",)
     readonly_fields = [f.name for f in Order._meta.fields]
-
-
-class LedgerLineInline(admin.TabularInline):
-    model = LedgerLine
-    extra = 0
-    readonly_fields = ("account", "amount_fen")
-    can_delete = False
-
-
-@admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
-    list_display = ("pk", "kind", "memo", "created_at")
-    list_filter = ("kind",)
-    inlines = [LedgerLineInline]
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(PaymentNotification)

@@ -8,9 +8,12 @@
   succeed, fail, arrive late or arrive twice (:func:`sim_notification`).
 * :class:`OfflineProvider` (``"union_funds"``, ``"venue"``) confirms at once: union funds for
   group orders, cash or card taken by the merchant at the venue.
+* ``"wechatpay"``: WeChat Pay API v3 (:class:`yugong.funds.payments.wechatpay.WeChatPayProvider`,
+  configured from ``WECHATPAY_*``; its client is built on first use).
 
-A real gateway adds a class with the same three methods and an entry in :data:`PROVIDERS`; the
-services never know which one they talk to.
+The interface is funds' (:mod:`yugong.funds.payments.base`: every scenario pays through it); the
+services never know which provider they talk to. Workers pay through ``settings.PAYMENT_GATEWAY``
+(:func:`worker_providers`); production refuses the simulator (system check ``funds.E001``).
 """
 
 from __future__ import annotations
@@ -19,37 +22,28 @@ import hashlib
 import hmac
 import json
 import secrets
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.urls import reverse
 
+from yugong.funds.payments.base import CreateResult, Notice, Payer, Provider, worker_gateway
+from yugong.funds.payments.wechatpay import WeChatPayProvider
 
-@dataclass(frozen=True)
-class CreateResult:
-    pay_url: str
-    immediate: bool = False  # True: already paid (offline providers), no notification follows
+__all__ = [
+    "PROVIDERS",
+    "CreateResult",
+    "Notice",
+    "Payer",
+    "Provider",
+    "provider",
+    "worker_gateway",
+    "worker_providers",
+]
 
 
-@dataclass(frozen=True)
-class Notice:
-    event_id: str
-    provider_ref: str
-    status: str  # "succeeded" | "failed"
-    amount_fen: int
-    payload: dict[str, Any]
-
-
-class Provider(Protocol):
-    name: str
-
-    def create(self, *, provider_ref: str, amount_fen: int, subject: str) -> CreateResult: ...
-
-    def refund(self, *, provider_ref: str, amount_fen: int) -> None: ...
-
-    def parse(self, *, body: bytes, signature: str) -> Notice | None:
-        """The notice when the signature is right, else None."""
+def _signature(headers: Mapping[str, str]) -> str:
+    return next((v for k, v in headers.items() if k.lower() == "x-signature"), "")
 
 
 def _sim_secret() -> bytes:
@@ -65,14 +59,17 @@ def sim_sign(body: bytes) -> str:
 class SimulatedGateway:
     name = "sim"
 
-    def create(self, *, provider_ref: str, amount_fen: int, subject: str) -> CreateResult:
+    def create(
+        self, *, provider_ref: str, amount_fen: int, subject: str, payer: Payer | None = None
+    ) -> CreateResult:
         return CreateResult(pay_url=reverse("tourism:sim_pay", args=[provider_ref]))
 
-    def refund(self, *, provider_ref: str, amount_fen: int) -> None:
+    def refund(self, *, provider_ref: str, amount_fen: int, total_fen: int | None = None) -> None:
         # A real gateway is called here (after commit, never under a lock).
         return None
 
-    def parse(self, *, body: bytes, signature: str) -> Notice | None:
+    def parse(self, *, body: bytes, headers: Mapping[str, str]) -> Notice | None:
+        signature = _signature(headers)
         if not signature or not hmac.compare_digest(sim_sign(body), signature):
             return None
         try:
@@ -108,21 +105,30 @@ class OfflineProvider:
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def create(self, *, provider_ref: str, amount_fen: int, subject: str) -> CreateResult:
+    def create(
+        self, *, provider_ref: str, amount_fen: int, subject: str, payer: Payer | None = None
+    ) -> CreateResult:
         return CreateResult(pay_url="", immediate=True)
 
-    def refund(self, *, provider_ref: str, amount_fen: int) -> None:
+    def refund(self, *, provider_ref: str, amount_fen: int, total_fen: int | None = None) -> None:
         return None
 
-    def parse(self, *, body: bytes, signature: str) -> Notice | None:
+    def parse(self, *, body: bytes, headers: Mapping[str, str]) -> Notice | None:
         return None
 
 
 PROVIDERS: dict[str, Provider] = {
     "sim": SimulatedGateway(),
+    "wechatpay": WeChatPayProvider(),
     "union_funds": OfflineProvider("union_funds"),
     "venue": OfflineProvider("venue"),
 }
+
+
+def worker_providers() -> tuple[str, ...]:
+    """The providers a worker may pay through: the configured gateway (none when "off")."""
+    gateway = worker_gateway()
+    return (gateway,) if gateway in ("sim", "wechatpay") else ()
 
 
 def provider(name: str) -> Provider:

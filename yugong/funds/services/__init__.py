@@ -30,6 +30,7 @@ from .commitments import (
     commitment_request,
     commitment_spend,
     commitment_spend_for,
+    commitment_withdraw_for,
     reserve,
 )
 from .reconcile import difference_resolve, provider_bill_reconcile
@@ -55,6 +56,7 @@ __all__ = [
     "commitment_refund_for",
     "commitment_release_for",
     "commitment_spend_for",
+    "commitment_withdraw_for",
     "commitment_reject",
     "commitment_release",
     "commitment_request",

@@ -378,3 +378,29 @@ def _refund(
     )
     fact_record(metric="funds.spent_fen", union_id=locked.union_id, value=-amount, dim=line.category)
     return locked
+
+
+@transaction.atomic
+def commitment_withdraw_for(*, actor: Any, commitment: Commitment | int, reason: str) -> Commitment:
+    """The scenario object was rejected or withdrawn (a group order refused): a request still
+    waiting is closed as rejected, a reservation is released; anything else is left alone. For
+    scenario services that checked the actor themselves."""
+    locked = lock(Commitment, commitment)
+    if locked.status == Commitment.Status.RESERVED:
+        if locked.reserved_fen:
+            return _release(actor, locked, None, reason[:200])
+        return locked
+    if locked.status in (Commitment.Status.PENDING, Commitment.Status.FIRST_APPROVED):
+        before = locked.status
+        locked.status = Commitment.Status.REJECTED
+        locked.reject_reason = reason[:500]
+        locked.save(update_fields=["status", "reject_reason"])
+        audit_record(
+            actor=actor,
+            action="funds.commitment_withdraw",
+            obj=locked,
+            union_id=locked.union_id,
+            changes={"status": [before, "rejected"]},
+            extra={"reason": reason[:500]},
+        )
+    return locked

@@ -1,9 +1,9 @@
 """Reconciliation of the ledger against the payment provider's daily bill, and the person who
 resolves each difference (audited).
 
-Built for a million bill lines with flat memory: the bill is streamed (never held), staged into
-``funds_statementline`` (PostgreSQL ``COPY``; batches elsewhere) and compared with the ledger in
-SQL — per trade number, the bill's net (payments less refunds) against the net of the ledger's
+Built for a million bill lines with flat memory: the bill is streamed (never held), staged (on
+PostgreSQL ``COPY`` into a temporary table; elsewhere batches into ``funds_statementline``) and
+compared with the ledger in SQL — per trade number, the bill's net (payments less refunds) against the net of the ledger's
 cash lines carrying that number (``LedgerEntry.external_ref``), plus every ledger movement of the
 day the bill does not know. The differences are written by the same statement; the staged lines
 are removed at the end."""
@@ -32,20 +32,30 @@ STAGE_BATCH = 5000
 RECONCILE_TIMEOUT = "600s"
 
 
-def _stage(run: Reconciliation, rows: Iterable[BillRow]) -> tuple[int, int]:
-    """Write the bill's lines (trade number, signed amount) for the run; returns (count, net)."""
+TEMP_BILL = "funds_reconcile_bill"
+
+
+def _stage(run: Reconciliation, rows: Iterable[BillRow]) -> tuple[int, int, str]:
+    """Write the bill's lines (trade number, signed amount) for the run; returns (count, net, the
+    SQL source of the staged lines). PostgreSQL: a temporary table (no WAL, dropped at commit)
+    filled by COPY and analysed, so the planner knows it holds a million rows. Elsewhere: batches
+    into ``funds_statementline``, removed at the end."""
     count = net = 0
     if connection.vendor == "postgresql":
-        table = StatementLine._meta.db_table
         with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {TEMP_BILL} (external_ref varchar(64) NOT NULL, amount_fen bigint NOT NULL) "
+                "ON COMMIT DROP"
+            )
             raw = cursor.cursor  # psycopg's own cursor: COPY streams rows to the server
-            with raw.copy(f"COPY {table} (run_id, external_ref, amount_fen) FROM STDIN") as copy:
+            with raw.copy(f"COPY {TEMP_BILL} (external_ref, amount_fen) FROM STDIN") as copy:
                 for row in rows:
                     amount = row.amount_fen - row.refund_fen
-                    copy.write_row((run.pk, row.out_trade_no[:64], amount))
+                    copy.write_row((row.out_trade_no[:64], amount))
                     count += 1
                     net += amount
-        return count, net
+            cursor.execute(f"ANALYZE {TEMP_BILL}")
+        return count, net, TEMP_BILL
     chunk: list[StatementLine] = []
     for row in rows:
         amount = row.amount_fen - row.refund_fen
@@ -56,25 +66,26 @@ def _stage(run: Reconciliation, rows: Iterable[BillRow]) -> tuple[int, int]:
             StatementLine.objects.bulk_create(chunk)
             chunk = []
     StatementLine.objects.bulk_create(chunk)
-    return count, net
+    source = f"(SELECT external_ref, amount_fen FROM {StatementLine._meta.db_table} WHERE run_id = %(run)s)"  # noqa: S608
+    return count, net, source
 
 
-def _compare_sql() -> str:
-    stmt, entry, line, diff = (
-        StatementLine._meta.db_table,
-        LedgerEntry._meta.db_table,
-        LedgerLine._meta.db_table,
-        Difference._meta.db_table,
-    )
+def _compare_sql(source: str) -> str:
+    entry, line, diff = LedgerEntry._meta.db_table, LedgerLine._meta.db_table, Difference._meta.db_table
     return f"""
 WITH bill AS (
-    SELECT external_ref, SUM(amount_fen) AS a FROM {stmt} WHERE run_id = %(run)s GROUP BY external_ref
+    SELECT external_ref, SUM(amount_fen) AS a FROM {source} s GROUP BY external_ref
+), refs AS (
+    SELECT e.id, e.external_ref FROM {entry} e JOIN bill b ON b.external_ref = e.external_ref
+    WHERE e.external_ref <> ''
+    UNION
+    SELECT e.id, e.external_ref FROM {entry} e
+    WHERE e.external_ref <> '' AND e.created_at >= %(lo)s AND e.created_at < %(hi)s
 ), books AS (
-    SELECT e.external_ref, SUM(l.amount_fen) AS a
-    FROM {entry} e JOIN {line} l ON l.entry_id = e.id
-    WHERE l.account = %(account)s AND e.external_ref <> ''
-      AND (e.external_ref IN (SELECT external_ref FROM bill) OR (e.created_at >= %(lo)s AND e.created_at < %(hi)s))
-    GROUP BY e.external_ref
+    SELECT r.external_ref, SUM(l.amount_fen) AS a
+    FROM refs r JOIN {line} l ON l.entry_id = r.id
+    WHERE l.account = %(account)s
+    GROUP BY r.external_ref
 )
 INSERT INTO {diff} (run_id, kind, external_ref, statement_fen, ledger_fen, status, resolution)
 SELECT %(run)s, CASE WHEN k.a IS NULL THEN 'missing_in_ledger' ELSE 'amount' END, b.external_ref, b.a, k.a, 'open', ''
@@ -114,18 +125,19 @@ def provider_bill_reconcile(
             union=union,
             created_by=actor,
         )
-        run.statement_lines, run.statement_fen = _stage(run, rows)
+        run.statement_lines, run.statement_fen, source = _stage(run, rows)
         hi = lo + dt.timedelta(days=1)
         params: dict[str, Any] = {"run": run.pk, "account": account, "lo": lo, "hi": hi}
         with connection.cursor() as cursor:
-            cursor.execute(_compare_sql(), params)
+            cursor.execute(_compare_sql(source), params)
         run.differences = Difference.objects.filter(run=run).count()
         books = LedgerLine.objects.filter(
             account=account, entry__created_at__gte=lo, entry__created_at__lt=params["hi"]
         )
         run.ledger_fen = int(books.exclude(entry__external_ref="").aggregate(s=Sum("amount_fen"))["s"] or 0)
         run.save()
-        StatementLine.objects.filter(run=run).delete()
+        if source != TEMP_BILL:
+            StatementLine.objects.filter(run=run).delete()
         audit_record(
             actor=actor,
             action="funds.reconcile_provider_bill",

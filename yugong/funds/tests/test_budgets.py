@@ -211,3 +211,19 @@ def test_one_commitment_per_reference() -> None:
         actor=world.preparer, line=world.line, amount_fen=5, purpose="x", ref=world.budget
     )
     assert first.pk == again.pk
+
+
+def test_scenario_entry_points_keep_the_funds_rules() -> None:
+    world = build_world()
+    c = services.commitment_request(actor=world.preparer, line=world.line, amount_fen=10_000, purpose="包场")
+    with pytest.raises(Conflict):  # not reserved yet: a scenario cannot spend it
+        services.commitment_spend_for(actor=world.preparer, commitment=c, amount_fen=10_000)
+    c = services.commitment_withdraw_for(actor=world.preparer, commitment=c, reason="包场申请被驳回")
+    assert c.status == Commitment.Status.REJECTED
+    held = approved_commitment(world, 20_000)
+    services.commitment_spend_for(actor=world.chair, commitment=held, amount_fen=5_000)
+    held = services.commitment_withdraw_for(actor=world.chair, commitment=held, reason="余额释放")
+    assert held.status == Commitment.Status.CLOSED and held.released_fen == 15_000
+    services.commitment_refund_for(actor=world.chair, commitment=held, amount_fen=5_000)
+    assert_books_match(world.line)
+    assert world.line.spent_fen == 0 and world.line.available_fen == world.line.amount_fen

@@ -179,7 +179,7 @@ def order_refund(request: HttpRequest, order_id: int) -> OrderOut:
 
 
 class PayIn(Schema):
-    provider: Literal["sim"] = "sim"
+    provider: Literal["sim", "wechatpay"] | None = Field(None, description="不填则用平台配置的支付渠道")
 
 
 class PaymentOut(Schema):
@@ -194,7 +194,10 @@ class PaymentOut(Schema):
 @router.post("/orders/{order_id}/pay", response={201: PaymentOut, **ERROR_RESPONSES}, summary="发起支付")
 def order_pay(request: HttpRequest, order_id: int, payload: PayIn) -> Status[PaymentOut]:
     payment, url = services.payment_start(
-        actor=request_user(request), order=_mine(request, order_id), provider=payload.provider
+        actor=request_user(request),
+        order=_mine(request, order_id),
+        provider=payload.provider,
+        client_ip=str(request.META.get("REMOTE_ADDR", ""))[:64],
     )
     return Status(
         201,
@@ -217,13 +220,16 @@ class NotifyOut(Schema):
     "/payments/notify/{provider}",
     auth=None,
     response={200: NotifyOut, **ERROR_RESPONSES},
-    summary="支付网关异步通知（HMAC 签名，幂等）",
-    description="请求体为网关的 JSON 原文，签名（HMAC-SHA256 十六进制）放在 X-Signature 头。重复、迟到的通知安全处理。",
+    summary="支付网关异步通知（验签，幂等）",
+    description="请求体为网关的原文。微信支付：平台证书签名（Wechatpay-Timestamp/Nonce/Signature/Serial 头），"
+    "资源以 APIv3 密钥解密；模拟网关：HMAC-SHA256 签名放在 X-Signature 头。重复、迟到的通知安全处理。",
 )
 def payment_notify(
     request: HttpRequest,
     provider: str,
     signature: str = Header("", alias="X-Signature", max_length=128),
 ) -> NotifyOut:
-    outcome = services.payment_notify(provider=provider, body=request.body[:20000], signature=signature)
+    outcome = services.payment_notify(
+        provider=provider, body=request.body[:20000], signature=signature, headers=dict(request.headers)
+    )
     return NotifyOut(outcome=outcome)

@@ -1,5 +1,5 @@
 """百万职工游巴蜀: merchants, products and sessions, orders and tickets, payments, group orders, the
-annual pass, and the double-entry ledger with statements and payouts.
+annual pass, statements and payouts (the ledger is ``yugong.funds``).
 
 Invariants the database keeps (the last judge, whatever the services do):
 
@@ -7,7 +7,7 @@ Invariants the database keeps (the last judge, whatever the services do):
 * one order per (user, idempotency key);
 * one successful pass entry per pass, spot and day;
 * one pass per person and year;
-* a ledger entry's lines sum to zero (checked by :func:`yugong.tourism.ledger.post` before writing
+* a ledger entry's lines sum to zero (checked by :func:`yugong.funds.ledger.post` before writing
   and by the reconciliation report afterwards).
 
 Money is integer fen everywhere; rates are basis points (1 bp = 0.01 %).
@@ -27,15 +27,13 @@ from .catalog import (
     new_token,
     product_picture_path,
 )
-from .ledger import LedgerEntry, LedgerLine, Payout, Statement
+from .ledger import Payout, Statement
 from .orders import GroupOrder, Order, Payment, PaymentNotification, SeatHold, Ticket
 from .passes import AnnualPass, PassBatch, PassEntry, PassPool, PassSpot
 
 __all__ = [
     "AnnualPass",
     "GroupOrder",
-    "LedgerEntry",
-    "LedgerLine",
     "Merchant",
     "MerchantStaff",
     "Order",

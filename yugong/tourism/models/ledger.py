@@ -1,7 +1,5 @@
-"""The double-entry ledger (entries and lines), merchant statements and payouts.
-
-The ledger models stay here until the ``funds`` app takes them over; import them from
-``yugong.tourism.models``."""
+"""Merchant statements and payouts. The double-entry ledger itself is ``yugong.funds`` (the one
+ledger of the platform); tourism posts to it through ``yugong.funds.ledger``."""
 
 from __future__ import annotations
 
@@ -10,49 +8,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .catalog import Merchant
-from .orders import Order, Payment
-
-
-class LedgerEntry(models.Model):
-    """One money movement (a transaction id); its lines sum to zero."""
-
-    class Kind(models.TextChoices):
-        PAYMENT = "payment", _("支付")
-        REFUND = "refund", _("退款")
-        PASS_PURCHASE = "pass_purchase", _("年票采购")
-        PASS_ENTRY = "pass_entry", _("年票入园")
-        PAYOUT = "payout", _("商户结算付款")
-
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    memo = models.CharField(max_length=200, blank=True)
-    order = models.ForeignKey(
-        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries"
-    )
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("记账凭证")
-        verbose_name_plural = _("记账凭证")
-
-    def __str__(self) -> str:
-        return str(f"{self.kind} #{self.pk}")
-
-
-class LedgerLine(models.Model):
-    """Signed amount: positive is a debit, negative a credit."""
-
-    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="lines")
-    account = models.CharField(max_length=48, db_index=True)
-    amount_fen = models.BigIntegerField()
-
-    class Meta:
-        verbose_name = _("记账分录")
-        verbose_name_plural = _("记账分录")
-
-    def __str__(self) -> str:
-        return str(f"{self.account} {self.amount_fen}")
 
 
 class Statement(models.Model):

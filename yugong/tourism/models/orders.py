@@ -34,6 +34,10 @@ class GroupOrder(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     reject_reason = models.TextField(blank=True)
+    # The spending request against the ordering union's budget line (yugong.funds), if one was named.
+    commitment = models.ForeignKey(
+        "funds.Commitment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

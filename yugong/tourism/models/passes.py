@@ -29,6 +29,10 @@ class PassBatch(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The spending request against the ordering union's budget line (yugong.funds), if one was named.
+    commitment = models.ForeignKey(
+        "funds.Commitment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -9,8 +9,8 @@ from django.conf import settings
 
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import local_now
+from yugong.funds import ledger
 
-from .. import ledger
 from ..models import Order
 
 

@@ -22,6 +22,7 @@ from yugong.orgs.models import Union
 from .. import seatmap
 from ..access import APPROVER_ROLES, UNION_BUYER_ROLES
 from ..models import GroupOrder, Order, Payment, ReviewStatus, SeatHold, Session, Ticket
+from .budget import budget_approve, budget_ask, budget_spend, budget_withdraw
 from .common import new_number
 from .orders import order_mark_paid
 from .stock import hold_seats, take_stock
@@ -44,7 +45,10 @@ def group_order_request(
     seats: int = 0,
     whole_session: bool = False,
     attendee_ids: list[int] | None = None,
+    budget_line: int | None = None,
 ) -> GroupOrder:
+    """Ask for seats; ``budget_line`` names the union's budget line that pays (a spending request
+    for the amount is opened with it, see ``budget.py``)."""
     require_role(actor, union, UNION_BUYER_ROLES)
     product = session.product
     if product.status != ReviewStatus.APPROVED or not session.active or session.starts_at <= now():
@@ -83,6 +87,17 @@ def group_order_request(
             amount_fen=product.member_price_fen * seats,
             requested_by=actor,
         )
+        commitment = budget_ask(
+            actor=actor,
+            union=union,
+            line_id=budget_line,
+            amount_fen=group.amount_fen,
+            purpose=_("包场/团体订票：%(activity)s") % {"activity": activity},
+            ref=group,
+        )
+        if commitment is not None:
+            group.commitment = commitment
+            group.save(update_fields=["commitment"])
         audit_record(actor=actor, action="tourism.group_request", obj=group, union_id=union.pk)
     return group
 
@@ -110,7 +125,15 @@ def _lock_group(actor: Any, group: GroupOrder | int) -> GroupOrder:
 
 def group_order_approve(*, actor: Any, group: GroupOrder | int) -> Order:
     """The chair approves: seats are taken (the same conditional UPDATE), the order is paid from
-    union funds and the tickets are made out to the named members."""
+    union funds and the tickets are made out to the named members. With a budget line, the spending
+    request is approved first (funds rules) and spent with the order."""
+    pk = group.pk if isinstance(group, GroupOrder) else group
+    first = GroupOrder.objects.select_related("union").filter(pk=pk).first()
+    if first is None:
+        raise NotFound()
+    require_role(actor, first.union, APPROVER_ROLES)
+    if first.status == GroupOrder.Status.PENDING:
+        budget_approve(actor=actor, commitment_id=first.commitment_id)
     with transaction.atomic():
         locked = _lock_group(actor, group)
         session = Session.objects.select_related("product__merchant").get(pk=locked.session_id)
@@ -159,6 +182,9 @@ def group_order_approve(*, actor: Any, group: GroupOrder | int) -> Order:
             amount_fen=order.amount_fen,
         )
         order_mark_paid(order=order, payment=payment)
+        budget_spend(
+            actor=actor, commitment_id=locked.commitment_id, amount_fen=order.amount_fen, memo=order.number
+        )
         locked.status = GroupOrder.Status.APPROVED
         locked.decided_by = actor
         locked.decided_at = now()
@@ -175,5 +201,6 @@ def group_order_reject(*, actor: Any, group: GroupOrder | int, reason: str) -> G
         locked.decided_by = actor
         locked.decided_at = now()
         locked.save(update_fields=["status", "reject_reason", "decided_by", "decided_at"])
+        budget_withdraw(actor=actor, commitment_id=locked.commitment_id, reason=locked.reject_reason)
         audit_record(actor=actor, action="tourism.group_reject", obj=locked, union_id=locked.union_id)
     return locked

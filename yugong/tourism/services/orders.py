@@ -31,9 +31,10 @@ from yugong.accounts.system import system_actor
 from yugong.core.audit import audit_record
 from yugong.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.timeutil import SHANGHAI, local_today, now
+from yugong.funds import ledger
 from yugong.members.models import Membership
 
-from .. import ledger, seatmap
+from .. import seatmap
 from ..models import Order, Payment, Product, Session, Ticket
 from .common import family_limit, hold_minutes, new_number, payment_lines
 from .order_rules import ORDER_PLACE_ACTION, refuse_unorderable, sold_out
@@ -332,6 +333,7 @@ def order_mark_paid(*, order: Order, payment: Payment, at: dt.datetime | None = 
         memo=f"{order.number} {payment.provider}",
         order=order,
         payment=payment,
+        external_ref=payment.provider_ref,
         merchant=merchant,
     )
     record_paid_facts(order)

@@ -26,12 +26,13 @@ from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import SHANGHAI, now
+from yugong.funds import ledger
 from yugong.orgs.access import require_role
 from yugong.orgs.models import Union
 
-from .. import ledger
 from ..access import APPROVER_ROLES, UNION_BUYER_ROLES, access_merchant_object
 from ..models import AnnualPass, PassBatch, PassEntry, PassSpot
+from .budget import budget_approve, budget_ask, budget_spend, budget_withdraw
 from .common import pass_cap_fen
 from .groups import members_of
 from .spots import entries_today, pool_pay_in, pool_take
@@ -42,7 +43,13 @@ QR_FUTURE_SKEW = 5  # seconds a phone's clock may run ahead
 
 
 def pass_batch_request(
-    *, actor: Any, union: Union, year: int, price_fen: int, person_ids: list[int]
+    *,
+    actor: Any,
+    union: Union,
+    year: int,
+    price_fen: int,
+    person_ids: list[int],
+    budget_line: int | None = None,
 ) -> PassBatch:
     require_role(actor, union, UNION_BUYER_ROLES)
     errors: dict[str, Any] = {}
@@ -78,12 +85,29 @@ def pass_batch_request(
             total_fen=price_fen * len(ids),
             requested_by=actor,
         )
+        commitment = budget_ask(
+            actor=actor,
+            union=union,
+            line_id=budget_line,
+            amount_fen=batch.total_fen,
+            purpose=_("职工年票：%(n)s人") % {"n": len(ids)},
+            ref=batch,
+        )
+        if commitment is not None:
+            batch.commitment = commitment
+            batch.save(update_fields=["commitment"])
         audit_record(actor=actor, action="tourism.pass_batch_request", obj=batch, union_id=union.pk)
     return batch
 
 
 def pass_batch_approve(*, actor: Any, batch: PassBatch | int) -> list[AnnualPass]:
     pk = batch.pk if isinstance(batch, PassBatch) else batch
+    first = PassBatch.objects.select_related("union").filter(pk=pk).first()
+    if first is None:
+        raise NotFound()
+    require_role(actor, first.union, APPROVER_ROLES)
+    if first.status == PassBatch.Status.PENDING:
+        budget_approve(actor=actor, commitment_id=first.commitment_id)
     with transaction.atomic():
         locked = PassBatch.objects.select_for_update().select_related("union").filter(pk=pk).first()
         if locked is None:
@@ -116,6 +140,12 @@ def pass_batch_approve(*, actor: Any, batch: PassBatch | int) -> list[AnnualPass
             lines=[(ledger.union_funds(locked.union_id), total), (ledger.PASS_POOL, -total)],
             memo=f"pass batch {locked.pk}",
         )
+        budget_spend(
+            actor=actor, commitment_id=locked.commitment_id, amount_fen=total, memo=f"pass batch {locked.pk}"
+        )
+        if locked.commitment_id is not None and total < locked.total_fen:
+            # Fewer passes than asked (someone left the union meanwhile): the rest goes back.
+            budget_withdraw(actor=actor, commitment_id=locked.commitment_id, reason="passes issued")
         locked.status = PassBatch.Status.ISSUED
         locked.total_fen = total
         locked.decided_by = actor
@@ -139,6 +169,7 @@ def pass_batch_reject(*, actor: Any, batch: PassBatch | int) -> PassBatch:
         locked.decided_by = actor
         locked.decided_at = now()
         locked.save(update_fields=["status", "decided_by", "decided_at"])
+        budget_withdraw(actor=actor, commitment_id=locked.commitment_id, reason="pass batch rejected")
         audit_record(actor=actor, action="tourism.pass_batch_reject", obj=locked, union_id=locked.union_id)
     return locked
 

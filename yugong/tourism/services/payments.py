@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -28,12 +29,14 @@ from .orders import _lock_order, order_mark_paid
 from .refunds import _refund_books
 from .stock import take_stock
 
-WORKER_PROVIDERS = ("sim",)
 
-
-def payment_start(*, actor: Any, order: Order | int, provider: str = "sim") -> tuple[Payment, str]:
-    """Open a payment for a pending order; returns (payment, the URL to send the payer to)."""
-    if provider not in WORKER_PROVIDERS:
+def payment_start(
+    *, actor: Any, order: Order | int, provider: str | None = None, client_ip: str = ""
+) -> tuple[Payment, str]:
+    """Open a payment for a pending order with the configured gateway (``PAYMENT_GATEWAY``);
+    returns (payment, the URL to send the payer to)."""
+    provider = provider or gateways.worker_gateway()
+    if provider not in gateways.worker_providers():
         raise ValidationFailed(fields={"provider": _("不支持的支付方式。")})
     with transaction.atomic():
         locked = _lock_order(order)
@@ -58,16 +61,26 @@ def payment_start(*, actor: Any, order: Order | int, provider: str = "sim") -> t
         )
     # Outside the transaction: a real gateway is a network call.
     result = gateways.provider(provider).create(
-        provider_ref=payment.provider_ref, amount_fen=payment.amount_fen, subject=locked.number
+        provider_ref=payment.provider_ref,
+        amount_fen=payment.amount_fen,
+        subject=locked.number,
+        payer=gateways.Payer(client_ip=client_ip),
     )
     return payment, result.pay_url
 
 
-def payment_notify(*, provider: str, body: bytes, signature: str) -> str:
+def payment_notify(
+    *, provider: str, body: bytes, signature: str = "", headers: Mapping[str, str] | None = None
+) -> str:
     """Handle one gateway notification; returns what happened (also kept on the notification)."""
     if provider not in gateways.PROVIDERS:
         raise NotFound()
-    notice = gateways.provider(provider).parse(body=body, signature=signature)
+    # The gateway's signature travels in headers (WeChat Pay: Wechatpay-Timestamp, -Nonce,
+    # -Signature, -Serial; the simulator: X-Signature).
+    signed = dict(headers or {})
+    if signature:
+        signed["X-Signature"] = signature
+    notice = gateways.provider(provider).parse(body=body, headers=signed)
     if notice is None:
         with transaction.atomic():
             bad = PaymentNotification.objects.create(
@@ -141,7 +154,8 @@ def _apply(notice: gateways.Notice) -> str:
     payment.status = Payment.Status.SUCCEEDED
     payment.succeeded_at = now()
     payment.save(update_fields=["status", "succeeded_at"])
-    from .. import ledger
+    from yugong.funds import ledger
+
     from .common import payment_lines
 
     ledger.post(
@@ -155,6 +169,7 @@ def _apply(notice: gateways.Notice) -> str:
         memo=f"{order.number} late",
         order=order,
         payment=payment,
+        external_ref=payment.provider_ref,
         merchant=order.merchant,
     )
     _refund_books(order=order, payment=payment, amount=payment.amount_fen, memo="auto refund (late)")

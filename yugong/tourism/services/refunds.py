@@ -8,14 +8,17 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.system import system_actor
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import now
+from yugong.funds import ledger
 
-from .. import gateways, ledger
+from .. import gateways
 from ..access import merchant_ids
-from ..models import Order, Payment, Ticket
+from ..models import GroupOrder, Order, Payment, Ticket
+from .budget import budget_refund
 from .common import bind, payment_lines
 from .orders import _lock_order
 from .stock import release_stock
@@ -77,11 +80,23 @@ def _refund_books(*, order: Order, payment: Payment, amount: int, memo: str = ""
         memo=f"{order.number} {memo}"[:200],
         order=order,
         payment=payment,
+        external_ref=payment.provider_ref,
         merchant=order.merchant,
     )
     payment.refunded_fen = amount
     payment.status = Payment.Status.REFUNDED
     payment.save(update_fields=["refunded_fen", "status"])
+    if payment.provider == "union_funds" and order.group_order_id is not None:
+        # A group order paid from a budget line: the money goes back to the line.
+        commitment_id = (
+            GroupOrder.objects.filter(pk=order.group_order_id).values_list("commitment_id", flat=True).first()
+        )
+        budget_refund(actor=system_actor(), commitment_id=commitment_id, amount_fen=amount, memo=order.number)
     transaction.on_commit(
-        bind(gateways.provider(payment.provider).refund, provider_ref=payment.provider_ref, amount_fen=amount)
+        bind(
+            gateways.provider(payment.provider).refund,
+            provider_ref=payment.provider_ref,
+            amount_fen=amount,
+            total_fen=payment.amount_fen,
+        )
     )

@@ -17,12 +17,16 @@ from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.timeutil import SHANGHAI
 from yugong.core.validators import clean_text
+from yugong.funds import ledger
+from yugong.funds.models import LedgerEntry, LedgerLine
 from yugong.orgs.access import scope_filter, scope_paths
 from yugong.orgs.tree import is_root_path
 
-from .. import ledger
 from ..access import FINANCE_ROLES, PLATFORM_ROLES, access_platform_merchant, platform_scope
-from ..models import LedgerEntry, LedgerLine, Merchant, Order, Payment, Payout, Statement
+from ..models import Merchant, Order, Payment, Payout, Statement
+
+ORDER_REF = "tourism.order"
+MERCHANT_REF = "tourism.merchant"
 
 
 def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -48,24 +52,31 @@ def statement_lines(merchant_id: int, start: dt.date, end: dt.date) -> list[dict
     payable = ledger.merchant_payable(merchant_id)
     entry_ids = (
         LedgerLine.objects.filter(account=payable, entry__created_at__gte=lo, entry__created_at__lt=hi)
-        .exclude(entry__kind=LedgerEntry.Kind.PAYOUT)
+        .exclude(entry__kind="payout")
         .values("entry_id")
     )
-    rows = (
+    rows = list(
         LedgerLine.objects.filter(entry_id__in=entry_ids)
         .values_list(
             "entry_id",
             "entry__kind",
             "entry__created_at",
-            "entry__order__number",
+            "entry__ref_type",
+            "entry__ref_id",
             "entry__memo",
             "account",
             "amount_fen",
         )
         .order_by("entry_id", "id")
     )
+    # The ledger names the order by reference (funds imports no scenario app): one query for the
+    # numbers of the orders on this statement.
+    numbers = dict(
+        Order.objects.filter(pk__in={r[4] for r in rows if r[3] == ORDER_REF}).values_list("pk", "number")
+    )
     by_entry: dict[int, dict[str, Any]] = {}
-    for entry_id, kind, at, number, memo, account, amount in rows:
+    for entry_id, kind, at, ref_type, ref_id, memo, account, amount in rows:
+        number = numbers.get(ref_id) if ref_type == ORDER_REF and ref_id is not None else None
         line = by_entry.setdefault(
             entry_id,
             {
@@ -202,11 +213,17 @@ def _sees_whole_ledger(actor: Any) -> bool:
 
 
 def _scoped_entries(actor: Any) -> QuerySet[LedgerEntry]:
-    return scope_filter(
-        LedgerEntry.objects.all(),
-        actor,
-        path_field=("order__merchant__host_union__path", "merchant__host_union__path"),
-        roles=PLATFORM_ROLES,
+    """The ledger entries of the orders and merchants the actor settles (entries name them by
+    reference: the ledger is funds', which imports no scenario app)."""
+    orders = scope_filter(
+        Order.objects.all(), actor, path_field="merchant__host_union__path", roles=PLATFORM_ROLES
+    )
+    merchants = scope_filter(
+        Merchant.objects.all(), actor, path_field="host_union__path", roles=PLATFORM_ROLES
+    )
+    return LedgerEntry.objects.filter(
+        Q(ref_type=ORDER_REF, ref_id__in=orders.values("pk"))
+        | Q(ref_type=MERCHANT_REF, ref_id__in=merchants.values("pk"))
     )
 
 
@@ -231,10 +248,10 @@ def reconcile(*, actor: Any, start: dt.date, end: dt.date) -> Reconciliation:
         if provider == "venue":
             venue[order_id] += amount - refunded
     books: dict[int, int] = {
-        row["entry__order_id"]: int(row["s"] or 0)
-        for row in LedgerLine.objects.filter(entry__order_id__in=ids)
+        row["entry__ref_id"]: int(row["s"] or 0)
+        for row in LedgerLine.objects.filter(entry__ref_type=ORDER_REF, entry__ref_id__in=ids)
         .filter(Q(account=ledger.PLATFORM_CASH) | Q(account__startswith="union_funds:"))
-        .values("entry__order_id")
+        .values("entry__ref_id")
         .annotate(s=Sum("amount_fen"))
     }
     report = Reconciliation(start=start, end=end, orders=len(orders))

@@ -14,7 +14,7 @@ from django.db import connection
 
 from tests.helpers import requires_postgres
 from yugong.core.errors import ApplicationError
-from yugong.tourism import ledger
+from yugong.funds import ledger
 from yugong.tourism.gateways import sim_notification
 from yugong.tourism.models import Order, PassEntry, Session, Ticket
 from yugong.tourism.services import (

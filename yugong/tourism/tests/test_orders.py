@@ -7,7 +7,7 @@ import time_machine
 
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.facts import fact_total
-from yugong.tourism import ledger
+from yugong.funds import ledger
 from yugong.tourism.gateways import sim_notification
 from yugong.tourism.models import Order, Payment, PaymentNotification, Session, Ticket
 from yugong.tourism.services import (

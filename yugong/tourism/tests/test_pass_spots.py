@@ -14,7 +14,7 @@ from tests.helpers import UserFactory, assert_max_queries, grant
 from yugong.core.audit import AuditEvent
 from yugong.core.errors import NotFound, PermissionDenied, ValidationFailed
 from yugong.core.timeutil import local_today
-from yugong.tourism import ledger
+from yugong.funds import ledger
 from yugong.tourism.models import MerchantStaff, PassEntry, PassPool, PassSpot, ReviewStatus
 from yugong.tourism.services import (
     pass_batch_approve,

@@ -8,7 +8,7 @@ import time_machine
 from yugong.core.errors import NotFound, PermissionDenied, ValidationFailed
 from yugong.core.facts import fact_total
 from yugong.core.timeutil import local_today, now
-from yugong.tourism import ledger
+from yugong.funds import ledger
 from yugong.tourism.models import AnnualPass, PassEntry
 from yugong.tourism.services import (
     group_order_approve,

@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 
 from yugong.core.errors import Conflict, NotFound
 from yugong.core.timeutil import local_today
-from yugong.tourism import ledger
+from yugong.funds import ledger
+from yugong.funds.models import LedgerLine
 from yugong.tourism.exports import reconciliation_bytes, statement_bytes
 from yugong.tourism.gateways import sim_notification
-from yugong.tourism.models import LedgerLine, Order, Payment
+from yugong.tourism.models import Order, Payment
 from yugong.tourism.services import (
     order_cancel,
     order_place,
@@ -68,7 +69,9 @@ def test_reconciliation_lists_every_difference(world: World) -> None:
     good = _paid(world, "a")
     broken = _paid(world, "b")
     Payment.objects.filter(order=broken).update(amount_fen=1)  # the payment record disagrees
-    LedgerLine.objects.filter(entry__order=good, account=ledger.PLATFORM_CASH).update(amount_fen=7999)
+    LedgerLine.objects.filter(
+        entry__ref_type="tourism.order", entry__ref_id=good.pk, account=ledger.PLATFORM_CASH
+    ).update(amount_fen=7999)
     report = reconcile(actor=world.platform, start=local_today(), end=local_today())
     kinds = sorted(d.kind for d in report.differences)
     assert "order_vs_payments" in kinds and "payments_vs_ledger" in kinds
@@ -158,7 +161,9 @@ def test_reconciliation_ledger_checks_are_scoped_to_the_viewer(world: World) -> 
     from tests.helpers import UserFactory, grant
 
     city_order = _paid(world, "a")
-    LedgerLine.objects.filter(entry__order=city_order, account=ledger.PLATFORM_CASH).update(amount_fen=7999)
+    LedgerLine.objects.filter(
+        entry__ref_type="tourism.order", entry__ref_id=city_order.pk, account=ledger.PLATFORM_CASH
+    ).update(amount_fen=7999)
     district_staff = UserFactory()
     grant(district_staff, world.district, "staff")
     today = local_today()
@@ -169,7 +174,7 @@ def test_reconciliation_ledger_checks_are_scoped_to_the_viewer(world: World) -> 
     assert {"unbalanced_entry", "trial_balance"} <= {d.kind for d in whole.differences}
     assert whole.trial_balance == -1
     # An entry of a merchant the district hosts is the district's to see.
-    from yugong.tourism.models import LedgerEntry
+    from yugong.funds.models import LedgerEntry
 
     local_merchant, _staff = make_merchant(world.district, name="渝中区剧场")
     entry = ledger.post(
