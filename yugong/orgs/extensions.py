@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from yugong.accounts.models import User
+
 MergeHook = Callable[..., None]
 MoveHook = Callable[..., None]
 CloseHook = Callable[..., None]
@@ -51,7 +53,7 @@ def register_union_panel(fn: Panel) -> Panel:
     return _add(_panels, fn)
 
 
-def fire_union_merged(*, actor: Any, union: Any, into: Any) -> None:
+def fire_union_merged(*, actor: User, union: Any, into: Any) -> None:
     for fn in list(_merged_hooks):
         fn(actor=actor, union=union, into=into)
 
@@ -61,7 +63,7 @@ def fire_subtree_moved(*, old_path: str, new_path: str) -> None:
         fn(old_path=old_path, new_path=new_path)
 
 
-def fire_union_closing(*, actor: Any, union: Any) -> None:
+def fire_union_closing(*, actor: User, union: Any) -> None:
     for fn in list(_closing_hooks):
         fn(actor=actor, union=union)
 

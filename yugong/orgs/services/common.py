@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.errors import ValidationFailed, from_django_validation
 
 from ..access import require_role
@@ -36,7 +37,7 @@ def _refuse_nulls(model: type[Model], values: dict[str, Any]) -> None:
         raise ValidationFailed(fields=fields)
 
 
-def _event(*, union: Union, kind: str, actor: Any, before: Any = None, after: Any = None) -> UnionEvent:
+def _event(*, union: Union, kind: str, actor: User, before: Any = None, after: Any = None) -> UnionEvent:
     return UnionEvent.objects.create(
         union=union,
         kind=kind,
@@ -46,7 +47,7 @@ def _event(*, union: Union, kind: str, actor: Any, before: Any = None, after: An
     )
 
 
-def _check(actor: Any, union: Union, roles: frozenset[str]) -> None:
+def _check(actor: User, union: Union, roles: frozenset[str]) -> None:
     # Every caller is checked; jobs, imports and seeds act as the system actor (accounts.system).
     require_role(actor, union, roles)
 

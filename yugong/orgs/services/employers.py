@@ -7,6 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.accounts.system import is_system_actor
 from yugong.core.audit import audit_record, diff, snapshot
 from yugong.core.errors import PermissionDenied, ValidationFailed
@@ -32,7 +33,7 @@ COVERING_KINDS = frozenset(
 )
 
 
-def _employer_values(actor: Any, values: dict[str, Any]) -> dict[str, Any]:
+def _employer_values(actor: User, values: dict[str, Any]) -> dict[str, Any]:
     _refuse_nulls(Employer, values)
     out = dict(values)
     if "name" in out:
@@ -77,7 +78,7 @@ def _save_employer(employer: Employer) -> None:
 @transaction.atomic
 def employer_create(
     *,
-    actor: Any,
+    actor: User,
     name: str,
     uscc: str,
     managing_union: Union | None,
@@ -120,7 +121,7 @@ def employer_create(
 
 
 @transaction.atomic
-def employer_update(*, actor: Any, employer: Employer, **fields: Any) -> Employer:
+def employer_update(*, actor: User, employer: Employer, **fields: Any) -> Employer:
     unknown = set(fields) - set(EMPLOYER_FIELDS)
     if unknown:
         raise TypeError(f"unknown employer fields: {sorted(unknown)}")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import ValidationFailed
 from yugong.core.validators import clean_text
@@ -18,7 +17,7 @@ from .common import _check, _full_clean
 
 @transaction.atomic
 def home_rating_create(
-    *, actor: Any, union: Union, level: str, kind: str, year: int, note: str = ""
+    *, actor: User, union: Union, level: str, kind: str, year: int, note: str = ""
 ) -> HomeRating:
     _check(actor, union, MANAGE_ROLES)
     rating = HomeRating(union=union, level=level, kind=kind, year=year, note=clean_text(note))
@@ -41,7 +40,7 @@ def home_rating_create(
 
 
 @transaction.atomic
-def home_rating_delete(*, actor: Any, rating: HomeRating) -> None:
+def home_rating_delete(*, actor: User, rating: HomeRating) -> None:
     _check(actor, rating.union, MANAGE_ROLES)
     audit_record(
         actor=actor,

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.accounts.system import is_system_actor, may_administer
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -19,7 +20,7 @@ from .common import _check, _require_active
 
 
 @transaction.atomic
-def role_grant(*, actor: Any, user: Any, union: Union, role: str) -> RoleAssignment:
+def role_grant(*, actor: User, user: Any, union: Union, role: str) -> RoleAssignment:
     """A chair grants ``role`` at a node of their subtree. System administrators (``admin_role``)
     cannot hold business roles: administration and business are different accounts (MLPS 3)."""
     _check(actor, union, CHAIR_ROLES)
@@ -50,7 +51,7 @@ def role_grant(*, actor: Any, user: Any, union: Union, role: str) -> RoleAssignm
 
 
 @transaction.atomic
-def role_revoke(*, actor: Any, assignment: RoleAssignment, reason: str = "") -> RoleAssignment:
+def role_revoke(*, actor: User, assignment: RoleAssignment, reason: str = "") -> RoleAssignment:
     """End a role. A chair over the node revokes; nobody revokes their own role (no lock-out by
     accident: another chair, or a chair above, does it)."""
     _check(actor, assignment.union, CHAIR_ROLES)
@@ -77,7 +78,7 @@ def role_revoke(*, actor: Any, assignment: RoleAssignment, reason: str = "") -> 
 
 
 @transaction.atomic
-def admin_role_assign(*, actor: Any, user: Any, admin_role: str) -> Any:
+def admin_role_assign(*, actor: User, user: Any, admin_role: str) -> Any:
     """Make ``user`` a system, security or audit administrator ("" takes the role away).
 
     The decision (MLPS level 3, 三员分立): the three administrators are different people, and an
@@ -92,7 +93,6 @@ def admin_role_assign(*, actor: Any, user: Any, admin_role: str) -> Any:
       :func:`role_grant` refuses business roles to administrators): such a person uses two accounts.
       The access layer never reads ``admin_role``: an administrator sees no business data.
     """
-    from yugong.accounts.models import User
 
     if not (is_system_actor(actor) or may_administer(actor, "admin_roles.assign")):
         raise PermissionDenied(_("只有安全管理员可以分配系统管理角色。"))

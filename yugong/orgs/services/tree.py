@@ -11,6 +11,7 @@ from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.accounts.system import is_system_actor
 from yugong.core.audit import audit_record, diff, snapshot
 from yugong.core.errors import PermissionDenied, ValidationFailed
@@ -59,7 +60,7 @@ def _normalise_union_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def union_create(
-    *, actor: Any, parent: Union | None, name: str, code: str, kind: str, **fields: Any
+    *, actor: User, parent: Union | None, name: str, code: str, kind: str, **fields: Any
 ) -> Union:
     """Create a node under ``parent`` (a root, when ``parent`` is None, only by the system actor:
     bootstrap and seeds)."""
@@ -101,7 +102,7 @@ def union_create(
 
 
 @transaction.atomic
-def union_update(*, actor: Any, union: Union, **fields: Any) -> Union:
+def union_update(*, actor: User, union: Union, **fields: Any) -> Union:
     """Change a node's own fields (not its place in the tree: see :func:`union_move`)."""
     unknown = set(fields) - set(UNION_FIELDS)
     if unknown:
@@ -157,7 +158,7 @@ def _move_subtree(*, union: Union, new_parent: Union) -> None:
 
 
 @transaction.atomic
-def union_move(*, actor: Any, union: Union, new_parent: Union) -> Union:
+def union_move(*, actor: User, union: Union, new_parent: Union) -> Union:
     """Move a subtree under a new parent: one UPDATE rewrites the path prefix of every descendant.
     The actor needs a managing role over both the union and its new parent. History: a ``moved``
     event with the old and the new parent."""
@@ -193,7 +194,7 @@ def union_move(*, actor: Any, union: Union, new_parent: Union) -> Union:
     return union
 
 
-def _retire_roles(*, actor: Any, union: Union, reason: str) -> int:
+def _retire_roles(*, actor: User, union: Union, reason: str) -> int:
     now = timezone.now()
     ids = list(RoleAssignment.objects.filter(union=union, active=True).values_list("pk", flat=True))
     RoleAssignment.objects.filter(pk__in=ids).update(active=False, revoked_at=now)
@@ -205,7 +206,7 @@ def _retire_roles(*, actor: Any, union: Union, reason: str) -> int:
 
 
 @transaction.atomic
-def union_merge(*, actor: Any, union: Union, into: Union) -> Union:
+def union_merge(*, actor: User, union: Union, into: Union) -> Union:
     """Merge ``union`` into ``into``: its children (whole subtrees) are re-parented under ``into``,
     its employers move to ``into``, the hooks registered with ``extensions.on_union_merged``
     (members: memberships) run in this transaction, its roles end, and it is marked merged with
@@ -265,7 +266,7 @@ def union_merge(*, actor: Any, union: Union, into: Union) -> Union:
 
 
 @transaction.atomic
-def union_close(*, actor: Any, union: Union, reason: str = "", closed_on: dt.date | None = None) -> Union:
+def union_close(*, actor: User, union: Union, reason: str = "", closed_on: dt.date | None = None) -> Union:
     """Close (撤销) a union that has no active children left; hooks registered with
     ``extensions.on_union_closing`` may refuse (e.g. members still active). Its roles end, its
     employers are no longer covered."""
@@ -312,7 +313,7 @@ def union_close(*, actor: Any, union: Union, reason: str = "", closed_on: dt.dat
 
 
 @transaction.atomic
-def union_reopen(*, actor: Any, union: Union) -> Union:
+def union_reopen(*, actor: User, union: Union) -> Union:
     """Undo a close (not a merge: a merged union's members and children live elsewhere now)."""
     _check(actor, union, LEADER_ROLES)
     (union,) = _lock(union)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import ValidationFailed
 from yugong.core.timeutil import local_today
@@ -20,7 +21,7 @@ from .common import _check, _require_active
 
 @transaction.atomic
 def volunteer_team_create(
-    *, actor: Any, union: Union, name: str, tier: str, parent: VolunteerTeam | None = None
+    *, actor: User, union: Union, name: str, tier: str, parent: VolunteerTeam | None = None
 ) -> VolunteerTeam:
     """1+N+X: one general team per union (no parent); branch teams under a general team;
     community teams under a general or a branch team. The parent team belongs to the same union or
@@ -64,7 +65,7 @@ def volunteer_team_create(
 
 
 @transaction.atomic
-def volunteer_add(*, actor: Any, team: VolunteerTeam, name: str, phone: str, skills: str = "") -> Volunteer:
+def volunteer_add(*, actor: User, team: VolunteerTeam, name: str, phone: str, skills: str = "") -> Volunteer:
     _check(actor, team.union, MANAGE_ROLES)
     name = clean_text(name)
     if not name:
@@ -89,7 +90,7 @@ def volunteer_add(*, actor: Any, team: VolunteerTeam, name: str, phone: str, ski
 @transaction.atomic
 def service_record_add(
     *,
-    actor: Any,
+    actor: User,
     volunteer: Volunteer,
     served_on: dt.date,
     description: str,
