@@ -195,6 +195,8 @@ NULL_MEANS = {
     ("TeamIn", "parent_id"): "a general team has no parent",
     ("ServiceRecordIn", "minutes"): "given in hours instead",
     ("ServiceRecordIn", "hours"): "given in minutes instead",
+    ("StationCheckInIn", "lat"): "no position sent: refused while positions are required",
+    ("StationCheckInIn", "lng"): "no position sent: refused while positions are required",
     ("ApplyIn", "union_code"): "the union is found from the employer",
     ("ApplyIn", "employer_id"): "no employer",
     ("MembershipTransferIn", "membership_id"): "the worker's only active membership",

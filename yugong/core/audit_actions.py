@@ -184,6 +184,7 @@ ACTION_NAMES: dict[str, Promise] = {
     "funds.commitment_spend": _("支出"),
     "funds.commitment_release": _("释放预留额度"),
     "funds.commitment_refund": _("退款入账"),
+    "funds.commitment_withdraw": _("撤回用款申请"),
     "funds.batch_create": _("新建银行批量"),
     "funds.batch_line_add": _("新增批量明细"),
     "funds.batch_export": _("导出银行批量文件"),
