@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import ValidationFailed
 from yugong.core.facts import fact_record
@@ -146,7 +147,7 @@ def _cell(value: Any) -> str:
 
 
 def stations_import(
-    *, actor: Any, file: IO[bytes] | Any, coord: str = geo.GCJ02, partial: bool = False
+    *, actor: User, file: IO[bytes] | Any, coord: str = geo.GCJ02, partial: bool = False
 ) -> ImportResult:
     """Import stations. ``coord``: the system of the sheet's coordinates (points picked on 高德 or
     腾讯 maps are GCJ-02, the default; GPS readings are WGS-84)."""

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record, diff, snapshot
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from yugong.core.facts import fact_record, fact_set
@@ -152,7 +153,7 @@ def clean_station_data(
     return out
 
 
-def _require_manage(actor: Any, union: Union) -> None:
+def _require_manage(actor: User, union: Union) -> None:
     require_role(actor, union, MANAGE_ROLES)
 
 
@@ -164,7 +165,7 @@ def _facts_created(station: Station) -> None:
 @transaction.atomic
 def station_create(
     *,
-    actor: Any,
+    actor: User,
     union: Union,
     data: Mapping[str, Any],
     coord: str = geo.WGS84,
@@ -199,7 +200,7 @@ def station_create(
 @transaction.atomic
 def station_update(
     *,
-    actor: Any,
+    actor: User,
     station: Station,
     data: Mapping[str, Any],
     coord: str = geo.WGS84,
@@ -238,12 +239,12 @@ def station_update(
     return station
 
 
-def station_set_status(*, actor: Any, station: Station, status: str) -> Station:
+def station_set_status(*, actor: User, station: Station, status: str) -> Station:
     return station_update(actor=actor, station=station, data={"status": status})
 
 
 @transaction.atomic
-def station_honour_add(*, actor: Any, station: Station, year: int, level: str) -> StationHonour:
+def station_honour_add(*, actor: User, station: Station, year: int, level: str) -> StationHonour:
     _require_manage(actor, station.union)
     if level not in StationHonour.Level.values:
         raise ValidationFailed(fields={"level": _("不是允许的取值。")})
@@ -262,7 +263,7 @@ def station_honour_add(*, actor: Any, station: Station, year: int, level: str) -
 
 
 @transaction.atomic
-def station_keeper_add(*, actor: Any, station: Station, user: Any) -> None:
+def station_keeper_add(*, actor: User, station: Station, user: Any) -> None:
     _require_manage(actor, station.union)
     station.keepers.add(user)
     audit_record(
@@ -275,7 +276,7 @@ def station_keeper_add(*, actor: Any, station: Station, user: Any) -> None:
 
 
 @transaction.atomic
-def station_photo_add(*, actor: Any, station: Station, image: Any, caption: str = "") -> Any:
+def station_photo_add(*, actor: User, station: Station, image: Any, caption: str = "") -> Any:
     from django.core.exceptions import ValidationError
 
     from .models import StationPhoto
@@ -412,7 +413,7 @@ def _require_keep(user: Any, station: Station) -> None:
 @transaction.atomic
 def inspection_record(
     *,
-    actor: Any,
+    actor: User,
     station: Station,
     water_stocked: bool,
     first_aid_in_date: bool,
@@ -447,7 +448,7 @@ def inspection_record(
 
 
 @transaction.atomic
-def issue_raise(*, actor: Any, station: Station, title: str, description: str = "") -> Issue:
+def issue_raise(*, actor: User, station: Station, title: str, description: str = "") -> Issue:
     _require_keep(actor, station)
     title, description = (title or "").strip(), (description or "").strip()
     errors = {}
@@ -465,7 +466,7 @@ def issue_raise(*, actor: Any, station: Station, title: str, description: str = 
 
 
 @transaction.atomic
-def issue_close(*, actor: Any, issue: Issue, resolution: str = "") -> Issue:
+def issue_close(*, actor: User, issue: Issue, resolution: str = "") -> Issue:
     issue = Issue.objects.select_for_update().select_related("station__union").get(pk=issue.pk)
     _require_keep(actor, issue.station)
     if issue.status == Issue.Status.CLOSED:
@@ -489,7 +490,7 @@ def issue_close(*, actor: Any, issue: Issue, resolution: str = "") -> Issue:
 
 
 @transaction.atomic
-def coverage_snapshot_record(*, actor: Any, result: Any, region: Any = None) -> Union | None:
+def coverage_snapshot_record(*, actor: User, result: Any, region: Any = None) -> Union | None:
     """Coverage is a level, not an event: each analysis a staff member runs is kept as the day's
     figure for the union they act for (their outermost node), in permille — covered by at least
     one open station and by at least two (cross coverage) — so the cockpit can show the trend.

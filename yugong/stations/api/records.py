@@ -291,5 +291,5 @@ def coverage(request: HttpRequest, payload: CoverageIn) -> CoverageOut:
         candidates=payload.candidates,
         k=payload.k,
     )
-    services.coverage_snapshot_record(actor=request.user, result=result, region=payload.region)
+    services.coverage_snapshot_record(actor=request_user(request), result=result, region=payload.region)
     return coverage_out(result, payload.include_uncovered)

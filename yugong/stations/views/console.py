@@ -410,7 +410,7 @@ def console_coverage(request: HttpRequest) -> HttpResponse:
                     minutes=form.cleaned_data["minutes"],
                     k=form.cleaned_data["k"],
                 )
-                services.coverage_snapshot_record(actor=request.user, result=result, region=region)
+                services.coverage_snapshot_record(actor=request_user(request), result=result, region=region)
                 data = {
                     "region": region,
                     "uncovered": result.uncovered_geojson(max_features=5000),
