@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Left
@@ -180,7 +181,10 @@ def _row_values(page: QuerySet[Membership], *, descending: bool) -> list[tuple[A
     ORM's ``values_list`` — the twin test checks both give the same rows."""
     if connection.vendor != "postgresql":
         return list(page.values_list(*ROW_COLUMNS))
-    ids_sql, params = page.values_list("id").query.sql_with_params()
+    try:
+        ids_sql, params = page.values_list("id").query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches nothing (no scope at all): the ORM's answer too
+        return []
     with connection.cursor() as cursor:
         cursor.execute(_outer_sql(descending).replace(_IDS_SLOT, ids_sql), params)
         return cursor.fetchall()
