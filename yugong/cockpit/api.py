@@ -112,7 +112,7 @@ def cockpit_children(
     m = get_metric(metric)
     if m is None:
         raise NotFound()
-    rows = selectors.children_ranking(union, m, periods.parse(period), mode=_mode(mode))
+    rows = tables.children_rows(union, m, periods.parse(period), _mode(mode))
     return [r.__dict__ for r in rows]
 
 
@@ -124,5 +124,5 @@ def cockpit_trend(
     m = get_metric(metric)
     if m is None:
         raise NotFound()
-    points = selectors.trend(union, m, periods.parse(period), mode=_mode(mode))
+    points = tables.trend_points(union, m, periods.parse(period), _mode(mode))
     return [{"day": d.isoformat(), "value": v} for d, v in points]

@@ -84,11 +84,22 @@ def summary_table(node: Union, period: Period, mode: str) -> Table:
     return t
 
 
-def children_table(node: Union, m: Metric, period: Period, mode: str) -> Table:
-    rows = cached(
+def children_rows(node: Union, m: Metric, period: Period, mode: str) -> list[selectors.ChildRow]:
+    return cached(
         f"children:{node.pk}:{node.path}:{m.code}:{period.key}:{mode}",
         lambda: selectors.children_ranking(node, m, period, mode=mode),
     )
+
+
+def trend_points(node: Union, m: Metric, period: Period, mode: str) -> list[tuple[Any, int]]:
+    return cached(
+        f"trend:{node.pk}:{node.path}:{m.code}:{period.key}:{mode}",
+        lambda: selectors.trend(node, m, period, mode=mode),
+    )
+
+
+def children_table(node: Union, m: Metric, period: Period, mode: str) -> Table:
+    rows = children_rows(node, m, period, mode)
     t = Table(
         title=_("%(node)s %(period)s %(metric)s 下级排名")
         % {"node": node.name, "period": period.label, "metric": m.name},
@@ -144,10 +155,7 @@ def rows_url(m: Metric, node: Union, period: Period) -> str:
 
 
 def trend_table(node: Union, m: Metric, period: Period, mode: str) -> Table:
-    points = cached(
-        f"trend:{node.pk}:{node.path}:{m.code}:{period.key}:{mode}",
-        lambda: selectors.trend(node, m, period, mode=mode),
-    )
+    points = trend_points(node, m, period, mode)
     t = Table(
         title=_("%(metric)s 走势") % {"metric": m.name}, head=[_("日期"), f"{m.name}（{m.unit_label}）"]
     )

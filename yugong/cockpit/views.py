@@ -171,7 +171,7 @@ def screen_data(node: Union, period: periods.Period, mode: str) -> dict[str, Any
         if c in by_code
     ]
     trend_metric = by_code["members.approved"]
-    trend = selectors.trend(node, trend_metric, year, mode=mode)
+    trend = tables.trend_points(node, trend_metric, year, mode)
     ranking_metric = by_code["members.approved"]
     ranking = [r for r in selectors.children_ranking(node, ranking_metric, period, mode=mode) if not r.own][
         :10
