@@ -17,7 +17,7 @@ from yugong.core.pii import blind_index
 from yugong.core.validators import normalize_phone
 
 from . import services
-from .models import ApiToken, SmsCode, TotpDevice, User
+from .models import ApiToken, SmsCode, TotpDevice, User, request_user
 
 
 @admin.register(User)
@@ -77,7 +77,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("吊销所选令牌"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
-        actor: Any = request.user
+        actor = request_user(request)
         for token in queryset:
             services.api_token_revoke(actor=actor, token=token)
         messages.success(request, _("已吊销所选令牌。"))

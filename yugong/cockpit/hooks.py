@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from yugong.accounts.models import User
 from yugong.core.facts import FactCell
 from yugong.orgs.models import Union
 
@@ -37,5 +38,5 @@ def subtree_moved(*, old_path: str, new_path: str) -> None:
     transaction.on_commit(bump_version)
 
 
-def union_merged(*, actor: Any, union: Any, into: Any) -> None:
+def union_merged(*, actor: User, union: Any, into: Any) -> None:
     transaction.on_commit(bump_version)

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, ValidationFailed
 
@@ -51,7 +52,7 @@ def _not_locked(review: AnnualReview) -> None:
 
 
 @transaction.atomic
-def annual_confirm(*, actor: Any, union: Union, year: int) -> AnnualReview:
+def annual_confirm(*, actor: User, union: Union, year: int) -> AnnualReview:
     require_role(actor, union, MANAGE_ROLES)
     year = _year(year)
     review = _review(union, year)
@@ -93,7 +94,7 @@ def annual_confirm(*, actor: Any, union: Union, year: int) -> AnnualReview:
 
 @transaction.atomic
 def annual_correct(
-    *, actor: Any, union: Union, year: int, metric: str, value: Any, reason: str
+    *, actor: User, union: Union, year: int, metric: str, value: Any, reason: str
 ) -> AnnualFigure:
     require_role(actor, union, MANAGE_ROLES)
     year = _year(year)
@@ -137,7 +138,7 @@ def annual_correct(
 
 
 @transaction.atomic
-def annual_lock(*, actor: Any, union: Union, year: int) -> AnnualReview:
+def annual_lock(*, actor: User, union: Union, year: int) -> AnnualReview:
     require_role(actor, union, LEADER_ROLES)
     year = _year(year)
     review = _review(union, year)

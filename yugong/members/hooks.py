@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict
 from yugong.core.facts import fact_record
@@ -20,7 +21,7 @@ from .models import Membership
 CHUNK = 2000
 
 
-def union_merged(*, actor: Any, union: Any, into: Any) -> None:
+def union_merged(*, actor: User, union: Any, into: Any) -> None:
     """Runs inside the merge transaction. Pending applications simply move to the successor.
     Current memberships end at the merged union (``transferred``) and continue at the successor
     as new rows linked by ``previous``, with the same member number and ``member_since``: the
@@ -91,7 +92,7 @@ def subtree_moved(*, old_path: str, new_path: str) -> None:
     )
 
 
-def union_closing(*, actor: Any, union: Any) -> None:
+def union_closing(*, actor: User, union: Any) -> None:
     """A union with members or pending applications cannot be closed: merge it instead, or move
     the members first."""
     counts = Membership.objects.filter(union=union).aggregate(

@@ -155,7 +155,7 @@ def my_union(request: HttpRequest) -> HttpResponse:
 @worker_required
 @require_POST
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    services.membership_withdraw(actor=request.user, membership=pk)
+    services.membership_withdraw(actor=request_user(request), membership=pk)
     messages.success(request, _("申请已撤回。"))
     return HttpResponseRedirect(reverse("members:my_union"))
 
@@ -178,7 +178,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
             except NotFound:
                 raise ValidationFailed(fields={"code": _("未找到该工会编码。")}) from None
             services.membership_transfer_request(
-                actor=request.user, membership=current, target=target, reason=form["reason"]
+                actor=request_user(request), membership=current, target=target, reason=form["reason"]
             )
         except ApplicationError as exc:
             errors = {k: [str(m) for m in v] for k, v in exc.fields.items()}
@@ -224,7 +224,7 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     membership = selectors.membership_get(request.user, pk)
-    m = services.membership_approve(actor=request.user, membership=membership)
+    m = services.membership_approve(actor=request_user(request), membership=membership)
     messages.success(
         request,
         _("已通过 %(name)s 的申请，会员编号 %(no)s。") % {"name": m.person.masked_name, "no": m.member_no},
@@ -238,7 +238,7 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
     membership = selectors.membership_get(request.user, pk)
     try:
         services.membership_reject(
-            actor=request.user, membership=membership, reason=request.POST.get("reason", "")
+            actor=request_user(request), membership=membership, reason=request.POST.get("reason", "")
         )
     except ValidationFailed as exc:
         messages.error(request, "；".join(str(m) for v in exc.fields.values() for m in v) or str(exc.message))
@@ -299,7 +299,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """Shown in the POST response (never in a URL or the browser history); every reveal is audited."""
     membership = selectors.membership_get(request.user, pk)
-    services.person_reveal(actor=request.user, membership=membership)
+    services.person_reveal(actor=request_user(request), membership=membership)
     response = _detail(request, membership, revealed=True)
     response["Cache-Control"] = "no-store"
     return response
@@ -312,13 +312,13 @@ def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     reason = request.POST.get("reason", "")
     try:
         if action == "suspend":
-            services.membership_suspend(actor=request.user, membership=membership, reason=reason)
+            services.membership_suspend(actor=request_user(request), membership=membership, reason=reason)
         elif action == "resume":
-            services.membership_resume(actor=request.user, membership=membership)
+            services.membership_resume(actor=request_user(request), membership=membership)
         elif action == "leave":
-            services.membership_leave(actor=request.user, membership=membership, reason=reason)
+            services.membership_leave(actor=request_user(request), membership=membership, reason=reason)
         elif action == "transfer_approve":
-            services.membership_transfer_approve(actor=request.user, membership=membership)
+            services.membership_transfer_approve(actor=request_user(request), membership=membership)
         else:
             raise NotFound()
     except ValidationFailed as exc:
@@ -341,7 +341,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         return _console(request, "members/console_verify.html", {"error": exc}, status=exc.status)
     full = can_act(request.user, membership.union)
     audit_record(
-        actor=request.user,
+        actor=request_user(request),
         action="membership.card_verify",
         obj=membership,
         union_id=membership.union_id,

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import NotFound, PermissionDenied
 from yugong.core.pii import decrypt, encrypt, mask_id_number, mask_phone
@@ -237,7 +238,7 @@ def _decrypted(value: Any) -> Any:
     return value
 
 
-def error_report(*, actor: Any, roster_import: RosterImport) -> tuple[IO[bytes], int]:
+def error_report(*, actor: User, roster_import: RosterImport) -> tuple[IO[bytes], int]:
     """The error report kept when the import ended, decrypted (or, for an import still holding its
     upload, built from it now). The file holds the personal data the uploader sent for the
     rejected rows, so handing it out is audited like any view of personal data."""
@@ -329,7 +330,7 @@ EXPORT_FIELDS = (
 
 def members_export(
     *,
-    actor: Any,
+    actor: User,
     union_id: int | None = None,
     status: str = "",
     q: str = "",

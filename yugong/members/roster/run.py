@@ -32,6 +32,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import ValidationFailed
 from yugong.core.facts import fact_record
@@ -212,7 +213,7 @@ MAX_UPLOAD_BYTES = 40 * 1024 * 1024  # 100,000 rows of the template take ~8 MB
 IMPORT_ROLES = frozenset({"chair", "vice_chair", "staff"})
 
 
-def roster_import_create(*, actor: Any, union: Union, uploaded: Any, mode: str) -> tuple[RosterImport, bool]:
+def roster_import_create(*, actor: User, union: Union, uploaded: Any, mode: str) -> tuple[RosterImport, bool]:
     """Store the file and queue the import; ``(import, created)``. The same file from the same
     person for the same union returns the earlier import (unless it failed), so uploading twice
     changes nothing."""

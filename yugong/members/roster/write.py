@@ -12,6 +12,7 @@ from typing import IO, Any
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.timeutil import local_today, now
 from yugong.core.validators import id_birth_date, id_sex
 from yugong.orgs.models import Union
@@ -94,7 +95,7 @@ MEMBERSHIP_COPY_EXCLUDE = ("id",)
 
 
 def _write(
-    ri: RosterImport, plan: Plan, numbers: MemberNumberBlock | None, stats: WriteStats, actor: Any
+    ri: RosterImport, plan: Plan, numbers: MemberNumberBlock | None, stats: WriteStats, actor: User
 ) -> None:
     """One chunk in one transaction (a savepoint inside the all-or-nothing transaction): the new
     people and their memberships, written with COPY on PostgreSQL (bulk_create elsewhere).
@@ -171,7 +172,7 @@ def _write(
 
 
 def write_pass(
-    ri: RosterImport, spool: IO[str], *, invalid_rows: set[int], to_create: int, actor: Any
+    ri: RosterImport, spool: IO[str], *, invalid_rows: set[int], to_create: int, actor: User
 ) -> WriteStats:
     """Pass 2. ``all_or_nothing``: the caller holds one transaction around this, and one block of
     ``to_create`` numbers (what pass 1 counted) is reserved in it before any write; should more

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.calendar import add_working_days
 from yugong.core.errors import (
@@ -54,7 +55,7 @@ def _ensure_no_open_membership(person: Person) -> None:
 @transaction.atomic
 def membership_apply(
     *,
-    actor: Any,
+    actor: User,
     person_data: Mapping[str, Any],
     union: Union | None = None,
     employer: Employer | None = None,
@@ -121,7 +122,7 @@ def membership_apply(
 
 
 @transaction.atomic
-def membership_withdraw(*, actor: Any, membership: Membership | int) -> Membership:
+def membership_withdraw(*, actor: User, membership: Membership | int) -> Membership:
     """The applicant takes back their own pending application."""
     m = _lock(membership)
     if m.person.user_id is None or m.person.user_id != getattr(actor, "pk", None):
@@ -141,7 +142,7 @@ def membership_withdraw(*, actor: Any, membership: Membership | int) -> Membersh
 
 
 @transaction.atomic
-def membership_approve(*, actor: Any, membership: Membership | int) -> Membership:
+def membership_approve(*, actor: User, membership: Membership | int) -> Membership:
     """Approve a pending application: allocate the member number, start the membership."""
     m = _lock(membership)
     _manage(actor, m.union)
@@ -177,7 +178,7 @@ def membership_approve(*, actor: Any, membership: Membership | int) -> Membershi
 
 
 @transaction.atomic
-def membership_reject(*, actor: Any, membership: Membership | int, reason: str) -> Membership:
+def membership_reject(*, actor: User, membership: Membership | int, reason: str) -> Membership:
     reason = clean_text(reason).replace("\x00", "")
     if not reason:
         raise ValidationFailed(fields={"reason": _("请填写驳回理由。")})

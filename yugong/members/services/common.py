@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.errors import (
     Conflict,
     NotFound,
@@ -55,11 +54,11 @@ def _require_status(m: Membership, allowed: set[str]) -> None:
         )
 
 
-def _manage(actor: Any, union: Union) -> None:
+def _manage(actor: User, union: Union) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise Unauthenticated()
     require_role(actor, union, MANAGE_ROLES)
 
 
-def _is_member_self(actor: Any, m: Membership) -> bool:
+def _is_member_self(actor: User, m: Membership) -> bool:
     return bool(getattr(actor, "pk", None)) and m.person.user_id == actor.pk

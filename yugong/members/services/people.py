@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_pii_view, audit_record, diff, snapshot
 from yugong.core.errors import (
     Conflict,
@@ -164,7 +165,7 @@ def person_clean(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def person_upsert(*, actor: Any, data: Mapping[str, Any], user: Any = None) -> Person:
+def person_upsert(*, actor: User, data: Mapping[str, Any], user: Any = None) -> Person:
     """Find the person by the blind index of the ID number, or create them; update the given fields.
 
     Not a permission boundary: callers (membership services, imports) check the actor's rights.
@@ -211,7 +212,7 @@ def person_upsert(*, actor: Any, data: Mapping[str, Any], user: Any = None) -> P
     return person
 
 
-def person_reveal(*, actor: Any, membership: Membership) -> Person:
+def person_reveal(*, actor: User, membership: Membership) -> Person:
     """Show the ID number and phone in clear to managing staff of the membership's union, audited.
     (A read with an audit row: callers fetched ``membership`` through the access layer.)"""
     if not can_act(actor, membership.union, MANAGE_ROLES):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import (
     Conflict,
@@ -25,7 +24,7 @@ from .common import _is_member_self, _lock, _manage, _require_status
 
 
 @transaction.atomic
-def membership_suspend(*, actor: Any, membership: Membership | int, reason: str) -> Membership:
+def membership_suspend(*, actor: User, membership: Membership | int, reason: str) -> Membership:
     reason = clean_text(reason).replace("\x00", "")
     if not reason:
         raise ValidationFailed(fields={"reason": _("请填写暂停会籍的原因。")})
@@ -46,7 +45,7 @@ def membership_suspend(*, actor: Any, membership: Membership | int, reason: str)
 
 
 @transaction.atomic
-def membership_resume(*, actor: Any, membership: Membership | int) -> Membership:
+def membership_resume(*, actor: User, membership: Membership | int) -> Membership:
     m = _lock(membership)
     _manage(actor, m.union)
     _require_status(m, {Membership.Status.SUSPENDED})
@@ -63,7 +62,7 @@ def membership_resume(*, actor: Any, membership: Membership | int) -> Membership
 
 
 @transaction.atomic
-def membership_leave(*, actor: Any, membership: Membership | int, reason: str = "") -> Membership:
+def membership_leave(*, actor: User, membership: Membership | int, reason: str = "") -> Membership:
     """End a membership: the member themself, or staff of the union."""
     m = _lock(membership)
     if not _is_member_self(actor, m):

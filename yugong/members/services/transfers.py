@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.calendar import add_working_days
 from yugong.core.errors import (
@@ -31,7 +30,7 @@ from .routing import membership_route
 
 @transaction.atomic
 def membership_transfer_request(
-    *, actor: Any, membership: Membership | int, target: Union, reason: str = ""
+    *, actor: User, membership: Membership | int, target: Union, reason: str = ""
 ) -> Membership:
     """Ask to move an active membership to ``target``: a pending row at the target union linked to
     the current one by ``previous``. The member, or staff of the current or the target union, may
@@ -79,7 +78,7 @@ def membership_transfer_request(
     return new
 
 
-def _transfer_complete(*, actor: Any, m: Membership) -> Membership:
+def _transfer_complete(*, actor: User, m: Membership) -> Membership:
     """Caller holds the lock on ``m`` (the pending transfer row) and checked the actor's right over
     its union. The old row is locked next (always new-then-old; the only other lockers of the old
     row, suspend/leave, take just that one row, so no lock-order cycle)."""
@@ -125,7 +124,7 @@ def _transfer_complete(*, actor: Any, m: Membership) -> Membership:
 
 
 @transaction.atomic
-def membership_transfer_approve(*, actor: Any, membership: Membership | int) -> Membership:
+def membership_transfer_approve(*, actor: User, membership: Membership | int) -> Membership:
     """The target union's staff accept a transfer: the old row becomes ``transferred``, the new
     one ``active`` with the same member number and ``member_since`` (continuous membership)."""
     m = _lock(membership)
