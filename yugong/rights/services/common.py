@@ -171,3 +171,17 @@ def stage_end(stage: HandlingStage, *, at: dt.datetime, reason: str) -> None:
 
 def moment(at: dt.datetime | None) -> dt.datetime:
     return at or now()
+
+
+def is_own_appeal(actor: Any, appeal: Appeal) -> bool:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if appeal.caller_user_id and appeal.caller_user_id == actor.pk:
+        return True
+    return bool(getattr(actor, "phone_index", "")) and actor.phone_index == appeal.caller_phone_index
+
+
+def require_worker_or_handler(actor: Any, appeal: Appeal) -> None:
+    require_actor(actor)
+    if not is_own_appeal(actor, appeal):
+        require_handler(actor, appeal)
