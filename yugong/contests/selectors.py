@@ -15,8 +15,8 @@ from yugong.members.models import Membership
 from yugong.orgs.access import access_object, access_union, grants, scope_filter, scope_paths
 from yugong.orgs.models import Union
 
-from . import leaderboard
 from .models import Attempt, Competition, Contest, ContestEntry, EntryMember, QuestionBank
+from .quiz import leaderboard
 
 
 def worker_union(user: Any) -> Union | None:

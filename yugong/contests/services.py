@@ -1,5 +1,5 @@
 """Writes for knowledge contests. Skills competitions: :mod:`yugong.contests.skills`; the start
-and submit hot path (and its timing and concurrency rules): :mod:`yugong.contests.attempts`,
+and submit hot path (and its timing and concurrency rules): :mod:`yugong.contests.quiz.attempts`,
 re-exported here (``attempt_start``, ``attempt_submit``, ``attempt_submit_current``).
 
 Timing rules (all on the server clock):
@@ -28,8 +28,10 @@ from yugong.members.models import Membership
 from yugong.orgs.access import MANAGE_ROLES, require_role
 from yugong.orgs.models import Union
 
-from .admission import Admission, admit_start  # noqa: F401 - the waiting room for starts
-from .attempts import (  # noqa: F401 - the public write path of taking part
+from .models import Contest, ContestEntry, ContestUnionStat, QuestionBank
+from .quiz import pool_forget
+from .quiz.admission import Admission, admit_start  # noqa: F401 - the waiting room for starts
+from .quiz.attempts import (  # noqa: F401 - the public write path of taking part
     AttemptView,
     Started,
     Submitted,
@@ -40,8 +42,6 @@ from .attempts import (  # noqa: F401 - the public write path of taking part
     grace_seconds,
     open_to,
 )
-from .models import Contest, ContestEntry, ContestUnionStat, QuestionBank
-from .quiz import pool_forget
 
 # --- Contest set-up (staff) ----------------------------------------------------------------
 

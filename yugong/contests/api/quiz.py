@@ -21,10 +21,10 @@ from yugong.core.pii import mask_name
 from yugong.core.schemas import ERROR_RESPONSES
 from yugong.orgs.access import access_union, is_staff_member
 
-from .. import leaderboard, selectors, services
-from ..imports import question_bank_import
+from .. import selectors, services
 from ..models import Attempt, Contest, ContestEntry, rank_key_parts
-from ..quiz import contest_pool
+from ..quiz import contest_pool, leaderboard
+from ..quiz.imports import question_bank_import
 from .router import router
 from .schemas import (
     AnswersIn,

@@ -18,11 +18,12 @@ from yugong.core.timeutil import SHANGHAI, now
 from yugong.orgs.access import MANAGE_ROLES, access_union, can_act, require_role, staff_scope
 from yugong.orgs.decorators import console_required
 
-from .. import leaderboard, selectors, services
-from ..imports import question_bank_import, template_xlsx
+from .. import selectors, services
 from ..models import (
     QuestionBank,
 )
+from ..quiz import leaderboard
+from ..quiz.imports import question_bank_import, template_xlsx
 from .common import _console
 
 # --- Staff console -----------------------------------------------------------------------------

@@ -14,12 +14,13 @@ from yugong.core.errors import ApplicationError, NotFound
 from yugong.core.pii import mask_name
 from yugong.orgs.decorators import worker_required
 
-from .. import leaderboard, selectors, services
+from .. import selectors, services
 from ..certificates import quiz_facts, read_token, render_pdf, skills_facts, token_for, verify_url
 from ..models import (
     ContestEntry,
     EntryMember,
 )
+from ..quiz import leaderboard
 from .common import _h5, _pdf
 
 # --- Worker H5 ------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from django.db.models import Q
 
 from yugong.orgs.models import Union
 
-from .models import Contest, ContestEntry, ContestUnionStat, rank_key_parts
+from ..models import Contest, ContestEntry, ContestUnionStat, rank_key_parts
 
 MEMBER_WIDTH = 12
 

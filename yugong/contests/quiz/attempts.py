@@ -47,9 +47,9 @@ from yugong.core.facts import fact_record
 from yugong.core.timeutil import SHANGHAI, now
 from yugong.members.models import Membership
 
+from ..models import Attempt, Contest, ContestEntry, ContestUnionStat, rank_key
 from . import leaderboard
-from .models import Attempt, Contest, ContestEntry, ContestUnionStat, rank_key
-from .quiz import Pool, contest_pool, draw_paper, grade
+from .paper import Pool, contest_pool, draw_paper, grade
 
 ENTRY = ContestEntry._meta.db_table
 ATTEMPT = Attempt._meta.db_table
