@@ -25,6 +25,7 @@ from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import now
 from yugong.members.models import Membership
+from yugong.orgs import tree
 from yugong.orgs.access import MANAGE_ROLES, require_role
 from yugong.orgs.models import Union
 
@@ -68,8 +69,8 @@ def contest_create(
     require_role(actor, organiser, MANAGE_ROLES)
     if (
         not bank.union.path
-        or not organiser.path.startswith(bank.union.path)
-        and not bank.union.path.startswith(organiser.path)
+        or not tree.within(organiser.path, bank.union.path)
+        and not tree.within(bank.union.path, organiser.path)
     ):
         raise ValidationFailed(fields={"bank": _("只能使用本级或上级工会的题库。")})
     errors: dict[str, Any] = {}
@@ -149,9 +150,7 @@ def contest_members_refresh(*, contest: Contest) -> int:
     from django.db.models import Count
 
     counts = list(
-        Membership.objects.filter(
-            status__in=Membership.CURRENT, union__path__startswith=contest.organiser.path
-        )
+        Membership.objects.filter(tree.in_subtrees(contest.organiser.path), status__in=Membership.CURRENT)
         .values("union_id")
         .annotate(n=Count("id"))
         .values_list("union_id", "n")

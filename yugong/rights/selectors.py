@@ -10,14 +10,17 @@ from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils.translation import get_language
 
+from yugong.accounts.models import User
 from yugong.core.pii import blind_index
 from yugong.core.timeutil import now
 from yugong.core.validators import normalize_phone
+from yugong.orgs import tree
 from yugong.orgs.access import access_object, scope_filter, scope_paths
+from yugong.orgs.models import Union
 
 from .cache import cache_seconds, queue_cache_version
 from .models import Appeal, AppealEvent, HandlingStage
-from .services.common import VIEW_ROLES
+from .roles import HANDLE_ROLES, VIEW_ROLES
 
 LIST_FIELDS = ("union", "employer", "assignee")
 # What a list row shows (api._out, rights/_appeal_rows.html): the long texts (facts, demand,
@@ -183,3 +186,53 @@ def appeal_timeline(appeal: Appeal, *, public_only: bool = False) -> QuerySet[Ap
 
 def appeal_stages(appeal: Appeal) -> QuerySet[HandlingStage]:
     return HandlingStage.objects.filter(appeal=appeal).select_related("union").order_by("seq")
+
+
+# --- Who may receive an appeal: one rule for the handling page and the services -------------
+
+
+def assignee_candidates(appeal: Appeal) -> QuerySet[User]:
+    """Who may be made 承办人 of ``appeal``: active users holding an active handling role at the
+    appeal's union or one above it (an active union). ``appeal_assign`` accepts exactly these;
+    the handling page lists them."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            union_roles__active=True,
+            union_roles__role__in=HANDLE_ROLES,
+            union_roles__union__path__in=tree.ancestor_paths(appeal.union.path),
+            union_roles__union__status=Union.Status.ACTIVE,
+        )
+        .distinct()
+        .order_by("display_name", "id")
+    )
+
+
+def transfer_targets(actor: Any, appeal: Appeal) -> QuerySet[Union]:
+    """Every union ``appeal_transfer`` accepts for ``appeal`` from ``actor`` (转办): an active
+    union other than the current one, in the subtree of the current union's parent (the level
+    above, siblings and everything below them; a root's own subtree) or anywhere in the actor's
+    own scope."""
+    source = appeal.union
+    above = tree.ancestor_paths(source.path, include_self=False)
+    bases = [above[-1] if above else source.path, *scope_paths(actor)]
+    return Union.objects.filter(
+        tree.in_subtrees(bases, path_field="path"), status=Union.Status.ACTIVE
+    ).exclude(pk=source.pk)
+
+
+def transfer_choices(actor: Any, appeal: Appeal, *, limit: int = 200) -> list[Union]:
+    """What the handling page offers: the nearby part of :func:`transfer_targets` (the level
+    above, siblings and the level below either — no 分工会/小组), so every offered target is
+    one the service accepts."""
+    source = appeal.union
+    above = tree.ancestor_paths(source.path, include_self=False)
+    return list(
+        transfer_targets(actor, appeal)
+        .filter(
+            tree.in_subtrees(above[-1] if above else source.path, path_field="path"),
+            depth__lte=source.depth + 1,
+        )
+        .exclude(kind=Union.Kind.BRANCH)
+        .order_by("path")[:limit]
+    )

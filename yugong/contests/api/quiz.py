@@ -19,6 +19,7 @@ from yugong.accounts.models import request_user
 from yugong.core.errors import NotFound, ValidationFailed
 from yugong.core.pii import mask_name
 from yugong.core.schemas import ERROR_RESPONSES
+from yugong.orgs import tree
 from yugong.orgs.access import access_union, is_staff_member
 
 from .. import selectors, services
@@ -308,7 +309,7 @@ def manage_contest_create(request: HttpRequest, payload: ContestIn) -> Any:
         from ..models import QuestionBank
 
         bank = QuestionBank.objects.select_related("union").filter(pk=payload.bank_id).first()
-        if bank is None or not organiser.path.startswith(bank.union.path):
+        if bank is None or not tree.within(organiser.path, bank.union.path):
             raise ValidationFailed(fields={"bank_id": _("未找到该题库。")})
     data = payload.dict(exclude={"organiser_id", "bank_id"})
     contest = services.contest_create(actor=user, organiser=organiser, bank=bank, **data)

@@ -18,6 +18,7 @@ from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationF
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import local_today, now
 from yugong.members.models import Membership, Person
+from yugong.orgs import tree
 from yugong.orgs.access import MANAGE_ROLES, can_act, require_role
 from yugong.orgs.models import Union
 
@@ -55,7 +56,7 @@ def entry_register(
     require_role(actor, union, MANAGE_ROLES)
     # Visibility before state: a competition the actor cannot see — another district's draft, or
     # one not open to this union — answers 404 like a missing one, whatever its state.
-    open_to_union = competition.cross_region or union.path.startswith(competition.organiser.path)
+    open_to_union = competition.cross_region or tree.within(union.path, competition.organiser.path)
     if not can_act(actor, competition.organiser) and (
         competition.status == Competition.Status.DRAFT or not open_to_union
     ):
@@ -64,7 +65,7 @@ def entry_register(
         raise Conflict(_("当前不在报名期。"))
     if competition.registration_ends_at and now() > competition.registration_ends_at:
         raise Conflict(_("报名已截止。"))
-    if not competition.cross_region and not union.path.startswith(competition.organiser.path):
+    if not competition.cross_region and not tree.within(union.path, competition.organiser.path):
         raise ValidationFailed(fields={"union": _("该竞赛只接受主办工会所辖单位报名。")})
     if kind not in Entry.Kind.values:
         raise ValidationFailed(fields={"kind": _("参赛形式无效。")})
@@ -95,7 +96,7 @@ def entry_register(
             continue
         label = person.name
         m = current.get(pid)
-        if competition.require_member and (m is None or not m.union.path.startswith(union.path)):
+        if competition.require_member and (m is None or not tree.within(m.union.path, union.path)):
             errors.setdefault(label, []).append(_("须为本单位工会会员。"))
         age = _age(person.birth_date, today)
         if age is None or not competition.min_age <= age <= competition.max_age:

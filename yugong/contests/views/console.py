@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError
 from yugong.core.timeutil import SHANGHAI, now
+from yugong.orgs import tree
 from yugong.orgs.access import MANAGE_ROLES, access_union, can_act, require_role, staff_scope
 from yugong.orgs.decorators import console_required
 
@@ -112,7 +113,7 @@ def console_contest(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseRedirect(reverse("contests:console_contest", args=[contest.pk]))
     node = _node(request)
     if node is None or not (
-        node.path.startswith(contest.organiser.path) or contest.organiser.path.startswith(node.path)
+        tree.within(node.path, contest.organiser.path) or tree.within(contest.organiser.path, node.path)
     ):
         node = contest.organiser if can_act(user, contest.organiser) else node
     level = request.GET.get("level", "children")
@@ -145,7 +146,7 @@ def console_participation(request: HttpRequest) -> HttpResponse:
     contests = list(selectors.staff_contests(user).exclude(status="draft").order_by("-id")[:5])
     if node is not None:
         # Contests organised above the node count too: the node's own unions take part in them.
-        ancestors = [node.path[:end] for end in range(9, len(node.path) + 1, 9)]
+        ancestors = tree.ancestor_paths(node.path)
         from ..models import Contest
 
         seen = {c.pk for c in contests}

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yugong.core.errors import Conflict, ValidationFailed
-from yugong.orgs.access import can_act
+from yugong.orgs import tree
 from yugong.orgs.models import Union
 
 from ..models import (
@@ -22,8 +22,8 @@ from ..models import (
     Complexity,
     HandlingStage,
 )
+from ..selectors import assignee_candidates, transfer_targets
 from .common import (
-    HANDLE_ROLES,
     appeal_clock_copy,
     audit,
     event,
@@ -111,7 +111,7 @@ def appeal_assign(
     appeal = lock(appeal)
     require_handler(actor, appeal)
     require_status(appeal, Appeal.OPEN)
-    if not can_act(assignee, appeal.union, HANDLE_ROLES):
+    if assignee is None or not assignee_candidates(appeal).filter(pk=assignee.pk).exists():
         raise ValidationFailed(fields={"assignee": _("承办人须是本工会（或上级）的工作人员。")})
     appeal.assignee = assignee
     appeal.save(update_fields=["assignee", "updated_at"])
@@ -178,9 +178,9 @@ def appeal_resume(*, actor: Any, appeal: Appeal | int, text: str, at: dt.datetim
 
 
 def transfer_direction(source: Union, target: Union) -> str:
-    if source.path.startswith(target.path):
+    if tree.within(source.path, target.path):
         return "up"
-    if target.path.startswith(source.path):
+    if tree.within(target.path, source.path):
         return "down"
     return "sideways"
 
@@ -190,7 +190,8 @@ def appeal_transfer(
     *, actor: Any, appeal: Appeal | int, to_union: Union, reason: str, at: dt.datetime | None = None
 ) -> Appeal:
     """转办: to the level above, below, or a sibling of this level (or anywhere in the actor's own
-    scope). The current stage ends as "transferred"; the receiving union starts a new stage with
+    scope): the targets of :func:`yugong.rights.selectors.transfer_targets`, which the handling
+    page narrows for its list. The current stage ends as "transferred"; the receiving union starts a new stage with
     its own clock."""
     appeal = lock(appeal)
     require_handler(actor, appeal)
@@ -204,13 +205,7 @@ def appeal_transfer(
     if target.pk == appeal.union_id:
         raise ValidationFailed(fields={"to_union": _("不能转给当前承办工会。")})
     source = appeal.union
-    parent = Union.objects.filter(pk=source.parent_id).first() if source.parent_id else None
-    reachable = (
-        can_act(actor, target)
-        or (parent is not None and target.path.startswith(parent.path))
-        or target.path.startswith(source.path)
-    )
-    if not reachable:
+    if not transfer_targets(actor, appeal).filter(pk=target.pk).exists():
         raise ValidationFailed(fields={"to_union": _("只能转给上级、下级、同级工会或您管辖范围内的工会。")})
     at = moment(at)
     direction = transfer_direction(source, target)

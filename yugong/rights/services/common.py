@@ -17,12 +17,9 @@ from yugong.orgs.models import Union
 from .. import sla
 from ..cache import queue_cache_bump
 from ..models import Appeal, AppealEvent, HandlingStage
+from ..roles import HANDLE_ROLES, INTAKE_ROLES, VIEW_ROLES
 
-# Who handles appeals at a node (and its subtree); who may only look.
-HANDLE_ROLES = frozenset({"chair", "vice_chair", "staff", "hotline"})
-VIEW_ROLES = HANDLE_ROLES | {"viewer", "auditor"}
-# Who may take calls and register appeals (anywhere: intake is not handling).
-INTAKE_ROLES = frozenset({"chair", "vice_chair", "staff", "hotline"})
+__all__ = ["HANDLE_ROLES", "INTAKE_ROLES", "VIEW_ROLES"]
 
 
 def require_actor(actor: Any) -> None:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from yugong.core.audit import audit_record
 from yugong.core.errors import PermissionDenied, ValidationFailed
 from yugong.core.validators import clean_text
+from yugong.orgs import tree
 from yugong.orgs.access import MANAGE_ROLES, scope_paths
 
 from ..models import Category, Faq, Policy, PolicySection
@@ -22,7 +23,7 @@ from .common import require_actor
 def can_edit_library(actor: Any) -> bool:
     """The library is shared by the whole tree: editors hold a managing role (chair, vice chair,
     staff) at a root node (the city federation)."""
-    return any(path.count("/") == 1 for path in scope_paths(actor, MANAGE_ROLES))
+    return any(tree.is_root_path(path) for path in scope_paths(actor, MANAGE_ROLES))
 
 
 def _require_editor(actor: Any) -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from yugong.accounts.models import User, request_user
+from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError, NotFound, ValidationFailed
 from yugong.core.money import parse_yuan
 from yugong.orgs.access import can_act, scope_filter
@@ -155,24 +154,6 @@ ACTIONS = {
 }
 
 
-def _assignee_choices(appeal: Appeal) -> QuerySet[User]:
-    """Who may be made 承办人: active users holding a handling role at the appeal's union or above
-    (the same rule appeal_assign checks)."""
-    path = appeal.union.path
-    ancestors = [path[: i + 9] for i in range(0, len(path), 9)]
-    return (
-        User.objects.filter(
-            is_active=True,
-            union_roles__active=True,
-            union_roles__role__in=services.HANDLE_ROLES,
-            union_roles__union__path__in=ancestors,
-            union_roles__union__status=Union.Status.ACTIVE,
-        )
-        .distinct()
-        .order_by("display_name", "id")
-    )
-
-
 def _perform(request: HttpRequest, appeal: Appeal, action: str) -> dict[str, Any]:
     user = request_user(request)
     p = request.POST
@@ -181,7 +162,7 @@ def _perform(request: HttpRequest, appeal: Appeal, action: str) -> dict[str, Any
             actor=user, appeal=appeal, complexity=p.get("complexity") or None, note=p.get("note", "")
         )
     elif action == "assign":
-        assignee = _assignee_choices(appeal).filter(pk=p.get("assignee") or 0).first()
+        assignee = selectors.assignee_candidates(appeal).filter(pk=p.get("assignee") or 0).first()
         if assignee is None:
             raise ValidationFailed(fields={"assignee": _("请选择承办人。")})
         services.appeal_assign(actor=user, appeal=appeal, assignee=assignee)
@@ -291,18 +272,7 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
                     return HttpResponseRedirect(reverse("rights:list"))  # transferred out of our subtree
                 return HttpResponseRedirect(reverse("rights:detail", args=[appeal_id]))
     can_handle = can_act(request.user, appeal.union, services.HANDLE_ROLES)
-    parent = appeal.union.parent
-    transfer_targets = []
-    if can_handle:
-        base = parent.path if parent else appeal.union.path
-        transfer_targets = list(
-            Union.objects.filter(
-                path__startswith=base, status=Union.Status.ACTIVE, depth__lte=appeal.union.depth + 1
-            )
-            .exclude(pk=appeal.union_id)
-            .exclude(kind=Union.Kind.BRANCH)
-            .order_by("path")[:200]
-        )
+    transfer_targets = selectors.transfer_choices(request.user, appeal) if can_handle else []
     return _console(
         request,
         "rights/console_detail.html",
@@ -315,7 +285,9 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
             "attachments": list(appeal.attachments.all()),
             "can_handle": can_handle,
             "transfer_targets": transfer_targets,
-            "assignees": list(_assignee_choices(appeal)[:200]) if can_handle and appeal.is_open else [],
+            "assignees": list(selectors.assignee_candidates(appeal)[:200])
+            if can_handle and appeal.is_open
+            else [],
             "referral_kinds": Referral.Kind.choices,
             "referral_statuses": Referral.Status.choices,
             "complexities": Complexity.choices,
