@@ -46,11 +46,9 @@ def policy_save(
     summary: str = "",
     published: bool = True,
     policy: Policy | None = None,
-    check_permission: bool = True,
 ) -> Policy:
     """Create (``policy`` None) or replace a policy with its sections, then re-index it."""
-    if check_permission:
-        _require_editor(actor)
+    _require_editor(actor)
     errors: dict[str, Any] = {}
     title, issuer = clean_text(title)[:200], clean_text(issuer)[:120]
     if not title:
@@ -94,10 +92,8 @@ def faq_save(
     seq: int = 0,
     published: bool = True,
     faq: Faq | None = None,
-    check_permission: bool = True,
 ) -> Faq:
-    if check_permission:
-        _require_editor(actor)
+    _require_editor(actor)
     question = clean_text(question)[:200]
     errors: dict[str, Any] = {}
     if not question:
