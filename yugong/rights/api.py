@@ -3,11 +3,12 @@ from typing import Literal
 
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel
 
 from yugong.accounts.models import request_user
-from yugong.core.errors import NotFound
+from yugong.core.errors import NotFound, ValidationFailed
 from yugong.core.schemas import ERROR_RESPONSES
 from yugong.orgs.models import Union
 
@@ -340,12 +341,13 @@ def appeal_resume(request: HttpRequest, appeal_id: int, payload: TextIn) -> Appe
     summary="转办（上级、下级或同级）",
 )
 def appeal_transfer(request: HttpRequest, appeal_id: int, payload: TransferIn) -> AppealOut:
+    appeal = _staff_appeal(request, appeal_id)
     target = Union.objects.filter(pk=payload.to_union_id).first()
     if target is None:
-        raise NotFound()
+        raise ValidationFailed(fields={"to_union_id": _("目标工会不存在或已撤销。")})
     a = services.appeal_transfer(
         actor=request_user(request),
-        appeal=_staff_appeal(request, appeal_id),
+        appeal=appeal,
         to_union=target,
         reason=payload.reason,
     )

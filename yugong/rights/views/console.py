@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import request_user
-from yugong.core.errors import ApplicationError, NotFound, ValidationFailed
+from yugong.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.money import parse_yuan
-from yugong.orgs.access import can_act, scope_filter
+from yugong.orgs.access import can_act, scope_filter, scope_paths
 from yugong.orgs.decorators import console_required
 from yugong.orgs.models import Union
 
@@ -32,8 +32,10 @@ from .common import _console, _districts, _employer_by_name
 
 @console_required
 def intake(request: HttpRequest) -> HttpResponse:
-    """热线受理: the operator's fast phone-intake form."""
+    """热线受理: the operator's fast phone-intake form (for those who may take calls)."""
     user = request_user(request)
+    if not scope_paths(user, services.INTAKE_ROLES):
+        raise PermissionDenied()
     errors: dict[str, list[str]] = {}
     data: dict[str, Any] = {"channel": "hotline", "complexity": "general"}
     if request.method == "POST":
@@ -258,10 +260,12 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
         action = request.POST.get("action", "")
         if action not in ACTIONS:
             raise NotFound()
+        if not can_act(request.user, appeal.union, services.HANDLE_ROLES):
+            raise PermissionDenied()  # every action handles the appeal: a viewer only looks
         try:
             extra = _perform(request, appeal, action)
         except ApplicationError as exc:
-            if exc.status == 404:
+            if exc.status in (403, 404):  # not allowed at all: not a form error
                 raise
             error = "；".join(f"{m}" for v in exc.fields.values() for m in v) or str(exc.message)
         else:
