@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import request_user
-from yugong.core.errors import ApplicationError, NotFound
+from yugong.core.errors import ApplicationError, NotFound, PermissionDenied
 from yugong.members.models import Person
 from yugong.orgs.access import MANAGE_ROLES, access_union, can_act, staff_scope
 from yugong.orgs.decorators import console_required
@@ -285,7 +285,11 @@ def marking(request: HttpRequest, item_pk: int) -> HttpResponse:
     item = Item.objects.select_related("stage__competition").filter(pk=item_pk).first()
     if item is None:
         raise NotFound()
-    judge = skills.judge_for(user, item)
+    try:
+        judge = skills.judge_for(user, item)
+    except PermissionDenied:
+        selectors.staff_competition(user, item.stage.competition_id)  # outside the subtree: 404
+        raise
     aspects = list(Aspect.objects.filter(subitem__item=item).select_related("subitem"))
     entries = [e for e in skills.stage_entries(item.stage) if not skills.conflicted(judge, e)]
     if request.method == "POST":
