@@ -97,7 +97,13 @@ def appeal_queue(user: Any, *, kind: str, at: dt.datetime | None = None, limit: 
         qs = qs.filter(warn_at__lte=at, due_at__gt=at)
     else:
         raise ValueError(kind)
-    return qs.select_related("union").only(*ROW_FIELDS).order_by("due_at", "id")[:limit]
+    # One statement, two steps: the page's ids from the deadline index alone (index-only scan of
+    # every queued appeal of the subtree, sorted), then the shown columns of those rows only —
+    # instead of reading every queued row from the heap to sort them (EXPLAIN in the README).
+    ids = qs.order_by("due_at", "id").values("id")[:limit]
+    return (
+        Appeal.objects.filter(pk__in=ids).select_related("union").only(*ROW_FIELDS).order_by("due_at", "id")
+    )
 
 
 QUEUE_COUNT_CAP = 10_000

@@ -155,9 +155,12 @@ class Appeal(models.Model):
             # The supervisors' queues: "overdue" is due_at <= now, "near due" warn_at <= now < due_at,
             # both only over appeals whose clock runs (the partial condition keeps the index to the
             # open, running few percent of a million rows); union_id rides along so the subtree
-            # join needs no heap visit to decide.
+            # join needs no heap visit to decide, and id so that a queue page picks its 50 ids from
+            # the index alone (selectors.appeal_queue) and visits only their 50 heap rows.
             models.Index(
-                fields=["due_at", "union"], condition=Q(due_at__isnull=False), name="rights_appeal_due"
+                fields=["due_at", "union", "id"],
+                condition=Q(due_at__isnull=False),
+                name="rights_appeal_due_id",
             ),
             models.Index(
                 fields=["warn_at", "union"], condition=Q(warn_at__isnull=False), name="rights_appeal_warn"
