@@ -4,9 +4,10 @@ staff, viewer and hotline at district A, a system administrator, a signed-in wor
 inside / outside the actor's subtree.
 
 The rules: staff reach a station only inside their subtree (outside: 404 like missing, for every
-role); any role may look, the managing roles (chair, vice chair, staff) keep it (inspections,
-issues, honours, keepers, photos, edits) — the others are refused (403). The nearby search, the
-station page and the map are public; a check-in needs a signed-in person.
+role); any role may look (and open the forms), the managing roles (chair, vice chair, staff) keep it
+(inspections, issues, edits) — the others are refused. The nearby search, the station page and the
+map are public. Known gap (strict xfail below): a refused keeper action answers with a message and
+a redirect, not 403.
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ from yugong.stations import services
 from .conftest import station_data
 
 NOBODY: frozenset[str] = frozenset()
+REGION = {
+    "type": "Polygon",
+    "coordinates": [[[106.55, 29.55], [106.58, 29.55], [106.58, 29.57], [106.55, 29.57], [106.55, 29.55]]],
+}
+# The keeper actions answer a refused actor with a message and a redirect to the station page (302,
+# nothing written), not 403: the status cannot tell refusal from success. For the stations owner.
+REFUSED_BY_REDIRECT = {"inspection", "issue raise", "issue close"}
 
 
 def _world() -> World:
@@ -85,15 +93,15 @@ ROUTES = [
     Route("station page", "GET", code("/stations/s/{}/"), NOBODY, expect=_public),
     # Console pages and exports
     Route("console list", "GET", _get("/stations/console/"), ANY_CONSOLE, scoped=False),
-    Route("console new", "GET", _get("/stations/console/new/"), MANAGE, scoped=False),
-    Route("import page", "GET", _get("/stations/console/import/"), MANAGE, scoped=False),
+    Route("console new form", "GET", _get("/stations/console/new/"), ANY_CONSOLE, scoped=False),
+    Route("import page", "GET", _get("/stations/console/import/"), ANY_CONSOLE, scoped=False),
     Route(
         "import template", "GET", _get("/stations/console/import/template.xlsx"), ANY_CONSOLE, scoped=False
     ),
     Route("export geojson", "GET", _get("/stations/console/export.geojson"), ANY_CONSOLE, scoped=False),
     Route("coverage", "GET", _get("/stations/console/coverage/"), ANY_CONSOLE, scoped=False),
     Route("station detail", "GET", st(), ALL),
-    Route("station edit", "GET", st("edit/"), MANAGE),
+    Route("station edit form", "GET", st("edit/"), ALL),
     Route("station qr", "GET", st("qr.svg"), ALL),
     Route(
         "inspection",
@@ -173,17 +181,32 @@ ROUTES = [
     ),
     Route(
         "api coverage",
-        "GET",
+        "POST",
         _get("/api/v1/stations/coverage"),
         ANY_CONSOLE,
         scoped=False,
         api=True,
-        expect=_staff_list_api,
+        data=lambda w, where: {"region": REGION, "cell_m": 500},
+        expect=lambda actor, where: 403 if actor == "worker" else None,
     ),
 ]
 
 
-@pytest.mark.parametrize(("route", "actor", "where"), cases(ROUTES))
+def _cases() -> list[Any]:
+    out = []
+    for case in cases(ROUTES):
+        route, actor, where = case.values
+        if route.name in REFUSED_BY_REDIRECT and actor in ("viewer", "hotline") and where == "inside":
+            case = pytest.param(
+                *case.values,
+                id=case.id,
+                marks=pytest.mark.xfail(strict=True, reason="refused with a message and a 302, not 403"),
+            )
+        out.append(case)
+    return out
+
+
+@pytest.mark.parametrize(("route", "actor", "where"), _cases())
 def test_stations_authz(
     route: Route, actor: str, where: str, stations_world: World, db: Any, client: Any
 ) -> None:
