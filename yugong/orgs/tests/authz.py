@@ -170,7 +170,11 @@ def check(route: Route, actor: str, where: str, world: World, client: Any) -> No
         response = client.get(url, data)
     else:
         response = getattr(client, method)(url, data)
-    response.close()  # file downloads hold their file open until closed
+    # A file download holds its file open: close what the response holds, but not through
+    # response.close(), which sends request_finished and so closes the database connection inside
+    # the module's transaction.
+    for closer in getattr(response, "_resource_closers", []):
+        closer()
     want = expected_status(route, actor, where)
     assert response.status_code == want, (
         f"{route.method} {url} as {actor} ({where}): {response.status_code}, expected {want}\n"
