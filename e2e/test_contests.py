@@ -86,7 +86,7 @@ def test_a_queued_start_waits_and_keeps_its_place(phone_page: Any, live_server: 
     ticket after Retry-After until the paper comes."""
     import io
 
-    from yugong.contests import admission
+    from yugong.contests.quiz import admission
 
     settings.CONTESTS_START_RATE = 1  # one start a second
     settings.CONTESTS_START_BURST_MS = 0

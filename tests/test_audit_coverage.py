@@ -47,7 +47,7 @@ NOT_AUDITED: dict[str, str] = {
     "rights.services.common.event": "appends an appeal's timeline inside the audited appeal services",
     "rights.services.common.stage_start": "a handling stage, opened inside the audited appeal services",
     "rights.services.common.stage_end": "a handling stage, closed inside the audited appeal services",
-    "rights.services.appeals.appeal_number_allocate": "the number counter, inside the audited appeal_create",
+    "rights.services.intake.appeal_number_allocate": "the number counter, inside the audited appeal_create",
     "members.services.search_keys.membership_search_keys_rebuild": "rebuilds a derived search index (a maintenance job)",
     "contests.services.contest_members_refresh": "a derived snapshot of member counts (a periodic job)",
     "funds.services.commitments.reserve": "the conditional UPDATE inside the audited commitment services",

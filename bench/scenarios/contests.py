@@ -188,7 +188,6 @@ def start_submit(ctx: Ctx, i: int) -> Request:
 def seed_rank(ctx: Ctx) -> dict[str, Any]:
     from django.db import connection
 
-    from yugong.contests import leaderboard
     from yugong.contests.models import (
         MAX_SECONDS,
         MAX_TENTHS,
@@ -197,6 +196,7 @@ def seed_rank(ctx: Ctx) -> dict[str, Any]:
         ContestEntry,
         rank_key,
     )
+    from yugong.contests.quiz import leaderboard
 
     target = max(1000, int(os.environ.get("BENCH_CONTEST_PARTICIPANTS", "2100000")))
     root = _root()
@@ -267,7 +267,7 @@ def my_rank(ctx: Ctx, i: int) -> Request:
 
 def _my_rank_micro(use_redis: bool) -> Any:
     def run(ctx: Ctx) -> Any:
-        from yugong.contests.leaderboard import board
+        from yugong.contests.quiz.leaderboard import board
 
         return board(ctx["rank_contest_id"], ctx["auth_user_id"], 10, use_redis=use_redis)
 
@@ -390,9 +390,9 @@ def union_board(ctx: Ctx, i: int) -> Request:
 
 
 def _board_uncached(ctx: Ctx) -> Any:
-    from yugong.contests.leaderboard import rollup_forget
-    from yugong.contests.leaderboard import union_board as board
     from yugong.contests.models import Contest
+    from yugong.contests.quiz.leaderboard import rollup_forget
+    from yugong.contests.quiz.leaderboard import union_board as board
     from yugong.orgs.models import Union
 
     contest = ctx.setdefault("_contest", Contest.objects.get(pk=ctx["board_contest_id"]))
@@ -416,7 +416,7 @@ micro(
 
 
 def seed_burst(ctx: Ctx) -> dict[str, Any]:
-    from yugong.contests.admission import queue_forget
+    from yugong.contests.quiz.admission import queue_forget
     from yugong.core.timeutil import now
 
     root = _root()

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 def _contest_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
     """A contest saved or deleted in this process: its per-process facts and names go at once and
     its rendered union boards are marked stale for every process (leaderboard.contest_changed)."""
-    from . import leaderboard, selectors
+    from . import selectors
+    from .quiz import leaderboard
 
     selectors.contest_facts_forget(instance.pk)
     leaderboard.contest_changed(instance.pk)

@@ -7,16 +7,18 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from yugong.core.errors import NotFound
 from yugong.core.timeutil import now
 from yugong.members.models import Membership
+from yugong.orgs import tree
 from yugong.orgs.access import access_object, access_union, grants, scope_filter, scope_paths
 from yugong.orgs.models import Union
 
-from . import leaderboard
+from . import visibility
 from .models import Attempt, Competition, Contest, ContestEntry, EntryMember, QuestionBank
+from .quiz import leaderboard
 
 
 def worker_union(user: Any) -> Union | None:
@@ -31,17 +33,13 @@ def worker_union(user: Any) -> Union | None:
 
 
 def contests_open_to(user: Any, *, union: Union | None = None) -> list[Contest]:
-    """Published contests in their window whose organiser is a root or an ancestor of the worker's
-    union (one query; the ancestors come from the union's path)."""
+    """The contests a worker sees (:mod:`yugong.contests.visibility`) that are published and in
+    their window (one query)."""
     union = union if union is not None else worker_union(user)
     at = now()
-    cond = Q(organiser__parent__isnull=True)
-    if union is not None and union.path:
-        ancestors = [union.path[:end] for end in range(9, len(union.path) + 1, 9)]
-        cond |= Q(organiser__path__in=ancestors)
     return list(
-        Contest.objects.filter(status=Contest.Status.PUBLISHED, starts_at__lte=at, ends_at__gt=at)
-        .filter(cond)
+        Contest.objects.filter(visibility.worker_sees_q(union.path if union else None))
+        .filter(status=Contest.Status.PUBLISHED, starts_at__lte=at, ends_at__gt=at)
         .select_related("organiser")
         .order_by("ends_at", "id")[:50]
     )
@@ -86,10 +84,10 @@ def staff_board_contest(user: Any, pk: Any) -> Contest:
         return staff_contest(user, pk)
     except NotFound:
         pass
-    contest = (
-        Contest.objects.select_related("organiser", "bank").filter(pk=pk).exclude(status="draft").first()
-    )
-    if contest is None or not any(p.startswith(contest.organiser.path) for p in scope_paths(user)):
+    contest = Contest.objects.select_related("organiser", "bank").filter(pk=pk).first()
+    if contest is None or not visibility.staff_board_sees(
+        status=contest.status, organiser_path=contest.organiser.path, scope=scope_paths(user)
+    ):
         raise NotFound()
     return contest
 
@@ -113,20 +111,23 @@ def staff_competition(user: Any, pk: Any) -> Competition:
 
 
 def contest_for_worker(user: Any, pk: Any) -> Contest:
-    """A published contest the worker may see (NotFound otherwise)."""
+    """A contest the worker sees (:func:`visibility.worker_sees`; NotFound otherwise)."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound() from None
-    contest = (
-        Contest.objects.select_related("organiser").filter(pk=pk).exclude(status=Contest.Status.DRAFT).first()
-    )
+    contest = Contest.objects.select_related("organiser").filter(pk=pk).first()
     if contest is None:
         raise NotFound()
-    if contest.organiser.parent_id is not None:
-        union = worker_union(user)
-        if union is None or not union.path.startswith(contest.organiser.path):
-            raise NotFound()
+    root = contest.organiser.parent_id is None
+    union = None if root else worker_union(user)  # a root's contest needs no membership read
+    if not visibility.worker_sees(
+        status=contest.status,
+        organiser_path=contest.organiser.path,
+        organiser_is_root=root,
+        worker_path=union.path if union else None,
+    ):
+        raise NotFound()
     return contest
 
 
@@ -184,22 +185,25 @@ def contest_facts_forget(pk: int | None = None) -> None:
 
 def _organised_in_scope(user: Any, facts: ContestFacts) -> bool:
     """Organised inside the staff member's subtree (what :func:`staff_contest` lets through)."""
-    return any(facts.organiser_path.startswith(p) for p in scope_paths(user))
+    return visibility.staff_organises(organiser_path=facts.organiser_path, scope=scope_paths(user))
 
 
 def leaderboard_contest(user: Any, pk: int) -> ContestFacts:
-    """The contest of a worker's leaderboard: what :func:`contest_for_worker` lets through (a
-    published contest of a root union, or of an ancestor of the worker's union), else what staff
-    may see (organised in their subtree); NotFound otherwise."""
+    """The contest of a worker's leaderboard: what :func:`contest_for_worker` lets through (the
+    same predicate, on the cached facts), else what staff may see (organised in their subtree);
+    NotFound otherwise."""
     facts = contest_facts(pk)
     if facts is None:
         raise NotFound()
-    if facts.status != Contest.Status.DRAFT:
-        if facts.organiser_is_root:
-            return facts
-        union = worker_union(user)
-        if union is not None and union.path.startswith(facts.organiser_path):
-            return facts
+    root = facts.organiser_is_root
+    union = None if root or facts.status not in visibility.VISIBLE_STATUSES else worker_union(user)
+    if visibility.worker_sees(
+        status=facts.status,
+        organiser_path=facts.organiser_path,
+        organiser_is_root=root,
+        worker_path=union.path if union else None,
+    ):
+        return facts
     if _organised_in_scope(user, facts):
         return facts
     raise NotFound()
@@ -209,9 +213,9 @@ def _board_node_id(user: Any, facts: ContestFacts) -> int:
     """The default node of a union board: the organiser when the staff member acts over it, else
     their outermost node inside the organiser's subtree (from the grants: no query)."""
     mine = grants(user)
-    if any(facts.organiser_path.startswith(g.path) for g in mine):
+    if any(tree.within(facts.organiser_path, g.path) for g in mine):
         return facts.organiser_id
-    inside = sorted((g.path, g.union_id) for g in mine if g.path.startswith(facts.organiser_path))
+    inside = sorted((g.path, g.union_id) for g in mine if tree.within(g.path, facts.organiser_path))
     if not inside:
         raise NotFound()
     return inside[0][1]
@@ -229,14 +233,11 @@ def staff_union_board_json(
     if facts is None:
         raise NotFound()
     paths = scope_paths(user)
-    visible = any(facts.organiser_path.startswith(p) for p in paths) or (
-        facts.status != Contest.Status.DRAFT and any(p.startswith(facts.organiser_path) for p in paths)
-    )
-    if not visible:
+    if not visibility.staff_board_sees(status=facts.status, organiser_path=facts.organiser_path, scope=paths):
         raise NotFound()
     node_id = _board_node_id(user, facts) if parent_id is None else parent_id
     hit = leaderboard.union_board_cached(contest_id, node_id, level=level, limit=limit)
-    if hit is not None and any(hit[0].startswith(p) for p in paths):
+    if hit is not None and tree.within_any(hit[0], paths):
         return hit[1]
     node = access_union(user, node_id)  # outside the subtree (or missing): 404
     return leaderboard.union_board_render(

@@ -1,5 +1,5 @@
 """Writes for knowledge contests. Skills competitions: :mod:`yugong.contests.skills`; the start
-and submit hot path (and its timing and concurrency rules): :mod:`yugong.contests.attempts`,
+and submit hot path (and its timing and concurrency rules): :mod:`yugong.contests.quiz.attempts`,
 re-exported here (``attempt_start``, ``attempt_submit``, ``attempt_submit_current``).
 
 Timing rules (all on the server clock):
@@ -25,11 +25,14 @@ from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import now
 from yugong.members.models import Membership
+from yugong.orgs import tree
 from yugong.orgs.access import MANAGE_ROLES, require_role
 from yugong.orgs.models import Union
 
-from .admission import Admission, admit_start  # noqa: F401 - the waiting room for starts
-from .attempts import (  # noqa: F401 - the public write path of taking part
+from .models import Contest, ContestEntry, ContestUnionStat, QuestionBank
+from .quiz import pool_forget
+from .quiz.admission import Admission, admit_start  # noqa: F401 - the waiting room for starts
+from .quiz.attempts import (  # noqa: F401 - the public write path of taking part
     AttemptView,
     Started,
     Submitted,
@@ -40,8 +43,6 @@ from .attempts import (  # noqa: F401 - the public write path of taking part
     grace_seconds,
     open_to,
 )
-from .models import Contest, ContestEntry, ContestUnionStat, QuestionBank
-from .quiz import pool_forget
 
 # --- Contest set-up (staff) ----------------------------------------------------------------
 
@@ -68,8 +69,8 @@ def contest_create(
     require_role(actor, organiser, MANAGE_ROLES)
     if (
         not bank.union.path
-        or not organiser.path.startswith(bank.union.path)
-        and not bank.union.path.startswith(organiser.path)
+        or not tree.within(organiser.path, bank.union.path)
+        and not tree.within(bank.union.path, organiser.path)
     ):
         raise ValidationFailed(fields={"bank": _("只能使用本级或上级工会的题库。")})
     errors: dict[str, Any] = {}
@@ -149,9 +150,7 @@ def contest_members_refresh(*, contest: Contest) -> int:
     from django.db.models import Count
 
     counts = list(
-        Membership.objects.filter(
-            status__in=Membership.CURRENT, union__path__startswith=contest.organiser.path
-        )
+        Membership.objects.filter(tree.in_subtrees(contest.organiser.path), status__in=Membership.CURRENT)
         .values("union_id")
         .annotate(n=Count("id"))
         .values_list("union_id", "n")

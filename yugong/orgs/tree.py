@@ -6,7 +6,9 @@ path strings: they ask here.
 * :func:`ancestor_ids` / :func:`chain_ids` — strict ancestors, or ancestors and the node itself.
 * :func:`ancestor_paths` — the path of every node on the chain, root first.
 * :func:`path_depth`, :func:`is_root_path`, :func:`root_id` — where a node sits.
-* :func:`subtree_q` — the filter "inside the subtree of one of these paths".
+* :func:`subtree_q` — the filter "inside the subtree of one of these paths" (:func:`in_subtrees`:
+  never None, matches nothing instead).
+* :func:`within`, :func:`within_any` — whether a node lies in a subtree (in Python, no query).
 """
 
 from __future__ import annotations
@@ -69,3 +71,19 @@ def subtree_q(paths: Iterable[str], *, path_field: str = "union__path") -> Q | N
             condition |= Q(**{f"{path_field}__startswith": path})
             found = True
     return condition if found else None
+
+
+def in_subtrees(paths: str | Iterable[str], *, path_field: str = "union__path") -> Q:
+    """:func:`subtree_q` for callers that filter anyway: one path or several, and a filter that
+    matches nothing (instead of None) when there is no valid subtree."""
+    return subtree_q([paths] if isinstance(paths, str) else paths, path_field=path_field) or Q(pk__in=[])
+
+
+def within(path: str | None, ancestor: str | None) -> bool:
+    """``path`` is ``ancestor`` itself or a node below it (False for an empty or malformed one)."""
+    return bool(path and ancestor and path_ids(ancestor) and path.startswith(ancestor))
+
+
+def within_any(path: str | None, ancestors: Iterable[str]) -> bool:
+    """``path`` lies in one of the subtrees rooted at ``ancestors``."""
+    return any(within(path, a) for a in ancestors)

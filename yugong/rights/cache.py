@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 QUEUE_CACHE_SECONDS = 10
-_QUEUE_VERSION_KEY = "rights:queue:version"
+QUEUE_VERSION_KEY = "rights:queue:version"
 # With a per-process cache (the embedded default's local memory) a version bump reaches only the
 # process that made the write: the others keep their entries until they expire, so there every
 # entry lives at most this long, whatever the caller asked for.
@@ -33,9 +33,9 @@ def cache_seconds(seconds: int) -> int:
 
 def _bump() -> None:
     try:
-        cache.incr(_QUEUE_VERSION_KEY)
+        cache.incr(QUEUE_VERSION_KEY)
     except ValueError:  # missing (first write, or evicted)
-        cache.set(_QUEUE_VERSION_KEY, 2, None)
+        cache.set(QUEUE_VERSION_KEY, 2, None)
 
 
 def queue_cache_bump() -> None:
@@ -45,8 +45,8 @@ def queue_cache_bump() -> None:
 
 
 def queue_cache_version() -> int:
-    version = cache.get(_QUEUE_VERSION_KEY)
+    version = cache.get(QUEUE_VERSION_KEY)
     if not isinstance(version, int):
         version = 1
-        cache.add(_QUEUE_VERSION_KEY, version, None)
+        cache.add(QUEUE_VERSION_KEY, version, None)
     return version

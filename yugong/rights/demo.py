@@ -495,7 +495,6 @@ def _seed_policies(stdout: Any) -> None:
             continue
         services.policy_save(
             actor=system_actor(),
-            check_permission=False,
             title=title,
             issuer=issuer,
             doc_number=number,
@@ -509,7 +508,6 @@ def _seed_policies(stdout: Any) -> None:
         if question not in have_q:
             services.faq_save(
                 actor=system_actor(),
-                check_permission=False,
                 question=question,
                 answer=answer,
                 category=category,

@@ -17,7 +17,7 @@ from yugong.core.timeutil import now
 from yugong.orgs.models import RoleAssignment
 
 from .models import Appeal, AppealEvent, HandlingStage
-from .services.common import HANDLE_ROLES
+from .roles import HANDLE_ROLES
 
 BATCH = 500
 

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from tests.helpers import requires_postgres
+from tests.race import race
 from yugong.accounts.models import SmsCode, User
 from yugong.accounts.services import (
     sms_code_hash,
@@ -230,30 +231,11 @@ def test_inactive_worker_cannot_sign_in(send_code: Any) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_one_code_signs_in_once_under_a_race(django_capture_on_commit_callbacks: Any) -> None:
     """Two requests racing with the same right code: the row lock lets exactly one through."""
-    import threading
-
-    from django.db import connection
-
     sms_code_request(phone=PHONE, ip=None)  # no surrounding transaction: the SMS goes at once
     code = last_code(PHONE)
-    barrier = threading.Barrier(2)
-    results: list[str] = []
-
-    def attempt() -> None:
-        try:
-            barrier.wait()
-            sms_code_verify_and_login(phone=PHONE, code=code, ip=None)
-            results.append("ok")
-        except ValidationFailed:
-            results.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    got = race(2, lambda _i: sms_code_verify_and_login(phone=PHONE, code=code, ip=None))
+    assert not [r for r in got if isinstance(r, Exception) and not isinstance(r, ValidationFailed)], got
+    results = ["refused" if isinstance(r, ValidationFailed) else "ok" for r in got]
     assert sorted(results) == ["ok", "refused"]
     assert User.objects.count() == 1
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from tests.helpers import UserFactory, grant, make_union
-from yugong.contests import leaderboard, selectors
+from yugong.contests import selectors
 from yugong.contests.models import Contest, Question, QuestionBank
-from yugong.contests.quiz import pool_forget
+from yugong.contests.quiz import leaderboard, pool_forget
 from yugong.core.timeutil import now
 from yugong.members.models import Membership, Person
 

@@ -11,8 +11,8 @@ import pytest
 import time_machine
 
 from tests.helpers import assert_max_queries
-from yugong.contests import admission
 from yugong.contests.models import Attempt
+from yugong.contests.quiz import admission
 from yugong.core.timeutil import now
 
 from .conftest import make_contest, make_worker

@@ -11,9 +11,10 @@ import pytest
 from pydantic import TypeAdapter
 
 from tests.helpers import UserFactory, assert_max_queries, grant, make_union
-from yugong.contests import leaderboard, services
+from yugong.contests import services
 from yugong.contests.api import LeaderboardOut, UnionRowOut
 from yugong.contests.models import ContestUnionStat
+from yugong.contests.quiz import leaderboard
 
 from .conftest import make_contest, make_worker, right_answers
 

@@ -4,13 +4,12 @@ of concurrent starts by one person opens one attempt and takes one try."""
 from __future__ import annotations
 
 import contextlib
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from tests.helpers import requires_postgres
+from tests.race import race
 from yugong.contests import services
 from yugong.contests.models import Attempt, ContestEntry, ContestUnionStat
 from yugong.core.errors import ApplicationError
@@ -21,30 +20,6 @@ from .conftest import make_contest, make_worker, right_answers
 THREADS = 8
 
 
-def _race(fn: Any) -> list[Any]:
-    barrier = threading.Barrier(THREADS)
-    out: list[Any] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=10)
-            result: Any = fn()
-        except ApplicationError as exc:
-            result = exc
-        finally:
-            connection.close()
-        with lock:
-            out.append(result)
-
-    threads = [threading.Thread(target=run) for _ in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return out
-
-
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_submissions_scored_once(tree: dict[str, Any]) -> None:
@@ -52,7 +27,9 @@ def test_concurrent_submissions_scored_once(tree: dict[str, Any]) -> None:
     worker = make_worker(tree["shop"])
     attempt = services.attempt_start(user=worker, contest_id=contest.pk).attempt
     answers = right_answers(attempt)
-    results = _race(lambda: services.attempt_submit(user=worker, attempt_id=attempt.pk, answers=answers))
+    results = race(
+        THREADS, lambda _i: services.attempt_submit(user=worker, attempt_id=attempt.pk, answers=answers)
+    )
     assert len(results) == THREADS
     assert all(isinstance(r, services.Submitted) for r in results), results
     assert sum(1 for r in results if not r.already) == 1
@@ -68,7 +45,7 @@ def test_concurrent_submissions_scored_once(tree: dict[str, Any]) -> None:
 def test_concurrent_starts_open_one_attempt(tree: dict[str, Any]) -> None:
     contest = make_contest(tree["city"], tries_per_day=3)
     worker = make_worker(tree["shop"])
-    results = _race(lambda: services.attempt_start(user=worker, contest_id=contest.pk))
+    results = race(THREADS, lambda _i: services.attempt_start(user=worker, contest_id=contest.pk))
     assert all(isinstance(r, services.Started) for r in results), results
     assert len({r.attempt.pk for r in results}) == 1
     assert Attempt.objects.filter(contest=contest, user=worker).count() == 1
@@ -85,10 +62,11 @@ def test_control_without_the_guard_the_same_submission_is_scored_twice(tree: dic
     worker = make_worker(tree["shop"])
     attempt = services.attempt_start(user=worker, contest_id=contest.pk).attempt
     answers = right_answers(attempt)
-    results = _race(
-        lambda: services.attempt_submit(
+    results = race(
+        THREADS,
+        lambda _i: services.attempt_submit(
             user=worker, attempt_id=attempt.pk, answers=answers, _unsafe_no_guard=True
-        )
+        ),
     )
     scored = [r for r in results if isinstance(r, services.Submitted) and not r.already]
     assert len(scored) > 1, "the unguarded path should have scored the submission twice; no race showed"
@@ -105,7 +83,7 @@ def test_concurrent_starts_with_an_entry_take_one_try(tree: dict[str, Any]) -> N
     worker = make_worker(tree["shop"])
     services.material_confirm(user=worker, contest_id=contest.pk)  # makes the entry
     for round_ in (1, 2):
-        results = _race(lambda: services.attempt_start(user=worker, contest_id=contest.pk))
+        results = race(THREADS, lambda _i: services.attempt_start(user=worker, contest_id=contest.pk))
         assert all(isinstance(r, services.Started) for r in results), results
         assert len({r.attempt.pk for r in results}) == 1
         assert sum(1 for r in results if not r.resumed) == 1
@@ -133,7 +111,7 @@ def test_tries_per_day_hold_under_a_burst_of_start_and_submit(tree: dict[str, An
                 services.attempt_submit(user=worker, attempt_id=started.attempt.pk, answers={})
         return taken
 
-    results = _race(loop)
+    results = race(THREADS, lambda _i: loop())
     assert sum(r for r in results if isinstance(r, int)) == 3
     assert Attempt.objects.filter(contest=contest, user=worker).count() == 3
     assert ContestEntry.objects.get(contest=contest, user=worker).day_tries == 3

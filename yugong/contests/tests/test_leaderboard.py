@@ -12,8 +12,9 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from tests.helpers import UserFactory
-from yugong.contests import leaderboard, services
+from yugong.contests import services
 from yugong.contests.models import ContestEntry, rank_key, rank_key_parts
+from yugong.contests.quiz import leaderboard
 
 from .conftest import make_bank, make_contest, make_worker, right_answers
 

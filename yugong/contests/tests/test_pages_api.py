@@ -8,9 +8,9 @@ from openpyxl import Workbook
 
 from tests.helpers import UserFactory, assert_max_queries, grant
 from yugong.contests import services
-from yugong.contests.imports import parse_rows, template_xlsx
 from yugong.contests.models import Attempt, ContestEntry, Question, QuestionBank
 from yugong.contests.quiz import contest_pool
+from yugong.contests.quiz.imports import parse_rows, template_xlsx
 
 from .conftest import make_bank, make_contest, make_worker, right_answers
 

@@ -173,7 +173,7 @@ def test_fold_redone_under_the_lock_when_the_entry_changed(tree: dict[str, Any])
     when it changed in between, the fold re-reads the entry (locked) and decides again."""
     from django.db import connection, transaction
 
-    from yugong.contests import attempts
+    from yugong.contests.quiz import attempts
 
     contest = make_contest(tree["city"])
     worker = make_worker(tree["shop"])

@@ -4,13 +4,13 @@ dead-letter list and a replay that runs once."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from tests.helpers import UserFactory, requires_postgres
+from tests.race import race
 from yugong.accounts.system import system_actor
 from yugong.core import events
 from yugong.core.errors import Conflict
@@ -162,20 +162,8 @@ def test_two_workers_never_run_one_delivery_twice():
     for _ in range(20):
         with transaction.atomic():
             published.append(event_publish(kind="test.counted"))
-    barrier = threading.Barrier(2)
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            deliver_due(now=timezone.now() + dt.timedelta(seconds=1))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    got = race(2, lambda _i: deliver_due(now=timezone.now() + dt.timedelta(seconds=1)))
+    assert not [r for r in got if isinstance(r, Exception)], got
     for event in published:
         assert _handled_rows(event) == 1
     assert not EventDelivery.objects.exclude(status=EventDelivery.Status.DONE).exists()

@@ -20,7 +20,8 @@ The world: the city root; district A (where every actor's role is held) with gra
 district B with b1 (outside everybody's scope). Actors: chair, staff, viewer and hotline at A; a
 system administrator without a node role; a worker (signed in, no role); anonymous.
 
-Expected statuses (:func:`expected_status`): anonymous → 302 to the login page (API: 401); worker →
+Expected statuses (:func:`expected_status`; a route's ``expect`` may override it for some actors,
+e.g. a worker's own H5 page or a public one): anonymous → 302 to the login page (API: 401); worker →
 403; an object route (``scoped=True``) outside the subtree → 404 for everyone, and for the system
 administrator inside too (no business access: the same 404 as missing); inside → ``ok`` when the
 actor's role is in ``allowed`` else ``denied`` (403). Collection routes (``scoped=False``) have no
@@ -68,6 +69,9 @@ class Route:
     denied: int = 403
     api: bool = False
     data: Callable[[World, str], dict[str, Any]] | None = None
+    # Where a route's rule differs from the default for some actors (a worker's own H5 page, a
+    # public page): return the status for (actor, where), or None for the default rule.
+    expect: Callable[[str, str], int | None] | None = None
 
     def __str__(self) -> str:
         return self.name
@@ -140,6 +144,10 @@ def cases(routes: Iterable[Route]) -> list[Any]:
 
 
 def expected_status(route: Route, actor: str, where: str) -> int:
+    if route.expect is not None:
+        special = route.expect(actor, where)
+        if special is not None:
+            return special
     if actor == "anonymous":
         return 401 if route.api else 302
     if actor == "worker":
@@ -162,6 +170,11 @@ def check(route: Route, actor: str, where: str, world: World, client: Any) -> No
         response = client.get(url, data)
     else:
         response = getattr(client, method)(url, data)
+    # A file download holds its file open: close what the response holds, but not through
+    # response.close(), which sends request_finished and so closes the database connection inside
+    # the module's transaction.
+    for closer in getattr(response, "_resource_closers", []):
+        closer()
     want = expected_status(route, actor, where)
     assert response.status_code == want, (
         f"{route.method} {url} as {actor} ({where}): {response.status_code}, expected {want}\n"

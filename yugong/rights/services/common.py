@@ -17,12 +17,9 @@ from yugong.orgs.models import Union
 from .. import sla
 from ..cache import queue_cache_bump
 from ..models import Appeal, AppealEvent, HandlingStage
+from ..roles import HANDLE_ROLES, INTAKE_ROLES, VIEW_ROLES
 
-# Who handles appeals at a node (and its subtree); who may only look.
-HANDLE_ROLES = frozenset({"chair", "vice_chair", "staff", "hotline"})
-VIEW_ROLES = HANDLE_ROLES | {"viewer", "auditor"}
-# Who may take calls and register appeals (anywhere: intake is not handling).
-INTAKE_ROLES = frozenset({"chair", "vice_chair", "staff", "hotline"})
+__all__ = ["HANDLE_ROLES", "INTAKE_ROLES", "VIEW_ROLES"]
 
 
 def require_actor(actor: Any) -> None:
@@ -171,3 +168,17 @@ def stage_end(stage: HandlingStage, *, at: dt.datetime, reason: str) -> None:
 
 def moment(at: dt.datetime | None) -> dt.datetime:
     return at or now()
+
+
+def is_own_appeal(actor: Any, appeal: Appeal) -> bool:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if appeal.caller_user_id and appeal.caller_user_id == actor.pk:
+        return True
+    return bool(getattr(actor, "phone_index", "")) and actor.phone_index == appeal.caller_phone_index
+
+
+def require_worker_or_handler(actor: Any, appeal: Appeal) -> None:
+    require_actor(actor)
+    if not is_own_appeal(actor, appeal):
+        require_handler(actor, appeal)

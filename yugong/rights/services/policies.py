@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from yugong.core.audit import audit_record
 from yugong.core.errors import PermissionDenied, ValidationFailed
 from yugong.core.validators import clean_text
+from yugong.orgs import tree
 from yugong.orgs.access import MANAGE_ROLES, scope_paths
 
 from ..models import Category, Faq, Policy, PolicySection
@@ -22,7 +23,7 @@ from .common import require_actor
 def can_edit_library(actor: Any) -> bool:
     """The library is shared by the whole tree: editors hold a managing role (chair, vice chair,
     staff) at a root node (the city federation)."""
-    return any(path.count("/") == 1 for path in scope_paths(actor, MANAGE_ROLES))
+    return any(tree.is_root_path(path) for path in scope_paths(actor, MANAGE_ROLES))
 
 
 def _require_editor(actor: Any) -> None:
@@ -45,11 +46,9 @@ def policy_save(
     summary: str = "",
     published: bool = True,
     policy: Policy | None = None,
-    check_permission: bool = True,
 ) -> Policy:
     """Create (``policy`` None) or replace a policy with its sections, then re-index it."""
-    if check_permission:
-        _require_editor(actor)
+    _require_editor(actor)
     errors: dict[str, Any] = {}
     title, issuer = clean_text(title)[:200], clean_text(issuer)[:120]
     if not title:
@@ -93,10 +92,8 @@ def faq_save(
     seq: int = 0,
     published: bool = True,
     faq: Faq | None = None,
-    check_permission: bool = True,
 ) -> Faq:
-    if check_permission:
-        _require_editor(actor)
+    _require_editor(actor)
     question = clean_text(question)[:200]
     errors: dict[str, Any] = {}
     if not question:

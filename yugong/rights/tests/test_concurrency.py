@@ -5,14 +5,13 @@ without gaps."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
-from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from tests.helpers import requires_postgres
+from tests.race import race
 from yugong.core.timeutil import SHANGHAI
 from yugong.rights import services
 from yugong.rights.models import Appeal, AppealNumberCounter
@@ -20,30 +19,6 @@ from yugong.rights.models import Appeal, AppealNumberCounter
 from .conftest import Tree
 
 THREADS = 8
-
-
-def _race(fn: Any, n: int = THREADS) -> list[Any]:
-    barrier = threading.Barrier(n)
-    out: list[Any] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            result: Any = fn(i)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions
-            result = exc
-        finally:
-            connection.close()
-        with lock:
-            out.append(result)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return out
 
 
 @requires_postgres
@@ -58,7 +33,7 @@ def test_first_numbers_of_a_new_year_do_not_collide() -> None:
             time.sleep(0.05)  # hold the transaction open: the others must wait, not collide
             return number
 
-    numbers = _race(allocate)
+    numbers = race(THREADS, allocate)
     assert all(isinstance(n, str) for n in numbers), numbers
     assert sorted(numbers) == [f"12351-2031-{i:06d}" for i in range(1, THREADS + 1)]
     assert AppealNumberCounter.objects.get(year=2031).next_value == THREADS + 1
@@ -91,7 +66,7 @@ def test_concurrent_first_intakes_of_a_year_get_distinct_numbers(tree: Tree) -> 
             at=at,
         )
 
-    results = _race(intake)
+    results = race(THREADS, intake)
     assert all(isinstance(r, Appeal) for r in results), results
     numbers = sorted(r.number for r in results)
     assert numbers == [f"12351-2033-{i:06d}" for i in range(1, THREADS + 1)]

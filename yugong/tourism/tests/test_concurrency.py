@@ -5,14 +5,13 @@ naive read-then-write stock path (a test-only flag) and oversells; the guarded p
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.db import connection
 
 from tests.helpers import requires_postgres
+from tests.race import race
 from yugong.core.errors import ApplicationError
 from yugong.funds import ledger
 from yugong.tourism.gateways import sim_notification
@@ -30,28 +29,6 @@ from yugong.tourism.services import (
 from .factories import build_world, make_member
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(n: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in ``n`` threads released together; results (or the exception) per thread."""
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 def _buyers(world: Any, n: int) -> list[Any]:

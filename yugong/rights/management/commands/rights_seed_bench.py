@@ -20,6 +20,7 @@ from django.db import connection, transaction
 
 from yugong.core.pii import blind_index, encrypt
 from yugong.core.timeutil import now
+from yugong.orgs import tree
 from yugong.orgs.models import Union
 from yugong.rights.models import Appeal, Category, Policy, PolicySection
 from yugong.rights.search import fts_rebuild, index_tokens
@@ -51,9 +52,9 @@ class Command(BaseCommand):
         if root is None:
             raise CommandError("no union tree: run seed_demo or seed_city first")
         unions = list(
-            Union.objects.filter(path__startswith=root.path, status="active").values_list("id", "district")[
-                :5000
-            ]
+            Union.objects.filter(tree.in_subtrees(root.path, path_field="path"), status="active").values_list(
+                "id", "district"
+            )[:5000]
         )
         phones = [f"139{i:08d}" for i in range(5000)]
         sealed = [(encrypt(p), blind_index("phone", p), p) for p in phones]

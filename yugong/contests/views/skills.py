@@ -1,11 +1,9 @@
-"""Contest pages: the worker H5 (contests open to me, the quiz one question per screen with a
-countdown, my results and certificates) and the staff console (knowledge contests, question banks,
-participation per union, skills competitions, the judges' marking screen). Thin: parse, call a
-service or a selector, render. The quiz itself talks to the JSON API (static/contests/quiz.js)."""
+"""Staff console, skills competitions: set-up (stages, items, sub-items, aspects, judges) and the
+judges' marking screen.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -13,324 +11,29 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import request_user
-from yugong.core.errors import ApplicationError, NotFound
-from yugong.core.pii import mask_name
-from yugong.core.timeutil import SHANGHAI, now
+from yugong.core.errors import ApplicationError, NotFound, PermissionDenied
 from yugong.members.models import Person
-from yugong.orgs.access import MANAGE_ROLES, access_union, can_act, require_role, staff_scope
-from yugong.orgs.decorators import console_required, worker_required
+from yugong.orgs.access import MANAGE_ROLES, access_union, can_act, staff_scope
+from yugong.orgs.decorators import console_required
 
-from . import leaderboard, selectors, services, skills
-from .certificates import quiz_facts, read_token, render_pdf, skills_facts, token_for, verify_url
-from .imports import question_bank_import, template_xlsx
-from .models import (
+from .. import selectors, skills
+from ..models import (
     Aspect,
     Competition,
-    ContestEntry,
     Entry,
-    EntryMember,
     Item,
     Judge,
     Mark,
     Objection,
-    QuestionBank,
     Stage,
     StageResult,
     SubItem,
 )
-
-
-def _h5(request: HttpRequest, template: str, ctx: dict[str, Any], status: int = 200) -> HttpResponse:
-    return render(request, template, {"tab": "growth", **ctx}, status=status)
-
-
-def _console(request: HttpRequest, template: str, ctx: dict[str, Any], status: int = 200) -> HttpResponse:
-    return render(request, template, {"section": "growth", **ctx}, status=status)
-
-
-def _pdf(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-# --- Worker H5 ------------------------------------------------------------------------------
-
-
-@worker_required
-def h5_list(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
-    return _h5(request, "contests/h5_list.html", {"contests": selectors.contests_open_to(user)})
-
-
-@worker_required
-def h5_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from .api import my_status
-
-    user = request_user(request)
-    contest = selectors.contest_for_worker(user, pk)
-    if request.method == "POST":
-        services.material_confirm(user=user, contest_id=contest.pk)
-        messages.success(request, _("已确认阅读，可以开始答题。"))
-        return HttpResponseRedirect(reverse("contests:h5_detail", args=[contest.pk]))
-    return _h5(request, "contests/h5_detail.html", {"contest": contest, "me": my_status(contest, user)})
-
-
-@worker_required
-def h5_quiz(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
-    contest = selectors.contest_for_worker(user, pk)
-    return _h5(
-        request,
-        "contests/h5_quiz.html",
-        {
-            "contest": contest,
-            "start_url": f"/api/v1/contests/{contest.pk}/attempts",
-            "board_url": f"/api/v1/contests/{contest.pk}/leaderboard?limit=10",
-        },
-    )
-
-
-@worker_required
-def h5_mine(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
-    entries = selectors.my_entries(user)
-    ranks = {
-        e.contest_id: leaderboard.my_rank(e.contest_id, user.pk) for e in entries if e.rank_key is not None
-    }
-    rows = [{"entry": e, "rank": (ranks.get(e.contest_id) or (None,))[0]} for e in entries]
-    return _h5(
-        request,
-        "contests/h5_mine.html",
-        {"rows": rows, "competitions": selectors.my_competition_entries(user)},
-    )
-
-
-@worker_required
-def certificate(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = (
-        ContestEntry.objects.select_related("contest__organiser")
-        .filter(pk=pk, user_id=request_user(request).pk)
-        .first()
-    )
-    if entry is None:
-        raise NotFound()
-    data = render_pdf(quiz_facts(entry), verify_url(token_for("q", entry.pk), request))
-    return _pdf(data, f"certificate-{entry.contest_id}.pdf")
-
-
-@worker_required
-def skills_certificate(request: HttpRequest, pk: int) -> HttpResponse:
-    member = (
-        EntryMember.objects.select_related("entry__competition__organiser", "person")
-        .filter(pk=pk, person__user_id=request_user(request).pk)
-        .first()
-    )
-    if member is None:
-        raise NotFound()
-    data = render_pdf(skills_facts(member), verify_url(token_for("s", member.pk), request))
-    return _pdf(data, f"certificate-skills-{member.entry.competition_id}.pdf")
-
-
-def verify(request: HttpRequest, token: str) -> HttpResponse:
-    """Public: anyone scanning the certificate sees the masked name and the result."""
-    try:
-        facts = read_token(token)
-    except ApplicationError as exc:
-        return _h5(request, "contests/verify.html", {"error": exc.message}, status=exc.status)
-    return _h5(request, "contests/verify.html", {"facts": facts, "name": mask_name(facts.name)})
-
-
-# --- Staff console -----------------------------------------------------------------------------
-
-
-def _node(request: HttpRequest) -> Any:
-    user = request_user(request)
-    union_id = request.GET.get("union")
-    if union_id:
-        return access_union(user, union_id)
-    return staff_scope(user).first()
-
-
-def _dt(value: str) -> dt.datetime | None:
-    parsed = parse_datetime(value or "")
-    if parsed is not None and parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=SHANGHAI)
-    return parsed
-
-
-@console_required
-def console_contests(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
-    if request.method == "POST":
-        try:
-            organiser = access_union(user, request.POST.get("organiser"))
-            bank = selectors.staff_bank(user, request.POST.get("bank"))
-            starts, ends = _dt(request.POST.get("starts_at", "")), _dt(request.POST.get("ends_at", ""))
-            if starts is None or ends is None:
-                from yugong.core.errors import ValidationFailed
-
-                raise ValidationFailed(fields={"starts_at": _("请填写有效的开始和结束时间。")})
-            contest = services.contest_create(
-                actor=user,
-                organiser=organiser,
-                bank=bank,
-                title=request.POST.get("title", ""),
-                starts_at=starts,
-                ends_at=ends,
-                question_count=int(request.POST.get("question_count") or 10),
-                time_limit_seconds=int(request.POST.get("time_limit_seconds") or 600),
-                tries_per_day=int(request.POST.get("tries_per_day") or 3),
-                score_rule=request.POST.get("score_rule", "best"),
-                material_title=request.POST.get("material_title", ""),
-                material_body=request.POST.get("material_body", ""),
-            )
-        except (ApplicationError, ValueError) as exc:
-            messages.error(request, str(getattr(exc, "message", exc)))
-            for field, msgs in getattr(exc, "fields", {}).items():
-                messages.error(request, f"{field}：{'；'.join(str(m) for m in msgs)}")
-        else:
-            messages.success(request, _("竞赛已创建（草稿），发布后职工即可参加。"))
-            return HttpResponseRedirect(reverse("contests:console_contest", args=[contest.pk]))
-    contests = list(selectors.staff_contests(user).order_by("-id")[:100])
-    return _console(
-        request,
-        "contests/console_contests.html",
-        {
-            "contests": contests,
-            "banks": list(selectors.staff_banks(user).order_by("-id")[:50]),
-            "unions": list(staff_scope(user, MANAGE_ROLES)),
-            "now": now(),
-        },
-    )
-
-
-@console_required
-def console_contest(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
-    contest = selectors.staff_board_contest(user, pk)
-    if request.method == "POST":
-        # Every action on the contest (publish, close, refresh the member counts) needs a managing
-        # role over the organiser; a viewer who can see the board cannot change anything.
-        require_role(user, contest.organiser, MANAGE_ROLES)
-        action = request.POST.get("action")
-        if action == "publish":
-            services.contest_publish(actor=user, contest=contest)
-            messages.success(request, _("竞赛已发布。"))
-        elif action == "close":
-            services.contest_close(actor=user, contest=contest)
-            messages.success(request, _("竞赛已结束。"))
-        elif action == "refresh":
-            services.contest_members_refresh(contest=contest)
-            leaderboard.rollup_forget(contest.pk)
-            messages.success(request, _("会员人数已更新。"))
-        return HttpResponseRedirect(reverse("contests:console_contest", args=[contest.pk]))
-    node = _node(request)
-    if node is None or not (
-        node.path.startswith(contest.organiser.path) or contest.organiser.path.startswith(node.path)
-    ):
-        node = contest.organiser if can_act(user, contest.organiser) else node
-    level = request.GET.get("level", "children")
-    board = leaderboard.union_board(contest, node, level=level) if node is not None else []
-    return _console(
-        request,
-        "contests/console_contest.html",
-        {
-            "contest": contest,
-            "top": leaderboard.top(contest.pk, 20),
-            "participants": leaderboard.participants(contest.pk),
-            "board": board,
-            "node": node,
-            "level": level,
-            "levels": [
-                ("children", _("下一级")),
-                ("district", _("区县")),
-                ("grassroots", _("企业/基层工会")),
-            ],
-            "can_manage": can_act(user, contest.organiser, MANAGE_ROLES),
-        },
-    )
-
-
-@console_required
-def console_participation(request: HttpRequest) -> HttpResponse:
-    """Participation per union in the staff member's subtree, for the latest contests."""
-    user = request_user(request)
-    node = _node(request)
-    contests = list(selectors.staff_contests(user).exclude(status="draft").order_by("-id")[:5])
-    if node is not None:
-        # Contests organised above the node count too: the node's own unions take part in them.
-        ancestors = [node.path[:end] for end in range(9, len(node.path) + 1, 9)]
-        from .models import Contest
-
-        seen = {c.pk for c in contests}
-        contests += [
-            c
-            for c in Contest.objects.filter(organiser__path__in=ancestors)
-            .exclude(status="draft")
-            .select_related("organiser")
-            .order_by("-id")[:5]
-            if c.pk not in seen
-        ]
-    boards = [(c, leaderboard.union_board(c, node, level="children")) for c in contests[:5]] if node else []
-    return _console(request, "contests/console_participation.html", {"boards": boards, "node": node})
-
-
-@console_required
-def console_banks(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        try:
-            union = access_union(user, request.POST.get("union"))
-            if upload is None:
-                from yugong.core.errors import ValidationFailed
-
-                raise ValidationFailed(fields={"file": _("请选择 .xlsx 文件。")})
-            bank = question_bank_import(
-                actor=user, union=union, name=request.POST.get("name", ""), data=upload.read()
-            )
-        except ApplicationError as exc:
-            return _console(
-                request,
-                "contests/console_banks.html",
-                {
-                    "banks": _banks(user),
-                    "unions": list(staff_scope(user, MANAGE_ROLES)),
-                    "error": exc.message,
-                    "fields": exc.fields,
-                },
-                status=exc.status,
-            )
-        messages.success(
-            request, _("已导入题库“%(n)s”，共 %(c)s 道题。") % {"n": bank.name, "c": bank.questions.count()}
-        )
-        return HttpResponseRedirect(reverse("contests:console_banks"))
-    return _console(
-        request,
-        "contests/console_banks.html",
-        {"banks": _banks(user), "unions": list(staff_scope(user, MANAGE_ROLES))},
-    )
-
-
-def _banks(user: Any) -> list[QuestionBank]:
-    return list(selectors.staff_banks(user).annotate(n=Count("questions")).order_by("-id")[:100])
-
-
-@console_required
-def bank_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(
-        template_xlsx(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="question-bank-template.xlsx"'
-    return response
-
+from .common import _console
 
 # Field names of the skills set-up forms, as the error messages name them.
 SETUP_LABELS = {
@@ -582,9 +285,13 @@ def marking(request: HttpRequest, item_pk: int) -> HttpResponse:
     item = Item.objects.select_related("stage__competition").filter(pk=item_pk).first()
     if item is None:
         raise NotFound()
-    judge = skills.judge_for(user, item)
+    try:
+        judge = skills.judge_for(user, item)
+    except PermissionDenied:
+        selectors.staff_competition(user, item.stage.competition_id)  # outside the subtree: 404
+        raise
     aspects = list(Aspect.objects.filter(subitem__item=item).select_related("subitem"))
-    entries = [e for e in skills._stage_entries(item.stage) if not skills.conflicted(judge, e)]
+    entries = [e for e in skills.stage_entries(item.stage) if not skills.conflicted(judge, e)]
     if request.method == "POST":
         saved = 0
         errors: list[str] = []

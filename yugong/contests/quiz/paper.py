@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 
-from .models import Contest, Question
+from ..models import Contest, Question
 
 LETTERS = "ABCDEFGH"
 

@@ -47,9 +47,10 @@ from yugong.core.facts import fact_record
 from yugong.core.timeutil import SHANGHAI, now
 from yugong.members.models import Membership
 
+from ..models import Attempt, Contest, ContestEntry, ContestUnionStat, rank_key
+from ..visibility import VISIBLE_STATUSES, worker_sees
 from . import leaderboard
-from .models import Attempt, Contest, ContestEntry, ContestUnionStat, rank_key
-from .quiz import Pool, contest_pool, draw_paper, grade
+from .paper import Pool, contest_pool, draw_paper, grade
 
 ENTRY = ContestEntry._meta.db_table
 ATTEMPT = Attempt._meta.db_table
@@ -144,7 +145,7 @@ class Submitted:
 
 def _live_contest(contest_id: int) -> Pool:
     pool = contest_pool(contest_id)
-    if pool is None or pool.contest.status == Contest.Status.DRAFT:
+    if pool is None or pool.contest.status not in VISIBLE_STATUSES:
         raise NotFound()
     return pool
 
@@ -161,11 +162,14 @@ def _material_required() -> Conflict:
 
 
 def open_to(contest: Contest, union_path: str | None) -> bool:
-    """Workers whose union is inside the organiser's subtree; a contest of a root union (the city
-    federation) is open to every signed-in worker."""
-    if contest.organiser.parent_id is None:
-        return True
-    return bool(union_path) and str(union_path).startswith(contest.organiser.path)
+    """Whether a worker whose current union has ``union_path`` sees ``contest``: the one rule,
+    :func:`yugong.contests.visibility.worker_sees`."""
+    return worker_sees(
+        status=contest.status,
+        organiser_path=contest.organiser.path,
+        organiser_is_root=contest.organiser.parent_id is None,
+        worker_path=union_path,
+    )
 
 
 # --- start ------------------------------------------------------------------------------------

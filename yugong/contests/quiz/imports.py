@@ -20,7 +20,7 @@ from yugong.core.validators import clean_text
 from yugong.orgs.access import MANAGE_ROLES, require_role
 from yugong.orgs.models import Union
 
-from .models import Question, QuestionBank
+from ..models import Question, QuestionBank
 
 MAX_ROWS = 5000
 OPTION_COLS = [f"选项{ch}" for ch in "ABCDEF"]

@@ -1,21 +1,5 @@
-"""Rights protection: the 12351 hotline and online appeals, handled level by level.
-
-* :class:`Appeal` — one worker's appeal (诉求), whatever door it came through. The caller's name and
-  phone are encrypted (core.pii) with a blind index on the phone, so "this caller's earlier appeals"
-  is one indexed look-up. ``union`` is the union handling it now; ``stage`` the current
-  :class:`HandlingStage`. ``due_at`` / ``warn_at`` are the running deadline of the current stage and
-  the moment it becomes "near due" — copies kept by the services (rights.sla) so that the
-  supervisors' queues are one index range scan, ``NULL`` whenever no clock runs (paused, concluded).
-* :class:`HandlingStage` — one per union the appeal passed through (转办 up, down or sideways, or
-  a reopening for the level above), each with its own clock: the whole history stays.
-* :class:`AppealEvent` — the timeline, one row per step, append-only.
-* :class:`Referral`, :class:`MediationCase` (+ :class:`MediationSession`), :class:`AppealAttachment`.
-* :class:`Policy` (+ :class:`PolicySection`), :class:`Faq` — the policy library. ``search_text``
-  holds the jieba tokens joined by spaces; the full-text index over it is engine-specific and made
-  by migration 0002 (PostgreSQL: a generated ``tsvector`` column + GIN; SQLite: FTS5 tables kept
-  in sync by rights.search).
-* :class:`RoutingRule` — configurable routing (rights.routing).
-"""
+"""Appeals: the appeal, its number counter, handling stages, the timeline, attachments and routing
+rules (see the package docstring)."""
 
 from __future__ import annotations
 
@@ -171,9 +155,12 @@ class Appeal(models.Model):
             # The supervisors' queues: "overdue" is due_at <= now, "near due" warn_at <= now < due_at,
             # both only over appeals whose clock runs (the partial condition keeps the index to the
             # open, running few percent of a million rows); union_id rides along so the subtree
-            # join needs no heap visit to decide.
+            # join needs no heap visit to decide, and id so that a queue page picks its 50 ids from
+            # the index alone (selectors.appeal_queue) and visits only their 50 heap rows.
             models.Index(
-                fields=["due_at", "union"], condition=Q(due_at__isnull=False), name="rights_appeal_due"
+                fields=["due_at", "union", "id"],
+                condition=Q(due_at__isnull=False),
+                name="rights_appeal_due_id",
             ),
             models.Index(
                 fields=["warn_at", "union"], condition=Q(warn_at__isnull=False), name="rights_appeal_warn"
@@ -365,120 +352,6 @@ class AppealEvent(models.Model):
         return f"{self.appeal_id} {self.kind}"
 
 
-class Referral(models.Model):
-    """A hand-over to an outside body under the "工会+法院+检察院+人社+司法" mechanism, or across the
-    provincial line to Sichuan unions (川渝协作)."""
-
-    class Kind(models.TextChoices):
-        COURT = "court", _("人民法院")
-        PROCURATORATE = "procuratorate", _("人民检察院")
-        ARBITRATION = "arbitration", _("劳动人事争议仲裁院")
-        HRSS = "hrss", _("人力资源和社会保障部门")
-        JUSTICE = "justice", _("司法局")
-        # Legal aid is a referral, not an assignment inside the union: the union hands the case to
-        # a legal-aid body (法律援助中心 or the union's own 工会法律援助站), which designates a
-        # lawyer; ``lawyer`` records who, ``outside_ref`` the legal-aid case number.
-        LEGAL_AID = "legal_aid", _("法律援助（指派律师）")
-        SICHUAN = "sichuan", _("四川省工会（川渝协作）")
-
-    class Status(models.TextChoices):
-        SENT = "sent", _("已移交")
-        ACCEPTED = "accepted", _("对方已受理")
-        IN_PROGRESS = "in_progress", _("办理中")
-        DONE = "done", _("已办结")
-        DECLINED = "declined", _("未予受理")
-
-    appeal = models.ForeignKey(
-        Appeal, on_delete=models.CASCADE, related_name="referrals", verbose_name=_("诉求")
-    )
-    kind = models.CharField(_("移交对象"), max_length=16, choices=Kind.choices)
-    agency = models.CharField(_("接收单位"), max_length=120)
-    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.SENT)
-    outside_ref = models.CharField(_("对方案号"), max_length=64, blank=True)
-    lawyer = models.CharField(_("承办律师"), max_length=64, blank=True)
-    note = models.TextField(_("说明"), blank=True)
-    union = models.ForeignKey(
-        "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("移交工会")
-    )
-    sent_at = models.DateTimeField(_("移交时间"))
-    updated_at = models.DateTimeField(_("更新时间"))
-
-    class Meta:
-        verbose_name = _("移交")
-        verbose_name_plural = _("移交")
-        ordering = ["-sent_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.agency}"
-
-
-class MediationCase(models.Model):
-    class Status(models.TextChoices):
-        OPEN = "open", _("调解中")
-        AGREED = "agreed", _("达成协议")
-        FAILED = "failed", _("调解不成")
-
-    class Fulfilment(models.TextChoices):
-        NONE = "", _("—")
-        PENDING = "pending", _("待履行")
-        PARTIAL = "partial", _("部分履行")
-        FULFILLED = "fulfilled", _("已履行")
-        BREACHED = "breached", _("未履行")
-
-    appeal = models.ForeignKey(
-        Appeal, on_delete=models.CASCADE, related_name="mediations", verbose_name=_("诉求")
-    )
-    union = models.ForeignKey(
-        "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("调解组织")
-    )
-    mediator_name = models.CharField(_("调解员"), max_length=64)
-    mediator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    applicant = models.CharField(_("申请方"), max_length=200)
-    respondent = models.CharField(_("被申请方"), max_length=200)
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    agreement = models.TextField(_("调解协议"), blank=True)
-    agreed_amount_fen = models.BigIntegerField(_("协议金额（分）"), default=0)
-    paid_amount_fen = models.BigIntegerField(_("已履行金额（分）"), default=0)
-    fulfilment = models.CharField(
-        _("履行情况"), max_length=10, choices=Fulfilment.choices, blank=True, default=""
-    )
-    opened_at = models.DateTimeField(_("开始时间"))
-    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("调解案件")
-        verbose_name_plural = _("调解案件")
-        ordering = ["-opened_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(agreed_amount_fen__gte=0) & Q(paid_amount_fen__gte=0),
-                name="rights_mediation_amounts",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.appeal_id} {self.respondent}"
-
-
-class MediationSession(models.Model):
-    case = models.ForeignKey(
-        MediationCase, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("调解案件")
-    )
-    held_at = models.DateTimeField(_("调解时间"))
-    place = models.CharField(_("地点"), max_length=120, blank=True)
-    summary = models.TextField(_("调解情况"))
-
-    class Meta:
-        verbose_name = _("调解记录")
-        verbose_name_plural = _("调解记录")
-        ordering = ["case", "held_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.case_id} {self.held_at:%Y-%m-%d}"
-
-
 def attachment_path(instance: Any, filename: str) -> str:
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     return f"rights/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.{ext}"
@@ -537,67 +410,3 @@ class RoutingRule(models.Model):
             and (not self.district or self.district == district)
             and (not self.industry or self.industry == industry)
         )
-
-
-class Policy(models.Model):
-    class Topic(models.TextChoices):
-        RIGHTS = "rights", _("劳动权益")
-        EMPLOYMENT = "employment", _("就业创业")
-        SOCIAL_INSURANCE = "social_insurance", _("社会保险")
-        MEMBERSHIP = "membership", _("工会会员")
-        NEW_FORMS = "new_forms", _("新就业形态")
-
-    title = models.CharField(_("标题"), max_length=200)
-    issuer = models.CharField(_("发文机关"), max_length=120)
-    doc_number = models.CharField(_("文号"), max_length=80, blank=True)
-    topic = models.CharField(_("主题"), max_length=20, choices=Topic.choices, default=Topic.RIGHTS)
-    effective_on = models.DateField(_("施行日期"), null=True, blank=True)
-    expires_on = models.DateField(_("失效日期"), null=True, blank=True)
-    summary = models.TextField(_("摘要"), blank=True)
-    published = models.BooleanField(_("发布"), default=True)
-    # jieba tokens of title, number, issuer, summary and sections, space-joined (rights.search).
-    search_text = models.TextField(editable=False, default="", blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("政策法规")
-        verbose_name_plural = _("政策法规")
-        ordering = ["-effective_on", "-id"]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class PolicySection(models.Model):
-    policy = models.ForeignKey(
-        Policy, on_delete=models.CASCADE, related_name="sections", verbose_name=_("政策")
-    )
-    seq = models.PositiveSmallIntegerField(_("序号"))
-    heading = models.CharField(_("条目"), max_length=120, blank=True)
-    body = models.TextField(_("内容"))
-
-    class Meta:
-        verbose_name = _("条款")
-        verbose_name_plural = _("条款")
-        ordering = ["policy", "seq"]
-
-    def __str__(self) -> str:
-        return f"{self.policy_id}/{self.seq} {self.heading}"
-
-
-class Faq(models.Model):
-    question = models.CharField(_("问题"), max_length=200)
-    answer = models.TextField(_("解答"))
-    category = models.CharField(_("诉求类别"), max_length=20, choices=Category.choices, blank=True)
-    seq = models.PositiveSmallIntegerField(_("排序"), default=0)
-    published = models.BooleanField(_("发布"), default=True)
-    search_text = models.TextField(editable=False, default="", blank=True)
-
-    class Meta:
-        verbose_name = _("常见问题")
-        verbose_name_plural = _("常见问题")
-        ordering = ["seq", "id"]
-
-    def __str__(self) -> str:
-        return self.question

@@ -1,22 +1,17 @@
-"""Contests API, mounted at /api/v1/contests/ (no ``from __future__ import annotations``: Ninja
-reads the annotations at import).
+"""Knowledge contests API: open contests, material, start / submit, leaderboards, my results; staff:
+contests, union boards, question banks.
 
-Workers: contests open to me, the warning-education confirmation, start an attempt (the paper
-comes back without answers; 202 "排队中" with ``Retry-After`` when the admission queue is full),
-submit (idempotent: the same submission twice is scored once and answers the stored result), the
-leaderboard (top N and my rank), my results. Staff (scoped to their subtree): contests, union
-boards by participation rate, skills competitions — registration, marking, problems, results.
+No from __future__ import annotations: Ninja reads the annotations at import.
 """
 
 import datetime as dt
 import json
-from decimal import Decimal
 from typing import Any, Literal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema
+from ninja import File, Form, Query
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
@@ -24,214 +19,28 @@ from yugong.accounts.models import request_user
 from yugong.core.errors import NotFound, ValidationFailed
 from yugong.core.pii import mask_name
 from yugong.core.schemas import ERROR_RESPONSES
+from yugong.orgs import tree
 from yugong.orgs.access import access_union, is_staff_member
 
-from . import leaderboard, selectors, services, skills
-from .imports import question_bank_import
-from .models import Aspect, Attempt, Contest, ContestEntry, Entry, Stage, StageResult, rank_key_parts
-from .quiz import contest_pool
-
-router = Router(tags=["contests"])
-
-
-# --- Schemas --------------------------------------------------------------------------------
-
-
-class ContestOut(Schema):
-    id: int
-    title: str
-    organiser_id: int
-    organiser_name: str
-    status: str
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    question_count: int
-    points_per_question: int
-    time_limit_seconds: int
-    tries_per_day: int
-    score_rule: str
-    needs_material: bool
-    material_title: str
-
-
-class MyStatusOut(Schema):
-    material_read: bool
-    tries_left_today: int
-    attempts: int
-    score: int | None
-    rank: int | None
-    open_attempt_id: int | None
-
-
-class ContestDetailOut(ContestOut):
-    description: str
-    material_body: str
-    material_video: str
-    me: MyStatusOut
-
-
-class QuestionOut(Schema):
-    id: int
-    kind: str
-    stem: str
-    options: list[str]
-
-
-class AttemptOut(Schema):
-    id: int
-    contest_id: int
-    state: str
-    started_at: dt.datetime
-    deadline: dt.datetime
-    seconds_left: int
-    resumed: bool
-    questions: list[QuestionOut]
-
-
-class QueuedOut(Schema):
-    queued: bool = True
-    retry_after: int = Field(..., description="秒：按此时间后带上 ticket 重试")
-    position: int = Field(..., description="前面大约还有多少人")
-    ticket: str = Field(..., description="排队凭证：重试时放在 X-Queue-Ticket 请求头里，保留排队位置")
-    message: str
-
-
-class AnswersIn(Schema):
-    answers: dict[str, str | list[str]] = Field(
-        default_factory=dict, description='题目 id → 所选字母，如 {"12": "A", "15": "AC"}'
-    )
-
-
-class ResultOut(Schema):
-    attempt_id: int
-    state: str
-    already_submitted: bool = Field(..., description="true：此前已交卷，返回的是已记录的成绩（不重复计分）")
-    correct: int
-    total: int
-    score: int
-    duration_ms: int
-    counted_score: int | None
-    rank: int | None
-
-
-class BoardRowOut(Schema):
-    rank: int
-    user_id: int
-    name: str
-    score: int
-    seconds_used: float
-
-
-class LeaderboardOut(Schema):
-    contest_id: int
-    participants: int
-    top: list[BoardRowOut]
-    my_rank: int | None
-    my_score: int | None
-    source: str
-
-
-class UnionRowOut(Schema):
-    union_id: int
-    name: str
-    kind: str
-    participants: int
-    members: int
-    rate: float | None
-    average: float | None
-
-
-class MyEntryOut(Schema):
-    contest_id: int
-    title: str
-    score: int | None
-    attempts: int
-    scored_at: dt.datetime | None
-
-
-class ContestIn(Schema):
-    organiser_id: int
-    bank_id: int
-    title: str = Field(..., max_length=120)
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    question_count: int = Field(10, ge=1, le=200)
-    time_limit_seconds: int = Field(600, ge=30, le=10800)
-    tries_per_day: int = Field(3, ge=1, le=100)
-    score_rule: Literal["best", "latest"] = "best"
-    points_per_question: int = Field(10, ge=1, le=100)
-    category_weights: dict[str, float] = Field(default_factory=dict)
-    description: str = Field("", max_length=5000)
-    material_title: str = Field("", max_length=120)
-    material_body: str = Field("", max_length=20000)
-
-
-class BankOut(Schema):
-    id: int
-    name: str
-    union_id: int
-    questions: int
-
-
-class EntryIn(Schema):
-    union_id: int
-    kind: Literal["individual", "team"]
-    person_ids: list[int] = Field(..., max_length=20)
-    team_name: str = Field("", max_length=80)
-
-
-class EntryOut(Schema):
-    id: int
-    number: str
-    kind: str
-    union_id: int
-    team_name: str
-    status: str
-
-
-class MarkIn(Schema):
-    aspect_id: int
-    entry_id: int
-    value: Decimal = Field(..., ge=0, le=1000)
-
-
-class MarkOut(Schema):
-    id: int
-    aspect_id: int
-    entry_id: int
-    value: Decimal
-
-
-class ProblemOut(Schema):
-    entry_id: int
-    aspect_id: int
-    reason: str
-
-
-class ResultRowOut(Schema):
-    entry_id: int
-    number: str
-    kind: str
-    score: Decimal
-    written: Decimal
-    practical: Decimal
-    rank: int
-    advanced: bool
-
-
-class CompetitionOut(Schema):
-    id: int
-    title: str
-    organiser_id: int
-    level: str
-    trades: list[str]
-    cross_region: bool
-    mode: str
-    status: str
-    quota_per_union: int
-
-
-# --- helpers --------------------------------------------------------------------------------
+from .. import selectors, services
+from ..models import Attempt, Contest, ContestEntry, rank_key_parts
+from ..quiz import contest_pool, leaderboard
+from ..quiz.imports import question_bank_import
+from .router import router
+from .schemas import (
+    AnswersIn,
+    AttemptOut,
+    BankOut,
+    ContestDetailOut,
+    ContestIn,
+    ContestOut,
+    LeaderboardOut,
+    MyEntryOut,
+    MyStatusOut,
+    QueuedOut,
+    ResultOut,
+    UnionRowOut,
+)
 
 
 def _contest_out(c: Contest) -> dict[str, Any]:
@@ -497,10 +306,10 @@ def manage_contest_create(request: HttpRequest, payload: ContestIn) -> Any:
     organiser = access_union(user, payload.organiser_id)
     bank = selectors.staff_banks(user).filter(pk=payload.bank_id).first()
     if bank is None:
-        from .models import QuestionBank
+        from ..models import QuestionBank
 
         bank = QuestionBank.objects.select_related("union").filter(pk=payload.bank_id).first()
-        if bank is None or not organiser.path.startswith(bank.union.path):
+        if bank is None or not tree.within(organiser.path, bank.union.path):
             raise ValidationFailed(fields={"bank_id": _("未找到该题库。")})
     data = payload.dict(exclude={"organiser_id", "bank_id"})
     contest = services.contest_create(actor=user, organiser=organiser, bank=bank, **data)
@@ -563,127 +372,3 @@ def manage_bank_import(
 
 
 # --- skills competitions ----------------------------------------------------------------------
-
-
-def _competition_out(c: Any) -> dict[str, Any]:
-    return {
-        "id": c.pk,
-        "title": c.title,
-        "organiser_id": c.organiser_id,
-        "level": c.level,
-        "trades": list(c.trades or []),
-        "cross_region": c.cross_region,
-        "mode": c.mode,
-        "status": c.status,
-        "quota_per_union": c.quota_per_union,
-    }
-
-
-@router.get("/competitions", response={200: list[CompetitionOut], **ERROR_RESPONSES}, summary="技能竞赛")
-def competitions(request: HttpRequest) -> Any:
-    return [
-        _competition_out(c) for c in selectors.staff_competitions(request_user(request)).order_by("-id")[:100]
-    ]
-
-
-@router.post(
-    "/competitions/{competition_id}/entries",
-    response={201: EntryOut, **ERROR_RESPONSES},
-    summary="报名（个人或团体）",
-)
-def competition_register(request: HttpRequest, competition_id: int, payload: EntryIn) -> Any:
-    from .models import Competition
-
-    user = request_user(request)
-    union = access_union(user, payload.union_id)
-    competition = Competition.objects.select_related("organiser").filter(pk=competition_id).first()
-    if competition is None:
-        raise NotFound()
-    entry = skills.entry_register(
-        actor=user,
-        competition=competition,
-        union=union,
-        kind=payload.kind,
-        person_ids=payload.person_ids,
-        team_name=payload.team_name,
-    )
-    return Status(
-        201,
-        {
-            "id": entry.pk,
-            "number": entry.number,
-            "kind": entry.kind,
-            "union_id": entry.union_id,
-            "team_name": entry.team_name,
-            "status": entry.status,
-        },
-    )
-
-
-@router.post("/competitions/marks", response={200: MarkOut, **ERROR_RESPONSES}, summary="裁判评分")
-def competition_mark(request: HttpRequest, payload: MarkIn) -> Any:
-    aspect = (
-        Aspect.objects.select_related("subitem__item__stage__competition")
-        .filter(pk=payload.aspect_id)
-        .first()
-    )
-    entry = Entry.objects.filter(pk=payload.entry_id).first()
-    if aspect is None or entry is None:
-        raise NotFound()
-    mark = skills.mark_record(actor=request_user(request), aspect=aspect, entry=entry, value=payload.value)
-    return {"id": mark.pk, "aspect_id": mark.aspect_id, "entry_id": mark.entry_id, "value": mark.value}
-
-
-def _staff_stage(request: HttpRequest, stage_id: int) -> Stage:
-    stage = Stage.objects.select_related("competition__organiser").filter(pk=stage_id).first()
-    if stage is None:
-        raise NotFound()
-    selectors.staff_competition(request_user(request), stage.competition_id)
-    return stage
-
-
-@router.get(
-    "/competitions/stages/{stage_id}/problems",
-    response={200: list[ProblemOut], **ERROR_RESPONSES},
-    summary="缺失评分与分差超过 1 分的评价分",
-)
-def stage_problems(request: HttpRequest, stage_id: int) -> Any:
-    return [p.__dict__ for p in skills.stage_problems(_staff_stage(request, stage_id))]
-
-
-@router.post(
-    "/competitions/stages/{stage_id}/compute",
-    response={200: list[ResultRowOut], **ERROR_RESPONSES},
-    summary="计算成绩与排名",
-)
-def stage_compute(request: HttpRequest, stage_id: int) -> Any:
-    skills.stage_compute(actor=request_user(request), stage=_staff_stage(request, stage_id))
-    return _results(stage_id)
-
-
-@router.get(
-    "/competitions/stages/{stage_id}/results",
-    response={200: list[ResultRowOut], **ERROR_RESPONSES},
-    summary="成绩与排名",
-)
-def stage_results(request: HttpRequest, stage_id: int) -> Any:
-    _staff_stage(request, stage_id)
-    return _results(stage_id)
-
-
-def _results(stage_id: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "entry_id": r.entry_id,
-            "number": r.entry.number,
-            "kind": r.entry.kind,
-            "score": r.score,
-            "written": r.written,
-            "practical": r.practical,
-            "rank": r.rank,
-            "advanced": r.advanced,
-        }
-        for r in StageResult.objects.filter(stage_id=stage_id)
-        .select_related("entry")
-        .order_by("entry__kind", "rank")
-    ]

@@ -29,9 +29,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 
+from yugong.orgs import tree
 from yugong.orgs.models import Union
 
-from .models import Contest, ContestEntry, ContestUnionStat, rank_key_parts
+from ..models import Contest, ContestEntry, ContestUnionStat, rank_key_parts
 
 MEMBER_WIDTH = 12
 
@@ -371,11 +372,10 @@ def _rollup(contest_id: int, organiser_path: str, *, not_before: float = 0.0) ->
     )
     # plain fetches, not .iterator(): on PostgreSQL a server-side cursor fetches 100 rows a round trip
     for path, n, s, m in stats:
-        # every prefix of the path is an ancestor (or the union itself): 9 characters a step
-        for end in range(9, len(path) + 1, 9):
-            acc = sums.get(path[:end])
+        for up in tree.ancestor_paths(path):  # the union itself and every ancestor
+            acc = sums.get(up)
             if acc is None:
-                sums[path[:end]] = [n, s, m]
+                sums[up] = [n, s, m]
             else:
                 acc[0] += n
                 acc[1] += s
@@ -384,7 +384,7 @@ def _rollup(contest_id: int, organiser_path: str, *, not_before: float = 0.0) ->
     unions: list[tuple[int, int | None, str, str, dict[str, Any]]] = [
         (pk, parent_id, path, kind, _union_row(pk, name, kind, frozen.get(path, _ZERO)))
         for pk, parent_id, path, name, kind in Union.objects.filter(
-            path__startswith=organiser_path, status=Union.Status.ACTIVE
+            tree.in_subtrees(organiser_path, path_field="path"), status=Union.Status.ACTIVE
         ).values_list("id", "parent_id", "path", "name", "kind")
     ]
     unions.sort(key=lambda u: _board_order(u[4]))
@@ -454,16 +454,16 @@ def union_board_render(
     fresh = float(cache.get(_fresh_key(contest_id)) or 0.0)
     gen = _rollup(contest_id, organiser_path, not_before=fresh)
     rows: list[dict[str, Any]] = []
-    if parent.path.startswith(organiser_path):
+    if tree.within(parent.path, organiser_path):
         # every target is in the rollup, already in board order: take the first that match
         prefix, pk = parent.path, parent.pk
         for _uid, parent_id, path, kind, row in gen.unions:
             if level == "children":
                 wanted = parent_id == pk
             elif level == "district":
-                wanted = kind == Union.Kind.DISTRICT and path.startswith(prefix)
+                wanted = kind == Union.Kind.DISTRICT and tree.within(path, prefix)
             else:
-                wanted = kind in _GRASSROOTS and path.startswith(prefix)
+                wanted = kind in _GRASSROOTS and tree.within(path, prefix)
             if wanted:
                 rows.append(row)
                 if len(rows) == limit:
@@ -473,9 +473,13 @@ def union_board_render(
         if level == "children":
             targets_qs = targets_qs.filter(parent_id=parent.pk)
         elif level == "district":
-            targets_qs = targets_qs.filter(path__startswith=parent.path, kind=Union.Kind.DISTRICT)
+            targets_qs = targets_qs.filter(
+                tree.in_subtrees(parent.path, path_field="path"), kind=Union.Kind.DISTRICT
+            )
         else:
-            targets_qs = targets_qs.filter(path__startswith=parent.path, kind__in=_GRASSROOTS)
+            targets_qs = targets_qs.filter(
+                tree.in_subtrees(parent.path, path_field="path"), kind__in=_GRASSROOTS
+            )
         rows = [
             _union_row(pk, name, kind, gen.sums.get(path, _ZERO))
             for pk, path, name, kind in targets_qs.values_list("id", "path", "name", "kind")
