@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.errors import Conflict, ValidationFailed
 from yugong.orgs import tree
 from yugong.orgs.models import Union
@@ -42,7 +43,7 @@ from .common import (
 @transaction.atomic
 def appeal_accept(
     *,
-    actor: Any,
+    actor: User,
     appeal: Appeal | int,
     complexity: str | None = None,
     note: str = "",
@@ -90,7 +91,7 @@ def appeal_accept(
 
 @transaction.atomic
 def appeal_note(
-    *, actor: Any, appeal: Appeal | int, text: str, public: bool = False, at: dt.datetime | None = None
+    *, actor: User, appeal: Appeal | int, text: str, public: bool = False, at: dt.datetime | None = None
 ) -> AppealEvent:
     appeal = lock(appeal)
     require_handler(actor, appeal)
@@ -106,7 +107,7 @@ def appeal_note(
 
 @transaction.atomic
 def appeal_assign(
-    *, actor: Any, appeal: Appeal | int, assignee: Any, at: dt.datetime | None = None
+    *, actor: User, appeal: Appeal | int, assignee: Any, at: dt.datetime | None = None
 ) -> Appeal:
     appeal = lock(appeal)
     require_handler(actor, appeal)
@@ -129,7 +130,7 @@ def appeal_assign(
 
 
 @transaction.atomic
-def appeal_pause(*, actor: Any, appeal: Appeal | int, reason: str, at: dt.datetime | None = None) -> Appeal:
+def appeal_pause(*, actor: User, appeal: Appeal | int, reason: str, at: dt.datetime | None = None) -> Appeal:
     """Wait on the worker (more documents, a reply): every running clock of the stage stops."""
     appeal = lock(appeal)
     require_handler(actor, appeal)
@@ -153,7 +154,7 @@ def appeal_pause(*, actor: Any, appeal: Appeal | int, reason: str, at: dt.dateti
 
 
 @transaction.atomic
-def appeal_resume(*, actor: Any, appeal: Appeal | int, text: str, at: dt.datetime | None = None) -> Appeal:
+def appeal_resume(*, actor: User, appeal: Appeal | int, text: str, at: dt.datetime | None = None) -> Appeal:
     """The worker replied (on the H5, or by phone, recorded by a handler): the clocks restart with
     the working time they had left."""
     appeal = lock(appeal)
@@ -187,7 +188,7 @@ def transfer_direction(source: Union, target: Union) -> str:
 
 @transaction.atomic
 def appeal_transfer(
-    *, actor: Any, appeal: Appeal | int, to_union: Union, reason: str, at: dt.datetime | None = None
+    *, actor: User, appeal: Appeal | int, to_union: Union, reason: str, at: dt.datetime | None = None
 ) -> Appeal:
     """转办: to the level above, below, or a sibling of this level (or anywhere in the actor's own
     scope): the targets of :func:`yugong.rights.selectors.transfer_targets`, which the handling

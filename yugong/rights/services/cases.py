@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.errors import Conflict, ValidationFailed
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import SHANGHAI
@@ -20,7 +21,7 @@ from .common import audit, event, lock, moment, notify_worker, require_handler, 
 @transaction.atomic
 def appeal_refer(
     *,
-    actor: Any,
+    actor: User,
     appeal: Appeal | int,
     kind: str,
     agency: str,
@@ -81,7 +82,7 @@ def appeal_refer(
 @transaction.atomic
 def referral_update(
     *,
-    actor: Any,
+    actor: User,
     referral: Referral,
     status: str,
     outside_ref: str = "",
@@ -128,7 +129,7 @@ def referral_update(
 @transaction.atomic
 def mediation_open(
     *,
-    actor: Any,
+    actor: User,
     appeal: Appeal | int,
     mediator_name: str,
     applicant: str,
@@ -179,7 +180,7 @@ def mediation_open(
 
 @transaction.atomic
 def mediation_session_add(
-    *, actor: Any, case: MediationCase, held_at: dt.datetime, summary: str, place: str = ""
+    *, actor: User, case: MediationCase, held_at: dt.datetime, summary: str, place: str = ""
 ) -> MediationSession:
     appeal = lock(case.appeal_id)
     require_handler(actor, appeal)
@@ -207,7 +208,7 @@ def mediation_session_add(
 @transaction.atomic
 def mediation_conclude(
     *,
-    actor: Any,
+    actor: User,
     case: MediationCase,
     agreed: bool,
     agreement: str = "",
@@ -245,7 +246,7 @@ def mediation_conclude(
 
 @transaction.atomic
 def mediation_fulfilment_record(
-    *, actor: Any, case: MediationCase, fulfilment: str, paid_amount_fen: int, at: dt.datetime | None = None
+    *, actor: User, case: MediationCase, fulfilment: str, paid_amount_fen: int, at: dt.datetime | None = None
 ) -> MediationCase:
     appeal = lock(case.appeal_id)
     require_handler(actor, appeal)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_pii_view
 from yugong.core.errors import Conflict, ValidationFailed
 from yugong.core.facts import fact_record
@@ -41,7 +42,7 @@ from .common import (
 @transaction.atomic
 def appeal_conclude(
     *,
-    actor: Any,
+    actor: User,
     appeal: Appeal | int,
     outcome: str,
     amount_recovered_fen: int = 0,
@@ -110,7 +111,7 @@ FOLLOW_UP_RESULTS = {
 @transaction.atomic
 def appeal_follow_up(
     *,
-    actor: Any,
+    actor: User,
     appeal: Appeal | int,
     result: str,
     note: str = "",
@@ -144,7 +145,7 @@ def appeal_follow_up(
 
 @transaction.atomic
 def appeal_rate(
-    *, actor: Any, appeal: Appeal | int, rating: str, comment: str = "", at: dt.datetime | None = None
+    *, actor: User, appeal: Appeal | int, rating: str, comment: str = "", at: dt.datetime | None = None
 ) -> Appeal:
     """The worker rates the result (on the H5; or a handler records it). "Not satisfied" reopens
     the appeal for the level above to review."""
@@ -153,7 +154,7 @@ def appeal_rate(
     return _rate(actor=actor, appeal=appeal, rating=rating, comment=comment, at=moment(at))
 
 
-def _rate(*, actor: Any, appeal: Appeal, rating: str, comment: str, at: dt.datetime) -> Appeal:
+def _rate(*, actor: User, appeal: Appeal, rating: str, comment: str, at: dt.datetime) -> Appeal:
     require_status(appeal, {Appeal.Status.CONCLUDED, Appeal.Status.CLOSED})
     if rating not in Rating.values:
         raise ValidationFailed(fields={"rating": _("请选择满意、基本满意或不满意。")})
@@ -183,7 +184,7 @@ def _rate(*, actor: Any, appeal: Appeal, rating: str, comment: str, at: dt.datet
     return appeal
 
 
-def _reopen(*, actor: Any, appeal: Appeal, at: dt.datetime) -> None:
+def _reopen(*, actor: User, appeal: Appeal, at: dt.datetime) -> None:
     concluding = appeal.union
     above = (
         Union.objects.filter(pk=concluding.parent_id, status=Union.Status.ACTIVE).first()
@@ -219,7 +220,7 @@ def _reopen(*, actor: Any, appeal: Appeal, at: dt.datetime) -> None:
 
 
 @transaction.atomic
-def appeal_close(*, actor: Any, appeal: Appeal | int, at: dt.datetime | None = None) -> Appeal:
+def appeal_close(*, actor: User, appeal: Appeal | int, at: dt.datetime | None = None) -> Appeal:
     """结案: only after the follow-up call. Counted on time when the concluding stage concluded
     within its limit."""
     appeal = lock(appeal)
@@ -248,7 +249,7 @@ def appeal_close(*, actor: Any, appeal: Appeal | int, at: dt.datetime | None = N
 # --- Personal data --------------------------------------------------------------------------
 
 
-def appeal_reveal_caller(*, actor: Any, appeal: Appeal) -> dict[str, str]:
+def appeal_reveal_caller(*, actor: User, appeal: Appeal) -> dict[str, str]:
     """The caller's name and phone in clear, for a handler of the appeal — audited. (A read with an
     audit row: the caller fetched ``appeal`` through the access layer.)"""
     require_handler(actor, appeal)  # a viewer sees the appeal, masked: 403 for the clear view

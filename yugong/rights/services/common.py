@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, Unauthenticated
 from yugong.core.sms import sms_send
@@ -22,12 +23,12 @@ from ..roles import HANDLE_ROLES, INTAKE_ROLES, VIEW_ROLES
 __all__ = ["HANDLE_ROLES", "INTAKE_ROLES", "VIEW_ROLES"]
 
 
-def require_actor(actor: Any) -> None:
+def require_actor(actor: User) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise Unauthenticated()
 
 
-def require_handler(actor: Any, appeal: Appeal) -> None:
+def require_handler(actor: User, appeal: Appeal) -> None:
     require_actor(actor)
     require_role(actor, appeal.union, HANDLE_ROLES)
 
@@ -54,7 +55,7 @@ def require_status(appeal: Appeal, allowed: set[str] | tuple[str, ...]) -> None:
         )
 
 
-def label(actor: Any) -> str:
+def label(actor: User) -> str:
     if actor is None:
         return _("系统")
     return str(getattr(actor, "display_name", "") or getattr(actor, "username", ""))[:150]
@@ -64,7 +65,7 @@ def event(
     appeal: Appeal,
     kind: str,
     *,
-    actor: Any,
+    actor: User,
     at: dt.datetime,
     text: str = "",
     data: dict[str, Any] | None = None,
@@ -85,7 +86,7 @@ def event(
     )
 
 
-def audit(actor: Any, action: str, appeal: Appeal, **extra: Any) -> None:
+def audit(actor: User, action: str, appeal: Appeal, **extra: Any) -> None:
     audit_record(actor=actor, action=action, obj=appeal, union_id=appeal.union_id, extra=extra)
 
 
@@ -170,7 +171,7 @@ def moment(at: dt.datetime | None) -> dt.datetime:
     return at or now()
 
 
-def is_own_appeal(actor: Any, appeal: Appeal) -> bool:
+def is_own_appeal(actor: User, appeal: Appeal) -> bool:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
     if appeal.caller_user_id and appeal.caller_user_id == actor.pk:
@@ -178,7 +179,7 @@ def is_own_appeal(actor: Any, appeal: Appeal) -> bool:
     return bool(getattr(actor, "phone_index", "")) and actor.phone_index == appeal.caller_phone_index
 
 
-def require_worker_or_handler(actor: Any, appeal: Appeal) -> None:
+def require_worker_or_handler(actor: User, appeal: Appeal) -> None:
     require_actor(actor)
     if not is_own_appeal(actor, appeal):
         require_handler(actor, appeal)

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.errors import PermissionDenied, ValidationFailed
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import SHANGHAI
@@ -203,7 +204,7 @@ def _clean_intake(
 @transaction.atomic
 def appeal_create(
     *,
-    actor: Any,
+    actor: User,
     channel: str,
     category: str,
     facts: str,
@@ -313,13 +314,13 @@ def appeal_create(
     return appeal
 
 
-def _has_intake_role(actor: Any) -> bool:
+def _has_intake_role(actor: User) -> bool:
     from yugong.orgs.access import scope_paths
 
     return bool(scope_paths(actor, INTAKE_ROLES))
 
 
-def appeal_attach(*, actor: Any, appeal: Appeal, uploads: Sequence[UploadedFile]) -> list[AppealAttachment]:
+def appeal_attach(*, actor: User, appeal: Appeal, uploads: Sequence[UploadedFile]) -> list[AppealAttachment]:
     """The worker (or a handler) adds photos or documents to an open appeal."""
     with transaction.atomic():
         locked = lock(appeal)

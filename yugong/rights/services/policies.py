@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import PermissionDenied, ValidationFailed
 from yugong.core.validators import clean_text
@@ -26,7 +27,7 @@ def can_edit_library(actor: Any) -> bool:
     return any(tree.is_root_path(path) for path in scope_paths(actor, MANAGE_ROLES))
 
 
-def _require_editor(actor: Any) -> None:
+def _require_editor(actor: User) -> None:
     require_actor(actor)
     if not can_edit_library(actor):
         raise PermissionDenied(_("只有市总工会工作人员可以维护政策库。"))
@@ -35,7 +36,7 @@ def _require_editor(actor: Any) -> None:
 @transaction.atomic
 def policy_save(
     *,
-    actor: Any,
+    actor: User,
     title: str,
     issuer: str,
     sections: Sequence[tuple[str, str]],
@@ -85,7 +86,7 @@ def policy_save(
 @transaction.atomic
 def faq_save(
     *,
-    actor: Any,
+    actor: User,
     question: str,
     answer: str,
     category: str = "",
