@@ -35,7 +35,7 @@ from yugong.core.errors import (
 )
 from yugong.core.pii import blind_index, mask_phone
 from yugong.core.sms import sms_send
-from yugong.core.validators import clean_text, normalize_phone, to_halfwidth
+from yugong.core.validators import clean_text, is_ascii_digits, normalize_phone, to_halfwidth
 
 from . import ratelimit
 from .auth import TOKEN_PREFIX, forget_token, hash_token
@@ -175,7 +175,7 @@ def sms_codes_purge(*, now: dt.datetime | None = None) -> int:
 
 def _clean_code(code: object, *, field: str = "code") -> str:
     value = to_halfwidth(str(code or "")).strip().replace(" ", "")
-    if len(value) != 6 or not value.isdigit():
+    if len(value) != 6 or not is_ascii_digits(value):
         raise ValidationFailed(fields={field: _("请输入6位数字验证码。")})
     return value
 

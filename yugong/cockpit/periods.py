@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from yugong.core.errors import ValidationFailed
 from yugong.core.timeutil import local_today
 
-_RE = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(\d{2})(?:-(\d{2}))?))?$")
+_RE = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(\d{2})(?:-(\d{2}))?))?$", re.ASCII)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError, NotFound
 from yugong.core.timeutil import local_today
+from yugong.core.validators import is_ascii_digits
 from yugong.orgs.access import access_union, staff_scope
 from yugong.orgs.decorators import console_required
 
@@ -51,7 +52,7 @@ def _flash(request: HttpRequest, exc: ApplicationError) -> None:
 def budget_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.budgets_visible(request.user)
     year = request.GET.get("year", "")
-    if year.isdigit():
+    if is_ascii_digits(year):
         qs = qs.filter(year=int(year))
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     unions = _unions(request, PREPARE_ROLES)

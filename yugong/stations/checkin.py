@@ -27,7 +27,7 @@ from yugong.core.timeutil import SHANGHAI
 from . import geo
 
 _SALT = "yugong.stations.checkin"
-_TOKEN = re.compile(r"^(?P<kind>[wd])(?P<value>\d{1,12})-(?P<mac>[0-9a-f]{16})$")
+_TOKEN = re.compile(r"^(?P<kind>[wd])(?P<value>\d{1,12})-(?P<mac>[0-9a-f]{16})$", re.ASCII)
 DEFAULT_TOKEN_SECONDS = 120
 DEFAULT_RADIUS_M = 300
 

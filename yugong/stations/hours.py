@@ -31,7 +31,7 @@ from django.utils.translation import pgettext
 from yugong.core import calendar as core_calendar
 
 WEEKDAYS = ("1", "2", "3", "4", "5", "6", "7")
-_SPAN_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~至]\s*(\d{1,2}):(\d{2})\s*$")
+_SPAN_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~至]\s*(\d{1,2}):(\d{2})\s*$", re.ASCII)
 _CN_DAYS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7}
 ALL_DAY = "00:00-24:00"
 

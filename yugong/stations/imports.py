@@ -130,7 +130,7 @@ def _honours(value: str) -> list[tuple[int, str]]:
         part = part.strip()
         if not part:
             continue
-        m = re.match(r"^(\d{4})\s*年?\s*(.+)$", part)
+        m = re.match(r"^(\d{4})\s*年?\s*(.+)$", part, re.ASCII)
         level = _HONOUR_BY_LABEL.get(m.group(2).strip()) if m else None
         if not m or level is None or not (2000 <= int(m.group(1)) <= 2100):
             raise ValueError(part)

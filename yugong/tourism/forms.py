@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yugong.core.errors import ApplicationError
 from yugong.core.money import parse_yuan
+from yugong.core.validators import is_ascii_digits
 
 from .models import PassSpot
 
@@ -116,7 +117,7 @@ class PassSpotSearchForm(forms.Form):
 def _ids(text: str) -> list[int]:
     """``12, 15，18 20`` -> [12, 15, 18, 20]; anything else is an error naming the field."""
     parts = [p for p in str(text or "").replace("，", ",").replace(" ", ",").split(",") if p.strip()]
-    if not all(p.strip().isdigit() for p in parts):
+    if not all(is_ascii_digits(p.strip()) for p in parts):
         raise forms.ValidationError(_("请填写职工编号，用逗号分隔。"))
     return [int(p) for p in parts]
 

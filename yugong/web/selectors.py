@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from yugong.core.audit_actions import action_name
 from yugong.core.models import AuditEvent
 from yugong.core.pii import mask_name
+from yugong.core.validators import is_ascii_digits
 from yugong.orgs.access import scope_paths
 from yugong.orgs.models import RoleAssignment, Union
 
@@ -137,7 +138,7 @@ def _field_name(model: Any, name: str) -> str:
 
 def _object_url(label: str, object_id: str) -> str:
     name = OBJECT_PAGES.get(label)
-    if not name or not object_id.isdigit():
+    if not name or not is_ascii_digits(object_id):
         return ""
     try:
         return reverse(name, args=[int(object_id)])

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 
 from yugong.core.timeutil import SHANGHAI
+from yugong.core.validators import is_ascii_digits
 
 from . import wechatpay_crypto as crypto
 from .base import CreateResult, Notice, Payer
@@ -104,7 +105,7 @@ class WeChatPayClient:
         nonce = lower.get("wechatpay-nonce", "")
         signature = lower.get("wechatpay-signature", "")
         key = self.config.platform_keys.get(lower.get("wechatpay-serial", "").upper())
-        if key is None or not timestamp.isdigit() or not nonce or not signature:
+        if key is None or not is_ascii_digits(timestamp) or not nonce or not signature:
             return False
         if max_skew is not None and abs(time.time() - int(timestamp)) > max_skew:
             return False

@@ -19,6 +19,8 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from yugong.core.validators import is_ascii_digits
+
 # The columns of bill_type=ALL, in the published order.
 ALL_COLUMNS = (
     "交易时间",
@@ -76,7 +78,7 @@ def yuan_to_fen(text: str) -> int:
         return 0
     negative = value.startswith("-")
     whole, _, cents = value.lstrip("-").partition(".")
-    if not whole.isdigit() or (cents and not cents.isdigit()) or len(cents) > 2:
+    if not is_ascii_digits(whole) or (cents and not is_ascii_digits(cents)) or len(cents) > 2:
         raise BillError(f"bad amount {text!r}")
     fen = int(whole) * 100 + int((cents + "00")[:2])
     return -fen if negative else fen

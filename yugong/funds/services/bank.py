@@ -23,6 +23,7 @@ from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, ValidationFailed
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import now
+from yugong.core.validators import is_ascii_digits
 from yugong.orgs.models import Union
 
 from .. import bankfiles, ledger
@@ -71,7 +72,7 @@ def batch_line_add(
         raise Conflict(_("批次已发送银行，不能再添加明细。"), code="not_draft")
     amount = clean_amount(amount_fen)
     account = "".join(str(account_no).split())
-    if not account.isdigit() or not 8 <= len(account) <= 32:
+    if not is_ascii_digits(account) or not 8 <= len(account) <= 32:
         raise ValidationFailed(fields={"account_no": _("收款账号应为8至32位数字。")})
     if commitment is not None:
         if commitment.union_id != locked.union_id or commitment.status != Commitment.Status.RESERVED:
@@ -304,7 +305,7 @@ def payout_line_correct(
     if batch.status != PayoutBatch.Status.DRAFT:
         raise Conflict(_("批次已发送银行，不能修改。"), code="not_draft")
     account = "".join(str(account_no).split())
-    if not account.isdigit() or not 8 <= len(account) <= 32:
+    if not is_ascii_digits(account) or not 8 <= len(account) <= 32:
         raise ValidationFailed(fields={"account_no": _("收款账号应为8至32位数字。")})
     locked.account_no = account
     if bank_name:

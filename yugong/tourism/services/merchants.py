@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.timeutil import now
-from yugong.core.validators import clean_text, normalize_uscc
+from yugong.core.validators import clean_text, is_ascii_digits, normalize_uscc, to_halfwidth
 from yugong.orgs.models import Union
 
 from .. import seatmap
@@ -135,8 +135,10 @@ def _apply_terms(merchant: Merchant, terms: Mapping[str, Any]) -> None:
         if key in terms:
             setattr(merchant, key, clean_text(terms[key]))
     if terms.get("bank_account"):
-        account = "".join(ch for ch in str(terms["bank_account"]) if ch.isdigit())
-        if not 8 <= len(account) <= 30:
+        # Spaces and dashes as people group account numbers are dropped; any other character
+        # (a letter, another script's digit) makes the number invalid rather than silently shorter.
+        account = "".join(ch for ch in to_halfwidth(str(terms["bank_account"])) if ch not in " -")
+        if not is_ascii_digits(account) or not 8 <= len(account) <= 30:
             errors["bank_account"] = _("银行账号应为 8 到 30 位数字。")
         else:
             merchant.bank_account = account
