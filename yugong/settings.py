@@ -374,6 +374,8 @@ BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 # --- Funds and payments (yugong/funds/README.md) ---------------------------------------------
 # Spending above this many fen needs a second approver (default 5,000 yuan).
 FUNDS_SECOND_APPROVAL_FEN = int(env("FUNDS_SECOND_APPROVAL_FEN", "500000") or 500000)
+# PostgreSQL: approve a spending request in one prepared statement (funds/services/commitment_sql.py).
+FUNDS_APPROVE_ONE_STATEMENT = env_bool("FUNDS_APPROVE_ONE_STATEMENT", True)
 # The gateway workers pay through: "sim" (the simulator, development only: with DEBUG off the
 # system check funds.E001 refuses to start), "wechatpay" (WeChat Pay API v3, settings below) or
 # "off" (no individual payments: union funds and pay-at-the-venue only).

@@ -116,6 +116,25 @@ def _upsert(*, metric: str, union_id: int, value: int, dim: str, day: dt.date | 
     _notify(FactCell(day=day, union_id=union_id, metric=metric, dim=dim, value=value, add=add))
 
 
+def fact_sql_path(column: str) -> str:
+    """:func:`fact_record`'s path expression for a union id held in a SQL column, for a fast path
+    that writes its fact inside its own statement (then calls :func:`fact_recorded_in_sql`)."""
+    if _path_sql:
+        return f"COALESCE({_path_sql[0].replace('%s', column)}, '')"
+    return "''"
+
+
+def fact_sql_day() -> dt.date:
+    """The day :func:`fact_record` would use now."""
+    return _day(None)
+
+
+def fact_recorded_in_sql(*, metric: str, union_id: int, value: int, dim: str, day: dt.date) -> None:
+    """A fact added by a fast path's own SQL (see :func:`fact_sql_path`): tell the listeners as
+    :func:`fact_record` does."""
+    _notify(FactCell(day=day, union_id=union_id, metric=metric, dim=dim, value=value, add=True))
+
+
 def fact_person(*, metric: str, union_id: int, person_id: int, day: dt.date | None = None) -> None:
     """A person counted for a distinct-people metric (e.g. a member who joined) at ``union_id`` on
     ``day``. Idempotent: the same person, union and day is one row however often it is recorded."""

@@ -71,12 +71,17 @@ def budget_appropriation(union_id: int) -> str:
     return f"budget_appropriation:{union_id}"
 
 
+# Prefixes of the per-line memorandum accounts (the approval's one statement builds the names in SQL).
+BUDGET_AVAILABLE = "budget_available:"
+BUDGET_RESERVED = "budget_reserved:"
+
+
 def budget_available(line_id: int) -> str:
-    return f"budget_available:{line_id}"
+    return f"{BUDGET_AVAILABLE}{line_id}"
 
 
 def budget_reserved(line_id: int) -> str:
-    return f"budget_reserved:{line_id}"
+    return f"{BUDGET_RESERVED}{line_id}"
 
 
 def budget_spent(line_id: int) -> str:

@@ -53,6 +53,8 @@ LEADER_ROLES = frozenset({"chair", "vice_chair"})
 CHAIR_ROLES = frozenset({"chair"})
 
 _PATH_RE = re.compile(r"^(?:[0-9a-f]{8}/)+$")
+# The same pattern for SQL (PostgreSQL's ``~``), for a fast path that applies ``can_act`` in SQL.
+VALID_PATH_PATTERN = _PATH_RE.pattern
 
 
 @dataclass(frozen=True)

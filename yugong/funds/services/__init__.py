@@ -19,6 +19,7 @@ from .budgets import (
     income_line_add,
     income_record,
 )
+from .commitment_sql import approve_one_statement, fast_sql_enabled
 from .commitments import (
     Overdrawn,
     commitment_approve,
@@ -36,6 +37,8 @@ from .commitments import (
 from .reconcile import difference_resolve, provider_bill_reconcile
 
 __all__ = [
+    "approve_one_statement",
+    "fast_sql_enabled",
     "batch_create",
     "batch_export",
     "batch_follow_up",

@@ -28,6 +28,14 @@ from yugong.core.timeutil import now
 
 from .. import ledger
 from ..models import BudgetLine, Commitment
+from .commitment_rules import (
+    APPROVE_ACTION,
+    RESERVED_METRIC,
+    Overdrawn,
+    needs_first_approval,
+    refuse_approval,
+)
+from .commitment_rules import overdrawn as _overdrawn
 from .common import (
     APPROVE_ROLES,
     FINANCE_ROLES,
@@ -37,16 +45,9 @@ from .common import (
     lock,
     require,
     same_user,
-    second_approval_fen,
 )
 
-
-class Overdrawn(Conflict):
-    code = "budget_exceeded"
-
-
-def _overdrawn() -> Overdrawn:
-    return Overdrawn(_("预算项目余额不足。"))
+__all__ = ["Overdrawn"]  # re-exported: defined with the rules shared with the one statement
 
 
 def _line(commitment: Commitment) -> BudgetLine:
@@ -126,15 +127,14 @@ def commitment_approve(
     approval is recorded and a second, different approver reserves it."""
     locked = lock(Commitment, commitment)
     line = _line(locked)
-    require(actor, line.union, APPROVE_ROLES)
-    if locked.status not in (Commitment.Status.PENDING, Commitment.Status.FIRST_APPROVED):
-        raise Conflict(_("该申请已处理。"), code="not_pending")
-    if same_user(actor, locked.requested_by_id):
-        raise PermissionDenied(_("不能审批自己提交的支出申请。"), code="self_approval")
-    if same_user(actor, locked.first_approver_id):
-        raise PermissionDenied(_("复核须由另一位负责人进行。"), code="same_approver")
-    needs_two = locked.amount_fen > second_approval_fen()
-    if needs_two and locked.status == Commitment.Status.PENDING:
+    refuse_approval(
+        actor=actor,
+        union=line.union,
+        status=locked.status,
+        requested_by_id=locked.requested_by_id,
+        first_approver_id=locked.first_approver_id,
+    )
+    if needs_first_approval(amount_fen=locked.amount_fen, status=locked.status):
         locked.status = Commitment.Status.FIRST_APPROVED
         locked.first_approver = actor
         locked.first_approved_at = now()
@@ -168,15 +168,13 @@ def commitment_approve(
     )
     audit_record(
         actor=actor,
-        action="funds.commitment_approve",
+        action=APPROVE_ACTION,
         obj=locked,
         union_id=locked.union_id,
         changes={"status": [before, "reserved"]},
         extra={"amount_fen": locked.amount_fen},
     )
-    fact_record(
-        metric="funds.reserved_fen", union_id=locked.union_id, value=locked.amount_fen, dim=line.category
-    )
+    fact_record(metric=RESERVED_METRIC, union_id=locked.union_id, value=locked.amount_fen, dim=line.category)
     return locked
 
 

@@ -15,9 +15,12 @@ from django.db import connection
 from django.db.models import Sum
 
 from tests.helpers import requires_postgres
+from yugong.core.audit import AuditEvent
 from yugong.core.errors import ApplicationError
 from yugong.funds import ledger, services
 from yugong.funds.models import BudgetLine, Commitment
+from yugong.funds.services.commitment_rules import APPROVE_ACTION
+from yugong.funds.services.commitment_sql import approve_one_statement
 
 from .factories import build_world
 
@@ -72,6 +75,44 @@ def test_concurrent_approvals_never_overdraw() -> None:
     assert ledger.balance(ledger.budget_reserved(line.pk)) == LINE
     assert ledger.balance(ledger.budget_available(line.pk)) == 0
     assert ledger.trial_balance() == 0
+
+
+def test_concurrent_approvals_through_the_one_statement_never_overdraw() -> None:
+    """The same race through the PostgreSQL one statement (what the API runs): exactly ten win, the
+    rest are refused as overdraws, and the books, the request rows and the line agree."""
+    world = build_world(amount_fen=LINE)
+    asks = _requests(world)
+    approvers = [world.chair, world.vice_chair]
+    results = race(RUSH, lambda i: approve_one_statement(approvers[i % 2], asks[i].pk))
+    won = [r for r in results if isinstance(r, Commitment)]
+    lost = [r for r in results if isinstance(r, ApplicationError)]
+    assert len(won) == LINE // EACH and len(lost) == RUSH - LINE // EACH, results
+    assert all(e.status == 409 and e.code == "budget_exceeded" for e in lost)
+    line = BudgetLine.objects.get(pk=world.line.pk)
+    assert line.reserved_fen == LINE and line.available_fen == 0
+    assert (
+        Commitment.objects.filter(line=line, status="reserved").aggregate(s=Sum("reserved_fen"))["s"] == LINE
+    )
+    assert ledger.balance(ledger.budget_reserved(line.pk)) == LINE
+    assert ledger.balance(ledger.budget_available(line.pk)) == 0
+    assert (
+        AuditEvent.objects.filter(action=APPROVE_ACTION, object_type="funds.commitment").count()
+        == LINE // EACH
+    )
+    assert ledger.trial_balance() == 0
+
+
+def test_one_request_approved_by_many_at_once_reserves_once() -> None:
+    """Twelve leaders approve the same request at once through the one statement: its row lock
+    makes one of them reserve and the others find it already decided."""
+    world = build_world(amount_fen=LINE)
+    ask = services.commitment_request(actor=world.preparer, line=world.line, amount_fen=EACH, purpose="x")
+    approvers = [world.chair, world.vice_chair]
+    results = race(12, lambda i: approve_one_statement(approvers[i % 2], ask.pk))
+    assert sum(isinstance(r, Commitment) for r in results) == 1, results
+    assert all(r.code == "not_pending" for r in results if isinstance(r, ApplicationError)), results
+    line = BudgetLine.objects.get(pk=world.line.pk)
+    assert line.reserved_fen == EACH and ledger.balance(ledger.budget_reserved(line.pk)) == EACH
 
 
 def test_concurrent_spending_of_one_reservation_pays_once() -> None:
