@@ -64,7 +64,11 @@ def _paid_ticket_for_now(world: Any) -> Any:
     from yugong.tourism.services import order_place, payment_notify, payment_start
 
     order, _ = order_place(
-        actor=world.worker, session_id=world.session.pk, quantity=1, idempotency_key="scan", holder_names=["李嬢嬢"]
+        actor=world.worker,
+        session_id=world.session.pk,
+        quantity=1,
+        idempotency_key="scan",
+        holder_names=["李嬢嬢"],
     )
     payment, _ = payment_start(actor=world.worker, order=order)
     body, sig = sim_notification(payment.provider_ref, payment.amount_fen)

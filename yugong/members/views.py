@@ -23,7 +23,14 @@ from yugong.orgs.decorators import console_required, worker_required
 from yugong.orgs.models import Employer, Union
 
 from . import selectors, services
-from .card import card_token_from_scan, card_token_issue, card_token_read, card_token_seconds, card_verify_url, qr_svg
+from .card import (
+    card_token_from_scan,
+    card_token_issue,
+    card_token_read,
+    card_token_seconds,
+    card_verify_url,
+    qr_svg,
+)
 from .models import Education, EmploymentForm, Membership
 
 

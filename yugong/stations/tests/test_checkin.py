@@ -190,7 +190,10 @@ def test_the_page_without_a_code_scans_a_station_qr_with_the_camera(
     assert 'data-testid="scan-camera"' in html and 'name="t"' in html
     assert "vendor/qr-scanner/qr-scanner.umd.min.js" in html
     token = screen_token(other.code, local_now())
-    for scanned in (f"https://gh.example.cn/stations/c/{other.code}/?t={token}", f"/stations/c/{other.code}/?t={token}"):
+    for scanned in (
+        f"https://gh.example.cn/stations/c/{other.code}/?t={token}",
+        f"/stations/c/{other.code}/?t={token}",
+    ):
         r = client.get(page, {"t": scanned})
         assert r.status_code == 302 and r["Location"] == f"/stations/c/{other.code}/?t={token}"
     r = client.get(r["Location"])
