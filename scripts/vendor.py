@@ -23,6 +23,13 @@ FILES = {
     "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
     "leaflet/dist/images": "leaflet/images",
     "bulma/css/bulma.min.css": "bulma.min.css",
+    # Camera QR scanning (gate, pass spots, member card, station check-in). The worker module is
+    # imported lazily by the scanner from its own directory when the browser has no BarcodeDetector.
+    "qr-scanner/qr-scanner.umd.min.js": "qr-scanner/qr-scanner.umd.min.js",
+    "qr-scanner/qr-scanner-worker.min.js": "qr-scanner/qr-scanner-worker.min.js",
+    # Both name their source maps; the hashed-manifest storage (production) needs them present.
+    "qr-scanner/qr-scanner.umd.min.js.map": "qr-scanner/qr-scanner.umd.min.js.map",
+    "qr-scanner/qr-scanner-worker.min.js.map": "qr-scanner/qr-scanner-worker.min.js.map",
 }
 
 

@@ -333,9 +333,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 # No 'unsafe-eval': Alpine is its CSP build (no expression evaluation), htmx runs with
 # allowEval = false (static/yugong/app.js: no hx-on, trigger filters or js: values), ECharts and
 # Leaflet evaluate nothing. tests/test_pages_smoke.py keeps eval out of our own scripts and templates.
+# worker-src blob: the camera scanner (vendor/qr-scanner) decodes in a Web Worker built from a Blob
+# of its own vendored code when the browser has no native BarcodeDetector.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob: {tiles}; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "script-src 'self'; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
     "base-uri 'self'; object-src 'none'"
 )
 if not DEBUG:

@@ -46,7 +46,9 @@ def srcset(name: str, width: int, renditions: dict[str, str]) -> str:
     return ", ".join(parts)
 
 
-def inspect_image(upload: Any, *, field: str, label: str) -> tuple[str, int, int]:
+def inspect_image(
+    upload: Any, *, field: str, label: str, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS
+) -> tuple[str, int, int]:
     """(format, width, height) of an upload, or ValidationFailed naming ``field``."""
 
     def refuse(message: Any) -> ValidationFailed:
@@ -57,10 +59,10 @@ def inspect_image(upload: Any, *, field: str, label: str) -> tuple[str, int, int
     size = int(getattr(upload, "size", 0) or 0)
     if size <= 0:
         raise refuse(_("%(label)s是空文件，请重新选择。") % {"label": label})
-    if size > MAX_BYTES:
+    if size > max_bytes:
         raise refuse(
             _("%(label)s不能超过 %(max)s MB（所选文件 %(got).1f MB）。")
-            % {"label": label, "max": MAX_BYTES // (1024 * 1024), "got": size / (1024 * 1024)}
+            % {"label": label, "max": max_bytes // (1024 * 1024), "got": size / (1024 * 1024)}
         )
     try:
         upload.seek(0)
@@ -68,7 +70,7 @@ def inspect_image(upload: Any, *, field: str, label: str) -> tuple[str, int, int
             fmt, (width, height) = str(img.format or ""), img.size
             if fmt not in FORMATS:
                 raise refuse(_("%(label)s只能是 JPG、PNG 或 WebP 格式。") % {"label": label})
-            if width * height > MAX_PIXELS:
+            if width * height > max_pixels:
                 raise refuse(
                     _("%(label)s尺寸过大（%(w)s×%(h)s）。") % {"label": label, "w": width, "h": height}
                 )
@@ -84,11 +86,19 @@ def inspect_image(upload: Any, *, field: str, label: str) -> tuple[str, int, int
     return fmt, width, height
 
 
-def store_picture(upload: Any, *, folder: str, field: str, label: str) -> StoredPicture:
+def store_picture(
+    upload: Any,
+    *,
+    folder: str,
+    field: str,
+    label: str,
+    max_bytes: int = MAX_BYTES,
+    max_pixels: int = MAX_PIXELS,
+) -> StoredPicture:
     """Check, then store the original (EXIF orientation applied) and its smaller renditions under
     random names. Call it BEFORE the database transaction (storage may be a network call); delete
     the files with :func:`delete_picture` when the transaction does not commit."""
-    inspect_image(upload, field=field, label=label)
+    inspect_image(upload, field=field, label=label, max_bytes=max_bytes, max_pixels=max_pixels)
     upload.seek(0)
     with Image.open(upload) as opened:
         img = ImageOps.exif_transpose(opened)

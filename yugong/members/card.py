@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from typing import Any
 
 import segno
@@ -51,6 +52,20 @@ def card_token_read(token: str) -> Membership:
     if membership is None:
         raise NotFound(_("未找到该会员卡对应的会籍。"))
     return membership
+
+
+_VERIFY_PATH = re.compile(r"/members/verify/([^/?#\s]+)/?")
+_TOKEN = re.compile(r"[\w:.\-]+")
+
+
+def card_token_from_scan(text: str) -> str:
+    """The token in what a scanner read from a card: the verify URL, its path, or the bare token
+    ("" when it is neither). Whether the token is valid is ``card_token_read``'s business."""
+    text = text.strip()
+    match = _VERIFY_PATH.search(text)
+    if match:
+        return match.group(1)
+    return text if len(text) <= 200 and _TOKEN.fullmatch(text) else ""
 
 
 def card_verify_url(token: str, request: Any = None) -> str:

@@ -21,6 +21,9 @@ nav.register(
     nav.ConsolePage(
         section="orgs", label=_("入会审批"), url_name="members:approvals", order=30, audience=STAFF
     ),
+    nav.ConsolePage(
+        section="orgs", label=_("会员卡核验"), url_name="members:verify_scan", order=35, audience=STAFF
+    ),
     nav.ConsolePage(section="orgs", label=_("名册导入"), url_name="roster:import", order=40, audience=STAFF),
     # Union staff members start on the membership approvals waiting for them.
     nav.Landing(audience=(nav.staff("staff"),), url_name="members:approvals", order=60),

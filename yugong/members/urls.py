@@ -14,6 +14,7 @@ urlpatterns = [
     path("members/mine/", views.my_union, name="my_union"),
     path("members/mine/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("members/transfer/", views.transfer, name="transfer"),
+    path("members/verify/", views.verify_scan, name="verify_scan"),
     path("members/verify/<str:token>/", views.verify, name="verify"),
     path("console/members/", views.member_list, name="list"),
     path("console/members/approvals/", views.approvals, name="approvals"),

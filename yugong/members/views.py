@@ -23,7 +23,14 @@ from yugong.orgs.decorators import console_required, worker_required
 from yugong.orgs.models import Employer, Union
 
 from . import selectors, services
-from .card import card_token_issue, card_token_read, card_token_seconds, card_verify_url, qr_svg
+from .card import (
+    card_token_from_scan,
+    card_token_issue,
+    card_token_read,
+    card_token_seconds,
+    card_verify_url,
+    qr_svg,
+)
 from .models import Education, EmploymentForm, Membership
 
 
@@ -326,6 +333,21 @@ def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     else:
         messages.success(request, _("操作已完成。"))
     return HttpResponseRedirect(reverse("members:detail", kwargs={"pk": pk}))
+
+
+@console_required
+def verify_scan(request: HttpRequest) -> HttpResponse:
+    """The member-card check: the camera (or the text field) reads the card's QR — the verify URL
+    or the bare token — and the check itself is the ``verify`` page below."""
+    if not (is_staff_member(request.user) or request.user.is_superuser):
+        raise PermissionDenied(_("只有工会工作人员可以核验会员卡。"))
+    code = (request.GET.get("token") or "").strip()
+    if code:
+        token = card_token_from_scan(code)
+        if token:
+            return HttpResponseRedirect(reverse("members:verify", kwargs={"token": token}))
+        messages.error(request, _("无法识别的会员卡二维码。"))
+    return _console(request, "members/console_verify_scan.html", {})
 
 
 @console_required

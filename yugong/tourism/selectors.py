@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from yugong.accounts.models import User
 from yugong.core.errors import ValidationFailed
+from yugong.core.images import srcset
 from yugong.core.pii import blind_index
 from yugong.core.timeutil import SHANGHAI, now
 from yugong.core.validators import clean_text, normalize_phone
@@ -72,6 +73,25 @@ def product_picture_urls(product: Product) -> list[str]:
     if uploaded is None:
         uploaded = list(product.picture_set.order_by("id"))
     return [p.image.url for p in uploaded] + [str(x) for x in product.pictures or []]
+
+
+def product_pictures(product: Product) -> list[dict[str, Any]]:
+    """What an ``<img>`` needs for each picture, in the order of :func:`product_picture_urls`:
+    ``url``, ``srcset`` (renditions made on upload), ``width`` and ``height`` (0 when unknown:
+    addresses typed in before uploads existed, or a file the migration could not read)."""
+    uploaded = getattr(product, "pictures_list", None)
+    if uploaded is None:
+        uploaded = list(product.picture_set.order_by("id"))
+    out = [
+        {
+            "url": p.image.url,
+            "srcset": srcset(p.image.name, p.width, p.renditions) if p.renditions and p.width else "",
+            "width": p.width,
+            "height": p.height,
+        }
+        for p in uploaded
+    ]
+    return out + [{"url": str(x), "srcset": "", "width": 0, "height": 0} for x in product.pictures or []]
 
 
 def user_by_login(login: Any, *, field: str = "login") -> User:

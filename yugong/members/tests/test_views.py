@@ -106,6 +106,26 @@ def test_verify_page(tree: dict[str, Any]) -> None:
     assert AuditEvent.objects.filter(action="membership.card_verify").count() == 2
 
 
+def test_verify_scan_page_reads_the_card_url_or_the_bare_token(tree: dict[str, Any]) -> None:
+    """The camera (or a scanner gun) fills the field with what the card QR holds: the verify URL.
+    The page sends it on to the verify page; the token's validity is checked there."""
+    m = make_member(tree["shop"], person=make_person(name="陈晓东"))
+    token, _ = card_token_issue(m)
+    scan = reverse("members:verify_scan")
+    verify = reverse("members:verify", kwargs={"token": token})
+    staff = client_for(tree["district_staff"])
+    page = staff.get(scan).content.decode()
+    assert 'data-testid="scan-camera"' in page and "vendor/qr-scanner/qr-scanner.umd.min.js" in page
+    assert 'name="token"' in page  # the text field stays as the fallback
+    for text in (f"https://gh.example.cn{verify}", verify, token, f"  {token} "):
+        r = staff.get(scan, {"token": text})
+        assert r.status_code == 302 and r["Location"] == verify, text
+    r = staff.get(scan, {"token": "<script>"}, follow=True)
+    assert "无法识别的会员卡二维码" in r.content.decode()
+    assert client_for(tree["worker"]).get(scan).status_code == 403
+    assert Client().get(scan).status_code == 302
+
+
 def test_reject_from_inbox_needs_reason(tree: dict[str, Any]) -> None:
     m = make_member(tree["shop"], status="pending", due_at=timezone.now())
     staff = client_for(tree["shop_staff"])

@@ -178,6 +178,33 @@ def test_the_page_without_a_code_explains_and_offers_no_button(client: Any, stat
     assert "二维码" in r.content.decode() and CheckIn.objects.count() == 0
 
 
+def test_the_page_without_a_code_scans_a_station_qr_with_the_camera(
+    client: Any, city: Any, staff: Any, station: Station
+) -> None:
+    """The camera (or a pasted link) fills ``t`` with the QR's URL: the page goes on to the check-in
+    page that URL names (another station's too), path and code only; anything else is refused."""
+    other = services.station_create(actor=staff, union=city, data=station_data(3))
+    client.force_login(UserFactory())
+    page = f"/stations/c/{station.code}/"
+    html = client.get(page).content.decode()
+    assert 'data-testid="scan-camera"' in html and 'name="t"' in html
+    assert "vendor/qr-scanner/qr-scanner.umd.min.js" in html
+    token = screen_token(other.code, local_now())
+    for scanned in (
+        f"https://gh.example.cn/stations/c/{other.code}/?t={token}",
+        f"/stations/c/{other.code}/?t={token}",
+    ):
+        r = client.get(page, {"t": scanned})
+        assert r.status_code == 302 and r["Location"] == f"/stations/c/{other.code}/?t={token}"
+    r = client.get(r["Location"])
+    assert 'data-testid="checkin"' in r.content.decode()  # the confirm button of that station
+    for bad in ("https://evil.example/x/?t=1", f"/stations/c/{other.code}/", "/news/?t=1"):
+        r = client.get(page, {"t": bad})
+        html = r.content.decode()
+        assert r.status_code == 200 and "这不是站点打卡二维码" in html and 'data-testid="checkin"' not in html
+    assert CheckIn.objects.count() == 0
+
+
 def test_api_refuses_far_away_in_chinese_naming_the_field(client: Any, city: Any, staff: Any) -> None:
     s = services.station_create(actor=staff, union=city, data=station_data(2))
     client.force_login(UserFactory())

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -149,6 +149,14 @@ def checkin(request: HttpRequest, code: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
     token = (request.POST.get("t") if request.method == "POST" else request.GET.get("t")) or ""
+    if request.method == "GET" and "/" in token:
+        # The page's camera (or a pasted link) read a station QR: its URL, maybe another station's.
+        target = _checkin_target(token)
+        if target is None:
+            messages.warning(request, _("这不是站点打卡二维码。"))
+            token = ""
+        else:
+            return HttpResponseRedirect(target)
     done = None
     if request.method == "POST":
         coord = request.POST.get("coord", geo.WGS84)
@@ -177,6 +185,20 @@ def checkin(request: HttpRequest, code: str) -> HttpResponse:
             "radius_m": int(checkin_rules.radius_m()),
         },
     )
+
+
+def _checkin_target(text: str) -> str | None:
+    """The local check-in page a scanned station QR URL points at (path and ``t`` only, so never
+    an outside redirect), or None when it is not a check-in URL."""
+    parts = urlsplit(text.strip())
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return None
+    token = parse_qs(parts.query).get("t", [""])[0]
+    if match.view_name != "stations:checkin" or not token:
+        return None
+    return reverse("stations:checkin", args=[match.kwargs["code"]]) + "?" + urlencode({"t": token})
 
 
 @require_POST

@@ -184,6 +184,8 @@ class ProductPicture(models.Model):
     format = models.CharField(max_length=8, editable=False)
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
+    # Smaller copies for srcset, made on upload: {"480": storage name, "960": …} (yugong.core.images).
+    renditions = models.JSONField(default=dict, blank=True, editable=False)
     size = models.PositiveIntegerField(editable=False, default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -37,3 +37,17 @@ def picture_urls(product: object) -> list[str]:
 def cover_url(product: object) -> str:
     urls = picture_urls(product)
     return urls[0] if urls else ""
+
+
+@register.filter
+def pictures(product: object) -> list[dict[str, object]]:
+    """url, srcset, width and height of each picture (uploaded first); uses the prefetch."""
+    from ..selectors import product_pictures
+
+    return product_pictures(product)  # type: ignore[arg-type]
+
+
+@register.filter
+def cover(product: object) -> dict[str, object] | None:
+    found = pictures(product)
+    return found[0] if found else None

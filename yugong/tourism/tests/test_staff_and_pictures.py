@@ -220,10 +220,11 @@ def test_upload_stores_the_picture_and_sends_the_product_to_review(world: World)
     picture = product_picture_add(
         actor=world.merchant_staff, merchant_id=world.merchant.pk, product_id=world.product.pk, image=_image()
     )
-    assert (picture.format, picture.width, picture.height) == ("PNG", 64, 48)
+    # Stored through yugong.core.images: an opaque picture is kept as JPEG, its size recorded.
+    assert (picture.format, picture.width, picture.height) == ("JPEG", 64, 48)
     assert picture.image.name.startswith(
         f"tourism/products/{world.product.pk}/"
-    ) and picture.image.name.endswith(".png")
+    ) and picture.image.name.endswith(".jpg")
     assert "pic" not in picture.image.name  # the uploaded name is not used
     assert default_storage.exists(picture.image.name)
     world.product.refresh_from_db()
@@ -242,6 +243,37 @@ def test_upload_stores_the_picture_and_sends_the_product_to_review(world: World)
     assert 'data-testid="product-cover"' in listing and picture.image.url in listing
     detail = Client().get(f"/api/v1/tourism/products/{world.product.pk}").json()
     assert detail["pictures"][0] == picture.image.url and detail["cover"] == picture.image.url
+
+
+def test_a_large_picture_gets_renditions_srcset_and_its_size_on_the_pages(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Issue 13 item 9: the pages reserve the picture's box (width/height), phones pick a smaller
+    rendition (srcset/sizes), the first picture loads at once and the ones below lazily."""
+    args = {"actor": world.merchant_staff, "merchant_id": world.merchant.pk, "product_id": world.product.pk}
+    big = product_picture_add(**args, image=_image("JPEG", size=(1200, 800), name="big.jpg"))
+    small = product_picture_add(**args, image=_image())
+    assert (big.width, big.height) == (1200, 800) and set(big.renditions) == {"480", "960"}
+    names = [big.image.name, *big.renditions.values()]
+    for name in names:
+        assert default_storage.exists(name)
+    with default_storage.open(big.renditions["480"]) as f, Image.open(f) as img:
+        assert img.size == (480, 320)
+    assert small.renditions == {}  # smaller than every rendition width
+    product_review(actor=world.platform, product=world.product, approve=True)
+    page = Client().get(reverse("tourism:product", args=[world.product.pk])).content.decode()
+    r480 = default_storage.url(big.renditions["480"])
+    assert f'srcset="{r480} 480w, ' in page and 'sizes="(max-width: 600px) 100vw, 600px"' in page
+    assert 'width="1200" height="800"' in page and 'width="64" height="48"' in page
+    first, second = page.split('data-testid="product-picture"')[:2]
+    assert 'fetchpriority="high"' in first.rsplit("<img", 1)[1]
+    assert 'loading="lazy"' in second.rsplit("<img", 1)[1]
+    listing = Client().get(reverse("tourism:home")).content.decode()
+    assert 'width="1200" height="800"' in listing and r480 in listing
+    with django_capture_on_commit_callbacks(execute=True):
+        product_picture_remove(**args, picture_id=big.pk)
+    for name in names:
+        assert not default_storage.exists(name)  # the renditions go with the picture
 
 
 @pytest.mark.parametrize(
@@ -287,7 +319,10 @@ def test_type_size_and_pixel_bounds(world: World, settings: Any) -> None:
     assert "尺寸过大" in str(err.value.fields["image"][0])
     settings.TOURISM_PICTURE_MAX_PIXELS = 40_000_000
     assert add(_image("JPEG", name="x.jpg")).format == "JPEG"
-    assert add(_image("WEBP", name="x.webp")).format == "WEBP"
+    assert add(_image("WEBP", name="x.webp")).format == "JPEG"  # re-encoded on upload
+    clear = io.BytesIO()
+    Image.new("RGBA", (20, 20), (0, 0, 0, 0)).save(clear, format="PNG")
+    assert add(SimpleUploadedFile("t.png", clear.getvalue())).format == "PNG"  # transparency kept
 
 
 def test_too_many_pictures_and_the_file_is_not_left_behind(
@@ -347,7 +382,7 @@ def test_picture_api_and_console_upload(world: World) -> None:
     base = f"/api/v1/tourism/merchants/{world.merchant.pk}/products/{world.product.pk}/pictures"
     made = staff.post(base, {"image": _image()})
     assert made.status_code == 201, made.content
-    assert made.json()["format"] == "PNG" and made.json()["product_status"] == "pending"
+    assert made.json()["format"] == "JPEG" and made.json()["product_status"] == "pending"
     assert [p["id"] for p in staff.get(base).json()] == [made.json()["id"]]
     bad = staff.post(base, {"image": SimpleUploadedFile("x.png", b"junk", content_type="image/png")})
     assert bad.status_code == 422 and "image" in bad.json()["fields"]

@@ -1,0 +1,158 @@
+"""Camera scanning: the merchant's gate reads a ticket QR through Chromium's fake camera.
+
+The camera is a video file the test writes: a QR made with segno for the ticket's token, drawn
+with Pillow on a 640×480 frame and written as Y4M (raw YUV 4:2:0), which Chromium plays in a loop
+as the camera (``--use-file-for-fake-video-capture``; ``--use-fake-ui-for-media-stream`` answers
+the permission prompt with "allow"). Without a camera the page says so and the text field stays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, NO_OUTSIDE_TRAFFIC_ARGS, SKIP_REASON, _new_page
+from e2e.helpers import assert_page_healthy
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FRAME_W, FRAME_H = 640, 480
+
+
+def write_qr_y4m(path: Path, text: str, *, frames: int = 5) -> None:
+    """A Y4M video of ``frames`` identical frames showing the QR of ``text`` on white."""
+    import segno
+    from PIL import Image
+
+    png = io.BytesIO()
+    segno.make(text, error="m").save(png, kind="png", scale=8, border=4)
+    qr = Image.open(io.BytesIO(png.getvalue())).convert("RGB")
+    side = min(FRAME_H - 40, qr.width)
+    qr = qr.resize((side, side), Image.Resampling.NEAREST)
+    frame = Image.new("RGB", (FRAME_W, FRAME_H), "white")
+    frame.paste(qr, ((FRAME_W - side) // 2, (FRAME_H - side) // 2))
+    y, cb, cr = frame.convert("YCbCr").split()
+    half = (FRAME_W // 2, FRAME_H // 2)
+    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{FRAME_W} H{FRAME_H} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n" + planes)
+
+
+def _sign_in(page: Any, live_server: Any, user: Any) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies["sessionid"]
+    page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+
+
+def _paid_ticket_for_now(world: Any) -> Any:
+    """A paid ticket whose session starts in five minutes (inside the admission window)."""
+    from django.utils.timezone import now
+
+    from yugong.tourism.gateways import sim_notification
+    from yugong.tourism.models import Session
+    from yugong.tourism.services import order_place, payment_notify, payment_start
+
+    order, _ = order_place(
+        actor=world.worker,
+        session_id=world.session.pk,
+        quantity=1,
+        idempotency_key="scan",
+        holder_names=["李嬢嬢"],
+    )
+    payment, _ = payment_start(actor=world.worker, order=order)
+    body, sig = sim_notification(payment.provider_ref, payment.amount_fen)
+    payment_notify(provider="sim", body=body, signature=sig)
+    Session.objects.filter(pk=world.session.pk).update(starts_at=now() + dt.timedelta(minutes=5))
+    return order.tickets.get()
+
+
+@pytest.fixture
+def camera_file(tmp_path: Path) -> Path:
+    return tmp_path / "camera.y4m"
+
+
+@pytest.fixture
+def camera_page(camera_file: Path, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A phone (390×844) whose camera shows ``camera_file`` (written by the test before it asks
+    for this fixture's page: Chromium reads the file when the camera opens)."""
+    if SKIP_REASON:
+        pytest.skip(SKIP_REASON)
+    from playwright.sync_api import sync_playwright
+
+    from e2e.conftest import PHONE
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                *CHROMIUM_ARGS,
+                *NO_OUTSIDE_TRAFFIC_ARGS,
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={camera_file}",
+            ],
+        )
+        try:
+            yield from _new_page(browser, live_server, request, **PHONE)
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+def test_the_gate_scans_a_ticket_qr_through_the_camera(
+    camera_file: Path, live_server: Any, request: pytest.FixtureRequest
+) -> None:
+    from yugong.tourism.models import Ticket
+    from yugong.tourism.qr import ticket_qr_text
+    from yugong.tourism.tests.factories import build_world
+
+    world = build_world()
+    ticket = _paid_ticket_for_now(world)
+    write_qr_y4m(camera_file, ticket_qr_text(ticket.token))
+    page = request.getfixturevalue("camera_page")
+    _sign_in(page, live_server, world.merchant_staff)
+
+    # The gate opens the camera by itself; the decoded QR fills the field and submits the form.
+    page.goto(f"/tourism/merchant/{world.merchant.pk}/scan/")
+    result = page.get_by_test_id("scan-result")
+    expect(result).to_contain_text("验票成功，请放行。")
+    expect(page.get_by_test_id("scan-holder")).to_contain_text("李")
+    expect(page.get_by_test_id("scan-session")).to_contain_text(world.product.title)
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.USED
+    assert_page_healthy(page)
+
+
+def test_without_a_camera_the_gate_says_so_and_the_text_field_still_admits(
+    desk_page: Any, live_server: Any
+) -> None:
+    """The shared browser has no camera device: the scanner falls back to the text field."""
+    from yugong.tourism.qr import ticket_qr_text
+    from yugong.tourism.tests.factories import build_world
+
+    world = build_world()
+    ticket = _paid_ticket_for_now(world)
+    page = desk_page
+    _sign_in(page, live_server, world.merchant_staff)
+    page.goto(f"/tourism/merchant/{world.merchant.pk}/scan/")
+    camera = page.get_by_test_id("scan-camera")
+    expect(camera).to_have_attribute("data-scan-state", "fallback")
+    expect(page.get_by_test_id("scan-status")).to_contain_text("请在下方输入码")
+    page.get_by_label("扫码结果").fill(ticket_qr_text(ticket.token))
+    page.get_by_role("button", name="核验").click()
+    expect(page.get_by_test_id("scan-result")).to_contain_text("验票成功，请放行。")
+    assert_page_healthy(page)
