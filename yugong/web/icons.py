@@ -28,6 +28,13 @@ TABLER: dict[str, str] = {
     "assistance": "heart-handshake",
     "rights": "scale",
     "news": "news",
+    # an entry without its own icon takes its app's (the URL namespace)
+    "accounts": "user",
+    "contests": "trophy",
+    "stations": "building-community",
+    "roster": "users",
+    "funds": "coins",
+    "web": "layout-grid",
     # home cards ("my things") and the console dashboard
     "ticket": "ticket",
     "appeal": "message-report",

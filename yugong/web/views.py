@@ -24,6 +24,7 @@ from yugong.core.models import SmsMessage
 from yugong.orgs.acting import acting_set
 from yugong.orgs.decorators import console_required
 
+from .home import home_context
 from .selectors import audit_events_search, audit_rows
 
 
@@ -40,7 +41,7 @@ def _next_url(request: HttpRequest, fallback: str) -> str:
 
 
 def h5_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/h5_home.html", {"tab": "home"})
+    return render(request, "web/h5_home.html", {"tab": "home", **home_context(request)})
 
 
 def h5_tab(request: HttpRequest, tab: str) -> HttpResponse:
