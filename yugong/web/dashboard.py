@@ -59,7 +59,7 @@ def flows(node: Union) -> list[dict[str, Any]]:
             {
                 "code": code,
                 "label": m.name,
-                "unit": m.unit,
+                "unit": m.unit_label,
                 "icon": icon,
                 "value": cockpit.format_value(m, this_month),
                 "year": cockpit.format_value(m, total),
@@ -101,7 +101,7 @@ def states(node: Union) -> list[dict[str, Any]]:
             "label": _("超期诉求"),
             "icon": "overdue",
             "value": f"{appeals['overdue']:,}",
-            "url": _url("rights:list"),
+            "url": _url("rights:queues"),
             "alert": appeals["overdue"] > 0,
         },
     ]
