@@ -57,7 +57,9 @@ def world(transactional_db: Any, settings: Any, tmp_path: Path) -> dict[str, Any
     staff = UserFactory(is_staff=True, display_name="区总干事")
     grant(staff, district, "chair")
     for title, pinned in [("渝中区职工春游报名开始啦", True), ("2026年度困难职工帮扶名单公示", False)]:
-        article = news.article_create(actor=staff, union=district, title=title, body_html="正文", pinned=pinned)
+        article = news.article_create(
+            actor=staff, union=district, title=title, body_html="正文", pinned=pinned
+        )
         if pinned:
             news.article_set_cover(actor=staff, article=article, upload=_banner((200, 22, 29)))
         news.article_publish(actor=staff, article=article)

@@ -75,7 +75,9 @@ def test_text_colours_of_the_palette_keep_a_contrast_of_4_5() -> None:
 
 def test_every_navigation_icon_key_maps_to_a_tabler_icon() -> None:
     keys = {i.icon for kind in (nav.Tab, nav.HomeTile, nav.TabEntry) for i in nav.declared(kind) if i.icon}
-    keys |= {i.url_name.partition(":")[0] for kind in (nav.HomeTile, nav.TabEntry) for i in nav.declared(kind)}
+    keys |= {
+        i.url_name.partition(":")[0] for kind in (nav.HomeTile, nav.TabEntry) for i in nav.declared(kind)
+    }
     missing = sorted(k for k in keys if k not in icons.TABLER)
     assert not missing, f"navigation icon keys without a Tabler icon in yugong/web/icons.py: {missing}"
     if TABLER.exists():  # node_modules present (make setup)
@@ -87,7 +89,11 @@ def test_no_single_character_icons() -> None:
     """No glyph mapping is left, and no template puts one character in an icon box."""
     assert not hasattr(icons, "GLYPHS")
     boxed = re.compile(r'class="[^"]*(?:icon)[^"]*"[^>]*>\s*[^\s<{]\s*<')
-    bad = [str(p.relative_to(ROOT)) for p in SOURCES if p.suffix == ".html" and boxed.search(p.read_text(encoding="utf-8"))]
+    bad = [
+        str(p.relative_to(ROOT))
+        for p in SOURCES
+        if p.suffix == ".html" and boxed.search(p.read_text(encoding="utf-8"))
+    ]
     assert not bad, bad
     out = Template('{% load navicons %}{% nav_icon "home" %}{% icon "ticket" %}').render(
         Context({"request": RequestFactory().get("/")})

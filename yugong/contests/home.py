@@ -10,12 +10,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import request_user
+
 from .models import Attempt
 
 
 def quiz_to_finish(request: HttpRequest) -> list[dict[str, Any]]:
     row = (
-        Attempt.objects.filter(user=request.user, state=Attempt.State.OPEN, deadline__gt=timezone.now())
+        Attempt.objects.filter(
+            user=request_user(request), state=Attempt.State.OPEN, deadline__gt=timezone.now()
+        )
         .values("contest_id", "contest__title", "deadline")
         .order_by("deadline")
         .first()
@@ -25,8 +29,7 @@ def quiz_to_finish(request: HttpRequest) -> list[dict[str, Any]]:
     return [
         {
             "title": _("继续答题：%(title)s") % {"title": row["contest__title"]},
-            "subtitle": _("请在 %(time)s 前交卷")
-            % {"time": f"{timezone.localtime(row['deadline']):%H:%M}"},
+            "subtitle": _("请在 %(time)s 前交卷") % {"time": f"{timezone.localtime(row['deadline']):%H:%M}"},
             "url": reverse("contests:h5_quiz", args=[row["contest_id"]]),
             "icon": "quiz",
         }

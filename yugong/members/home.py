@@ -9,12 +9,14 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import request_user
+
 from .models import Membership
 
 
 def pending_application(request: HttpRequest) -> list[dict[str, Any]]:
     row = (
-        Membership.objects.filter(person__user=request.user, status=Membership.Status.PENDING)
+        Membership.objects.filter(person__user=request_user(request), status=Membership.Status.PENDING)
         .values("union__name")
         .order_by("-id")
         .first()

@@ -8,12 +8,14 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import request_user
+
 from .models import Appeal
 
 
 def open_appeal(request: HttpRequest) -> list[dict[str, Any]]:
     appeal = (
-        Appeal.objects.filter(caller_user=request.user, status__in=Appeal.OPEN)
+        Appeal.objects.filter(caller_user=request_user(request), status__in=Appeal.OPEN)
         .only("id", "number", "subject", "status")
         .order_by("-id")
         .first()

@@ -9,13 +9,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import request_user
+
 from .models import Order, Ticket
 
 
 def next_ticket(request: HttpRequest) -> list[dict[str, Any]]:
     ticket = (
         Ticket.objects.filter(
-            order__user=request.user,
+            order__user=request_user(request),
             status=Ticket.Status.VALID,
             order__status=Order.Status.PAID,
             order__session__starts_at__gte=timezone.now(),
