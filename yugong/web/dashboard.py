@@ -1,7 +1,7 @@
 """The console home's dashboard: live figures for the acting union's subtree.
 
 Flows (members approved, applications, appeals received and closed late, station check-ins,
-orders, revenue) come from the recorded facts through the cockpit's roll-up
+orders, revenue, contest participation) come from the recorded facts through the cockpit's roll-up
 (``yugong.cockpit.selectors.trend``: one query per metric, month by month over this year, whatever
 the tree). States that are not facts (applications waiting, appeals open and overdue) are counted
 over the subtree (one query each). Every figure links to the list behind it. A fixed number of
@@ -32,6 +32,7 @@ FLOWS = (
     ("stations.checkins", "visits"),
     ("tourism.orders", "orders"),
     ("tourism.paid_fen", "revenue"),
+    ("contest_participants", "contest"),
 )
 
 
