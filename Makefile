@@ -44,7 +44,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-yugong/static/vendor/.copied: node_modules/.installed scripts/vendor.py
+yugong/static/vendor/.copied: node_modules/.installed scripts/vendor.py yugong/web/icons.py $(shell find yugong -name "*.html" -path "*templates*")
 	$(PY) scripts/vendor.py
 	touch $@
 

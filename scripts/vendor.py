@@ -5,7 +5,11 @@ Nothing third-party is committed and nothing is loaded from a CDN: the app serve
 
 from __future__ import annotations
 
+import json
+import re
+import runpy
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -22,7 +26,6 @@ FILES = {
     "leaflet/dist/leaflet.js.map": "leaflet/leaflet.js.map",
     "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
     "leaflet/dist/images": "leaflet/images",
-    "bulma/css/bulma.min.css": "bulma.min.css",
     # Camera QR scanning (gate, pass spots, member card, station check-in). The worker module is
     # imported lazily by the scanner from its own directory when the browser has no BarcodeDetector.
     "qr-scanner/qr-scanner.umd.min.js": "qr-scanner/qr-scanner.umd.min.js",
@@ -32,9 +35,83 @@ FILES = {
     "qr-scanner/qr-scanner-worker.min.js.map": "qr-scanner/qr-scanner-worker.min.js.map",
 }
 
+TABLER = NODE / "@tabler/icons/icons/outline"
+BULMA = NODE / "bulma/css/bulma.min.css"
+PURGECSS = NODE / ".bin/purgecss"
+# Where class names and icon names are used: every template, the Python that sets widget classes,
+# and our own JS (it toggles a few classes at run time).
+CONTENT_GLOBS = ("yugong/**/templates/**/*.html", "yugong/**/*.py", "yugong/static/yugong/*.js")
+# Classes only ever set at run time by htmx, Alpine or Bulma's own conventions.
+SAFELIST = ["is-active", "is-loading", "htmx-request", "htmx-indicator", "htmx-settling", "htmx-swapping"]
+ICON_TAG = re.compile(r"""{%\s*icon\s+["']([a-z0-9-]+)["']""")
+
+
+def _content_files() -> list[Path]:
+    files: list[Path] = []
+    for pattern in CONTENT_GLOBS:
+        files.extend(p for p in ROOT.glob(pattern) if "migrations" not in p.parts)
+    return sorted(set(files))
+
+
+def build_sprite() -> int:
+    """One SVG sprite of <symbol>s: the icons the navigation mapping and the templates use."""
+    icons = runpy.run_path(str(ROOT / "yugong" / "web" / "icons.py"))
+    names = set(icons["sprite_names"]())
+    for path in ROOT.glob("yugong/**/templates/**/*.html"):
+        names.update(ICON_TAG.findall(path.read_text(encoding="utf-8")))
+    symbols = []
+    for name in sorted(names):
+        src = TABLER / f"{name}.svg"
+        if not src.exists():
+            print(f"unknown Tabler icon {name!r}", file=sys.stderr)
+            return 1
+        body = src.read_text(encoding="utf-8")
+        inner = body[body.index(">", body.index("<svg")) + 1 : body.rindex("</svg>")]
+        inner = inner.replace('<path stroke="none" d="M0 0h24v24H0z" fill="none" />', "")
+        inner = " ".join(line.strip() for line in inner.splitlines() if line.strip())
+        symbols.append(
+            f'<symbol id="{name}" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" '
+            f'stroke-linecap="round" stroke-linejoin="round">{inner}</symbol>'
+        )
+    sprite = '<svg xmlns="http://www.w3.org/2000/svg">' + "".join(symbols) + "</svg>\n"
+    (DEST / "icons.svg").write_text(sprite, encoding="utf-8")
+    print(f"icons.svg: {len(symbols)} icons, {len(sprite.encode())} bytes")
+    return 0
+
+
+def build_bulma() -> int:
+    """Bulma without the rules no page uses (PurgeCSS over the templates, Python and JS)."""
+    # Many files: pass them through a config file rather than the command line.
+    config = DEST / "purgecss.config.cjs"
+    content = [str(p) for p in _content_files()]
+    config.write_text(
+        "module.exports = "
+        + json.dumps(
+            {
+                "css": [str(BULMA)],
+                "content": content,
+                "safelist": SAFELIST,
+                "variables": True,
+                "output": str(DEST / "bulma.min.css"),
+            }
+        )
+        + ";\n",
+        encoding="utf-8",
+    )
+    # the project's own node_modules binary with a config this script wrote
+    result = subprocess.run([str(PURGECSS), "--config", str(config)], capture_output=True, text=True)  # noqa: S603
+    config.unlink()
+    if result.returncode != 0:
+        print("purgecss failed:", result.stderr, file=sys.stderr)
+        return 1
+    before, after = BULMA.stat().st_size, (DEST / "bulma.min.css").stat().st_size
+    print(f"bulma.min.css: {before} -> {after} bytes (unused rules removed)")
+    return 0
+
 
 def main() -> int:
     missing = [src for src in FILES if not (NODE / src).exists()]
+    missing += [str(p.relative_to(NODE)) for p in (TABLER, BULMA, PURGECSS) if not p.exists()]
     if missing:
         print("missing front-end files (run `npm ci`):", ", ".join(missing), file=sys.stderr)
         return 1
@@ -46,7 +123,7 @@ def main() -> int:
         else:
             shutil.copy2(NODE / src, target)
     print(f"copied {len(FILES)} front-end assets into {DEST.relative_to(ROOT)}")
-    return 0
+    return build_sprite() or build_bulma()
 
 
 if __name__ == "__main__":

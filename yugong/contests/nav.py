@@ -35,3 +35,6 @@ nav.register(
         audience=STAFF,
     ),
 )
+
+# The worker home's "my things" (yugong/contests/home.py).
+nav.register(nav.HomeCard(provider="yugong.contests.home.quiz_to_finish", order=40))

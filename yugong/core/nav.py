@@ -205,7 +205,18 @@ class Landing:
     order: int = 100
 
 
-Declaration = Tab | TabEntry | HomeTile | ConsoleSection | ConsolePage | MerchantPage | Landing
+@dataclass(frozen=True, kw_only=True)
+class HomeCard:
+    """A "my things" provider on the worker home: ``provider`` is the dotted path of a function
+    ``(request) -> list of {"title", "subtitle", "url", "icon"}`` (zero or more items; read-only,
+    one cheap query). Called only for signed-in users."""
+
+    provider: str
+    order: int = 100
+    audience: tuple[Audience, ...] = field(default_factory=lambda: (signed_in(),))
+
+
+Declaration = Tab | TabEntry | HomeTile | ConsoleSection | ConsolePage | MerchantPage | Landing | HomeCard
 
 _lock = threading.Lock()
 _discover_lock = threading.Lock()
@@ -223,6 +234,8 @@ def _key(item: Declaration) -> tuple[Any, ...]:
         return ("ConsolePage", item.section, item.url_name, item.args)
     if isinstance(item, Landing):
         return ("Landing", item.url_name, item.audience)
+    if isinstance(item, HomeCard):
+        return ("HomeCard", item.provider)
     return (type(item).__name__, item.url_name, item.args)
 
 
@@ -256,7 +269,10 @@ def declared(kind: type[Any]) -> list[Any]:
     if cached is None:
         cached = sorted(
             (i for i in list(_declared.values()) if type(i) is kind),
-            key=lambda i: (i.order, str(getattr(i, "key", "") or getattr(i, "url_name", ""))),
+            key=lambda i: (
+                i.order,
+                str(getattr(i, "key", "") or getattr(i, "url_name", "") or getattr(i, "provider", "")),
+            ),
         )
         _sorted[kind] = cached
     return list(cached)
@@ -304,9 +320,9 @@ def _shown(request: HttpRequest, items: Iterable[Link]) -> tuple[ShownLink, ...]
         url = item.url(request)
         if url is None:
             continue
-        out.append(
-            ShownLink(item.label, url, item.icon, item.description, item.url_name, item.login_required)
-        )
+        # An entry without its own icon takes its app's (the URL namespace, e.g. "tourism").
+        icon = item.icon or item.url_name.partition(":")[0]
+        out.append(ShownLink(item.label, url, icon, item.description, item.url_name, item.login_required))
     return tuple(out)
 
 
@@ -338,6 +354,29 @@ def merchant_pages(request: HttpRequest) -> list[ShownLink]:
     return list(_shown(request, declared(MerchantPage)))
 
 
+@dataclass(frozen=True)
+class HomeItem:
+    title: Any
+    subtitle: Any
+    url: str
+    icon: str
+
+
+def home_cards(request: HttpRequest) -> list[HomeItem]:
+    """The signed-in user's "my things": every declared provider's items, in declaration order."""
+    from django.utils.module_loading import import_string
+
+    if not _signed_in(request, ()):
+        return []
+    items: list[HomeItem] = []
+    for card in declared(HomeCard):
+        if not allowed(request, card.audience):
+            continue
+        for row in import_string(card.provider)(request) or ():
+            items.append(HomeItem(row["title"], row.get("subtitle", ""), row["url"], row.get("icon", "")))
+    return items
+
+
 def landing_url(request: HttpRequest) -> str | None:
     """The first declared landing that applies to the request's user and reverses."""
     for landing in declared(Landing):
@@ -357,6 +396,8 @@ __all__ = [
     "Audience",
     "ConsolePage",
     "ConsoleSection",
+    "HomeCard",
+    "HomeItem",
     "HomeTile",
     "Landing",
     "Link",
@@ -369,6 +410,7 @@ __all__ = [
     "console_sections",
     "duty",
     "h5_tabs",
+    "home_cards",
     "home_tiles",
     "landing_url",
     "merchant",

@@ -29,3 +29,6 @@ nav.register(
     nav.Landing(audience=(nav.staff("staff"),), url_name="members:approvals", order=60),
     nav.ConsolePage(section="orgs", label=_("名册导出"), url_name="roster:export", order=50, audience=STAFF),
 )
+
+# The worker home's "my things" (yugong/members/home.py).
+nav.register(nav.HomeCard(provider="yugong.members.home.pending_application", order=30))

@@ -39,3 +39,6 @@ nav.register(
     # A hotline operator starts on the 12351 appeal queue.
     nav.Landing(audience=(nav.staff("hotline"),), url_name="rights:list", order=30),
 )
+
+# The worker home's "my things" (yugong/rights/home.py).
+nav.register(nav.HomeCard(provider="yugong.rights.home.open_appeal", order=20))

@@ -107,3 +107,6 @@ nav.register(
     # Merchant staff start on their workbench.
     nav.Landing(audience=MERCHANT, url_name="tourism:m_home", order=50),
 )
+
+# The worker home's "my things" (yugong/tourism/home.py).
+nav.register(nav.HomeCard(provider="yugong.tourism.home.next_ticket", order=10))

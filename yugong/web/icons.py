@@ -1,33 +1,62 @@
-"""Icon names used by navigation declarations, mapped to what the shell draws today (glyphs).
+"""Icon names used by navigation declarations, mapped to the Tabler icon set (MIT, npm
+``@tabler/icons``) that ``scripts/vendor.py`` packs into one SVG sprite (``vendor/icons.svg``).
 
-Declarations name an icon by key (``icon="station"``); only this mapping knows how it looks, so
-the glyphs can become an SVG sprite without touching any app. An unknown key draws the first
-character of the label."""
+Declarations name an icon by key (``icon="station"``); only this mapping knows how it looks. An
+unknown key draws the generic ``FALLBACK`` icon. Templates may also name a Tabler icon directly
+(``{% icon "ticket" %}``): ``scripts/vendor.py`` collects those names from the templates, so the
+sprite holds exactly the icons the pages use. This module imports nothing (the build script loads
+it without Django)."""
 
 from __future__ import annotations
 
-GLYPHS: dict[str, str] = {
+FALLBACK = "circle-dot"
+
+TABLER: dict[str, str] = {
     # H5 bottom tabs
-    "home": "⌂",
-    "services": "☕",
-    "growth": "★",
-    "help": "♥",
-    "me": "☺",
-    # home-grid tiles
-    "join": "会",
-    "card": "卡",
-    "station": "港",
-    "tourism": "游",
-    "contest": "赛",
-    "learning": "学",
-    "assistance": "帮",
-    "rights": "诉",
-    "news": "讯",
+    "home": "home",
+    "services": "layout-grid",
+    "growth": "trophy",
+    "help": "lifebuoy",
+    "me": "user",
+    # home-grid tiles and tab entries
+    "join": "user-plus",
+    "card": "id-badge-2",
+    "station": "building-community",
+    "tourism": "beach",
+    "contest": "trophy",
+    "learning": "school",
+    "assistance": "heart-handshake",
+    "rights": "scale",
+    "news": "news",
+    # an entry without its own icon takes its app's (the URL namespace)
+    "accounts": "user",
+    "contests": "trophy",
+    "stations": "building-community",
+    "roster": "users",
+    "funds": "coins",
+    "web": "layout-grid",
+    # home cards ("my things") and the console dashboard
+    "ticket": "ticket",
+    "appeal": "message-report",
+    "application": "file-certificate",
+    "quiz": "checklist",
+    "members": "users",
+    "approvals": "user-check",
+    "overdue": "alert-triangle",
+    "visits": "map-pin",
+    "orders": "shopping-cart",
+    "revenue": "coins",
+    "empty": "inbox",
+    "more": "chevron-right",
+    "notice": "speakerphone",
 }
 
 
-def glyph(key: str, label: object = "") -> str:
-    if key in GLYPHS:
-        return GLYPHS[key]
-    text = str(label or "")
-    return text[:1]
+def tabler_name(key: str) -> str:
+    """The Tabler icon drawn for a navigation icon key."""
+    return TABLER.get(key, FALLBACK)
+
+
+def sprite_names() -> set[str]:
+    """Every Tabler icon the mapping can draw (the build adds the templates' direct names)."""
+    return set(TABLER.values()) | {FALLBACK}

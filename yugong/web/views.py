@@ -21,9 +21,11 @@ from yugong.core import nav
 from yugong.core.audit_actions import ACTION_NAMES, action_choices
 from yugong.core.errors import NotFound
 from yugong.core.models import SmsMessage
-from yugong.orgs.acting import acting_set
+from yugong.orgs.acting import acting_set, acting_union
 from yugong.orgs.decorators import console_required
 
+from .dashboard import dashboard
+from .home import home_context
 from .selectors import audit_events_search, audit_rows
 
 
@@ -40,7 +42,7 @@ def _next_url(request: HttpRequest, fallback: str) -> str:
 
 
 def h5_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/h5_home.html", {"tab": "home"})
+    return render(request, "web/h5_home.html", {"tab": "home", **home_context(request)})
 
 
 def h5_tab(request: HttpRequest, tab: str) -> HttpResponse:
@@ -67,7 +69,9 @@ def toggle_large_font(request: HttpRequest) -> HttpResponse:
 
 @console_required
 def console_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/console_home.html", {"section": "home"})
+    figures = dashboard(acting_union(request))
+    trends = {f["code"]: f["trend"] for f in figures["flows"]}
+    return render(request, "web/console_home.html", {"section": "home", **figures, "trends": trends})
 
 
 @console_required
