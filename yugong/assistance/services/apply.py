@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.calendar import add_working_days
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
@@ -116,7 +117,7 @@ def _current_union(person: Person) -> Union | None:
 @transaction.atomic
 def file_apply(
     *,
-    actor: Any,
+    actor: User,
     person: Person,
     household: Iterable[Mapping[str, Any]] = (),
     incomes: Iterable[Mapping[str, Any]] = (),

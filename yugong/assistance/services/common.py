@@ -8,12 +8,14 @@ from django.conf import settings
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.facts import fact_record
 from yugong.core.validators import clean_text
 from yugong.orgs.access import MANAGE_ROLES
 from yugong.orgs.models import Union
+from yugong.orgs.tree import ancestor_paths
 
 from ..models import (
     Cause,
@@ -39,8 +41,7 @@ def approval_kinds() -> tuple[str, ...]:
 
 def _ancestors(union: Union) -> list[Union]:
     """``union`` and the unions above it, nearest first (one query)."""
-    path = union.path or ""
-    prefixes = [path[: i + 9] for i in range(0, len(path), 9)]
+    prefixes = ancestor_paths(union.path or "")
     by_path = {u.path: u for u in Union.objects.filter(path__in=prefixes)}
     return [by_path[p] for p in reversed(prefixes) if p in by_path]
 
@@ -81,7 +82,7 @@ def recompute_tier(file: HardshipFile) -> HardshipFile:
     return file
 
 
-def _step(file: HardshipFile, kind: str, actor: Any, note: str = "", **data: Any) -> FileStep:
+def _step(file: HardshipFile, kind: str, actor: User, note: str = "", **data: Any) -> FileStep:
     return FileStep.objects.create(
         file=file,
         kind=kind,
@@ -116,7 +117,7 @@ def _reason(value: str, field: str, required: bool = True) -> str:
     return text
 
 
-def _reject(file: HardshipFile, actor: Any, note: str) -> HardshipFile:
+def _reject(file: HardshipFile, actor: User, note: str) -> HardshipFile:
     before = file.status
     file.status = Status.REJECTED
     file.due_at = None

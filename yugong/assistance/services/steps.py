@@ -10,6 +10,7 @@ from django.utils.html import escape
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.calendar import add_working_days
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -42,7 +43,7 @@ from .common import (
 
 
 @transaction.atomic
-def file_review(*, actor: Any, file: HardshipFile | int, approve: bool, note: str = "") -> HardshipFile:
+def file_review(*, actor: User, file: HardshipFile | int, approve: bool, note: str = "") -> HardshipFile:
     """The grassroots union's review: on to the home visit, or rejected with a reason."""
     f = _lock(file)
     require_role(actor, f.union, REVIEW_ROLES)
@@ -67,7 +68,7 @@ def file_review(*, actor: Any, file: HardshipFile | int, approve: bool, note: st
 @transaction.atomic
 def file_visit(
     *,
-    actor: Any,
+    actor: User,
     file: HardshipFile | int,
     visited_at: dt.datetime,
     place: str,
@@ -124,7 +125,7 @@ def approver_union(file: HardshipFile) -> Union:
 
 
 @transaction.atomic
-def file_approve(*, actor: Any, file: HardshipFile | int, approve: bool, note: str = "") -> HardshipFile:
+def file_approve(*, actor: User, file: HardshipFile | int, approve: bool, note: str = "") -> HardshipFile:
     """One approval level. After the last level the 公示 is published to the applicant's union."""
     f = _lock(file)
     _require_status(f, Status.APPROVING)
@@ -151,7 +152,7 @@ def file_approve(*, actor: Any, file: HardshipFile | int, approve: bool, note: s
     return _publish_notice(f, actor)
 
 
-def _publish_notice(f: HardshipFile, actor: Any) -> HardshipFile:
+def _publish_notice(f: HardshipFile, actor: User) -> HardshipFile:
     start = now()
     ends = add_working_days(start, _days("ASSISTANCE_NOTICE_WORKING_DAYS", 5))
     body = _(
@@ -204,7 +205,7 @@ def _member_of(user: Any, union: Union) -> bool:
 
 
 @transaction.atomic
-def objection_raise(*, actor: Any, file: HardshipFile | int, reason: str) -> Objection:
+def objection_raise(*, actor: User, file: HardshipFile | int, reason: str) -> Objection:
     """Anyone in the file's union (a member, or staff over it) objects during the 公示."""
     f = _lock(file)
     if not (_member_of(actor, f.union) or can_act(actor, f.union)):
@@ -235,7 +236,7 @@ def objection_raise(*, actor: Any, file: HardshipFile | int, reason: str) -> Obj
 
 
 @transaction.atomic
-def objection_handle(*, actor: Any, objection: Objection | int, upheld: bool, answer: str) -> Objection:
+def objection_handle(*, actor: User, objection: Objection | int, upheld: bool, answer: str) -> Objection:
     """Staff of the file's union decide: an upheld objection rejects the file; otherwise, when no
     objection is left open, the file is back in its notice."""
     pk = objection.pk if isinstance(objection, Objection) else objection
@@ -267,7 +268,7 @@ def objection_handle(*, actor: Any, objection: Objection | int, upheld: bool, an
 
 
 @transaction.atomic
-def file_activate(*, actor: Any, file: HardshipFile | int) -> HardshipFile:
+def file_activate(*, actor: User, file: HardshipFile | int) -> HardshipFile:
     """After the 公示 ends with no open objection the file becomes active (建档)."""
     f = _lock(file)
     require_role(actor, f.union, REVIEW_ROLES)
