@@ -1,0 +1,11 @@
+"""The facts 困难帮扶 records, declared for the cockpit."""
+
+from django.utils.translation import gettext_lazy as _
+
+from yugong.core.metrics import Unit, metric
+
+metric("assistance.applied", _("困难帮扶申请"), unit=Unit.ITEMS, app="assistance", dims=_("按困难类别"))
+metric("assistance.visited", _("入户走访"), unit=Unit.TIMES, app="assistance")
+metric("assistance.rejected", _("帮扶申请未通过"), unit=Unit.ITEMS, app="assistance")
+metric("assistance.objections", _("建档公示异议"), unit=Unit.ITEMS, app="assistance")
+metric("assistance.activated", _("困难职工建档"), unit=Unit.ITEMS, app="assistance", dims=_("按困难类别"))

@@ -1,0 +1,222 @@
+"""困难帮扶 records: the hardship file (一户一档) with its household, income and rigid costs, the
+versioned 低保 table, and the timeline of steps. Money in integer fen per month."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yugong.core.pii import EncryptedTextField, mask_account
+
+
+class Tier(models.TextChoices):
+    DEEP = "deep", _("深度困难")
+    RELATIVE = "relative", _("相对困难")
+    SUDDEN = "sudden", _("意外致困")
+
+
+class Cause(models.TextChoices):
+    ILLNESS = "illness", _("因病")
+    DISABILITY = "disability", _("因残")
+    ACCIDENT = "accident", _("因意外事故")
+    DISASTER = "disaster", _("因灾")
+    UNEMPLOYMENT = "unemployment", _("失业")
+    SINGLE_PARENT = "single_parent", _("单亲家庭")
+    EDUCATION = "education", _("子女就学")
+    OTHER = "other", _("其他")
+
+
+class CostKind(models.TextChoices):
+    MEDICAL = "medical", _("医疗支出")
+    EDUCATION = "education", _("教育支出")
+
+
+class MinimumLivingLine(models.Model):
+    """The 低保 line of a district for a year (one row per district and year: a new year is a new
+    version, old years stay for files assessed then). Edited in the admin."""
+
+    district = models.CharField(_("区县"), max_length=40)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    monthly_fen = models.PositiveIntegerField(_("月人均标准（分）"))
+    note = models.CharField(_("依据文件"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("最低生活保障标准")
+        verbose_name_plural = _("最低生活保障标准")
+        constraints = [
+            models.UniqueConstraint(fields=["district", "year"], name="assistance_line_district_year"),
+            models.CheckConstraint(condition=models.Q(monthly_fen__gt=0), name="assistance_line_positive"),
+        ]
+        ordering = ["district", "-year"]
+
+    def __str__(self) -> str:
+        return f"{self.district} {self.year}: {self.monthly_fen}"
+
+
+class HardshipFile(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("待基层审核")
+        VISITING = "visiting", _("待入户走访")
+        APPROVING = "approving", _("待上级审批")
+        NOTICE = "notice", _("公示中")
+        OBJECTED = "objected", _("公示有异议")
+        ACTIVE = "active", _("已建档")
+        REJECTED = "rejected", _("未通过")
+
+    union = models.ForeignKey(
+        "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("工会")
+    )
+    applicant = models.ForeignKey(
+        "members.Person", on_delete=models.PROTECT, related_name="hardship_files", verbose_name=_("申请人")
+    )
+    district = models.CharField(_("区县"), max_length=40)
+    year = models.PositiveSmallIntegerField(_("核定年度"))
+    causes = models.JSONField(_("致困原因"), default=list, blank=True)
+    sudden_event = models.CharField(_("突发事件"), max_length=200, blank=True)
+    migrant = models.BooleanField(_("农民工"), default=False)
+    employment_months = models.PositiveSmallIntegerField(_("连续就业月数"), default=0)
+    household_size = models.PositiveSmallIntegerField(_("家庭人口"), default=1)
+    monthly_income_fen = models.PositiveIntegerField(_("家庭月收入（分）"), default=0)
+    monthly_rigid_cost_fen = models.PositiveIntegerField(_("月刚性支出（分）"), default=0)
+    line_fen = models.PositiveIntegerField(_("适用低保标准（分）"), null=True, blank=True)
+    tier = models.CharField(_("困难类别"), max_length=16, choices=Tier.choices, blank=True)
+    near_threshold = models.BooleanField(_("边缘户"), default=False, db_index=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    bank_card = EncryptedTextField(_("银行卡号"), blank=True, default="")
+    bank_card_tail = models.CharField(_("银行卡尾号"), max_length=4, blank=True)
+    illness_note = EncryptedTextField(_("病情说明"), blank=True, default="")
+    consent_income_check = models.BooleanField(_("同意收入核对"), default=False)
+    consent_at = models.DateTimeField(_("同意时间"), null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("提交人"),
+    )
+    due_at = models.DateTimeField(_("本步期限"), null=True, blank=True)
+    approval_level = models.PositiveSmallIntegerField(_("已审批层级"), default=0)
+    notice_article_id = models.PositiveIntegerField(_("公示文章"), null=True, blank=True)
+    notice_ends_at = models.DateTimeField(_("公示截止"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("困难职工档案")
+        verbose_name_plural = _("困难职工档案")
+        indexes = [models.Index(fields=["union", "status"], name="assistance_file_union_status")]
+        constraints = [
+            # One open or active file per applicant (a rejected file may be followed by a new one).
+            models.UniqueConstraint(
+                fields=["applicant"],
+                condition=~models.Q(status="rejected"),
+                name="assistance_one_open_file_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk}"
+
+    @property
+    def bank_card_masked(self) -> str:
+        return mask_account(self.bank_card)
+
+
+class HouseholdMember(models.Model):
+    file = models.ForeignKey(HardshipFile, on_delete=models.CASCADE, related_name="household")
+    person = models.ForeignKey(
+        "members.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("职工"),
+    )
+    name = models.CharField(_("姓名"), max_length=64)
+    relation = models.CharField(_("与申请人关系"), max_length=20)
+    in_school = models.BooleanField(_("在校学生"), default=False)
+
+    class Meta:
+        verbose_name = _("家庭成员")
+        verbose_name_plural = _("家庭成员")
+
+    def __str__(self) -> str:
+        return f"{self.relation}"
+
+
+class IncomeLine(models.Model):
+    file = models.ForeignKey(HardshipFile, on_delete=models.CASCADE, related_name="incomes")
+    source = models.CharField(_("收入来源"), max_length=60)
+    monthly_fen = models.PositiveIntegerField(_("月收入（分）"))
+
+    class Meta:
+        verbose_name = _("收入")
+        verbose_name_plural = _("收入")
+
+    def __str__(self) -> str:
+        return f"{self.source}"
+
+
+class RigidCost(models.Model):
+    file = models.ForeignKey(HardshipFile, on_delete=models.CASCADE, related_name="costs")
+    kind = models.CharField(_("支出类别"), max_length=16, choices=CostKind.choices)
+    monthly_fen = models.PositiveIntegerField(_("月支出（分）"))
+
+    class Meta:
+        verbose_name = _("刚性支出")
+        verbose_name_plural = _("刚性支出")
+
+    def __str__(self) -> str:
+        return f"{self.kind}"
+
+
+class FileStep(models.Model):
+    """The file's timeline: one row per step taken (applied, reviewed, visited, approved, …)."""
+
+    class Kind(models.TextChoices):
+        APPLIED = "applied", _("提交申请")
+        REVIEWED = "reviewed", _("基层审核")
+        VISITED = "visited", _("入户走访")
+        APPROVED = "approved", _("上级审批")
+        REJECTED = "rejected", _("驳回")
+        NOTICE = "notice", _("公示")
+        OBJECTION = "objection", _("公示异议")
+        OBJECTION_HANDLED = "objection_handled", _("异议处理")
+        ACTIVATED = "activated", _("建档")
+
+    file = models.ForeignKey(HardshipFile, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField(_("步骤"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"))
+    note = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("档案步骤")
+        verbose_name_plural = _("档案步骤")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}"
+
+
+class Objection(models.Model):
+    file = models.ForeignKey(HardshipFile, on_delete=models.CASCADE, related_name="objections")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("异议理由"))
+    created_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
+    handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    upheld = models.BooleanField(_("异议成立"), null=True)
+    answer = models.TextField(_("处理意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("公示异议")
+        verbose_name_plural = _("公示异议")
+
+    def __str__(self) -> str:
+        return f"{self.file_id}"

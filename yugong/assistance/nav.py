@@ -1,0 +1,25 @@
+"""What assistance declares: the 帮扶 tab entries and the console queue in 一件事."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from yugong.core import nav
+
+from .services import REVIEW_ROLES
+
+nav.register(
+    nav.TabEntry(
+        tab="help", label=_("困难帮扶申请"), url_name="assistance:h5_apply", order=40, login_required=True
+    ),
+    nav.TabEntry(
+        tab="help", label=_("我的帮扶"), url_name="assistance:h5_status", order=50, login_required=True
+    ),
+    nav.ConsolePage(
+        section="assistance",
+        label=_("帮扶审核"),
+        url_name="assistance:queue",
+        order=10,
+        audience=(nav.staff(*REVIEW_ROLES),),
+    ),
+)

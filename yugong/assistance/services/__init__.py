@@ -1,0 +1,34 @@
+"""困难帮扶 writes: apply (the worker, or an officer for them) → grassroots review → home visit →
+approval up the tree (levels by union kind, as configured) → 公示 with objections → active file.
+
+Every write is keyword-only, atomic, checked through ``yugong.orgs.access``, audited and counted in
+the same transaction. The tier is recomputed by :func:`yugong.assistance.tier.compute_tier` from
+the file's own figures every time they change.
+"""
+
+from .apply import file_apply
+from .common import REVIEW_ROLES, approval_kinds, line_for, recompute_tier
+from .steps import (
+    approver_union,
+    file_activate,
+    file_approve,
+    file_review,
+    file_visit,
+    objection_handle,
+    objection_raise,
+)
+
+__all__ = [
+    "REVIEW_ROLES",
+    "approval_kinds",
+    "approver_union",
+    "file_activate",
+    "file_apply",
+    "file_approve",
+    "file_review",
+    "file_visit",
+    "line_for",
+    "objection_handle",
+    "objection_raise",
+    "recompute_tier",
+]
