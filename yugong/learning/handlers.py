@@ -16,7 +16,8 @@ def credit_contest_certificate(event: DomainEvent) -> None:
     system at once. The outcome is unique per (account, source, certificate), so the same
     certificate published or delivered twice gives one credit row."""
     payload = event.payload or {}
-    person = Person.objects.filter(pk=payload.get("person_id")).first()
+    person_id = payload.get("person_id")
+    person = Person.objects.filter(pk=person_id).first() if isinstance(person_id, int) else None
     if person is None or event.union_id is None:
         return
     ref = f"certificate:{payload.get('certificate_id')}"
@@ -25,7 +26,10 @@ def credit_contest_certificate(event: DomainEvent) -> None:
         source="contest_certificate",
         source_ref=ref[:64],
         title=str(payload.get("contest_title") or "")[:200],
-        evidence={"event_id": event.pk, **{k: payload[k] for k in ("certificate_id", "level") if k in payload}},
+        evidence={
+            "event_id": event.pk,
+            **{k: payload[k] for k in ("certificate_id", "level") if k in payload},
+        },
         credits=None,
         union_id=event.union_id,
         actor=system_actor(),

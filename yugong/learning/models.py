@@ -20,7 +20,9 @@ class Provider(models.Model):
     name = models.CharField(_("名称"), max_length=120)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     # The union that manages this provider: staff of its subtree see and edit it.
-    union = models.ForeignKey("orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("工会"))
+    union = models.ForeignKey(
+        "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("工会")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -37,7 +39,9 @@ class Course(models.Model):
         PUBLISHED = "published", _("已发布")
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="courses")
-    union = models.ForeignKey("orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("工会"))
+    union = models.ForeignKey(
+        "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("工会")
+    )
     title = models.CharField(_("课程名称"), max_length=200)
     summary = models.TextField(_("简介"), blank=True)
     credits = models.DecimalField(_("学分"), max_digits=6, decimal_places=1, default=0)
@@ -61,6 +65,9 @@ class Unit(models.Model):
         ordering = ["order", "pk"]
         verbose_name = _("单元")
         verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Lesson(models.Model):
@@ -107,6 +114,9 @@ class Enrollment(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["course", "person"], name="learning_one_enrollment")]
 
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.course_id}"
+
 
 class LessonProgress(models.Model):
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="progress")
@@ -121,6 +131,9 @@ class LessonProgress(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["lesson", "person"], name="learning_one_progress")]
 
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.lesson_id}: {self.credited_seconds}s"
+
 
 class PlaybackSession(models.Model):
     """One active playing session per learner: heartbeats of any other tab credit nothing while
@@ -129,6 +142,9 @@ class PlaybackSession(models.Model):
     person = models.OneToOneField("members.Person", on_delete=models.CASCADE, related_name="+")
     session_key = models.CharField(max_length=64)
     last_beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.session_key}"
 
 
 # --- the credit bank -----------------------------------------------------------------------------
@@ -143,6 +159,9 @@ class LearningAccount(models.Model):
     class Meta:
         verbose_name = _("终身学习账户")
         verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"account {self.person_id}"
 
 
 class Source(models.TextChoices):
@@ -166,6 +185,9 @@ class ConversionRule(models.Model):
         verbose_name = _("转换规则")
         verbose_name_plural = verbose_name
 
+    def __str__(self) -> str:
+        return self.source
+
 
 class Outcome(models.Model):
     class Status(models.TextChoices):
@@ -182,7 +204,9 @@ class Outcome(models.Model):
     title = models.CharField(_("成果名称"), max_length=200)
     evidence = models.JSONField(_("佐证"), default=dict)
     credits_claimed = models.DecimalField(_("申请学分"), max_digits=6, decimal_places=1)
-    union = models.ForeignKey("orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("审核工会"))
+    union = models.ForeignKey(
+        "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("审核工会")
+    )
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DEPOSITED)
     deposited_at = models.DateTimeField(auto_now_add=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
@@ -199,12 +223,17 @@ class Outcome(models.Model):
         verbose_name = _("学习成果")
         verbose_name_plural = verbose_name
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class CreditEntry(models.Model):
     """The append-only credit ledger: the database rejects UPDATE and DELETE (migration 0002)."""
 
     account = models.ForeignKey(LearningAccount, on_delete=models.PROTECT, related_name="entries")
-    outcome = models.OneToOneField(Outcome, on_delete=models.PROTECT, null=True, blank=True, related_name="entry")
+    outcome = models.OneToOneField(
+        Outcome, on_delete=models.PROTECT, null=True, blank=True, related_name="entry"
+    )
     source = models.CharField(_("来源"), max_length=24, choices=Source.choices)
     evidence = models.JSONField(_("佐证"), default=dict)
     credits = models.DecimalField(_("学分"), max_digits=6, decimal_places=1)
@@ -215,6 +244,9 @@ class CreditEntry(models.Model):
         indexes = [models.Index(fields=["account", "created_at"])]
         verbose_name = _("学分记录")
         verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.credits}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

@@ -8,7 +8,9 @@ from yugong.learning.models import Course, Lesson, Provider, Unit
 from yugong.orgs.models import Union
 
 
-def make_course(union: Union, *, lessons: int = 1, duration: int = 60, kind: str = "video", credits: int = 2) -> Course:
+def make_course(
+    union: Union, *, lessons: int = 1, duration: int = 60, kind: str = "video", credits: int = 2
+) -> Course:
     provider = Provider.objects.create(name="工匠学院", kind="academy", union=union)
     course = Course.objects.create(
         provider=provider, union=union, title="高级电工", credits=Decimal(credits), status="published"

@@ -74,7 +74,9 @@ def test_review_is_scoped_to_the_union_subtree():
 
 
 def test_conversion_cap_per_source():
-    ConversionRule.objects.create(source="innovation", default_credits=2, cap_credits=Decimal(5), validity_days=365)
+    ConversionRule.objects.create(
+        source="innovation", default_credits=2, cap_credits=Decimal(5), validity_days=365
+    )
     union = make_union(None)
     person = make_person()
     granted = []
@@ -104,9 +106,8 @@ def test_the_ledger_is_append_only_in_the_database():
         CreditEntry.objects.filter(pk=entry.pk).update(credits=99)
     assert "append-only" in str(info.value)
     if connection.vendor == "postgresql":
-        with pytest.raises(Exception) as info, transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM learning_creditentry")
+        with pytest.raises(Exception) as info, transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM learning_creditentry")
         assert "append-only" in str(info.value)
     assert CreditEntry.objects.get().credits == Decimal(3)
 
@@ -116,7 +117,12 @@ def test_outcome_once_per_source_item_in_the_database():
     outcome = _deposit(make_person(), union)
     with pytest.raises(IntegrityError), transaction.atomic():
         Outcome.objects.create(
-            account=outcome.account, source="innovation", source_ref="a", title="x", credits_claimed=1, union=union
+            account=outcome.account,
+            source="innovation",
+            source_ref="a",
+            title="x",
+            credits_claimed=1,
+            union=union,
         )
 
 
@@ -124,12 +130,21 @@ def test_a_certificate_event_delivered_twice_gives_one_credit(django_capture_on_
     ConversionRule.objects.create(source="contest_certificate", default_credits=Decimal("1.5"))
     union = make_union(None)
     person = make_person()
-    payload = {"person_id": person.pk, "certificate_id": "quiz-7", "contest_title": "安全知识竞赛", "level": "一等奖"}
+    payload = {
+        "person_id": person.pk,
+        "certificate_id": "quiz-7",
+        "contest_title": "安全知识竞赛",
+        "level": "一等奖",
+    }
     with django_capture_on_commit_callbacks(execute=True):
-        first = event_publish(kind="contests.certificate_issued", payload=payload, union_id=union.pk, actor=system_actor())
+        first = event_publish(
+            kind="contests.certificate_issued", payload=payload, union_id=union.pk, actor=system_actor()
+        )
     # The same certificate published again (a retried publisher) and its delivery run again.
     with django_capture_on_commit_callbacks(execute=True):
-        event_publish(kind="contests.certificate_issued", payload=payload, union_id=union.pk, actor=system_actor())
+        event_publish(
+            kind="contests.certificate_issued", payload=payload, union_id=union.pk, actor=system_actor()
+        )
     deliver_event_now(first.pk)
     assert DomainEvent.objects.filter(kind="contests.certificate_issued").count() == 2
     assert EventDelivery.objects.filter(status="done").count() >= 2

@@ -126,7 +126,14 @@ def test_replayed_beat_credits_nothing(setup):
     p.beat(0, 0)
     p.beat(10, 10)
     traveller.move_to(T0 + dt.timedelta(seconds=20))
-    r = heartbeat(person=person, lesson_id=lesson.pk, session_key="tab-a", position_seconds=20, visible=True, client_ms=5)
+    r = heartbeat(
+        person=person,
+        lesson_id=lesson.pk,
+        session_key="tab-a",
+        position_seconds=20,
+        visible=True,
+        client_ms=5,
+    )
     assert r.added_seconds == 0
 
 
@@ -166,6 +173,8 @@ def test_text_lesson_counts_visible_time(setup):
 def test_bad_input(setup):
     traveller, person, course, (lesson, _) = setup
     with pytest.raises(ValidationFailed):
-        heartbeat(person=person, lesson_id=lesson.pk, session_key="", position_seconds=0, visible=True, client_ms=1)
+        heartbeat(
+            person=person, lesson_id=lesson.pk, session_key="", position_seconds=0, visible=True, client_ms=1
+        )
     with pytest.raises(NotFound):
         heartbeat(person=person, lesson_id=0, session_key="k", position_seconds=0, visible=True, client_ms=1)
