@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
 
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, ValidationFailed
@@ -23,7 +24,7 @@ from .models import ConversionRule, CreditEntry, LearningAccount, Outcome, Sourc
 
 
 def account_for(person: Person) -> LearningAccount:
-    account, _ = LearningAccount.objects.get_or_create(person=person)
+    account, _created = LearningAccount.objects.get_or_create(person=person)
     return account
 
 
@@ -42,13 +43,13 @@ def outcome_deposit(
     """Deposit an outcome for review; a second deposit of the same source item returns the first
     (``created`` False), so redelivered events and repeated completions deposit once."""
     if source not in Source.values:
-        raise ValidationFailed(fields={"source": "成果来源无效"})
+        raise ValidationFailed(fields={"source": _("成果来源无效")})
     account = account_for(person)
     if credits is None:
         rule = ConversionRule.objects.filter(source=source).first()
         credits = rule.default_credits if rule else Decimal(0)
     if Decimal(credits) < 0:
-        raise ValidationFailed(fields={"credits": "学分不能为负数"})
+        raise ValidationFailed(fields={"credits": _("学分不能为负数")})
     outcome, created = Outcome.objects.get_or_create(
         account=account,
         source=source,
@@ -74,9 +75,9 @@ def outcome_review(*, actor: Any, outcome_id: int, approve: bool, note: str = ""
     require_role(actor, outcome.union, MANAGE_ROLES)
     outcome = Outcome.objects.select_for_update().get(pk=outcome.pk)
     if outcome.status != Outcome.Status.DEPOSITED:
-        raise Conflict("该成果已审核")
+        raise Conflict(_("该成果已审核"))
     if len(note) > 200:
-        raise ValidationFailed(fields={"note": "审核意见不能超过200字"})
+        raise ValidationFailed(fields={"note": _("审核意见不能超过200字")})
     outcome.reviewed_at = tz_now()
     outcome.reviewed_by = actor if getattr(actor, "pk", None) else None
     outcome.review_note = note

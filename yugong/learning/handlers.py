@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from yugong.accounts.system import system_actor
 from yugong.core.events import event_handler
 from yugong.core.models import DomainEvent
@@ -35,4 +37,6 @@ def credit_contest_certificate(event: DomainEvent) -> None:
         actor=system_actor(),
     )
     if created:
-        outcome_review(actor=system_actor(), outcome_id=outcome.pk, approve=True, note="平台签发证书自动认定")
+        outcome_review(
+            actor=system_actor(), outcome_id=outcome.pk, approve=True, note=_("平台签发证书自动认定")
+        )

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from yugong.core.audit import audit_record
 from yugong.core.errors import NotFound, ValidationFailed
@@ -66,9 +67,9 @@ def heartbeat(
     actor: Any = None,
 ) -> BeatResult:
     if not session_key or len(session_key) > 64:
-        raise ValidationFailed(fields={"session": "播放会话标识无效"})
+        raise ValidationFailed(fields={"session": _("播放会话标识无效")})
     if position_seconds < 0:
-        raise ValidationFailed(fields={"position": "播放位置不能为负数"})
+        raise ValidationFailed(fields={"position": _("播放位置不能为负数")})
     lesson = Lesson.objects.select_related("course").filter(pk=lesson_id, course__status="published").first()
     if lesson is None:
         raise NotFound()
@@ -94,7 +95,9 @@ def heartbeat(
     session.last_beat_at = now
     session.save(update_fields=["session_key", "last_beat_at"])
 
-    progress, _ = LessonProgress.objects.select_for_update().get_or_create(lesson=lesson, person=person)
+    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
+        lesson=lesson, person=person
+    )
     Enrollment.objects.get_or_create(course=lesson.course, person=person)
     if progress.last_beat_at is not None and client_ms <= progress.last_client_ms:
         return _result(progress, 0, course_completed=False)  # stale or replayed beat
