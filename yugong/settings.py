@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "yugong.rights",
     "yugong.tourism",
     "yugong.contests",
+    "yugong.learning",
     "yugong.cockpit",
     "yugong.assistance",
     "yugong.web",

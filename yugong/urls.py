@@ -20,6 +20,7 @@ urlpatterns = [
     path("assistance/", include("yugong.assistance.urls")),
     path("tourism/", include("yugong.tourism.urls")),
     path("contests/", include("yugong.contests.urls")),
+    path("learning/", include("yugong.learning.urls")),
     path("console/funds/", include("yugong.funds.urls")),
     path("", include("yugong.news.urls")),
     path("console/cockpit/", include("yugong.cockpit.urls")),

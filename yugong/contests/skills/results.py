@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from yugong.core.events import event_publish
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import now
 from yugong.orgs.access import MANAGE_ROLES, can_act, require_role
@@ -212,6 +213,21 @@ def results_publish(*, actor: Any, competition: Competition, winners: int = 3) -
     if stage is not None:
         for r in StageResult.objects.filter(stage=stage, rank__lte=winners).select_related("entry"):
             fact_record(metric="competition_winners", union_id=r.entry.union_id, dim=str(competition.pk))
+            for m in EntryMember.objects.filter(
+                entry=r.entry
+            ):  # certificates issued: the credit bank listens
+                event_publish(
+                    kind="contests.certificate_issued",
+                    payload={
+                        "person_id": m.person_id,
+                        "certificate_id": f"s-{m.pk}",
+                        "contest_title": competition.title,
+                        "level": "winner",
+                        "rank": r.rank,
+                    },
+                    union_id=r.entry.union_id,
+                    actor=actor,
+                )
     audit_record(
         actor=actor, action="competition.publish", obj=competition, union_id=competition.organiser_id
     )

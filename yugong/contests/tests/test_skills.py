@@ -266,6 +266,11 @@ def test_marking_spread_conflict_results_objection_publish(world: dict[str, Any]
         skills.results_publish(actor=staff, competition=comp)
     assert Competition.objects.get(pk=comp.pk).status == "published"
     assert fact_total(metric="competition_winners") == 3
+    # Each winner's certificate is announced to the credit bank (learning) as a domain event.
+    from yugong.core.models import DomainEvent
+
+    issued = DomainEvent.objects.filter(kind="contests.certificate_issued")
+    assert issued.count() == 3 and {e.payload["rank"] for e in issued} == {1, 2, 3}
     assert StageResult.objects.filter(stage=stage).count() == 3
     assert Stage.objects.get(pk=stage.pk).results_computed_at is not None
 

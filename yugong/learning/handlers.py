@@ -1,0 +1,42 @@
+"""Outcomes arriving from other apps by domain events (never by import)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from yugong.accounts.system import system_actor
+from yugong.core.events import event_handler
+from yugong.core.models import DomainEvent
+from yugong.members.models import Person
+
+from .bank import outcome_deposit, outcome_review
+
+
+@event_handler("contests.certificate_issued")
+def credit_contest_certificate(event: DomainEvent) -> None:
+    """A contest certificate: deposited and, being issued by the platform itself, reviewed by the
+    system at once. The outcome is unique per (account, source, certificate), so the same
+    certificate published or delivered twice gives one credit row."""
+    payload = event.payload or {}
+    person_id = payload.get("person_id")
+    person = Person.objects.filter(pk=person_id).first() if isinstance(person_id, int) else None
+    if person is None or event.union_id is None:
+        return
+    ref = f"certificate:{payload.get('certificate_id')}"
+    outcome, created = outcome_deposit(
+        person=person,
+        source="contest_certificate",
+        source_ref=ref[:64],
+        title=str(payload.get("contest_title") or "")[:200],
+        evidence={
+            "event_id": event.pk,
+            **{k: payload[k] for k in ("certificate_id", "level") if k in payload},
+        },
+        credits=None,
+        union_id=event.union_id,
+        actor=system_actor(),
+    )
+    if created:
+        outcome_review(
+            actor=system_actor(), outcome_id=outcome.pk, approve=True, note=_("平台签发证书自动认定")
+        )

@@ -1,0 +1,257 @@
+"""Courses with units and micro-lessons, learners' progress recorded from heartbeats, and the credit
+bank (a lifelong learning account per person, outcomes, an append-only credit ledger)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Provider(models.Model):
+    class Kind(models.TextChoices):
+        FEDERATION = "federation", _("总工会")
+        CRAFTSMAN_ACADEMY = "academy", _("工匠学院")
+        COLLEGE = "college", _("合作院校")
+        ENTERPRISE = "enterprise", _("企业")
+
+    name = models.CharField(_("名称"), max_length=120)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    # The union that manages this provider: staff of its subtree see and edit it.
+    union = models.ForeignKey(
+        "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("工会")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("课程提供方")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Course(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="courses")
+    union = models.ForeignKey(
+        "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("工会")
+    )
+    title = models.CharField(_("课程名称"), max_length=200)
+    summary = models.TextField(_("简介"), blank=True)
+    credits = models.DecimalField(_("学分"), max_digits=6, decimal_places=1, default=0)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("课程")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Unit(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="units")
+    title = models.CharField(_("单元名称"), max_length=200)
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("单元")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Lesson(models.Model):
+    class Kind(models.TextChoices):
+        VIDEO = "video", _("视频")
+        AUDIO = "audio", _("音频")
+        TEXT = "text", _("图文")
+        PDF = "pdf", _("PDF")
+
+    MEDIA_KINDS = frozenset({Kind.VIDEO, Kind.AUDIO})
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="lessons")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
+    title = models.CharField(_("微课名称"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=8, choices=Kind.choices)
+    # Media length for video/audio; the expected reading time for text and PDF.
+    duration_seconds = models.PositiveIntegerField(_("时长（秒）"))
+    # Share of the duration (percent) that credited time must reach for the lesson to complete.
+    required_percent = models.PositiveSmallIntegerField(_("完成所需比例（%）"), default=90)
+    media_url = models.CharField(_("媒体地址"), max_length=500, blank=True)
+    media_bytes = models.PositiveBigIntegerField(_("转码后大小（字节）"), default=0)
+    body = models.TextField(_("正文"), blank=True)
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("微课")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def required_seconds(self) -> int:
+        return -(-self.duration_seconds * self.required_percent // 100)  # ceiling
+
+
+class Enrollment(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    person = models.ForeignKey("members.Person", on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["course", "person"], name="learning_one_enrollment")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.course_id}"
+
+
+class LessonProgress(models.Model):
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="progress")
+    person = models.ForeignKey("members.Person", on_delete=models.CASCADE, related_name="+")
+    credited_seconds = models.PositiveIntegerField(default=0)
+    position_seconds = models.PositiveIntegerField(default=0)  # where to resume
+    last_beat_at = models.DateTimeField(null=True, blank=True)  # the previous accepted heartbeat
+    last_beat_visible = models.BooleanField(default=False)
+    last_client_ms = models.BigIntegerField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lesson", "person"], name="learning_one_progress")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.lesson_id}: {self.credited_seconds}s"
+
+
+class PlaybackSession(models.Model):
+    """One active playing session per learner: heartbeats of any other tab credit nothing while
+    this one is live."""
+
+    person = models.OneToOneField("members.Person", on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=64)
+    last_beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.session_key}"
+
+
+# --- the credit bank -----------------------------------------------------------------------------
+
+
+class LearningAccount(models.Model):
+    """A lifelong learning account: hangs on the person, not on an employer or a membership."""
+
+    person = models.OneToOneField("members.Person", on_delete=models.PROTECT, related_name="learning_account")
+    opened_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("终身学习账户")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"account {self.person_id}"
+
+
+class Source(models.TextChoices):
+    COURSE = "course", _("课程结业")
+    CONTEST_CERTIFICATE = "contest_certificate", _("竞赛证书")
+    SKILLS_CERTIFICATE = "skills_certificate", _("职业技能等级证书")
+    INNOVATION = "innovation", _("创新成果")
+    HONOUR = "honour", _("荣誉")
+
+
+class ConversionRule(models.Model):
+    """How many credits an outcome of a source is worth by default, and the most credits one
+    account may hold from that source."""
+
+    source = models.CharField(_("来源"), max_length=24, choices=Source.choices, unique=True)
+    default_credits = models.DecimalField(_("默认学分"), max_digits=6, decimal_places=1, default=0)
+    cap_credits = models.DecimalField(_("学分上限"), max_digits=7, decimal_places=1, null=True, blank=True)
+    validity_days = models.PositiveIntegerField(_("有效期（天）"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("转换规则")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.source
+
+
+class Outcome(models.Model):
+    class Status(models.TextChoices):
+        DEPOSITED = "deposited", _("已存入")
+        REVIEWED = "reviewed", _("已审核")
+        CREDITED = "credited", _("已记学分")
+        REJECTED = "rejected", _("未通过")
+
+    account = models.ForeignKey(LearningAccount, on_delete=models.PROTECT, related_name="outcomes")
+    source = models.CharField(_("来源"), max_length=24, choices=Source.choices)
+    # The outcome's identity in its source ("course:12", "certificate:quiz-88"): at most one
+    # outcome per source item, so a redelivered event deposits nothing new.
+    source_ref = models.CharField(max_length=64)
+    title = models.CharField(_("成果名称"), max_length=200)
+    evidence = models.JSONField(_("佐证"), default=dict)
+    credits_claimed = models.DecimalField(_("申请学分"), max_digits=6, decimal_places=1)
+    union = models.ForeignKey(
+        "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("审核工会")
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DEPOSITED)
+    deposited_at = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    review_note = models.CharField(_("审核意见"), max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "source", "source_ref"], name="learning_outcome_once")
+        ]
+        indexes = [models.Index(fields=["status", "union"])]
+        verbose_name = _("学习成果")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CreditEntry(models.Model):
+    """The append-only credit ledger: the database rejects UPDATE and DELETE (migration 0002)."""
+
+    account = models.ForeignKey(LearningAccount, on_delete=models.PROTECT, related_name="entries")
+    outcome = models.OneToOneField(
+        Outcome, on_delete=models.PROTECT, null=True, blank=True, related_name="entry"
+    )
+    source = models.CharField(_("来源"), max_length=24, choices=Source.choices)
+    evidence = models.JSONField(_("佐证"), default=dict)
+    credits = models.DecimalField(_("学分"), max_digits=6, decimal_places=1)
+    expires_on = models.DateField(_("有效期至"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "created_at"])]
+        verbose_name = _("学分记录")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.credits}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("credit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("credit entries are append-only")

@@ -1,0 +1,172 @@
+"""Learning time recorded by the server from heartbeats, and completion decided in the same
+transaction as the heartbeat that reaches it (never by a later job).
+
+The rules of :func:`heartbeat` (``tests/test_heartbeat.py`` pins them with frozen time):
+
+* A heartbeat credits at most the wall-clock time since the previous *accepted* heartbeat of the
+  same learner and lesson, capped at ``HEARTBEAT_SECONDS``. A gap longer than ``IDLE_SECONDS``
+  (the player stopped sending: paused, closed, asleep) credits nothing and restarts the clock.
+* Hidden tab: a beat with ``visible=False``, or the first visible beat after a hidden one, credits
+  nothing.
+* Skipping: for video and audio, credit is also capped by how far the position moved; a position
+  that jumps ahead faster than ``MAX_RATE`` × the wall-clock time credits nothing (the new position
+  is kept as the resume point, the skipped part is not credited).
+* Two tabs: one playing session per learner. While another session's beats are live, a beat from
+  a second session is answered (``other_session=True``) but credits nothing and moves no clock.
+* Out of order: a beat whose client time is not after the previous accepted one credits nothing.
+* Resume: the position is kept; credited time is never lost, and the next beat after a break just
+  restarts the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yugong.core.audit import audit_record
+from yugong.core.errors import NotFound, ValidationFailed
+from yugong.core.facts import fact_record
+from yugong.core.timeutil import now as tz_now
+from yugong.members.models import Person
+
+from .models import Enrollment, Lesson, LessonProgress, PlaybackSession
+
+HEARTBEAT_SECONDS = 15
+IDLE_SECONDS = 2 * HEARTBEAT_SECONDS
+MAX_RATE = 2  # playback speed allowed (2×)
+SKIP_TOLERANCE_SECONDS = 2
+
+
+@dataclass(frozen=True)
+class BeatResult:
+    credited_seconds: int  # total credited on the lesson
+    added_seconds: int  # what this beat added
+    position_seconds: int
+    lesson_completed: bool
+    course_completed: bool
+    other_session: bool
+
+
+def _seconds(delta: dt.timedelta) -> int:
+    return max(0, int(delta.total_seconds()))
+
+
+@transaction.atomic
+def heartbeat(
+    *,
+    person: Person,
+    lesson_id: int,
+    session_key: str,
+    position_seconds: int,
+    visible: bool,
+    client_ms: int,
+    actor: Any = None,
+) -> BeatResult:
+    if not session_key or len(session_key) > 64:
+        raise ValidationFailed(fields={"session": _("播放会话标识无效")})
+    if position_seconds < 0:
+        raise ValidationFailed(fields={"position": _("播放位置不能为负数")})
+    lesson = Lesson.objects.select_related("course").filter(pk=lesson_id, course__status="published").first()
+    if lesson is None:
+        raise NotFound()
+    position = min(position_seconds, lesson.duration_seconds)
+    now = tz_now()
+
+    # One playing session per learner: the row lock orders the beats of one learner.
+    session, created = PlaybackSession.objects.select_for_update().get_or_create(
+        person=person, defaults={"session_key": session_key, "last_beat_at": now}
+    )
+    if not created and session.session_key != session_key:
+        if now - session.last_beat_at <= dt.timedelta(seconds=IDLE_SECONDS):
+            progress = LessonProgress.objects.filter(lesson=lesson, person=person).first()
+            return BeatResult(
+                credited_seconds=progress.credited_seconds if progress else 0,
+                added_seconds=0,
+                position_seconds=progress.position_seconds if progress else 0,
+                lesson_completed=bool(progress and progress.completed_at),
+                course_completed=False,
+                other_session=True,
+            )
+        session.session_key = session_key  # the other session went quiet: this one takes over
+    session.last_beat_at = now
+    session.save(update_fields=["session_key", "last_beat_at"])
+
+    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
+        lesson=lesson, person=person
+    )
+    Enrollment.objects.get_or_create(course=lesson.course, person=person)
+    if progress.last_beat_at is not None and client_ms <= progress.last_client_ms:
+        return _result(progress, 0, course_completed=False)  # stale or replayed beat
+
+    added = 0
+    if progress.last_beat_at is not None and visible and progress.last_beat_visible:
+        elapsed = _seconds(now - progress.last_beat_at)
+        if elapsed <= IDLE_SECONDS:
+            added = min(elapsed, HEARTBEAT_SECONDS)
+            if lesson.kind in Lesson.MEDIA_KINDS:
+                moved = position - progress.position_seconds
+                if moved > elapsed * MAX_RATE + SKIP_TOLERANCE_SECONDS:
+                    added = 0  # skipped ahead
+                else:
+                    added = min(added, max(moved, 0))  # paused or rewound: nothing
+    added = min(added, max(lesson.duration_seconds - progress.credited_seconds, 0))
+    progress.credited_seconds += added
+    progress.position_seconds = position
+    progress.last_beat_at = now
+    progress.last_beat_visible = visible
+    progress.last_client_ms = client_ms
+
+    course_completed = False
+    if progress.completed_at is None and progress.credited_seconds >= lesson.required_seconds:
+        progress.completed_at = now
+        progress.save()
+        fact_record(metric="learning_lessons_completed", union_id=lesson.course.union_id)
+        course_completed = _complete_course_if_done(person=person, lesson=lesson, now=now, actor=actor)
+    else:
+        progress.save()
+    return _result(progress, added, course_completed=course_completed)
+
+
+def _result(progress: LessonProgress, added: int, *, course_completed: bool) -> BeatResult:
+    return BeatResult(
+        credited_seconds=progress.credited_seconds,
+        added_seconds=added,
+        position_seconds=progress.position_seconds,
+        lesson_completed=progress.completed_at is not None,
+        course_completed=course_completed,
+        other_session=False,
+    )
+
+
+def _complete_course_if_done(*, person: Person, lesson: Lesson, now: dt.datetime, actor: Any) -> bool:
+    course = lesson.course
+    enrollment = Enrollment.objects.select_for_update().get(course=course, person=person)
+    if enrollment.completed_at is not None:
+        return False
+    total = Lesson.objects.filter(course=course).count()
+    done = LessonProgress.objects.filter(
+        lesson__course=course, person=person, completed_at__isnull=False
+    ).count()
+    if done < total:
+        return False
+    enrollment.completed_at = now
+    enrollment.save(update_fields=["completed_at"])
+    from .bank import outcome_deposit  # the credit bank of this app
+
+    outcome_deposit(
+        person=person,
+        source="course",
+        source_ref=f"course:{course.pk}",
+        title=course.title,
+        evidence={"course_id": course.pk, "completed_at": now.isoformat()},
+        credits=course.credits,
+        union_id=course.union_id,
+        actor=actor,
+    )
+    audit_record(actor=actor, action="learning.course_complete", obj=enrollment, union_id=course.union_id)
+    fact_record(metric="learning_courses_completed", union_id=course.union_id)
+    return True

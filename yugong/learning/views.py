@@ -1,0 +1,59 @@
+"""Worker pages: my courses, a course, the lesson player (heartbeats from static
+``yugong/learning.js``), my credits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from yugong.accounts.models import request_user
+from yugong.members.models import Person
+from yugong.orgs.decorators import worker_required
+
+from . import selectors
+from .bank import credit_statement
+
+
+def _h5(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
+    return render(request, template, {"tab": "growth", **ctx})
+
+
+def _person(request: HttpRequest) -> Person | None:
+    return Person.objects.filter(user=request_user(request)).first()
+
+
+@worker_required
+def h5_courses(request: HttpRequest) -> HttpResponse:
+    return _h5(request, "learning/h5_courses.html", {"rows": selectors.my_courses(_person(request))})
+
+
+@worker_required
+def h5_course(request: HttpRequest, pk: int) -> HttpResponse:
+    course = selectors.course_for_worker(pk)
+    progress = selectors.progress_by_lesson(_person(request), course)
+    units = [
+        (unit, [(lesson, progress.get(lesson.pk)) for lesson in unit.lessons.all()])
+        for unit in course.units.prefetch_related("lessons")
+    ]
+    return _h5(request, "learning/h5_course.html", {"course": course, "units": units})
+
+
+@worker_required
+def h5_lesson(request: HttpRequest, pk: int) -> HttpResponse:
+    lesson = selectors.lesson_for_worker(pk)
+    person = _person(request)
+    progress = selectors.progress_by_lesson(person, lesson.course).get(lesson.pk)
+    return _h5(
+        request,
+        "learning/h5_lesson.html",
+        {"lesson": lesson, "progress": progress, "has_person": person is not None},
+    )
+
+
+@worker_required
+def h5_credits(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    statement = credit_statement(person) if person else None
+    return _h5(request, "learning/h5_credits.html", {"statement": statement})
