@@ -44,11 +44,7 @@ SKIP_PATH = re.compile(
 MAX_PAGES = 400
 # Chinese left on pages of apps that are not this change's to edit, with the owner and the fix; the
 # characters allowed there only (anything else still fails). Remove an entry once fixed.
-ELSEWHERE = (
-    # tourism templates write dates with literal Chinese ('Y年m月d日 H:i', 'm月d日 H:i'): use
-    # date:"DATETIME_FORMAT" / date:"MONTH_DAY_FORMAT" (locale formats) — tourism's owner.
-    (re.compile(r"^/tourism/"), re.compile(r"^[年月日]+$")),
-)
+ELSEWHERE: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
 HUMAN_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt", "label")
 
 

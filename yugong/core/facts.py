@@ -135,6 +135,47 @@ def fact_recorded_in_sql(*, metric: str, union_id: int, value: int, dim: str, da
     _notify(FactCell(day=day, union_id=union_id, metric=metric, dim=dim, value=value, add=True))
 
 
+def fact_record_sql(
+    *, metric: str, union_id: int, source: str, value: int = 1, dim: str = "", day: dt.date | None = None
+) -> tuple[str, dict[str, Any]]:
+    """:func:`fact_record` as SQL for a fast path that writes its fact inside its own statement (a
+    data-modifying CTE): the INSERT … ON CONFLICT and its named parameters (``fact_*``), one row per
+    row of ``source`` (a CTE name: the fact is written only when that CTE wrote something). The caller
+    runs the statement, then :func:`fact_recorded` with the same values (the listeners)."""
+    if not metric or union_id is None:
+        raise ValueError("a fact needs a metric and a union node")
+    table = DailyFact._meta.db_table
+    path_sql = _path_expr(union_id)[0].replace("%s", "%(fact_union)s::bigint")
+    sql = (
+        f"INSERT INTO {table} (day, union_id, metric, dim, value, path) "  # noqa: S608
+        "SELECT %(fact_day)s::date, %(fact_union)s::bigint, %(fact_metric)s::text, %(fact_dim)s::text, "
+        f"%(fact_value)s::bigint, {path_sql} FROM {source} "
+        f"ON CONFLICT (day, union_id, metric, dim, path) DO UPDATE SET value = {table}.value + excluded.value"
+    )
+    params = {
+        "fact_day": _day(day),
+        "fact_union": union_id,
+        "fact_metric": metric,
+        "fact_dim": dim,
+        "fact_value": value,
+    }
+    return sql, params
+
+
+def fact_recorded(params: dict[str, Any]) -> None:
+    """After a statement from :func:`fact_record_sql` wrote the fact: tell the listeners."""
+    _notify(
+        FactCell(
+            day=params["fact_day"],
+            union_id=params["fact_union"],
+            metric=params["fact_metric"],
+            dim=params["fact_dim"],
+            value=params["fact_value"],
+            add=True,
+        )
+    )
+
+
 def fact_person(*, metric: str, union_id: int, person_id: int, day: dt.date | None = None) -> None:
     """A person counted for a distinct-people metric (e.g. a member who joined) at ``union_id`` on
     ``day``. Idempotent: the same person, union and day is one row however often it is recorded."""

@@ -186,8 +186,12 @@ def test_the_hold_commits_asynchronously_and_the_setting_does_not_leak(settings:
 POOL_PASSES, POOL_ENTRIES = 8, 3
 
 
-@pytest.mark.parametrize("naive", [False, True], ids=["guarded", "control-naive"])
-def test_the_pass_pool_cannot_be_overdrawn(naive: bool) -> None:
+@pytest.mark.parametrize(
+    ("naive", "one_statement"),
+    [(False, True), (False, False), (True, False)],
+    ids=["guarded-one-statement", "guarded-orm", "control-naive"],
+)
+def test_the_pass_pool_cannot_be_overdrawn(naive: bool, one_statement: bool, settings: Any) -> None:
     """Eight holders of different passes reach one spot at once with money in the pool for three
     entries. The conditional UPDATE admits exactly three and the pool ends at zero; the control
     (read the balance, write it back) admits more than the pool pays for — the lost update the
@@ -195,6 +199,7 @@ def test_the_pass_pool_cannot_be_overdrawn(naive: bool) -> None:
     from yugong.core.timeutil import local_today
     from yugong.tourism.models import PassPool
 
+    settings.TOURISM_PASS_ONE_STATEMENT = one_statement
     world = build_world()
     people = [world.person.pk] + [make_member(world.company)[1].pk for _ in range(POOL_PASSES - 1)]
     year = local_today().year
