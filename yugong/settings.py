@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "yugong.tourism",
     "yugong.contests",
     "yugong.cockpit",
+    "yugong.events",
     "yugong.web",
 ]
 
