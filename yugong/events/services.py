@@ -152,8 +152,9 @@ def quota_allocate(*, actor: Any, activity_id: Any, union_id: Any, places: int) 
     above ``union`` (out of that quota). Raises Conflict when the parent has too few places left."""
     if not isinstance(places, int) or places < 0:
         raise ValidationFailed(fields={"places": _("名额须为非负整数。")})
+    # seen by the organiser's officers and by those of any union holding a quota
     activity = access.access_object(
-        Activity.objects.select_related("union"), actor, activity_id, path_field="union_path"
+        Activity.objects.select_related("union"), actor, activity_id, path_field=("union_path", "quotas__union_path")
     )
     union = access.access_union(actor, union_id)
     if union.pk == activity.union_id or not union.path.startswith(activity.union_path):
