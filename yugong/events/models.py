@@ -114,6 +114,7 @@ class SignUp(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ENTERED)
     wait_rank = models.PositiveIntegerField(_("候补顺序"), null=True, blank=True)
     in_draw = models.BooleanField(_("参加抽签"), default=False)
+    won_at_draw = models.BooleanField(_("抽签中签"), default=False)  # kept when a place changes hands later
     signed_up_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -360,7 +360,7 @@ def activity_draw(*, actor: Any, activity_id: Any, seed: str) -> lottery.Result:
     )
     won = [n for ns in result.winners.values() for n in ns]
     for start in range(0, len(won), 5000):
-        SignUp.objects.filter(pk__in=won[start : start + 5000]).update(status=SignUp.Status.WON)
+        SignUp.objects.filter(pk__in=won[start : start + 5000]).update(status=SignUp.Status.WON, won_at_draw=True)
     waiting = [SignUp(pk=n, status=SignUp.Status.WAITING, wait_rank=i + 1) for ns in result.waiting.values() for i, n in enumerate(ns)]
     SignUp.objects.bulk_update(waiting, ["status", "wait_rank"], batch_size=2000)
     activity.seed = seed
