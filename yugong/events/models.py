@@ -74,9 +74,13 @@ class Quota(models.Model):
     ``parent`` is null for a quota the organiser gave out of the activity's own places."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="quotas")
-    union = models.ForeignKey("orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("工会"))
+    union = models.ForeignKey(
+        "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("工会")
+    )
     union_path = models.CharField(max_length=255, db_index=True, editable=False, default="")
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
     places = models.PositiveIntegerField(_("名额"))
     allocated = models.PositiveIntegerField(_("已分配给下级的名额"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -108,7 +112,9 @@ class SignUp(models.Model):
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="signups")
     person = models.ForeignKey("members.Person", on_delete=models.PROTECT, related_name="+")
-    union = models.ForeignKey("orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在工会"))
+    union = models.ForeignKey(
+        "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在工会")
+    )
     quota = models.ForeignKey(Quota, on_delete=models.PROTECT, null=True, blank=True, related_name="signups")
     prior_wins = models.PositiveSmallIntegerField(_("往期中签次数"), default=0)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ENTERED)

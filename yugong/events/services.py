@@ -134,13 +134,17 @@ def _take_places(model: type[Activity] | type[Quota], pk: int, n: int) -> bool:
             return False
         model.objects.filter(pk=pk).update(allocated=row.allocated + n)
         return True
-    return bool(model.objects.filter(pk=pk, allocated__lte=F("places") - n).update(allocated=F("allocated") + n))
+    return bool(
+        model.objects.filter(pk=pk, allocated__lte=F("places") - n).update(allocated=F("allocated") + n)
+    )
 
 
 def _parent_quota(activity: Activity, union: Union) -> Quota | None:
     """The deepest existing quota strictly above ``union`` (None: the organiser's own places)."""
     candidates = [
-        q for q in activity.quotas.select_related("union") if union.path.startswith(q.union_path) and q.union_id != union.pk
+        q
+        for q in activity.quotas.select_related("union")
+        if union.path.startswith(q.union_path) and q.union_id != union.pk
     ]
     return max(candidates, key=lambda q: len(q.union_path), default=None)
 
@@ -154,7 +158,10 @@ def quota_allocate(*, actor: Any, activity_id: Any, union_id: Any, places: int) 
         raise ValidationFailed(fields={"places": _("名额须为非负整数。")})
     # seen by the organiser's officers and by those of any union holding a quota
     activity = access.access_object(
-        Activity.objects.select_related("union"), actor, activity_id, path_field=("union_path", "quotas__union_path")
+        Activity.objects.select_related("union"),
+        actor,
+        activity_id,
+        path_field=("union_path", "quotas__union_path"),
     )
     union = access.access_union(actor, union_id)
     if union.pk == activity.union_id or not union.path.startswith(activity.union_path):
@@ -171,12 +178,18 @@ def quota_allocate(*, actor: Any, activity_id: Any, union_id: Any, places: int) 
         if quota is not None and places < quota.allocated:
             raise ValidationFailed(fields={"places": _("名额不能少于该工会已分给下级的名额。")})
         if delta > 0:
-            ok = _take_places(Quota, parent.pk, delta) if parent else _take_places(Activity, activity.pk, delta)
+            ok = (
+                _take_places(Quota, parent.pk, delta)
+                if parent
+                else _take_places(Activity, activity.pk, delta)
+            )
             if not ok:
                 raise Conflict(_("上级剩余名额不足。"), code="quota_exceeded")
         elif delta < 0:
             model: Any = Quota if parent else Activity
-            model.objects.filter(pk=parent.pk if parent else activity.pk).update(allocated=F("allocated") + delta)
+            model.objects.filter(pk=parent.pk if parent else activity.pk).update(
+                allocated=F("allocated") + delta
+            )
         if quota is None:
             quota = Quota.objects.create(
                 activity=activity, union=union, union_path=union.path, parent=parent, places=places
@@ -244,7 +257,10 @@ def _enter(actor: Any, activity: Activity, membership: Membership) -> SignUp:
 
 def _check_window(activity: Activity) -> None:
     now = timeutil.now()
-    if activity.status != Activity.Status.OPEN or not activity.signup_opens_at <= now < activity.signup_closes_at:
+    if (
+        activity.status != Activity.Status.OPEN
+        or not activity.signup_opens_at <= now < activity.signup_closes_at
+    ):
         raise Conflict(_("不在报名时间内。"), code="signup_closed")
 
 
@@ -258,7 +274,9 @@ def signup_create(*, actor: Any, activity_id: Any) -> SignUp:
         raise NotFound()
     _check_window(activity)
     membership = (
-        Membership.objects.filter(person__user_id=actor.pk, status__in=Membership.CURRENT).order_by("-id").first()
+        Membership.objects.filter(person__user_id=actor.pk, status__in=Membership.CURRENT)
+        .order_by("-id")
+        .first()
     )
     return _enter(actor, activity, membership)
 
@@ -278,7 +296,9 @@ def signup_group(*, actor: Any, activity_id: Any, union_id: Any, person_ids: Seq
     memberships = {
         m.person_id: m
         for m in access.subtree_filter(
-            Membership.objects.filter(person_id__in=ids, status=Membership.Status.ACTIVE), union, path_field="union_path"
+            Membership.objects.filter(person_id__in=ids, status=Membership.Status.ACTIVE),
+            union,
+            path_field="union_path",
         )
     }
     missing = [p for p in ids if p not in memberships]
@@ -333,7 +353,11 @@ def pool_places(activity: Activity) -> dict[int, int]:
 
 def entries_of(activity: Activity) -> list[lottery.Entry]:
     """The published list the draw ranked (withdrawals after the draw stay in it)."""
-    rows = SignUp.objects.filter(activity=activity, in_draw=True).order_by("id").values_list("id", "quota_id", "prior_wins")
+    rows = (
+        SignUp.objects.filter(activity=activity, in_draw=True)
+        .order_by("id")
+        .values_list("id", "quota_id", "prior_wins")
+    )
     return [lottery.Entry(number=n, pool=q or 0, prior_wins=w) for n, q, w in rows]
 
 
@@ -360,8 +384,14 @@ def activity_draw(*, actor: Any, activity_id: Any, seed: str) -> lottery.Result:
     )
     won = [n for ns in result.winners.values() for n in ns]
     for start in range(0, len(won), 5000):
-        SignUp.objects.filter(pk__in=won[start : start + 5000]).update(status=SignUp.Status.WON, won_at_draw=True)
-    waiting = [SignUp(pk=n, status=SignUp.Status.WAITING, wait_rank=i + 1) for ns in result.waiting.values() for i, n in enumerate(ns)]
+        SignUp.objects.filter(pk__in=won[start : start + 5000]).update(
+            status=SignUp.Status.WON, won_at_draw=True
+        )
+    waiting = [
+        SignUp(pk=n, status=SignUp.Status.WAITING, wait_rank=i + 1)
+        for ns in result.waiting.values()
+        for i, n in enumerate(ns)
+    ]
     SignUp.objects.bulk_update(waiting, ["status", "wait_rank"], batch_size=2000)
     activity.seed = seed
     activity.drawn_at = timeutil.now()

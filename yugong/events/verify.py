@@ -37,4 +37,3 @@ def verify(activity: Activity, seed: str) -> Verification:
         recomputed=list(lottery.flat_winners(result)),
         recorded=recorded,
     )
-

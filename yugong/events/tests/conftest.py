@@ -67,7 +67,12 @@ def world(db: Any) -> World:
     jiangbei = make_union(city, kind="district", name="江北区总工会")
     store = make_union(yuzhong, kind="grassroots", name="解放碑百货工会")
     users = []
-    for union, name in ((city, "市总干部"), (yuzhong, "渝中干部"), (store, "百货干部"), (jiangbei, "江北干部")):
+    for union, name in (
+        (city, "市总干部"),
+        (yuzhong, "渝中干部"),
+        (store, "百货干部"),
+        (jiangbei, "江北干部"),
+    ):
         u = UserFactory(display_name=name)
         grant(u, union, "staff")
         users.append(u)

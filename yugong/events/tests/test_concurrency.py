@@ -18,7 +18,6 @@ from yugong.events import services
 from yugong.events.models import Activity, Quota, SignUp
 from yugong.events.services import quota_allocate, signup_create
 
-
 from .conftest import World, make_activity, make_member
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -62,11 +61,15 @@ def test_quotas_never_exceed_the_parent_under_a_rush(world: World) -> None:
     kids = _children(world)
     results = race(
         UNIONS,
-        lambda i: quota_allocate(actor=world.organiser, activity_id=activity.pk, union_id=kids[i].pk, places=EACH),
+        lambda i: quota_allocate(
+            actor=world.organiser, activity_id=activity.pk, union_id=kids[i].pk, places=EACH
+        ),
     )
     won = [r for r in results if isinstance(r, Quota)]
     assert len(won) == PLACES // EACH, results
-    assert all(isinstance(r, ApplicationError) and r.code == "quota_exceeded" for r in results if r not in won)
+    assert all(
+        isinstance(r, ApplicationError) and r.code == "quota_exceeded" for r in results if r not in won
+    )
     assert _allocated(activity) == (EACH * len(won), EACH * len(won))
 
 
@@ -76,7 +79,9 @@ def test_control_the_unguarded_path_oversubscribes(world: World, monkeypatch: An
     kids = _children(world)
     race(
         UNIONS,
-        lambda i: quota_allocate(actor=world.organiser, activity_id=activity.pk, union_id=kids[i].pk, places=EACH),
+        lambda i: quota_allocate(
+            actor=world.organiser, activity_id=activity.pk, union_id=kids[i].pk, places=EACH
+        ),
     )
     _, given = _allocated(activity)
     assert given > PLACES  # the children's sum passed the parent's places
@@ -88,5 +93,3 @@ def test_a_member_signs_up_once_under_a_rush(world: World) -> None:
     results = race(6, lambda i: signup_create(actor=user, activity_id=activity.pk))
     assert sum(isinstance(r, SignUp) for r in results) == 1, results
     assert SignUp.objects.filter(activity=activity).count() == 1
-
-

@@ -8,7 +8,13 @@ from django.core.management import CommandError, call_command
 from yugong.core.errors import Conflict, ValidationFailed
 from yugong.events import lottery
 from yugong.events.models import SignUp
-from yugong.events.services import activity_commit_seed, activity_draw, quota_allocate, signup_create, signup_withdraw
+from yugong.events.services import (
+    activity_commit_seed,
+    activity_draw,
+    quota_allocate,
+    signup_create,
+    signup_withdraw,
+)
 
 from .conftest import SEED, World, close_signup, make_activity, make_member
 
@@ -51,9 +57,13 @@ def test_draw_checks_commitment_and_is_verifiable(world: World) -> None:
     activity = make_activity(world, places=3, seed_hash="")
     activity_commit_seed(actor=world.organiser, activity_id=activity.pk, seed_hash=lottery.commitment(SEED))
     with pytest.raises(Conflict):  # committed once, never changed
-        activity_commit_seed(actor=world.organiser, activity_id=activity.pk, seed_hash=lottery.commitment("other"))
+        activity_commit_seed(
+            actor=world.organiser, activity_id=activity.pk, seed_hash=lottery.commitment("other")
+        )
     store = quota_allocate(actor=world.organiser, activity_id=activity.pk, union_id=world.store.pk, places=1)
-    users = [make_member(world.store)[0] for _ in range(4)] + [make_member(world.jiangbei)[0] for _ in range(4)]
+    users = [make_member(world.store)[0] for _ in range(4)] + [
+        make_member(world.jiangbei)[0] for _ in range(4)
+    ]
     for u in users:
         signup_create(actor=u, activity_id=activity.pk)
     with pytest.raises(Conflict):  # not before sign-up closes

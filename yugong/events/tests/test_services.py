@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 
@@ -28,7 +27,14 @@ def test_create_validates_every_field(world: World) -> None:
             employment_forms=["astronaut"],
             seed_hash="abc",
         )
-    assert set(exc.value.fields) == {"title", "kind", "places", "signup_closes_at", "employment_forms", "seed_hash"}
+    assert set(exc.value.fields) == {
+        "title",
+        "kind",
+        "places",
+        "signup_closes_at",
+        "employment_forms",
+        "seed_hash",
+    }
     assert not Activity.objects.exists()
 
 
@@ -51,7 +57,9 @@ def test_one_sign_up_per_member(world: World) -> None:
 
 
 def test_eligibility_by_membership_subtree_and_form(world: World) -> None:
-    activity = make_activity(world, actor=world.yz_staff, union_id=world.yuzhong.pk, employment_forms=["rider"])
+    activity = make_activity(
+        world, actor=world.yz_staff, union_id=world.yuzhong.pk, employment_forms=["rider"]
+    )
     outsider, _ = make_member(world.jiangbei, form="rider")
     office, _ = make_member(world.store, form="regular")
     pending, _ = make_member(world.store, form="rider", status="pending")
@@ -65,7 +73,9 @@ def test_eligibility_by_membership_subtree_and_form(world: World) -> None:
 
 def test_sign_up_only_in_the_window(world: World) -> None:
     now = timeutil.now()
-    later = make_activity(world, signup_opens_at=now + dt.timedelta(hours=1), signup_closes_at=now + dt.timedelta(hours=2))
+    later = make_activity(
+        world, signup_opens_at=now + dt.timedelta(hours=1), signup_closes_at=now + dt.timedelta(hours=2)
+    )
     user, _ = make_member(world.store)
     with pytest.raises(Conflict) as exc:
         signup_create(actor=user, activity_id=later.pk)
@@ -85,9 +95,14 @@ def test_group_sign_up_by_an_officer(world: World) -> None:
         )
     assert not SignUp.objects.exists()  # all or nothing
     with pytest.raises(NotFound):
-        signup_group(actor=world.jb_staff, activity_id=activity.pk, union_id=world.store.pk, person_ids=[people[0].pk])
+        signup_group(
+            actor=world.jb_staff, activity_id=activity.pk, union_id=world.store.pk, person_ids=[people[0].pk]
+        )
     rows = signup_group(
-        actor=world.store_staff, activity_id=activity.pk, union_id=world.store.pk, person_ids=[p.pk for p in people]
+        actor=world.store_staff,
+        activity_id=activity.pk,
+        union_id=world.store.pk,
+        person_ids=[p.pk for p in people],
     )
     assert [r.signed_up_by for r in rows] == [world.store_staff] * 3
 
@@ -125,5 +140,3 @@ def test_quota_only_below_the_organiser(world: World) -> None:
         quota_allocate(actor=world.organiser, activity_id=activity.pk, union_id=world.jiangbei.pk, places=1)
     with pytest.raises(NotFound):
         quota_allocate(actor=world.jb_staff, activity_id=activity.pk, union_id=world.jiangbei.pk, places=1)
-
-
