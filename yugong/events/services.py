@@ -139,6 +139,14 @@ def _take_places(model: type[Activity] | type[Quota], pk: int, n: int) -> bool:
     )
 
 
+def _deepest(quotas: list[Quota]) -> Quota | None:
+    best: Quota | None = None
+    for q in quotas:
+        if best is None or len(q.union_path) > len(best.union_path):
+            best = q
+    return best
+
+
 def _parent_quota(activity: Activity, union: Union) -> Quota | None:
     """The deepest existing quota strictly above ``union`` (None: the organiser's own places)."""
     candidates = [
@@ -146,7 +154,7 @@ def _parent_quota(activity: Activity, union: Union) -> Quota | None:
         for q in activity.quotas.select_related("union")
         if union.path.startswith(q.union_path) and q.union_id != union.pk
     ]
-    return max(candidates, key=lambda q: len(q.union_path), default=None)
+    return _deepest(candidates)
 
 
 def quota_allocate(*, actor: Any, activity_id: Any, union_id: Any, places: int) -> Quota:
@@ -226,16 +234,17 @@ def _eligible(activity: Activity, membership: Membership | None) -> str | None:
 
 def _pool_for(activity: Activity, union_path: str) -> Quota | None:
     quotas = [q for q in activity.quotas.all() if union_path.startswith(q.union_path)]
-    return max(quotas, key=lambda q: len(q.union_path), default=None)
+    return _deepest(quotas)
 
 
 def _prior_wins(person_id: int) -> int:
     return min(SignUp.objects.filter(person_id=person_id, status=SignUp.Status.WON).count(), 1000)
 
 
-def _enter(actor: Any, activity: Activity, membership: Membership) -> SignUp:
+def _enter(actor: Any, activity: Activity, membership: Membership | None) -> SignUp:
     reason = _eligible(activity, membership)
-    if reason:
+    if reason or membership is None:
+        reason = reason or _("仅限工会会员报名，请先入会。")
         raise ValidationFailed(reason, fields={"activity": reason})
     quota = _pool_for(activity, membership.union_path)
     try:
@@ -310,10 +319,10 @@ def signup_group(*, actor: Any, activity_id: Any, union_id: Any, person_ids: Seq
 @transaction.atomic
 def signup_withdraw(*, actor: Any, signup_id: Any) -> SignUp:
     """The member withdraws; a won place goes to the first on its pool's waiting list."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied()
     signup = (
-        SignUp.objects.select_for_update()
-        .filter(pk=signup_id, person__user_id=getattr(actor, "pk", None))
-        .first()
+        SignUp.objects.select_for_update().filter(pk=signup_id, person__user_id=actor.pk).first()
         if str(signup_id).isdigit()
         else None
     )
@@ -329,7 +338,7 @@ def signup_withdraw(*, actor: Any, signup_id: Any) -> SignUp:
     if was_won:
         nxt = (
             SignUp.objects.select_for_update()
-            .filter(activity_id=signup.activity_id, quota_id=signup.quota_id, status=SignUp.Status.WAITING)
+            .filter(activity_id=signup.activity_id, quota=signup.quota, status=SignUp.Status.WAITING)
             .order_by("wait_rank")
             .first()
         )
