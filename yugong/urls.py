@@ -17,6 +17,7 @@ urlpatterns = [
     path("members/roster/", include("yugong.members.roster.urls")),
     path("stations/", include("yugong.stations.urls")),
     path("rights/", include("yugong.rights.urls")),
+    path("activities/", include("yugong.events.urls")),
     path("tourism/", include("yugong.tourism.urls")),
     path("contests/", include("yugong.contests.urls")),
     path("console/funds/", include("yugong.funds.urls")),
