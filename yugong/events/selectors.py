@@ -42,3 +42,29 @@ def draw_list(activity: Activity) -> list[tuple[int, int, int, bool]]:
         .order_by("id")
         .values_list("id", "quota_id", "prior_wins", "won_at_draw")
     ]
+
+
+def staff_activities(user: Any) -> QuerySet[Activity]:
+    """Activities an officer organises, or in which their subtree holds a quota."""
+    from yugong.orgs import access
+
+    return (
+        access.scope_filter(Activity.objects.all(), user, path_field=("union_path", "quotas__union_path"))
+        .select_related("union")
+        .order_by("-signup_opens_at", "-id")
+    )
+
+
+def staff_activity(user: Any, pk: Any) -> Activity:
+    from yugong.orgs import access
+
+    return access.access_object(
+        Activity.objects.select_related("union"), user, pk, path_field=("union_path", "quotas__union_path")
+    )
+
+
+def status_counts(activity: Activity) -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = SignUp.objects.filter(activity=activity).values_list("status").annotate(n=Count("id"))
+    return {str(SignUp.Status(s).label): n for s, n in rows}
