@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "yugong.learning",
     "yugong.cockpit",
     "yugong.assistance",
+    "yugong.events",
     "yugong.web",
 ]
 

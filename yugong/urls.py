@@ -18,6 +18,7 @@ urlpatterns = [
     path("stations/", include("yugong.stations.urls")),
     path("rights/", include("yugong.rights.urls")),
     path("assistance/", include("yugong.assistance.urls")),
+    path("activities/", include("yugong.events.urls")),
     path("tourism/", include("yugong.tourism.urls")),
     path("contests/", include("yugong.contests.urls")),
     path("learning/", include("yugong.learning.urls")),

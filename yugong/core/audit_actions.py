@@ -21,6 +21,7 @@ ACTION_GROUPS: tuple[tuple[tuple[str, ...], Promise], ...] = (
     (("stations.",), _("驿站")),
     (("rights.",), _("维权")),
     (("tourism.",), _("文旅")),
+    (("activity.",), _("职工活动")),
     (("contest.", "competition."), _("竞赛")),
     (("learning.",), _("一链培")),
     (("funds.",), _("工会经费")),
@@ -127,6 +128,14 @@ ACTION_NAMES: dict[str, Promise] = {
     "rights.faq.create": _("新增常见问题"),
     "rights.faq.update": _("修改常见问题"),
     # tourism
+    # activities (yugong.events)
+    "activity.create": _("发布职工活动"),
+    "activity.seed_commit": _("公布抽签种子承诺值"),
+    "activity.quota": _("分配活动名额"),
+    "activity.signup": _("活动报名"),
+    "activity.withdraw": _("退出活动报名"),
+    "activity.offer": _("候补递补"),
+    "activity.draw": _("活动抽签"),
     "tourism.merchant_apply": _("商户入驻申请"),
     "tourism.merchant_approve": _("批准商户入驻"),
     "tourism.merchant_reject": _("驳回商户入驻"),

@@ -1,0 +1,70 @@
+"""Shared reads for activities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from yugong.core.errors import NotFound
+
+from .models import Activity, SignUp
+
+
+def open_activities() -> QuerySet[Activity]:
+    return (
+        Activity.objects.exclude(status__in=(Activity.Status.DRAFT, Activity.Status.CANCELLED))
+        .select_related("union")
+        .order_by("-signup_opens_at", "-id")
+    )
+
+
+def public_activity(pk: Any) -> Activity:
+    activity = open_activities().filter(pk=pk).first() if str(pk).isdigit() else None
+    if activity is None:
+        raise NotFound()
+    return activity
+
+
+def my_signups(user: Any) -> QuerySet[SignUp]:
+    return (
+        SignUp.objects.filter(person__user_id=user.pk)
+        .select_related("activity", "activity__union")
+        .order_by("-id")
+    )
+
+
+def draw_list(activity: Activity) -> list[tuple[int, int, int, bool]]:
+    """The published list: (sign-up number, pool, prior wins, won at the draw), by number. No names."""
+    return [
+        (n, q or 0, w, won)
+        for n, q, w, won in SignUp.objects.filter(activity=activity, in_draw=True)
+        .order_by("id")
+        .values_list("id", "quota_id", "prior_wins", "won_at_draw")
+    ]
+
+
+def staff_activities(user: Any) -> QuerySet[Activity]:
+    """Activities an officer organises, or in which their subtree holds a quota."""
+    from yugong.orgs import access
+
+    return (
+        access.scope_filter(Activity.objects.all(), user, path_field=("union_path", "quotas__union_path"))
+        .select_related("union")
+        .order_by("-signup_opens_at", "-id")
+    )
+
+
+def staff_activity(user: Any, pk: Any) -> Activity:
+    from yugong.orgs import access
+
+    return access.access_object(
+        Activity.objects.select_related("union"), user, pk, path_field=("union_path", "quotas__union_path")
+    )
+
+
+def status_counts(activity: Activity) -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = SignUp.objects.filter(activity=activity).values_list("status").annotate(n=Count("id"))
+    return {str(SignUp.Status(s).label): n for s, n in rows}

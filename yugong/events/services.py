@@ -1,0 +1,417 @@
+"""Writes for activities: create, commit the lottery seed, share out places, sign up, draw.
+
+Every write is keyword-only, atomic, checks the actor through ``yugong.orgs.access`` and writes its
+audit row (and fact) in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from yugong.core import timeutil
+from yugong.core.audit import audit_record
+from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from yugong.core.facts import fact_record
+from yugong.members.models import EmploymentForm, Membership
+from yugong.orgs import access
+from yugong.orgs.models import RoleAssignment, Union
+
+from . import lottery
+from .models import Activity, ActivityKind, Quota, SignUp
+
+Role = RoleAssignment.Role
+ORGANISER_ROLES = (Role.CHAIR, Role.VICE_CHAIR, Role.STAFF)
+VIEW_ROLES = (*ORGANISER_ROLES, Role.VIEWER)
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+# Test-only: the naive read-then-write quota path that the race test's control uses.
+_UNGUARDED_QUOTA = False
+
+
+def _activity_for(actor: Any, activity_id: Any, *, lock: bool = False) -> Activity:
+    qs = Activity.objects.select_related("union")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    activity = access.access_object(qs, actor, activity_id, path_field="union_path")
+    access.require_role(actor, activity.union, ORGANISER_ROLES)
+    return activity
+
+
+def activity_create(
+    *,
+    actor: Any,
+    union_id: Any,
+    title: str,
+    kind: str,
+    places: int,
+    signup_opens_at: dt.datetime,
+    signup_closes_at: dt.datetime,
+    description: str = "",
+    venue: str = "",
+    starts_at: dt.datetime | None = None,
+    members_only: bool = True,
+    employment_forms: Sequence[str] = (),
+    repeat_penalty_pct: int = 0,
+    seed_hash: str = "",
+) -> Activity:
+    union = access.access_union(actor, union_id)
+    access.require_role(actor, union, ORGANISER_ROLES)
+    errors: dict[str, str] = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = _("请填写活动名称。")
+    if kind not in ActivityKind.values:
+        errors["kind"] = _("活动类型无效。")
+    if not isinstance(places, int) or places < 1:
+        errors["places"] = _("名额须为正整数。")
+    if signup_closes_at <= signup_opens_at:
+        errors["signup_closes_at"] = _("报名截止须晚于报名开始。")
+    bad_forms = [f for f in employment_forms if f not in EmploymentForm.values]
+    if bad_forms:
+        errors["employment_forms"] = _("就业形态无效。")
+    if not 0 <= repeat_penalty_pct <= 1000:
+        errors["repeat_penalty_pct"] = _("降权比例须在0到1000之间。")
+    seed_hash = (seed_hash or "").strip().lower()
+    if seed_hash and not _HEX64.match(seed_hash):
+        errors["seed_hash"] = _("种子承诺值须为64位十六进制SHA-256。")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    with transaction.atomic():
+        activity = Activity.objects.create(
+            union=union,
+            union_path=union.path,
+            title=title,
+            kind=kind,
+            description=description,
+            venue=venue,
+            starts_at=starts_at,
+            places=places,
+            signup_opens_at=signup_opens_at,
+            signup_closes_at=signup_closes_at,
+            members_only=members_only,
+            employment_forms=list(dict.fromkeys(employment_forms)),
+            repeat_penalty_pct=repeat_penalty_pct,
+            seed_hash=seed_hash,
+            created_by=actor,
+        )
+        audit_record(actor=actor, action="activity.create", obj=activity, union_id=union.pk)
+        fact_record(metric="activities.created", union_id=union.pk, dim=kind)
+    return activity
+
+
+@transaction.atomic
+def activity_commit_seed(*, actor: Any, activity_id: Any, seed_hash: str) -> Activity:
+    """Publish sha256(seed) before sign-up closes; it can't change once published."""
+    activity = _activity_for(actor, activity_id, lock=True)
+    seed_hash = (seed_hash or "").strip().lower()
+    if not _HEX64.match(seed_hash):
+        raise ValidationFailed(fields={"seed_hash": _("种子承诺值须为64位十六进制SHA-256。")})
+    if activity.seed_hash:
+        raise Conflict(_("种子承诺值已公布，不能修改。"))
+    if timeutil.now() >= activity.signup_closes_at:
+        raise Conflict(_("报名已截止，不能再公布种子承诺值。"))
+    activity.seed_hash = seed_hash
+    activity.save(update_fields=["seed_hash"])
+    audit_record(actor=actor, action="activity.seed_commit", obj=activity, union_id=activity.union_id)
+    return activity
+
+
+# --- places --------------------------------------------------------------------------------------
+
+
+def _take_places(model: type[Activity] | type[Quota], pk: int, n: int) -> bool:
+    """Reserve ``n`` of the parent's places for a child: one conditional UPDATE, so two officers
+    handing out the last places at once can never push the children's sum past the parent."""
+    if _UNGUARDED_QUOTA:  # the control: read, decide, write back (loses updates, oversubscribes)
+        row = model.objects.get(pk=pk)
+        if row.allocated + n > row.places:
+            return False
+        model.objects.filter(pk=pk).update(allocated=row.allocated + n)
+        return True
+    return bool(
+        model.objects.filter(pk=pk, allocated__lte=F("places") - n).update(allocated=F("allocated") + n)
+    )
+
+
+def _deepest(quotas: list[Quota]) -> Quota | None:
+    best: Quota | None = None
+    for q in quotas:
+        if best is None or len(q.union_path) > len(best.union_path):
+            best = q
+    return best
+
+
+def _parent_quota(activity: Activity, union: Union) -> Quota | None:
+    """The deepest existing quota strictly above ``union`` (None: the organiser's own places)."""
+    candidates = [
+        q
+        for q in activity.quotas.select_related("union")
+        if union.path.startswith(q.union_path) and q.union_id != union.pk
+    ]
+    return _deepest(candidates)
+
+
+def quota_allocate(*, actor: Any, activity_id: Any, union_id: Any, places: int) -> Quota:
+    """Give ``union`` (strictly below the giver) ``places`` places, or change its quota to that.
+
+    The giver is the organiser (out of the activity's places) or the union holding the nearest quota
+    above ``union`` (out of that quota). Raises Conflict when the parent has too few places left."""
+    if not isinstance(places, int) or places < 0:
+        raise ValidationFailed(fields={"places": _("名额须为非负整数。")})
+    # seen by the organiser's officers and by those of any union holding a quota
+    activity = access.access_object(
+        Activity.objects.select_related("union"),
+        actor,
+        activity_id,
+        path_field=("union_path", "quotas__union_path"),
+    )
+    union = access.access_union(actor, union_id)
+    if union.pk == activity.union_id or not union.path.startswith(activity.union_path):
+        raise ValidationFailed(fields={"union_id": _("只能向主办工会的下级工会分配名额。")})
+    if activity.status != Activity.Status.OPEN:
+        raise Conflict(_("活动已抽签或取消，不能再分配名额。"))
+    with transaction.atomic():
+        parent = _parent_quota(activity, union)
+        giver = parent.union if parent else activity.union
+        access.require_role(actor, giver, ORGANISER_ROLES)
+        quota = Quota.objects.select_for_update().filter(activity=activity, union=union).first()
+        old = quota.places if quota else 0
+        delta = places - old
+        if quota is not None and places < quota.allocated:
+            raise ValidationFailed(fields={"places": _("名额不能少于该工会已分给下级的名额。")})
+        if delta > 0:
+            ok = (
+                _take_places(Quota, parent.pk, delta)
+                if parent
+                else _take_places(Activity, activity.pk, delta)
+            )
+            if not ok:
+                raise Conflict(_("上级剩余名额不足。"), code="quota_exceeded")
+        elif delta < 0:
+            model: Any = Quota if parent else Activity
+            model.objects.filter(pk=parent.pk if parent else activity.pk).update(
+                allocated=F("allocated") + delta
+            )
+        if quota is None:
+            quota = Quota.objects.create(
+                activity=activity, union=union, union_path=union.path, parent=parent, places=places
+            )
+        elif delta:
+            quota.places = places
+            quota.save(update_fields=["places"])
+        audit_record(
+            actor=actor,
+            action="activity.quota",
+            obj=quota,
+            union_id=giver.pk,
+            changes={"places": [old, places]},
+            extra={"activity": activity.pk, "union": union.pk},
+        )
+    return quota
+
+
+# --- sign-up -------------------------------------------------------------------------------------
+
+
+def _eligible(activity: Activity, membership: Membership | None) -> str | None:
+    """Why ``membership`` may not sign up (None: it may)."""
+    if membership is None:
+        return _("仅限工会会员报名，请先入会。")
+    if membership.status != Membership.Status.ACTIVE:
+        return _("会籍暂停期间不能报名。")
+    if not membership.union_path.startswith(activity.union_path):
+        return _("本活动仅限主办工会所属会员报名。")
+    if activity.employment_forms and membership.employment_form not in activity.employment_forms:
+        return _("本活动仅限指定就业形态的职工报名。")
+    return None
+
+
+def _pool_for(activity: Activity, union_path: str) -> Quota | None:
+    quotas = [q for q in activity.quotas.all() if union_path.startswith(q.union_path)]
+    return _deepest(quotas)
+
+
+def _prior_wins(person_id: int) -> int:
+    return min(SignUp.objects.filter(person_id=person_id, status=SignUp.Status.WON).count(), 1000)
+
+
+def _enter(actor: Any, activity: Activity, membership: Membership | None) -> SignUp:
+    reason = _eligible(activity, membership)
+    if reason or membership is None:
+        reason = reason or _("仅限工会会员报名，请先入会。")
+        raise ValidationFailed(reason, fields={"activity": reason})
+    quota = _pool_for(activity, membership.union_path)
+    try:
+        with transaction.atomic():
+            signup = SignUp.objects.create(
+                activity=activity,
+                person_id=membership.person_id,
+                union_id=membership.union_id,
+                quota=quota,
+                prior_wins=_prior_wins(membership.person_id),
+                signed_up_by=actor,
+            )
+    except IntegrityError:
+        raise Conflict(_("已报名本活动，请勿重复报名。"), code="already_signed_up") from None
+    audit_record(actor=actor, action="activity.signup", obj=signup, union_id=membership.union_id)
+    fact_record(metric="activities.signups", union_id=membership.union_id, dim=activity.kind)
+    return signup
+
+
+def _check_window(activity: Activity) -> None:
+    now = timeutil.now()
+    if (
+        activity.status != Activity.Status.OPEN
+        or not activity.signup_opens_at <= now < activity.signup_closes_at
+    ):
+        raise Conflict(_("不在报名时间内。"), code="signup_closed")
+
+
+@transaction.atomic
+def signup_create(*, actor: Any, activity_id: Any) -> SignUp:
+    """A member signs up (one sign-up per member per activity: a database constraint)."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied()
+    activity = Activity.objects.filter(pk=activity_id).first() if str(activity_id).isdigit() else None
+    if activity is None or activity.status == Activity.Status.DRAFT:
+        raise NotFound()
+    _check_window(activity)
+    membership = (
+        Membership.objects.filter(person__user_id=actor.pk, status__in=Membership.CURRENT)
+        .order_by("-id")
+        .first()
+    )
+    return _enter(actor, activity, membership)
+
+
+@transaction.atomic
+def signup_group(*, actor: Any, activity_id: Any, union_id: Any, person_ids: Sequence[int]) -> list[SignUp]:
+    """A union officer signs up members of their union's subtree; all or nothing."""
+    union = access.access_union(actor, union_id)
+    access.require_role(actor, union, ORGANISER_ROLES)
+    activity = Activity.objects.filter(pk=activity_id).first() if str(activity_id).isdigit() else None
+    if activity is None or activity.status == Activity.Status.DRAFT:
+        raise NotFound()
+    _check_window(activity)
+    ids = list(dict.fromkeys(int(p) for p in person_ids))
+    if not ids:
+        raise ValidationFailed(fields={"person_ids": _("请选择报名的会员。")})
+    memberships = {
+        m.person_id: m
+        for m in access.subtree_filter(
+            Membership.objects.filter(person_id__in=ids, status=Membership.Status.ACTIVE),
+            union,
+            path_field="union_path",
+        )
+    }
+    missing = [p for p in ids if p not in memberships]
+    if missing:
+        raise ValidationFailed(fields={"person_ids": _("所选人员不是本工会的会员。")})
+    return [_enter(actor, activity, memberships[p]) for p in ids]
+
+
+@transaction.atomic
+def signup_withdraw(*, actor: Any, signup_id: Any) -> SignUp:
+    """The member withdraws; a won place goes to the first on its pool's waiting list."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied()
+    signup = (
+        SignUp.objects.select_for_update().filter(pk=signup_id, person__user_id=actor.pk).first()
+        if str(signup_id).isdigit()
+        else None
+    )
+    if signup is None:
+        raise NotFound()
+    if signup.status == SignUp.Status.WITHDRAWN:
+        return signup
+    was_won = signup.status == SignUp.Status.WON
+    signup.status = SignUp.Status.WITHDRAWN
+    signup.wait_rank = None
+    signup.save(update_fields=["status", "wait_rank"])
+    audit_record(actor=actor, action="activity.withdraw", obj=signup, union_id=signup.union_id)
+    if was_won:
+        nxt = (
+            SignUp.objects.select_for_update()
+            .filter(activity_id=signup.activity_id, quota=signup.quota, status=SignUp.Status.WAITING)
+            .order_by("wait_rank")
+            .first()
+        )
+        if nxt is not None:
+            nxt.status = SignUp.Status.WON
+            nxt.wait_rank = None
+            nxt.save(update_fields=["status", "wait_rank"])
+            audit_record(actor=actor, action="activity.offer", obj=nxt, union_id=nxt.union_id)
+    return signup
+
+
+# --- the draw ------------------------------------------------------------------------------------
+
+
+def pool_places(activity: Activity) -> dict[int, int]:
+    """Places each pool draws: a quota's places not handed further down; 0 is the organiser's own."""
+    places = {q.pk: q.own_places for q in activity.quotas.all()}
+    places[0] = activity.places - activity.allocated
+    return places
+
+
+def entries_of(activity: Activity) -> list[lottery.Entry]:
+    """The published list the draw ranked (withdrawals after the draw stay in it)."""
+    rows = (
+        SignUp.objects.filter(activity=activity, in_draw=True)
+        .order_by("id")
+        .values_list("id", "quota_id", "prior_wins")
+    )
+    return [lottery.Entry(number=n, pool=q or 0, prior_wins=w) for n, q, w in rows]
+
+
+@transaction.atomic
+def activity_draw(*, actor: Any, activity_id: Any, seed: str) -> lottery.Result:
+    """Reveal the seed (it must match the published commitment) and draw every pool."""
+    activity = _activity_for(actor, activity_id, lock=True)
+    if activity.status != Activity.Status.OPEN:
+        raise Conflict(_("本活动已抽签。"), code="already_drawn")
+    if timeutil.now() < activity.signup_closes_at:
+        raise Conflict(_("报名尚未截止，不能抽签。"))
+    if not activity.seed_hash:
+        raise Conflict(_("报名截止前未公布种子承诺值，不能抽签。"))
+    if lottery.commitment(seed or "") != activity.seed_hash:
+        raise ValidationFailed(fields={"seed": _("种子与公布的承诺值不符。")})
+    SignUp.objects.filter(activity=activity, status=SignUp.Status.ENTERED).update(in_draw=True)
+    entries = entries_of(activity)
+    result = lottery.draw(
+        seed=seed,
+        activity_id=activity.pk,
+        entries=entries,
+        places=pool_places(activity),
+        penalty_pct=activity.repeat_penalty_pct,
+    )
+    won = [n for ns in result.winners.values() for n in ns]
+    for start in range(0, len(won), 5000):
+        SignUp.objects.filter(pk__in=won[start : start + 5000]).update(
+            status=SignUp.Status.WON, won_at_draw=True
+        )
+    waiting = [
+        SignUp(pk=n, status=SignUp.Status.WAITING, wait_rank=i + 1)
+        for ns in result.waiting.values()
+        for i, n in enumerate(ns)
+    ]
+    SignUp.objects.bulk_update(waiting, ["status", "wait_rank"], batch_size=2000)
+    activity.seed = seed
+    activity.drawn_at = timeutil.now()
+    activity.status = Activity.Status.DRAWN
+    activity.save(update_fields=["seed", "drawn_at", "status"])
+    audit_record(
+        actor=actor,
+        action="activity.draw",
+        obj=activity,
+        union_id=activity.union_id,
+        extra={"entries": len(entries), "winners": len(won)},
+    )
+    fact_record(metric="activities.winners", union_id=activity.union_id, value=len(won), dim=activity.kind)
+    return result

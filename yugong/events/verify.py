@@ -1,0 +1,39 @@
+"""Re-compute a drawn activity's lottery from its published list and a seed (the command and the
+public page share this)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import lottery
+from .models import Activity, SignUp
+from .services import entries_of, pool_places
+
+
+@dataclass(frozen=True)
+class Verification:
+    commitment_ok: bool
+    recomputed: list[int]  # winning sign-up numbers, sorted
+    recorded: list[int]  # the numbers recorded as winners at the draw, sorted
+
+    @property
+    def ok(self) -> bool:
+        return self.commitment_ok and self.recomputed == self.recorded
+
+
+def verify(activity: Activity, seed: str) -> Verification:
+    result = lottery.draw(
+        seed=seed,
+        activity_id=activity.pk,
+        entries=entries_of(activity),
+        places=pool_places(activity),
+        penalty_pct=activity.repeat_penalty_pct,
+    )
+    recorded = list(
+        SignUp.objects.filter(activity=activity, won_at_draw=True).order_by("id").values_list("id", flat=True)
+    )
+    return Verification(
+        commitment_ok=bool(activity.seed_hash) and lottery.commitment(seed) == activity.seed_hash,
+        recomputed=list(lottery.flat_winners(result)),
+        recorded=recorded,
+    )
