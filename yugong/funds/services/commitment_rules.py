@@ -27,6 +27,8 @@ from ..models import Commitment
 from .common import APPROVE_ROLES, READ_ROLES, require, same_user, second_approval_fen
 
 APPROVE_ACTION = "funds.commitment_approve"
+# The same metric the ORM path records (commitments.commitment_approve); the fact scanner reads
+# literals there, so the SQL path takes it from here and a twin test compares the facts written.
 RESERVED_METRIC = "funds.reserved_fen"
 OPEN_STATUSES = (Commitment.Status.PENDING, Commitment.Status.FIRST_APPROVED)
 

@@ -30,7 +30,6 @@ from .. import ledger
 from ..models import BudgetLine, Commitment
 from .commitment_rules import (
     APPROVE_ACTION,
-    RESERVED_METRIC,
     Overdrawn,
     needs_first_approval,
     refuse_approval,
@@ -174,7 +173,9 @@ def commitment_approve(
         changes={"status": [before, "reserved"]},
         extra={"amount_fen": locked.amount_fen},
     )
-    fact_record(metric=RESERVED_METRIC, union_id=locked.union_id, value=locked.amount_fen, dim=line.category)
+    fact_record(
+        metric="funds.reserved_fen", union_id=locked.union_id, value=locked.amount_fen, dim=line.category
+    )
     return locked
 
 
