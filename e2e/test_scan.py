@@ -83,34 +83,31 @@ def camera_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def camera_page(camera_file: Path, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+def camera_page(
+    camera_file: Path, live_server: Any, request: pytest.FixtureRequest, browser: Any
+) -> Iterator[Any]:
     """A phone (390×844) whose camera shows ``camera_file`` (written by the test before it asks
-    for this fixture's page: Chromium reads the file when the camera opens)."""
+    for this fixture's page: Chromium reads the file when the camera opens). A second Chromium
+    launched from the session's Playwright: a second sync Playwright inside the first one fails."""
     if SKIP_REASON:
         pytest.skip(SKIP_REASON)
-    from playwright.sync_api import sync_playwright
-
     from e2e.conftest import PHONE
 
-    playwright = sync_playwright().start()
+    camera_browser = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            *NO_OUTSIDE_TRAFFIC_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={camera_file}",
+        ],
+    )
     try:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                *CHROMIUM_ARGS,
-                *NO_OUTSIDE_TRAFFIC_ARGS,
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={camera_file}",
-            ],
-        )
-        try:
-            yield from _new_page(browser, live_server, request, **PHONE)
-        finally:
-            browser.close()
+        yield from _new_page(camera_browser, live_server, request, **PHONE)
     finally:
-        playwright.stop()
+        camera_browser.close()
 
 
 def test_the_gate_scans_a_ticket_qr_through_the_camera(

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from yugong.core.errors import NotFound
+from yugong.core.validators import is_ascii_digits
 
 from .models import Activity, SignUp
 
@@ -20,7 +21,7 @@ def open_activities() -> QuerySet[Activity]:
 
 
 def public_activity(pk: Any) -> Activity:
-    activity = open_activities().filter(pk=pk).first() if str(pk).isdigit() else None
+    activity = open_activities().filter(pk=pk).first() if is_ascii_digits(str(pk)) else None
     if activity is None:
         raise NotFound()
     return activity

@@ -18,6 +18,7 @@ from yugong.core import timeutil
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.facts import fact_record
+from yugong.core.validators import is_ascii_digits
 from yugong.members.models import EmploymentForm, Membership
 from yugong.orgs import access
 from yugong.orgs.models import RoleAssignment, Union
@@ -278,7 +279,7 @@ def signup_create(*, actor: Any, activity_id: Any) -> SignUp:
     """A member signs up (one sign-up per member per activity: a database constraint)."""
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied()
-    activity = Activity.objects.filter(pk=activity_id).first() if str(activity_id).isdigit() else None
+    activity = Activity.objects.filter(pk=activity_id).first() if is_ascii_digits(str(activity_id)) else None
     if activity is None or activity.status == Activity.Status.DRAFT:
         raise NotFound()
     _check_window(activity)
@@ -295,7 +296,7 @@ def signup_group(*, actor: Any, activity_id: Any, union_id: Any, person_ids: Seq
     """A union officer signs up members of their union's subtree; all or nothing."""
     union = access.access_union(actor, union_id)
     access.require_role(actor, union, ORGANISER_ROLES)
-    activity = Activity.objects.filter(pk=activity_id).first() if str(activity_id).isdigit() else None
+    activity = Activity.objects.filter(pk=activity_id).first() if is_ascii_digits(str(activity_id)) else None
     if activity is None or activity.status == Activity.Status.DRAFT:
         raise NotFound()
     _check_window(activity)
@@ -323,7 +324,7 @@ def signup_withdraw(*, actor: Any, signup_id: Any) -> SignUp:
         raise PermissionDenied()
     signup = (
         SignUp.objects.select_for_update().filter(pk=signup_id, person__user_id=actor.pk).first()
-        if str(signup_id).isdigit()
+        if is_ascii_digits(str(signup_id))
         else None
     )
     if signup is None:

@@ -34,6 +34,8 @@ TABLER: dict[str, str] = {
     "stations": "building-community",
     "roster": "users",
     "funds": "coins",
+    "events": "calendar-event",
+    "activities": "calendar-event",
     "web": "layout-grid",
     # home cards ("my things") and the console dashboard
     "ticket": "ticket",

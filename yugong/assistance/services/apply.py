@@ -15,7 +15,7 @@ from yugong.core.calendar import add_working_days
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import local_today
-from yugong.core.validators import clean_text
+from yugong.core.validators import clean_text, is_ascii_digits
 from yugong.members.models import Membership, Person
 from yugong.orgs.access import require_role
 from yugong.orgs.models import Union
@@ -85,7 +85,7 @@ def _clean_application(
             continue
         cost_rows.append({"kind": row["kind"], "monthly_fen": _fen(row.get("monthly_fen"), "costs", errors)})
     card = "".join((bank_card or "").split())
-    if card and not (card.isdigit() and 12 <= len(card) <= 19):
+    if card and not (is_ascii_digits(card) and 12 <= len(card) <= 19):
         errors["bank_card"] = _("银行卡号应为12至19位数字。")
     if (
         isinstance(employment_months, bool)
