@@ -55,11 +55,7 @@ NOT_AUDITED: dict[str, str] = {
 
 # Writes that should be audited but live in apps this change did not touch (their owners fix them;
 # the test fails when one is fixed, so the entry is removed then).
-KNOWN_GAPS: dict[str, str] = {
-    "contests.services.material_confirm": "contests: the worker marks the material read",
-    "stations.services.checkin_create": "stations: a worker's check-in (being reworked for issue 12 item 9)",
-    "stations.services.feedback_create": "stations: a worker's rating of a station",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @dataclass

@@ -204,6 +204,10 @@ def material_confirm(*, user: Any, contest_id: int) -> ContestEntry:
     pool = _live_contest(contest_id)
     entry = _entry_for(pool.contest, user)
     if entry.material_read_at is None:
-        ContestEntry.objects.filter(pk=entry.pk, material_read_at__isnull=True).update(material_read_at=now())
+        marked = ContestEntry.objects.filter(pk=entry.pk, material_read_at__isnull=True).update(
+            material_read_at=now()
+        )
         entry.refresh_from_db(fields=["material_read_at"])
+        if marked:
+            audit_record(actor=user, action="contest.material_confirm", obj=entry, union_id=entry.union_id)
     return entry

@@ -83,6 +83,8 @@ ACTION_NAMES: dict[str, Promise] = {
     "members.export": _("导出会员名册"),
     # stations
     "stations.station.create": _("新建驿站"),
+    "stations.checkin": _("驿站打卡"),
+    "stations.feedback": _("评价驿站"),
     "stations.station.update": _("修改驿站"),
     "stations.station.import": _("导入驿站"),
     "stations.honour.add": _("登记驿站荣誉"),
@@ -171,6 +173,7 @@ ACTION_NAMES: dict[str, Promise] = {
     "tourism.pass_spot_set_active": _("启用或暂停年票景点"),
     # contests
     "contest.create": _("新建竞赛"),
+    "contest.material_confirm": _("确认已阅学习材料"),
     "contest.publish": _("发布竞赛"),
     "contest.close": _("结束竞赛"),
     "learning.course_complete": _("课程结业"),

@@ -363,6 +363,7 @@ def checkin_create(
     except IntegrityError:
         raise RateLimited(_("您在一小时内已在本站打过卡。")) from None
     Station.objects.filter(pk=station.pk).update(visit_count=F("visit_count") + 1)
+    audit_record(actor=user, action="stations.checkin", obj=station, union_id=station.union_id)
     fact_record(metric="stations.checkins", union_id=station.union_id, dim=f"kind:{station.kind}")
     first = not CheckIn.objects.filter(user=user, station=station).exclude(pk=checkin.pk).exists()
     if first:
@@ -386,6 +387,13 @@ def feedback_create(*, user: Any, station: Station, rating: int, comment: str = 
     if station.status == Station.Status.CLOSED:
         raise Conflict(_("该站点已关闭。"))
     feedback = Feedback.objects.create(station=station, user=user, rating=rating, comment=comment)
+    audit_record(
+        actor=user,
+        action="stations.feedback",
+        obj=station,
+        union_id=station.union_id,
+        extra={"rating": rating},
+    )
     Station.objects.filter(pk=station.pk).update(
         rating_count=F("rating_count") + 1, rating_sum=F("rating_sum") + rating
     )
