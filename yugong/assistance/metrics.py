@@ -9,3 +9,11 @@ metric("assistance.visited", _("入户走访"), unit=Unit.TIMES, app="assistance
 metric("assistance.rejected", _("帮扶申请未通过"), unit=Unit.ITEMS, app="assistance")
 metric("assistance.objections", _("建档公示异议"), unit=Unit.ITEMS, app="assistance")
 metric("assistance.activated", _("困难职工建档"), unit=Unit.ITEMS, app="assistance", dims=_("按困难类别"))
+metric(
+    "assistance.aid_people",
+    _("帮扶慰问人次"),
+    unit=Unit.PERSON_TIMES,
+    app="assistance",
+    dims=_("按帮扶活动类型"),
+)
+metric("assistance.aid_fen", _("帮扶慰问金额"), unit=Unit.YUAN, app="assistance", dims=_("按帮扶活动类型"))

@@ -220,3 +220,136 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_id}"
+
+
+class CampaignKind(models.TextChoices):
+    SPRING_JOBS = "spring_jobs", _("春送岗位")
+    SUMMER_COOL = "summer_cool", _("夏送清凉")
+    AUTUMN_SCHOOL = "autumn_school", _("金秋助学")
+    WINTER_WARMTH = "winter_warmth", _("冬送温暖")
+    CONDOLENCE = "condolence", _("慰问")
+
+
+class Campaign(models.Model):
+    """A 四季帮扶 campaign (or an ad-hoc 慰问) of one union, paid from one line of its funds budget.
+    It runs in cycles; each cycle has its own rules and its own frozen list."""
+
+    union = models.ForeignKey(
+        "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("工会")
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=CampaignKind.choices)
+    title = models.CharField(_("名称"), max_length=100)
+    budget_line = models.ForeignKey(
+        "funds.BudgetLine", on_delete=models.PROTECT, related_name="+", verbose_name=_("预算项目")
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("帮扶活动")
+        verbose_name_plural = _("帮扶活动")
+        indexes = [models.Index(fields=["union", "kind"], name="assistance_campaign_union")]
+
+    def __str__(self) -> str:
+        return str(self.title)
+
+
+class CampaignCycle(models.Model):
+    """One run of a campaign: rules → list built → reviewed → submitted (the budget is asked for) →
+    approved (the list is frozen, the money reserved) → paid / delivered → closed."""
+
+    class Mode(models.TextChoices):
+        CASH = "cash", _("发放现金")
+        GOODS = "goods", _("发放物资")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("名单编制中")
+        SUBMITTED = "submitted", _("待审批")
+        FROZEN = "frozen", _("名单已锁定")
+        PAYING = "paying", _("发放中")
+        CLOSED = "closed", _("已结束")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="cycles")
+    name = models.CharField(_("批次名称"), max_length=100)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    mode = models.CharField(_("发放方式"), max_length=8, choices=Mode.choices, default=Mode.CASH)
+    # Rules: {"tiers": [...], "causes": [...], "area_union_id": int | None, "in_school": bool}
+    rules = models.JSONField(_("名单规则"), default=dict, blank=True)
+    # Amounts (fen): {"deep": n, "relative": n, "sudden": n, "per_student": n}
+    amounts = models.JSONField(_("发放标准"), default=dict, blank=True)
+    goods = models.CharField(_("慰问品"), max_length=200, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    total_fen = models.BigIntegerField(_("总金额（分）"), default=0)
+    people = models.PositiveIntegerField(_("人数"), default=0)
+    commitment = models.ForeignKey(
+        "funds.Commitment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    built_at = models.DateTimeField(_("名单生成时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    frozen_at = models.DateTimeField(_("锁定时间"), null=True, blank=True)
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("帮扶批次")
+        verbose_name_plural = _("帮扶批次")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="assistance_cycle_dates"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+
+class Beneficiary(models.Model):
+    """A household on a cycle's list. What decides the aid (tier, union, students, amount) is copied
+    when the list is built, so later edits of the file do not change a frozen list. The household
+    is the file's applicant: **one household at most once per cycle**, a database constraint (the
+    last judge under concurrency, see ``tests/test_race.py``)."""
+
+    class Status(models.TextChoices):
+        LISTED = "listed", _("在册")
+        EXCLUDED = "excluded", _("已剔除")
+        SENT = "sent", _("已发送银行")
+        PAID = "paid", _("已到账")
+        FAILED = "failed", _("发放失败")
+        DELIVERED = "delivered", _("已签收")
+
+    cycle = models.ForeignKey(CampaignCycle, on_delete=models.PROTECT, related_name="beneficiaries")
+    file = models.ForeignKey(HardshipFile, on_delete=models.PROTECT, related_name="aid")
+    household = models.ForeignKey(
+        "members.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("户主")
+    )
+    union = models.ForeignKey(
+        "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("工会")
+    )
+    tier = models.CharField(_("困难类别"), max_length=16, choices=Tier.choices, blank=True)
+    students = models.PositiveSmallIntegerField(_("在校学生"), default=0)
+    amount_fen = models.PositiveIntegerField(_("金额（分）"), default=0)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.LISTED)
+    added_by_hand = models.BooleanField(_("人工增补"), default=False)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    payout_line = models.ForeignKey(
+        "funds.PayoutLine", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    delivered_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    receipt_signed_by = models.CharField(_("签收人"), max_length=64, blank=True)
+    receipt_image = models.CharField(_("签收单"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("帮扶对象")
+        verbose_name_plural = _("帮扶对象")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "household"], name="assistance_once_per_cycle"),
+        ]
+        indexes = [models.Index(fields=["cycle", "status"], name="assistance_benef_cycle_status")]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id}:{self.household_id}"

@@ -7,7 +7,26 @@ the file's own figures every time they change.
 """
 
 from .apply import file_apply
+from .campaigns import (
+    amount_for,
+    beneficiary_add,
+    beneficiary_exclude,
+    campaign_create,
+    cycle_approve,
+    cycle_build,
+    cycle_create,
+    cycle_return,
+    cycle_submit,
+    eligible_files,
+)
 from .common import REVIEW_ROLES, approval_kinds, line_for, recompute_tier
+from .payments import (
+    beneficiary_deliver,
+    cycle_close,
+    cycle_pay,
+    cycle_results_import,
+    cycle_retry_failed,
+)
 from .steps import (
     approver_union,
     file_activate,
@@ -19,6 +38,21 @@ from .steps import (
 )
 
 __all__ = [
+    "amount_for",
+    "beneficiary_add",
+    "beneficiary_deliver",
+    "beneficiary_exclude",
+    "campaign_create",
+    "cycle_approve",
+    "cycle_build",
+    "cycle_close",
+    "cycle_create",
+    "cycle_pay",
+    "cycle_results_import",
+    "cycle_retry_failed",
+    "cycle_return",
+    "cycle_submit",
+    "eligible_files",
     "REVIEW_ROLES",
     "approval_kinds",
     "approver_union",
