@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from yugong.accounts.models import request_user
 from yugong.core import nav
-from yugong.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from yugong.core.errors import ApplicationError, ValidationFailed, reraise_refusal
 from yugong.core.pii import blind_index
 from yugong.core.timeutil import local_now
 from yugong.core.validators import normalize_phone
@@ -270,9 +270,8 @@ def _station_form_action(
         try:
             action(form.cleaned_data)
             messages.success(request, done)
-        except PermissionDenied:
-            raise
         except ApplicationError as exc:
+            reraise_refusal(exc)
             fields = "；".join(str(m) for msgs in exc.fields.values() for m in msgs)
             messages.warning(request, fields or str(exc.message))
     else:
