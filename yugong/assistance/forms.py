@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from yugong.core.errors import ValidationFailed
 from yugong.core.money import parse_yuan
 
-from .models import Cause
+from .models import CampaignCycle, CampaignKind, Cause, Tier
 
 
 class ApplyForm(forms.Form):
@@ -70,3 +70,108 @@ class ApplyForm(forms.Form):
             "bank_card": d.get("bank_card") or "",
             "consent": bool(d.get("consent")),
         }
+
+
+class ActionForm(forms.Form):
+    """A console form whose errors become the services' ``ValidationFailed`` (one error path)."""
+
+    def valid_or_raise(self) -> dict[str, Any]:
+        if not self.is_valid():
+            raise ValidationFailed(fields={k: [str(m) for m in v] for k, v in self.errors.items()})
+        return dict(self.cleaned_data)
+
+
+def _fen(value: Any, field: str) -> int:
+    return parse_yuan(value or "0", field=field)
+
+
+class CampaignForm(ActionForm):
+    kind = forms.ChoiceField(label=_("类型"), choices=CampaignKind.choices)
+    title = forms.CharField(label=_("名称"), max_length=100)
+    budget_line = forms.TypedChoiceField(label=_("预算项目"), coerce=int)
+
+    def __init__(self, *args: Any, lines: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["budget_line"].choices = lines  # type: ignore[attr-defined]
+
+
+class CycleForm(ActionForm):
+    name = forms.CharField(label=_("批次名称"), max_length=100)
+    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    mode = forms.ChoiceField(label=_("发放方式"), choices=CampaignCycle.Mode.choices)
+    goods = forms.CharField(label=_("慰问品"), max_length=200, required=False)
+    tiers = forms.MultipleChoiceField(
+        label=_("困难类别"), choices=Tier.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    causes = forms.MultipleChoiceField(
+        label=_("致困原因"), choices=Cause.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    area = forms.TypedChoiceField(label=_("帮扶范围"), coerce=int, required=False, empty_value=None)
+    in_school = forms.BooleanField(label=_("仅限有在校子女的家庭"), required=False)
+    deep_yuan = forms.CharField(label=_("深度困难（元/户）"), initial="0")
+    relative_yuan = forms.CharField(label=_("相对困难（元/户）"), initial="0")
+    sudden_yuan = forms.CharField(label=_("意外致困（元/户）"), initial="0")
+    per_student_yuan = forms.CharField(label=_("每名在校子女加发（元）"), initial="0")
+
+    def __init__(self, *args: Any, areas: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [("", _("本工会全部")), *areas]  # type: ignore[attr-defined]
+
+    def service_kwargs(self) -> dict[str, Any]:
+        d = self.valid_or_raise()
+        errors: dict[str, Any] = {}
+        amounts: dict[str, int] = {}
+        for key in ("deep", "relative", "sudden", "per_student"):
+            try:
+                amounts[key] = _fen(d.get(f"{key}_yuan"), f"{key}_yuan")
+            except ValidationFailed as exc:
+                errors.update(exc.fields)
+        if errors:
+            raise ValidationFailed(fields=errors)
+        return {
+            "name": d["name"],
+            "starts_on": d["starts_on"],
+            "ends_on": d["ends_on"],
+            "mode": d["mode"],
+            "goods": d.get("goods") or "",
+            "rules": {
+                "tiers": d.get("tiers") or [],
+                "causes": d.get("causes") or [],
+                "area_union_id": d.get("area"),
+                "in_school": bool(d.get("in_school")),
+            },
+            "amounts": amounts,
+        }
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(label=_("理由"), max_length=200)
+
+
+class AddForm(ActionForm):
+    file = forms.IntegerField(label=_("档案编号"), min_value=1)
+    note = forms.CharField(label=_("增补理由"), max_length=200)
+
+
+class PayForm(ActionForm):
+    bank_format = forms.ChoiceField(label=_("银行文件格式"))
+
+    def __init__(self, *args: Any, formats: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["bank_format"].choices = formats  # type: ignore[attr-defined]
+
+
+class ResultsForm(ActionForm):
+    batch = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    file = forms.FileField(label=_("银行回执文件"))
+
+
+class BatchForm(ActionForm):
+    batch = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class DeliverForm(ActionForm):
+    beneficiary = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    signed_by = forms.CharField(label=_("签收人"), max_length=64)
+    receipt = forms.ImageField(label=_("签收单照片"), required=False)

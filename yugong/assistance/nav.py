@@ -22,4 +22,11 @@ nav.register(
         order=10,
         audience=(nav.staff(*REVIEW_ROLES),),
     ),
+    nav.ConsolePage(
+        section="assistance",
+        label=_("四季帮扶"),
+        url_name="assistance:campaigns",
+        order=20,
+        audience=(nav.staff(),),
+    ),
 )

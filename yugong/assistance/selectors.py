@@ -7,9 +7,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.timezone import now
 
+from yugong.core.errors import NotFound
 from yugong.orgs.access import access_object, scope_filter
 
-from .models import HardshipFile
+from .models import Beneficiary, Campaign, CampaignCycle, HardshipFile
 
 QUEUE_STATUSES = (
     HardshipFile.Status.SUBMITTED,
@@ -50,3 +51,60 @@ def staff_file(user: Any, pk: Any) -> HardshipFile:
         "steps", "household", "incomes", "costs", "objections"
     )
     return access_object(qs, user, pk)
+
+
+def staff_campaigns(user: Any) -> QuerySet[Campaign]:
+    qs = Campaign.objects.select_related("union", "budget_line").order_by("-pk")
+    return scope_filter(qs, user)
+
+
+def staff_campaign(user: Any, pk: Any) -> Campaign:
+    return access_object(Campaign.objects.select_related("union", "budget_line"), user, pk)
+
+
+def delivery_cycles(user: Any) -> QuerySet[CampaignCycle]:
+    """Cycles being handed out with households inside the actor's subtree (the grassroots staff
+    who deliver goods see these without seeing the campaign's whole list)."""
+    qs = CampaignCycle.objects.filter(
+        status__in=(CampaignCycle.Status.FROZEN, CampaignCycle.Status.PAYING)
+    ).select_related("campaign")
+    return scope_filter(qs, user, path_field="beneficiaries__union__path").distinct().order_by("-pk")
+
+
+def staff_cycle(user: Any, pk: Any) -> tuple[CampaignCycle, bool]:
+    """The cycle and whether the actor sees its whole list (the campaign is in their subtree) or
+    only the households inside their subtree. Neither: NotFound, like missing."""
+    qs = CampaignCycle.objects.select_related("campaign__union", "campaign__budget_line")
+    try:
+        return access_object(qs, user, pk, path_field="campaign__union__path"), True
+    except NotFound:
+        if not scope_filter(Beneficiary.objects.filter(cycle_id=pk), user).exists():
+            raise
+        return qs.get(pk=pk), False
+
+
+def cycle_rows(user: Any, cycle: CampaignCycle) -> QuerySet[Beneficiary]:
+    """The cycle's households inside the actor's subtree, with what the list page shows."""
+    qs = (
+        Beneficiary.objects.filter(cycle=cycle)
+        .select_related("household", "union", "payout_line")
+        .order_by("pk")
+    )
+    return scope_filter(qs, user)
+
+
+def cycle_batches(cycle: CampaignCycle) -> list[Any]:
+    """The funds batches that paid the cycle, oldest first (follow-ups after their batch)."""
+    from yugong.funds.models import PayoutBatch
+
+    ids = (
+        Beneficiary.objects.filter(cycle=cycle, payout_line__isnull=False)
+        .values_list("payout_line__batch_id", flat=True)
+        .distinct()
+    )
+    lines_of = {b.pk: b for b in PayoutBatch.objects.filter(pk__in=list(ids)).order_by("pk")}
+    # a follow-up's lines replaced its batch's failed lines: list the batches the chain went through
+    more = PayoutBatch.objects.filter(follow_ups__pk__in=list(lines_of)).order_by("pk")
+    for b in more:
+        lines_of.setdefault(b.pk, b)
+    return [lines_of[k] for k in sorted(lines_of)]

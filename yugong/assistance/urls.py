@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import campaign_views, views
 
 app_name = "assistance"
 
@@ -9,4 +9,11 @@ urlpatterns = [
     path("mine/", views.h5_status, name="h5_status"),
     path("console/queue/", views.queue, name="queue"),
     path("console/files/<int:file_id>/", views.detail, name="detail"),
+    path("console/campaigns/", campaign_views.campaigns, name="campaigns"),
+    path("console/campaigns/<int:pk>/", campaign_views.campaign, name="campaign"),
+    path("console/cycles/<int:pk>/", campaign_views.cycle, name="cycle"),
+    path(
+        "console/cycles/<int:pk>/batches/<int:batch_id>/file/", campaign_views.batch_file, name="batch_file"
+    ),
+    path("console/cycles/<int:pk>/<slug:action>/", campaign_views.cycle_action, name="cycle_action"),
 ]
