@@ -226,6 +226,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "purge-expired-sms-codes": {"task": "yugong.accounts.tasks.purge_sms_codes", "schedule": 3600.0},
     "deliver-due-events": {"task": "yugong.core.tasks.deliver_due_events", "schedule": 60.0},
+    "purge-expired-hardship-files": {
+        "task": "yugong.assistance.tasks.purge_expired_files",
+        "schedule": 86400.0,
+    },
 }
 # Domain events (yugong.core.events): attempts before a delivery is dead-lettered, and the first
 # retry delay (doubling each time, capped at an hour).

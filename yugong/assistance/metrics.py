@@ -17,3 +17,7 @@ metric(
     dims=_("按帮扶活动类型"),
 )
 metric("assistance.aid_fen", _("帮扶慰问金额"), unit=Unit.YUAN, app="assistance", dims=_("按帮扶活动类型"))
+metric(
+    "assistance.reassessed", _("困难档案年度复核"), unit=Unit.ITEMS, app="assistance", dims=_("按困难类别")
+)
+metric("assistance.closed", _("困难档案结档"), unit=Unit.ITEMS, app="assistance", dims=_("按结档方式"))

@@ -64,6 +64,8 @@ class HardshipFile(models.Model):
         OBJECTED = "objected", _("公示有异议")
         ACTIVE = "active", _("已建档")
         REJECTED = "rejected", _("未通过")
+        EXITED = "exited", _("已脱困")
+        REMOVED = "removed", _("已撤档")
 
     union = models.ForeignKey(
         "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("工会")
@@ -101,6 +103,12 @@ class HardshipFile(models.Model):
     approval_level = models.PositiveSmallIntegerField(_("已审批层级"), default=0)
     notice_article_id = models.PositiveIntegerField(_("公示文章"), null=True, blank=True)
     notice_ends_at = models.DateTimeField(_("公示截止"), null=True, blank=True)
+    # Dynamic management: the next annual review, the last one, and why and when the file closed
+    # (a closed file is kept ``ASSISTANCE_RETENTION_YEARS`` after ``closed_at``, then deleted).
+    review_due_on = models.DateField(_("下次复核日期"), null=True, blank=True, db_index=True)
+    reviewed_at = models.DateTimeField(_("上次复核时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结档时间"), null=True, blank=True, db_index=True)
+    close_reason = models.CharField(_("结档原因"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -186,6 +194,11 @@ class FileStep(models.Model):
         OBJECTION = "objection", _("公示异议")
         OBJECTION_HANDLED = "objection_handled", _("异议处理")
         ACTIVATED = "activated", _("建档")
+        REASSESSED = "reassessed", _("年度复核")
+        EXITED = "exited", _("脱困退出")
+        REMOVED = "removed", _("撤档")
+        REENTERED = "reentered", _("重新申请")
+        TRANSFERRED = "transferred", _("随会籍转移")
 
     file = models.ForeignKey(HardshipFile, on_delete=models.CASCADE, related_name="steps")
     kind = models.CharField(_("步骤"), max_length=20, choices=Kind.choices)
@@ -323,7 +336,8 @@ class Beneficiary(models.Model):
         DELIVERED = "delivered", _("已签收")
 
     cycle = models.ForeignKey(CampaignCycle, on_delete=models.PROTECT, related_name="beneficiaries")
-    file = models.ForeignKey(HardshipFile, on_delete=models.PROTECT, related_name="aid")
+    # SET_NULL: the payment record outlives a file deleted at the end of its retention period.
+    file = models.ForeignKey(HardshipFile, on_delete=models.SET_NULL, null=True, related_name="aid")
     household = models.ForeignKey(
         "members.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("户主")
     )

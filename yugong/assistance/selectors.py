@@ -108,3 +108,21 @@ def cycle_batches(cycle: CampaignCycle) -> list[Any]:
     for b in more:
         lines_of.setdefault(b.pk, b)
     return [lines_of[k] for k in sorted(lines_of)]
+
+
+def review_due(user: Any, *, within_days: int = 30) -> QuerySet[HardshipFile]:
+    """Active files whose annual review is due within ``within_days`` (or overdue), in the actor's
+    subtree, the earliest first."""
+    import datetime as dt
+
+    from yugong.core.timeutil import local_today
+
+    qs = (
+        HardshipFile.objects.filter(
+            status=HardshipFile.Status.ACTIVE,
+            review_due_on__lte=local_today() + dt.timedelta(days=within_days),
+        )
+        .select_related("union", "applicant")
+        .order_by("review_due_on", "pk")
+    )
+    return scope_filter(qs, user)

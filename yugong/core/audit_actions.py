@@ -117,6 +117,11 @@ ACTION_NAMES: dict[str, Promise] = {
     "assistance.cycle_retry": _("帮扶款失败补发"),
     "assistance.beneficiary_deliver": _("慰问品签收"),
     "assistance.cycle_close": _("结束帮扶批次"),
+    "assistance.file_reassess": _("困难档案年度复核"),
+    "assistance.file_close": _("困难档案脱困或撤档"),
+    "assistance.file_reenter": _("困难档案重新申请"),
+    "assistance.file_transfer": _("困难档案随会籍转移"),
+    "assistance.file_purge": _("删除期满困难档案"),
     # rights
     "rights.appeal.create": _("登记诉求"),
     "rights.appeal.attach": _("上传诉求材料"),

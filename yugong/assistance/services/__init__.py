@@ -20,6 +20,14 @@ from .campaigns import (
     eligible_files,
 )
 from .common import REVIEW_ROLES, approval_kinds, line_for, recompute_tier
+from .dynamic import (
+    file_close,
+    file_reassess,
+    file_reenter,
+    file_transfer,
+    files_purge_expired,
+    next_review,
+)
 from .payments import (
     beneficiary_deliver,
     cycle_close,
@@ -38,6 +46,12 @@ from .steps import (
 )
 
 __all__ = [
+    "file_close",
+    "file_reassess",
+    "file_reenter",
+    "file_transfer",
+    "files_purge_expired",
+    "next_review",
     "amount_for",
     "beneficiary_add",
     "beneficiary_deliver",

@@ -121,7 +121,8 @@ def _reject(file: HardshipFile, actor: User, note: str) -> HardshipFile:
     before = file.status
     file.status = Status.REJECTED
     file.due_at = None
-    file.save(update_fields=["status", "due_at", "updated_at"])
+    file.closed_at = now()  # kept for the retention period from here
+    file.save(update_fields=["status", "due_at", "closed_at", "updated_at"])
     _step(file, FileStep.Kind.REJECTED, actor, note)
     audit_record(
         actor=actor,

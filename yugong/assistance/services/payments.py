@@ -30,6 +30,11 @@ CycleStatus = CampaignCycle.Status
 B = Beneficiary.Status
 
 
+def _card(row: Beneficiary) -> str:
+    """The bank card now on the household's file (none once the file is gone)."""
+    return row.file.bank_card if row.file is not None else ""
+
+
 def _count(cycle: CampaignCycle, rows: list[tuple[int, int]]) -> None:
     """Facts for the households reached: (union_id, amount_fen) per household, one upsert per union."""
     people: dict[int, int] = defaultdict(int)
@@ -64,7 +69,7 @@ def cycle_pay(*, actor: User, cycle: CampaignCycle | int, bank_format: str = "cs
     missing = {
         f"row {n}": _("%(name)s未登记银行卡。") % {"name": r.household.name}
         for n, r in enumerate(rows, 1)
-        if not r.file.bank_card
+        if not _card(r)
     }
     if missing:
         raise ValidationFailed(fields=dict(list(missing.items())[:20]))
@@ -77,7 +82,7 @@ def cycle_pay(*, actor: User, cycle: CampaignCycle | int, bank_format: str = "cs
             actor=actor,
             batch=batch,
             payee_name=r.household.name,
-            account_no=r.file.bank_card,
+            account_no=_card(r),
             amount_fen=r.amount_fen,
             purpose=purpose,
             commitment=commitment,
@@ -162,7 +167,7 @@ def cycle_retry_failed(*, actor: User, cycle: CampaignCycle | int, batch: Payout
         r = by_old.get(line.retry_of_id)
         if r is None:
             continue
-        card = r.file.bank_card
+        card = _card(r)
         if card and card != line.account_no:
             funds.payout_line_correct(actor=actor, line=line, account_no=card)
         r.payout_line = line

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.html import escape
 from django.utils.timezone import now
@@ -16,6 +17,7 @@ from yugong.core.calendar import add_working_days
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.facts import fact_record
 from yugong.core.pii import mask_name
+from yugong.core.timeutil import local_today
 from yugong.core.validators import clean_text
 from yugong.members.models import Membership
 from yugong.news.models import Article
@@ -279,7 +281,10 @@ def file_activate(*, actor: User, file: HardshipFile | int) -> HardshipFile:
         raise Conflict(_("公示期未满，不能建档。"))
     f.status = Status.ACTIVE
     f.due_at = None
-    f.save(update_fields=["status", "due_at", "updated_at"])
+    f.review_due_on = local_today() + dt.timedelta(
+        days=int(getattr(settings, "ASSISTANCE_REVIEW_INTERVAL_DAYS", 365))
+    )
+    f.save(update_fields=["status", "due_at", "review_due_on", "updated_at"])
     _step(f, FileStep.Kind.ACTIVATED, actor)
     audit_record(
         actor=actor,

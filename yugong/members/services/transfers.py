@@ -13,6 +13,7 @@ from yugong.core.errors import (
     NotFound,
     ValidationFailed,
 )
+from yugong.core.events import event_publish
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import local_today, now
 from yugong.core.validators import (
@@ -112,6 +113,13 @@ def _transfer_complete(*, actor: User, m: Membership) -> Membership:
         union_id=m.union_id,
         changes={"status": ["pending", "active"], "member_no": [None, m.member_no]},
         extra={"from_membership": old.pk, "from_union": old.union_id},
+    )
+    # Files that follow the person (a hardship file, …) move in their own apps' handlers.
+    event_publish(
+        kind="members.transferred",
+        payload={"person_id": m.person_id, "from_union_id": old.union_id, "to_union_id": m.union_id},
+        union_id=m.union_id,
+        actor=actor,
     )
     fact_record(metric="members.transferred_out", union_id=old.union_id, dim=m.person.employment_form)
     fact_record(metric="members.transferred_in", union_id=m.union_id, dim=m.person.employment_form)
