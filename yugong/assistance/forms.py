@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from yugong.core.errors import ValidationFailed
 from yugong.core.money import parse_yuan
 
-from .models import CampaignCycle, CampaignKind, Cause, Tier
+from .models import CampaignCycle, CampaignKind, Cause, IncomeCheck, Tier
 
 
 class ApplyForm(forms.Form):
@@ -175,3 +175,98 @@ class DeliverForm(ActionForm):
     beneficiary = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     signed_by = forms.CharField(label=_("签收人"), max_length=64)
     receipt = forms.ImageField(label=_("签收单照片"), required=False)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Several pictures in one field (Django's documented pattern); each checked by core.images."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(MultipleImageField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
+class DecisionForm(ActionForm):
+    approve = forms.TypedChoiceField(
+        label=_("意见"), choices=[("1", _("同意")), ("0", _("不同意"))], coerce=lambda v: v == "1"
+    )
+    note = forms.CharField(label=_("说明"), max_length=500, required=False)
+
+
+class VisitForm(ActionForm):
+    visited_at = forms.DateTimeField(
+        label=_("走访时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    place = forms.CharField(label=_("走访地点"), max_length=200)
+    visitors = forms.CharField(label=_("走访人员"), max_length=200)
+    findings = forms.CharField(label=_("走访情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    photos = MultipleImageField(label=_("走访照片（最多6张）"), required=False)
+    signature = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2_000_000)
+
+
+class ObjectionHandleForm(ActionForm):
+    objection = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    upheld = forms.TypedChoiceField(
+        label=_("处理结果"),
+        choices=[("0", _("异议不成立")), ("1", _("异议成立"))],
+        coerce=lambda v: v == "1",
+    )
+    answer = forms.CharField(label=_("处理意见"), max_length=500)
+
+
+class IncomeCheckForm(ActionForm):
+    reference = forms.CharField(label=_("函件编号"), max_length=60, required=False)
+
+
+class IncomeAnswerForm(ActionForm):
+    check = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    answer = forms.ChoiceField(label=_("核对结果"), choices=IncomeCheck.Answer.choices)
+    note = forms.CharField(label=_("核对说明"), max_length=500, required=False)
+
+
+class ReassessForm(ActionForm):
+    wage_yuan = forms.CharField(label=_("家庭月工资收入（元）"), initial="0")
+    other_income_yuan = forms.CharField(label=_("其他月收入（元）"), initial="0")
+    medical_yuan = forms.CharField(label=_("月医疗支出（元）"), initial="0")
+    education_yuan = forms.CharField(label=_("月教育支出（元）"), initial="0")
+    note = forms.CharField(label=_("复核意见"), max_length=500, required=False)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        d = self.valid_or_raise()
+        errors: dict[str, Any] = {}
+        fen: dict[str, int] = {}
+        for name in ("wage_yuan", "other_income_yuan", "medical_yuan", "education_yuan"):
+            try:
+                fen[name] = _fen(d.get(name), name)
+            except ValidationFailed as exc:
+                errors.update(exc.fields)
+        if errors:
+            raise ValidationFailed(fields=errors)
+        return {
+            "incomes": [
+                {"source": str(_("工资")), "monthly_fen": fen["wage_yuan"]},
+                {"source": str(_("其他收入")), "monthly_fen": fen["other_income_yuan"]},
+            ],
+            "costs": [
+                {"kind": "medical", "monthly_fen": fen["medical_yuan"]},
+                {"kind": "education", "monthly_fen": fen["education_yuan"]},
+            ],
+            "note": d.get("note") or "",
+        }
+
+
+class CloseForm(ActionForm):
+    kind = forms.ChoiceField(label=_("结档方式"), choices=[("exit", _("脱困退出")), ("remove", _("撤档"))])
+    reason = forms.CharField(label=_("结档原因"), max_length=200)
+
+
+class ObjectionForm(ActionForm):
+    reason = forms.CharField(label=_("异议理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))

@@ -199,6 +199,7 @@ class FileStep(models.Model):
         REMOVED = "removed", _("撤档")
         REENTERED = "reentered", _("重新申请")
         TRANSFERRED = "transferred", _("随会籍转移")
+        INCOME_CHECK = "income_check", _("收入核对")
 
     file = models.ForeignKey(HardshipFile, on_delete=models.CASCADE, related_name="steps")
     kind = models.CharField(_("步骤"), max_length=20, choices=Kind.choices)
@@ -367,3 +368,30 @@ class Beneficiary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle_id}:{self.household_id}"
+
+
+class IncomeCheck(models.Model):
+    """The request to civil affairs (民政) to check the household's income, and its answer, kept
+    against a deadline on the working-day calendar. A record of an exchange done outside the
+    platform (letter, the civil-affairs system): no outside call is made."""
+
+    class Answer(models.TextChoices):
+        CONSISTENT = "consistent", _("收入属实")
+        INCONSISTENT = "inconsistent", _("收入不符")
+
+    file = models.ForeignKey(HardshipFile, on_delete=models.CASCADE, related_name="income_checks")
+    reference = models.CharField(_("函件编号"), max_length=60, blank=True)
+    requested_at = models.DateTimeField(_("发函时间"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due_at = models.DateTimeField(_("回复期限"))
+    answered_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
+    answer = models.CharField(_("核对结果"), max_length=16, choices=Answer.choices, blank=True)
+    answer_note = models.CharField(_("核对说明"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("收入核对")
+        verbose_name_plural = _("收入核对")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_id}:{self.pk}"

@@ -15,6 +15,19 @@ nav.register(
     nav.TabEntry(
         tab="help", label=_("我的帮扶"), url_name="assistance:h5_status", order=50, login_required=True
     ),
+    nav.TabEntry(
+        tab="help", label=_("建档公示"), url_name="assistance:h5_notices", order=55, login_required=True
+    ),
+    nav.TabEntry(
+        tab="help", label=_("我收到的帮扶"), url_name="assistance:h5_aid", order=60, login_required=True
+    ),
+    nav.ConsolePage(
+        section="assistance",
+        label=_("年度复核"),
+        url_name="assistance:reviews",
+        order=15,
+        audience=(nav.staff(*REVIEW_ROLES),),
+    ),
     nav.ConsolePage(
         section="assistance",
         label=_("帮扶审核"),

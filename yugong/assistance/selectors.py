@@ -12,6 +12,9 @@ from yugong.orgs.access import access_object, scope_filter
 
 from .models import Beneficiary, Campaign, CampaignCycle, HardshipFile
 
+# Who may read hardship files and campaigns in their subtree (the hotline sees none: 404).
+READ_ROLES = frozenset({"chair", "vice_chair", "staff", "finance", "auditor", "viewer"})
+
 QUEUE_STATUSES = (
     HardshipFile.Status.SUBMITTED,
     HardshipFile.Status.VISITING,
@@ -39,7 +42,7 @@ def staff_queue(user: Any, *, status: str) -> QuerySet[HardshipFile]:
         .select_related("union", "applicant")
         .order_by("due_at", "pk")
     )
-    return scope_filter(qs, user)
+    return scope_filter(qs, user, roles=READ_ROLES)
 
 
 def is_overdue(file: HardshipFile) -> bool:
@@ -48,18 +51,18 @@ def is_overdue(file: HardshipFile) -> bool:
 
 def staff_file(user: Any, pk: Any) -> HardshipFile:
     qs = HardshipFile.objects.select_related("union", "applicant").prefetch_related(
-        "steps", "household", "incomes", "costs", "objections"
+        "steps", "household", "incomes", "costs", "objections", "income_checks"
     )
-    return access_object(qs, user, pk)
+    return access_object(qs, user, pk, roles=READ_ROLES)
 
 
 def staff_campaigns(user: Any) -> QuerySet[Campaign]:
     qs = Campaign.objects.select_related("union", "budget_line").order_by("-pk")
-    return scope_filter(qs, user)
+    return scope_filter(qs, user, roles=READ_ROLES)
 
 
 def staff_campaign(user: Any, pk: Any) -> Campaign:
-    return access_object(Campaign.objects.select_related("union", "budget_line"), user, pk)
+    return access_object(Campaign.objects.select_related("union", "budget_line"), user, pk, roles=READ_ROLES)
 
 
 def delivery_cycles(user: Any) -> QuerySet[CampaignCycle]:
@@ -68,7 +71,11 @@ def delivery_cycles(user: Any) -> QuerySet[CampaignCycle]:
     qs = CampaignCycle.objects.filter(
         status__in=(CampaignCycle.Status.FROZEN, CampaignCycle.Status.PAYING)
     ).select_related("campaign")
-    return scope_filter(qs, user, path_field="beneficiaries__union__path").distinct().order_by("-pk")
+    return (
+        scope_filter(qs, user, path_field="beneficiaries__union__path", roles=READ_ROLES)
+        .distinct()
+        .order_by("-pk")
+    )
 
 
 def staff_cycle(user: Any, pk: Any) -> tuple[CampaignCycle, bool]:
@@ -76,9 +83,9 @@ def staff_cycle(user: Any, pk: Any) -> tuple[CampaignCycle, bool]:
     only the households inside their subtree. Neither: NotFound, like missing."""
     qs = CampaignCycle.objects.select_related("campaign__union", "campaign__budget_line")
     try:
-        return access_object(qs, user, pk, path_field="campaign__union__path"), True
+        return access_object(qs, user, pk, path_field="campaign__union__path", roles=READ_ROLES), True
     except NotFound:
-        if not scope_filter(Beneficiary.objects.filter(cycle_id=pk), user).exists():
+        if not scope_filter(Beneficiary.objects.filter(cycle_id=pk), user, roles=READ_ROLES).exists():
             raise
         return qs.get(pk=pk), False
 
@@ -90,7 +97,7 @@ def cycle_rows(user: Any, cycle: CampaignCycle) -> QuerySet[Beneficiary]:
         .select_related("household", "union", "payout_line")
         .order_by("pk")
     )
-    return scope_filter(qs, user)
+    return scope_filter(qs, user, roles=READ_ROLES)
 
 
 def cycle_batches(cycle: CampaignCycle) -> list[Any]:
@@ -125,4 +132,64 @@ def review_due(user: Any, *, within_days: int = 30) -> QuerySet[HardshipFile]:
         .select_related("union", "applicant")
         .order_by("review_due_on", "pk")
     )
-    return scope_filter(qs, user)
+    return scope_filter(qs, user, roles=READ_ROLES)
+
+
+def worker_notices(user: Any) -> QuerySet[HardshipFile]:
+    """Files in 公示 in the unions where the worker is a current member."""
+    from yugong.members.models import Membership
+
+    unions = Membership.objects.filter(person__user_id=user.pk, status__in=Membership.CURRENT).values(
+        "union_id"
+    )
+    return (
+        HardshipFile.objects.filter(
+            union_id__in=unions,
+            status__in=(HardshipFile.Status.NOTICE, HardshipFile.Status.OBJECTED),
+            notice_ends_at__gt=now(),
+        )
+        .select_related("applicant", "union")
+        .order_by("notice_ends_at", "pk")
+    )
+
+
+def worker_aid(user: Any) -> QuerySet[Beneficiary]:
+    """Aid for the worker's household: paid, signed for, or on its way, the newest first."""
+    return (
+        Beneficiary.objects.filter(
+            household__user_id=user.pk,
+            status__in=(
+                Beneficiary.Status.SENT,
+                Beneficiary.Status.PAID,
+                Beneficiary.Status.DELIVERED,
+                Beneficiary.Status.FAILED,
+            ),
+        )
+        .select_related("cycle__campaign")
+        .order_by("-pk")
+    )
+
+
+def export_union(user: Any, union_id: str) -> Any:
+    """The union an export covers: the one asked for (inside the viewer's subtree, else 404) or
+    the viewer's outermost node."""
+    from yugong.core.validators import is_ascii_digits
+    from yugong.orgs.access import access_union, staff_scope
+
+    if union_id and is_ascii_digits(union_id):
+        return access_union(user, int(union_id), roles=READ_ROLES)
+    first = staff_scope(user, READ_ROLES).first()
+    if first is None:
+        raise NotFound()
+    return first
+
+
+def files_for_export(user: Any, union: Any, status: str) -> Any:
+    if status not in HardshipFile.Status.values:
+        status = HardshipFile.Status.ACTIVE
+    qs = (
+        HardshipFile.objects.filter(status=status, union__path__startswith=union.path)
+        .select_related("union", "applicant")
+        .order_by("pk")
+    )
+    return scope_filter(qs, user, roles=READ_ROLES).iterator(chunk_size=2000)

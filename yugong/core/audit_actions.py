@@ -122,6 +122,8 @@ ACTION_NAMES: dict[str, Promise] = {
     "assistance.file_reenter": _("困难档案重新申请"),
     "assistance.file_transfer": _("困难档案随会籍转移"),
     "assistance.file_purge": _("删除期满困难档案"),
+    "assistance.income_check_request": _("发起收入核对"),
+    "assistance.income_check_answer": _("登记收入核对结果"),
     # rights
     "rights.appeal.create": _("登记诉求"),
     "rights.appeal.attach": _("上传诉求材料"),

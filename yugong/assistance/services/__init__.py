@@ -19,6 +19,7 @@ from .campaigns import (
     cycle_submit,
     eligible_files,
 )
+from .checks import income_check_answer, income_check_request
 from .common import REVIEW_ROLES, approval_kinds, line_for, recompute_tier
 from .dynamic import (
     file_close,
@@ -46,6 +47,8 @@ from .steps import (
 )
 
 __all__ = [
+    "income_check_answer",
+    "income_check_request",
     "file_close",
     "file_reassess",
     "file_reenter",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -76,8 +77,12 @@ def file_visit(
     place: str,
     visitors: str,
     findings: str,
+    photos: Sequence[str] = (),
+    signature: str = "",
 ) -> HardshipFile:
-    """The home visit (who, when, where, what was found); the file goes up for approval."""
+    """The home visit (who, when, where, what was found, and the stored names of its photos and of
+    the household's signature, saved through ``core.images`` by the caller before this
+    transaction); the file goes up for approval."""
     f = _lock(file)
     require_role(actor, f.union, REVIEW_ROLES)
     _require_status(f, Status.VISITING)
@@ -89,6 +94,8 @@ def file_visit(
         errors["visitors"] = _("请填写走访人员（200字以内）。")
     if not findings or len(findings) > 2000:
         errors["findings"] = _("请填写走访情况（2000字以内）。")
+    if len(photos) > 6:
+        errors["photos"] = _("走访照片最多6张。")
     if not isinstance(visited_at, dt.datetime) or visited_at.tzinfo is None or visited_at > now():
         errors["visited_at"] = _("走访时间不能晚于现在。")
     if errors:
@@ -105,6 +112,8 @@ def file_visit(
         place=place,
         visitors=visitors,
         visited_at=visited_at.isoformat(),
+        photos=[str(p)[:200] for p in photos],
+        signature=signature[:200],
     )
     audit_record(
         actor=actor,

@@ -1,0 +1,174 @@
+"""Assistance: freezing a city-wide 冬送温暖 list over 100,000 households.
+
+* ``assistance_freeze_100k`` (micro): 100,000 active hardship files (``BENCH_AID_HOUSEHOLDS``) in 200
+  grassroots unions of one district, one in ten with a child in school; each run builds a new
+  cycle's list by the rules (tiers, children in school for the extra amount) through
+  ``cycle_build`` — the service the pages call — then submits it and freezes it (a leader's
+  approval, the money reserved in funds). Prints the seconds of the build and of the whole freeze,
+  the households listed and the peak RSS growth. ``python -m bench.scenarios.assistance [n]`` runs
+  it directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import resource
+import sys
+import time
+from typing import Any
+
+from bench import micro
+from bench.registry import Ctx
+
+UNIONS = 200
+TAG = "bench-aid"
+
+
+def seed(ctx: Ctx, n: int | None = None) -> dict[str, Any]:
+    """The district, its unions, ``n`` people with active files (bulk inserts, once), the district's
+    approved budget with an aid line, and a staff member and a chair."""
+    from django.db import transaction
+
+    from yugong.accounts.models import User
+    from yugong.accounts.system import system_actor
+    from yugong.assistance.models import HardshipFile, HouseholdMember
+    from yugong.core.timeutil import local_today
+    from yugong.funds import services as funds
+    from yugong.funds.models import BudgetLine, Category
+    from yugong.members.models import Person
+    from yugong.orgs.models import RoleAssignment, Union
+    from yugong.orgs.services import union_create
+
+    n = n or int(os.environ.get("BENCH_AID_HOUSEHOLDS", "100000"))
+    system = system_actor()
+    root = Union.objects.filter(parent__isnull=True).order_by("pk").first()
+    if root is None:
+        root = union_create(actor=system, parent=None, name="重庆市总工会", code="BENCHAIDROOT", kind="city")
+    district = Union.objects.filter(name=f"{TAG}-区总工会").first()
+    if district is None:
+        district = union_create(
+            actor=system,
+            parent=root,
+            name=f"{TAG}-区总工会",
+            code="BENCHAIDD",
+            kind="district",
+            district="基准区",
+        )
+        for i in range(UNIONS):
+            union_create(
+                actor=system,
+                parent=district,
+                name=f"{TAG}-基层{i}",
+                code=f"BENCHAIDG{i:04d}",
+                kind="grassroots",
+            )
+    unions = list(Union.objects.filter(parent=district).order_by("pk").values_list("pk", flat=True))
+    have = HardshipFile.objects.filter(union_id__in=unions).count()
+    year = local_today().year
+    chunk = 5000
+    for start in range(have, n, chunk):
+        size = min(chunk, n - start)
+        with transaction.atomic():
+            people = Person.objects.bulk_create(Person(name=f"帮扶{start + k}") for k in range(size))
+            files = HardshipFile.objects.bulk_create(
+                HardshipFile(
+                    union_id=unions[(start + k) % len(unions)],
+                    applicant=p,
+                    district="基准区",
+                    year=year,
+                    causes=["illness"] if k % 3 else ["unemployment"],
+                    household_size=1,
+                    monthly_income_fen=50_000,
+                    tier="deep" if k % 4 else "relative",
+                    status=HardshipFile.Status.ACTIVE,
+                    consent_income_check=True,
+                )
+                for k, p in enumerate(people)
+            )
+            HouseholdMember.objects.bulk_create(
+                HouseholdMember(file=f, name="子女", relation="子", in_school=True)
+                for k, f in enumerate(files)
+                if k % 10 == 0
+            )
+        print(f"seeded {start + size}/{n} files", file=sys.stderr)
+    staff, _ = User.objects.get_or_create(username="bench_aid_staff")
+    chair, _ = User.objects.get_or_create(username="bench_aid_chair")
+    RoleAssignment.objects.get_or_create(user=staff, union=district, role="staff", active=True)
+    RoleAssignment.objects.get_or_create(user=chair, union=district, role="chair", active=True)
+    line = BudgetLine.objects.filter(union=district, name=f"{TAG}-帮扶", open=True).first()
+    if line is None:
+        budget = funds.budget_create(actor=staff, union=district, year=year)
+        line = funds.budget_line_add(
+            actor=staff, budget=budget, category=Category.ACTIVITIES, name=f"{TAG}-帮扶", amount_fen=10**13
+        )
+        funds.budget_submit(actor=staff, budget=budget)
+        funds.budget_approve(actor=chair, budget=budget)
+    return {"district": district.pk, "line": line.pk, "households": n}
+
+
+def freeze_once(ctx: Ctx) -> dict[str, Any]:
+    from django.conf import settings
+
+    from yugong.accounts.models import User
+    from yugong.assistance import services as s
+    from yugong.core.timeutil import local_today
+    from yugong.orgs.models import Union
+
+    settings.FUNDS_SECOND_APPROVAL_FEN = 10**15  # one leader approves the bench's large total
+    staff = User.objects.get(username="bench_aid_staff")
+    chair = User.objects.get(username="bench_aid_chair")
+    district = Union.objects.get(pk=ctx["district"])
+    camp = s.campaign_create(
+        actor=staff, union=district, kind="winter_warmth", title=f"{TAG} 冬送温暖", budget_line=ctx["line"]
+    )
+    cycle = s.cycle_create(
+        actor=staff,
+        campaign=camp,
+        name=f"{TAG} {time.time():.0f}",
+        starts_on=local_today(),
+        ends_on=local_today() + dt.timedelta(days=60),
+        rules={"tiers": ["deep", "relative"]},
+        amounts={"deep": 100_000, "relative": 50_000, "per_student": 20_000},
+    )
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    cycle = s.cycle_build(actor=staff, cycle=cycle)
+    built = time.perf_counter() - t0
+    s.cycle_submit(actor=staff, cycle=cycle)
+    cycle = s.cycle_approve(actor=chair, cycle=cycle)
+    seconds = time.perf_counter() - t0
+    grew_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    out = {
+        "households_listed": cycle.people,
+        "total_yuan": cycle.total_fen // 100,
+        "build_seconds": round(built, 2),
+        "freeze_seconds": round(seconds, 2),
+        "peak_rss_growth_mb": round(grew_mb, 1),
+        "status": cycle.status,
+    }
+    print(f"assistance freeze: {out}", file=sys.stderr)
+    return out
+
+
+@micro(
+    "assistance_freeze_100k",
+    "冬送温暖 over 100,000 households (BENCH_AID_HOUSEHOLDS): build the cycle's list by the rules, "
+    "submit and freeze it; seconds and peak RSS growth printed",
+    setup=seed,
+    iterations=1,
+    warmup_iterations=0,
+    default=False,
+)
+def assistance_freeze_100k(ctx: Ctx) -> Any:
+    return freeze_once(ctx)
+
+
+if __name__ == "__main__":  # python -m bench.scenarios.assistance [households]
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yugong.settings")
+    django.setup()
+    households = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    context: Ctx = dict(seed({}, households))
+    print(freeze_once(context))
