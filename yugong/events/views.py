@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError
 from yugong.orgs.decorators import console_required
 
@@ -35,7 +36,7 @@ def h5_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
 @login_required(login_url="accounts:login")
 def h5_signup(request: HttpRequest, activity_id: int) -> HttpResponse:
     try:
-        services.signup_create(actor=request.user, activity_id=activity_id)
+        services.signup_create(actor=request_user(request), activity_id=activity_id)
     except ApplicationError as exc:
         activity = selectors.public_activity(activity_id)
         ctx = {"activity": activity, "mine": None, "error": str(exc.message)}
@@ -71,7 +72,7 @@ def console_list(request: HttpRequest) -> HttpResponse:
 @console_required
 def console_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
     """Results, quota allocation and the draw of one activity in the officer's scope."""
-    user = request.user
+    user = request_user(request)
     activity = selectors.staff_activity(user, activity_id)
     error = ""
     if request.method == "POST":

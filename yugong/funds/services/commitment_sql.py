@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_who
 from yugong.core.db import prepared_cursor
 from yugong.core.errors import NotFound
@@ -112,7 +113,7 @@ def _sql() -> str:
     )
 
 
-def approve_one_statement(actor: Any, commitment_id: int) -> Commitment | None:  # audited-in-sql (``a``)
+def approve_one_statement(actor: User, commitment_id: int) -> Commitment | None:  # audited-in-sql (``a``)
     """Approve (reserve) in ONE statement. Returns the reserved request; None when the approval is
     only the first of two (the ORM path records it); raises the ORM path's refusals otherwise
     (NotFound for a request missing or out of scope, 403, 409 ``not_pending``, 409

@@ -276,7 +276,7 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
                     return HttpResponseRedirect(reverse("rights:list"))  # transferred out of our subtree
                 return HttpResponseRedirect(reverse("rights:detail", args=[appeal_id]))
     can_handle = can_act(request.user, appeal.union, services.HANDLE_ROLES)
-    transfer_targets = selectors.transfer_choices(request.user, appeal) if can_handle else []
+    transfer_targets = selectors.transfer_choices(request_user(request), appeal) if can_handle else []
     return _console(
         request,
         "rights/console_detail.html",

@@ -31,7 +31,7 @@ def policies(request: HttpRequest) -> HttpResponse:
         "q": q,
         "hits": policy_search(q) if q else [],
         "faqs": faq_search(q) if q else [],
-        "can_edit": services.can_edit_library(request.user),
+        "can_edit": services.can_edit_library(request_user(request)),
     }
     if not q:
         ctx["page"] = Paginator(
@@ -46,7 +46,7 @@ MAX_SECTIONS = 200
 
 
 def _require_library_editor(request: HttpRequest) -> None:
-    if not services.can_edit_library(request.user):
+    if not services.can_edit_library(request_user(request)):
         raise PermissionDenied(_("只有市总工会工作人员可以维护政策库。"))
 
 
@@ -144,7 +144,7 @@ def faqs(request: HttpRequest) -> HttpResponse:
     return _console(
         request,
         "rights/console_faqs.html",
-        {"page": page, "can_edit": services.can_edit_library(request.user)},
+        {"page": page, "can_edit": services.can_edit_library(request_user(request))},
     )
 
 
