@@ -44,6 +44,20 @@ class PageForm(forms.Form):
             raise ValidationFailed(fields=self.named_errors())
         return dict(self.cleaned_data)
 
+    def messages_of(self, exc: ApplicationError) -> list[str]:
+        """An error as lines for a banner or flash messages, each naming its field: the form's own
+        errors are named already; a service's are named here with the form's labels."""
+        if not exc.fields:
+            return [str(exc.message)]
+        if self.is_bound and self.errors:  # the form refused, so the service never ran
+            return [str(m) for messages in exc.fields.values() for m in messages]
+        out: list[str] = []
+        for name, messages in exc.fields.items():
+            field = self.fields.get(name.split(".")[0])  # "stages.0.name" is named by "stages"
+            label = field.label if field is not None and field.label else name
+            out += [named(label, m) for m in messages]
+        return out
+
     def apply_errors(self, exc: ApplicationError, rename: dict[str, str] | None = None) -> None:
         """Show a service's error on the form: per field where the form has it (``rename`` maps
         service argument names to form field names), otherwise above the form."""
@@ -114,3 +128,12 @@ class TextListField(forms.Field):
 
     def to_python(self, value: Any) -> list[str]:
         return [str(v) for v in value] if value else []
+
+
+class NextForm(PageForm):
+    """Where a page sends the user afterwards (the view checks it points back into this site)."""
+
+    next = forms.CharField(label=gettext_lazy("返回地址"), required=False)
+
+    def target(self) -> str:
+        return str(self.cleaned_data.get("next") or "") if self.is_valid() else ""
