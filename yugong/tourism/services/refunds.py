@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.accounts.system import system_actor
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound
@@ -86,7 +86,7 @@ def refund_quote(order: Order) -> RefundQuote:
 
 
 def order_refund(
-    *, actor: Any, order: Order | int, reason: str = "", expected_fen: int | None = None
+    *, actor: User, order: Order | int, reason: str = "", expected_fen: int | None = None
 ) -> Order:
     """The buyer (or the merchant) refunds a paid, unused order by the product's rules.
 
