@@ -47,14 +47,13 @@ class ServiceForm(forms.Form):
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-_MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": 0}
 
 
 class JobPostForm(ServiceForm):
     title = forms.CharField(label=_("岗位名称"), max_length=80)
     employment_type = forms.ChoiceField(label=_("用工形式"), choices=JobPost.EmploymentType.choices)
-    pay_min = forms.DecimalField(label=_("最低薪酬（元）"), **_MONEY)
-    pay_max = forms.DecimalField(label=_("最高薪酬（元）"), **_MONEY)
+    pay_min = forms.DecimalField(label=_("最低薪酬（元）"), max_digits=10, decimal_places=2, min_value=0)
+    pay_max = forms.DecimalField(label=_("最高薪酬（元）"), max_digits=10, decimal_places=2, min_value=0)
     pay_period = forms.ChoiceField(label=_("计薪周期"), choices=JobPost.PayPeriod.choices)
     openings = forms.IntegerField(label=_("招聘人数"), min_value=1, max_value=10000, initial=1)
     district = forms.CharField(label=_("工作区县"), max_length=40)

@@ -12,10 +12,11 @@ from .access import REVIEW_ROLES, recruiter_employer_ids
 
 
 def _recruiter(request: HttpRequest, args: tuple[str, ...]) -> bool:
-    """A recruiter of some employer; inside an employer's pages, of that employer."""
+    """A recruiter of some employer; with ``("here",)``, of the employer whose pages are viewed (the
+    pages themselves let any recruiter in and answer 404 for another employer, like missing)."""
     ids = recruiter_employer_ids(getattr(request, "user", None))
     current = (getattr(getattr(request, "resolver_match", None), "kwargs", None) or {}).get("employer_id")
-    if current is not None:
+    if "here" in args and current is not None:
         return current in ids
     return bool(ids)
 
@@ -23,6 +24,7 @@ def _recruiter(request: HttpRequest, args: tuple[str, ...]) -> bool:
 nav.register_audience("recruiter", _recruiter)
 
 RECRUITER = (nav.Audience("recruiter"),)
+HERE = (nav.Audience("recruiter", ("here",)),)
 REVIEWERS = (nav.staff(*REVIEW_ROLES),)
 IN_EMPLOYER = ("employer_id",)
 
@@ -53,14 +55,14 @@ nav.register(
         url_name="jobs:e_posts",
         url_kwargs_from=IN_EMPLOYER,
         order=120,
-        audience=RECRUITER,
+        audience=HERE,
     ),
     nav.MerchantPage(
         label=_("收到的求职意向"),
         url_name="jobs:e_intents",
         url_kwargs_from=IN_EMPLOYER,
         order=130,
-        audience=RECRUITER,
+        audience=HERE,
     ),
     nav.Landing(audience=RECRUITER, url_name="jobs:e_home", order=60),
 )
