@@ -86,6 +86,7 @@ def test_apply_review_visit_approve_notice_and_campaign_payment(phone_page: Any,
     page.get_by_label("走访人员").fill("百货工会干部")
     page.get_by_label("走访情况").fill("情况属实，申请人患病")
     pad = page.get_by_test_id("signature-pad")
+    pad.scroll_into_view_if_needed()  # mouse coordinates are the viewport's
     box = pad.bounding_box()
     assert box is not None
     page.mouse.move(box["x"] + 20, box["y"] + 40)
