@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "yugong.cockpit",
     "yugong.assistance",
     "yugong.events",
+    "yugong.jobs",
     "yugong.web",
 ]
 
