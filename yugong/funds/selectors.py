@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from yugong.accounts.models import User
 from yugong.orgs.access import access_object, scope_filter
 
 from . import ledger
@@ -14,33 +15,33 @@ from .models import Budget, BudgetLine, Commitment, Difference, IncomeLine, Ledg
 from .services.common import READ_ROLES
 
 
-def budgets_visible(actor: Any) -> QuerySet[Budget]:
+def budgets_visible(actor: User) -> QuerySet[Budget]:
     return scope_filter(Budget.objects.select_related("union"), actor, roles=READ_ROLES).order_by(
         "-year", "union__path"
     )
 
 
-def budget_get(actor: Any, pk: Any) -> Budget:
+def budget_get(actor: User, pk: Any) -> Budget:
     return access_object(Budget.objects.select_related("union"), actor, pk, roles=READ_ROLES)
 
 
-def lines_visible(actor: Any) -> QuerySet[BudgetLine]:
+def lines_visible(actor: User) -> QuerySet[BudgetLine]:
     return scope_filter(
         BudgetLine.objects.select_related("union", "subcategory"), actor, roles=READ_ROLES
     ).order_by("-year", "union__path", "category", "pk")
 
 
-def line_get(actor: Any, pk: Any) -> BudgetLine:
+def line_get(actor: User, pk: Any) -> BudgetLine:
     return access_object(BudgetLine.objects.select_related("union", "budget"), actor, pk, roles=READ_ROLES)
 
 
-def commitments_visible(actor: Any) -> QuerySet[Commitment]:
+def commitments_visible(actor: User) -> QuerySet[Commitment]:
     return scope_filter(
         Commitment.objects.select_related("line", "union", "requested_by"), actor, roles=READ_ROLES
     ).order_by("-created_at", "-pk")
 
 
-def commitment_get(actor: Any, pk: Any) -> Commitment:
+def commitment_get(actor: User, pk: Any) -> Commitment:
     return access_object(
         Commitment.objects.select_related("line", "union", "requested_by"), actor, pk, roles=READ_ROLES
     )
@@ -62,7 +63,7 @@ def line_movements(line: BudgetLine) -> QuerySet[LedgerLine]:
     )
 
 
-def income_line_get(actor: Any, pk: Any) -> IncomeLine:
+def income_line_get(actor: User, pk: Any) -> IncomeLine:
     return access_object(
         IncomeLine.objects.select_related("budget"),
         actor,
@@ -72,9 +73,9 @@ def income_line_get(actor: Any, pk: Any) -> IncomeLine:
     )
 
 
-def reconciliation_get(actor: Any, pk: Any) -> Reconciliation:
+def reconciliation_get(actor: User, pk: Any) -> Reconciliation:
     return access_object(Reconciliation.objects.all(), actor, pk, roles=READ_ROLES)
 
 
-def difference_get(actor: Any, pk: Any) -> Difference:
+def difference_get(actor: User, pk: Any) -> Difference:
     return access_object(Difference.objects.all(), actor, pk, path_field="run__union__path", roles=READ_ROLES)

@@ -50,7 +50,7 @@ def _flash(request: HttpRequest, exc: ApplicationError) -> None:
 
 @console_required
 def budget_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.budgets_visible(request.user)
+    qs = selectors.budgets_visible(request_user(request))
     year = request.GET.get("year", "")
     if is_ascii_digits(year):
         qs = qs.filter(year=int(year))
@@ -77,7 +77,7 @@ def budget_list(request: HttpRequest) -> HttpResponse:
 
 @console_required
 def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    budget = selectors.budget_get(request.user, pk)
+    budget = selectors.budget_get(request_user(request), pk)
     lines = list(
         BudgetLine.objects.filter(budget=budget).select_related("subcategory").order_by("category", "pk")
     )
@@ -105,7 +105,7 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @console_required
 @require_POST
 def budget_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    budget = selectors.budget_get(request.user, pk)
+    budget = selectors.budget_get(request_user(request), pk)
     actor = request_user(request)
     try:
         if action == "line":
@@ -147,7 +147,7 @@ def budget_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @console_required
 @require_POST
 def income_receipt(request: HttpRequest, pk: int) -> HttpResponse:
-    line = selectors.income_line_get(request.user, pk)
+    line = selectors.income_line_get(request_user(request), pk)
     try:
         data = AmountForm(request.POST).valid_or_raise()
         services.income_record(
@@ -161,7 +161,7 @@ def income_receipt(request: HttpRequest, pk: int) -> HttpResponse:
 
 @console_required
 def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    line = selectors.line_get(request.user, pk)
+    line = selectors.line_get(request_user(request), pk)
     form = CommitmentForm(request.POST or None)
     if request.method == "POST":
         try:
@@ -188,7 +188,7 @@ def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @console_required
 def commitment_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.commitments_visible(request.user)
+    qs = selectors.commitments_visible(request_user(request))
     status = request.GET.get("status", "")
     if status in Commitment.Status.values:
         qs = qs.filter(status=status)
@@ -210,7 +210,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
 @console_required
 @require_POST
 def commitment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    commitment = selectors.commitment_get(request.user, pk)
+    commitment = selectors.commitment_get(request_user(request), pk)
     actor = request_user(request)
     try:
         if action == "approve":
@@ -248,9 +248,9 @@ def report(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         execution = reports.budget_execution(
-            request.user, union_id=d["union"], year=d["year"], start=d["start"], end=d["end"]
+            request_user(request), union_id=d["union"], year=d["year"], start=d["start"], end=d["end"]
         )
-        statement = reports.income_statement(request.user, union_id=d["union"], year=d["year"])
+        statement = reports.income_statement(request_user(request), union_id=d["union"], year=d["year"])
         if request.GET.get("format") == "xlsx":
             out = io.BytesIO()
             reports.write_xlsx(execution, statement, out)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yugong.core.districts import district_geometry, district_names
 
+from . import geo
 from .hours import HoursError, hours_text, parse_hours_text, parse_spans_text
 from .models import Amenity, Station, StationHonour, amenity_keys
 
@@ -100,6 +101,12 @@ class IssueForm(forms.Form):
     )
 
 
+class IssueCloseForm(forms.Form):
+    resolution = forms.CharField(
+        label=_("处理结果"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class FeedbackForm(forms.Form):
     rating = forms.TypedChoiceField(
         label=_("评分"), choices=[(i, "★" * i) for i in range(5, 0, -1)], coerce=int, initial=5
@@ -150,3 +157,32 @@ class KeeperForm(forms.Form):
 class PhotoForm(forms.Form):
     image = forms.ImageField(label=_("照片"))
     caption = forms.CharField(label=_("说明"), max_length=80, required=False)
+
+
+def _coordinate(value: str | None, bound: float) -> float | None:
+    try:
+        f = float(value or "")
+    except ValueError:
+        return None
+    return f if -bound <= f <= bound else None
+
+
+class CheckinForm(forms.Form):
+    """The check-in tap: the QR's token and, when the phone gives one, its position. Nothing here
+    refuses: a missing or unreadable position is no position (the service decides whether one is
+    required)."""
+
+    t = forms.CharField(required=False, strip=False)
+    coord = forms.CharField(required=False)
+    lat = forms.CharField(required=False)
+    lng = forms.CharField(required=False)
+
+    def clean_coord(self) -> str:
+        coord = self.cleaned_data.get("coord") or geo.WGS84
+        return coord if coord in geo.SYSTEMS else geo.WGS84
+
+    def clean_lat(self) -> float | None:
+        return _coordinate(self.cleaned_data.get("lat"), 90)
+
+    def clean_lng(self) -> float | None:
+        return _coordinate(self.cleaned_data.get("lng"), 180)

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict
 from yugong.core.timeutil import SHANGHAI, now
@@ -100,7 +101,7 @@ WHERE k.a <> 0 AND NOT EXISTS (SELECT 1 FROM bill b WHERE b.external_ref = k.ext
 
 def provider_bill_reconcile(
     *,
-    actor: Any,
+    actor: User,
     union: Union,
     day: dt.date,
     rows: Iterable[BillRow],
@@ -149,7 +150,7 @@ def provider_bill_reconcile(
 
 
 @transaction.atomic
-def difference_resolve(*, actor: Any, difference: Difference | int, resolution: str) -> Difference:
+def difference_resolve(*, actor: User, difference: Difference | int, resolution: str) -> Difference:
     """A person explains and closes a difference (the explanation is kept and audited)."""
     text = clean_words(resolution, field="resolution", max_length=500)
     locked = lock(Difference, difference)

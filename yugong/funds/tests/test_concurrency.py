@@ -6,15 +6,13 @@ reservation and overdraws — the harness really races, and the guard is what ho
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from tests.helpers import requires_postgres
+from tests.race import race
 from yugong.core.audit import AuditEvent
 from yugong.core.errors import ApplicationError
 from yugong.funds import ledger, services
@@ -27,28 +25,6 @@ from .factories import build_world
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 RUSH, EACH, LINE = 30, 10_000, 100_000
-
-
-def race(n: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in ``n`` threads released together; results (or the exception) per thread."""
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 def _requests(world: Any) -> list[Commitment]:
