@@ -15,7 +15,9 @@ def test_every_district_of_chongqing_with_its_current_name():
     names = district_names()
     assert len(names) == 38 == len(set(names))
     assert {"渝中区", "两江新区"} & set(names) == {"渝中区"}  # a new area, not a district
-    assert {"梁平区", "武隆区"} <= set(names) and not {"梁平县", "武隆县"} & set(names)  # districts since 2016
+    assert {"梁平区", "武隆区"} <= set(names) and not {"梁平县", "武隆县"} & set(
+        names
+    )  # districts since 2016
     assert district_geometry("不存在区") is None
 
 
