@@ -57,6 +57,9 @@ def test_bank_batch_round_trip_on_a_phone(phone_page: Any, live_server: Any) -> 
         ask = services.commitment_request(actor=staff, line=line, amount_fen=amount, purpose=purpose)
         asks.append(services.commitment_approve(actor=chair, commitment=ask))
     page = phone_page
+    # A long journey on a machine that may be shared: wait longer than the 10 s default per step.
+    page.set_default_timeout(45_000)
+    page.set_default_navigation_timeout(45_000)
 
     sign_in(page, live_server, finance)
     page.goto(f"{live_server.url}/console/funds/batches/")
