@@ -21,3 +21,12 @@ def _default_language() -> None:
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_grants_cache() -> None:
+    """Cached grants are keyed by user id, and ids come back after a test's rollback: each test
+    reads and writes its own key space of the shared cache."""
+    from yugong.orgs.access import reset_grants_cache
+
+    reset_grants_cache()

@@ -231,6 +231,10 @@ def prepare(env: dict[str, str]) -> str:
 
 
 def free_port(exclude: set[int] | None = None) -> int:
+    """A free port of 8300-8399, or ``BENCH_PORT`` when set (sessions sharing a machine each own one)."""
+    fixed = os.environ.get("BENCH_PORT", "")
+    if fixed.isascii() and fixed.isdecimal() and not (exclude and int(fixed) in exclude):
+        return int(fixed)
     for port in PORT_RANGE:
         if exclude and port in exclude:
             continue

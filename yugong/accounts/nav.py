@@ -19,7 +19,14 @@ def _duty(request: HttpRequest, duties: tuple[str, ...]) -> bool:
 nav.register_audience("duty", _duty)
 
 nav.register(
-    nav.TabEntry(tab="me", label=_("API 令牌"), url_name="accounts:tokens", order=80, login_required=True),
+    nav.TabEntry(
+        tab="me",
+        label=_("API 令牌"),
+        url_name="accounts:tokens",
+        order=80,
+        description=_("给第三方工具使用的访问令牌"),
+        login_required=True,
+    ),
     nav.ConsolePage(
         section="system", label=_("API 令牌"), url_name="accounts:tokens", order=20, audience=(nav.console(),)
     ),

@@ -25,10 +25,12 @@ from django.views.decorators.http import require_POST
 from yugong.core import nav
 from yugong.core.context import client_ip
 from yugong.core.errors import ApplicationError
+from yugong.core.forms import NextForm
 from yugong.core.middleware import with_retry_after
 from yugong.core.validators import normalize_phone
 
 from . import selectors, services
+from .forms import TOTP_FORMS, CodeForm, EmptyForm, StaffLoginForm, TokenForm, WorkerLoginForm
 from .models import TotpDevice, User, request_user
 
 TOTP_PENDING_KEY = "accounts_totp_pending"
@@ -37,7 +39,7 @@ TOTP_PENDING_SECONDS = 300
 
 def _safe_next(request: HttpRequest) -> str:
     """The ``next`` target if it points back into this site, else ""."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
+    target = NextForm(request.POST).target() or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -85,17 +87,14 @@ def worker_login(request: HttpRequest) -> HttpResponse:
     }
     status = 200
     if request.method == "POST":
-        action = request.POST.get("action", "send")
-        step = request.POST.get("step") if request.POST.get("step") in {"phone", "code"} else "phone"
-        phone = request.POST.get("phone", "").strip()
+        d = WorkerLoginForm(request.POST).valid_or_raise()  # every field optional: never refuses
+        action, step, phone = d["action"], d["step"], d["phone"]
         ctx.update(step=step, phone=phone)
         ip = client_ip(request.META)
         try:
             if action == "login":
                 ctx["step"] = "code"
-                user = services.sms_code_verify_and_login(
-                    phone=phone, code=request.POST.get("code", ""), ip=ip
-                )
+                user = services.sms_code_verify_and_login(phone=phone, code=d["code"], ip=ip)
                 login(request, user)
                 return HttpResponseRedirect(next_url or reverse("web:home"))
             sent = services.sms_code_request(phone=phone, ip=ip)
@@ -130,11 +129,12 @@ def staff_login(request: HttpRequest) -> HttpResponse:
     ctx: dict[str, Any] = {"next": next_url, "username": "", "error": None}
     status = 200
     if request.method == "POST":
-        username = request.POST.get("username", "").strip()
+        d = StaffLoginForm(request.POST).valid_or_raise()  # every field optional: never refuses
+        username = d["username"]
         ctx["username"] = username
         try:
             user, needs_totp = services.staff_login_password(
-                username=username, password=request.POST.get("password", ""), ip=client_ip(request.META)
+                username=username, password=d["password"], ip=client_ip(request.META)
             )
         except ApplicationError as exc:
             ctx["error"] = exc
@@ -172,9 +172,8 @@ def staff_login_totp(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            services.staff_login_totp(
-                user=user, code=request.POST.get("code", ""), ip=client_ip(request.META)
-            )
+            code = CodeForm(request.POST).valid_or_raise()["code"]
+            services.staff_login_totp(user=user, code=code, ip=client_ip(request.META))
         except ApplicationError as exc:
             ctx["error"] = exc
             status = exc.status
@@ -205,14 +204,15 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
+            d = TOTP_FORMS.get(action, EmptyForm)(request.POST).valid_or_raise()
             if action == "begin":
                 services.totp_setup_begin(user=user)
             elif action == "confirm":
-                services.totp_confirm(user=user, code=request.POST.get("code", ""))
+                services.totp_confirm(user=user, code=d["code"])
                 messages.success(request, _("动态口令已启用，下次登录时需要输入。"))
                 return HttpResponseRedirect(reverse("accounts:totp"))
             elif action == "disable":
-                services.totp_disable(user=user, password=request.POST.get("password", ""))
+                services.totp_disable(user=user, password=d["password"])
                 messages.success(request, _("动态口令已停用。"))
                 return HttpResponseRedirect(reverse("accounts:totp"))
         except ApplicationError as exc:
@@ -237,9 +237,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            token, plaintext = services.api_token_create(
-                actor=user, user=user, name=request.POST.get("name", "")
-            )
+            name = TokenForm(request.POST).valid_or_raise()["name"]
+            token, plaintext = services.api_token_create(actor=user, user=user, name=name)
         except ApplicationError as exc:
             ctx["error"] = exc
             status = exc.status

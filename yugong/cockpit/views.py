@@ -23,6 +23,7 @@ from yugong.orgs.decorators import console_required
 from yugong.orgs.models import Union
 
 from . import periods, selectors, services, tables
+from .forms import CorrectForm, NodeForm
 from .models import AnnualFigure, AnnualReview
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,7 +37,8 @@ def _node(request: HttpRequest) -> Union:
     """The node asked for (through the access layer), else the viewer's outermost node; a viewer
     with no grant gets NotFound (default deny)."""
     user = request_user(request)
-    raw = request.GET.get("node") or request.POST.get("node")
+    posted = NodeForm(request.POST)
+    raw = request.GET.get("node") or (posted.cleaned_data["node"] if posted.is_valid() else "")
     if raw:
         return access_union(user, raw)
     node = staff_scope(user).first()
@@ -263,19 +265,13 @@ def annual(request: HttpRequest, year: int) -> HttpResponse:
 def annual_action(request: HttpRequest, year: int, action: str) -> HttpResponse:
     node = _node(request)
     user = request_user(request)
+    form = CorrectForm(request.POST)
     try:
         if action == "confirm":
             services.annual_confirm(actor=user, union=node, year=year)
             messages.success(request, _("已确认本年度数据。"))
         elif action == "correct":
-            services.annual_correct(
-                actor=user,
-                union=node,
-                year=year,
-                metric=request.POST.get("metric", ""),
-                value=request.POST.get("value", ""),
-                reason=request.POST.get("reason", ""),
-            )
+            services.annual_correct(actor=user, union=node, year=year, **form.valid_or_raise())
             messages.success(request, _("已记录更正，原统计值保留。"))
         elif action == "lock":
             services.annual_lock(actor=user, union=node, year=year)
@@ -287,6 +283,6 @@ def annual_action(request: HttpRequest, year: int, action: str) -> HttpResponse:
     except ApplicationError as exc:
         if exc.status == 403:
             raise
-        detail = "；".join(str(m) for msgs in exc.fields.values() for m in msgs)
+        detail = "；".join(form.messages_of(exc)) if exc.fields else ""
         messages.error(request, f"{exc.message}{detail}")
     return HttpResponseRedirect(f"{reverse('cockpit:annual', args=[year])}?node={node.pk}")

@@ -10,9 +10,20 @@ STAFF = (nav.staff(),)
 
 nav.register(
     nav.HomeTile(label=_("竞赛答题"), url_name="contests:h5_list", icon="contest", order=50),
-    nav.TabEntry(tab="growth", label=_("竞赛答题"), url_name="contests:h5_list", order=10),
     nav.TabEntry(
-        tab="growth", label=_("我的成绩与证书"), url_name="contests:h5_mine", order=20, login_required=True
+        tab="growth",
+        label=_("竞赛答题"),
+        url_name="contests:h5_list",
+        order=10,
+        description=_("安康杯知识竞赛与职业技能大赛"),
+    ),
+    nav.TabEntry(
+        tab="growth",
+        label=_("我的成绩与证书"),
+        url_name="contests:h5_mine",
+        order=20,
+        description=_("成绩、名次与电子证书"),
+        login_required=True,
     ),
     nav.ConsolePage(
         section="growth",

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.facts import fact_record
@@ -49,7 +50,7 @@ from .quiz.attempts import (  # noqa: F401 - the public write path of taking par
 
 def contest_create(
     *,
-    actor: Any,
+    actor: User,
     organiser: Union,
     bank: QuestionBank,
     title: str,
@@ -120,7 +121,7 @@ def contest_create(
 
 
 @transaction.atomic
-def contest_publish(*, actor: Any, contest: Contest) -> Contest:
+def contest_publish(*, actor: User, contest: Contest) -> Contest:
     require_role(actor, contest.organiser, MANAGE_ROLES)
     if contest.status != Contest.Status.DRAFT:
         raise Conflict(_("只有草稿状态的竞赛可以发布。"))
@@ -134,7 +135,7 @@ def contest_publish(*, actor: Any, contest: Contest) -> Contest:
 
 
 @transaction.atomic
-def contest_close(*, actor: Any, contest: Contest) -> Contest:
+def contest_close(*, actor: User, contest: Contest) -> Contest:
     require_role(actor, contest.organiser, MANAGE_ROLES)
     contest.status = Contest.Status.CLOSED
     contest.save(update_fields=["status"])

@@ -88,3 +88,20 @@ def busy_error() -> Any:
     from .errors import Busy
 
     return Busy()
+
+
+def fast_timestamps(cursor: Any) -> None:
+    """Decode this cursor's ``timestamptz`` columns with psycopg's own (C) loader.
+
+    Django registers a Python subclass of psycopg's loader on every connection (it pins ``tzinfo``
+    to the connection's time zone), which psycopg cannot swap for its C version: on a page of 50
+    rows with two timestamps each that costs ~0.4 ms of CPU. When the connection's time zone is
+    UTC (Django's with ``USE_TZ``), the C loader gives equal values with the same ``tzinfo``
+    (``datetime.timezone.utc``); otherwise, and off PostgreSQL, nothing changes."""
+    conn = getattr(cursor, "db", None)
+    raw = getattr(cursor, "cursor", None)
+    if conn is None or raw is None or conn.vendor != "postgresql" or conn.timezone_name != "UTC":
+        return
+    from psycopg.types.datetime import TimestamptzLoader
+
+    raw.adapters.register_loader("timestamptz", TimestamptzLoader)

@@ -93,6 +93,14 @@ class Unauthenticated(ApplicationError):
     default_message = _("请先登录。")
 
 
+def reraise_refusal(exc: ApplicationError) -> None:
+    """Pages that turn a service's error into a message on the form call this first: a refusal
+    (404 like missing, 403) is never a message beside a redirect — it answers with its own status
+    (core.middleware renders it), so a refused action cannot look like a successful one."""
+    if isinstance(exc, NotFound | PermissionDenied):
+        raise exc
+
+
 def from_django_validation(exc: Any) -> ValidationFailed:
     """Turn a Django ``ValidationError`` (from ``full_clean``) into our error, keeping fields."""
     if hasattr(exc, "message_dict"):

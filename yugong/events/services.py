@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core import timeutil
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -35,7 +36,7 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _UNGUARDED_QUOTA = False
 
 
-def _activity_for(actor: Any, activity_id: Any, *, lock: bool = False) -> Activity:
+def _activity_for(actor: User, activity_id: Any, *, lock: bool = False) -> Activity:
     qs = Activity.objects.select_related("union")
     if lock:
         qs = qs.select_for_update(of=("self",))
@@ -46,7 +47,7 @@ def _activity_for(actor: Any, activity_id: Any, *, lock: bool = False) -> Activi
 
 def activity_create(
     *,
-    actor: Any,
+    actor: User,
     union_id: Any,
     title: str,
     kind: str,
@@ -107,7 +108,7 @@ def activity_create(
 
 
 @transaction.atomic
-def activity_commit_seed(*, actor: Any, activity_id: Any, seed_hash: str) -> Activity:
+def activity_commit_seed(*, actor: User, activity_id: Any, seed_hash: str) -> Activity:
     """Publish sha256(seed) before sign-up closes; it can't change once published."""
     activity = _activity_for(actor, activity_id, lock=True)
     seed_hash = (seed_hash or "").strip().lower()
@@ -158,7 +159,7 @@ def _parent_quota(activity: Activity, union: Union) -> Quota | None:
     return _deepest(candidates)
 
 
-def quota_allocate(*, actor: Any, activity_id: Any, union_id: Any, places: int) -> Quota:
+def quota_allocate(*, actor: User, activity_id: Any, union_id: Any, places: int) -> Quota:
     """Give ``union`` (strictly below the giver) ``places`` places, or change its quota to that.
 
     The giver is the organiser (out of the activity's places) or the union holding the nearest quota
@@ -242,7 +243,7 @@ def _prior_wins(person_id: int) -> int:
     return min(SignUp.objects.filter(person_id=person_id, status=SignUp.Status.WON).count(), 1000)
 
 
-def _enter(actor: Any, activity: Activity, membership: Membership | None) -> SignUp:
+def _enter(actor: User, activity: Activity, membership: Membership | None) -> SignUp:
     reason = _eligible(activity, membership)
     if reason or membership is None:
         reason = reason or _("仅限工会会员报名，请先入会。")
@@ -275,7 +276,7 @@ def _check_window(activity: Activity) -> None:
 
 
 @transaction.atomic
-def signup_create(*, actor: Any, activity_id: Any) -> SignUp:
+def signup_create(*, actor: User, activity_id: Any) -> SignUp:
     """A member signs up (one sign-up per member per activity: a database constraint)."""
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied()
@@ -292,7 +293,7 @@ def signup_create(*, actor: Any, activity_id: Any) -> SignUp:
 
 
 @transaction.atomic
-def signup_group(*, actor: Any, activity_id: Any, union_id: Any, person_ids: Sequence[int]) -> list[SignUp]:
+def signup_group(*, actor: User, activity_id: Any, union_id: Any, person_ids: Sequence[int]) -> list[SignUp]:
     """A union officer signs up members of their union's subtree; all or nothing."""
     union = access.access_union(actor, union_id)
     access.require_role(actor, union, ORGANISER_ROLES)
@@ -318,7 +319,7 @@ def signup_group(*, actor: Any, activity_id: Any, union_id: Any, person_ids: Seq
 
 
 @transaction.atomic
-def signup_withdraw(*, actor: Any, signup_id: Any) -> SignUp:
+def signup_withdraw(*, actor: User, signup_id: Any) -> SignUp:
     """The member withdraws; a won place goes to the first on its pool's waiting list."""
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied()
@@ -372,7 +373,7 @@ def entries_of(activity: Activity) -> list[lottery.Entry]:
 
 
 @transaction.atomic
-def activity_draw(*, actor: Any, activity_id: Any, seed: str) -> lottery.Result:
+def activity_draw(*, actor: User, activity_id: Any, seed: str) -> lottery.Result:
     """Reveal the seed (it must match the published commitment) and draw every pool."""
     activity = _activity_for(actor, activity_id, lock=True)
     if activity.status != Activity.Status.OPEN:

@@ -9,10 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError
 from yugong.orgs.decorators import console_required
 
 from . import selectors, services
+from .forms import ACTION_FORMS
 
 
 def _h5(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
@@ -35,7 +37,7 @@ def h5_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
 @login_required(login_url="accounts:login")
 def h5_signup(request: HttpRequest, activity_id: int) -> HttpResponse:
     try:
-        services.signup_create(actor=request.user, activity_id=activity_id)
+        services.signup_create(actor=request_user(request), activity_id=activity_id)
     except ApplicationError as exc:
         activity = selectors.public_activity(activity_id)
         ctx = {"activity": activity, "mine": None, "error": str(exc.message)}
@@ -71,21 +73,18 @@ def console_list(request: HttpRequest) -> HttpResponse:
 @console_required
 def console_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
     """Results, quota allocation and the draw of one activity in the officer's scope."""
-    user = request.user
+    user = request_user(request)
     activity = selectors.staff_activity(user, activity_id)
     error = ""
     if request.method == "POST":
-        action = request.POST.get("action")
+        action = request.POST.get("action", "")
         try:
+            form = ACTION_FORMS.get(action)
+            d = form(request.POST).valid_or_raise() if form is not None else {}
             if action == "allocate":
-                services.quota_allocate(
-                    actor=user,
-                    activity_id=activity.pk,
-                    union_id=request.POST.get("union_id"),
-                    places=_int(request.POST.get("places")),
-                )
+                services.quota_allocate(actor=user, activity_id=activity.pk, **d)
             elif action == "draw":
-                services.activity_draw(actor=user, activity_id=activity.pk, seed=request.POST.get("seed", ""))
+                services.activity_draw(actor=user, activity_id=activity.pk, seed=d["seed"])
             return redirect("events:console_detail", activity.pk)
         except ApplicationError as exc:
             error = " ".join([str(exc.message)] + [str(m) for ms in exc.fields.values() for m in ms])
@@ -97,10 +96,3 @@ def console_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
         "error": error,
     }
     return _console(request, "events/console_detail.html", ctx, **({"status": 422} if error else {}))
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1

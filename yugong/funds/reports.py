@@ -12,6 +12,7 @@ from typing import IO, Any
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.timeutil import SHANGHAI
 from yugong.orgs.access import access_union, subtree_filter
 from yugong.orgs.models import Union
@@ -64,7 +65,7 @@ def _window(start: dt.date | None, end: dt.date | None) -> dict[str, dt.datetime
 
 
 def budget_execution(
-    actor: Any,
+    actor: User,
     *,
     union_id: Any,
     year: int,
@@ -135,7 +136,7 @@ class IncomeStatement:
         return self.income_total - self.expenditure_total
 
 
-def income_statement(actor: Any, *, union_id: Any, year: int) -> IncomeStatement:
+def income_statement(actor: User, *, union_id: Any, year: int) -> IncomeStatement:
     """收支表: income by kind (planned, received) and expenditure by category (budget, spent) for the
     union and its subtree, from approved budgets."""
     union = access_union(actor, union_id, roles=READ_ROLES)

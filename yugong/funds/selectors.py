@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from yugong.accounts.models import User
 from yugong.orgs.access import access_object, scope_filter
 
 from . import ledger
@@ -24,33 +25,33 @@ from .models import (
 from .services.common import READ_ROLES
 
 
-def budgets_visible(actor: Any) -> QuerySet[Budget]:
+def budgets_visible(actor: User) -> QuerySet[Budget]:
     return scope_filter(Budget.objects.select_related("union"), actor, roles=READ_ROLES).order_by(
         "-year", "union__path"
     )
 
 
-def budget_get(actor: Any, pk: Any) -> Budget:
+def budget_get(actor: User, pk: Any) -> Budget:
     return access_object(Budget.objects.select_related("union"), actor, pk, roles=READ_ROLES)
 
 
-def lines_visible(actor: Any) -> QuerySet[BudgetLine]:
+def lines_visible(actor: User) -> QuerySet[BudgetLine]:
     return scope_filter(
         BudgetLine.objects.select_related("union", "subcategory"), actor, roles=READ_ROLES
     ).order_by("-year", "union__path", "category", "pk")
 
 
-def line_get(actor: Any, pk: Any) -> BudgetLine:
+def line_get(actor: User, pk: Any) -> BudgetLine:
     return access_object(BudgetLine.objects.select_related("union", "budget"), actor, pk, roles=READ_ROLES)
 
 
-def commitments_visible(actor: Any) -> QuerySet[Commitment]:
+def commitments_visible(actor: User) -> QuerySet[Commitment]:
     return scope_filter(
         Commitment.objects.select_related("line", "union", "requested_by"), actor, roles=READ_ROLES
     ).order_by("-created_at", "-pk")
 
 
-def commitment_get(actor: Any, pk: Any) -> Commitment:
+def commitment_get(actor: User, pk: Any) -> Commitment:
     return access_object(
         Commitment.objects.select_related("line", "union", "requested_by"), actor, pk, roles=READ_ROLES
     )
@@ -72,7 +73,7 @@ def line_movements(line: BudgetLine) -> QuerySet[LedgerLine]:
     )
 
 
-def income_line_get(actor: Any, pk: Any) -> IncomeLine:
+def income_line_get(actor: User, pk: Any) -> IncomeLine:
     return access_object(
         IncomeLine.objects.select_related("budget"),
         actor,
@@ -82,13 +83,13 @@ def income_line_get(actor: Any, pk: Any) -> IncomeLine:
     )
 
 
-def reconciliation_get(actor: Any, pk: Any) -> Reconciliation:
+def reconciliation_get(actor: User, pk: Any) -> Reconciliation:
     return access_object(
         Reconciliation.objects.select_related("union", "batch", "created_by"), actor, pk, roles=READ_ROLES
     )
 
 
-def reconciliations_visible(actor: Any) -> QuerySet[Reconciliation]:
+def reconciliations_visible(actor: User) -> QuerySet[Reconciliation]:
     """Runs in the actor's subtrees, newest first, each with its count of open differences."""
     return (
         scope_filter(
@@ -123,13 +124,13 @@ def run_summary(run: Reconciliation) -> list[dict[str, Any]]:
     return [{**row, "label": labels.get(row["kind"], row["kind"])} for row in rows]
 
 
-def batches_visible(actor: Any) -> QuerySet[PayoutBatch]:
+def batches_visible(actor: User) -> QuerySet[PayoutBatch]:
     return scope_filter(
         PayoutBatch.objects.select_related("union", "created_by", "follow_up_of"), actor, roles=READ_ROLES
     ).order_by("-created_at", "-pk")
 
 
-def batch_get(actor: Any, pk: Any) -> PayoutBatch:
+def batch_get(actor: User, pk: Any) -> PayoutBatch:
     return access_object(
         PayoutBatch.objects.select_related("union", "follow_up_of"), actor, pk, roles=READ_ROLES
     )
@@ -140,7 +141,7 @@ def batch_lines(batch: PayoutBatch) -> QuerySet[PayoutLine]:
     return PayoutLine.objects.filter(batch=batch).select_related("commitment", "retried_by").order_by("pk")
 
 
-def payout_line_get(actor: Any, pk: Any) -> PayoutLine:
+def payout_line_get(actor: User, pk: Any) -> PayoutLine:
     return access_object(
         PayoutLine.objects.select_related("batch"),
         actor,
@@ -170,5 +171,5 @@ def payable_commitments(batch: PayoutBatch) -> QuerySet[Commitment]:
     )
 
 
-def difference_get(actor: Any, pk: Any) -> Difference:
+def difference_get(actor: User, pk: Any) -> Difference:
     return access_object(Difference.objects.all(), actor, pk, path_field="run__union__path", roles=READ_ROLES)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, ValidationFailed
 from yugong.core.facts import fact_record
@@ -38,7 +39,7 @@ def outcome_deposit(
     evidence: dict[str, Any],
     credits: Decimal | int | None,
     union_id: int,
-    actor: Any,
+    actor: User | None,
 ) -> tuple[Outcome, bool]:
     """Deposit an outcome for review; a second deposit of the same source item returns the first
     (``created`` False), so redelivered events and repeated completions deposit once."""
@@ -68,7 +69,7 @@ def outcome_deposit(
 
 
 @transaction.atomic
-def outcome_review(*, actor: Any, outcome_id: int, approve: bool, note: str = "") -> Outcome:
+def outcome_review(*, actor: User, outcome_id: int, approve: bool, note: str = "") -> Outcome:
     """Staff of the outcome's union subtree review it; an approved outcome is credited at once,
     within the source's cap (the account row is locked so two reviews cannot both fill it)."""
     outcome = access_object(Outcome.objects.select_related("union"), actor, outcome_id)
@@ -94,7 +95,7 @@ def outcome_review(*, actor: Any, outcome_id: int, approve: bool, note: str = ""
     return outcome
 
 
-def _credit(*, outcome: Outcome, actor: Any) -> CreditEntry:
+def _credit(*, outcome: Outcome, actor: User) -> CreditEntry:
     LearningAccount.objects.select_for_update().get(pk=outcome.account_id)
     rule = ConversionRule.objects.filter(source=outcome.source).first()
     credits = outcome.credits_claimed

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import NotFound, ValidationFailed
 from yugong.core.facts import fact_record
@@ -64,7 +64,7 @@ def heartbeat(
     position_seconds: int,
     visible: bool,
     client_ms: int,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> BeatResult:
     if not session_key or len(session_key) > 64:
         raise ValidationFailed(fields={"session": _("播放会话标识无效")})
@@ -142,7 +142,7 @@ def _result(progress: LessonProgress, added: int, *, course_completed: bool) -> 
     )
 
 
-def _complete_course_if_done(*, person: Person, lesson: Lesson, now: dt.datetime, actor: Any) -> bool:
+def _complete_course_if_done(*, person: Person, lesson: Lesson, now: dt.datetime, actor: User | None) -> bool:
     course = lesson.course
     enrollment = Enrollment.objects.select_for_update().get(course=course, person=person)
     if enrollment.completed_at is not None:

@@ -29,6 +29,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Left
 from django.db.models.lookups import Exact
 
+from yugong.core.db import fast_timestamps
 from yugong.core.errors import ValidationFailed
 from yugong.core.pii import blind_index, mask_name
 from yugong.core.timeutil import now
@@ -186,6 +187,7 @@ def _row_values(page: QuerySet[Membership], *, descending: bool) -> list[tuple[A
     except EmptyResultSet:  # a filter that matches nothing (no scope at all): the ORM's answer too
         return []
     with connection.cursor() as cursor:
+        fast_timestamps(cursor)  # equal values, psycopg's C loader (core.db)
         cursor.execute(_outer_sql(descending).replace(_IDS_SLOT, ids_sql), params)
         return cursor.fetchall()
 

@@ -31,6 +31,7 @@ from .card import (
     card_verify_url,
     qr_svg,
 )
+from .forms import BackForm, JoinForm, ReasonForm, TransferForm
 from .models import Education, EmploymentForm, Membership
 
 
@@ -85,14 +86,13 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     status = 200
     accepting = union.kind in services.ACCEPTING_KINDS
     if request.method == "POST" and accepting and not (current or pending):
-        form.update({k: request.POST.get(k, "").strip() for k in form if k != "migrant_worker"})
-        form["migrant_worker"] = request.POST.get("migrant_worker") == "1"
+        posted = JoinForm(request.POST)
+        posted.is_valid()
+        form.update({k: v for k, v in posted.cleaned_data.items() if k in form})
         employer = next((e for e in employers if str(e.pk) == form["employer_id"]), None)
-        if request.POST.get("consent") != "1":
-            errors["consent"] = [_("请阅读并同意《入会须知及个人信息处理规则》。")]
         try:
-            if errors:
-                raise ValidationFailed(fields=errors)
+            if posted.errors:  # shown beside each field: the message alone
+                raise ValidationFailed(fields=posted.errors)
             services.membership_apply(
                 actor=user,
                 person_data={
@@ -171,7 +171,10 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def transfer(request: HttpRequest) -> HttpResponse:
     current = selectors.my_current_membership(request.user)
     pending = selectors.my_pending(request.user)
-    form = {"code": request.POST.get("code", "").strip(), "reason": request.POST.get("reason", "").strip()}
+    posted = TransferForm(request.POST or None)
+    form = {"code": "", "reason": ""}
+    if posted.is_valid():
+        form.update(posted.cleaned_data)
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
@@ -221,10 +224,9 @@ def approvals(request: HttpRequest) -> HttpResponse:
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
-    target = request.POST.get("next", "")
-    if target.startswith("/console/") and "//" not in target:
-        return HttpResponseRedirect(target)
-    return HttpResponseRedirect(fallback)
+    back = BackForm(request.POST)
+    target = back.cleaned_data["next"] if back.is_valid() else ""
+    return HttpResponseRedirect(target or fallback)
 
 
 @console_required
@@ -244,9 +246,8 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 def reject(request: HttpRequest, pk: int) -> HttpResponse:
     membership = selectors.membership_get(request.user, pk)
     try:
-        services.membership_reject(
-            actor=request_user(request), membership=membership, reason=request.POST.get("reason", "")
-        )
+        reason = ReasonForm(request.POST).valid_or_raise()["reason"]
+        services.membership_reject(actor=request_user(request), membership=membership, reason=reason)
     except ValidationFailed as exc:
         messages.error(request, "；".join(str(m) for v in exc.fields.values() for m in v) or str(exc.message))
     else:
@@ -316,8 +317,8 @@ def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     membership = selectors.membership_get(request.user, pk)
-    reason = request.POST.get("reason", "")
     try:
+        reason = ReasonForm(request.POST).valid_or_raise()["reason"]
         if action == "suspend":
             services.membership_suspend(actor=request_user(request), membership=membership, reason=reason)
         elif action == "resume":

@@ -26,16 +26,54 @@ Rules this module keeps (and its tests pin):
   ``ValueError`` instead of silently matching nothing.
 * Revoking a role or moving a subtree changes what a user may reach; services call
   :func:`forget_grants` and long-lived jobs should re-load the user.
+
+Grants cache (the shared Django cache: Redis in production and CI, local memory on SQLite)
+------------------------------------------------------------------------------------------
+Every staff request used to pay the grants query. The computed grants (union id, **path** and role:
+the paths are what every scope filter uses, so they are cached too) now live in the shared cache
+under ``access:grants:<user id>``, stamped with two generation stamps read *before* the query:
+
+* the user's stamp (``access:gen:u:<id>``) changes whenever one of the user's role rows is
+  created, changed or deleted, and whenever the user row itself is saved (deactivation included);
+* the tree stamp (``access:gen:tree``) changes whenever a union is created, moved, merged, closed,
+  reopened or deleted (paths and statuses are part of a grant).
+
+An entry is used only when both of its stamps equal the current ones; otherwise the query runs and
+its result is stored with the stamps read before it, so a write that commits while the query runs
+can only make the entry miss, never serve old rights. A stamp is a random token (not a counter): a
+stamp evicted from the cache and made again can never match an old entry.
+
+Who changes the stamps (:func:`grants_changed`, :func:`tree_changed`): at once *and* again in the
+write's ``on_commit`` (the second one is the one that counts: a request that read the first stamp
+before the commit may have stored the old rights under it). Signal receivers (``receivers.py``)
+cover every ``save()``/``delete()`` of ``RoleAssignment``, ``Union`` and ``User`` (the admin site,
+seeds, factories); the tree services that write with ``QuerySet.update`` (move, merge, close,
+reopen, retiring roles) call :func:`tree_changed` themselves. The query itself also requires an
+active user, so a deactivated user loses every grant on the next request even while the per-process
+token cache (``accounts.auth``, at most a few seconds) still holds the old user row.
+
+Cache outage: a failing cache read falls back to the query (never to "allowed", never to "no
+rights" either). A failing stamp change is logged and kept: this process changes it before its next
+read of the cache, and until it has succeeded reads the grants from the database. Entries live at
+most ``ACCESS_GRANTS_CACHE_SECONDS`` (default 300; 0 turns the cache off), which bounds what a
+cache that missed a stamp change can serve if the writing process also stops before the cache
+comes back.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import secrets
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 
 from yugong.core.errors import NotFound, PermissionDenied
@@ -43,6 +81,7 @@ from yugong.core.errors import NotFound, PermissionDenied
 from .models import RoleAssignment, Union
 
 M = TypeVar("M", bound=Model)
+logger = logging.getLogger(__name__)
 
 ALL_ROLES = frozenset(RoleAssignment.Role.values)
 # Who may change the tree, employers, ratings and volunteer teams.
@@ -79,7 +118,8 @@ def _wanted(roles: Iterable[str] | None) -> frozenset[str]:
 
 
 def grants(user: Any) -> list[Grant]:
-    """Active role grants of ``user``, cached on the user object (one query per request)."""
+    """Active role grants of ``user``: memoised on the user object, else from the shared cache
+    (stamped, see the module's notes), else one query."""
     if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return []
     cached = getattr(user, "_yugong_grants", None)
@@ -92,15 +132,123 @@ def grants(user: Any) -> list[Grant]:
         ]
         user._yugong_grants = cached
     if cached is None:
-        cached = [
-            Grant(union_id, path, role)
-            for union_id, path, role in RoleAssignment.objects.filter(
-                user_id=user.pk, active=True, union__status=Union.Status.ACTIVE
-            ).values_list("union_id", "union__path", "role")
-            if valid_path(path)
-        ]
+        cached = _cached_grants(user.pk)
         user._yugong_grants = cached
     return cached
+
+
+def _query_grants(user_id: int) -> list[Grant]:
+    return [
+        Grant(union_id, path, role)
+        for union_id, path, role in RoleAssignment.objects.filter(
+            user_id=user_id, user__is_active=True, active=True, union__status=Union.Status.ACTIVE
+        )
+        .order_by()
+        .values_list("union_id", "union__path", "role")
+        if valid_path(path)
+    ]
+
+
+# --- The shared grants cache ---------------------------------------------------------------------
+
+DEFAULT_GRANTS_CACHE_SECONDS = 300
+_namespace = {"prefix": "access"}  # tests rotate it (reset_grants_cache) so that reused ids start clean
+
+
+def _user_stamp_key(user_id: int) -> str:
+    return f"{_namespace['prefix']}:gen:u:{user_id}"
+
+
+def _tree_stamp_key() -> str:
+    return f"{_namespace['prefix']}:gen:tree"
+
+
+def _entry_key(user_id: int) -> str:
+    return f"{_namespace['prefix']}:grants:{user_id}"
+
+
+def _cache_seconds() -> int:
+    return int(getattr(settings, "ACCESS_GRANTS_CACHE_SECONDS", DEFAULT_GRANTS_CACHE_SECONDS))
+
+
+def _new_stamp() -> str:
+    return secrets.token_hex(8)
+
+
+def _cached_grants(user_id: int) -> list[Grant]:
+    seconds = _cache_seconds()
+    if seconds <= 0:
+        return _query_grants(user_id)
+    user_key, tree_key, entry_key = _user_stamp_key(user_id), _tree_stamp_key(), _entry_key(user_id)
+    if _pending and not _restamp(()):
+        return _query_grants(user_id)
+    try:
+        found = cache.get_many([user_key, tree_key, entry_key])
+    except Exception:  # noqa: BLE001 - any cache failure: the query decides, never the cache
+        logger.warning("grants cache unreachable; reading grants from the database", exc_info=True)
+        return _query_grants(user_id)
+    user_stamp, tree_stamp, entry = found.get(user_key), found.get(tree_key), found.get(entry_key)
+    if user_stamp is None or tree_stamp is None:
+        # A stamp is missing (first use, eviction): make it (add: a concurrent change wins) and
+        # answer from the query without storing anything under a stamp this request did not read.
+        try:
+            for key, stamp in ((user_key, user_stamp), (tree_key, tree_stamp)):
+                if stamp is None:
+                    cache.add(key, _new_stamp(), timeout=None)
+        except Exception:  # noqa: BLE001
+            logger.warning("grants cache unreachable; reading grants from the database", exc_info=True)
+        return _query_grants(user_id)
+    if isinstance(entry, tuple) and len(entry) == 3 and entry[0] == user_stamp and entry[1] == tree_stamp:
+        return [Grant(union_id, path, role) for union_id, path, role in entry[2]]
+    result = _query_grants(user_id)
+    rows = tuple((g.union_id, g.path, g.role) for g in result)
+    try:
+        cache.set(entry_key, (user_stamp, tree_stamp, rows), timeout=seconds)
+    except Exception:  # noqa: BLE001
+        logger.warning("grants cache unreachable; grants not stored", exc_info=True)
+    return result
+
+
+# Stamps this process failed to change (the cache was unreachable): changed before its next read.
+_pending: set[str] = set()
+_pending_lock = threading.Lock()
+
+
+def _restamp(keys: Iterable[str]) -> bool:
+    with _pending_lock:
+        todo = _pending | set(keys)
+        try:
+            cache.set_many({key: _new_stamp() for key in sorted(todo)}, timeout=None)
+        except Exception:  # noqa: BLE001 - retried before this process's next read; logged loudly
+            _pending.update(todo)
+            logger.error("could not change grants stamps %s; retried on the next read", sorted(todo))
+            return False
+        _pending.clear()
+        return True
+
+
+def _restamp_now_and_on_commit(keys: list[str]) -> None:
+    _restamp(keys)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _restamp(keys))
+
+
+def grants_changed(*user_ids: int | None) -> None:
+    """The grants of these users changed (a role row, the user row): their cached grants go, now
+    and again when the current transaction commits."""
+    keys = [_user_stamp_key(uid) for uid in sorted({u for u in user_ids if u is not None})]
+    if keys:
+        _restamp_now_and_on_commit(keys)
+
+
+def tree_changed() -> None:
+    """Union paths or statuses changed: every cached grant goes, now and again on commit."""
+    _restamp_now_and_on_commit([_tree_stamp_key()])
+
+
+def reset_grants_cache() -> None:
+    """Start every cached grant afresh in this process (tests: ids are reused after a rollback)."""
+    _namespace["prefix"] = f"access:{_new_stamp()}"
 
 
 def forget_grants(user: Any) -> None:

@@ -6,3 +6,8 @@ class OrgsConfig(AppConfig):
     name = "yugong.orgs"
     label = "orgs"
     verbose_name = _("组织管理")
+
+    def ready(self) -> None:
+        from . import receivers
+
+        receivers.connect()

@@ -118,3 +118,7 @@ class ServiceRecordForm(forms.Form):
     served_on = forms.DateField(label=_("服务日期"), widget=forms.DateInput(attrs={"type": "date"}))
     hours = forms.DecimalField(label=_("服务时长（小时）"), min_value=0, max_digits=5, decimal_places=2)
     description = forms.CharField(label=_("服务内容"), max_length=200)
+
+
+class RoleRevokeForm(forms.Form):
+    reason = forms.CharField(label=_("撤销原因"), required=False)

@@ -14,9 +14,29 @@ HANDLERS = (nav.staff(*HANDLE_ROLES),)
 
 nav.register(
     nav.HomeTile(label=_("12351维权"), url_name="rights:h5_new", icon="rights", order=80),
-    nav.TabEntry(tab="help", label=_("我要维权"), url_name="rights:h5_new", order=10, login_required=True),
-    nav.TabEntry(tab="help", label=_("我的诉求"), url_name="rights:h5_mine", order=20, login_required=True),
-    nav.TabEntry(tab="help", label=_("查政策"), url_name="rights:h5_policies", order=30),
+    nav.TabEntry(
+        tab="help",
+        label=_("我要维权"),
+        url_name="rights:h5_new",
+        order=10,
+        description=_("欠薪、劳动合同、工伤等问题在线求助"),
+        login_required=True,
+    ),
+    nav.TabEntry(
+        tab="help",
+        label=_("我的诉求"),
+        url_name="rights:h5_mine",
+        order=20,
+        description=_("诉求办理进度与答复"),
+        login_required=True,
+    ),
+    nav.TabEntry(
+        tab="help",
+        label=_("查政策"),
+        url_name="rights:h5_policies",
+        order=30,
+        description=_("劳动法规与维权问答"),
+    ),
     nav.ConsolePage(
         section="rights",
         label=_("热线受理"),

@@ -273,7 +273,7 @@ def assignee_candidates(appeal: Appeal) -> QuerySet[User]:
     )
 
 
-def transfer_targets(actor: Any, appeal: Appeal) -> QuerySet[Union]:
+def transfer_targets(actor: User, appeal: Appeal) -> QuerySet[Union]:
     """Every union ``appeal_transfer`` accepts for ``appeal`` from ``actor`` (转办): an active
     union other than the current one, in the subtree of the current union's parent (the level
     above, siblings and everything below them; a root's own subtree) or anywhere in the actor's
@@ -286,7 +286,7 @@ def transfer_targets(actor: Any, appeal: Appeal) -> QuerySet[Union]:
     ).exclude(pk=source.pk)
 
 
-def transfer_choices(actor: Any, appeal: Appeal, *, limit: int = 200) -> list[Union]:
+def transfer_choices(actor: User, appeal: Appeal, *, limit: int = 200) -> list[Union]:
     """What the handling page offers: the nearby part of :func:`transfer_targets` (the level
     above, siblings and the level below either — no 分工会/小组), so every offered target is
     one the service accepts."""

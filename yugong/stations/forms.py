@@ -97,6 +97,12 @@ class IssueForm(forms.Form):
     )
 
 
+class IssueCloseForm(forms.Form):
+    resolution = forms.CharField(
+        label=_("处理结果"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class FeedbackForm(forms.Form):
     rating = forms.TypedChoiceField(
         label=_("评分"), choices=[(i, "★" * i) for i in range(5, 0, -1)], coerce=int, initial=5

@@ -28,7 +28,13 @@ STAFF = (nav.staff(),)
 
 nav.register(
     nav.HomeTile(label=_("渝工港湾"), url_name="stations:nearby", icon="station", order=30),
-    nav.TabEntry(tab="services", label=_("附近港湾"), url_name="stations:nearby", order=10),
+    nav.TabEntry(
+        tab="services",
+        label=_("附近港湾"),
+        url_name="stations:nearby",
+        order=10,
+        description=_("就近歇脚、饮水、充电、热饭"),
+    ),
     nav.ConsolePage(
         section="services", label=_("渝工港湾"), url_name="stations:console_list", order=10, audience=STAFF
     ),

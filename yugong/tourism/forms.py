@@ -301,3 +301,12 @@ class ProductForm(forms.Form):
             self.cleaned_data.get("member_price") or "0", field="member_price_fen"
         )
         return data
+
+
+class SimPayForm(forms.Form):
+    """The simulated gateway's pay page: pay, or fail the payment (development and tests)."""
+
+    outcome = forms.CharField(label=_("结果"), required=False)
+
+    def clean_outcome(self) -> str:
+        return "failed" if self.cleaned_data.get("outcome") == "failed" else "succeeded"

@@ -31,12 +31,28 @@ IN_MERCHANT = ("merchant_id",)
 
 nav.register(
     nav.HomeTile(label=_("游巴蜀"), url_name="tourism:home", icon="tourism", order=40),
-    nav.TabEntry(tab="services", label=_("游巴蜀"), url_name="tourism:home", order=20),
     nav.TabEntry(
-        tab="services", label=_("我的门票"), url_name="tourism:my_tickets", order=30, login_required=True
+        tab="services",
+        label=_("游巴蜀"),
+        url_name="tourism:home",
+        order=20,
+        description=_("演出、景区会员价与年票"),
     ),
     nav.TabEntry(
-        tab="services", label=_("我的年票"), url_name="tourism:my_pass", order=40, login_required=True
+        tab="services",
+        label=_("我的门票"),
+        url_name="tourism:my_tickets",
+        order=30,
+        description=_("已购门票与入场码"),
+        login_required=True,
+    ),
+    nav.TabEntry(
+        tab="services",
+        label=_("我的年票"),
+        url_name="tourism:my_pass",
+        order=40,
+        description=_("年票入园码与使用记录"),
+        login_required=True,
     ),
     nav.ConsolePage(
         section="services", label=_("文旅商户"), url_name="tourism:p_merchants", order=30, audience=PLATFORM

@@ -20,17 +20,21 @@ from yugong.accounts.system import may_administer
 from yugong.core import nav
 from yugong.core.audit_actions import ACTION_NAMES, action_choices
 from yugong.core.errors import NotFound
+from yugong.core.forms import NextForm
 from yugong.core.models import SmsMessage
 from yugong.orgs.acting import acting_set, acting_union
 from yugong.orgs.decorators import console_required
 
 from .dashboard import dashboard
+from .forms import ActingForm
 from .home import home_context
 from .selectors import audit_events_search, audit_rows
 
 
 def _next_url(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or request.META.get("HTTP_REFERER", "")
+    target = (
+        NextForm(request.POST).target() or request.GET.get("next") or request.META.get("HTTP_REFERER", "")
+    )
     if target and url_has_allowed_host_and_scheme(
         target, {request.get_host()}, require_https=request.is_secure()
     ):
@@ -85,11 +89,8 @@ def console_section(request: HttpRequest, section: str) -> HttpResponse:
 @console_required
 @require_POST
 def console_acting(request: HttpRequest) -> HttpResponse:
-    try:
-        wanted = int(request.POST.get("union", ""))
-    except ValueError:
-        raise NotFound() from None
-    if not acting_set(request, wanted):
+    form = ActingForm(request.POST)
+    if not form.is_valid() or not acting_set(request, form.cleaned_data["union"]):
         raise NotFound()
     return HttpResponseRedirect(_next_url(request, reverse("web:console")))
 

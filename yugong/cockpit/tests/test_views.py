@@ -170,3 +170,18 @@ def test_annual_pages_confirm_correct_lock(client, tree):
     client.post("/console/cockpit/annual/2023/lock/", {"node": a1.pk})
     page = client.get(f"/console/cockpit/annual/2023/?node={a1.pk}").content.decode()
     assert "已锁定" in page and 'data-testid="confirm"' not in page
+
+
+def test_a_bad_annual_correction_names_its_fields_and_changes_nothing(client, tree):
+    client.force_login(tree["leader"])
+    a1 = tree["a1"]
+    assert client.post("/console/cockpit/annual/2023/confirm/", {"node": a1.pk}).status_code == 302
+    before = list(AnnualFigure.objects.values_list("pk", "corrected"))
+    resp = client.post(
+        "/console/cockpit/annual/2023/correct/",
+        {"node": a1.pk, "metric": "members.approved", "value": "六", "reason": ""},
+        follow=True,
+    )
+    body = resp.content.decode()
+    assert "更正值：更正值应为不小于0的整数。" in body and "更正原因：请填写更正原因。" in body
+    assert list(AnnualFigure.objects.values_list("pk", "corrected")) == before

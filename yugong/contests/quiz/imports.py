@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import ValidationFailed
 from yugong.core.validators import clean_text
@@ -148,7 +149,7 @@ def read_xlsx(data: bytes) -> list[tuple[Any, ...]]:
 
 @transaction.atomic
 def question_bank_import(
-    *, actor: Any, union: Union, name: str, data: bytes, bank: QuestionBank | None = None
+    *, actor: User, union: Union, name: str, data: bytes, bank: QuestionBank | None = None
 ) -> QuestionBank:
     """A new bank (or more questions for ``bank``) from an .xlsx upload."""
     require_role(actor, union if bank is None else bank.union, MANAGE_ROLES)

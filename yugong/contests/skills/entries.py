@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.facts import fact_record
@@ -44,7 +45,7 @@ def _age(birth: dt.date | None, today: dt.date) -> int | None:
 @transaction.atomic
 def entry_register(
     *,
-    actor: Any,
+    actor: User,
     competition: Competition,
     union: Union,
     kind: str,
@@ -146,7 +147,7 @@ def entry_register(
 
 
 def judge_assign(
-    *, actor: Any, item: Item, user: Any, employer_id: int | None = None, chief: bool = False
+    *, actor: User, item: Item, user: Any, employer_id: int | None = None, chief: bool = False
 ) -> Judge:
     competition = item.stage.competition
     require_role(actor, competition.organiser, MANAGE_ROLES)
@@ -175,7 +176,7 @@ def conflicted(judge: Judge, entry: Entry) -> bool:
 
 
 @transaction.atomic
-def mark_record(*, actor: Any, aspect: Aspect, entry: Entry, value: Decimal | int | str) -> Mark:
+def mark_record(*, actor: User, aspect: Aspect, entry: Entry, value: Decimal | int | str) -> Mark:
     item = aspect.subitem.item
     competition = item.stage.competition
     if entry.competition_id != competition.pk or entry.status != Entry.Status.REGISTERED:

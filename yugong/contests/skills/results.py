@@ -8,11 +8,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.events import event_publish
@@ -84,7 +84,7 @@ def stage_problems(stage: Stage) -> list[Problem]:
 
 
 @transaction.atomic
-def mark_resolve(*, actor: Any, aspect: Aspect, entry: Entry, note: str) -> MarkResolution:
+def mark_resolve(*, actor: User, aspect: Aspect, entry: Entry, note: str) -> MarkResolution:
     """The chief expert (chief judge of the item, or the organiser's staff) accepts flagged marks."""
     item = aspect.subitem.item
     competition = item.stage.competition
@@ -104,7 +104,7 @@ def mark_resolve(*, actor: Any, aspect: Aspect, entry: Entry, note: str) -> Mark
 
 
 @transaction.atomic
-def stage_compute(*, actor: Any, stage: Stage) -> list[StageResult]:
+def stage_compute(*, actor: User, stage: Stage) -> list[StageResult]:
     competition = Competition.objects.select_for_update().get(pk=stage.competition_id)
     require_role(actor, competition.organiser, MANAGE_ROLES)
     problems = stage_problems(stage)
@@ -160,7 +160,7 @@ def stage_compute(*, actor: Any, stage: Stage) -> list[StageResult]:
 
 
 @transaction.atomic
-def objection_file(*, actor: Any, entry: Entry, stage: Stage, text: str) -> Objection:
+def objection_file(*, actor: User, entry: Entry, stage: Stage, text: str) -> Objection:
     competition = entry.competition
     if competition.status != Competition.Status.REVIEW or (
         competition.review_ends_at and now() > competition.review_ends_at
@@ -177,7 +177,7 @@ def objection_file(*, actor: Any, entry: Entry, stage: Stage, text: str) -> Obje
 
 
 @transaction.atomic
-def objection_decide(*, actor: Any, objection: Objection, upheld: bool, response: str) -> Objection:
+def objection_decide(*, actor: User, objection: Objection, upheld: bool, response: str) -> Objection:
     require_role(actor, objection.entry.competition.organiser, MANAGE_ROLES)
     if objection.status != Objection.Status.OPEN:
         raise Conflict(_("该异议已处理。"))
@@ -192,7 +192,7 @@ def objection_decide(*, actor: Any, objection: Objection, upheld: bool, response
 
 
 @transaction.atomic
-def results_publish(*, actor: Any, competition: Competition, winners: int = 3) -> Competition:
+def results_publish(*, actor: User, competition: Competition, winners: int = 3) -> Competition:
     """After the review window, with every objection decided: publish; the top ``winners`` of each
     kind in the last computed stage count as winners for the cockpit."""
     competition = Competition.objects.select_for_update().get(pk=competition.pk)

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, ValidationFailed
 from yugong.core.facts import fact_record
@@ -27,7 +28,7 @@ from ..models_skills import (
 # --- set-up -----------------------------------------------------------------------------------
 
 
-def competition_create(*, actor: Any, organiser: Union, title: str, **fields: Any) -> Competition:
+def competition_create(*, actor: User, organiser: Union, title: str, **fields: Any) -> Competition:
     require_role(actor, organiser, MANAGE_ROLES)
     title = (title or "").strip()
     if not title:
@@ -59,7 +60,7 @@ def competition_create(*, actor: Any, organiser: Union, title: str, **fields: An
 @transaction.atomic
 def stage_create(
     *,
-    actor: Any,
+    actor: User,
     competition: Competition,
     kind: str,
     name: str,
@@ -133,7 +134,7 @@ def _editable(competition: Competition) -> None:
 
 
 @transaction.atomic
-def item_add(*, actor: Any, stage: Stage, name: str, kind: str, weight: Any) -> Item:
+def item_add(*, actor: User, stage: Stage, name: str, kind: str, weight: Any) -> Item:
     """A written or practical item of a stage (weight in %, the items of a stage sum to 100)."""
     competition = stage.competition
     require_role(actor, competition.organiser, MANAGE_ROLES)
@@ -154,7 +155,7 @@ def item_add(*, actor: Any, stage: Stage, name: str, kind: str, weight: Any) -> 
 
 
 @transaction.atomic
-def subitem_add(*, actor: Any, item: Item, name: str) -> SubItem:
+def subitem_add(*, actor: User, item: Item, name: str) -> SubItem:
     competition = item.stage.competition
     require_role(actor, competition.organiser, MANAGE_ROLES)
     _editable(competition)
@@ -166,7 +167,7 @@ def subitem_add(*, actor: Any, item: Item, name: str) -> SubItem:
 
 
 @transaction.atomic
-def aspect_add(*, actor: Any, subitem: SubItem, name: str, kind: str, max_mark: Any) -> Aspect:
+def aspect_add(*, actor: User, subitem: SubItem, name: str, kind: str, max_mark: Any) -> Aspect:
     """A scored aspect: measurement (0..max) or judgement (three judges 0–3, mean ÷ 3 × max)."""
     competition = subitem.item.stage.competition
     require_role(actor, competition.organiser, MANAGE_ROLES)
@@ -181,7 +182,7 @@ def aspect_add(*, actor: Any, subitem: SubItem, name: str, kind: str, max_mark: 
     return aspect
 
 
-def competition_set_status(*, actor: Any, competition: Competition, status: str) -> Competition:
+def competition_set_status(*, actor: User, competition: Competition, status: str) -> Competition:
     require_role(actor, competition.organiser, MANAGE_ROLES)
     if status not in (Competition.Status.REGISTRATION, Competition.Status.RUNNING):
         raise ValidationFailed(fields={"status": _("只能切换到报名中或比赛中。")})

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError
-from yugong.core.timeutil import SHANGHAI, now
+from yugong.core.timeutil import now
 from yugong.orgs import tree
 from yugong.orgs.access import MANAGE_ROLES, access_union, can_act, require_role, staff_scope
 from yugong.orgs.decorators import console_required
 
 from .. import selectors, services
+from ..forms import BankImportForm, ContestForm
 from ..models import (
     QuestionBank,
 )
@@ -38,43 +37,23 @@ def _node(request: HttpRequest) -> Any:
     return staff_scope(user).first()
 
 
-def _dt(value: str) -> dt.datetime | None:
-    parsed = parse_datetime(value or "")
-    if parsed is not None and parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=SHANGHAI)
-    return parsed
-
-
 @console_required
 def console_contests(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     if request.method == "POST":
+        form = ContestForm(request.POST)
         try:
-            organiser = access_union(user, request.POST.get("organiser"))
-            bank = selectors.staff_bank(user, request.POST.get("bank"))
-            starts, ends = _dt(request.POST.get("starts_at", "")), _dt(request.POST.get("ends_at", ""))
-            if starts is None or ends is None:
-                from yugong.core.errors import ValidationFailed
-
-                raise ValidationFailed(fields={"starts_at": _("请填写有效的开始和结束时间。")})
+            d = form.valid_or_raise()
             contest = services.contest_create(
                 actor=user,
-                organiser=organiser,
-                bank=bank,
-                title=request.POST.get("title", ""),
-                starts_at=starts,
-                ends_at=ends,
-                question_count=int(request.POST.get("question_count") or 10),
-                time_limit_seconds=int(request.POST.get("time_limit_seconds") or 600),
-                tries_per_day=int(request.POST.get("tries_per_day") or 3),
-                score_rule=request.POST.get("score_rule", "best"),
-                material_title=request.POST.get("material_title", ""),
-                material_body=request.POST.get("material_body", ""),
+                organiser=access_union(user, d.pop("organiser")),
+                bank=selectors.staff_bank(user, d.pop("bank")),
+                **d,
             )
-        except (ApplicationError, ValueError) as exc:
-            messages.error(request, str(getattr(exc, "message", exc)))
-            for field, msgs in getattr(exc, "fields", {}).items():
-                messages.error(request, f"{field}：{'；'.join(str(m) for m in msgs)}")
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+            for line in form.messages_of(exc) if exc.fields else []:
+                messages.error(request, line)
         else:
             messages.success(request, _("竞赛已创建（草稿），发布后职工即可参加。"))
             return HttpResponseRedirect(reverse("contests:console_contest", args=[contest.pk]))
@@ -166,25 +145,21 @@ def console_participation(request: HttpRequest) -> HttpResponse:
 def console_banks(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     if request.method == "POST":
-        upload = request.FILES.get("file")
+        form = BankImportForm(request.POST, request.FILES)
         try:
-            union = access_union(user, request.POST.get("union"))
-            if upload is None:
-                from yugong.core.errors import ValidationFailed
-
-                raise ValidationFailed(fields={"file": _("请选择 .xlsx 文件。")})
-            bank = question_bank_import(
-                actor=user, union=union, name=request.POST.get("name", ""), data=upload.read()
-            )
+            d = form.valid_or_raise()
+            union = access_union(user, d["union"])
+            bank = question_bank_import(actor=user, union=union, name=d["name"], data=d["file"].read())
         except ApplicationError as exc:
+            refused = form.is_bound and bool(form.errors)  # the form's own messages name their fields
             return _console(
                 request,
                 "contests/console_banks.html",
                 {
                     "banks": _banks(user),
                     "unions": list(staff_scope(user, MANAGE_ROLES)),
-                    "error": exc.message,
-                    "fields": exc.fields,
+                    "error": "；".join(form.messages_of(exc)) if refused else exc.message,
+                    "fields": {} if refused else exc.fields,
                 },
                 status=exc.status,
             )

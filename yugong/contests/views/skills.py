@@ -5,7 +5,6 @@ judges' marking screen.
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -14,13 +13,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from yugong.accounts.models import request_user
-from yugong.core.errors import ApplicationError, NotFound, PermissionDenied
+from yugong.accounts.models import User, request_user
+from yugong.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from yugong.core.forms import PageForm
 from yugong.members.models import Person
 from yugong.orgs.access import MANAGE_ROLES, access_union, can_act, staff_scope
 from yugong.orgs.decorators import console_required
 
 from .. import selectors, skills
+from ..forms import SETUP_FORMS, STEP_FORMS, CompetitionForm, EmptyForm, MarkingForm
 from ..models import (
     Aspect,
     Competition,
@@ -35,84 +36,24 @@ from ..models import (
 )
 from .common import _console
 
-# Field names of the skills set-up forms, as the error messages name them.
-SETUP_LABELS = {
-    "organiser": _("主办工会"),
-    "title": _("竞赛名称"),
-    "level": _("级别"),
-    "mode": _("参赛形式"),
-    "quota_per_union": _("每单位名额"),
-    "team_size": _("团体人数"),
-    "min_age": _("最低年龄"),
-    "max_age": _("最高年龄"),
-    "review_days": _("公示期（天）"),
-    "trades": _("竞赛工种"),
-    "kind": _("类型"),
-    "name": _("名称"),
-    "order": _("顺序"),
-    "advance_top_n": _("晋级名额（前N名）"),
-    "advance_threshold": _("晋级分数线"),
-    "weight": _("权重（%）"),
-    "max_mark": _("分值"),
-    "judge": _("裁判账号"),
-    "stage": _("阶段"),
-    "item": _("项目"),
-    "subitem": _("子项"),
-}
 
-
-def _report(request: HttpRequest, exc: ApplicationError) -> None:
-    """A failed form: the message, then each field by its Chinese name."""
-    fields = getattr(exc, "fields", None) or {}
-    if not fields:
-        messages.error(request, str(exc.message))
-    for field, msgs in fields.items():
-        label = SETUP_LABELS.get(field.split(".")[0], field)
-        text = "；".join(str(m) for m in (msgs if isinstance(msgs, list | tuple) else [msgs]))
-        messages.error(request, f"{label}：{text}")
-
-
-def _int(request: HttpRequest, field: str, default: int | None = None) -> int | None:
-    from yugong.core.errors import ValidationFailed
-
-    raw = (request.POST.get(field) or "").strip()
-    if raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValidationFailed(fields={field: _("请填写整数。")}) from None
+def _report(request: HttpRequest, exc: ApplicationError, form: PageForm) -> None:
+    """A failed form: each message naming its field in Chinese (the form's labels)."""
+    for line in form.messages_of(exc):
+        messages.error(request, line)
 
 
 @console_required
 def console_competitions(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     if request.method == "POST":
+        form = CompetitionForm(request.POST)
         try:
-            organiser = access_union(user, request.POST.get("organiser"))
-            fields: dict[str, Any] = {
-                "level": request.POST.get("level") or "city",
-                "mode": request.POST.get("mode") or "both",
-                "cross_region": request.POST.get("cross_region") == "1",
-                "trades": [
-                    t.strip()
-                    for t in request.POST.get("trades", "").replace("，", ",").split(",")
-                    if t.strip()
-                ],
-            }
-            for name, default in (
-                ("quota_per_union", 5),
-                ("team_size", 3),
-                ("min_age", 18),
-                ("max_age", 60),
-                ("review_days", 3),
-            ):
-                fields[name] = _int(request, name, default)
-            competition = skills.competition_create(
-                actor=user, organiser=organiser, title=request.POST.get("title", ""), **fields
-            )
+            d = form.valid_or_raise()
+            organiser = access_union(user, d.pop("organiser"))
+            competition = skills.competition_create(actor=user, organiser=organiser, **d)
         except ApplicationError as exc:
-            _report(request, exc)
+            _report(request, exc, form)
         else:
             messages.success(request, _("技能竞赛已创建（筹备中），请设置阶段、项目和评分点。"))
             return HttpResponseRedirect(reverse("contests:console_competition", args=[competition.pk]))
@@ -134,82 +75,59 @@ def console_competitions(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _pick(qs: Any, request: HttpRequest, field: str, message: Any) -> Any:
+def _pick(qs: Any, pk: int | None, field: str, message: Any) -> Any:
     """The object the form's ``field`` names, looked up only inside ``qs`` (this competition), or a
     validation error on that field."""
-    from yugong.core.errors import ValidationFailed
-
-    obj = qs.filter(pk=_int(request, field) or 0).first()
+    obj = qs.filter(pk=pk or 0).first()
     if obj is None:
         raise ValidationFailed(fields={field: message})
     return obj
 
 
-def _setup(request: HttpRequest, user: Any, competition: Competition, action: str) -> None:
-    """The set-up forms of a competition: every object is looked up inside this competition."""
-    from yugong.accounts.models import User
-    from yugong.core.errors import ValidationFailed
-
-    post = request.POST
+def _setup(user: User, competition: Competition, action: str, d: dict[str, Any]) -> None:
+    """The set-up forms of a competition (``forms.SETUP_FORMS``, cleaned): every object is looked
+    up inside this competition."""
     if action == "stage_add":
-        threshold = (post.get("advance_threshold") or "").strip()
-        try:
-            threshold_value = Decimal(threshold) if threshold else None
-        except InvalidOperation:
-            raise ValidationFailed(fields={"advance_threshold": _("晋级分数线应为数字。")}) from None
+        order = d["order"] if d["order"] is not None else competition.stages.count() + 1
         skills.stage_create(
             actor=user,
             competition=competition,
-            kind=post.get("kind", ""),
-            name=(post.get("name") or "").strip() or _("阶段"),
-            order=_int(request, "order", competition.stages.count() + 1) or 1,
+            kind=d["kind"],
+            name=d["name"].strip() or _("阶段"),
+            order=order or 1,
             items=[],
-            advance_top_n=_int(request, "advance_top_n"),
-            advance_threshold=threshold_value,
+            advance_top_n=d["advance_top_n"],
+            advance_threshold=d["advance_threshold"],
         )
     elif action == "item_add":
         stage = _pick(
-            Stage.objects.filter(competition=competition), request, "stage", _("请选择本竞赛的阶段。")
+            Stage.objects.filter(competition=competition), d["stage"], "stage", _("请选择本竞赛的阶段。")
         )
-        skills.item_add(
-            actor=user,
-            stage=stage,
-            name=post.get("name", ""),
-            kind=post.get("kind", ""),
-            weight=post.get("weight", ""),
-        )
+        skills.item_add(actor=user, stage=stage, name=d["name"], kind=d["kind"], weight=d["weight"])
     elif action == "subitem_add":
         item = _pick(
-            Item.objects.filter(stage__competition=competition), request, "item", _("请选择本竞赛的项目。")
+            Item.objects.filter(stage__competition=competition), d["item"], "item", _("请选择本竞赛的项目。")
         )
-        skills.subitem_add(actor=user, item=item, name=post.get("name", ""))
+        skills.subitem_add(actor=user, item=item, name=d["name"])
     elif action == "aspect_add":
         sub = _pick(
             SubItem.objects.filter(item__stage__competition=competition).select_related(
                 "item__stage__competition"
             ),
-            request,
+            d["subitem"],
             "subitem",
             _("请选择本竞赛的子项。"),
         )
-        skills.aspect_add(
-            actor=user,
-            subitem=sub,
-            name=post.get("name", ""),
-            kind=post.get("kind", ""),
-            max_mark=post.get("max_mark", ""),
-        )
+        skills.aspect_add(actor=user, subitem=sub, name=d["name"], kind=d["kind"], max_mark=d["max_mark"])
     elif action == "judge_add":
         item = _pick(
-            Item.objects.filter(stage__competition=competition), request, "item", _("请选择本竞赛的项目。")
+            Item.objects.filter(stage__competition=competition), d["item"], "item", _("请选择本竞赛的项目。")
         )
-        judge = User.objects.filter(username=(post.get("judge") or "").strip(), is_active=True).first()
+        judge = User.objects.filter(username=d["judge"].strip(), is_active=True).first()
         if judge is None:
             raise ValidationFailed(fields={"judge": _("未找到该账号。")})
         employer = Person.objects.filter(user=judge).values_list("employer_id", flat=True).first()
-        skills.judge_assign(
-            actor=user, item=item, user=judge, employer_id=employer, chief=post.get("chief") == "1"
-        )
+        skills.judge_assign(actor=user, item=item, user=judge, employer_id=employer, chief=d["chief"])
 
 
 SETUP_ACTIONS = ("stage_add", "item_add", "subitem_add", "aspect_add", "judge_add")
@@ -221,30 +139,27 @@ def console_competition(request: HttpRequest, pk: int) -> HttpResponse:
     competition = selectors.staff_competition(user, pk)
     if request.method == "POST":
         action = request.POST.get("action", "")
+        form = (SETUP_FORMS.get(action) or STEP_FORMS.get(action) or EmptyForm)(request.POST)
         try:
-            if action in SETUP_ACTIONS:
-                _setup(request, user, competition, action)
+            d = form.valid_or_raise()
+            if action in SETUP_FORMS:
+                _setup(user, competition, action, d)
             elif action in ("registration", "running"):
                 skills.competition_set_status(actor=user, competition=competition, status=action)
             elif action == "compute":
-                stage = Stage.objects.get(pk=request.POST.get("stage", ""), competition=competition)
+                stage = Stage.objects.get(pk=d["stage"], competition=competition)
                 skills.stage_compute(actor=user, stage=stage)
             elif action == "publish":
                 skills.results_publish(actor=user, competition=competition)
             elif action == "objection":
-                objection = Objection.objects.get(
-                    pk=request.POST.get("objection", ""), entry__competition=competition
-                )
+                objection = Objection.objects.get(pk=d["objection"], entry__competition=competition)
                 skills.objection_decide(
-                    actor=user,
-                    objection=objection,
-                    upheld=request.POST.get("upheld") == "1",
-                    response=request.POST.get("response", ""),
+                    actor=user, objection=objection, upheld=d["upheld"], response=d["response"]
                 )
             messages.success(request, _("操作成功。"))
         except ApplicationError as exc:
-            _report(request, exc)
-        except (Stage.DoesNotExist, Objection.DoesNotExist, ValueError):
+            _report(request, exc, form)
+        except (Stage.DoesNotExist, Objection.DoesNotExist):
             messages.error(request, _("操作失败。"))
         return HttpResponseRedirect(reverse("contests:console_competition", args=[competition.pk]))
     stages = list(competition.stages.prefetch_related("items__subitems__aspects", "items__judges__user"))
@@ -294,20 +209,12 @@ def marking(request: HttpRequest, item_pk: int) -> HttpResponse:
     entries = [e for e in skills.stage_entries(item.stage) if not skills.conflicted(judge, e)]
     if request.method == "POST":
         saved = 0
-        errors: list[str] = []
-        by_id = {e.pk: e for e in entries}
-        aspect_by_id = {a.pk: a for a in aspects}
-        for key in request.POST:
-            value = request.POST.get(key, "")
-            if not key.startswith("m-") or value.strip() == "":
-                continue
+        form = MarkingForm(request.POST, aspects=aspects, entries=entries)
+        errors = form.strays()
+        for aspect, entry, value in form.marks():
             try:
-                _m, aspect_id, entry_id = key.split("-")
-                aspect, entry = aspect_by_id[int(aspect_id)], by_id[int(entry_id)]
-                skills.mark_record(actor=user, aspect=aspect, entry=entry, value=value.strip())
+                skills.mark_record(actor=user, aspect=aspect, entry=entry, value=value)
                 saved += 1
-            except (ValueError, KeyError):
-                errors.append(key)
             except ApplicationError as exc:
                 errors.append(f"{exc.message}")
         if errors:

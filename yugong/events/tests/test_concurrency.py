@@ -5,14 +5,12 @@ oversubscribes; the guarded conditional UPDATE never does."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from tests.helpers import make_union, requires_postgres
+from tests.race import race
 from yugong.core.errors import ApplicationError
 from yugong.events import services
 from yugong.events.models import Activity, Quota, SignUp
@@ -23,27 +21,6 @@ from .conftest import World, make_activity, make_member
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 UNIONS, PLACES, EACH = 8, 10, 3  # 8 unions asking for 3 each out of 10: at most 3 can have them
-
-
-def race(n: int, work: Callable[[int], Any]) -> list[Any]:
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 def _children(world: World) -> list[Any]:

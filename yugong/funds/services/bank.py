@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, ValidationFailed
 from yugong.core.facts import fact_record
@@ -35,7 +36,7 @@ from .common import FINANCE_ROLES, clean_amount, clean_words, lock, require
 
 @transaction.atomic
 def batch_create(
-    *, actor: Any, union: Union, kind: str, title: str, bank_format: str, cash_account: str = ""
+    *, actor: User, union: Union, kind: str, title: str, bank_format: str, cash_account: str = ""
 ) -> PayoutBatch:
     require(actor, union, FINANCE_ROLES)
     if kind not in PayoutBatch.Kind.values:
@@ -56,7 +57,7 @@ def batch_create(
 @transaction.atomic
 def batch_line_add(
     *,
-    actor: Any,
+    actor: User,
     batch: PayoutBatch | int,
     payee_name: str,
     account_no: str,
@@ -120,7 +121,7 @@ def queued_fen(commitment_id: int) -> int:
 
 
 @transaction.atomic
-def batch_export(*, actor: Any, batch: PayoutBatch | int) -> PayoutBatch:
+def batch_export(*, actor: User, batch: PayoutBatch | int) -> PayoutBatch:
     """The batch goes to the bank: its lines are sent, the money moves to ``bank_clearing``.
     The file itself is produced from the exported batch (:func:`batch_file_rows`), any number of
     times, and always the same."""
@@ -171,7 +172,7 @@ def batch_lines_for_file(batch: PayoutBatch) -> Iterable[PayoutLine]:
 
 
 @transaction.atomic
-def batch_results_import(*, actor: Any, batch: PayoutBatch | int, data: IO[bytes]) -> Reconciliation:
+def batch_results_import(*, actor: User, batch: PayoutBatch | int, data: IO[bytes]) -> Reconciliation:
     """Read the bank's result file: settle each sent line once, list what does not match."""
     locked = lock(PayoutBatch, batch)
     union = Union.objects.get(pk=locked.union_id)
@@ -265,7 +266,7 @@ def batch_results_import(*, actor: Any, batch: PayoutBatch | int, data: IO[bytes
 
 
 @transaction.atomic
-def batch_follow_up(*, actor: Any, batch: PayoutBatch | int, title: str = "") -> PayoutBatch:
+def batch_follow_up(*, actor: User, batch: PayoutBatch | int, title: str = "") -> PayoutBatch:
     """A new draft batch with every failed line not yet followed up; each new line pays off the
     suspense account the failure moved the money to. Correct account numbers with
     :func:`payout_line_correct` before exporting."""
@@ -320,7 +321,7 @@ def _origin(line: PayoutLine) -> PayoutLine:
 
 
 @transaction.atomic
-def payout_line_cancel(*, actor: Any, line: PayoutLine | int, reason: str) -> PayoutLine:
+def payout_line_cancel(*, actor: User, line: PayoutLine | int, reason: str) -> PayoutLine:
     """Give up on a failed line instead of paying it again: the amount held in
     ``payout_suspense:<union>`` goes back where the first line took it from — a budget commitment
     gets the money back on its line (refunded), any other line's debit account is restored."""
@@ -367,7 +368,7 @@ def payout_line_cancel(*, actor: Any, line: PayoutLine | int, reason: str) -> Pa
 
 @transaction.atomic
 def payout_line_correct(
-    *, actor: Any, line: PayoutLine | int, account_no: str, bank_name: str = ""
+    *, actor: User, line: PayoutLine | int, account_no: str, bank_name: str = ""
 ) -> PayoutLine:
     locked = lock(PayoutLine, line)
     batch = PayoutBatch.objects.select_related("union").get(pk=locked.batch_id)

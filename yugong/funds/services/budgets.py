@@ -11,6 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, PermissionDenied, ValidationFailed
 from yugong.core.facts import fact_record
@@ -39,7 +40,7 @@ def _editable(budget: Budget) -> None:
 
 
 @transaction.atomic
-def budget_create(*, actor: Any, union: Union, year: Any, note: str = "") -> Budget:
+def budget_create(*, actor: User, union: Union, year: Any, note: str = "") -> Budget:
     require(actor, union, PREPARE_ROLES)
     value = _clean_year(year)
     text = clean_words(note, field="note", max_length=500, required=False)
@@ -55,7 +56,7 @@ def budget_create(*, actor: Any, union: Union, year: Any, note: str = "") -> Bud
 @transaction.atomic
 def budget_line_add(
     *,
-    actor: Any,
+    actor: User,
     budget: Budget | int,
     category: str,
     name: str,
@@ -94,7 +95,7 @@ def budget_line_add(
 
 @transaction.atomic
 def income_line_add(
-    *, actor: Any, budget: Budget | int, kind: str, name: str, planned_fen: Any
+    *, actor: User, budget: Budget | int, kind: str, name: str, planned_fen: Any
 ) -> IncomeLine:
     locked = lock(Budget, budget)
     require(actor, locked.union, PREPARE_ROLES)
@@ -112,7 +113,7 @@ def income_line_add(
 
 
 @transaction.atomic
-def budget_submit(*, actor: Any, budget: Budget | int) -> Budget:
+def budget_submit(*, actor: User, budget: Budget | int) -> Budget:
     locked = lock(Budget, budget)
     require(actor, locked.union, PREPARE_ROLES)
     _editable(locked)
@@ -134,7 +135,7 @@ def budget_submit(*, actor: Any, budget: Budget | int) -> Budget:
 
 
 @transaction.atomic
-def budget_approve(*, actor: Any, budget: Budget | int) -> Budget:
+def budget_approve(*, actor: User, budget: Budget | int) -> Budget:
     """The union's leadership approves a submitted budget; nobody approves what they submitted."""
     locked = lock(Budget, budget)
     require(actor, locked.union, APPROVE_ROLES)
@@ -170,7 +171,7 @@ def budget_approve(*, actor: Any, budget: Budget | int) -> Budget:
 
 
 @transaction.atomic
-def budget_return(*, actor: Any, budget: Budget | int, reason: str) -> Budget:
+def budget_return(*, actor: User, budget: Budget | int, reason: str) -> Budget:
     """Send a submitted budget back to its preparers (to draft), with the reason."""
     text = clean_words(reason, field="reason", max_length=500)
     locked = lock(Budget, budget)
@@ -192,7 +193,7 @@ def budget_return(*, actor: Any, budget: Budget | int, reason: str) -> Budget:
 
 
 @transaction.atomic
-def income_record(*, actor: Any, line: IncomeLine | int, amount_fen: Any, memo: str = "") -> IncomeLine:
+def income_record(*, actor: User, line: IncomeLine | int, amount_fen: Any, memo: str = "") -> IncomeLine:
     """Money received (会费 collected, 拨缴经费 share arrived, …): the union's cash against its income."""
     amount = clean_amount(amount_fen)
     text = clean_words(memo, field="memo", max_length=200, required=False)

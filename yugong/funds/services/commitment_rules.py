@@ -19,6 +19,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.errors import Conflict, NotFound, PermissionDenied
 from yugong.orgs.access import VALID_PATH_PATTERN, can_act, scope_paths
 from yugong.orgs.models import Union
@@ -44,7 +45,7 @@ def overdrawn() -> Overdrawn:
 
 
 def refuse_approval(
-    *, actor: Any, union: Union, status: str, requested_by_id: int | None, first_approver_id: int | None
+    *, actor: User, union: Union, status: str, requested_by_id: int | None, first_approver_id: int | None
 ) -> None:
     """Outside the actor's read scope is 404 (like missing), without an approving role 403; a
     request already decided is 409 ``not_pending``; one's own request and a second approval by the
@@ -71,7 +72,7 @@ def needs_first_approval(*, amount_fen: int, status: str) -> bool:
     return amount_fen > rule["threshold"] and status == rule["pending"]
 
 
-def sql_params(actor: Any) -> dict[str, Any]:
+def sql_params(actor: User) -> dict[str, Any]:
     """What the one statement compares with and writes, from the same sources as the ORM path."""
     return {
         "open_statuses": [str(s.value) for s in OPEN_STATUSES],

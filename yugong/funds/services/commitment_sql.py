@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_who
 from yugong.core.db import prepared_cursor
 from yugong.core.errors import NotFound
@@ -131,7 +132,7 @@ def _sql() -> str:
     )
 
 
-def approve_one_statement(actor: Any, commitment_id: int) -> Commitment:  # audited-in-sql (``a``, ``fa``)
+def approve_one_statement(actor: User, commitment_id: int) -> Commitment:  # audited-in-sql (``a``, ``fa``)
     """Approve in ONE statement: reserve, or — above the threshold, while pending — record the
     first of two approvals. Returns the request as written; raises the ORM path's refusals otherwise
     (NotFound for a request missing or out of scope, 403, 409 ``not_pending``, 409

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Model
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, PermissionDenied, ValidationFailed
 from yugong.core.facts import fact_record
@@ -57,7 +58,7 @@ def _line(commitment: Commitment) -> BudgetLine:
 @transaction.atomic
 def commitment_request(
     *,
-    actor: Any,
+    actor: User,
     line: BudgetLine | int,
     amount_fen: Any,
     purpose: str,
@@ -121,7 +122,7 @@ def _reserve_naive(line_id: int, amount: int) -> bool:
 
 @transaction.atomic
 def commitment_approve(
-    *, actor: Any, commitment: Commitment | int, _unsafe_naive: bool = False
+    *, actor: User, commitment: Commitment | int, _unsafe_naive: bool = False
 ) -> Commitment:
     """Approve a request. Up to the threshold one approval reserves the money; above it the first
     approval is recorded and a second, different approver reserves it."""
@@ -184,7 +185,7 @@ def commitment_approve(
 
 
 @transaction.atomic
-def commitment_reject(*, actor: Any, commitment: Commitment | int, reason: str) -> Commitment:
+def commitment_reject(*, actor: User, commitment: Commitment | int, reason: str) -> Commitment:
     text = clean_words(reason, field="reason", max_length=500)
     locked = lock(Commitment, commitment)
     line = _line(locked)
@@ -215,7 +216,7 @@ def _close_if_done(c: Commitment) -> None:
 
 @transaction.atomic
 def commitment_spend(
-    *, actor: Any, commitment: Commitment | int, amount_fen: Any, memo: str = "", pay_from: str = ""
+    *, actor: User, commitment: Commitment | int, amount_fen: Any, memo: str = "", pay_from: str = ""
 ) -> Commitment:
     """Pay ``amount_fen`` out of the reservation: the line's reserved money becomes spent, the
     union's expense against ``pay_from`` (default its own cash, ``funds_cash:<union>``)."""
@@ -227,7 +228,7 @@ def commitment_spend(
 
 @transaction.atomic
 def commitment_spend_for(
-    *, actor: Any, commitment: Commitment | int, amount_fen: Any, memo: str = "", pay_from: str = ""
+    *, actor: User, commitment: Commitment | int, amount_fen: Any, memo: str = "", pay_from: str = ""
 ) -> Commitment:
     """Spend for a scenario service that has itself checked the actor's right to decide the
     spending (a group order or a pass batch approved by the union's chair through tourism's own
@@ -237,7 +238,7 @@ def commitment_spend_for(
 
 
 def _spend(
-    actor: Any, locked: Commitment, line: BudgetLine, amount_fen: Any, memo: str, pay_from: str
+    actor: User, locked: Commitment, line: BudgetLine, amount_fen: Any, memo: str, pay_from: str
 ) -> Commitment:
     amount = clean_amount(amount_fen)
     text = clean_words(memo, field="memo", max_length=200, required=False)
@@ -279,7 +280,7 @@ def _spend(
 
 @transaction.atomic
 def commitment_release(
-    *, actor: Any, commitment: Commitment | int, amount_fen: Any = None, memo: str = ""
+    *, actor: User, commitment: Commitment | int, amount_fen: Any = None, memo: str = ""
 ) -> Commitment:
     """Give reserved money back to the line (all of what is left when ``amount_fen`` is None)."""
     locked = lock(Commitment, commitment)
@@ -289,13 +290,13 @@ def commitment_release(
 
 @transaction.atomic
 def commitment_release_for(
-    *, actor: Any, commitment: Commitment | int, amount_fen: Any = None, memo: str = ""
+    *, actor: User, commitment: Commitment | int, amount_fen: Any = None, memo: str = ""
 ) -> Commitment:
     """Release for a scenario service that checked the actor itself (a group order rejected)."""
     return _release(actor, lock(Commitment, commitment), amount_fen, memo)
 
 
-def _release(actor: Any, locked: Commitment, amount_fen: Any, memo: str) -> Commitment:
+def _release(actor: User, locked: Commitment, amount_fen: Any, memo: str) -> Commitment:
     if locked.status != Commitment.Status.RESERVED:
         raise Conflict(_("只有已批准占用的申请可以释放。"), code="not_reserved")
     amount = locked.reserved_fen if amount_fen is None else clean_amount(amount_fen)
@@ -330,7 +331,7 @@ def _release(actor: Any, locked: Commitment, amount_fen: Any, memo: str) -> Comm
 
 @transaction.atomic
 def commitment_refund(
-    *, actor: Any, commitment: Commitment | int, amount_fen: Any, memo: str = "", pay_to: str = ""
+    *, actor: User, commitment: Commitment | int, amount_fen: Any, memo: str = "", pay_to: str = ""
 ) -> Commitment:
     """Money spent came back (a refunded order): the line gets it back as available money."""
     locked = lock(Commitment, commitment)
@@ -341,7 +342,7 @@ def commitment_refund(
 
 @transaction.atomic
 def commitment_refund_for(
-    *, actor: Any, commitment: Commitment | int, amount_fen: Any, memo: str = "", pay_to: str = ""
+    *, actor: User, commitment: Commitment | int, amount_fen: Any, memo: str = "", pay_to: str = ""
 ) -> Commitment:
     """Money back for a scenario service that checked the actor itself (an order refunded)."""
     locked = lock(Commitment, commitment)
@@ -349,7 +350,7 @@ def commitment_refund_for(
 
 
 def _refund(
-    actor: Any, locked: Commitment, line: BudgetLine, amount_fen: Any, memo: str, pay_to: str
+    actor: User, locked: Commitment, line: BudgetLine, amount_fen: Any, memo: str, pay_to: str
 ) -> Commitment:
     amount = clean_amount(amount_fen)
     if amount > locked.spent_fen:
@@ -384,7 +385,7 @@ def _refund(
 
 
 @transaction.atomic
-def commitment_withdraw_for(*, actor: Any, commitment: Commitment | int, reason: str) -> Commitment:
+def commitment_withdraw_for(*, actor: User, commitment: Commitment | int, reason: str) -> Commitment:
     """The scenario object was rejected or withdrawn (a group order refused): a request still
     waiting is closed as rejected, a reservation is released; anything else is left alone. For
     scenario services that checked the actor themselves."""

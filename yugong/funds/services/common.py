@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.errors import NotFound, ValidationFailed
 from yugong.orgs.access import require_role
 from yugong.orgs.models import Union
@@ -31,7 +32,7 @@ def second_approval_fen() -> int:
     return int(getattr(settings, "FUNDS_SECOND_APPROVAL_FEN", 500_000))
 
 
-def require(actor: Any, union: Union, roles: frozenset[str]) -> None:
+def require(actor: User, union: Union, roles: frozenset[str]) -> None:
     require_role(actor, union, roles)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict
 from yugong.core.timeutil import SHANGHAI, now
@@ -137,7 +138,7 @@ def _drop_temporary(cursor: Any) -> None:
 
 def provider_bill_reconcile(
     *,
-    actor: Any,
+    actor: User,
     union: Union,
     day: dt.date,
     rows: Iterable[BillRow],
@@ -202,7 +203,7 @@ def provider_bill_reconcile(
 
 
 @transaction.atomic
-def difference_resolve(*, actor: Any, difference: Difference | int, resolution: str) -> Difference:
+def difference_resolve(*, actor: User, difference: Difference | int, resolution: str) -> Difference:
     """A person explains and closes a difference (the explanation is kept and audited)."""
     text = clean_words(resolution, field="resolution", max_length=500)
     locked = lock(Difference, difference)

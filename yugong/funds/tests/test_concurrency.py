@@ -6,15 +6,13 @@ reservation and overdraws — the harness really races, and the guard is what ho
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from tests.helpers import requires_postgres
+from tests.race import race
 from yugong.core.audit import AuditEvent
 from yugong.core.errors import ApplicationError
 from yugong.funds import ledger, services
@@ -27,28 +25,6 @@ from .factories import build_world
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 RUSH, EACH, LINE = 30, 10_000, 100_000
-
-
-def race(n: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in ``n`` threads released together; results (or the exception) per thread."""
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 def _requests(world: Any) -> list[Commitment]:
@@ -167,12 +143,10 @@ def test_leaders_racing_on_a_big_request_approve_it_once_in_two_hands() -> None:
     """Twelve approvals of one pending request above the threshold at once, through the one
     statement (tests/race.py): the request's row lock orders them — one first approval, one
     reservation by a different leader, everything else refused; reserved once in the books."""
-    from tests.race import race as race_all
-
     world = _tiered_world()
     ask = services.commitment_request(actor=world.preparer, line=world.line, amount_fen=BIG, purpose="大额")
     leaders = [world.chair, world.vice_chair, world.vice_chair_2]
-    results = race_all(12, lambda i: approve_one_statement(leaders[i % 3], ask.pk))
+    results = race(12, lambda i: approve_one_statement(leaders[i % 3], ask.pk))
     done = [r for r in results if isinstance(r, Commitment)]
     refused = [r for r in results if isinstance(r, ApplicationError)]
     assert len(done) + len(refused) == 12, results
@@ -197,8 +171,6 @@ def _first_approved(world: Any) -> Commitment:
 def test_second_approvals_racing_reserve_once() -> None:
     """Twelve second approvals of one request first approved by the chair, from two other leaders,
     at once (one statement and ORM path mixed): exactly one reserves, the rest find it decided."""
-    from tests.race import race as race_all
-
     world = _tiered_world()
     ask = _first_approved(world)
     seconds = [world.vice_chair, world.vice_chair_2]
@@ -208,7 +180,7 @@ def test_second_approvals_racing_reserve_once() -> None:
             return approve_one_statement(seconds[i % 2], ask.pk)
         return services.commitment_approve(actor=seconds[i % 2], commitment=ask.pk)
 
-    results = race_all(12, work)
+    results = race(12, work)
     assert sum(isinstance(r, Commitment) for r in results) == 1, results
     assert all(r.code == "not_pending" for r in results if isinstance(r, ApplicationError)), results
     assert (
@@ -223,12 +195,10 @@ def test_control_second_approvals_without_the_request_lock_reserve_twice() -> No
     """CONTROL: the same race through an approval that reads the request without its row lock
     (``_unsafe_naive``, tests only): several leaders each see it waiting for them and reserve
     it — one request, more than one reservation in the books. The race is real; the lock holds."""
-    from tests.race import race as race_all
-
     world = _tiered_world()
     ask = _first_approved(world)
     seconds = [world.vice_chair, world.vice_chair_2]
-    results = race_all(
+    results = race(
         12,
         lambda i: services.commitment_approve(actor=seconds[i % 2], commitment=ask.pk, _unsafe_naive=True),
     )

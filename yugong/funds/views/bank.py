@@ -34,7 +34,7 @@ LINE_FILTERS = ("pending", "sent", "paid", "failed", "cancelled")
 
 @console_required
 def batch_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.batches_visible(request.user)
+    qs = selectors.batches_visible(request_user(request))
     status = request.GET.get("status", "")
     if status in PayoutBatch.Status.values:
         qs = qs.filter(status=status)
@@ -73,7 +73,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @console_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The batch; a POST here is the bank's result file (errors shown on this page, by row)."""
-    batch = selectors.batch_get(request.user, pk)
+    batch = selectors.batch_get(request_user(request), pk)
     may_write = can_act(request.user, batch.union, FINANCE_ROLES)
     results_form = ResultsForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
@@ -134,7 +134,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @console_required
 @require_POST
 def batch_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    batch = selectors.batch_get(request.user, pk)
+    batch = selectors.batch_get(request_user(request), pk)
     actor = request_user(request)
     target = reverse("funds:batch", args=[batch.pk])
     try:
@@ -175,7 +175,7 @@ def batch_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def batch_file(request: HttpRequest, pk: int) -> HttpResponse:
     """The bank's file of an exported batch, in its format; the same file every time. It carries
     the payees' account numbers in clear: finance only, and each download is an audited view."""
-    batch = selectors.batch_get(request.user, pk)
+    batch = selectors.batch_get(request_user(request), pk)
     require_role(request.user, batch.union, FINANCE_ROLES)
     if batch.status == PayoutBatch.Status.DRAFT:
         raise Conflict(_("批次尚未发送银行。"), code="not_exported")
@@ -201,7 +201,7 @@ def batch_file(request: HttpRequest, pk: int) -> HttpResponse:
 @console_required
 @require_POST
 def payout_line_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    line = selectors.payout_line_get(request.user, pk)
+    line = selectors.payout_line_get(request_user(request), pk)
     actor = request_user(request)
     try:
         if action == "cancel":

@@ -40,7 +40,7 @@ from .common import SECTION, flash_error, unions_of
 
 @console_required
 def budget_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.budgets_visible(request.user)
+    qs = selectors.budgets_visible(request_user(request))
     year = request.GET.get("year", "")
     if is_ascii_digits(year):
         qs = qs.filter(year=int(year))
@@ -67,7 +67,7 @@ def budget_list(request: HttpRequest) -> HttpResponse:
 
 @console_required
 def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    budget = selectors.budget_get(request.user, pk)
+    budget = selectors.budget_get(request_user(request), pk)
     lines = list(
         BudgetLine.objects.filter(budget=budget).select_related("subcategory").order_by("category", "pk")
     )
@@ -95,7 +95,7 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @console_required
 @require_POST
 def budget_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    budget = selectors.budget_get(request.user, pk)
+    budget = selectors.budget_get(request_user(request), pk)
     actor = request_user(request)
     try:
         if action == "line":
@@ -137,7 +137,7 @@ def budget_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @console_required
 @require_POST
 def income_receipt(request: HttpRequest, pk: int) -> HttpResponse:
-    line = selectors.income_line_get(request.user, pk)
+    line = selectors.income_line_get(request_user(request), pk)
     try:
         data = AmountForm(request.POST).valid_or_raise()
         services.income_record(
@@ -151,7 +151,7 @@ def income_receipt(request: HttpRequest, pk: int) -> HttpResponse:
 
 @console_required
 def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    line = selectors.line_get(request.user, pk)
+    line = selectors.line_get(request_user(request), pk)
     form = CommitmentForm(request.POST or None)
     if request.method == "POST":
         try:
@@ -178,7 +178,7 @@ def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @console_required
 def commitment_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.commitments_visible(request.user)
+    qs = selectors.commitments_visible(request_user(request))
     status = request.GET.get("status", "")
     if status in Commitment.Status.values:
         qs = qs.filter(status=status)
@@ -200,7 +200,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
 @console_required
 @require_POST
 def commitment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    commitment = selectors.commitment_get(request.user, pk)
+    commitment = selectors.commitment_get(request_user(request), pk)
     actor = request_user(request)
     try:
         if action == "approve":
@@ -238,9 +238,9 @@ def report(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         execution = reports.budget_execution(
-            request.user, union_id=d["union"], year=d["year"], start=d["start"], end=d["end"]
+            request_user(request), union_id=d["union"], year=d["year"], start=d["start"], end=d["end"]
         )
-        statement = reports.income_statement(request.user, union_id=d["union"], year=d["year"])
+        statement = reports.income_statement(request_user(request), union_id=d["union"], year=d["year"])
         if request.GET.get("format") == "xlsx":
             out = io.BytesIO()
             reports.write_xlsx(execution, statement, out)

@@ -26,7 +26,7 @@ from .common import SECTION, flash_error
 
 @console_required
 def run_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.reconciliations_visible(request.user)
+    qs = selectors.reconciliations_visible(request_user(request))
     kind = request.GET.get("kind", "")
     if kind in Reconciliation.Kind.values:
         qs = qs.filter(kind=kind)
@@ -40,7 +40,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 @console_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = selectors.reconciliation_get(request.user, pk)
+    run = selectors.reconciliation_get(request_user(request), pk)
     qs = selectors.run_differences(run)
     status = request.GET.get("status", "")
     if status in Difference.Status.values:
@@ -68,7 +68,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @console_required
 @require_POST
 def difference_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    difference = selectors.difference_get(request.user, pk)
+    difference = selectors.difference_get(request_user(request), pk)
     try:
         data = ResolveForm(request.POST).valid_or_raise()
         services.difference_resolve(

@@ -20,6 +20,7 @@ from yugong.orgs.access import access_object, can_act, scope_filter, staff_scope
 from yugong.orgs.acting import acting_union
 from yugong.orgs.decorators import console_required
 
+from ..forms import RosterUploadForm
 from ..models import EmploymentForm, Membership
 from .exports import PII_ROLES, XLSX, error_report, members_export, template_workbook
 from .models import RosterImport
@@ -68,13 +69,22 @@ def import_page(request: HttpRequest) -> HttpResponse:
     ctx = _ctx(request)
     acting = ctx["acting"]
     errors: dict[str, list[str]] = {}
-    chosen = _int(request.POST.get("union")) if request.method == "POST" else None
+    posted = RosterUploadForm(request.POST, request.FILES) if request.method == "POST" else None
+    d: dict[str, Any] = {}
+    if posted is not None:
+        posted.is_valid()
+        d = posted.cleaned_data  # the fields that parsed: a union id that did not falls back below
+    chosen = d.get("union")
     if chosen is None:
         chosen = acting.pk if acting and any(u.pk == acting.pk for u in unions) else None
-    mode = request.POST.get("mode", RosterImport.Mode.ALL_OR_NOTHING)
+    mode = (
+        d.get("mode", "")
+        if posted is not None and "mode" in posted.data
+        else RosterImport.Mode.ALL_OR_NOTHING
+    )
     if request.method == "POST":
         union = next((u for u in unions if u.pk == chosen), None)
-        upload = request.FILES.get("file")
+        upload = d.get("file")
         if union is None:
             errors["union"] = [_("请选择您担任主席、副主席或工作人员的工会。")]
         if upload is None:

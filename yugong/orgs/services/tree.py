@@ -20,7 +20,7 @@ from yugong.core.timeutil import local_today
 from yugong.core.validators import clean_text, normalize_uscc
 
 from .. import extensions
-from ..access import LEADER_ROLES, MANAGE_ROLES, forget_grants
+from ..access import LEADER_ROLES, MANAGE_ROLES, forget_grants, tree_changed
 from ..models import Employer, RoleAssignment, ServedForm, Union, UnionEvent, path_segment
 from .common import MAX_DEPTH, _check, _event, _full_clean, _lock, _ref, _refuse_nulls, _require_active
 
@@ -154,6 +154,7 @@ def _move_subtree(*, union: Union, new_parent: Union) -> None:
         depth=F("depth") + depth_delta,
     )
     Union.objects.filter(pk=union.pk).update(parent=new_parent)
+    tree_changed()  # paths moved: every cached grant (they hold paths) goes
     extensions.fire_subtree_moved(old_path=old_path, new_path=new_path)
 
 
@@ -198,6 +199,7 @@ def _retire_roles(*, actor: User, union: Union, reason: str) -> int:
     now = timezone.now()
     ids = list(RoleAssignment.objects.filter(union=union, active=True).values_list("pk", flat=True))
     RoleAssignment.objects.filter(pk__in=ids).update(active=False, revoked_at=now)
+    tree_changed()  # QuerySet.update sends no signal: the holders' cached grants go
     if ids:
         audit_record(
             actor=actor, action="role.revoke", union_id=union.pk, extra={"assignments": ids, "reason": reason}
@@ -243,6 +245,7 @@ def union_merge(*, actor: User, union: Union, into: Union) -> Union:
     _retire_roles(actor=actor, union=union, reason="merged")
     today = local_today()
     Union.objects.filter(pk=union.pk).update(status=Union.Status.MERGED, merged_into=into, closed_on=today)
+    tree_changed()
     union.refresh_from_db()
     _event(
         union=union,
@@ -286,6 +289,7 @@ def union_close(*, actor: User, union: Union, reason: str = "", closed_on: dt.da
     _retire_roles(actor=actor, union=union, reason="closed")
     closed_on = closed_on or local_today()
     Union.objects.filter(pk=union.pk).update(status=Union.Status.CLOSED, closed_on=closed_on)
+    tree_changed()
     union.refresh_from_db()
     _event(
         union=union,
@@ -323,6 +327,7 @@ def union_reopen(*, actor: User, union: Union) -> Union:
         raise ValidationFailed(fields={"union": _("上级工会已撤销或合并，请先恢复上级或移动本工会。")})
     closed_on = union.closed_on
     Union.objects.filter(pk=union.pk).update(status=Union.Status.ACTIVE, closed_on=None)
+    tree_changed()
     union.refresh_from_db()
     _event(
         union=union,

@@ -81,13 +81,23 @@ def test_revoked_inactive_and_closed_grants_stop_working(tree: dict[str, Any]) -
     user = UserFactory(is_staff=True)
     assignment = grant(user, tree["a"], "staff")
     assert access.can_act(fresh(user), tree["a1"])
+    # QuerySet.update sends no signal: code that writes this way announces the change itself (the
+    # services do; test_grants_cache.py drives them).
     RoleAssignment.objects.filter(pk=assignment.pk).update(active=False)
+    access.grants_changed(user.pk)
     assert not access.can_act(fresh(user), tree["a1"])
     RoleAssignment.objects.filter(pk=assignment.pk).update(active=True)
     type(user).objects.filter(pk=user.pk).update(is_active=False)
+    access.grants_changed(user.pk)
     assert not access.can_act(fresh(user), tree["a1"])
+    # The query itself requires an active user: a user object that still says "active" (the
+    # token cache's copy) gets no grants once the row says otherwise.
+    stale = fresh(user)
+    stale.is_active = True
+    assert access.grants(stale) == []
     type(user).objects.filter(pk=user.pk).update(is_active=True)
     Union.objects.filter(pk=tree["a"].pk).update(status="closed")
+    access.tree_changed()
     assert not access.can_act(fresh(user), tree["a1"])
 
 

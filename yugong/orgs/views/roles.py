@@ -18,7 +18,7 @@ from yugong.core.errors import ApplicationError, PermissionDenied, ValidationFai
 from .. import selectors, services
 from ..access import CHAIR_ROLES, LEADER_ROLES, access_object, scope_paths
 from ..decorators import console_required
-from ..forms import RoleGrantForm, apply_errors
+from ..forms import RoleGrantForm, RoleRevokeForm, apply_errors
 from ..models import RoleAssignment
 from .common import _ctx, _union_field
 
@@ -59,7 +59,9 @@ def role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     assignment = access_object(RoleAssignment.objects.select_related("union", "user"), user, pk)
     try:
-        services.role_revoke(actor=user, assignment=assignment, reason=request.POST.get("reason", ""))
+        form = RoleRevokeForm(request.POST)
+        form.is_valid()  # one optional text box: always parses
+        services.role_revoke(actor=user, assignment=assignment, reason=form.cleaned_data["reason"])
     except ValidationFailed as exc:
         messages.error(
             request, "；".join(str(m) for ms in exc.fields.values() for m in ms) or str(exc.message)

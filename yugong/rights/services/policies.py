@@ -21,7 +21,7 @@ from ..search import faq_index, policy_index
 from .common import require_actor
 
 
-def can_edit_library(actor: Any) -> bool:
+def can_edit_library(actor: User) -> bool:
     """The library is shared by the whole tree: editors hold a managing role (chair, vice chair,
     staff) at a root node (the city federation)."""
     return any(tree.is_root_path(path) for path in scope_paths(actor, MANAGE_ROLES))

@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 
 from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
-from yugong.core.money import parse_yuan
+from yugong.core.timeutil import now
 from yugong.orgs.access import can_act, scope_filter, scope_paths
 from yugong.orgs.decorators import console_required
 from yugong.orgs.models import Union
 
 from .. import selectors, services
+from ..forms import ACTION_FORMS, IntakeForm
 from ..models import (
     Appeal,
     Category,
@@ -39,33 +40,37 @@ def intake(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     data: dict[str, Any] = {"channel": "hotline", "complexity": "general"}
     if request.method == "POST":
-        data = request.POST.dict()
-        union = None
-        if data.get("union"):
-            union = (
-                scope_filter(Union.objects.all(), user, path_field="path").filter(pk=data["union"]).first()
-            )
+        form = IntakeForm(request.POST)
+        data = dict(form.data.items())
         try:
+            d = form.valid_or_raise()
+            union = None
+            if d["union"]:
+                union = (
+                    scope_filter(Union.objects.all(), user, path_field="path").filter(pk=d["union"]).first()
+                )
             appeal = services.appeal_create(
                 actor=user,
-                channel="walk_in" if data.get("channel") == "walk_in" else "hotline",
-                category=data.get("category", ""),
-                facts=data.get("facts", ""),
-                subject=data.get("subject", ""),
-                demand=data.get("demand", ""),
-                complexity=data.get("complexity", "general"),
-                caller_name=data.get("caller_name", ""),
-                caller_phone=data.get("caller_phone", ""),
-                anonymous=data.get("anonymous") == "on",
-                employer=_employer_by_name(data.get("employer_name", "")),
-                employer_name=data.get("employer_name", ""),
-                district=data.get("district", ""),
+                channel=d["channel"],
+                category=d["category"],
+                facts=d["facts"],
+                subject=d["subject"],
+                demand=d["demand"],
+                complexity=d["complexity"],
+                caller_name=d["caller_name"],
+                caller_phone=d["caller_phone"],
+                anonymous=d["anonymous"],
+                employer=_employer_by_name(d["employer_name"]),
+                employer_name=d["employer_name"],
+                district=d["district"],
                 union=union,
             )
         except ApplicationError as exc:
             errors = {k: [str(m) for m in v] for k, v in exc.fields.items()} or {
                 "__all__": [str(exc.message)]
             }
+            if "union" in errors:  # the intake page has no union box of its own to show it under
+                errors.setdefault("__all__", []).extend(errors.pop("union"))
         else:
             return HttpResponseRedirect(reverse("rights:detail", args=[appeal.pk]) + "?created=1")
     return _console(
@@ -137,113 +142,58 @@ def queues(request: HttpRequest) -> HttpResponse:
     )
 
 
-ACTIONS = {
-    "accept",
-    "assign",
-    "note",
-    "pause",
-    "resume",
-    "transfer",
-    "refer",
-    "referral_update",
-    "mediation_open",
-    "mediation_session",
-    "mediation_conclude",
-    "conclude",
-    "follow_up",
-    "close",
-    "reveal",
-}
-
-
-def _perform(request: HttpRequest, appeal: Appeal, action: str) -> dict[str, Any]:
+def _perform(request: HttpRequest, appeal: Appeal, action: str, d: dict[str, Any]) -> dict[str, Any]:
+    """Run one action of the appeal page with its form's cleaned data (``forms.ACTION_FORMS``)."""
     user = request_user(request)
-    p = request.POST
     if action == "accept":
-        services.appeal_accept(
-            actor=user, appeal=appeal, complexity=p.get("complexity") or None, note=p.get("note", "")
-        )
+        services.appeal_accept(actor=user, appeal=appeal, complexity=d["complexity"], note=d["note"])
     elif action == "assign":
-        assignee = selectors.assignee_candidates(appeal).filter(pk=p.get("assignee") or 0).first()
+        assignee = selectors.assignee_candidates(appeal).filter(pk=d["assignee"] or 0).first()
         if assignee is None:
             raise ValidationFailed(fields={"assignee": _("请选择承办人。")})
         services.appeal_assign(actor=user, appeal=appeal, assignee=assignee)
     elif action == "note":
-        services.appeal_note(
-            actor=user, appeal=appeal, text=p.get("text", ""), public=p.get("public") == "on"
-        )
+        services.appeal_note(actor=user, appeal=appeal, text=d["text"], public=d["public"])
     elif action == "pause":
-        services.appeal_pause(actor=user, appeal=appeal, reason=p.get("reason", ""))
+        services.appeal_pause(actor=user, appeal=appeal, reason=d["reason"])
     elif action == "resume":
-        services.appeal_resume(actor=user, appeal=appeal, text=p.get("text", ""))
+        services.appeal_resume(actor=user, appeal=appeal, text=d["text"])
     elif action == "transfer":
-        target = Union.objects.filter(pk=p.get("to_union") or 0).first()
+        target = Union.objects.filter(pk=d["to_union"] or 0).first()
         if target is None:
             raise ValidationFailed(fields={"to_union": _("请选择目标工会。")})
-        services.appeal_transfer(actor=user, appeal=appeal, to_union=target, reason=p.get("reason", ""))
+        services.appeal_transfer(actor=user, appeal=appeal, to_union=target, reason=d["reason"])
     elif action == "refer":
-        services.appeal_refer(
-            actor=user,
-            appeal=appeal,
-            kind=p.get("kind", ""),
-            agency=p.get("agency", ""),
-            note=p.get("note", ""),
-            outside_ref=p.get("outside_ref", ""),
-            lawyer=p.get("lawyer", ""),
-        )
+        services.appeal_refer(actor=user, appeal=appeal, **d)
     elif action == "referral_update":
-        referral = Referral.objects.filter(appeal=appeal, pk=p.get("referral") or 0).first()
+        referral = Referral.objects.filter(appeal=appeal, pk=d.pop("referral") or 0).first()
         if referral is None:
             raise NotFound()
-        services.referral_update(
-            actor=user,
-            referral=referral,
-            status=p.get("status", ""),
-            outside_ref=p.get("outside_ref", ""),
-            note=p.get("note", ""),
-            lawyer=p.get("lawyer", ""),
-        )
+        services.referral_update(actor=user, referral=referral, **d)
     elif action == "mediation_open":
-        services.mediation_open(
-            actor=user,
-            appeal=appeal,
-            mediator_name=p.get("mediator_name", ""),
-            applicant=p.get("applicant", ""),
-            respondent=p.get("respondent", ""),
-        )
+        services.mediation_open(actor=user, appeal=appeal, **d)
     elif action in ("mediation_session", "mediation_conclude"):
-        case = MediationCase.objects.filter(appeal=appeal, pk=p.get("case") or 0).first()
+        case = MediationCase.objects.filter(appeal=appeal, pk=d["case"] or 0).first()
         if case is None:
             raise NotFound()
-        from yugong.core.timeutil import now
-
         if action == "mediation_session":
             services.mediation_session_add(
-                actor=user, case=case, held_at=now(), summary=p.get("summary", ""), place=p.get("place", "")
+                actor=user, case=case, held_at=now(), summary=d["summary"], place=d["place"]
             )
         else:
             services.mediation_conclude(
                 actor=user,
                 case=case,
-                agreed=p.get("agreed") == "1",
-                agreement=p.get("agreement", ""),
-                agreed_amount_fen=parse_yuan(p.get("amount") or "0", field="amount"),
+                agreed=d["agreed"],
+                agreement=d["agreement"],
+                agreed_amount_fen=d["amount"],
             )
     elif action == "conclude":
         services.appeal_conclude(
-            actor=user,
-            appeal=appeal,
-            outcome=p.get("outcome", ""),
-            amount_recovered_fen=parse_yuan(p.get("amount") or "0", field="amount"),
+            actor=user, appeal=appeal, outcome=d["outcome"], amount_recovered_fen=d["amount"]
         )
     elif action == "follow_up":
-        services.appeal_follow_up(
-            actor=user,
-            appeal=appeal,
-            result=p.get("result", ""),
-            note=p.get("note", ""),
-            rating=p.get("rating", ""),
-        )
+        services.appeal_follow_up(actor=user, appeal=appeal, **d)
     elif action == "close":
         services.appeal_close(actor=user, appeal=appeal)
     elif action == "reveal":
@@ -258,12 +208,12 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         action = request.POST.get("action", "")
-        if action not in ACTIONS:
+        if action not in ACTION_FORMS:
             raise NotFound()
         if not can_act(request.user, appeal.union, services.HANDLE_ROLES):
             raise PermissionDenied()  # every action handles the appeal: a viewer only looks
         try:
-            extra = _perform(request, appeal, action)
+            extra = _perform(request, appeal, action, ACTION_FORMS[action](request.POST).valid_or_raise())
         except ApplicationError as exc:
             if exc.status in (403, 404):  # not allowed at all: not a form error
                 raise
@@ -276,7 +226,7 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
                     return HttpResponseRedirect(reverse("rights:list"))  # transferred out of our subtree
                 return HttpResponseRedirect(reverse("rights:detail", args=[appeal_id]))
     can_handle = can_act(request.user, appeal.union, services.HANDLE_ROLES)
-    transfer_targets = selectors.transfer_choices(request.user, appeal) if can_handle else []
+    transfer_targets = selectors.transfer_choices(request_user(request), appeal) if can_handle else []
     return _console(
         request,
         "rights/console_detail.html",

@@ -13,6 +13,7 @@ from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError, NotFound
 
 from .. import selectors, services
+from ..forms import WORKER_ACTION_FORMS, AppealNewForm
 from ..models import (
     Appeal,
     AppealAttachment,
@@ -38,19 +39,20 @@ def h5_new(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     data: dict[str, Any] = {"category": request.GET.get("category", "")}
     if request.method == "POST":
-        data = request.POST.dict()
-        employer = _employer_by_name(data.get("employer_name", ""))
+        form = AppealNewForm(request.POST)
+        data = dict(form.data.items())
         try:
+            d = form.valid_or_raise()
             appeal = services.appeal_create(
                 actor=user,
                 channel="h5",
-                category=data.get("category", ""),
-                facts=data.get("facts", ""),
-                demand=data.get("demand", ""),
-                caller_phone=data.get("caller_phone", ""),
-                employer=employer,
-                employer_name=data.get("employer_name", ""),
-                district=data.get("district", ""),
+                category=d["category"],
+                facts=d["facts"],
+                demand=d["demand"],
+                caller_phone=d["caller_phone"],
+                employer=_employer_by_name(d["employer_name"]),
+                employer_name=d["employer_name"],
+                district=d["district"],
                 attachments=request.FILES.getlist("attachments"),
             )
         except ApplicationError as exc:
@@ -84,23 +86,19 @@ def h5_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
     appeal = selectors.worker_appeal_get(user, appeal_id)
     error = ""
     if request.method == "POST":
-        action = request.POST.get("action")
+        action = request.POST.get("action", "")
         try:
+            if action not in WORKER_ACTION_FORMS:
+                raise NotFound()
+            d = WORKER_ACTION_FORMS[action](request.POST).valid_or_raise()
             if action == "rate":
-                services.appeal_rate(
-                    actor=user,
-                    appeal=appeal,
-                    rating=request.POST.get("rating", ""),
-                    comment=request.POST.get("comment", ""),
-                )
-            elif action == "reply":
-                services.appeal_resume(actor=user, appeal=appeal, text=request.POST.get("text", ""))
+                services.appeal_rate(actor=user, appeal=appeal, rating=d["rating"], comment=d["comment"])
+            else:
+                services.appeal_resume(actor=user, appeal=appeal, text=d["text"])
                 if request.FILES.getlist("attachments"):
                     services.appeal_attach(
                         actor=user, appeal=appeal, uploads=request.FILES.getlist("attachments")
                     )
-            else:
-                raise NotFound()
         except ApplicationError as exc:
             error = "；".join(str(m) for v in exc.fields.values() for m in v) or str(exc.message)
         else:

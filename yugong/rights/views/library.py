@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -11,10 +10,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import request_user
-from yugong.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from yugong.core.errors import ApplicationError, NotFound, PermissionDenied
 from yugong.orgs.decorators import console_required
 
 from .. import services
+from ..forms import FaqForm, PolicyForm
 from ..models import (
     Category,
     Faq,
@@ -31,7 +31,7 @@ def policies(request: HttpRequest) -> HttpResponse:
         "q": q,
         "hits": policy_search(q) if q else [],
         "faqs": faq_search(q) if q else [],
-        "can_edit": services.can_edit_library(request.user),
+        "can_edit": services.can_edit_library(request_user(request)),
     }
     if not q:
         ctx["page"] = Paginator(
@@ -46,18 +46,8 @@ MAX_SECTIONS = 200
 
 
 def _require_library_editor(request: HttpRequest) -> None:
-    if not services.can_edit_library(request.user):
+    if not services.can_edit_library(request_user(request)):
         raise PermissionDenied(_("只有市总工会工作人员可以维护政策库。"))
-
-
-def _date_or_none(value: str, field: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed(fields={field: _("日期格式应为 YYYY-MM-DD。")}) from None
 
 
 def _error_map(exc: ApplicationError) -> dict[str, str]:
@@ -77,31 +67,26 @@ def policy_edit(request: HttpRequest, policy_id: int | None = None) -> HttpRespo
             raise NotFound()
     errors: dict[str, str] = {}
     if request.method == "POST":
-        p = request.POST
-        headings, bodies = p.getlist("section_heading"), p.getlist("section_body")
-        sections = list(zip(headings, bodies, strict=False))[:MAX_SECTIONS]
-        data: dict[str, Any] = {
-            "title": p.get("title", ""),
-            "issuer": p.get("issuer", ""),
-            "doc_number": p.get("doc_number", ""),
-            "topic": p.get("topic", ""),
-            "summary": p.get("summary", ""),
-            "published": p.get("published") == "on",
-        }
+        posted = PolicyForm(request.POST)
+        posted.is_valid()  # the sections are kept for the page even when a date is wrong
+        d = posted.cleaned_data
+        sections = list(zip(d.get("section_heading", []), d.get("section_body", []), strict=False))
+        sections = sections[:MAX_SECTIONS]
         try:
+            d = posted.valid_or_raise()
             saved = services.policy_save(
                 actor=request_user(request),
                 policy=policy,
                 sections=sections,
-                effective_on=_date_or_none(p.get("effective_on", ""), "effective_on"),
-                expires_on=_date_or_none(p.get("expires_on", ""), "expires_on"),
-                **data,
+                effective_on=d["effective_on"],
+                expires_on=d["expires_on"],
+                **{k: d[k] for k in ("title", "issuer", "doc_number", "topic", "summary", "published")},
             )
         except ApplicationError as exc:
             if exc.status == 404:
                 raise
             errors = _error_map(exc) or {"form": str(exc.message)}
-            form = {**p.dict(), "published": data["published"]}
+            form = {**dict(posted.data.items()), "published": d.get("published", False)}
             rows = [{"heading": h, "body": b} for h, b in sections]
         else:
             return HttpResponseRedirect(reverse("rights:policy_edit", args=[saved.pk]) + "?saved=1")
@@ -144,7 +129,7 @@ def faqs(request: HttpRequest) -> HttpResponse:
     return _console(
         request,
         "rights/console_faqs.html",
-        {"page": page, "can_edit": services.can_edit_library(request.user)},
+        {"page": page, "can_edit": services.can_edit_library(request_user(request))},
     )
 
 
@@ -158,22 +143,21 @@ def faq_edit(request: HttpRequest, faq_id: int | None = None) -> HttpResponse:
             raise NotFound()
     errors: dict[str, str] = {}
     if request.method == "POST":
-        p = request.POST
-        form: dict[str, Any] = {**p.dict(), "published": p.get("published") == "on"}
-        try:
-            seq = int(p.get("seq") or 0)
-        except ValueError:
-            errors = {"seq": _("排序须为整数。")}
+        posted = FaqForm(request.POST)
+        form = {**dict(posted.data.items()), "published": posted.data.get("published") == "on"}
+        if not posted.is_valid():
+            errors = {k: "；".join(str(m) for m in v) for k, v in posted.errors.items()}
         else:
+            d = posted.cleaned_data
             try:
                 services.faq_save(
                     actor=request_user(request),
                     faq=faq,
-                    question=p.get("question", ""),
-                    answer=p.get("answer", ""),
-                    category=p.get("category", ""),
-                    seq=seq,
-                    published=form["published"],
+                    question=d["question"],
+                    answer=d["answer"],
+                    category=d["category"],
+                    seq=d["seq"] or 0,
+                    published=d["published"],
                 )
             except ApplicationError as exc:
                 if exc.status == 404:

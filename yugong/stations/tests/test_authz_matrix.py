@@ -6,8 +6,8 @@ inside / outside the actor's subtree.
 The rules: staff reach a station only inside their subtree (outside: 404 like missing, for every
 role); any role may look (and open the forms), the managing roles (chair, vice chair, staff) keep it
 (inspections, issues, edits) — the others are refused. The nearby search, the station page and the
-map are public. Known gap (strict xfail below): a refused keeper action answers with a message and
-a redirect, not 403.
+map are public. A refused keeper action answers 403 (not a message and a redirect), so the status
+tells refusal from success.
 """
 
 from __future__ import annotations
@@ -37,9 +37,6 @@ REGION = {
     "type": "Polygon",
     "coordinates": [[[106.55, 29.55], [106.58, 29.55], [106.58, 29.57], [106.55, 29.57], [106.55, 29.55]]],
 }
-# The keeper actions answer a refused actor with a message and a redirect to the station page (302,
-# nothing written), not 403: the status cannot tell refusal from success. For the stations owner.
-REFUSED_BY_REDIRECT = {"inspection", "issue raise", "issue close"}
 
 
 def _world() -> World:
@@ -192,21 +189,7 @@ ROUTES = [
 ]
 
 
-def _cases() -> list[Any]:
-    out = []
-    for case in cases(ROUTES):
-        route, actor, where = case.values
-        if route.name in REFUSED_BY_REDIRECT and actor in ("viewer", "hotline") and where == "inside":
-            case = pytest.param(
-                *case.values,
-                id=case.id,
-                marks=pytest.mark.xfail(strict=True, reason="refused with a message and a 302, not 403"),
-            )
-        out.append(case)
-    return out
-
-
-@pytest.mark.parametrize(("route", "actor", "where"), _cases())
+@pytest.mark.parametrize(("route", "actor", "where"), cases(ROUTES))
 def test_stations_authz(
     route: Route, actor: str, where: str, stations_world: World, db: Any, client: Any
 ) -> None:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from yugong.accounts.models import request_user
 from yugong.core import nav
-from yugong.core.errors import ApplicationError, ValidationFailed
+from yugong.core.errors import ApplicationError, ValidationFailed, reraise_refusal
 from yugong.core.pii import blind_index
 from yugong.core.timeutil import local_now
 from yugong.core.validators import normalize_phone
@@ -38,6 +38,7 @@ from ..forms import (
     HonourForm,
     ImportForm,
     InspectionForm,
+    IssueCloseForm,
     IssueForm,
     KeeperForm,
     PhotoForm,
@@ -224,56 +225,53 @@ def console_screen(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def console_inspect(request: HttpRequest, pk: int) -> HttpResponse:
     station = selectors.station_access_keep(request.user, pk)
-    form = InspectionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.inspection_record(actor=request_user(request), station=station, **form.cleaned_data)
-            messages.success(request, _("巡查记录已保存。"))
-        except ApplicationError as exc:
-            messages.warning(request, str(exc.message))
-    return HttpResponseRedirect(reverse("stations:console_detail", args=[station.pk]))
+    return _station_form_action(
+        request,
+        station,
+        InspectionForm(request.POST),
+        lambda data: services.inspection_record(actor=request_user(request), station=station, **data),
+        _("巡查记录已保存。"),
+    )
 
 
 @keeper_or_console_required
 @require_POST
 def console_issue(request: HttpRequest, pk: int) -> HttpResponse:
     station = selectors.station_access_keep(request.user, pk)
-    form = IssueForm(request.POST)
-    if form.is_valid():
-        try:
-            services.issue_raise(actor=request_user(request), station=station, **form.cleaned_data)
-            messages.success(request, _("问题已登记。"))
-        except ApplicationError as exc:
-            messages.warning(request, str(exc.message))
-    else:
-        messages.warning(request, _("请填写问题。"))
-    return HttpResponseRedirect(reverse("stations:console_detail", args=[station.pk]))
+    return _station_form_action(
+        request,
+        station,
+        IssueForm(request.POST),
+        lambda data: services.issue_raise(actor=request_user(request), station=station, **data),
+        _("问题已登记。"),
+    )
 
 
 @keeper_or_console_required
 @require_POST
 def console_issue_close(request: HttpRequest, pk: int) -> HttpResponse:
     issue = selectors.issue_access(request.user, pk)
-    try:
-        services.issue_close(
-            actor=request_user(request), issue=issue, resolution=request.POST.get("resolution", "")
-        )
-        messages.success(request, _("问题已关闭。"))
-    except ApplicationError as exc:
-        messages.warning(request, str(exc.message))
-    return HttpResponseRedirect(reverse("stations:console_detail", args=[issue.station_id]))
+    return _station_form_action(
+        request,
+        issue.station,
+        IssueCloseForm(request.POST),
+        lambda data: services.issue_close(actor=request_user(request), issue=issue, **data),
+        _("问题已关闭。"),
+    )
 
 
 def _station_form_action(
     request: HttpRequest, station: Station, form: Any, action: Callable[[dict[str, Any]], Any], done: str
 ) -> HttpResponse:
     """The console's small POST forms on a station page: validate, call the service, say what
-    happened (the field's own Chinese message when the service names one), back to the page."""
+    happened (the field's own Chinese message when the service names one), back to the page. A
+    refusal is not a message: it answers 403 (the error middleware), so the status tells it apart."""
     if form.is_valid():
         try:
             action(form.cleaned_data)
             messages.success(request, done)
         except ApplicationError as exc:
+            reraise_refusal(exc)
             fields = "；".join(str(m) for msgs in exc.fields.values() for m in msgs)
             messages.warning(request, fields or str(exc.message))
     else:

@@ -10,11 +10,10 @@ gives the money back to the line."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.errors import Conflict, ValidationFailed
 from yugong.funds import services as funds
 from yugong.funds.models import BudgetLine, Commitment
@@ -22,7 +21,7 @@ from yugong.orgs.models import Union
 
 
 def budget_ask(
-    *, actor: Any, union: Union, line_id: int | None, amount_fen: int, purpose: str, ref: Model
+    *, actor: User, union: Union, line_id: int | None, amount_fen: int, purpose: str, ref: Model
 ) -> Commitment | None:
     """Inside the caller's transaction, after ``ref`` is saved. None when no line was named."""
     if line_id is None:
@@ -35,7 +34,7 @@ def budget_ask(
     )
 
 
-def budget_approve(*, actor: Any, commitment_id: int | None) -> None:
+def budget_approve(*, actor: User, commitment_id: int | None) -> None:
     """Before the purchase's own transaction: approve the spending request (funds rules) unless it is
     reserved already; a request that still needs a second approver stops the purchase here, with
     the first approval kept."""
@@ -52,17 +51,17 @@ def budget_approve(*, actor: Any, commitment_id: int | None) -> None:
         raise Conflict(_("经费申请已驳回或已完结，不能批准。"), code="budget_closed")
 
 
-def budget_spend(*, actor: Any, commitment_id: int | None, amount_fen: int, memo: str) -> None:
+def budget_spend(*, actor: User, commitment_id: int | None, amount_fen: int, memo: str) -> None:
     """Inside the purchase's transaction: the reservation becomes spending (ledger rows with it)."""
     if commitment_id is not None:
         funds.commitment_spend_for(actor=actor, commitment=commitment_id, amount_fen=amount_fen, memo=memo)
 
 
-def budget_withdraw(*, actor: Any, commitment_id: int | None, reason: str) -> None:
+def budget_withdraw(*, actor: User, commitment_id: int | None, reason: str) -> None:
     if commitment_id is not None:
         funds.commitment_withdraw_for(actor=actor, commitment=commitment_id, reason=reason or _("申请已驳回"))
 
 
-def budget_refund(*, actor: Any, commitment_id: int | None, amount_fen: int, memo: str) -> None:
+def budget_refund(*, actor: User, commitment_id: int | None, amount_fen: int, memo: str) -> None:
     if commitment_id is not None and amount_fen > 0:
         funds.commitment_refund_for(actor=actor, commitment=commitment_id, amount_fen=amount_fen, memo=memo)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import dateformat
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound
 from yugong.core.facts import fact_record
@@ -102,7 +103,7 @@ def _refuse_pass_code(ids: list[int]) -> None:
     raise Conflict(_("这是年票二维码，本商户没有参与年票的景点，不能核验年票。"), code="no_pass_spot")
 
 
-def ticket_scan(*, actor: Any, token: str, at: dt.datetime | None = None) -> Ticket:
+def ticket_scan(*, actor: User, token: str, at: dt.datetime | None = None) -> Ticket:
     """The merchant's gate marks an e-ticket used — once, on its day, inside the admission window.
     Another merchant's ticket is 404; a refusal raises :class:`GateRefused` (409) with the reason."""
     raw = (token or "").strip()

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.timeutil import now
@@ -38,7 +39,7 @@ def members_of(union: Union, person_ids: list[int]) -> dict[int, Membership]:
 
 def group_order_request(
     *,
-    actor: Any,
+    actor: User,
     union: Union,
     session: Session,
     activity: str,
@@ -112,7 +113,7 @@ def _best_available(session: Session, n: int) -> list[str]:
     return free[:n]
 
 
-def _lock_group(actor: Any, group: GroupOrder | int) -> GroupOrder:
+def _lock_group(actor: User, group: GroupOrder | int) -> GroupOrder:
     pk = group.pk if isinstance(group, GroupOrder) else group
     locked = GroupOrder.objects.select_for_update().select_related("union").filter(pk=pk).first()
     if locked is None:
@@ -123,7 +124,7 @@ def _lock_group(actor: Any, group: GroupOrder | int) -> GroupOrder:
     return locked
 
 
-def group_order_approve(*, actor: Any, group: GroupOrder | int) -> Order:
+def group_order_approve(*, actor: User, group: GroupOrder | int) -> Order:
     """The chair approves: seats are taken (the same conditional UPDATE), the order is paid from
     union funds and the tickets are made out to the named members. With a budget line, the spending
     request is approved first (funds rules) and spent with the order."""
@@ -193,7 +194,7 @@ def group_order_approve(*, actor: Any, group: GroupOrder | int) -> Order:
     return order
 
 
-def group_order_reject(*, actor: Any, group: GroupOrder | int, reason: str) -> GroupOrder:
+def group_order_reject(*, actor: User, group: GroupOrder | int, reason: str) -> GroupOrder:
     with transaction.atomic():
         locked = _lock_group(actor, group)
         locked.status = GroupOrder.Status.REJECTED

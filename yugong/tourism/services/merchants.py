@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.timeutil import now
@@ -56,7 +57,7 @@ def _int(data: Mapping[str, Any], key: str, errors: dict[str, Any], *, optional:
     return number
 
 
-def merchant_apply(*, actor: Any, host_union: Union, data: Mapping[str, Any]) -> Merchant:
+def merchant_apply(*, actor: User, host_union: Union, data: Mapping[str, Any]) -> Merchant:
     """A business applies to join; the applicant becomes its owner once approved."""
     errors: dict[str, Any] = {}
     name = clean_text(data.get("name"))
@@ -92,7 +93,7 @@ def merchant_apply(*, actor: Any, host_union: Union, data: Mapping[str, Any]) ->
 
 def merchant_review(
     *,
-    actor: Any,
+    actor: User,
     merchant: Merchant | int,
     approve: bool,
     note: str = "",
@@ -146,7 +147,7 @@ def _apply_terms(merchant: Merchant, terms: Mapping[str, Any]) -> None:
         raise ValidationFailed(fields=errors)
 
 
-def merchant_update_terms(*, actor: Any, merchant: Merchant | int, terms: Mapping[str, Any]) -> Merchant:
+def merchant_update_terms(*, actor: User, merchant: Merchant | int, terms: Mapping[str, Any]) -> Merchant:
     pk = merchant.pk if isinstance(merchant, Merchant) else merchant
     with transaction.atomic():
         access_platform_merchant(actor, pk)
@@ -203,7 +204,7 @@ def _product_values(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def product_save(
-    *, actor: Any, merchant_id: Any, data: Mapping[str, Any], product: Product | None = None
+    *, actor: User, merchant_id: Any, data: Mapping[str, Any], product: Product | None = None
 ) -> Product:
     """Merchant staff create or edit a product. Any edit sends it back to review."""
     merchant = access_merchant(actor, merchant_id)
@@ -224,7 +225,7 @@ def product_save(
     return product
 
 
-def product_review(*, actor: Any, product: Product | int, approve: bool, note: str = "") -> Product:
+def product_review(*, actor: User, product: Product | int, approve: bool, note: str = "") -> Product:
     pk = product.pk if isinstance(product, Product) else product
     with transaction.atomic():
         found = platform_scope(
@@ -244,7 +245,7 @@ def product_review(*, actor: Any, product: Product | int, approve: bool, note: s
 
 def session_add(
     *,
-    actor: Any,
+    actor: User,
     product: Product,
     starts_at: dt.datetime,
     capacity: int,

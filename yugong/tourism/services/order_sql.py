@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_who
 from yugong.core.db import prepared_cursor
 from yugong.core.errors import NotFound
@@ -108,7 +109,7 @@ def _async_commit_enabled() -> bool:
 
 
 def place_one_statement(  # audited-in-sql (the ``a`` CTE)
-    actor: Any, sid: int, quantity: int, key: str, names: list[str]
+    actor: User, sid: int, quantity: int, key: str, names: list[str]
 ) -> Order | None:
     """PostgreSQL, products without limits or eligibility rules: everything in ONE statement
     (data-modifying CTEs, see ``_ONE_STATEMENT``). Atomic on its own, so outside a transaction there

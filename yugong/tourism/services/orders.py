@@ -114,7 +114,7 @@ def _existing(user: Any, key: str, session_id: int) -> Order | None:
 
 def order_place(
     *,
-    actor: Any,
+    actor: User,
     session_id: Any,
     quantity: int,
     idempotency_key: str | None,
@@ -150,7 +150,7 @@ def order_place(
 
 
 def _place(
-    actor: Any,
+    actor: User,
     sid: int,
     quantity: int,
     key: str,
@@ -254,7 +254,7 @@ def _close_open_payments(order: Order, status: str) -> None:
     order.payments.filter(status=Payment.Status.PENDING).update(status=status)
 
 
-def order_cancel(*, actor: Any, order: Order | int) -> Order:
+def order_cancel(*, actor: User, order: Order | int) -> Order:
     with transaction.atomic():
         locked = _lock_order(order)
         if locked.user_id != getattr(actor, "pk", None):

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_who
 from yugong.core.db import prepared_cursor
 from yugong.core.facts import fact_record_sql, fact_recorded
@@ -111,7 +112,7 @@ def _sql(fact: str) -> str:
 
 def admit_one_statement(  # audited-in-sql (the ``a`` CTE)
     *,
-    actor: Any,
+    actor: User,
     spot: PassSpot,
     annual_pass: AnnualPass,
     union_id: int,

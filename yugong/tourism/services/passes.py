@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.facts import fact_record
@@ -46,7 +47,7 @@ QR_FUTURE_SKEW = 5  # seconds a phone's clock may run ahead
 
 def pass_batch_request(
     *,
-    actor: Any,
+    actor: User,
     union: Union,
     year: int,
     price_fen: int,
@@ -102,7 +103,7 @@ def pass_batch_request(
     return batch
 
 
-def pass_batch_approve(*, actor: Any, batch: PassBatch | int) -> list[AnnualPass]:
+def pass_batch_approve(*, actor: User, batch: PassBatch | int) -> list[AnnualPass]:
     pk = batch.pk if isinstance(batch, PassBatch) else batch
     first = PassBatch.objects.select_related("union").filter(pk=pk).first()
     if first is None:
@@ -158,7 +159,7 @@ def pass_batch_approve(*, actor: Any, batch: PassBatch | int) -> list[AnnualPass
     return passes
 
 
-def pass_batch_reject(*, actor: Any, batch: PassBatch | int) -> PassBatch:
+def pass_batch_reject(*, actor: User, batch: PassBatch | int) -> PassBatch:
     pk = batch.pk if isinstance(batch, PassBatch) else batch
     with transaction.atomic():
         locked = PassBatch.objects.select_for_update().select_related("union").filter(pk=pk).first()
@@ -203,7 +204,7 @@ def _parse(token: str) -> tuple[int, int, str] | None:
 
 
 def _deny(
-    spot: PassSpot, actor: Any, day: dt.date, reason: str, annual_pass: AnnualPass | None = None
+    spot: PassSpot, actor: User, day: dt.date, reason: str, annual_pass: AnnualPass | None = None
 ) -> PassEntry:
     entry = PassEntry.objects.create(
         spot=spot,
@@ -218,7 +219,7 @@ def _deny(
     return entry
 
 
-def _audit_entry(actor: Any, entry: PassEntry) -> None:
+def _audit_entry(actor: User, entry: PassEntry) -> None:
     audit_record(
         actor=actor,
         action=PASS_VERIFY_ACTION,
@@ -229,7 +230,7 @@ def _audit_entry(actor: Any, entry: PassEntry) -> None:
 
 def pass_verify(
     *,
-    actor: Any,
+    actor: User,
     token: str,
     spot_id: Any,
     at: dt.datetime | None = None,
@@ -260,7 +261,7 @@ def pass_verify(
             )
 
 
-def _fast_admit(actor: Any, spot: PassSpot, token: str, at: dt.datetime, day: dt.date) -> PassEntry | None:
+def _fast_admit(actor: User, spot: PassSpot, token: str, at: dt.datetime, day: dt.date) -> PassEntry | None:
     """The admit path on PostgreSQL: read the pass (one plain SELECT, no lock), check the QR and the
     rules of ``pass_rules`` in Python, then admit in ONE statement (``pass_sql``), which re-checks
     the same rules under the pass's row lock. None when anything refuses (nothing written): the ORM
@@ -308,7 +309,7 @@ def _fast_admit(actor: Any, spot: PassSpot, token: str, at: dt.datetime, day: dt
 
 
 def _verify(
-    actor: Any, spot: PassSpot, token: str, at: dt.datetime, day: dt.date, naive_pool: bool = False
+    actor: User, spot: PassSpot, token: str, at: dt.datetime, day: dt.date, naive_pool: bool = False
 ) -> PassEntry:
     parsed = _parse(token)
     with transaction.atomic():

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.accounts.system import system_actor
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -31,7 +31,7 @@ from .stock import take_stock
 
 
 def payment_start(
-    *, actor: Any, order: Order | int, provider: str | None = None, client_ip: str = ""
+    *, actor: User, order: Order | int, provider: str | None = None, client_ip: str = ""
 ) -> tuple[Payment, str]:
     """Open a payment for a pending order with the configured gateway (``PAYMENT_GATEWAY``);
     returns (payment, the URL to send the payer to)."""
@@ -176,7 +176,7 @@ def _apply(notice: gateways.Notice) -> str:
     return "late_refunded"
 
 
-def payment_confirm_venue(*, actor: Any, order: Order | int) -> Order:
+def payment_confirm_venue(*, actor: User, order: Order | int) -> Order:
     """The merchant took the money at the venue (the offline provider)."""
     with transaction.atomic():
         locked = _lock_order(order)

@@ -19,6 +19,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound
 from yugong.core.images import delete_picture, store_picture
@@ -41,7 +42,7 @@ def max_per_product() -> int:
     return int(getattr(settings, "TOURISM_PICTURES_PER_PRODUCT", 9))
 
 
-def _product_of(actor: Any, merchant_id: Any, product_id: Any) -> Product:
+def _product_of(actor: User, merchant_id: Any, product_id: Any) -> Product:
     merchant = access_merchant(actor, merchant_id)  # another merchant's: 404
     product = Product.objects.filter(merchant=merchant, pk=_pk(product_id)).first()
     if product is None:
@@ -49,7 +50,7 @@ def _product_of(actor: Any, merchant_id: Any, product_id: Any) -> Product:
     return product
 
 
-def product_picture_add(*, actor: Any, merchant_id: Any, product_id: Any, image: Any) -> ProductPicture:
+def product_picture_add(*, actor: User, merchant_id: Any, product_id: Any, image: Any) -> ProductPicture:
     product = _product_of(actor, merchant_id, product_id)
     stored = store_picture(
         image,
@@ -97,7 +98,7 @@ def product_picture_add(*, actor: Any, merchant_id: Any, product_id: Any, image:
 
 
 @transaction.atomic
-def product_picture_remove(*, actor: Any, merchant_id: Any, product_id: Any, picture_id: Any) -> None:
+def product_picture_remove(*, actor: User, merchant_id: Any, product_id: Any, picture_id: Any) -> None:
     product = _product_of(actor, merchant_id, product_id)
     picture = ProductPicture.objects.select_for_update().filter(product=product, pk=_pk(picture_id)).first()
     if picture is None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.accounts.system import system_actor
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound
@@ -40,7 +40,7 @@ def refund_amount(order: Order, *, at: dt.datetime | None = None) -> int:
     return order.amount_fen - fee
 
 
-def order_refund(*, actor: Any, order: Order | int, reason: str = "") -> Order:
+def order_refund(*, actor: User, order: Order | int, reason: str = "") -> Order:
     """The buyer (or the merchant) refunds a paid, unused order by the product's rules."""
     with transaction.atomic():
         locked = _lock_order(order)

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.timeutil import SHANGHAI
@@ -98,7 +99,7 @@ def statement_lines(merchant_id: int, start: dt.date, end: dt.date) -> list[dict
     return out
 
 
-def statement_build(*, actor: Any, merchant_id: Any, start: dt.date, end: dt.date) -> Statement:
+def statement_build(*, actor: User, merchant_id: Any, start: dt.date, end: dt.date) -> Statement:
     merchant = access_platform_merchant(actor, merchant_id)
     if end < start:
         raise ValidationFailed(fields={"end": _("截止日不能早于起始日。")})
@@ -136,7 +137,7 @@ def statement_build(*, actor: Any, merchant_id: Any, start: dt.date, end: dt.dat
     return statement
 
 
-def payout_record(*, actor: Any, statement: Statement | int, reference: str = "") -> Payout:
+def payout_record(*, actor: User, statement: Statement | int, reference: str = "") -> Payout:
     """Finance records the bank transfer that pays a statement; the ledger clears the payable."""
     pk = statement.pk if isinstance(statement, Statement) else statement
     with transaction.atomic():
@@ -208,11 +209,11 @@ SETTLED = (Order.Status.PAID, Order.Status.USED, Order.Status.REFUNDED)
 MONEY_IN = (Payment.Status.SUCCEEDED, Payment.Status.REFUNDED)
 
 
-def _sees_whole_ledger(actor: Any) -> bool:
+def _sees_whole_ledger(actor: User) -> bool:
     return actor is None or any(is_root_path(p) for p in scope_paths(actor, PLATFORM_ROLES))
 
 
-def _scoped_entries(actor: Any) -> QuerySet[LedgerEntry]:
+def _scoped_entries(actor: User) -> QuerySet[LedgerEntry]:
     """The ledger entries of the orders and merchants the actor settles (entries name them by
     reference: the ledger is funds', which imports no scenario app)."""
     orders = scope_filter(
@@ -227,7 +228,7 @@ def _scoped_entries(actor: Any) -> QuerySet[LedgerEntry]:
     )
 
 
-def reconcile(*, actor: Any, start: dt.date, end: dt.date) -> Reconciliation:
+def reconcile(*, actor: User, start: dt.date, end: dt.date) -> Reconciliation:
     """Orders created in the period, of merchants the actor settles: what the order says was paid
     (amount − refunded), what the payments say, what the ledger's cash/union-funds lines say — and
     every difference. Plus every unbalanced ledger entry and the trial balance. Four grouped queries

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.timeutil import now
@@ -127,7 +128,7 @@ def spot_values(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def owner_merchant(actor: Any, merchant_id: Any) -> int:
+def owner_merchant(actor: User, merchant_id: Any) -> int:
     """The merchant ``actor`` is the admin (负责人) of; another merchant is 404, a clerk 403."""
     try:
         pk = int(merchant_id)
@@ -141,7 +142,7 @@ def owner_merchant(actor: Any, merchant_id: Any) -> int:
 
 
 def pass_spot_apply(
-    *, actor: Any, merchant_id: Any, data: Mapping[str, Any], spot: PassSpot | int | None = None
+    *, actor: User, merchant_id: Any, data: Mapping[str, Any], spot: PassSpot | int | None = None
 ) -> PassSpot:
     """The merchant's admin applies for a new spot, or re-applies with changed terms for one of its
     spots (which leaves the pass until the city approves again)."""
@@ -173,13 +174,13 @@ def pass_spot_apply(
     return row
 
 
-def is_city_reviewer(actor: Any) -> bool:
+def is_city_reviewer(actor: User) -> bool:
     """Platform staff at a root union (the city federation): who approves pass spots."""
     return any(can_act(actor, root, PLATFORM_ROLES) for root in Union.objects.filter(parent__isnull=True))
 
 
 def pass_spot_review(
-    *, actor: Any, spot: PassSpot | int, approve: bool, note: str = "", rate_fen: int | None = None
+    *, actor: User, spot: PassSpot | int, approve: bool, note: str = "", rate_fen: int | None = None
 ) -> PassSpot:
     """The city approves (optionally settling a different rate) or rejects a pending spot. A spot
     outside the reviewer's part of the tree is 404; staff below the city get 403."""
@@ -219,7 +220,7 @@ def pass_spot_review(
     return row
 
 
-def pass_spot_set_active(*, actor: Any, spot: PassSpot | int, active: bool) -> PassSpot:
+def pass_spot_set_active(*, actor: User, spot: PassSpot | int, active: bool) -> PassSpot:
     """The merchant's admin pauses or resumes an approved spot (paused: the gate refuses passes)."""
     pk = spot.pk if isinstance(spot, PassSpot) else spot
     with transaction.atomic():

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
@@ -19,7 +20,7 @@ from ..selectors import user_by_login
 OWNER = MerchantStaff.Role.OWNER
 
 
-def access_merchant_admin(actor: Any, merchant_id: Any) -> Merchant:
+def access_merchant_admin(actor: User, merchant_id: Any) -> Merchant:
     """The merchant ``actor`` may manage the staff of (its active owner, or platform staff)."""
     pk = _pk(merchant_id)
     if pk in merchant_ids(actor, roles={OWNER}):
@@ -65,7 +66,7 @@ def _keep_an_owner(merchant: Merchant, leaving: MerchantStaff) -> None:
 
 @transaction.atomic
 def merchant_staff_add(
-    *, actor: Any, merchant_id: Any, login: str = "", user: Any = None, role: Any = "staff"
+    *, actor: User, merchant_id: Any, login: str = "", user: Any = None, role: Any = "staff"
 ) -> MerchantStaff:
     """Add (or re-activate) a staff account by mobile number or username. The person must have
     signed in to the platform once (workers sign in by SMS)."""
@@ -90,7 +91,7 @@ def merchant_staff_add(
 
 
 @transaction.atomic
-def merchant_staff_set_role(*, actor: Any, merchant_id: Any, staff_id: Any, role: Any) -> MerchantStaff:
+def merchant_staff_set_role(*, actor: User, merchant_id: Any, staff_id: Any, role: Any) -> MerchantStaff:
     merchant = access_merchant_admin(actor, merchant_id)
     role = _role(role)
     staff = _lock_staff(merchant, staff_id)
@@ -114,7 +115,7 @@ def merchant_staff_set_role(*, actor: Any, merchant_id: Any, staff_id: Any, role
 
 
 @transaction.atomic
-def merchant_staff_deactivate(*, actor: Any, merchant_id: Any, staff_id: Any) -> MerchantStaff:
+def merchant_staff_deactivate(*, actor: User, merchant_id: Any, staff_id: Any) -> MerchantStaff:
     """The account keeps existing (orders, scans and audit rows point at it) but no longer reaches
     the merchant, from its next request on."""
     merchant = access_merchant_admin(actor, merchant_id)

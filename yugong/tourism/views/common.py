@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from yugong.core.errors import ApplicationError
+from yugong.core.errors import ApplicationError, reraise_refusal
 from yugong.core.money import parse_yuan
 
 PAGE = 30
@@ -19,6 +19,7 @@ def _console(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpRe
 
 
 def _errors(request: HttpRequest, exc: ApplicationError) -> dict[str, list[str]]:
+    reraise_refusal(exc)
     messages.error(request, str(exc.message))
     return {k: [str(m) for m in v] for k, v in exc.fields.items()}
 

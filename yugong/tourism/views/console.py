@@ -85,7 +85,7 @@ def p_merchant_review(request: HttpRequest, merchant_id: int) -> HttpResponse:
         return _back(request, "tourism:p_merchants")
     try:
         services.merchant_review(
-            actor=request.user,
+            actor=request_user(request),
             merchant=merchant_id,
             approve=form.approve,
             note=form.cleaned_data["note"],
@@ -118,7 +118,10 @@ def p_product_review(request: HttpRequest, product_id: int) -> HttpResponse:
         return _back(request, "tourism:p_products")
     try:
         services.product_review(
-            actor=request.user, product=product_id, approve=form.approve, note=form.cleaned_data["note"]
+            actor=request_user(request),
+            product=product_id,
+            approve=form.approve,
+            note=form.cleaned_data["note"],
         )
         messages.success(request, _("审核结果已保存。"))
     except ApplicationError as exc:
@@ -138,7 +141,7 @@ def p_settlement(request: HttpRequest) -> HttpResponse:
     today = local_today()
     start = _date(request.GET.get("start"), today.replace(day=1))
     end = _date(request.GET.get("end"), today)
-    report = services.reconcile(actor=request.user, start=start, end=end)
+    report = services.reconcile(actor=request_user(request), start=start, end=end)
     return _console(
         request,
         "tourism/p_settlement.html",
@@ -161,7 +164,7 @@ def p_statement_build(request: HttpRequest) -> HttpResponse:
         return _back(request, "tourism:p_settlement")
     try:
         services.statement_build(
-            actor=request.user,
+            actor=request_user(request),
             merchant_id=form.cleaned_data["merchant"],
             start=form.cleaned_data["start"],
             end=form.cleaned_data["end"],
@@ -181,7 +184,7 @@ def p_payout(request: HttpRequest, statement_id: int) -> HttpResponse:
         return _back(request, "tourism:p_settlement")
     try:
         services.payout_record(
-            actor=request.user, statement=statement_id, reference=form.cleaned_data["reference"]
+            actor=request_user(request), statement=statement_id, reference=form.cleaned_data["reference"]
         )
         messages.success(request, _("付款已登记。"))
     except ApplicationError as exc:
@@ -201,7 +204,7 @@ def p_statement_export(request: HttpRequest, statement_id: int, fmt: str) -> Htt
 def p_reconciliation_export(request: HttpRequest, fmt: str) -> HttpResponse:
     today = local_today()
     report = services.reconcile(
-        actor=request.user,
+        actor=request_user(request),
         start=_date(request.GET.get("start"), today.replace(day=1)),
         end=_date(request.GET.get("end"), today),
     )
@@ -355,7 +358,7 @@ def p_pass_spots(request: HttpRequest) -> HttpResponse:
             "page": page,
             "status": status,
             "statuses": ReviewStatus.choices,
-            "can_review": services.spots.is_city_reviewer(request.user),
+            "can_review": services.spots.is_city_reviewer(request_user(request)),
             "form": SpotReviewForm(),
         },
     )
@@ -371,7 +374,7 @@ def p_pass_spot_review(request: HttpRequest, spot_id: int) -> HttpResponse:
         return back
     try:
         services.pass_spot_review(
-            actor=request.user,
+            actor=request_user(request),
             spot=spot_id,
             approve=form.cleaned_data["decision"] == "approve",
             note=form.cleaned_data["note"],

@@ -24,7 +24,7 @@ from yugong.core.timeutil import local_today
 from yugong.orgs.models import Union
 
 from .. import selectors, services
-from ..forms import BookForm, MerchantApplyForm, PassSpotSearchForm
+from ..forms import BookForm, MerchantApplyForm, PassSpotSearchForm, SimPayForm
 from ..gateways import sim_notification
 from ..models import Merchant, Order, PassSpot, Payment, Product, ReviewStatus
 from ..qr import qr_data_uri, ticket_qr_text
@@ -217,7 +217,9 @@ def sim_pay(request: HttpRequest, ref: str) -> HttpResponse:
     if payment is None or payment.order.user_id != request_user(request).pk:
         raise Http404
     if request.method == "POST":
-        outcome = "failed" if request.POST.get("outcome") == "failed" else "succeeded"
+        form = SimPayForm(request.POST)
+        form.is_valid()  # one optional choice: always parses
+        outcome = form.cleaned_data["outcome"]
         body, signature = sim_notification(payment.provider_ref, payment.amount_fen, status=outcome)
         try:
             result = services.payment_notify(provider="sim", body=body, signature=signature)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError
 from yugong.core.pii import mask_name
 from yugong.core.timeutil import SHANGHAI
@@ -71,7 +72,7 @@ def m_products(request: HttpRequest, merchant_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             item = services.product_save(
-                actor=request.user, merchant_id=merchant_id, data=_product_data(request)
+                actor=request_user(request), merchant_id=merchant_id, data=_product_data(request)
             )
         except ApplicationError as exc:
             errors = _errors(request, exc)
@@ -131,7 +132,10 @@ def m_product(request: HttpRequest, merchant_id: int, product_id: int) -> HttpRe
         item = _own_product(request, merchant_id, product_id)
         try:
             services.product_save(
-                actor=request.user, merchant_id=merchant_id, data=_product_data(request), product=item
+                actor=request_user(request),
+                merchant_id=merchant_id,
+                data=_product_data(request),
+                product=item,
             )
         except ApplicationError as exc:
             return _product_page(request, merchant_id, product_id, _errors(request, exc))
@@ -148,7 +152,7 @@ def m_picture_add(request: HttpRequest, merchant_id: int, product_id: int) -> Ht
     form.is_valid()
     try:
         services.product_picture_add(
-            actor=request.user,
+            actor=request_user(request),
             merchant_id=merchant_id,
             product_id=item.pk,
             image=form.cleaned_data.get("image"),
@@ -167,7 +171,7 @@ def m_picture_remove(
     item = _own_product(request, merchant_id, product_id)
     try:
         services.product_picture_remove(
-            actor=request.user, merchant_id=merchant_id, product_id=item.pk, picture_id=picture_id
+            actor=request_user(request), merchant_id=merchant_id, product_id=item.pk, picture_id=picture_id
         )
         messages.success(request, _("图片已删除。"))
     except ApplicationError as exc:
@@ -186,7 +190,7 @@ def m_session_add(request: HttpRequest, merchant_id: int, product_id: int) -> Ht
         return _product_page(request, merchant_id, product_id, errors)
     try:
         services.session_add(
-            actor=request.user,
+            actor=request_user(request),
             product=item,
             starts_at=form.cleaned_data["starts_at"].replace(tzinfo=SHANGHAI),
             capacity=form.cleaned_data["capacity"] or 0,
@@ -207,7 +211,7 @@ def m_order_venue(request: HttpRequest, merchant_id: int, order_id: int) -> Http
     if order is None:
         raise Http404
     try:
-        services.payment_confirm_venue(actor=request.user, order=order)
+        services.payment_confirm_venue(actor=request_user(request), order=order)
         messages.success(request, _("已确认现场收款。"))
     except ApplicationError as exc:
         _errors(request, exc)
@@ -243,7 +247,7 @@ def m_scan(request: HttpRequest, merchant_id: int) -> HttpResponse:
         try:
             if token.startswith(services.gate.PASS_PREFIX) and spots:
                 entry = services.pass_verify(
-                    actor=request.user, token=token, spot_id=form.cleaned_data["spot"] or spots[0].pk
+                    actor=request_user(request), token=token, spot_id=form.cleaned_data["spot"] or spots[0].pk
                 )
                 ok = entry.result == PassEntry.Result.OK
                 result = {
@@ -254,7 +258,7 @@ def m_scan(request: HttpRequest, merchant_id: int) -> HttpResponse:
                     "spot": entry.spot.name,
                 }
             else:
-                ticket = services.ticket_scan(actor=request.user, token=token)
+                ticket = services.ticket_scan(actor=request_user(request), token=token)
                 result = {"ok": True, "text": _("验票成功，请放行。"), **_ticket_facts(ticket)}
         except services.gate.GateRefused as exc:
             result = {"ok": False, "text": str(exc.message), "code": exc.code, **_ticket_facts(exc.ticket)}
@@ -304,14 +308,14 @@ def m_staff(request: HttpRequest, merchant_id: int) -> HttpResponse:
     """The merchant's admin (its 负责人) adds staff by mobile number or username (posted here), sets
     their role and deactivates them (their own URLs). Staff who are not the admin get 403, another
     merchant 404."""
-    merchant = services.staff.access_merchant_admin(request.user, merchant_id)
+    merchant = services.staff.access_merchant_admin(request_user(request), merchant_id)
     if request.method == "POST":
         form = StaffAddForm(request.POST, roles=MerchantStaff.Role.choices)
         form.is_valid()
         login = str(form.cleaned_data.get("login") or "")
         try:
             services.merchant_staff_add(
-                actor=request.user,
+                actor=request_user(request),
                 merchant_id=merchant.pk,
                 login=login,
                 role=form.cleaned_data.get("role") or "staff",
@@ -326,12 +330,15 @@ def m_staff(request: HttpRequest, merchant_id: int) -> HttpResponse:
 @merchant_required
 @require_POST
 def m_staff_role(request: HttpRequest, merchant_id: int, staff_id: int) -> HttpResponse:
-    merchant = services.staff.access_merchant_admin(request.user, merchant_id)
+    merchant = services.staff.access_merchant_admin(request_user(request), merchant_id)
     form = StaffRoleForm(request.POST)
     form.is_valid()
     try:
         services.merchant_staff_set_role(
-            actor=request.user, merchant_id=merchant.pk, staff_id=staff_id, role=form.cleaned_data.get("role")
+            actor=request_user(request),
+            merchant_id=merchant.pk,
+            staff_id=staff_id,
+            role=form.cleaned_data.get("role"),
         )
     except ApplicationError as exc:
         return _staff_page(request, merchant, _errors(request, exc))
@@ -342,9 +349,11 @@ def m_staff_role(request: HttpRequest, merchant_id: int, staff_id: int) -> HttpR
 @merchant_required
 @require_POST
 def m_staff_deactivate(request: HttpRequest, merchant_id: int, staff_id: int) -> HttpResponse:
-    merchant = services.staff.access_merchant_admin(request.user, merchant_id)
+    merchant = services.staff.access_merchant_admin(request_user(request), merchant_id)
     try:
-        services.merchant_staff_deactivate(actor=request.user, merchant_id=merchant.pk, staff_id=staff_id)
+        services.merchant_staff_deactivate(
+            actor=request_user(request), merchant_id=merchant.pk, staff_id=staff_id
+        )
     except ApplicationError as exc:
         return _staff_page(request, merchant, _errors(request, exc))
     messages.success(request, _("员工账号已停用。"))
@@ -376,7 +385,9 @@ def m_pass_spots(request: HttpRequest, merchant_id: int) -> HttpResponse:
     form = PassSpotForm(request.POST or None, initial={"one_entry_per_day": True, "region": "chongqing"})
     if request.method == "POST" and form.is_valid():
         try:
-            services.pass_spot_apply(actor=request.user, merchant_id=merchant_id, data=form.service_data())
+            services.pass_spot_apply(
+                actor=request_user(request), merchant_id=merchant_id, data=form.service_data()
+            )
         except ApplicationError as exc:
             apply_errors(form, exc, PassSpotForm.ALIASES)
             messages.error(request, str(exc.message))
@@ -398,7 +409,7 @@ def m_pass_spot(request: HttpRequest, merchant_id: int, spot_id: int) -> HttpRes
     if request.method == "POST" and form.is_valid():
         try:
             services.pass_spot_apply(
-                actor=request.user, merchant_id=merchant_id, data=form.service_data(), spot=spot
+                actor=request_user(request), merchant_id=merchant_id, data=form.service_data(), spot=spot
             )
         except ApplicationError as exc:
             apply_errors(form, exc, PassSpotForm.ALIASES)
@@ -418,7 +429,7 @@ def m_pass_spot_active(request: HttpRequest, merchant_id: int, spot_id: int) -> 
     if form.is_valid():
         try:
             services.pass_spot_set_active(
-                actor=request.user, spot=spot_id, active=form.cleaned_data["active"]
+                actor=request_user(request), spot=spot_id, active=form.cleaned_data["active"]
             )
             messages.success(request, _("已保存。"))
         except ApplicationError as exc:
