@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "yugong.cockpit",
     "yugong.assistance",
     "yugong.events",
+    "yugong.jobs",
     "yugong.web",
 ]
 

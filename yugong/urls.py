@@ -19,6 +19,7 @@ urlpatterns = [
     path("rights/", include("yugong.rights.urls")),
     path("assistance/", include("yugong.assistance.urls")),
     path("activities/", include("yugong.events.urls")),
+    path("jobs/", include("yugong.jobs.urls")),
     path("tourism/", include("yugong.tourism.urls")),
     path("contests/", include("yugong.contests.urls")),
     path("learning/", include("yugong.learning.urls")),

@@ -116,61 +116,61 @@ def _upsert(*, metric: str, union_id: int, value: int, dim: str, day: dt.date | 
     _notify(FactCell(day=day, union_id=union_id, metric=metric, dim=dim, value=value, add=add))
 
 
-def fact_sql_path(column: str) -> str:
-    """:func:`fact_record`'s path expression for a union id held in a SQL column, for a fast path
-    that writes its fact inside its own statement (then calls :func:`fact_recorded_in_sql`)."""
-    if _path_sql:
-        return f"COALESCE({_path_sql[0].replace('%s', column)}, '')"
-    return "''"
-
-
-def fact_sql_day() -> dt.date:
-    """The day :func:`fact_record` would use now."""
-    return _day(None)
-
-
-def fact_recorded_in_sql(*, metric: str, union_id: int, value: int, dim: str, day: dt.date) -> None:
-    """A fact added by a fast path's own SQL (see :func:`fact_sql_path`): tell the listeners as
-    :func:`fact_record` does."""
-    _notify(FactCell(day=day, union_id=union_id, metric=metric, dim=dim, value=value, add=True))
-
-
 def fact_record_sql(
-    *, metric: str, union_id: int, source: str, value: int = 1, dim: str = "", day: dt.date | None = None
+    *,
+    metric: str,
+    source: str,
+    union_id: int | None = None,
+    union_sql: str | None = None,
+    value: int = 1,
+    value_sql: str | None = None,
+    dim: str = "",
+    dim_sql: str | None = None,
+    day: dt.date | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """:func:`fact_record` as SQL for a fast path that writes its fact inside its own statement (a
     data-modifying CTE): the INSERT … ON CONFLICT and its named parameters (``fact_*``), one row per
-    row of ``source`` (a CTE name: the fact is written only when that CTE wrote something). The caller
-    runs the statement, then :func:`fact_recorded` with the same values (the listeners)."""
-    if not metric or union_id is None:
+    row of ``source`` (a CTE name or a join of them, "ok, m": the fact is written only when those
+    wrote something).
+
+    The union node, the value and the dimension are each a Python value (``union_id``, ``value``,
+    ``dim``: passed as parameters) or a SQL expression over the ``source`` rows (``union_sql``,
+    ``value_sql``, ``dim_sql``, e.g. ``"ok.union_id"``) when only the statement knows them. The
+    caller runs the statement, then :func:`fact_recorded` with the parameters (and what the
+    statement returned for the SQL ones) to tell the listeners."""
+    if not metric or (union_id is None and union_sql is None):
         raise ValueError("a fact needs a metric and a union node")
     table = DailyFact._meta.db_table
-    path_sql = _path_expr(union_id)[0].replace("%s", "%(fact_union)s::bigint")
+    params: dict[str, Any] = {"fact_day": _day(day), "fact_metric": metric}
+    if union_sql is None:
+        union_sql, params["fact_union"] = "%(fact_union)s::bigint", union_id
+    if value_sql is None:
+        value_sql, params["fact_value"] = "%(fact_value)s::bigint", value
+    if dim_sql is None:
+        dim_sql, params["fact_dim"] = "%(fact_dim)s::text", dim
+    path_sql = f"COALESCE({_path_sql[0].replace('%s', union_sql)}, '')" if _path_sql else "''"
     sql = (
         f"INSERT INTO {table} (day, union_id, metric, dim, value, path) "  # noqa: S608
-        "SELECT %(fact_day)s::date, %(fact_union)s::bigint, %(fact_metric)s::text, %(fact_dim)s::text, "
-        f"%(fact_value)s::bigint, {path_sql} FROM {source} "
+        f"SELECT %(fact_day)s::date, {union_sql}, %(fact_metric)s::text, {dim_sql}, {value_sql}, {path_sql} "
+        f"FROM {source} "
         f"ON CONFLICT (day, union_id, metric, dim, path) DO UPDATE SET value = {table}.value + excluded.value"
     )
-    params = {
-        "fact_day": _day(day),
-        "fact_union": union_id,
-        "fact_metric": metric,
-        "fact_dim": dim,
-        "fact_value": value,
-    }
     return sql, params
 
 
-def fact_recorded(params: dict[str, Any]) -> None:
-    """After a statement from :func:`fact_record_sql` wrote the fact: tell the listeners."""
+def fact_recorded(
+    params: dict[str, Any], *, union_id: int | None = None, value: int | None = None, dim: str | None = None
+) -> None:
+    """After a statement from :func:`fact_record_sql` wrote the fact: tell the listeners as
+    :func:`fact_record` does. ``union_id``, ``value`` and ``dim`` are the row's values where the
+    statement computed them (the ``*_sql`` arguments); the rest come from ``params``."""
     _notify(
         FactCell(
             day=params["fact_day"],
-            union_id=params["fact_union"],
+            union_id=union_id if union_id is not None else params["fact_union"],
             metric=params["fact_metric"],
-            dim=params["fact_dim"],
-            value=params["fact_value"],
+            dim=dim if dim is not None else params["fact_dim"],
+            value=value if value is not None else params["fact_value"],
             add=True,
         )
     )

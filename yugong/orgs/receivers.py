@@ -2,13 +2,14 @@
 
 They cover every ``save()`` and ``delete()`` — the admin site, seeds, factories, cascades — of the
 rows a grant is made of. Writes that go through ``QuerySet.update`` (the tree services) do not send
-signals; those services call :func:`~yugong.orgs.access.tree_changed` themselves."""
+signals; those services call :func:`~yugong.orgs.access.tree_changed` themselves. A ``migrate``
+changes the tree stamp too (a data migration may rewrite paths with SQL)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 from yugong.accounts.models import User
 
@@ -41,6 +42,11 @@ def _user_saved(sender: Any, instance: User, update_fields: Any = None, **kwargs
     grants_changed(instance.pk)
 
 
+def _migrated(sender: Any, **kwargs: Any) -> None:
+    # A data migration may rewrite paths or statuses with SQL: nothing cached survives a migrate.
+    tree_changed()
+
+
 def connect() -> None:
     post_save.connect(_role_saved, sender=RoleAssignment, dispatch_uid="orgs.grants.role_saved")
     post_delete.connect(_role_saved, sender=RoleAssignment, dispatch_uid="orgs.grants.role_deleted")
@@ -48,3 +54,4 @@ def connect() -> None:
     post_delete.connect(_union_deleted, sender=Union, dispatch_uid="orgs.grants.union_deleted")
     post_save.connect(_user_saved, sender=User, dispatch_uid="orgs.grants.user_saved")
     post_delete.connect(_user_saved, sender=User, dispatch_uid="orgs.grants.user_deleted")
+    post_migrate.connect(_migrated, dispatch_uid="orgs.grants.migrated")

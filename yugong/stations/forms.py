@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import geo
 from .hours import HoursError, hours_text, parse_hours_text, parse_spans_text
 from .models import Amenity, Station, StationHonour, amenity_keys
 
@@ -135,3 +136,32 @@ class KeeperForm(forms.Form):
 class PhotoForm(forms.Form):
     image = forms.ImageField(label=_("照片"))
     caption = forms.CharField(label=_("说明"), max_length=80, required=False)
+
+
+def _coordinate(value: str | None, bound: float) -> float | None:
+    try:
+        f = float(value or "")
+    except ValueError:
+        return None
+    return f if -bound <= f <= bound else None
+
+
+class CheckinForm(forms.Form):
+    """The check-in tap: the QR's token and, when the phone gives one, its position. Nothing here
+    refuses: a missing or unreadable position is no position (the service decides whether one is
+    required)."""
+
+    t = forms.CharField(required=False, strip=False)
+    coord = forms.CharField(required=False)
+    lat = forms.CharField(required=False)
+    lng = forms.CharField(required=False)
+
+    def clean_coord(self) -> str:
+        coord = self.cleaned_data.get("coord") or geo.WGS84
+        return coord if coord in geo.SYSTEMS else geo.WGS84
+
+    def clean_lat(self) -> float | None:
+        return _coordinate(self.cleaned_data.get("lat"), 90)
+
+    def clean_lng(self) -> float | None:
+        return _coordinate(self.cleaned_data.get("lng"), 180)

@@ -17,6 +17,7 @@ from yugong.core.audit_actions import action_name
 from yugong.core.models import AuditEvent
 from yugong.core.pii import mask_name
 from yugong.core.validators import is_ascii_digits
+from yugong.orgs import tree
 from yugong.orgs.access import scope_paths
 from yugong.orgs.models import RoleAssignment, Union
 
@@ -33,12 +34,9 @@ def audit_events_visible(user: Any) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.select_related("actor")
     if can_read_whole_audit_log(user):
         return qs
-    paths = scope_paths(user, AUDIT_ROLES)
-    if not paths:
+    condition = tree.subtree_q(scope_paths(user, AUDIT_ROLES), path_field="path")
+    if condition is None:
         return qs.none()
-    condition = Q()
-    for path in paths:
-        condition |= Q(path__startswith=path)
     return qs.filter(union_id__in=Union.objects.filter(condition).values("pk"))
 
 

@@ -23,8 +23,8 @@ from yugong.accounts.models import User
 from yugong.core.audit import audit_who
 from yugong.core.db import prepared_cursor
 from yugong.core.errors import NotFound
-from yugong.core.facts import fact_recorded_in_sql, fact_sql_day, fact_sql_path
-from yugong.core.models import AuditEvent, DailyFact
+from yugong.core.facts import fact_record_sql, fact_recorded
+from yugong.core.models import AuditEvent
 from yugong.core.timeutil import now
 from yugong.orgs.models import Union
 
@@ -107,10 +107,7 @@ WITH c AS (
         jsonb_build_object('amount_fen', rsv.amount_fen)
     FROM rsv, m
 ), f AS (
-    INSERT INTO {fact} (day, union_id, metric, dim, value, path)
-    SELECT %(fact_day)s, rsv.union_id, %(fact_metric)s, rsv.category, rsv.amount_fen, {fact_path}
-    FROM rsv, m
-    ON CONFLICT (day, union_id, metric, dim, path) DO UPDATE SET value = {fact}.value + excluded.value
+    {fact}
 )
 SELECT m.id IS NOT NULL, fm.id IS NOT NULL, c.status, c.amount_fen, c.reserved_fen, c.spent_fen,
     c.released_fen, c.purpose, c.requested_by_id, c.first_approver_id, c.approver_id, c.reject_reason,
@@ -119,7 +116,7 @@ FROM c LEFT JOIN m ON true LEFT JOIN fm ON true
 """
 
 
-def _sql() -> str:
+def _sql(fact: str) -> str:
     return _ONE_STATEMENT.format(
         commitment=Commitment._meta.db_table,
         union=Union._meta.db_table,
@@ -127,8 +124,7 @@ def _sql() -> str:
         entry=LedgerEntry._meta.db_table,
         entry_line=LedgerLine._meta.db_table,
         audit=AuditEvent._meta.db_table,
-        fact=DailyFact._meta.db_table,
-        fact_path=fact_sql_path("rsv.union_id"),
+        fact=fact,
     )
 
 
@@ -138,12 +134,18 @@ def approve_one_statement(actor: User, commitment_id: int) -> Commitment:  # aud
     (NotFound for a request missing or out of scope, 403, 409 ``not_pending``, 409
     ``budget_exceeded`` for an overdraw or a line that is not open)."""
     at = now()
-    day = fact_sql_day()
-    params = {"cid": commitment_id, "now": at, "fact_day": day, **sql_params(actor), **audit_who(actor)}
+    fact, fact_params = fact_record_sql(
+        metric=RESERVED_METRIC,
+        source="ok, m",
+        union_sql="ok.union_id",
+        value_sql="ok.amount_fen",
+        dim_sql="ok.category",
+    )
+    params = {"cid": commitment_id, "now": at, **fact_params, **sql_params(actor), **audit_who(actor)}
 
     def run() -> Any:
         with prepared_cursor() as cursor:
-            cursor.execute(_sql(), params)
+            cursor.execute(_sql(fact), params)
             return cursor.fetchone()
 
     if connection.in_atomic_block:
@@ -187,7 +189,7 @@ def approve_one_statement(actor: User, commitment_id: int) -> Commitment:  # aud
             first_approver_id=first_approver_id,
         )
         raise overdrawn()
-    fact_recorded_in_sql(metric=RESERVED_METRIC, union_id=union_id, value=amount, dim=category, day=day)
+    fact_recorded(fact_params, union_id=union_id, value=amount, dim=category)
     done.status = Commitment.Status.RESERVED
     done.reserved_fen = amount
     done.approver = actor

@@ -206,3 +206,17 @@ def test_the_cache_can_be_turned_off(client: Any, tree: dict[str, Any], settings
     with CaptureQueriesContext(connection) as ctx:
         assert _get(client, tree["a1"]) == 200
     assert len(_grant_queries(ctx)) == 1
+
+
+def test_a_migrate_forgets_every_cached_grant(tree: dict[str, Any]) -> None:
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    user = UserFactory(is_staff=True)
+    grant(user, tree["a"], "staff")
+    access._cached_grants(user.pk)  # makes the stamps
+    assert access._cached_grants(user.pk)  # stored
+    # A data migration rewrites a path with SQL, then migrate's post_migrate signal runs.
+    Union.objects.filter(pk=tree["a"].pk).update(path="")
+    post_migrate.send(sender=apps.get_app_config("orgs"), app_config=apps.get_app_config("orgs"))
+    assert access._cached_grants(user.pk) == []

@@ -21,6 +21,7 @@ from .. import checkin as checkin_rules
 from .. import geo, selectors, services
 from ..forms import (
     AMENITY_CHOICES,
+    CheckinForm,
     FeedbackForm,
 )
 from ..hours import hours_display
@@ -134,21 +135,15 @@ def station_page(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _coordinate(value: str | None, bound: float) -> float | None:
-    try:
-        f = float(value or "")
-    except ValueError:
-        return None
-    return f if -bound <= f <= bound else None
-
-
 def checkin(request: HttpRequest, code: str) -> HttpResponse:
     """The URL in the station QR (``?t=`` the screen's or the day's token, see ``checkin.py``).
     Signed-in workers confirm with one tap (POST); the page's script adds the phone's position."""
     station = selectors.station_public(code)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
-    token = (request.POST.get("t") if request.method == "POST" else request.GET.get("t")) or ""
+    posted = CheckinForm(request.POST if request.method == "POST" else None)
+    d = posted.cleaned_data if posted.is_valid() else {}
+    token = (d.get("t") if request.method == "POST" else request.GET.get("t")) or ""
     if request.method == "GET" and "/" in token:
         # The page's camera (or a pasted link) read a station QR: its URL, maybe another station's.
         target = _checkin_target(token)
@@ -159,15 +154,14 @@ def checkin(request: HttpRequest, code: str) -> HttpResponse:
             return HttpResponseRedirect(target)
     done = None
     if request.method == "POST":
-        coord = request.POST.get("coord", geo.WGS84)
         try:
             done = services.checkin_create(
                 user=request_user(request),
                 code=station.code,
                 token=token,
-                lat=_coordinate(request.POST.get("lat"), 90),
-                lng=_coordinate(request.POST.get("lng"), 180),
-                coord=coord if coord in geo.SYSTEMS else geo.WGS84,
+                lat=d["lat"],
+                lng=d["lng"],
+                coord=d["coord"],
             )
             station.refresh_from_db(fields=["visit_count"])
         except ApplicationError as exc:
