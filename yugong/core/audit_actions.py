@@ -266,6 +266,7 @@ ACTION_NAMES: dict[str, Promise] = {
     "funds.batch_results_import": _("导入银行回盘"),
     "funds.batch_follow_up": _("跟进失败明细"),
     "funds.payout_line_correct": _("更正付款明细"),
+    "funds.payout_line_cancel": _("取消失败的付款明细"),
     "funds.reconcile_provider_bill": _("对账（支付机构账单）"),
     "funds.difference_resolve": _("处理对账差异"),
     # news
