@@ -36,6 +36,7 @@ from .forms import (
     CampaignForm,
     CycleForm,
     DeliverForm,
+    ExcludeForm,
     PayForm,
     ReasonForm,
     ResultsForm,
@@ -152,9 +153,9 @@ def cycle_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             data = AddForm(request.POST).valid_or_raise()
             services.beneficiary_add(actor=actor, cycle=c, file=data["file"], note=data["note"])
         elif action == "exclude":
-            data = ReasonForm(request.POST).valid_or_raise()
-            row = BatchForm({"batch": request.POST.get("beneficiary")}).valid_or_raise()["batch"]
-            services.beneficiary_exclude(actor=actor, beneficiary=_row(c, row), reason=data["reason"])
+            data = ExcludeForm(request.POST).valid_or_raise()
+            row = _row(c, data["beneficiary"])
+            services.beneficiary_exclude(actor=actor, beneficiary=row, reason=data["reason"])
         elif action == "submit":
             services.cycle_submit(actor=actor, cycle=c)
         elif action == "approve":

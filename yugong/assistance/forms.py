@@ -268,5 +268,11 @@ class CloseForm(ActionForm):
     reason = forms.CharField(label=_("结档原因"), max_length=200)
 
 
+class ExcludeForm(ActionForm):
+    beneficiary = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("剔除理由"), max_length=200)
+
+
 class ObjectionForm(ActionForm):
+    file = forms.IntegerField(min_value=1, widget=forms.HiddenInput, required=False)
     reason = forms.CharField(label=_("异议理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))

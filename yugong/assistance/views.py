@@ -32,7 +32,6 @@ from yugong.orgs.decorators import console_required
 from . import exports, selectors, services
 from .forms import (
     ApplyForm,
-    BatchForm,
     CloseForm,
     DecisionForm,
     IncomeAnswerForm,
@@ -260,8 +259,8 @@ def h5_notices(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             data = form.valid_or_raise()
-            file_id = BatchForm({"batch": request.POST.get("file")}).valid_or_raise()["batch"]
-            if not selectors.worker_notices(user).filter(pk=file_id).exists():
+            file_id = data.get("file")
+            if not file_id or not selectors.worker_notices(user).filter(pk=file_id).exists():
                 raise NotFound()
             services.objection_raise(actor=user, file=file_id, reason=data["reason"])
             messages.success(request, _("您的异议已提交，工会将核实处理。"))
