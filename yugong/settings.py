@@ -102,9 +102,11 @@ INSTALLED_APPS = [
     "yugong.tourism",
     "yugong.contests",
     "yugong.learning",
+    "yugong.honors",
     "yugong.cockpit",
     "yugong.assistance",
     "yugong.events",
+    "yugong.jobs",
     "yugong.web",
 ]
 

@@ -36,6 +36,7 @@ TABLER: dict[str, str] = {
     "funds": "coins",
     "events": "calendar-event",
     "activities": "calendar-event",
+    "jobs": "briefcase",
     "web": "layout-grid",
     # home cards ("my things") and the console dashboard
     "ticket": "ticket",
@@ -51,6 +52,7 @@ TABLER: dict[str, str] = {
     "empty": "inbox",
     "more": "chevron-right",
     "notice": "speakerphone",
+    "honors": "award",
 }
 
 

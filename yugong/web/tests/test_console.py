@@ -134,6 +134,6 @@ def test_console_navigation_costs_a_fixed_number_of_queries(client, tree):
     grant(user, tree["district"], "chair")
     client.force_login(user)
     client.get(reverse("web:console"))
-    with assert_max_queries(4):  # session, user, grants, merchant staff rows
+    with assert_max_queries(5):  # session, user, grants, merchant staff rows, recruiter rows (jobs)
         page = client.get(reverse("web:console_section", args=["rights"])).content.decode()
     assert reverse("rights:intake") in page
