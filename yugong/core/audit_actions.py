@@ -206,6 +206,11 @@ ACTION_NAMES: dict[str, Promise] = {
     "learning.outcome_approve": _("学习成果审核通过"),
     "learning.outcome_reject": _("学习成果审核不通过"),
     "learning.credit": _("记入学分"),
+    "learning.provider_create": _("新建课程提供方"),
+    "learning.course_create": _("新建课程"),
+    "learning.course_update": _("修改课程"),
+    "learning.unit_add": _("新增课程单元"),
+    "learning.lesson_add": _("新增微课"),
     # honors
     "honors.round_create": _("新建荣誉评选"),
     "honors.quota_set": _("分配推荐名额"),
