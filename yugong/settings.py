@@ -227,6 +227,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "purge-expired-sms-codes": {"task": "yugong.accounts.tasks.purge_sms_codes", "schedule": 3600.0},
     "deliver-due-events": {"task": "yugong.core.tasks.deliver_due_events", "schedule": 60.0},
+    "expire-activity-offers": {"task": "yugong.events.tasks.expire_offers", "schedule": 300.0},
 }
 # Domain events (yugong.core.events): attempts before a delivery is dead-lettered, and the first
 # retry delay (doubling each time, capped at an hour).
