@@ -111,6 +111,16 @@ def _failed(request: pytest.FixtureRequest) -> bool:
     return any(r.failed for r in reports.values())
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _urlconf_imported() -> None:
+    """Import the URLconf (every app's views and the whole API) before the first page: the first
+    request would otherwise do it inside the live server, and on a loaded machine (2 cores shared
+    by a whole team) that alone outlasts a navigation timeout."""
+    from django.urls import get_resolver
+
+    assert get_resolver().url_patterns
+
+
 # --- Browser --------------------------------------------------------------------------------
 
 

@@ -147,3 +147,29 @@ def test_operator_takes_a_call_and_routes_it(
     appeal.refresh_from_db()
     assert appeal.union == city_tree["yuzhong"]
     assert_page_healthy(page)
+
+
+def test_a_bad_amount_on_the_appeal_page_is_named_and_nothing_concludes(
+    desk_page: Any, live_server: Any, city_tree: dict[str, Any]
+) -> None:
+    appeal = services.appeal_create(
+        actor=city_tree["operator"],
+        channel="hotline",
+        category="wages",
+        facts="拖欠工资两个月",
+        caller_name="张三",
+        caller_phone="13912345678",
+        employer=city_tree["employer"],
+    )
+    services.appeal_accept(actor=city_tree["store_staff"], appeal=appeal)
+    page = desk_page
+    sign_in(page, live_server, city_tree["store_staff"])
+    page.goto(f"/rights/console/appeals/{appeal.pk}/", timeout=30_000)
+    form = page.get_by_test_id("conclude-form")
+    form.get_by_label("办理结果").fill("单位已补发工资")
+    form.get_by_label("挽回金额").fill("一千")
+    form.get_by_role("button", name="办结").click()
+    expect(page.get_by_test_id("error")).to_have_text("挽回金额（元）：金额格式不正确。")
+    assert_page_healthy(page)
+    appeal.refresh_from_db()
+    assert appeal.status == Appeal.Status.HANDLING

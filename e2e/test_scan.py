@@ -153,3 +153,82 @@ def test_without_a_camera_the_gate_says_so_and_the_text_field_still_admits(
     page.get_by_role("button", name="核验").click()
     expect(page.get_by_test_id("scan-result")).to_contain_text("验票成功，请放行。")
     assert_page_healthy(page)
+
+
+def test_staff_check_a_member_card_through_the_camera(
+    camera_file: Path, live_server: Any, request: pytest.FixtureRequest
+) -> None:
+    """The console's 会员卡核验 on a phone: the camera reads the card's QR (the verify URL the
+    worker's card shows) and the page answers with the masked name and the union."""
+    from tests.helpers import UserFactory, grant, make_union
+    from yugong.members.card import card_token_issue
+    from yugong.members.models import Membership, Person
+
+    city = make_union(None, name="重庆市总工会")
+    shop = make_union(city, kind="grassroots", name="解放碑百货工会")
+    person = Person.objects.create(name="张师傅", user=UserFactory())
+    membership = Membership.objects.create(person=person, union=shop, status="active")
+    staff = UserFactory()
+    grant(staff, city, "staff")
+    token, _expires = card_token_issue(membership)
+    write_qr_y4m(camera_file, f"{live_server.url}/members/verify/{token}/")
+    page = request.getfixturevalue("camera_page")
+    _sign_in(page, live_server, staff)
+
+    page.goto("/members/verify/")
+    page.get_by_test_id("scan-start").tap()
+    result = page.get_by_test_id("verify-result")
+    expect(result).to_contain_text("有效会员", timeout=20_000)  # a long URL: a dense code to decode
+    expect(result).to_contain_text("张*傅")
+    expect(result).to_contain_text("解放碑百货工会")
+    assert "张师傅" not in page.content()
+    assert_page_healthy(page)
+
+
+def test_a_worker_checks_in_at_a_station_through_the_camera(
+    camera_file: Path, live_server: Any, request: pytest.FixtureRequest
+) -> None:
+    """At the station the worker opens 扫码打卡, the camera reads the station's screen QR (its
+    check-in URL with the current code), and one tap checks them in from the station's spot."""
+    from tests.helpers import UserFactory, grant, make_union
+    from yugong.core.timeutil import local_now
+    from yugong.stations import services
+    from yugong.stations.checkin import screen_token
+    from yugong.stations.models import CheckIn
+    from yugong.stations.spatial import index_reset
+
+    index_reset()
+    city = make_union(None, name="重庆市总工会")
+    staff = UserFactory(is_staff=True)
+    grant(staff, city, "staff")
+    here = {"latitude": 29.5575, "longitude": 106.5775}
+    station = services.station_create(
+        actor=staff,
+        union=city,
+        data={
+            "code": "E2E-CAM",
+            "name": "解放碑渝工港湾",
+            "address": "渝中区民族路",
+            "district": "渝中区",
+            "lat": here["latitude"],
+            "lng": here["longitude"],
+            "hours": {d: ["00:00-24:00"] for d in "1234567"},
+            "amenities": ["water", "rest"],
+        },
+    )
+    url = f"{live_server.url}/stations/c/{station.code}/?t={screen_token(station.code, local_now())}"
+    write_qr_y4m(camera_file, url)
+    page = request.getfixturevalue("camera_page")
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation(here)
+    worker = UserFactory()
+    _sign_in(page, live_server, worker)
+
+    page.goto(f"/stations/c/{station.code}/")  # the bare station address: nothing to tap yet
+    expect(page.get_by_test_id("checkin")).to_have_count(0)
+    page.get_by_test_id("scan-start").tap()
+    page.get_by_test_id("checkin").tap()
+    expect(page.get_by_test_id("checkin-done")).to_be_visible()
+    assert CheckIn.objects.filter(station=station, user=worker).count() == 1
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert_page_healthy(page)

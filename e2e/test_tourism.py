@@ -104,6 +104,101 @@ def test_worker_picks_seats_on_the_seat_map(phone_page: Any, live_server: Any) -
     assert_page_healthy(page)
 
 
+def test_a_whole_row_fits_a_phone_and_a_refund_is_confirmed_first(phone_page: Any, live_server: Any) -> None:
+    """A hall of 10 + aisle + 10 at 390 px: every seat of a row is on screen at once; the sticky bar
+    sums the chosen seats; "放大" pans the hall with the row numbers kept in view; after paying, the
+    refund shows the tickets and the amount and refunds only when confirmed."""
+    import datetime as dt
+
+    from yugong.core.timeutil import now
+    from yugong.tourism.models import Order
+    from yugong.tourism.services import session_add
+    from yugong.tourism.tests.factories import build_world
+
+    world = build_world()
+    world.product.refund_rule = "fee"
+    world.product.refund_fee_bp = 500  # 5 %
+    world.product.save()
+    hall = session_add(
+        actor=world.merchant_staff,
+        product=world.product,
+        starts_at=now() + dt.timedelta(days=3),
+        capacity=0,
+        label="大剧场",
+        seat_layout="\n".join(["AAAAAAAAAA_AAAAAAAAAA"] * 12),
+    )
+    page = phone_page
+    _sign_in(page, live_server, world.worker)
+    page.goto(f"/tourism/s/{hall.pk}/seats/")
+
+    row = [page.get_by_label(f"5排{n}座") for n in range(1, 21)]
+    for seat in row:
+        box = seat.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    summary = page.get_by_test_id("seat-summary")
+    expect(summary).to_contain_text("已选 0 座")
+    expect(page.get_by_test_id("seat-book")).to_be_disabled()
+
+    page.get_by_label("5排10座").check()
+    page.get_by_label("5排11座").check()
+    expect(summary).to_contain_text("已选 2 座")
+    expect(page.get_by_test_id("seat-total")).to_have_text("¥160.00")
+    expect(page.get_by_test_id("seat-list")).to_have_text("5排10座、5排11座")
+    # the family limit (5 a order) is kept on the page too
+    for n in (1, 2, 3):
+        page.get_by_label(f"6排{n}座").check()
+    page.get_by_label("6排4座").click()  # a sixth seat: the page takes it back and says why
+    expect(page.get_by_label("6排4座")).not_to_be_checked()
+    expect(page.get_by_text("最多只能选 5 个座位。")).to_be_visible()
+    for n in (1, 2, 3):
+        page.get_by_label(f"6排{n}座").uncheck()
+    expect(page.get_by_test_id("seat-total")).to_have_text("¥160.00")
+
+    # the bar stays on screen above the tab bar while the page scrolls
+    page.mouse.wheel(0, -2000)
+    bar = summary.bounding_box()
+    tabbar = page.get_by_role("navigation", name="主导航").bounding_box()
+    assert bar is not None and tabbar is not None and bar["y"] + bar["height"] <= tabbar["y"] + 1
+
+    hall_el = page.get_by_test_id("seat-hall")
+    page.get_by_role("button", name="放大").tap()
+    expect(page.get_by_role("button", name="缩小")).to_have_attribute("aria-pressed", "true")
+    assert hall_el.evaluate("h => h.scrollWidth > h.clientWidth + 100")
+    assert hall_el.evaluate("h => h.scrollLeft > 0")  # opened on the chosen seats
+    assert (page.get_by_label("5排10座").bounding_box() or {}).get("width", 0) >= 30
+    hall_el.evaluate("h => { h.scrollLeft = h.scrollWidth; }")
+    rowno = page.locator(".yg-seat-row").nth(4).locator(".yg-seat-rowno").first
+    box = rowno.bounding_box()
+    assert box is not None and box["x"] >= 0, "the row number scrolled away with the seats"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert_page_healthy(page)
+
+    page.get_by_test_id("seat-book").tap()
+    expect(page).to_have_url(re.compile(r"/tourism/orders/\d+/$"))
+    page.get_by_role("button", name="去支付").tap()
+    page.get_by_role("button", name="确认支付").tap()
+    expect(page.get_by_test_id("order-status")).to_have_text("已支付")
+
+    page.get_by_test_id("refund-start").tap()
+    expect(page).to_have_url(re.compile(r"/tourism/orders/\d+/refund/$"))
+    expect(page.get_by_test_id("refund-ticket")).to_have_count(2)
+    expect(page.get_by_test_id("refund-order")).to_contain_text("5排10座")
+    expect(page.get_by_test_id("refund-paid")).to_have_text("¥160.00")
+    expect(page.get_by_test_id("refund-fee")).to_have_text("−¥8.00")
+    expect(page.get_by_test_id("refund-amount")).to_have_text("¥152.00")
+    order = Order.objects.get(user=world.worker, session=hall)
+    assert order.status == "paid"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert_page_healthy(page)
+    page.get_by_role("button", name="确认退款 ¥152.00").tap()
+    expect(page.get_by_text("已退款，款项将原路退回。")).to_be_visible()
+    expect(page.get_by_test_id("order-status")).to_have_text("已退款")
+    order.refresh_from_db()
+    assert order.refunded_fen == 15200
+    assert_page_healthy(page)
+
+
 def test_annual_pass_qr_refreshes(phone_page: Any, live_server: Any) -> None:
     from yugong.core.timeutil import local_today
     from yugong.tourism.services import pass_batch_approve, pass_batch_request

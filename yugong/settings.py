@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "yugong.tourism",
     "yugong.contests",
     "yugong.learning",
+    "yugong.honors",
     "yugong.cockpit",
     "yugong.assistance",
     "yugong.events",

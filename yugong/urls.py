@@ -23,6 +23,7 @@ urlpatterns = [
     path("tourism/", include("yugong.tourism.urls")),
     path("contests/", include("yugong.contests.urls")),
     path("learning/", include("yugong.learning.urls")),
+    path("honors/", include("yugong.honors.urls")),
     path("console/funds/", include("yugong.funds.urls")),
     path("", include("yugong.news.urls")),
     path("console/cockpit/", include("yugong.cockpit.urls")),

@@ -205,3 +205,12 @@ class MarkingForm(forms.Form):
         return [
             k for k, v in self.data.items() if k.startswith("m-") and k not in self.cells and str(v).strip()
         ]
+
+
+# --- Worker H5 ------------------------------------------------------------------------------
+
+
+class ReviewPaperForm(forms.Form):
+    """答案解析: which of the worker's papers to show (``?attempt=``; left out: the counted one)."""
+
+    attempt = forms.IntegerField(required=False, min_value=1)

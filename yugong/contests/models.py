@@ -190,6 +190,8 @@ class ContestEntry(models.Model):
         constraints = [models.UniqueConstraint(fields=["contest", "user"], name="contests_entry_unique")]
         indexes = [
             models.Index(fields=["contest", "rank_key", "user"], name="contests_entry_rank"),
+            # a union's own board (the worker H5): a short range of one contest and union
+            models.Index(fields=["contest", "union", "rank_key", "user"], name="contests_entry_union_rank"),
             models.Index(fields=["user", "contest"], name="contests_entry_user"),
         ]
 

@@ -53,6 +53,11 @@ def my_entries(user: Any) -> list[ContestEntry]:
     )
 
 
+def my_entry(user: Any, contest_id: int) -> ContestEntry | None:
+    """The user's entry in a contest, with the union they took part in."""
+    return ContestEntry.objects.filter(contest_id=contest_id, user_id=user.pk).select_related("union").first()
+
+
 def my_competition_entries(user: Any) -> list[EntryMember]:
     return list(
         EntryMember.objects.filter(person__user_id=user.pk)

@@ -221,3 +221,15 @@ class SearchForm(forms.Form):
     pay_from = forms.IntegerField(
         label=_("月薪不低于（元）"), min_value=0, max_value=1_000_000, required=False
     )
+
+
+class BoothRemoveForm(forms.Form):
+    """The booth a remove button names (the service finds it, or answers not found)."""
+
+    booth = forms.CharField(label=_("展位"), required=False)
+
+
+class RecruiterRemoveForm(forms.Form):
+    """The recruiter a remove button names (the service finds it, or answers not found)."""
+
+    recruiter = forms.CharField(label=_("招聘专员"), required=False)

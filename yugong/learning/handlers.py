@@ -40,3 +40,32 @@ def credit_contest_certificate(event: DomainEvent) -> None:
         outcome_review(
             actor=system_actor(), outcome_id=outcome.pk, approve=True, note=_("平台签发证书自动认定")
         )
+
+
+@event_handler("honors.honour_awarded")
+def credit_honour(event: DomainEvent) -> None:
+    """An honour awarded on the platform (nominated, reviewed up the tree, publicly noticed): the
+    outcome is deposited and reviewed by the system at once, like a contest certificate. Unique per
+    (account, source, honour), so a redelivered event credits once."""
+    payload = event.payload or {}
+    person_id = payload.get("person_id")
+    person = Person.objects.filter(pk=person_id).first() if isinstance(person_id, int) else None
+    if person is None or event.union_id is None:
+        return
+    outcome, created = outcome_deposit(
+        person=person,
+        source="honour",
+        source_ref=f"honour:{payload.get('honour_id')}"[:64],
+        title=f"{payload.get('year', '')} {payload.get('kind_name', '')}".strip()[:200],
+        evidence={
+            "event_id": event.pk,
+            **{k: payload[k] for k in ("honour_id", "kind", "level") if k in payload},
+        },
+        credits=None,
+        union_id=event.union_id,
+        actor=system_actor(),
+    )
+    if created:
+        outcome_review(
+            actor=system_actor(), outcome_id=outcome.pk, approve=True, note=_("平台表彰荣誉自动认定")
+        )

@@ -258,6 +258,14 @@ class BookForm(forms.Form):
     idempotency_key = forms.CharField(max_length=200, required=False, strip=False)
 
 
+class RefundForm(forms.Form):
+    """申请退款, sent from the confirmation page: the amount the buyer saw (``order_refund``
+    refuses when the rules now give another) and an optional reason."""
+
+    expected_fen = forms.IntegerField(min_value=0)
+    reason = forms.CharField(max_length=200, required=False)
+
+
 class MerchantApplyForm(forms.Form):
     """商户入驻申请: the fields ``merchant_apply`` takes; its checks name the fields in Chinese."""
 

@@ -52,6 +52,7 @@ TABLER: dict[str, str] = {
     "empty": "inbox",
     "more": "chevron-right",
     "notice": "speakerphone",
+    "honors": "award",
 }
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from yugong.orgs import tree
 from yugong.orgs.models import Union
@@ -291,6 +291,35 @@ def board(contest_id: int, user_id: int, n: int = 10, *, use_redis: bool | None 
     names = _names(contest_id, [u for u, _k in pairs])
     mine = (int(rank) + 1, int(-score)) if rank is not None and score is not None else None
     return Board([_row(i + 1, u, k, names) for i, (u, k) in enumerate(pairs)], mine, int(count))
+
+
+# --- one union's people ----------------------------------------------------------------------
+# A worker's own union (where they took part: ``ContestEntry.union``) ranks its people by the same
+# order as the contest board. Straight from the database through ``contests_entry_union_rank``
+# (contest, union, rank_key, user): a union's entries are a short index range, so no Redis set per
+# union is kept. Two queries whatever the size of the union or the contest.
+
+
+def union_people_board(
+    contest_id: int, union_id: int, user_id: int, n: int = 10, *, key: int | None
+) -> Board:
+    """The top ``n`` of one union's participants (names from the entries, same query), the user's
+    (rank, key) inside that union and the union's number of participants. ``key``: the user's rank
+    key when their counted result belongs to this union (their entry's), else None."""
+    n = max(0, min(n, 200))
+    scored = ContestEntry.objects.filter(contest_id=contest_id, union_id=union_id, rank_key__isnull=False)
+    rows = list(
+        scored.order_by("-rank_key", "user_id").values_list("user_id", "rank_key", "display_name")[:n]
+    )
+    names = {u: name for u, _k, name in rows}
+    top_rows = [_row(i + 1, u, k, names) for i, (u, k, _name) in enumerate(rows) if k is not None]
+    if key is None:
+        return Board(top_rows, None, scored.count())
+    figures = scored.aggregate(
+        total=Count("id"),
+        ahead=Count("id", filter=Q(rank_key__gt=key) | Q(rank_key=key, user_id__lt=user_id)),
+    )
+    return Board(top_rows, (int(figures["ahead"]) + 1, key), int(figures["total"]))
 
 
 # --- union boards ---------------------------------------------------------------------------

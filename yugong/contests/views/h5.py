@@ -4,23 +4,27 @@ the JSON API, static/contests/quiz.js), my results and certificates; certificate
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import request_user
-from yugong.core.errors import ApplicationError, NotFound
+from yugong.core.errors import ApplicationError, Conflict, NotFound
 from yugong.core.pii import mask_name
 from yugong.orgs.decorators import worker_required
 
 from .. import selectors, services
 from ..certificates import quiz_facts, read_token, render_pdf, skills_facts, token_for, verify_url
+from ..forms import ReviewPaperForm
 from ..models import (
     ContestEntry,
     EntryMember,
+    rank_key_parts,
 )
-from ..quiz import leaderboard
+from ..quiz import leaderboard, review
 from .common import _h5, _pdf
 
 # --- Worker H5 ------------------------------------------------------------------------------
@@ -42,7 +46,16 @@ def h5_detail(request: HttpRequest, pk: int) -> HttpResponse:
         services.material_confirm(user=user, contest_id=contest.pk)
         messages.success(request, _("已确认阅读，可以开始答题。"))
         return HttpResponseRedirect(reverse("contests:h5_detail", args=[contest.pk]))
-    return _h5(request, "contests/h5_detail.html", {"contest": contest, "me": my_status(contest, user)})
+    return _h5(
+        request,
+        "contests/h5_detail.html",
+        {
+            "contest": contest,
+            "me": my_status(contest, user),
+            "review_open": review.review_open(contest),
+            "review_opens_at": review.review_opens_at(contest),
+        },
+    )
 
 
 @worker_required
@@ -58,6 +71,83 @@ def h5_quiz(request: HttpRequest, pk: int) -> HttpResponse:
             "board_url": f"/api/v1/contests/{contest.pk}/leaderboard?limit=10",
         },
     )
+
+
+BOARD_TOP = 10
+
+
+def _board_rows(board: leaderboard.Board, me: Any, my_name: str) -> dict[str, Any]:
+    """A board as the page shows it: every other participant's name masked, the worker's own row
+    with their name and marked, and their own row again after the top when they rank below it."""
+    rows = [
+        {
+            "rank": r.rank,
+            "name": my_name if r.user_id == me.pk else mask_name(r.name),
+            "score": r.score,
+            "seconds": r.tenths_used / 10,
+            "me": r.user_id == me.pk,
+        }
+        for r in board.top
+    ]
+    below = None
+    if board.mine and not any(row["me"] for row in rows):
+        score, tenths, _secs = rank_key_parts(board.mine[1])
+        below = {"rank": board.mine[0], "name": my_name, "score": score, "seconds": tenths / 10, "me": True}
+    return {
+        "rows": rows,
+        "below": below,
+        "participants": board.participants,
+        "rank": board.mine[0] if board.mine else None,
+    }
+
+
+@worker_required
+def h5_board(request: HttpRequest, pk: int) -> HttpResponse:
+    """排行榜: the worker's own union (where they took part, else their current union) and the
+    whole contest (the city for a city contest). Names are masked but the worker's own; their rank
+    is shown even below the top. A flat number of queries (Redis: one round trip for the whole
+    board; the union board two queries on the ``contests_entry_union_rank`` index)."""
+    user = request_user(request)
+    contest = selectors.contest_for_worker(user, pk)
+    entry = selectors.my_entry(user, contest.pk)
+    union = entry.union if entry is not None and entry.union_id else selectors.worker_union(user)
+    my_name = (entry.display_name if entry is not None else "") or user.display_name
+    whole = leaderboard.board(contest.pk, user.pk, BOARD_TOP)
+    own = None
+    if union is not None:
+        key = entry.rank_key if entry is not None and entry.union_id == union.pk else None
+        own = leaderboard.union_people_board(contest.pk, union.pk, user.pk, BOARD_TOP, key=key)
+    return _h5(
+        request,
+        "contests/h5_board.html",
+        {
+            "contest": contest,
+            "union": union,
+            "own": _board_rows(own, user, my_name) if own is not None else None,
+            "whole": _board_rows(whole, user, my_name),
+            "whole_is_city": contest.organiser.parent_id is None,
+            "review_open": review.review_open(contest),
+        },
+    )
+
+
+@worker_required
+def h5_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """答案解析: after the contest is over for everyone (``quiz.review``), the worker's submitted
+    papers with their answers, the right answers and the explanations; before that, when it opens."""
+    user = request_user(request)
+    contest = selectors.contest_for_worker(user, pk)
+    form = ReviewPaperForm(request.GET)
+    attempt_id = form.cleaned_data.get("attempt") if form.is_valid() else None
+    try:
+        result = review.attempt_review(user=user, contest=contest, attempt_id=attempt_id)
+    except Conflict:
+        return _h5(
+            request,
+            "contests/h5_review.html",
+            {"contest": contest, "opens_at": review.review_opens_at(contest), "result": None},
+        )
+    return _h5(request, "contests/h5_review.html", {"contest": contest, "result": result})
 
 
 @worker_required

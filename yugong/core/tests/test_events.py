@@ -57,8 +57,9 @@ def _handled_rows(event: DomainEvent, action: str = "test.handled") -> int:
 
 
 def test_an_event_runs_its_handlers_after_commit(django_capture_on_commit_callbacks):
+    actor = UserFactory()  # before the block: saving a user has on-commit work of its own (grants stamp)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        event = event_publish(kind="test.counted", payload={"n": 1}, union_id=3, actor=UserFactory())
+        event = event_publish(kind="test.counted", payload={"n": 1}, union_id=3, actor=actor)
         assert SEEN == []  # not before commit
     assert len(callbacks) == 1
     assert [(event.pk, "count")] == SEEN

@@ -20,7 +20,7 @@ from yugong.orgs.decorators import console_required
 
 from .. import selectors, services
 from ..access import REVIEW_ROLES, access_staff_employer, staff_employers
-from ..forms import BoothForm, FairForm, RecruiterForm, ReviewForm
+from ..forms import BoothForm, BoothRemoveForm, FairForm, RecruiterForm, RecruiterRemoveForm, ReviewForm
 from ..models import JobFair, JobPost, Recruiter
 
 
@@ -122,7 +122,9 @@ def c_fair_edit(request: HttpRequest, fair_id: int | None = None) -> HttpRespons
             messages.success(request, _("已添加展位。"))
             return HttpResponseRedirect(reverse("jobs:c_fair_edit", args=[fair.pk]))
         if fair is not None and action == "unbooth":
-            services.booth_remove(actor=user, booth_id=request.POST.get("booth"))
+            remove = BoothRemoveForm(request.POST)
+            remove.is_valid()  # one optional id: the service answers not found for a bad one
+            services.booth_remove(actor=user, booth_id=remove.cleaned_data["booth"])
             messages.success(request, _("已移除展位。"))
             return HttpResponseRedirect(reverse("jobs:c_fair_edit", args=[fair.pk]))
     except ApplicationError as exc:
@@ -175,7 +177,9 @@ def c_employer(request: HttpRequest, employer_id: int) -> HttpResponse:
                 messages.success(request, _("已添加招聘专员。"))
                 return HttpResponseRedirect(reverse("jobs:c_employer", args=[employer.pk]))
             if request.POST.get("action") == "remove":
-                services.recruiter_remove(actor=user, recruiter_id=request.POST.get("recruiter"))
+                remove = RecruiterRemoveForm(request.POST)
+                remove.is_valid()  # one optional id: the service answers not found for a bad one
+                services.recruiter_remove(actor=user, recruiter_id=remove.cleaned_data["recruiter"])
                 messages.success(request, _("已停用该招聘专员。"))
                 return HttpResponseRedirect(reverse("jobs:c_employer", args=[employer.pk]))
         except ApplicationError as exc:

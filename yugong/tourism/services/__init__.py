@@ -14,12 +14,13 @@ from .orders import order_cancel, order_expire, order_place, release_expired_hol
 from .passes import pass_batch_approve, pass_batch_reject, pass_batch_request, pass_qr_token, pass_verify
 from .payments import payment_confirm_venue, payment_notify, payment_start
 from .pictures import product_picture_add, product_picture_remove
-from .refunds import order_refund
+from .refunds import RefundQuote, order_refund, refund_quote
 from .settlement import payout_record, reconcile, statement_build
 from .spots import pass_spot_apply, pass_spot_review, pass_spot_set_active
 from .staff import merchant_staff_add, merchant_staff_deactivate, merchant_staff_set_role
 
 __all__ = [
+    "RefundQuote",
     "group_order_approve",
     "group_order_reject",
     "group_order_request",
@@ -50,6 +51,7 @@ __all__ = [
     "product_review",
     "product_save",
     "reconcile",
+    "refund_quote",
     "release_expired_holds",
     "session_add",
     "statement_build",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from yugong.accounts.system import system_actor
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound
 from yugong.core.facts import fact_record
+from yugong.core.money import format_fen
 from yugong.core.timeutil import now
 from yugong.funds import ledger
 
@@ -40,20 +42,68 @@ def refund_amount(order: Order, *, at: dt.datetime | None = None) -> int:
     return order.amount_fen - fee
 
 
-def order_refund(*, actor: User, order: Order | int, reason: str = "") -> Order:
-    """The buyer (or the merchant) refunds a paid, unused order by the product's rules."""
+def _refund_check(order: Order, *, is_owner: bool) -> int:
+    """Every refusal of a refund, then the amount: the one rule behind ``order_refund`` (on the
+    locked row) and ``refund_quote`` (the buyer's confirmation page, before anything is locked)."""
+    if order.group_order_id and is_owner:
+        raise Conflict(_("团体订单请由工会办理退款。"), code="group_order")
+    if order.status != Order.Status.PAID:
+        raise Conflict(_("只有已支付且未使用的订单可以退款。"), code="not_refundable")
+    if order.tickets.filter(status=Ticket.Status.USED).exists():
+        raise Conflict(_("订单中已有票被使用，不能退款。"), code="used")
+    return refund_amount(order)
+
+
+@dataclass(frozen=True)
+class RefundQuote:
+    """What a refund of the order gives back if confirmed now, or why there is none."""
+
+    paid_fen: int
+    fee_fen: int
+    amount_fen: int
+    cutoff: dt.datetime
+    problem: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return not self.problem
+
+
+def refund_quote(order: Order) -> RefundQuote:
+    """The buyer's own order (the caller fetched it through ``my_orders``): paid amount, fee,
+    refund and deadline, or the reason a refund is refused — by ``order_refund``'s own checks."""
+    product = order.product
+    cutoff = order.session.starts_at - dt.timedelta(hours=product.refund_cutoff_hours)
+    try:
+        amount = _refund_check(order, is_owner=True)
+    except Conflict as exc:
+        return RefundQuote(
+            paid_fen=order.amount_fen, fee_fen=0, amount_fen=0, cutoff=cutoff, problem=str(exc.message)
+        )
+    return RefundQuote(
+        paid_fen=order.amount_fen, fee_fen=order.amount_fen - amount, amount_fen=amount, cutoff=cutoff
+    )
+
+
+def order_refund(
+    *, actor: User, order: Order | int, reason: str = "", expected_fen: int | None = None
+) -> Order:
+    """The buyer (or the merchant) refunds a paid, unused order by the product's rules.
+
+    ``expected_fen`` is the amount the buyer confirmed (the H5 confirmation page): when the
+    rules now give a different amount (the merchant changed the fee), nothing is refunded and the
+    Conflict names the new amount, so the buyer confirms again."""
     with transaction.atomic():
         locked = _lock_order(order)
         is_owner = locked.user_id == getattr(actor, "pk", None)
         if not is_owner and locked.merchant_id not in merchant_ids(actor):
             raise NotFound()
-        if locked.group_order_id and is_owner:
-            raise Conflict(_("团体订单请由工会办理退款。"), code="group_order")
-        if locked.status != Order.Status.PAID:
-            raise Conflict(_("只有已支付且未使用的订单可以退款。"), code="not_refundable")
-        if locked.tickets.filter(status=Ticket.Status.USED).exists():
-            raise Conflict(_("订单中已有票被使用，不能退款。"), code="used")
-        amount = refund_amount(locked)
+        amount = _refund_check(locked, is_owner=is_owner)
+        if expected_fen is not None and expected_fen != amount:
+            raise Conflict(
+                _("退款金额已变为 %(amount)s，请重新确认。") % {"amount": format_fen(amount)},
+                code="refund_changed",
+            )
         payment = locked.payments.select_for_update().filter(status=Payment.Status.SUCCEEDED).first()
         if payment is None:
             raise Conflict(_("未找到该订单的支付记录。"), code="no_payment")

@@ -226,6 +226,8 @@ def test_h5_seat_page_books_the_ticked_seats(world: World, client: Client) -> No
         page = client.get(reverse("tourism:seats", args=[session.pk])).content.decode()
     assert 'value="1-1" aria-label="1排1座" data-testid="seat-1-1" disabled' in page
     assert 'data-testid="seat-1-2">' in page
+    assert 'style="--cols: 7"' in page  # the longest row: the hall is drawn to fit it
+    assert 'data-testid="seat-summary"' in page and 'data-unit-fen="8000"' in page
     r = client.post(
         reverse("tourism:book", args=[world.product.pk]),
         {"session": session.pk, "seat": ["1-2", "1-3"], "idempotency_key": "h5-1"},

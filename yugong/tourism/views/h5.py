@@ -18,13 +18,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yugong.accounts.models import request_user
-from yugong.core.errors import ApplicationError, NotFound
+from yugong.core.errors import ApplicationError, NotFound, reraise_refusal
 from yugong.core.pii import mask_name
 from yugong.core.timeutil import local_today
 from yugong.orgs.models import Union
 
 from .. import selectors, services
-from ..forms import BookForm, MerchantApplyForm, PassSpotSearchForm, SimPayForm
+from ..forms import BookForm, MerchantApplyForm, PassSpotSearchForm, RefundForm, SimPayForm
 from ..gateways import sim_notification
 from ..models import Merchant, Order, PassSpot, Payment, Product, ReviewStatus
 from ..qr import qr_data_uri, ticket_qr_text
@@ -105,6 +105,7 @@ def seats(request: HttpRequest, session_id: int) -> HttpResponse:
             "product": session.product,
             "rows": rows,
             "free": selectors.free_seats(rows),
+            "cols": max((len(row) for row in rows), default=0),
             "idempotency_key": uuid.uuid4().hex,
             "family_limit": services.common.family_limit(),
         },
@@ -190,14 +191,33 @@ def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
 
 
 @login_required(login_url="accounts:login")
-@require_POST
 def order_refund(request: HttpRequest, order_id: int) -> HttpResponse:
+    """申请退款 in two steps: GET shows what would be refunded (the tickets, the amount paid, the
+    fee, the refund and the deadline, or why there is none); POST refunds the amount shown."""
     item = _my_order(request, order_id)
+    here = reverse("tourism:order_refund", args=[item.pk])
+    if request.method != "POST":
+        return _h5(
+            request,
+            "tourism/h5_refund.html",
+            {"order": item, "quote": services.refund_quote(item), "tickets": list(item.tickets.all())},
+        )
+    form = RefundForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请核对退款金额后再确认。"))
+        return HttpResponseRedirect(here)
     try:
-        services.order_refund(actor=request_user(request), order=item)
-        messages.success(request, _("已退款，款项将原路退回。"))
+        services.order_refund(
+            actor=request_user(request),
+            order=item,
+            reason=form.cleaned_data["reason"],
+            expected_fen=form.cleaned_data["expected_fen"],
+        )
     except ApplicationError as exc:
+        reraise_refusal(exc)
         messages.error(request, str(exc.message))
+        return HttpResponseRedirect(here)
+    messages.success(request, _("已退款，款项将原路退回。"))
     return HttpResponseRedirect(reverse("tourism:order", args=[item.pk]))
 
 
