@@ -130,5 +130,11 @@ class GroupSignupForm(ServiceForm):
         people.choices = persons
 
 
+class UnionPickForm(PageForm):
+    """Which of the officer's unions the group sign-up page lists members of."""
+
+    union = forms.IntegerField(required=False)
+
+
 class CheckinForm(ServiceForm):
     token = forms.CharField(label=_("签到码"), max_length=500)

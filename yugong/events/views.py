@@ -20,7 +20,7 @@ from yugong.orgs.decorators import console_required
 from yugong.orgs.models import Union
 
 from . import selectors, services
-from .forms import ACTION_FORMS, ActivityForm, CheckinForm, GroupSignupForm
+from .forms import ACTION_FORMS, ActivityForm, CheckinForm, GroupSignupForm, UnionPickForm
 from .models import Activity, SignUp
 
 
@@ -221,8 +221,9 @@ def console_group(request: HttpRequest, activity_id: int) -> HttpResponse:
     ]
     if not unions:
         raise NotFound()
-    raw_union = request.POST.get("union") or request.GET.get("union") or unions[0][0]
-    union_id = next((pk for pk, _name in unions if str(pk) == str(raw_union)), unions[0][0])
+    pick = UnionPickForm(request.POST if request.method == "POST" else request.GET)
+    wanted = pick.cleaned_data.get("union") if pick.is_valid() else None
+    union_id = next((pk for pk, _name in unions if pk == wanted), unions[0][0])
     candidates = selectors.group_candidates(activity, union_id)
     form = GroupSignupForm(
         request.POST or None,
