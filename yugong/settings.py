@@ -229,14 +229,21 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-sms-codes": {"task": "yugong.accounts.tasks.purge_sms_codes", "schedule": 3600.0},
     "deliver-due-events": {"task": "yugong.core.tasks.deliver_due_events", "schedule": 60.0},
     "expire-activity-offers": {"task": "yugong.events.tasks.expire_offers", "schedule": 300.0},
+    "cockpit-refresh": {"task": "yugong.cockpit.tasks.cockpit_refresh", "schedule": 60.0},
 }
 # Domain events (yugong.core.events): attempts before a delivery is dead-lettered, and the first
 # retry delay (doubling each time, capped at an hour).
 EVENTS_MAX_ATTEMPTS = int(env("EVENTS_MAX_ATTEMPTS", "5") or 5)
 EVENTS_RETRY_BASE_SECONDS = int(env("EVENTS_RETRY_BASE_SECONDS", "10") or 10)
-# The cockpit reads whole months of summed metrics from its monthly roll-up (kept after every commit
-# that records facts; `manage.py cockpit_rollup --rebuild` recomputes it). Off: always the facts.
+# The cockpit reads whole months of summed metrics from its monthly roll-up (refreshed through the
+# events outbox; `manage.py cockpit_rollup --rebuild` recomputes it). Off: always the facts.
 COCKPIT_ROLLUP = env_bool("COCKPIT_ROLLUP", True)
+# New facts reach the roll-up through the events outbox (a `cockpit.refresh` event, at most one per
+# process per this many seconds; the periodic `cockpit-refresh` job catches the rest), then the
+# common screens are recomputed into the cache (COCKPIT_WARM, for at most COCKPIT_WARM_NODES nodes).
+COCKPIT_REFRESH_SECONDS = float(env("COCKPIT_REFRESH_SECONDS", "0" if TESTING else "2") or 0)
+COCKPIT_WARM = env_bool("COCKPIT_WARM", True)
+COCKPIT_WARM_NODES = int(env("COCKPIT_WARM_NODES", "64") or 64)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

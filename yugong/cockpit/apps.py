@@ -8,11 +8,15 @@ class CockpitConfig(AppConfig):
     verbose_name = _("运营决策驾驶舱")
 
     def ready(self) -> None:
+        from celery.signals import task_postrun, task_prerun
+        from django.conf import settings
+        from django.core import signals
+
         from yugong.core import facts, metrics
         from yugong.orgs import extensions
         from yugong.orgs.models import Union
 
-        from . import hooks
+        from . import hooks, refresh
 
         # Facts keep the union's path as it stood (read from the orgs tree inside the INSERT).
         facts.register_path_source(table=Union._meta.db_table)
@@ -20,3 +24,10 @@ class CockpitConfig(AppConfig):
         extensions.on_subtree_moved(hooks.subtree_moved)
         extensions.on_union_merged(hooks.union_merged)
         metrics.autodiscover()
+        # New facts are folded in once the unit of work is over: after the response has been sent,
+        # after a Celery task has run (refresh.py).
+        signals.request_started.connect(refresh.work_started, dispatch_uid="cockpit.refresh.request_started")
+        signals.request_finished.connect(refresh.work_finished, dispatch_uid="cockpit.refresh.request")
+        if settings.CELERY_BROKER_URL:  # real workers (eager tasks run inside the request)
+            task_prerun.connect(refresh.work_started, dispatch_uid="cockpit.refresh.task_started", weak=False)
+            task_postrun.connect(refresh.work_finished, dispatch_uid="cockpit.refresh.task", weak=False)

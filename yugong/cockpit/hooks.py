@@ -10,16 +10,15 @@ from yugong.accounts.models import User
 from yugong.core.facts import FactCell
 from yugong.orgs.models import Union
 
-from . import rollup
+from . import refresh
 from .cache import bump_version
 from .models import NodePath
 
 
 def facts_committed(cell: FactCell) -> None:
-    """A fact was committed: add it to the monthly roll-up (one statement) and drop the cached
-    figures (one cache write)."""
-    rollup.apply(cell)
-    bump_version()
+    """A fact was committed: ask for a refresh (in memory; the outbox folds it into the roll-up,
+    drops the cached figures and warms them — see ``refresh.py``)."""
+    refresh.facts_committed(cell)
 
 
 def subtree_moved(*, old_path: str, new_path: str) -> None:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError, NotFound
-from yugong.core.metrics import all_metrics, get_metric
+from yugong.core.metrics import Metric, all_metrics, get_metric
 from yugong.core.timeutil import local_today
 from yugong.orgs.access import LEADER_ROLES, MANAGE_ROLES, access_union, can_act, staff_scope
 from yugong.orgs.decorators import console_required
@@ -178,9 +178,10 @@ def screen_data(node: Union, period: periods.Period, mode: str) -> dict[str, Any
     ranking = [r for r in selectors.children_ranking(node, ranking_metric, period, mode=mode) if not r.own][
         :10
     ]
+    stations_metric = by_code["stations.created"]
     stations = [
         (dim.removeprefix("district:"), v)
-        for dim, v in selectors.dim_breakdown(node, by_code["stations.created"], period, mode=mode)
+        for dim, v in selectors.dim_breakdown(node, stations_metric, period, mode=mode)
         if dim.startswith("district:")
     ]
     members = summary.get("members.approved", 0) + summary.get("members.imported", 0)
@@ -201,9 +202,32 @@ def screen_data(node: Union, period: periods.Period, mode: str) -> dict[str, Any
             "units": [r.name for r in ranking],
             "values": [r.value for r in ranking],
         },
-        "stations": {"districts": [d for d, _v in stations], "values": [v for _d, v in stations]},
+        "stations": {
+            "districts": [d for d, _v in stations],
+            "values": [v for _d, v in stations],
+            "links": district_links(node, stations_metric, period, mode, [d for d, _v in stations]),
+        },
         "rates": rates,
     }
+
+
+def district_links(
+    node: Union, m: Metric, period: periods.Period, mode: str, names: list[str]
+) -> dict[str, str]:
+    """Where a click on a district of the station map leads: the big screen of the child unit that
+    is that district's federation (its name starts with the district's), else the stations behind
+    the figure, filtered by district. One query (the node's children)."""
+    children = list(node.children.filter(status=Union.Status.ACTIVE).values_list("pk", "name"))
+    rows = tables.rows_url(m, node, period)
+    links = {}
+    for name in names:
+        child = next((pk for pk, child_name in children if child_name.startswith(name)), None)
+        if child is not None:
+            query = urlencode({"node": child, "period": period.key, "mode": mode})
+            links[name] = f"{reverse('cockpit:screen')}?{query}"
+        elif rows:
+            links[name] = f"{rows}{'&' if '?' in rows else '?'}{urlencode({'district': name})}"
+    return links
 
 
 # --- Annual figures and approval ------------------------------------------------------------

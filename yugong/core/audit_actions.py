@@ -211,6 +211,11 @@ ACTION_NAMES: dict[str, Promise] = {
     "learning.outcome_approve": _("学习成果审核通过"),
     "learning.outcome_reject": _("学习成果审核不通过"),
     "learning.credit": _("记入学分"),
+    "learning.provider_create": _("新建课程提供方"),
+    "learning.course_create": _("新建课程"),
+    "learning.course_update": _("修改课程"),
+    "learning.unit_add": _("新增课程单元"),
+    "learning.lesson_add": _("新增微课"),
     # honors
     "honors.round_create": _("新建荣誉评选"),
     "honors.quota_set": _("分配推荐名额"),
@@ -266,6 +271,7 @@ ACTION_NAMES: dict[str, Promise] = {
     "funds.batch_results_import": _("导入银行回盘"),
     "funds.batch_follow_up": _("跟进失败明细"),
     "funds.payout_line_correct": _("更正付款明细"),
+    "funds.payout_line_cancel": _("取消失败的付款明细"),
     "funds.reconcile_provider_bill": _("对账（支付机构账单）"),
     "funds.difference_resolve": _("处理对账差异"),
     # news

@@ -66,6 +66,10 @@ class DailyFact(models.Model):
     # a union later does not rewrite past figures: roll-ups "as it stood" group by prefixes of this.
     # Part of the cell's key: a union moved in the middle of a day gets a second cell for the rest.
     path = models.CharField(_("当时的工会路径"), max_length=255, blank=True, default="")
+    # How much of ``value`` a reader that keeps running totals (the cockpit's monthly roll-up) has
+    # already folded in. ``value <> folded`` marks the cells with news (a partial index finds them),
+    # so writers pay nothing for the roll-up and a fold delivered twice adds nothing the second time.
+    folded = models.BigIntegerField(_("已汇总值"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("日指标")
@@ -82,6 +86,10 @@ class DailyFact(models.Model):
                 fields=["metric", "path", "day"],
                 name="core_fact_metric_path_day",
                 opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "date_ops"],
+            ),
+            # The cells not yet folded into running totals: small, whatever the table's size.
+            models.Index(
+                fields=["id"], name="core_fact_unfolded", condition=~models.Q(value=models.F("folded"))
             ),
         ]
 

@@ -428,10 +428,8 @@ def commitment_request(request: HttpRequest, payload: FundsCommitmentIn) -> Fund
 )
 def commitment_approve(request: HttpRequest, commitment_id: int) -> FundsCommitmentOut:
     user = _staff(request)
-    if services.fast_sql_enabled():  # PostgreSQL: one statement (None: a first of two approvals)
-        done = services.approve_one_statement(user, commitment_id)
-        if done is not None:
-            return _commitment_out(done)
+    if services.fast_sql_enabled():  # PostgreSQL: one statement (a first of two approvals too)
+        return _commitment_out(services.approve_one_statement(user, commitment_id))
     return _commitment_out(
         services.commitment_approve(actor=user, commitment=selectors.commitment_get(user, commitment_id))
     )

@@ -114,6 +114,9 @@ def write_xlsx(fmt: BankFormat, lines: Iterable[Any], out: IO[bytes]) -> None:
     book.save(out)
 
 
+MAX_ROW_ERRORS = 200
+
+
 @dataclass(frozen=True)
 class ResultRow:
     row: int
@@ -145,18 +148,40 @@ def read_results(fmt: BankFormat, data: IO[bytes]) -> Iterator[ResultRow]:
         ) from None
     msg_at = header.index(cols["message"]) if cols.get("message") in header else None
     amount_at = header.index(cols["amount"]) if cols.get("amount") in header else None
+    # Every bad row is reported (up to MAX_ROW_ERRORS), by row number and column, after the whole
+    # file was read; the caller's transaction then rolls back: a file with errors imports nothing.
+    errors: dict[str, str] = {}
+
+    def bad(n: int, column: str, message: str) -> None:
+        if len(errors) < MAX_ROW_ERRORS:
+            errors[_("第%(row)s行 / %(col)s") % {"row": n, "col": column}] = message
+
     for n, row in enumerate(it, 2):
         if not any(str(v).strip() for v in row):
             continue
         cell = [str(v).strip() for v in row] + [""] * len(header)
-        try:
-            amount = yuan_to_fen(cell[amount_at]) if amount_at is not None and cell[amount_at] else None
-        except ValueError:
-            raise ValidationFailed(fields={f"row {n} / {cols['amount']}": _("金额格式不正确。")}) from None
+        number, status = cell[at["number"]], cell[at["status"]]
+        amount: int | None = None
+        if not number:
+            bad(n, cols["number"], _("此项为必填项。"))
+        if not status:
+            bad(n, cols["status"], _("此项为必填项。"))
+        if amount_at is not None and cell[amount_at]:
+            try:
+                amount = yuan_to_fen(cell[amount_at])
+            except ValueError:
+                bad(n, cols["amount"], _("金额格式不正确。"))
+        if errors:
+            continue
         yield ResultRow(
             row=n,
-            number=cell[at["number"]],
-            success=cell[at["status"]] in fmt.success_values,
+            number=number,
+            success=status in fmt.success_values,
             message=cell[msg_at][:200] if msg_at is not None else "",
             amount_fen=amount,
+        )
+    if errors:
+        raise ValidationFailed(
+            _("回执文件有错误，未导入任何结果，请修改后重新上传。"),
+            fields=errors,
         )

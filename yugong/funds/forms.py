@@ -9,14 +9,18 @@ from django.utils.translation import gettext_lazy as _
 
 from yugong.core.errors import ApplicationError, ValidationFailed
 
-from .models import Category, IncomeKind
+from . import bankfiles
+from .models import Category, IncomeKind, PayoutBatch
 
 
 class FundsForm(forms.Form):
     def take_errors(self, exc: ApplicationError) -> None:
         for field, messages in exc.fields.items():
             for message in messages:
-                self.add_error(field if field in self.fields else None, str(message))
+                if field in self.fields:
+                    self.add_error(field, str(message))
+                else:  # e.g. "第3行 / 金额" of an imported file: the place goes with the message
+                    self.add_error(None, _("%(where)s：%(message)s") % {"where": field, "message": message})
         if not exc.fields:
             self.add_error(None, str(exc.message))
 
@@ -71,6 +75,50 @@ class ReportForm(FundsForm):
     def __init__(self, *args: Any, unions: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["union"].choices = unions  # type: ignore[attr-defined]
+
+
+class BatchForm(FundsForm):
+    union = forms.TypedChoiceField(label=_("付款工会"), coerce=int)
+    kind = forms.ChoiceField(label=_("类型"), choices=PayoutBatch.Kind.choices)
+    title = forms.CharField(label=_("批次名称"), max_length=100)
+    bank_format = forms.ChoiceField(label=_("银行文件格式"))
+
+    def __init__(self, *args: Any, unions: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["union"].choices = unions  # type: ignore[attr-defined]
+        self.fields["bank_format"].choices = [  # type: ignore[attr-defined]
+            (f.name, f.label) for f in bankfiles.formats().values()
+        ]
+
+
+class PayoutLineForm(FundsForm):
+    """A line paying an approved request (a payable line): to whom, which account, how much."""
+
+    commitment = forms.IntegerField(widget=forms.HiddenInput)
+    payee_name = forms.CharField(label=_("收款户名"), max_length=100)
+    account_no = forms.CharField(label=_("收款账号"), max_length=40)
+    bank_name = forms.CharField(label=_("开户行"), max_length=100, required=False)
+    amount_yuan = forms.DecimalField(label=_("金额（元）"), max_digits=14, decimal_places=2, min_value=0)
+    purpose = forms.CharField(label=_("用途"), max_length=100, required=False)
+
+
+class ResultsForm(FundsForm):
+    file = forms.FileField(label=_("银行回执文件"))
+
+
+class AccountForm(FundsForm):
+    account_no = forms.CharField(label=_("收款账号"), max_length=40)
+    bank_name = forms.CharField(label=_("开户行"), max_length=100, required=False)
+
+
+class FollowUpForm(FundsForm):
+    title = forms.CharField(label=_("补发批次名称"), max_length=100, required=False)
+
+
+class ResolveForm(FundsForm):
+    resolution = forms.CharField(
+        label=_("处理说明"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 def fen(value: Any) -> int:

@@ -306,6 +306,8 @@ class PayoutLine(models.Model):
         SENT = "sent", _("已发送")
         PAID = "paid", _("成功")
         FAILED = "failed", _("失败")
+        # A failed line given up on (not paid again): the money owed goes back where it came from.
+        CANCELLED = "cancelled", _("已取消")
 
     batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="lines")
     payee_name = models.CharField(_("收款人"), max_length=100)
@@ -318,8 +320,9 @@ class PayoutLine(models.Model):
     commitment = models.ForeignKey(
         Commitment, on_delete=models.PROTECT, null=True, blank=True, related_name="payout_lines"
     )
-    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     result_message = models.CharField(_("银行反馈"), max_length=200, blank=True)
+    cancel_reason = models.CharField(_("取消理由"), max_length=500, blank=True)
     retry_of = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="retried_by"
     )
@@ -349,6 +352,15 @@ class Reconciliation(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     source = models.CharField(_("来源"), max_length=100)
     union = models.ForeignKey(Union, on_delete=models.PROTECT, related_name="+", verbose_name=_("工会"))
+    # A bank run: the batch whose result file it read.
+    batch = models.ForeignKey(
+        PayoutBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="runs",
+        verbose_name=_("代发批次"),
+    )
     statement_lines = models.PositiveIntegerField(_("对账单笔数"), default=0)
     statement_fen = models.BigIntegerField(_("对账单金额"), default=0)
     ledger_fen = models.BigIntegerField(_("账簿金额"), default=0)

@@ -1,4 +1,5 @@
-"""What funds declares: its console pages (budgets, spending requests, reports) for the roles
+"""What funds declares: its console pages (budgets, spending requests, reports, bank batches,
+reconciliation runs) for the roles
 that hold the union's money — and the 经审 auditor, who reads them."""
 
 from __future__ import annotations
@@ -29,6 +30,20 @@ nav.register(
         label=_("经费报表"),
         url_name="funds:report",
         order=72,
+        audience=(nav.staff(*READ_ROLES),),
+    ),
+    nav.ConsolePage(
+        section="orgs",
+        label=_("代发批次"),
+        url_name="funds:batches",
+        order=73,
+        audience=(nav.staff(*READ_ROLES),),
+    ),
+    nav.ConsolePage(
+        section="orgs",
+        label=_("对账"),
+        url_name="funds:runs",
+        order=74,
         audience=(nav.staff(*READ_ROLES),),
     ),
 )

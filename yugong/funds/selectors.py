@@ -5,13 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from yugong.accounts.models import User
 from yugong.orgs.access import access_object, scope_filter
 
 from . import ledger
-from .models import Budget, BudgetLine, Commitment, Difference, IncomeLine, LedgerLine, Reconciliation
+from .models import (
+    Budget,
+    BudgetLine,
+    Commitment,
+    Difference,
+    IncomeLine,
+    LedgerLine,
+    PayoutBatch,
+    PayoutLine,
+    Reconciliation,
+)
 from .services.common import READ_ROLES
 
 
@@ -74,7 +84,91 @@ def income_line_get(actor: User, pk: Any) -> IncomeLine:
 
 
 def reconciliation_get(actor: User, pk: Any) -> Reconciliation:
-    return access_object(Reconciliation.objects.all(), actor, pk, roles=READ_ROLES)
+    return access_object(
+        Reconciliation.objects.select_related("union", "batch", "created_by"), actor, pk, roles=READ_ROLES
+    )
+
+
+def reconciliations_visible(actor: User) -> QuerySet[Reconciliation]:
+    """Runs in the actor's subtrees, newest first, each with its count of open differences."""
+    return (
+        scope_filter(
+            Reconciliation.objects.select_related("union", "batch", "created_by"), actor, roles=READ_ROLES
+        )
+        .annotate(
+            open_count=Count("difference_rows", filter=Q(difference_rows__status=Difference.Status.OPEN))
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def run_differences(run: Reconciliation) -> QuerySet[Difference]:
+    """A run's differences, open first. The caller has the run from :func:`reconciliation_get`."""
+    return Difference.objects.filter(run=run).select_related("resolved_by").order_by("-status", "pk")
+
+
+def run_summary(run: Reconciliation) -> list[dict[str, Any]]:
+    """Per kind of difference: how many, how many still open, the amounts on each side."""
+    labels = dict(Difference.Kind.choices)
+    rows = (
+        Difference.objects.filter(run=run)
+        .values("kind")
+        .annotate(
+            total=Count("pk"),
+            open=Count("pk", filter=Q(status=Difference.Status.OPEN)),
+            statement=Sum("statement_fen"),
+            books=Sum("ledger_fen"),
+        )
+        .order_by("kind")
+    )
+    return [{**row, "label": labels.get(row["kind"], row["kind"])} for row in rows]
+
+
+def batches_visible(actor: User) -> QuerySet[PayoutBatch]:
+    return scope_filter(
+        PayoutBatch.objects.select_related("union", "created_by", "follow_up_of"), actor, roles=READ_ROLES
+    ).order_by("-created_at", "-pk")
+
+
+def batch_get(actor: User, pk: Any) -> PayoutBatch:
+    return access_object(
+        PayoutBatch.objects.select_related("union", "follow_up_of"), actor, pk, roles=READ_ROLES
+    )
+
+
+def batch_lines(batch: PayoutBatch) -> QuerySet[PayoutLine]:
+    """A batch's lines in file order, with what each one pays and whether it was paid again."""
+    return PayoutLine.objects.filter(batch=batch).select_related("commitment", "retried_by").order_by("pk")
+
+
+def payout_line_get(actor: User, pk: Any) -> PayoutLine:
+    return access_object(
+        PayoutLine.objects.select_related("batch"),
+        actor,
+        pk,
+        path_field="batch__union__path",
+        roles=READ_ROLES,
+    )
+
+
+def payable_commitments(batch: PayoutBatch) -> QuerySet[Commitment]:
+    """What a draft batch can pay: the batch's union's approved requests with money reserved."""
+    return (
+        Commitment.objects.filter(
+            union_id=batch.union_id, status=Commitment.Status.RESERVED, reserved_fen__gt=0
+        )
+        .select_related("line")
+        .annotate(
+            queued=Sum(
+                "payout_lines__amount_fen",
+                filter=Q(
+                    payout_lines__status=PayoutLine.Status.PENDING,
+                    payout_lines__batch__status=PayoutBatch.Status.DRAFT,
+                ),
+            )
+        )
+        .order_by("pk")
+    )
 
 
 def difference_get(actor: User, pk: Any) -> Difference:

@@ -13,4 +13,12 @@ urlpatterns = [
     path("commitments/", views.commitment_list, name="commitments"),
     path("commitments/<int:pk>/<slug:action>/", views.commitment_action, name="commitment_action"),
     path("reports/", views.report, name="report"),
+    path("batches/", views.batch_list, name="batches"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("batches/<int:pk>/file/", views.batch_file, name="batch_file"),
+    path("batches/<int:pk>/<slug:action>/", views.batch_action, name="batch_action"),
+    path("payout-lines/<int:pk>/<slug:action>/", views.payout_line_action, name="payout_line_action"),
+    path("reconciliations/", views.run_list, name="runs"),
+    path("reconciliations/<int:pk>/", views.run_detail, name="run"),
+    path("differences/<int:pk>/resolve/", views.difference_resolve, name="difference_resolve"),
 ]

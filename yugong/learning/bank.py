@@ -79,6 +79,8 @@ def outcome_review(*, actor: User, outcome_id: int, approve: bool, note: str = "
         raise Conflict(_("该成果已审核"))
     if len(note) > 200:
         raise ValidationFailed(fields={"note": _("审核意见不能超过200字")})
+    if not approve and not note.strip():
+        raise ValidationFailed(fields={"note": _("不予认定须填写审核意见。")})
     outcome.reviewed_at = tz_now()
     outcome.reviewed_by = actor if getattr(actor, "pk", None) else None
     outcome.review_note = note

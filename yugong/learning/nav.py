@@ -14,4 +14,18 @@ nav.register(
     nav.TabEntry(
         tab="growth", label=_("我的学分"), url_name="learning:h5_credits", order=40, login_required=True
     ),
+    nav.ConsolePage(
+        section="growth",
+        label=_("课程管理"),
+        url_name="learning:console_courses",
+        order=30,
+        audience=(nav.console(),),
+    ),
+    nav.ConsolePage(
+        section="growth",
+        label=_("学分银行审核"),
+        url_name="learning:console_outcomes",
+        order=31,
+        audience=(nav.console(),),
+    ),
 )

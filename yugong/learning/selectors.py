@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from yugong.core.errors import NotFound
 from yugong.members.models import Person
+from yugong.orgs.access import access_object, scope_filter
 
-from .models import Course, Enrollment, Lesson, LessonProgress
+from .models import Course, Enrollment, Lesson, LessonProgress, Outcome, Provider
 
 
 @dataclass(frozen=True)
@@ -67,3 +69,30 @@ def progress_by_lesson(person: Person | None, course: Course) -> dict[int, Lesso
     if person is None:
         return {}
     return {p.lesson_id: p for p in LessonProgress.objects.filter(person=person, lesson__course=course)}
+
+
+# --- staff ----------------------------------------------------------------------------------------
+
+
+def staff_providers(user: Any) -> QuerySet[Provider]:
+    return scope_filter(Provider.objects.select_related("union"), user).order_by("name", "pk")
+
+
+def staff_courses(user: Any) -> QuerySet[Course]:
+    return (
+        scope_filter(Course.objects.select_related("provider", "union"), user)
+        .annotate(n_lessons=Count("lessons", distinct=True), n_learners=Count("enrollments", distinct=True))
+        .order_by("-pk")
+    )
+
+
+def staff_course(user: Any, pk: Any) -> Course:
+    return access_object(Course.objects.select_related("provider", "union"), user, pk)
+
+
+def outcome_queue(user: Any, *, status: str = Outcome.Status.DEPOSITED) -> QuerySet[Outcome]:
+    """Outcomes in the user's subtrees, waiting for review by default (the credit bank queue)."""
+    qs = scope_filter(Outcome.objects.select_related("account__person", "union", "reviewed_by"), user)
+    if status in Outcome.Status.values:
+        qs = qs.filter(status=status)
+    return qs.order_by("deposited_at", "pk")

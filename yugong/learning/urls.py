@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import console, views
 
 app_name = "learning"
 
@@ -11,4 +11,8 @@ urlpatterns = [
     path("course/<int:pk>/", views.h5_course, name="h5_course"),
     path("lesson/<int:pk>/", views.h5_lesson, name="h5_lesson"),
     path("credits/", views.h5_credits, name="h5_credits"),
+    path("console/courses/", console.courses, name="console_courses"),
+    path("console/courses/<int:pk>/", console.course, name="console_course"),
+    path("console/outcomes/", console.outcomes, name="console_outcomes"),
+    path("console/outcomes/<int:pk>/", console.outcome_decide, name="console_outcome_decide"),
 ]

@@ -1,6 +1,6 @@
 """The facts members records, declared for the cockpit. Occurrence counts (人次): one approval is
 one fact, whoever it is; the distinct-people metric ``members.people_joined`` is fed by
-``fact_person`` (see the cockpit README for the call sites that should record it)."""
+``fact_person`` (recorded by `membership_approve` and the roster import's write pass, in their own transactions)."""
 
 from typing import Any
 

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from yugong.core.districts import district_geometry, district_names
 
 from . import geo
 from .hours import HoursError, hours_text, parse_hours_text, parse_spans_text
@@ -114,14 +117,32 @@ class FeedbackForm(forms.Form):
 
 
 class CoverageForm(forms.Form):
+    district = forms.ChoiceField(label=_("区县（在地图上点选）"), required=False)
     region = forms.CharField(
-        label=_("分析区域（GeoJSON 面，WGS-84）"),
-        widget=forms.Textarea(attrs={"rows": 6}),
+        label=_("或：分析区域（GeoJSON 面，WGS-84）"),
+        widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2_000_000,
+        required=False,
     )
     cell_m = forms.IntegerField(label=_("网格边长（米）"), min_value=10, max_value=5000, initial=100)
     minutes = forms.IntegerField(label=_("步行分钟"), min_value=1, max_value=120, initial=15)
     k = forms.IntegerField(label=_("规划新增站点数"), min_value=0, max_value=500, initial=10)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", _("（自定义区域）")), *((n, n) for n in district_names())]
+        self.fields["district"].choices = choices  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        """The region analysed: the district picked on the map (its boundary from the offline
+        district file), else the pasted GeoJSON."""
+        data = super().clean() or {}
+        name = data.get("district") or ""
+        if name:
+            data["region"] = json.dumps(district_geometry(name), ensure_ascii=False)
+        elif not (data.get("region") or "").strip():
+            self.add_error("region", _("请在地图上点选区县，或粘贴 GeoJSON 区域。"))
+        return data
 
 
 class HonourForm(forms.Form):

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.helpers import UserFactory, assert_max_queries, grant, make_union
-from yugong.cockpit import services
+from yugong.cockpit import refresh, services
 from yugong.cockpit.models import AnnualFigure, AnnualReview
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.facts import fact_record
@@ -75,7 +75,29 @@ def test_figures_refresh_after_new_facts(client, tree, django_capture_on_commit_
     assert value() == 7
     with django_capture_on_commit_callbacks(execute=True):
         fact_record(metric="members.approved", union_id=tree["a2"].pk, value=10, day=D)
-    assert value() == 17  # the cache version moved on commit
+    assert value() == 7  # cached until the refresh (a request asks for it after its response)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert refresh.flush(force=True) is True  # here, outside a request, as loaders do
+    assert value() == 17  # the refresh moved the cache version on
+
+
+def test_station_map_colours_districts_and_drills_down(client, tree):
+    """The big screen's station map: stations per district (from facts, not from the stations app);
+    a click leads to the district's own unit, or to the stations behind the figure."""
+    fact_record(metric="stations.created", union_id=tree["a1"].pk, value=3, day=D, dim="district:渝中区")
+    fact_record(metric="stations.created", union_id=tree["b1"].pk, value=2, day=D, dim="district:巫山县")
+    city_leader = UserFactory(is_staff=True)
+    grant(city_leader, tree["city"], "chair")
+    client.force_login(city_leader)
+    r = client.get(f"/console/cockpit/screen/?node={tree['city'].pk}&period=2023")
+    stations = r.context["data"]["stations"]
+    assert dict(zip(stations["districts"], stations["values"], strict=True)) == {"渝中区": 3, "巫山县": 2}
+    assert (
+        stations["links"]["渝中区"] == f"/console/cockpit/screen/?node={tree['a'].pk}&period=2023&mode=stood"
+    )
+    assert stations["links"]["巫山县"].startswith("/stations/console/")
+    assert stations["links"]["巫山县"].endswith("district=%E5%B7%AB%E5%B1%B1%E5%8E%BF")
+    assert 'data-geo="/static/vendor/geo/chongqing.json"' in r.content.decode()
 
 
 @pytest.mark.parametrize("width", [3, 25])

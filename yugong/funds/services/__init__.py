@@ -8,7 +8,9 @@ from .bank import (
     batch_line_add,
     batch_lines_for_file,
     batch_results_import,
+    payout_line_cancel,
     payout_line_correct,
+    queued_fen,
 )
 from .budgets import (
     budget_approve,
@@ -46,7 +48,9 @@ __all__ = [
     "batch_lines_for_file",
     "batch_results_import",
     "difference_resolve",
+    "payout_line_cancel",
     "payout_line_correct",
+    "queued_fen",
     "provider_bill_reconcile",
     "Overdrawn",
     "budget_approve",

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import User
@@ -29,7 +30,7 @@ from yugong.orgs.models import Union
 
 from .. import bankfiles, ledger
 from ..models import Commitment, Difference, PayoutBatch, PayoutLine, Reconciliation
-from .commitments import commitment_spend
+from .commitments import commitment_refund, commitment_spend
 from .common import FINANCE_ROLES, clean_amount, clean_words, lock, require
 
 
@@ -76,9 +77,11 @@ def batch_line_add(
     if not is_ascii_digits(account) or not 8 <= len(account) <= 32:
         raise ValidationFailed(fields={"account_no": _("收款账号应为8至32位数字。")})
     if commitment is not None:
+        # Locked: two lines added at once for one request must not both fit its reservation.
+        commitment = lock(Commitment, commitment)
         if commitment.union_id != locked.union_id or commitment.status != Commitment.Status.RESERVED:
             raise ValidationFailed(fields={"commitment": _("支出申请须为本工会已批准占用的申请。")})
-        if amount > commitment.reserved_fen:
+        if amount > commitment.reserved_fen - queued_fen(commitment.pk):
             raise ValidationFailed(fields={"amount_fen": _("支付金额超过占用余额。")})
     elif not debit_account:
         raise ValidationFailed(fields={"debit_account": _("请指定付款对应的科目。")})
@@ -103,6 +106,18 @@ def batch_line_add(
         extra={"amount_fen": amount},
     )
     return line
+
+
+def queued_fen(commitment_id: int) -> int:
+    """What lines of draft batches already mean to pay from a reservation (spent only at export)."""
+    return int(
+        PayoutLine.objects.filter(
+            commitment_id=commitment_id,
+            status=PayoutLine.Status.PENDING,
+            batch__status=PayoutBatch.Status.DRAFT,
+        ).aggregate(s=Sum("amount_fen"))["s"]
+        or 0
+    )
 
 
 @transaction.atomic
@@ -166,7 +181,7 @@ def batch_results_import(*, actor: User, batch: PayoutBatch | int, data: IO[byte
         raise Conflict(_("批次尚未发送银行。"), code="not_exported")
     fmt = bankfiles.get_format(locked.bank_format)
     run = Reconciliation.objects.create(
-        kind=Reconciliation.Kind.BANK, source=locked.title[:100], union=union, created_by=actor
+        kind=Reconciliation.Kind.BANK, source=locked.title[:100], union=union, batch=locked, created_by=actor
     )
     lines = {line.number: line for line in PayoutLine.objects.filter(batch=locked)}
     differences: list[Difference] = []
@@ -296,6 +311,61 @@ def batch_follow_up(*, actor: User, batch: PayoutBatch | int, title: str = "") -
     return follow
 
 
+def _origin(line: PayoutLine) -> PayoutLine:
+    """The first line of a chain of follow-ups: what the payment was for in the first place."""
+    seen = 0
+    while line.retry_of_id is not None and seen < 100:
+        line = PayoutLine.objects.get(pk=line.retry_of_id)
+        seen += 1
+    return line
+
+
+@transaction.atomic
+def payout_line_cancel(*, actor: User, line: PayoutLine | int, reason: str) -> PayoutLine:
+    """Give up on a failed line instead of paying it again: the amount held in
+    ``payout_suspense:<union>`` goes back where the first line took it from — a budget commitment
+    gets the money back on its line (refunded), any other line's debit account is restored."""
+    text = clean_words(reason, field="reason", max_length=500)
+    locked = lock(PayoutLine, line)
+    batch = PayoutBatch.objects.select_related("union").get(pk=locked.batch_id)
+    require(actor, batch.union, FINANCE_ROLES)
+    if locked.status != PayoutLine.Status.FAILED:
+        raise Conflict(_("只有失败的明细可以取消。"), code="not_failed")
+    if PayoutLine.objects.filter(retry_of=locked).exists():
+        raise Conflict(_("该明细已在补发批次中，不能取消。"), code="followed_up")
+    suspense = ledger.payout_suspense(batch.union_id)
+    origin = _origin(locked)
+    memo = f"{batch.title} {locked.number}"
+    if origin.commitment_id is not None:
+        commitment_refund(
+            actor=actor,
+            commitment=origin.commitment_id,
+            amount_fen=locked.amount_fen,
+            memo=memo[:200],
+            pay_to=suspense,
+        )
+    else:
+        ledger.post(
+            kind="payout_cancel",
+            lines=[(suspense, locked.amount_fen), (origin.debit_account, -locked.amount_fen)],
+            memo=memo[:200],
+            union_id=batch.union_id,
+            ref=locked,
+        )
+    locked.status = PayoutLine.Status.CANCELLED
+    locked.cancel_reason = text
+    locked.save(update_fields=["status", "cancel_reason"])
+    audit_record(
+        actor=actor,
+        action="funds.payout_line_cancel",
+        obj=locked,
+        union_id=batch.union_id,
+        changes={"status": ["failed", "cancelled"]},
+        extra={"reason": text, "amount_fen": locked.amount_fen},
+    )
+    return locked
+
+
 @transaction.atomic
 def payout_line_correct(
     *, actor: User, line: PayoutLine | int, account_no: str, bank_name: str = ""
@@ -323,5 +393,7 @@ __all__ = [
     "batch_line_add",
     "batch_lines_for_file",
     "batch_results_import",
+    "payout_line_cancel",
     "payout_line_correct",
+    "queued_fen",
 ]

@@ -5,7 +5,8 @@
   asked and who approved first) and raises the refusal; both paths call it (the statement only to
   explain a refusal it already made in SQL, without another query).
 * :func:`needs_first_approval` says when an approval only records the first of two (above
-  ``FUNDS_SECOND_APPROVAL_FEN``); the statement leaves that case to the ORM path.
+  ``FUNDS_SECOND_APPROVAL_FEN``, a request still pending); the statement takes its threshold and
+  status from :func:`first_approval_params`, the same source.
 * :func:`sql_params` passes the statuses, the threshold, the approver's paths (from the same
   ``orgs.access`` grants as ``require_role``), the account prefixes and the audit action to the
   statement (no literals in the SQL), so a change of a rule changes both paths.
@@ -28,6 +29,7 @@ from ..models import Commitment
 from .common import APPROVE_ROLES, READ_ROLES, require, same_user, second_approval_fen
 
 APPROVE_ACTION = "funds.commitment_approve"
+FIRST_APPROVE_ACTION = "funds.commitment_first_approve"
 # The same metric the ORM path records (commitments.commitment_approve); the fact scanner reads
 # literals there, so the SQL path takes it from here and a twin test compares the facts written.
 RESERVED_METRIC = "funds.reserved_fen"
@@ -59,9 +61,15 @@ def refuse_approval(
         raise PermissionDenied(_("复核须由另一位负责人进行。"), code="same_approver")
 
 
+def first_approval_params() -> dict[str, Any]:
+    """What decides "only the first of two": above this many fen, while in this status."""
+    return {"threshold": second_approval_fen(), "pending": str(Commitment.Status.PENDING.value)}
+
+
 def needs_first_approval(*, amount_fen: int, status: str) -> bool:
     """Above the threshold, a pending request's approval is only the first of two."""
-    return amount_fen > second_approval_fen() and status == Commitment.Status.PENDING
+    rule = first_approval_params()
+    return amount_fen > rule["threshold"] and status == rule["pending"]
 
 
 def sql_params(actor: User) -> dict[str, Any]:
@@ -70,7 +78,7 @@ def sql_params(actor: User) -> dict[str, Any]:
         "open_statuses": [str(s.value) for s in OPEN_STATUSES],
         "first_approved": str(Commitment.Status.FIRST_APPROVED.value),
         "reserved": str(Commitment.Status.RESERVED.value),
-        "threshold": second_approval_fen(),
+        **first_approval_params(),
         "approve_paths": scope_paths(actor, APPROVE_ROLES),
         "path_re": VALID_PATH_PATTERN,
         "uid": getattr(actor, "pk", None),
@@ -78,6 +86,7 @@ def sql_params(actor: User) -> dict[str, Any]:
         "acc_reserved": ledger.BUDGET_RESERVED,
         "acc_available": ledger.BUDGET_AVAILABLE,
         "action": APPROVE_ACTION,
+        "first_action": FIRST_APPROVE_ACTION,
         "object_type": Commitment._meta.label_lower,
         "fact_metric": RESERVED_METRIC,
     }

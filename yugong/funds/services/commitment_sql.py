@@ -1,6 +1,7 @@
 """The PostgreSQL one-statement approval (data-modifying CTEs): lock the request, check the rules,
 reserve on the line, mark the request reserved, post the ledger entry, write the audit row and add
-the cockpit fact — one prepared statement, one round trip, one transaction. Its rules, statuses and
+the cockpit fact — or, above the second-approver threshold, record the first of the two approvals
+and its audit row — one prepared statement, one round trip, one transaction. Its rules, statuses and
 account names come from ``commitment_rules`` (the ORM path applies the same functions); a refusal is
 explained from what the statement read, by ``refuse_approval``, without another query.
 
@@ -28,21 +29,24 @@ from yugong.core.timeutil import now
 from yugong.orgs.models import Union
 
 from ..models import BudgetLine, Commitment, LedgerEntry, LedgerLine
-from .commitment_rules import RESERVED_METRIC, needs_first_approval, overdrawn, refuse_approval, sql_params
+from .commitment_rules import RESERVED_METRIC, overdrawn, refuse_approval, sql_params
 
 
 def fast_sql_enabled() -> bool:
     return connection.vendor == "postgresql" and bool(getattr(settings, "FUNDS_APPROVE_ONE_STATEMENT", True))
 
 
-# ``ok`` is ``refuse_approval`` + ``needs_first_approval`` in SQL: still open, not one's own, not the
-# first approver again, an approving role over the union (``can_act``: a valid path under one of the
-# actor's approving grants), and at or under the threshold unless this is the second approval.
+# ``ok`` is ``refuse_approval`` in SQL: still open, not one's own, not the first approver again, an
+# approving role over the union (``can_act``: a valid path under one of the actor's approving
+# grants). ``ok`` then splits by ``needs_first_approval`` (its threshold and status from
+# ``first_approval_params``): ``fst`` only records the first of two approvals (``fm``, audited
+# by ``fa``); ``rsv`` reserves (``l``, ``m``), posts (``e``, ``el``), audits (``a``) and counts
+# (``f``). The two are disjoint, so the request row is updated once.
 _ONE_STATEMENT = """
 WITH c AS (
     SELECT c.id, c.status, c.amount_fen, c.reserved_fen, c.spent_fen, c.released_fen, c.purpose,
         c.requested_by_id, c.first_approver_id, c.approver_id, c.reject_reason, c.created_at,
-        c.line_id, c.union_id, u.path, l.category
+        c.line_id, c.union_id, u.path, l.category, c.first_approved_at
     FROM {commitment} c
     JOIN {union} u ON u.id = c.union_id
     JOIN {line} l ON l.id = c.line_id
@@ -55,45 +59,60 @@ WITH c AS (
         AND first_approver_id IS DISTINCT FROM %(uid)s::bigint
         AND path ~ %(path_re)s
         AND EXISTS (SELECT 1 FROM unnest(%(approve_paths)s::text[]) AS g(p) WHERE left(path, length(g.p)) = g.p)
-        AND (amount_fen <= %(threshold)s OR status = %(first_approved)s)
+), fst AS (
+    SELECT * FROM ok WHERE amount_fen > %(threshold)s AND status = %(pending)s
+), rsv AS (
+    SELECT * FROM ok WHERE NOT (amount_fen > %(threshold)s AND status = %(pending)s)
+), fm AS (
+    UPDATE {commitment} SET status = %(first_approved)s, first_approver_id = %(uid)s, first_approved_at = %(now)s
+    FROM fst
+    WHERE {commitment}.id = fst.id
+    RETURNING {commitment}.id
+), fa AS (
+    INSERT INTO {audit} (at, actor_id, actor_label, action, object_type, object_id, object_repr, union_id,
+        ip, request_id, changes, extra)
+    SELECT %(now)s, %(actor_id)s, %(actor_label)s, %(first_action)s, %(object_type)s, fst.id::text,
+        left(fst.purpose, 200), fst.union_id, %(ip)s::inet, %(request_id)s,
+        jsonb_build_object('status', jsonb_build_array(fst.status, %(first_approved)s::text)), '{{}}'::jsonb
+    FROM fst, fm
 ), l AS (
-    UPDATE {line} SET reserved_fen = {line}.reserved_fen + ok.amount_fen
-    FROM ok
-    WHERE {line}.id = ok.line_id AND {line}.open
-        AND {line}.amount_fen >= {line}.reserved_fen + {line}.spent_fen + ok.amount_fen
+    UPDATE {line} SET reserved_fen = {line}.reserved_fen + rsv.amount_fen
+    FROM rsv
+    WHERE {line}.id = rsv.line_id AND {line}.open
+        AND {line}.amount_fen >= {line}.reserved_fen + {line}.spent_fen + rsv.amount_fen
     RETURNING {line}.id
 ), m AS (
-    UPDATE {commitment} SET status = %(reserved)s, reserved_fen = ok.amount_fen, approver_id = %(uid)s,
+    UPDATE {commitment} SET status = %(reserved)s, reserved_fen = rsv.amount_fen, approver_id = %(uid)s,
         approved_at = %(now)s
-    FROM ok, l
-    WHERE {commitment}.id = ok.id
+    FROM rsv, l
+    WHERE {commitment}.id = rsv.id
     RETURNING {commitment}.id
 ), e AS (
     INSERT INTO {entry} (kind, memo, union_id, ref_type, ref_id, refs, external_ref, created_at)
-    SELECT %(kind)s, left(ok.purpose, 200), ok.union_id, %(object_type)s, ok.id, '{{}}'::jsonb, '', %(now)s
-    FROM ok, m
+    SELECT %(kind)s, left(rsv.purpose, 200), rsv.union_id, %(object_type)s, rsv.id, '{{}}'::jsonb, '', %(now)s
+    FROM rsv, m
     RETURNING id
 ), el AS (
     INSERT INTO {entry_line} (entry_id, account, amount_fen)
     SELECT e.id, x.account, x.amount
-    FROM e, ok, LATERAL (VALUES (1, %(acc_reserved)s || ok.line_id::text, ok.amount_fen),
-        (2, %(acc_available)s || ok.line_id::text, -ok.amount_fen)) AS x(n, account, amount)
+    FROM e, rsv, LATERAL (VALUES (1, %(acc_reserved)s || rsv.line_id::text, rsv.amount_fen),
+        (2, %(acc_available)s || rsv.line_id::text, -rsv.amount_fen)) AS x(n, account, amount)
     ORDER BY x.n
 ), a AS (
     INSERT INTO {audit} (at, actor_id, actor_label, action, object_type, object_id, object_repr, union_id,
         ip, request_id, changes, extra)
-    SELECT %(now)s, %(actor_id)s, %(actor_label)s, %(action)s, %(object_type)s, ok.id::text,
-        left(ok.purpose, 200), ok.union_id, %(ip)s::inet, %(request_id)s,
-        jsonb_build_object('status', jsonb_build_array(ok.status, %(reserved)s::text)),
-        jsonb_build_object('amount_fen', ok.amount_fen)
-    FROM ok, m
+    SELECT %(now)s, %(actor_id)s, %(actor_label)s, %(action)s, %(object_type)s, rsv.id::text,
+        left(rsv.purpose, 200), rsv.union_id, %(ip)s::inet, %(request_id)s,
+        jsonb_build_object('status', jsonb_build_array(rsv.status, %(reserved)s::text)),
+        jsonb_build_object('amount_fen', rsv.amount_fen)
+    FROM rsv, m
 ), f AS (
     {fact}
 )
-SELECT m.id IS NOT NULL, c.status, c.amount_fen, c.reserved_fen, c.spent_fen, c.released_fen, c.purpose,
-    c.requested_by_id, c.first_approver_id, c.approver_id, c.reject_reason, c.created_at, c.line_id,
-    c.union_id, c.path, c.category
-FROM c LEFT JOIN m ON true
+SELECT m.id IS NOT NULL, fm.id IS NOT NULL, c.status, c.amount_fen, c.reserved_fen, c.spent_fen,
+    c.released_fen, c.purpose, c.requested_by_id, c.first_approver_id, c.approver_id, c.reject_reason,
+    c.created_at, c.line_id, c.union_id, c.path, c.category, c.first_approved_at
+FROM c LEFT JOIN m ON true LEFT JOIN fm ON true
 """
 
 
@@ -109,9 +128,9 @@ def _sql(fact: str) -> str:
     )
 
 
-def approve_one_statement(actor: User, commitment_id: int) -> Commitment | None:  # audited-in-sql (``a``)
-    """Approve (reserve) in ONE statement. Returns the reserved request; None when the approval is
-    only the first of two (the ORM path records it); raises the ORM path's refusals otherwise
+def approve_one_statement(actor: User, commitment_id: int) -> Commitment:  # audited-in-sql (``a``, ``fa``)
+    """Approve in ONE statement: reserve, or — above the threshold, while pending — record the
+    first of two approvals. Returns the request as written; raises the ORM path's refusals otherwise
     (NotFound for a request missing or out of scope, 403, 409 ``not_pending``, 409
     ``budget_exceeded`` for an overdraw or a line that is not open)."""
     at = now()
@@ -136,8 +155,31 @@ def approve_one_statement(actor: User, commitment_id: int) -> Commitment | None:
         row = run()
     if row is None:
         raise NotFound()
-    (taken, status, amount, _reserved, spent, released, purpose, requested_by_id, first_approver_id,
-     _approver, reject_reason, created_at, line_id, union_id, path, category) = row  # fmt: skip
+    (taken, first, status, amount, reserved, spent, released, purpose, requested_by_id, first_approver_id,
+     approver_id, reject_reason, created_at, line_id, union_id, path, category, first_at) = row  # fmt: skip
+    done = Commitment(
+        id=commitment_id,
+        line_id=line_id,
+        union_id=union_id,
+        amount_fen=amount,
+        reserved_fen=reserved,
+        spent_fen=spent,
+        released_fen=released,
+        purpose=purpose,
+        status=status,
+        requested_by_id=requested_by_id,
+        first_approver_id=first_approver_id,
+        first_approved_at=first_at,
+        approver_id=approver_id,
+        reject_reason=reject_reason,
+        created_at=created_at,
+    )
+    done._state.adding = False
+    if first:
+        done.status = Commitment.Status.FIRST_APPROVED
+        done.first_approver = actor
+        done.first_approved_at = at
+        return done
     if not taken:
         refuse_approval(
             actor=actor,
@@ -146,26 +188,10 @@ def approve_one_statement(actor: User, commitment_id: int) -> Commitment | None:
             requested_by_id=requested_by_id,
             first_approver_id=first_approver_id,
         )
-        if needs_first_approval(amount_fen=amount, status=status):
-            return None
         raise overdrawn()
     fact_recorded(fact_params, union_id=union_id, value=amount, dim=category)
-    done = Commitment(
-        id=commitment_id,
-        line_id=line_id,
-        union_id=union_id,
-        amount_fen=amount,
-        reserved_fen=amount,
-        spent_fen=spent,
-        released_fen=released,
-        purpose=purpose,
-        status=Commitment.Status.RESERVED,
-        requested_by_id=requested_by_id,
-        first_approver_id=first_approver_id,
-        approver=actor,
-        approved_at=at,
-        reject_reason=reject_reason,
-        created_at=created_at,
-    )
-    done._state.adding = False
+    done.status = Commitment.Status.RESERVED
+    done.reserved_fen = amount
+    done.approver = actor
+    done.approved_at = at
     return done

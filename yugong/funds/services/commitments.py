@@ -31,6 +31,7 @@ from .. import ledger
 from ..models import BudgetLine, Commitment
 from .commitment_rules import (
     APPROVE_ACTION,
+    FIRST_APPROVE_ACTION,
     Overdrawn,
     needs_first_approval,
     refuse_approval,
@@ -125,7 +126,10 @@ def commitment_approve(
 ) -> Commitment:
     """Approve a request. Up to the threshold one approval reserves the money; above it the first
     approval is recorded and a second, different approver reserves it."""
-    locked = lock(Commitment, commitment)
+    if _unsafe_naive:  # CONTROL for the race tests only: the request read without its row lock
+        locked = Commitment.objects.get(pk=commitment if isinstance(commitment, int) else commitment.pk)
+    else:
+        locked = lock(Commitment, commitment)
     line = _line(locked)
     refuse_approval(
         actor=actor,
@@ -141,7 +145,7 @@ def commitment_approve(
         locked.save(update_fields=["status", "first_approver", "first_approved_at"])
         audit_record(
             actor=actor,
-            action="funds.commitment_first_approve",
+            action=FIRST_APPROVE_ACTION,
             obj=locked,
             union_id=locked.union_id,
             changes={"status": ["pending", "first_approved"]},

@@ -14,3 +14,14 @@ def fen(value: object) -> str:
         return format_fen(int(value))  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def yuan(value: object) -> str:
+    """Integer fen as a plain yuan amount for a form field (1234.50)."""
+    from yugong.funds.payments.wechatpay_bill import fen_to_yuan
+
+    try:
+        return fen_to_yuan(int(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return ""

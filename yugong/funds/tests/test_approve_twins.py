@@ -4,6 +4,10 @@ through the ORM path (``selectors.commitment_get`` + ``services.commitment_appro
 must agree (same error class, status, code, message and fields). A successful approval writes the
 same rows on both: the request, the line, the ledger entry, the audit row and the cockpit fact.
 
+Both tiers: a request above ``FUNDS_SECOND_APPROVAL_FEN`` takes a first approval (recorded, nothing
+reserved) and a second by another leader (reserves); the statement does both, with its threshold
+and statuses from ``commitment_rules`` (the ORM path's ``needs_first_approval`` reads the same).
+
 The one statement exists only on PostgreSQL, so this file runs there."""
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from yugong.core.errors import ApplicationError
 from yugong.core.models import AuditEvent, DailyFact
 from yugong.funds import ledger, selectors, services
 from yugong.funds.models import BudgetLine, Commitment, LedgerEntry
-from yugong.funds.services.commitment_rules import APPROVE_ACTION, RESERVED_METRIC
+from yugong.funds.services.commitment_rules import APPROVE_ACTION, FIRST_APPROVE_ACTION, RESERVED_METRIC
 from yugong.funds.services.commitment_sql import approve_one_statement
 
 from .factories import FundsWorld, build_world
@@ -37,8 +41,7 @@ def _orm(actor: Any, pk: int) -> Commitment:
 
 
 def _fast(actor: Any, pk: int) -> Commitment:
-    done = approve_one_statement(actor, pk)
-    return done if done is not None else _orm(actor, pk)
+    return approve_one_statement(actor, pk)
 
 
 def _ask(w: FundsWorld, amount: int = SMALL, *, by: Any = None) -> Commitment:
@@ -80,6 +83,17 @@ def _rejected(w: FundsWorld) -> Commitment:
     return ask
 
 
+def _first_by(w: FundsWorld, *, by: Any, first: Any) -> Commitment:
+    ask = _ask(w, BIG, by=by)
+    services.commitment_approve(actor=first, commitment=ask)
+    return ask
+
+
+def _reject(ask: Commitment, w: FundsWorld) -> Commitment:
+    services.commitment_reject(actor=w.vice_chair, commitment=ask, reason="超出标准")
+    return ask
+
+
 def _first_by_chair(w: FundsWorld) -> Commitment:
     ask = _ask(w, BIG)
     services.commitment_approve(actor=w.chair, commitment=ask)
@@ -96,6 +110,29 @@ CASES: dict[str, tuple[Callable[[FundsWorld], Commitment | None], Callable[[Fund
     "rejected": (_rejected, lambda w: w.vice_chair),
     "self approval": (lambda w: _ask(w, by=w.chair), lambda w: w.chair),
     "first of two": (lambda w: _ask(w, BIG), lambda w: w.chair),
+    "first of two by the vice chair": (lambda w: _ask(w, BIG), lambda w: w.vice_chair),
+    "first of two, more than the line has left": (
+        lambda w: (_ask(w, BIG), _fill_to(w, 500_000))[0],
+        lambda w: w.vice_chair,
+    ),
+    "first of two on a closed line": (
+        lambda w: (_ask(w, BIG), BudgetLine.objects.filter(pk=w.line.pk).update(open=False))[0],
+        lambda w: w.chair,
+    ),
+    "first of two, own request": (lambda w: _ask(w, BIG, by=w.chair), lambda w: w.chair),
+    "first of two, staff cannot": (lambda w: _ask(w, BIG), lambda w: w.preparer),
+    "first of two, auditor cannot": (lambda w: _ask(w, BIG), lambda w: w.auditor),
+    "first of two, another union": (lambda w: _ask(w, BIG), lambda w: w.outsider),
+    "at the threshold one approval reserves": (lambda w: _ask(w, 500_000), lambda w: w.chair),
+    "just above the threshold": (lambda w: _ask(w, 500_001), lambda w: w.chair),
+    "second approver's own request": (
+        lambda w: _first_by(w, by=w.vice_chair, first=w.chair),
+        lambda w: w.vice_chair,
+    ),
+    "second approval of a rejected request": (
+        lambda w: _reject(_first_by_chair(w), w),
+        lambda w: w.vice_chair,
+    ),
     "second approver is the first": (_first_by_chair, lambda w: w.chair),
     "second approver completes": (_first_by_chair, lambda w: w.vice_chair),
     "second approval, overdraw": (
@@ -150,6 +187,7 @@ def _outcome(path: Callable[[Any, int], Commitment], name: str) -> dict[str, Any
         "approver": who_ids[row.approver_id],
         "first_approver": who_ids[row.first_approver_id],
         "approved_at set": row.approved_at is not None,
+        "first_approved_at set": row.first_approved_at is not None,
         "line_reserved": line.reserved_fen,
         "entries": [
             (
@@ -200,15 +238,38 @@ def test_both_paths_agree(name: str) -> None:
     if name in {"reserves", "vice chair reserves", "second approver completes"}:
         assert orm["status"] == Commitment.Status.RESERVED and orm["audit"][0] == APPROVE_ACTION
         assert orm["trial_balance"] == 0 and orm["fact"] == orm["reserved_fen"]
+    if name.startswith("first of two") and "error" not in orm:
+        assert orm["status"] == Commitment.Status.FIRST_APPROVED and orm["audit"][0] == FIRST_APPROVE_ACTION
+        assert orm["entries"] == []  # a first approval reserves nothing
 
 
-def test_the_statement_leaves_a_first_of_two_approvals_to_the_orm_path() -> None:
+def test_a_first_of_two_approvals_is_the_statement_too() -> None:
     w = build_world()
     ask = _ask(w, BIG)
-    assert approve_one_statement(w.chair, ask.pk) is None
+    done = approve_one_statement(w.chair, ask.pk)
+    assert done.status == Commitment.Status.FIRST_APPROVED and done.first_approver_id == w.chair.pk
     ask.refresh_from_db()
-    assert ask.status == Commitment.Status.PENDING and ask.first_approver_id is None
-    assert BudgetLine.objects.get(pk=w.line.pk).reserved_fen == 0
+    assert ask.status == Commitment.Status.FIRST_APPROVED and ask.first_approver_id == w.chair.pk
+    assert ask.first_approved_at == done.first_approved_at
+    assert BudgetLine.objects.get(pk=w.line.pk).reserved_fen == 0  # nothing reserved yet
+    assert not LedgerEntry.objects.filter(ref_type="funds.commitment", ref_id=ask.pk).exists()
+    done = approve_one_statement(w.vice_chair, ask.pk)
+    assert done.status == Commitment.Status.RESERVED and done.approver_id == w.vice_chair.pk
+    assert BudgetLine.objects.get(pk=w.line.pk).reserved_fen == BIG
+
+
+@pytest.mark.parametrize("amount", [SMALL, BIG])
+def test_an_approval_through_the_api_is_one_statement_either_tier(client: Any, amount: int) -> None:
+    w = build_world()
+    ask = _ask(w, amount)
+    client.force_login(w.chair)
+    client.get("/api/v1/funds/budgets")  # warm the session
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.post(f"/api/v1/funds/commitments/{ask.pk}/approve", content_type="application/json")
+    assert r.status_code == 200, r.content
+    assert r.json()["status"] == ("reserved" if amount == SMALL else "first_approved")
+    assert r.json()["first_approver_id"] == (None if amount == SMALL else w.chair.pk)
+    assert len([q for q in ctx.captured_queries if "funds_" in q["sql"]]) == 1
 
 
 def test_an_approval_through_the_api_is_one_statement(client: Any) -> None:

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import User
+from yugong.core.facts import fact_people
 from yugong.core.timeutil import local_today, now
 from yugong.core.validators import id_birth_date, id_sex
 from yugong.orgs.models import Union
@@ -168,6 +169,13 @@ def _write(
             if keys["migrant_worker"]:
                 stats.migrants[r[4]] += 1
         RowWriter(Membership, exclude=MEMBERSHIP_COPY_EXCLUDE).write(memberships)
+        # Distinct people who joined (the cockpit counts each once across a subtree and a period),
+        # in the chunk's own transaction: one statement per 500 people and union.
+        joined: dict[int, list[int]] = {}
+        for row in memberships:
+            joined.setdefault(row["union_id"], []).append(row["person_id"])
+        for union_id, person_ids in sorted(joined.items()):
+            fact_people(metric="members.people_joined", union_id=union_id, person_ids=person_ids)
     stats.created += len(memberships)
 
 

@@ -17,7 +17,7 @@ from yugong.core.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from yugong.core.facts import fact_record
+from yugong.core.facts import fact_person, fact_record
 from yugong.core.timeutil import local_today, now
 from yugong.core.validators import (
     clean_text,
@@ -167,6 +167,7 @@ def membership_approve(*, actor: User, membership: Membership | int) -> Membersh
         changes={"status": ["pending", "active"], "member_no": [None, m.member_no]},
     )
     fact_record(metric="members.approved", union_id=m.union_id, dim=m.person.employment_form)
+    fact_person(metric="members.people_joined", union_id=m.union_id, person_id=m.person_id)
     if m.person.migrant_worker:
         fact_record(metric="members.migrant_joined", union_id=m.union_id)
     _notify(

@@ -16,7 +16,7 @@ from openpyxl import Workbook, load_workbook
 
 from tests.helpers import UserFactory, grant
 from yugong.core.errors import NotFound
-from yugong.core.models import AuditEvent, DailyFact
+from yugong.core.models import AuditEvent, DailyFact, PersonFact
 from yugong.core.pii import blind_index
 from yugong.core.validators import clean_text, id_check_char, uscc_check_char
 from yugong.members.models import Membership, Person
@@ -138,6 +138,11 @@ def test_valid_file_creates_people_and_active_memberships(world: dict[str, Any])
     assert AuditEvent.objects.filter(action="roster.import").count() == 1
     fact = DailyFact.objects.get(metric="members.imported", union_id=world["shop"].pk)
     assert fact.value == 2
+    # the distinct people who joined, per union, in the same transaction as their memberships
+    joined = sorted(
+        PersonFact.objects.filter(metric="members.people_joined").values_list("union_id", "person_id")
+    )
+    assert joined == sorted((m.union_id, m.person_id) for m in ms)
 
 
 def test_messy_but_valid_cells_are_cleaned(world: dict[str, Any]) -> None:
@@ -243,6 +248,7 @@ def test_all_or_nothing_writes_nothing_on_one_bad_row(world: dict[str, Any]) -> 
     assert errors_of(ri)[0][:2] == (51, "手机号")
     assert Person.objects.count() == 0 and Membership.objects.count() == 0
     assert not DailyFact.objects.filter(metric="members.imported").exists()
+    assert not PersonFact.objects.exists()
 
 
 def test_skip_invalid_writes_only_valid_rows(world: dict[str, Any]) -> None:

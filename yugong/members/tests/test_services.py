@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from yugong.accounts.system import system_actor
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from yugong.core.models import AuditEvent, DailyFact
+from yugong.core.models import AuditEvent, DailyFact, PersonFact
 from yugong.core.pii import blind_index
 from yugong.core.timeutil import SHANGHAI
 from yugong.members import services
@@ -199,6 +199,7 @@ def test_approve_allocates_member_number(
     assert fact("members.approved", tree["shop"].pk) == 1
     assert DailyFact.objects.get(metric="members.approved").dim == "regular"
     assert fact("members.migrant_joined", tree["shop"].pk) == 1
+    assert PersonFact.objects.get(metric="members.people_joined").person_id == m.person_id
     assert m.member_no in _sms_outbox[-1].text
     with pytest.raises(Conflict):
         services.membership_approve(actor=tree["district_staff"], membership=m)

@@ -1,4 +1,5 @@
 import io
+import json
 from urllib.parse import unquote
 
 import pytest
@@ -93,15 +94,27 @@ def test_console_pages_and_scope(client, city) -> None:  # type: ignore[no-untyp
     assert client.get("/stations/console/coverage/").status_code == 200
     r = client.post(
         "/stations/console/coverage/",
-        {
-            "region": client.get("/stations/console/coverage/").context["form"].initial["region"],
-            "cell_m": 100,
-            "minutes": 15,
-            "k": 2,
-        },
+        {"district": "渝中区", "region": "", "cell_m": 200, "minutes": 15, "k": 2},
     )
     assert "coverage-data" in r.content.decode()
+    assert r.context["map_data"]["region"]["type"] in ("Polygon", "MultiPolygon")  # the district's boundary
+    r = client.post(
+        "/stations/console/coverage/",
+        {"region": json.dumps(DEMO_REGION), "cell_m": 100, "minutes": 15, "k": 2},
+    )
+    assert "coverage-data" in r.content.decode()  # a pasted region still works
+    r = client.post("/stations/console/coverage/", {"region": "", "cell_m": 100, "minutes": 15, "k": 2})
+    assert "请在地图上点选区县" in r.content.decode()
     assert client.get("/stations/console/export.geojson").status_code == 200
+
+
+# A rough outline of 渝中半岛 (WGS-84), pasted instead of picking a district.
+DEMO_REGION = {
+    "type": "Polygon",
+    "coordinates": [
+        [[106.52, 29.545], [106.59, 29.54], [106.595, 29.565], [106.55, 29.575], [106.52, 29.545]]
+    ],
+}
 
 
 @pytest.mark.parametrize("n", [3, 30])

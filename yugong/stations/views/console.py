@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -377,20 +378,8 @@ def console_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-# A rough outline of 渝中半岛 (WGS-84) to start the analysis from; staff paste their own region.
-DEMO_REGION = {
-    "type": "Polygon",
-    "coordinates": [
-        [
-            [106.5200, 29.5450],
-            [106.5900, 29.5400],
-            [106.5950, 29.5650],
-            [106.5500, 29.5750],
-            [106.5200, 29.5600],
-            [106.5200, 29.5450],
-        ]
-    ],
-}
+# Where the coverage page's district picker reads the boundaries (the offline file, yugong.core.districts).
+DISTRICTS_STATIC = "vendor/geo/chongqing.json"
 
 
 @console_required
@@ -422,7 +411,9 @@ def console_coverage(request: HttpRequest) -> HttpResponse:
                     for m in msgs:
                         form.add_error(key if key in form.fields else None, str(m))
     else:
-        form = CoverageForm(initial={"region": json.dumps(DEMO_REGION, ensure_ascii=False)})
+        form = CoverageForm(initial={"district": "渝中区"})
     return _console(
-        request, "stations/console_coverage.html", {"form": form, "result": result, "map_data": data}
+        request,
+        "stations/console_coverage.html",
+        {"form": form, "result": result, "map_data": data, "districts_url": static(DISTRICTS_STATIC)},
     )

@@ -149,6 +149,8 @@ def test_the_console_home_costs_the_same_queries_however_big_the_subtree(client,
     client.get(reverse("web:console"))
     with assert_max_queries(100) as small:
         client.get(reverse("web:console"))
+    n = len(small.captured_queries)  # read now: the next request resets the query log
     _dashboard_world(tree, extra_children=6)
-    with assert_max_queries(len(small.captured_queries)):
+    client.get(reverse("web:console"))  # the new role rows changed the grants stamp: warm it again
+    with assert_max_queries(n):
         assert client.get(reverse("web:console")).status_code == 200

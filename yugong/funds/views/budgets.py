@@ -19,11 +19,11 @@ from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError, NotFound
 from yugong.core.timeutil import local_today
 from yugong.core.validators import is_ascii_digits
-from yugong.orgs.access import access_union, staff_scope
+from yugong.orgs.access import access_union
 from yugong.orgs.decorators import console_required
 
-from . import reports, selectors, services
-from .forms import (
+from .. import reports, selectors, services
+from ..forms import (
     AmountForm,
     BudgetForm,
     CommitmentForm,
@@ -33,19 +33,9 @@ from .forms import (
     ReportForm,
     fen,
 )
-from .models import Budget, BudgetLine, Commitment, IncomeLine
-from .services.common import PREPARE_ROLES, READ_ROLES
-
-SECTION = "orgs"
-
-
-def _unions(request: HttpRequest, roles: frozenset[str]) -> list[tuple[int, str]]:
-    return [(u.pk, u.name) for u in staff_scope(request.user, roles)]
-
-
-def _flash(request: HttpRequest, exc: ApplicationError) -> None:
-    details = "；".join(str(m) for msgs in exc.fields.values() for m in msgs)
-    messages.error(request, details or str(exc.message))
+from ..models import Budget, BudgetLine, Commitment, IncomeLine
+from ..services.common import PREPARE_ROLES, READ_ROLES
+from .common import SECTION, flash_error, unions_of
 
 
 @console_required
@@ -55,7 +45,7 @@ def budget_list(request: HttpRequest) -> HttpResponse:
     if is_ascii_digits(year):
         qs = qs.filter(year=int(year))
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    unions = _unions(request, PREPARE_ROLES)
+    unions = unions_of(request, PREPARE_ROLES)
     form = BudgetForm(request.POST or None, unions=unions, initial={"year": local_today().year})
     if request.method == "POST":
         try:
@@ -140,7 +130,7 @@ def budget_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except ApplicationError as exc:
         if exc.status == 404:
             raise
-        _flash(request, exc)
+        flash_error(request, exc)
     return HttpResponseRedirect(reverse("funds:budget", args=[budget.pk]))
 
 
@@ -155,7 +145,7 @@ def income_receipt(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, _("已登记收入。"))
     except ApplicationError as exc:
-        _flash(request, exc)
+        flash_error(request, exc)
     return HttpResponseRedirect(reverse("funds:budget", args=[line.budget_id]))
 
 
@@ -232,13 +222,13 @@ def commitment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     except ApplicationError as exc:
         if exc.status == 404:
             raise
-        _flash(request, exc)
+        flash_error(request, exc)
     return HttpResponseRedirect(reverse("funds:commitments") + f"?status={request.GET.get('status', '')}")
 
 
 @console_required
 def report(request: HttpRequest) -> HttpResponse:
-    unions = _unions(request, READ_ROLES)
+    unions = unions_of(request, READ_ROLES)
     if not unions:
         raise NotFound()
     form = ReportForm(

@@ -1,0 +1,31 @@
+"""The cockpit's consumers of the events outbox (discovered by ``yugong.core.events``)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from yugong.core.events import event_handler, event_publish
+from yugong.core.models import DomainEvent
+
+from . import rollup
+from .cache import bump_version
+from .refresh import EVENT
+from .warm import warm
+
+
+def _refreshed() -> None:
+    bump_version()
+    warm()
+
+
+@event_handler(EVENT)
+def refresh_rollup(event: DomainEvent) -> None:
+    """Fold new facts into the monthly roll-up; after commit, drop the cached figures and warm the
+    common screens. Idempotent: the cells folded are marked in this transaction, so a second
+    delivery (or a second worker) finds nothing left to add."""
+    folded, more = rollup.fold()
+    if more:  # a bulk load: the rest in the next delivery, not in one long transaction
+        event_publish(kind=EVENT, payload={"reason": "more"})
+    # Facts that are not summed (levels, distinct people) change cached figures too.
+    if folded or event.payload.get("reason") != "sweep":
+        transaction.on_commit(_refreshed, robust=True)
