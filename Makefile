@@ -29,8 +29,13 @@ bench: setup
 # Lighthouse (npm devDependency, mobile preset) on the worker home, a tab page, the news list and the
 # console home, signed in, against the production-style server; not part of `make test`. Scores to
 # bench/results/lighthouse-*.json. LIGHTHOUSE_ARGS="--pages home --runs 3"; CHROME_PATH=/usr/bin/chromium.
-lighthouse: setup
+lighthouse: setup node_modules/.dev-installed
 	$(PY) -m bench.lighthouse $(LIGHTHOUSE_ARGS)
+
+# Only `make lighthouse` needs the npm devDependencies (~300 MB); `make run`/`make test` leave them out.
+node_modules/.dev-installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch node_modules/.installed $@
 
 setup: deps assets
 
@@ -48,7 +53,7 @@ $(VENV)/.synced: requirements.lock $(UV)
 assets: yugong/static/vendor/.copied
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error
 	touch $@
 
 yugong/static/vendor/.copied: node_modules/.installed scripts/vendor.py yugong/web/icons.py $(shell find yugong -name "*.html" -path "*templates*")
