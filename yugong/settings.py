@@ -228,6 +228,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "purge-expired-sms-codes": {"task": "yugong.accounts.tasks.purge_sms_codes", "schedule": 3600.0},
     "deliver-due-events": {"task": "yugong.core.tasks.deliver_due_events", "schedule": 60.0},
+    "expire-activity-offers": {"task": "yugong.events.tasks.expire_offers", "schedule": 300.0},
     "cockpit-refresh": {"task": "yugong.cockpit.tasks.cockpit_refresh", "schedule": 60.0},
 }
 # Domain events (yugong.core.events): attempts before a delivery is dead-lettered, and the first
