@@ -226,3 +226,16 @@ def test_worker_sees_the_checkin_code_and_accepts_an_offer(world: World) -> None
     done = staff.post(url, {"token": checkin_token(other)}).content.decode()
     assert "签到成功" in done
     assert "已签到过" in staff.post(url, {"token": checkin_token(other)}).content.decode()
+
+
+def test_api_signup_and_mine(world: World) -> None:
+    activity = make_activity(world, places=1)
+    user, _person = make_member(world.store)
+    c = _client(user)
+    url = f"/api/v1/activities/{activity.pk}/signups"
+    first = c.post(url)
+    assert first.status_code == 201 and first.json()["status"] == "entered"
+    assert c.post(url).status_code == 409
+    assert [s["activity_id"] for s in c.get("/api/v1/activities/mine").json()] == [activity.pk]
+    assert Client().post(url).status_code == 401
+    assert c.post("/api/v1/activities/999999/signups").status_code == 404
