@@ -2,6 +2,7 @@
 #   make run    set everything up and serve http://127.0.0.1:8000 on SQLite
 #   make test   set everything up and run ruff, mypy and pytest (SQLite, then PostgreSQL/Redis when present)
 #   make bench  benchmarks against a production-style server on 127.0.0.1 (SCENARIO=name for one)
+#   make lighthouse  Lighthouse scores (mobile) of four pages on that server (not part of make test)
 
 PYTHON ?= python3.11
 UV_VERSION := 0.13.9
@@ -13,7 +14,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SCENARIO ?=
 
-.PHONY: run test bench setup deps assets db demo lint typecheck pytest clean messages
+.PHONY: run test bench lighthouse setup deps assets db demo lint typecheck pytest clean messages
 
 run: setup db demo
 	@echo "渝工 is serving on http://$(HOST):$(PORT)/  (worker H5: /  ·  staff console: /console/)"
@@ -24,6 +25,17 @@ test: setup
 
 bench: setup
 	$(PY) -m bench $(if $(SCENARIO),--scenario $(SCENARIO),)
+
+# Lighthouse (npm devDependency, mobile preset) on the worker home, a tab page, the news list and the
+# console home, signed in, against the production-style server; not part of `make test`. Scores to
+# bench/results/lighthouse-*.json. LIGHTHOUSE_ARGS="--pages home --runs 3"; CHROME_PATH=/usr/bin/chromium.
+lighthouse: setup node_modules/.dev-installed
+	$(PY) -m bench.lighthouse $(LIGHTHOUSE_ARGS)
+
+# Only `make lighthouse` needs the npm devDependencies (~300 MB); `make run`/`make test` leave them out.
+node_modules/.dev-installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch node_modules/.installed $@
 
 setup: deps assets
 
@@ -41,7 +53,7 @@ $(VENV)/.synced: requirements.lock $(UV)
 assets: yugong/static/vendor/.copied
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error
 	touch $@
 
 yugong/static/vendor/.copied: node_modules/.installed scripts/vendor.py yugong/web/icons.py $(shell find yugong -name "*.html" -path "*templates*")

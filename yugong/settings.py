@@ -232,6 +232,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "yugong.assistance.tasks.purge_expired_files",
         "schedule": 86400.0,
     },
+    "expire-activity-offers": {"task": "yugong.events.tasks.expire_offers", "schedule": 300.0},
     "cockpit-refresh": {"task": "yugong.cockpit.tasks.cockpit_refresh", "schedule": 60.0},
 }
 # Domain events (yugong.core.events): attempts before a delivery is dead-lettered, and the first

@@ -1,12 +1,18 @@
-"""Console forms of events (activities): one small form per action of the activity page; the
-services validate and decide."""
+"""Console forms of events (activities): one small form per action of the activity page, plus the
+activity, group sign-up and check-in forms; the services validate and decide."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from yugong.core.errors import ApplicationError
 from yugong.core.forms import PageForm
+from yugong.members.models import EmploymentForm
+
+from .models import ActivityKind
 
 PLACES_MESSAGE = _("名额须为非负整数。")
 
@@ -24,4 +30,111 @@ class DrawForm(PageForm):
     seed = forms.CharField(label=_("随机种子"), required=False, strip=False)
 
 
-ACTION_FORMS: dict[str, type[PageForm]] = {"allocate": AllocateForm, "draw": DrawForm}
+class SeedForm(PageForm):
+    seed_hash = forms.CharField(label=_("种子承诺值（SHA-256）"), required=False)
+
+
+ACTION_FORMS: dict[str, type[PageForm]] = {"allocate": AllocateForm, "draw": DrawForm, "seed": SeedForm}
+
+_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local", "class": "input"}, format="%Y-%m-%dT%H:%M")
+
+
+class ServiceForm(PageForm):
+    """A whole-page form: Bulma classes on the inputs, a service's errors back on its fields."""
+
+    RENAME = {"person_ids": "persons", "union_id": "union"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.Textarea):
+                widget.attrs.setdefault("class", "textarea")
+            elif isinstance(widget, forms.widgets.Input) and not isinstance(
+                widget, forms.CheckboxInput | forms.CheckboxSelectMultiple
+            ):
+                widget.attrs.setdefault("class", "input")
+
+    def take_errors(self, exc: ApplicationError) -> None:
+        self.apply_errors(exc, self.RENAME)
+
+
+class ActivityForm(ServiceForm):
+    union = forms.TypedChoiceField(label=_("主办工会"), coerce=int)
+    title = forms.CharField(label=_("活动名称"), max_length=120)
+    kind = forms.ChoiceField(label=_("活动类型"), choices=ActivityKind.choices)
+    description = forms.CharField(
+        label=_("活动介绍"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    venue = forms.CharField(label=_("活动地点"), max_length=200, required=False)
+    starts_at = forms.DateTimeField(label=_("开始时间"), widget=_DATETIME, required=False)
+    places = forms.IntegerField(label=_("名额"), min_value=1, max_value=10_000_000)
+    signup_opens_at = forms.DateTimeField(label=_("报名开始"), widget=_DATETIME)
+    signup_closes_at = forms.DateTimeField(label=_("报名截止"), widget=_DATETIME)
+    members_only = forms.BooleanField(label=_("仅限会员"), required=False, initial=True)
+    employment_forms = forms.MultipleChoiceField(
+        label=_("限定就业形态"),
+        choices=EmploymentForm.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("不选则不限。"),
+    )
+    repeat_penalty_pct = forms.IntegerField(
+        label=_("往期中签降权（%）"),
+        min_value=0,
+        max_value=1000,
+        initial=0,
+        help_text=_("100 表示往期中签（或中签未到场）一次的会员，中签机会减半。"),
+    )
+    offer_hours = forms.IntegerField(
+        label=_("候补递补确认时限（小时）"), min_value=1, max_value=720, initial=24
+    )
+    seed_hash = forms.CharField(
+        label=_("种子承诺值（SHA-256）"),
+        max_length=64,
+        required=False,
+        help_text=_("报名截止前公布抽签种子的 SHA-256，抽签时公开种子，任何人可复核。"),
+    )
+
+    EDIT_FIELDS = (
+        "title", "description", "venue", "starts_at", "places", "signup_opens_at", "signup_closes_at",
+        "members_only", "employment_forms", "repeat_penalty_pct", "offer_hours",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, unions: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if unions is None:  # editing: the organiser and the kind are fixed, the seed is committed apart
+            for name in ("union", "kind", "seed_hash"):
+                del self.fields[name]
+        else:
+            field = self.fields["union"]
+            assert isinstance(field, forms.TypedChoiceField)
+            field.choices = unions
+
+
+class GroupSignupForm(ServiceForm):
+    union = forms.TypedChoiceField(label=_("报名工会"), coerce=int)
+    persons = forms.TypedMultipleChoiceField(
+        label=_("报名会员"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(
+        self, *args: Any, unions: list[tuple[int, str]], persons: list[tuple[int, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        union = self.fields["union"]
+        assert isinstance(union, forms.TypedChoiceField)
+        union.choices = unions
+        people = self.fields["persons"]
+        assert isinstance(people, forms.TypedMultipleChoiceField)
+        people.choices = persons
+
+
+class UnionPickForm(PageForm):
+    """Which of the officer's unions the group sign-up page lists members of."""
+
+    union = forms.IntegerField(required=False)
+
+
+class CheckinForm(ServiceForm):
+    token = forms.CharField(label=_("签到码"), max_length=500)

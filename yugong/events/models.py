@@ -42,6 +42,9 @@ class Activity(models.Model):
     members_only = models.BooleanField(_("仅限会员"), default=True)
     employment_forms = models.JSONField(_("限定就业形态"), default=list, blank=True)
     repeat_penalty_pct = models.PositiveSmallIntegerField(_("往期中签降权（%）"), default=0)
+    # A place freed after the draw is offered to the next on the waiting list, who has this long to
+    # accept it before it goes to the one after (``services.offers_expire``).
+    offer_hours = models.PositiveSmallIntegerField(_("候补递补确认时限（小时）"), default=24)
     seed_hash = models.CharField(_("种子承诺值（SHA-256）"), max_length=64, blank=True)
     seed = models.CharField(_("抽签种子"), max_length=128, blank=True)
     drawn_at = models.DateTimeField(_("抽签时间"), null=True, blank=True)
@@ -108,7 +111,9 @@ class SignUp(models.Model):
         ENTERED = "entered", _("已报名")
         WON = "won", _("中签")
         WAITING = "waiting", _("候补")
+        OFFERED = "offered", _("候补递补待确认")
         WITHDRAWN = "withdrawn", _("已退出")
+        EXPIRED = "expired", _("递补超时")
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="signups")
     person = models.ForeignKey("members.Person", on_delete=models.PROTECT, related_name="+")
@@ -121,6 +126,9 @@ class SignUp(models.Model):
     wait_rank = models.PositiveIntegerField(_("候补顺序"), null=True, blank=True)
     in_draw = models.BooleanField(_("参加抽签"), default=False)
     won_at_draw = models.BooleanField(_("抽签中签"), default=False)  # kept when a place changes hands later
+    offer_expires_at = models.DateTimeField(_("递补确认截止"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    no_show = models.BooleanField(_("缺席"), default=False)
     signed_up_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

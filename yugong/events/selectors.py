@@ -69,3 +69,33 @@ def status_counts(activity: Activity) -> dict[str, int]:
 
     rows = SignUp.objects.filter(activity=activity).values_list("status").annotate(n=Count("id"))
     return {str(SignUp.Status(s).label): n for s, n in rows}
+
+
+def attendance(activity: Activity) -> dict[str, int]:
+    """Winners, checked in, no-shows: one query."""
+    from django.db.models import Count, Q
+
+    row = SignUp.objects.filter(activity=activity, status=SignUp.Status.WON).aggregate(
+        won=Count("pk"),
+        checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
+        no_show=Count("pk", filter=Q(no_show=True)),
+    )
+    return {k: int(v or 0) for k, v in row.items()}
+
+
+def group_candidates(activity: Activity, union_id: int, *, limit: int = 300) -> list[Any]:
+    """Active members of ``union_id``'s subtree not yet signed up (the caller checked the union is
+    the officer's), by name."""
+    from yugong.members.models import Membership
+    from yugong.orgs.models import Union
+
+    union = Union.objects.filter(pk=union_id).only("path").first()
+    if union is None:
+        return []
+    taken = SignUp.objects.filter(activity=activity).values("person_id")
+    return list(
+        Membership.objects.filter(status=Membership.Status.ACTIVE, union_path__startswith=union.path)
+        .exclude(person_id__in=taken)
+        .select_related("union")
+        .order_by("person_name", "pk")[:limit]
+    )

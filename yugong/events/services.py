@@ -10,8 +10,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import User
@@ -60,6 +61,7 @@ def activity_create(
     members_only: bool = True,
     employment_forms: Sequence[str] = (),
     repeat_penalty_pct: int = 0,
+    offer_hours: int = 24,
     seed_hash: str = "",
 ) -> Activity:
     union = access.access_union(actor, union_id)
@@ -79,6 +81,8 @@ def activity_create(
         errors["employment_forms"] = _("就业形态无效。")
     if not 0 <= repeat_penalty_pct <= 1000:
         errors["repeat_penalty_pct"] = _("降权比例须在0到1000之间。")
+    if not isinstance(offer_hours, int) or not 1 <= offer_hours <= 720:
+        errors["offer_hours"] = _("候补递补确认时限须在1到720小时之间。")
     seed_hash = (seed_hash or "").strip().lower()
     if seed_hash and not _HEX64.match(seed_hash):
         errors["seed_hash"] = _("种子承诺值须为64位十六进制SHA-256。")
@@ -99,6 +103,7 @@ def activity_create(
             members_only=members_only,
             employment_forms=list(dict.fromkeys(employment_forms)),
             repeat_penalty_pct=repeat_penalty_pct,
+            offer_hours=offer_hours,
             seed_hash=seed_hash,
             created_by=actor,
         )
@@ -121,6 +126,70 @@ def activity_commit_seed(*, actor: User, activity_id: Any, seed_hash: str) -> Ac
     activity.seed_hash = seed_hash
     activity.save(update_fields=["seed_hash"])
     audit_record(actor=actor, action="activity.seed_commit", obj=activity, union_id=activity.union_id)
+    return activity
+
+
+# What may change at any time before the draw, and what only before sign-up opens (the rules the
+# entrants signed up under: places, eligibility, weighting).
+FREE_FIELDS = ("title", "description", "venue", "starts_at", "offer_hours")
+FIXED_AT_OPENING = (
+    "places",
+    "members_only",
+    "employment_forms",
+    "repeat_penalty_pct",
+    "signup_opens_at",
+    "signup_closes_at",
+)
+
+
+@transaction.atomic
+def activity_update(*, actor: User, activity_id: Any, **fields: Any) -> Activity:
+    activity = _activity_for(actor, activity_id, lock=True)
+    unknown = set(fields) - set(FREE_FIELDS) - set(FIXED_AT_OPENING)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    if activity.status != Activity.Status.OPEN:
+        raise Conflict(_("活动已抽签或取消，不能再修改。"))
+    before = {f: getattr(activity, f) for f in (*FREE_FIELDS, *FIXED_AT_OPENING)}
+    changed = {k: v for k, v in fields.items() if before.get(k) != v}
+    if any(k in FIXED_AT_OPENING for k in changed) and timeutil.now() >= activity.signup_opens_at:
+        names = sorted(k for k in changed if k in FIXED_AT_OPENING)
+        raise ValidationFailed(
+            fields={k: _("报名开始后不能再修改名额、报名条件、时间和降权比例。") for k in names}
+        )
+    errors: dict[str, str] = {}
+    if "title" in changed and not str(changed["title"] or "").strip():
+        errors["title"] = _("请填写活动名称。")
+    if "places" in changed and (
+        not isinstance(changed["places"], int) or changed["places"] < max(1, activity.allocated)
+    ):
+        errors["places"] = _("名额须为正整数，且不少于已分配给下级的名额。")
+    if "offer_hours" in changed and not (
+        isinstance(changed["offer_hours"], int) and 1 <= changed["offer_hours"] <= 720
+    ):
+        errors["offer_hours"] = _("候补递补确认时限须在1到720小时之间。")
+    opens = changed.get("signup_opens_at", activity.signup_opens_at)
+    closes = changed.get("signup_closes_at", activity.signup_closes_at)
+    if closes <= opens:
+        errors["signup_closes_at"] = _("报名截止须晚于报名开始。")
+    if "employment_forms" in changed and any(
+        f not in EmploymentForm.values for f in changed["employment_forms"]
+    ):
+        errors["employment_forms"] = _("就业形态无效。")
+    if "repeat_penalty_pct" in changed and not 0 <= int(changed["repeat_penalty_pct"]) <= 1000:
+        errors["repeat_penalty_pct"] = _("降权比例须在0到1000之间。")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    for key, value in changed.items():
+        setattr(activity, key, value.strip() if key == "title" else value)
+    activity.save()
+    audit_record(
+        actor=actor,
+        action="activity.update",
+        obj=activity,
+        union_id=activity.union_id,
+        changes={k: [str(before[k]), str(v)] for k, v in changed.items()},
+    )
     return activity
 
 
@@ -240,7 +309,12 @@ def _pool_for(activity: Activity, union_path: str) -> Quota | None:
 
 
 def _prior_wins(person_id: int) -> int:
-    return min(SignUp.objects.filter(person_id=person_id, status=SignUp.Status.WON).count(), 1000)
+    """Earlier wins, plus one more for each of them the member did not turn up to (a no-show weighs
+    like a second win against repeat sign-ups). Frozen on the sign-up: the published list's figure."""
+    rows = SignUp.objects.filter(person_id=person_id, status=SignUp.Status.WON).aggregate(
+        wins=Count("pk"), no_shows=Count("pk", filter=Q(no_show=True))
+    )
+    return min(int(rows["wins"] or 0) + int(rows["no_shows"] or 0), 1000)
 
 
 def _enter(actor: User, activity: Activity, membership: Membership | None) -> SignUp:
@@ -333,23 +407,143 @@ def signup_withdraw(*, actor: User, signup_id: Any) -> SignUp:
     if signup.status == SignUp.Status.WITHDRAWN:
         return signup
     was_won = signup.status == SignUp.Status.WON
+    was_offered = signup.status == SignUp.Status.OFFERED
+    if signup.status == SignUp.Status.EXPIRED:
+        return signup
     signup.status = SignUp.Status.WITHDRAWN
     signup.wait_rank = None
-    signup.save(update_fields=["status", "wait_rank"])
+    signup.offer_expires_at = None
+    signup.save(update_fields=["status", "wait_rank", "offer_expires_at"])
     audit_record(actor=actor, action="activity.withdraw", obj=signup, union_id=signup.union_id)
-    if was_won:
-        nxt = (
-            SignUp.objects.select_for_update()
-            .filter(activity_id=signup.activity_id, quota=signup.quota, status=SignUp.Status.WAITING)
-            .order_by("wait_rank")
-            .first()
-        )
-        if nxt is not None:
-            nxt.status = SignUp.Status.WON
-            nxt.wait_rank = None
-            nxt.save(update_fields=["status", "wait_rank"])
-            audit_record(actor=actor, action="activity.offer", obj=nxt, union_id=nxt.union_id)
+    if was_won or was_offered:
+        _offer_next(actor, signup.activity_id, signup.quota_id)
     return signup
+
+
+def _offer_next(actor: User, activity_id: int, quota_id: int | None) -> SignUp | None:
+    """Offer a freed place to the first on its pool's waiting list, to accept within the activity's
+    ``offer_hours``. Caller holds the transaction."""
+    nxt = (
+        SignUp.objects.select_for_update(of=("self",))
+        .select_related("activity")
+        .filter(Q(quota_id=quota_id) if quota_id else Q(quota__isnull=True))
+        .filter(activity_id=activity_id, status=SignUp.Status.WAITING)
+        .order_by("wait_rank")
+        .first()
+    )
+    if nxt is None:
+        return None
+    nxt.status = SignUp.Status.OFFERED
+    nxt.wait_rank = None
+    nxt.offer_expires_at = timeutil.now() + dt.timedelta(hours=nxt.activity.offer_hours)
+    nxt.save(update_fields=["status", "wait_rank", "offer_expires_at"])
+    audit_record(actor=actor, action="activity.offer", obj=nxt, union_id=nxt.union_id)
+    return nxt
+
+
+def _own_signup(actor: User, signup_id: Any) -> SignUp:
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied()
+    signup = (
+        SignUp.objects.select_for_update().filter(pk=signup_id, person__user_id=actor.pk).first()
+        if is_ascii_digits(str(signup_id))
+        else None
+    )
+    if signup is None:
+        raise NotFound()
+    return signup
+
+
+@transaction.atomic
+def signup_offer_accept(*, actor: User, signup_id: Any) -> SignUp:
+    """The member takes an offered place before the offer runs out."""
+    signup = _own_signup(actor, signup_id)
+    if signup.status == SignUp.Status.WON:
+        return signup
+    if signup.status != SignUp.Status.OFFERED:
+        raise Conflict(_("没有待确认的递补名额。"))
+    if signup.offer_expires_at is not None and signup.offer_expires_at <= timeutil.now():
+        raise Conflict(_("递补确认已超时，名额已转给下一位候补。"), code="offer_expired")
+    signup.status = SignUp.Status.WON
+    signup.offer_expires_at = None
+    signup.save(update_fields=["status", "offer_expires_at"])
+    audit_record(actor=actor, action="activity.offer_accept", obj=signup, union_id=signup.union_id)
+    return signup
+
+
+def offers_expire(*, actor: User, now: dt.datetime | None = None) -> int:
+    """Offers past their time go to the next on the waiting list (one transaction per offer, so a
+    busy row delays only its own pool). Run every few minutes (Celery beat / cron)."""
+    moment = now or timeutil.now()
+    due = list(
+        SignUp.objects.filter(status=SignUp.Status.OFFERED, offer_expires_at__lte=moment)
+        .order_by("offer_expires_at", "pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    done = 0
+    for pk in due:
+        with transaction.atomic():
+            signup = SignUp.objects.select_for_update().filter(pk=pk, status=SignUp.Status.OFFERED).first()
+            if signup is None or signup.offer_expires_at is None or signup.offer_expires_at > moment:
+                continue  # accepted or withdrawn meanwhile
+            signup.status = SignUp.Status.EXPIRED
+            signup.save(update_fields=["status"])
+            audit_record(actor=actor, action="activity.offer_expire", obj=signup, union_id=signup.union_id)
+            _offer_next(actor, signup.activity_id, signup.quota_id)
+            done += 1
+    return done
+
+
+# --- on the day ----------------------------------------------------------------------------------
+
+CHECKIN_SALT = "events.checkin"
+
+
+def checkin_token(signup: SignUp) -> str:
+    """What the member's QR code holds: the sign-up, signed (not guessable, not forgeable)."""
+    return signing.dumps({"a": signup.activity_id, "s": signup.pk}, salt=CHECKIN_SALT, compress=True)
+
+
+@transaction.atomic
+def signup_checkin(*, actor: User, activity_id: Any, token: str) -> tuple[SignUp, bool]:
+    """The organiser's staff scan a winner's QR at the venue. Idempotent: a second scan of the same
+    code (a queued offline scan synced twice) changes nothing. Returns (sign-up, first time)."""
+    activity = _activity_for(actor, activity_id)
+    try:
+        data = signing.loads(str(token or "").strip(), salt=CHECKIN_SALT)
+    except signing.BadSignature:
+        raise ValidationFailed(fields={"token": _("无法识别的签到码。")}) from None
+    if not isinstance(data, dict) or data.get("a") != activity.pk or not isinstance(data.get("s"), int):
+        raise ValidationFailed(fields={"token": _("该签到码不属于本活动。")})
+    signup = SignUp.objects.select_for_update().filter(pk=int(data["s"]), activity=activity).first()
+    if signup is None or signup.status != SignUp.Status.WON:
+        raise ValidationFailed(fields={"token": _("该报名未中签或已退出，不能签到。")})
+    if signup.checked_in_at is not None:
+        return signup, False
+    signup.checked_in_at = timeutil.now()
+    signup.no_show = False
+    signup.save(update_fields=["checked_in_at", "no_show"])
+    audit_record(actor=actor, action="activity.checkin", obj=signup, union_id=signup.union_id)
+    fact_record(metric="activities.attendance", union_id=signup.union_id, dim=activity.kind)
+    return signup, True
+
+
+@transaction.atomic
+def activity_record_no_shows(*, actor: User, activity_id: Any) -> int:
+    """After the activity began: every winner who has not checked in is recorded as a no-show (it
+    weighs against their next sign-ups). Re-running after late check-ins only adds new no-shows."""
+    activity = _activity_for(actor, activity_id, lock=True)
+    if activity.status != Activity.Status.DRAWN:
+        raise Conflict(_("抽签后才能登记缺席。"))
+    if activity.starts_at is None or timeutil.now() < activity.starts_at:
+        raise Conflict(_("活动开始后才能登记缺席。"))
+    n = SignUp.objects.filter(
+        activity=activity, status=SignUp.Status.WON, checked_in_at__isnull=True, no_show=False
+    ).update(no_show=True)
+    audit_record(
+        actor=actor, action="activity.no_show", obj=activity, union_id=activity.union_id, extra={"count": n}
+    )
+    return n
 
 
 # --- the draw ------------------------------------------------------------------------------------
@@ -372,6 +566,16 @@ def entries_of(activity: Activity) -> list[lottery.Entry]:
     return [lottery.Entry(number=n, pool=q or 0, prior_wins=w) for n, q, w in rows]
 
 
+def _assign_pools(activity: Activity) -> None:
+    """Each entry draws in the pool of the deepest quota containing its union *as the quotas stand
+    at the draw* (quotas handed out or changed after someone signed up count): shallow quotas first,
+    deeper ones overwrite. One UPDATE per quota (quotas number in the tens or hundreds)."""
+    entered = SignUp.objects.filter(activity=activity, status=SignUp.Status.ENTERED)
+    entered.update(quota=None)
+    for quota in sorted(activity.quotas.all(), key=lambda q: (len(q.union_path), q.pk)):
+        entered.filter(union__path__startswith=quota.union_path).update(quota=quota)
+
+
 @transaction.atomic
 def activity_draw(*, actor: User, activity_id: Any, seed: str) -> lottery.Result:
     """Reveal the seed (it must match the published commitment) and draw every pool."""
@@ -384,6 +588,7 @@ def activity_draw(*, actor: User, activity_id: Any, seed: str) -> lottery.Result
         raise Conflict(_("报名截止前未公布种子承诺值，不能抽签。"))
     if lottery.commitment(seed or "") != activity.seed_hash:
         raise ValidationFailed(fields={"seed": _("种子与公布的承诺值不符。")})
+    _assign_pools(activity)
     SignUp.objects.filter(activity=activity, status=SignUp.Status.ENTERED).update(in_draw=True)
     entries = entries_of(activity)
     result = lottery.draw(

@@ -71,3 +71,20 @@ class OutcomeReviewForm(ServiceForm):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("审核意见"), max_length=200, required=False)
+
+
+class SkillsCertificateForm(ServiceForm):
+    occupation_code = forms.CharField(
+        label=_("职业代码"), max_length=12, help_text=_("《职业分类大典》代码，如 6-31-01-03。")
+    )
+    occupation = forms.CharField(label=_("职业（工种）"), max_length=60)
+    level = forms.ChoiceField(label=_("等级"))
+    number = forms.CharField(label=_("证书编号"), max_length=40)
+    issuer = forms.CharField(label=_("评价机构"), max_length=100)
+    issued_on = forms.DateField(label=_("发证日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .skills import SkillLevel
+
+        super().__init__(*args, **kwargs)
+        self.set_choices("level", list(SkillLevel.choices))

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from yugong.accounts.models import request_user
+from yugong.core.errors import ApplicationError, ValidationFailed
 from yugong.members.models import Person
 from yugong.orgs.decorators import worker_required
 
 from . import selectors
 from .bank import credit_statement
+from .forms import SkillsCertificateForm
+from .skills import skills_certificate_deposit
 
 
 def _h5(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
@@ -57,3 +63,21 @@ def h5_credits(request: HttpRequest) -> HttpResponse:
     person = _person(request)
     statement = credit_statement(person) if person else None
     return _h5(request, "learning/h5_credits.html", {"statement": statement})
+
+
+@worker_required
+def h5_skills(request: HttpRequest) -> HttpResponse:
+    """Deposit a skills-level certificate (职业技能等级证书) for review by the worker's union."""
+    person = _person(request)
+    form = SkillsCertificateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if person is None:
+                raise ValidationFailed(fields={"person": _("请先完成实名认证，开通终身学习账户。")})
+            skills_certificate_deposit(actor=request_user(request), person=person, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.take_errors(exc)
+        else:
+            messages.success(request, _("证书已存入学分银行，待所在工会审核。"))
+            return HttpResponseRedirect(reverse("learning:h5_credits"))
+    return _h5(request, "learning/h5_skills.html", {"form": form})

@@ -48,9 +48,11 @@ write's ``on_commit`` (the second one is the one that counts: a request that rea
 before the commit may have stored the old rights under it). Signal receivers (``receivers.py``)
 cover every ``save()``/``delete()`` of ``RoleAssignment``, ``Union`` and ``User`` (the admin site,
 seeds, factories); the tree services that write with ``QuerySet.update`` (move, merge, close,
-reopen, retiring roles) call :func:`tree_changed` themselves. The query itself also requires an
-active user, so a deactivated user loses every grant on the next request even while the per-process
-token cache (``accounts.auth``, at most a few seconds) still holds the old user row.
+reopen, retiring roles) call :func:`tree_changed` themselves, and so does every ``migrate``. Other
+code that writes roles, paths or statuses with ``QuerySet.update`` or SQL must call them too. The
+query itself also requires an active user, so a deactivated user loses every grant on the next
+request even while the per-process token cache (``accounts.auth``, at most a few seconds) still
+holds the old user row.
 
 Cache outage: a failing cache read falls back to the query (never to "allowed", never to "no
 rights" either). A failing stamp change is logged and kept: this process changes it before its next

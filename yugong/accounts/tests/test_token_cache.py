@@ -11,8 +11,9 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from tests.helpers import UserFactory
+from tests.helpers import UserFactory, requires_postgres
 from yugong.accounts import auth
 from yugong.accounts.models import ApiToken, User
 from yugong.accounts.services import api_token_create, api_token_revoke
@@ -147,3 +148,42 @@ def test_last_used_is_touched_at_most_once_a_minute(alice: User) -> None:
     entry.last_used_at = timezone.now() - timedelta(seconds=auth.TOUCH_EVERY_S + 1)
     assert auth.authenticate_token(token) is not None
     assert ApiToken.objects.get(user=alice).last_used_at > first
+
+
+def _fields(user: User) -> dict[str, Any]:
+    return {f.attname: getattr(user, f.attname) for f in User._meta.concrete_fields}  # type: ignore[attr-defined]
+
+
+@requires_postgres
+def test_the_compiled_lookup_and_the_orm_agree(alice: User) -> None:
+    """The twin test of the miss path: the statement compiled once gives what the ORM gives."""
+    alice.phone = "13800138000"
+    alice.last_login = timezone.now()
+    alice.save()  # encrypted and blind-indexed as the fields do
+    token = _token(alice)
+    fast = auth._fetch(auth.hash_token(token))
+    slow = auth._fetch_orm(auth.hash_token(token))
+    assert fast is not None and slow is not None
+    assert fast[:2] == slow[:2]
+    assert _fields(fast[2]) == _fields(slow[2])
+    assert fast[2].phone == "13800138000"  # decrypted like the field does
+    assert not fast[2]._state.adding and fast[2]._state.db == slow[2]._state.db
+    # the refusals agree too: unknown, revoked
+    assert (
+        auth._fetch(auth.hash_token("yg_unknown")) is None is auth._fetch_orm(auth.hash_token("yg_unknown"))
+    )
+    api_token_revoke(actor=alice, token=ApiToken.objects.get(user=alice))
+    assert auth._fetch(auth.hash_token(token)) is None is auth._fetch_orm(auth.hash_token(token))
+
+
+def test_a_miss_is_one_statement_and_gives_a_working_user(alice: User) -> None:
+    token = _token(alice)
+    auth.forget_all_tokens()
+    with CaptureQueriesContext(connection) as ctx:
+        user = auth.authenticate_token(token)
+    assert user is not None and user.pk == alice.pk and user.display_name == "爱丽丝"
+    reads = [q for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(reads) == 1 and "accounts_apitoken" in reads[0]["sql"]  # (+ the last_used_at touch)
+    user.display_name = "爱丽丝2"
+    user.save(update_fields=["display_name"])  # a usable model instance (saves by primary key)
+    assert User.objects.get(pk=alice.pk).display_name == "爱丽丝2"

@@ -27,6 +27,14 @@ def test_seed_confirm_lock_and_report(tmp_path):
     call_command("seed_annual", year=2023, scale=0.01, stdout=io.StringIO())
     root = Union.objects.get(code="CQ")
     actor = User.objects.get(username="seed_annual")
+    # the seed folded its year into the monthly roll-up (its facts came outside any request)
+    from django.db.models import F
+
+    from yugong.cockpit.models import MonthRollup
+    from yugong.core.models import DailyFact
+
+    assert not DailyFact.objects.filter(day__year=2023).exclude(value=F("folded")).exists()
+    assert MonthRollup.objects.filter(prefix=root.path, metric="stations.created", month__year=2023).exists()
     # not locked yet: the formal report refuses, the draft reads the live roll-up
     with pytest.raises(CommandError, match="尚未锁定"):
         call_command("annual_report", year=2023, union="CQ", format="json", stdout=io.StringIO())

@@ -84,7 +84,7 @@ def test_draw_checks_commitment_and_is_verifiable(world: World) -> None:
     assert loser is not None
     signup_withdraw(actor=loser.person.user, signup_id=loser.pk)
     waiting[0].refresh_from_db()
-    assert waiting[0].status == SignUp.Status.WON
+    assert waiting[0].status == SignUp.Status.OFFERED and waiting[0].offer_expires_at is not None
 
     out = StringIO()
     call_command("lottery_verify", activity=activity.pk, seed=SEED, stdout=out)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record, diff, snapshot
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.facts import fact_record
@@ -50,7 +51,7 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def fair_create(*, actor: Any, union_id: Any, **fields: Any) -> JobFair:
+def fair_create(*, actor: User, union_id: Any, **fields: Any) -> JobFair:
     union = access_union(actor, union_id)
     require_role(actor, union, REVIEW_ROLES)
     unknown = set(fields) - set(FAIR_FIELDS)
@@ -61,7 +62,7 @@ def fair_create(*, actor: Any, union_id: Any, **fields: Any) -> JobFair:
     return fair
 
 
-def _lock(actor: Any, fair_id: Any) -> JobFair:
+def _lock(actor: User, fair_id: Any) -> JobFair:
     fair = JobFair.objects.select_for_update().select_related("union").filter(pk=pk_of(fair_id)).first()
     if fair is None:
         raise NotFound()
@@ -70,7 +71,7 @@ def _lock(actor: Any, fair_id: Any) -> JobFair:
 
 
 @transaction.atomic
-def fair_update(*, actor: Any, fair_id: Any, **fields: Any) -> JobFair:
+def fair_update(*, actor: User, fair_id: Any, **fields: Any) -> JobFair:
     fair = _lock(actor, fair_id)
     if fair.status == JobFair.Status.CANCELLED:
         raise Conflict(_("已取消的招聘会不能再编辑。"))
@@ -92,7 +93,7 @@ def fair_update(*, actor: Any, fair_id: Any, **fields: Any) -> JobFair:
 
 
 @transaction.atomic
-def fair_publish(*, actor: Any, fair_id: Any) -> JobFair:
+def fair_publish(*, actor: User, fair_id: Any) -> JobFair:
     fair = _lock(actor, fair_id)
     if fair.status == JobFair.Status.PUBLISHED:
         return fair
@@ -106,7 +107,7 @@ def fair_publish(*, actor: Any, fair_id: Any) -> JobFair:
 
 
 @transaction.atomic
-def fair_cancel(*, actor: Any, fair_id: Any) -> JobFair:
+def fair_cancel(*, actor: User, fair_id: Any) -> JobFair:
     fair = _lock(actor, fair_id)
     if fair.status == JobFair.Status.CANCELLED:
         return fair
@@ -117,7 +118,7 @@ def fair_cancel(*, actor: Any, fair_id: Any) -> JobFair:
 
 
 @transaction.atomic
-def booth_add(*, actor: Any, fair_id: Any, employer_id: Any, label: Any = "") -> Booth:
+def booth_add(*, actor: User, fair_id: Any, employer_id: Any, label: Any = "") -> Booth:
     """A booth for an employer the organiser's staff can see (inside their subtree)."""
     fair = _lock(actor, fair_id)
     if fair.status == JobFair.Status.CANCELLED:
@@ -147,7 +148,7 @@ def booth_add(*, actor: Any, fair_id: Any, employer_id: Any, label: Any = "") ->
 
 
 @transaction.atomic
-def booth_remove(*, actor: Any, booth_id: Any) -> None:
+def booth_remove(*, actor: User, booth_id: Any) -> None:
     booth = Booth.objects.filter(pk=pk_of(booth_id)).first()
     if booth is None:
         raise NotFound()

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_pii_view, audit_record
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.facts import fact_record
@@ -36,7 +37,7 @@ RESUME_FIELDS = (
 RESUMES_PER_WORKER = 5
 
 
-def _signed_in(actor: Any) -> None:
+def _signed_in(actor: User) -> None:
     if not getattr(actor, "is_authenticated", False):
         raise NotFound()
 
@@ -65,7 +66,7 @@ def _clean_resume(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def resume_save(*, actor: Any, resume_id: Any = None, **fields: Any) -> Resume:
+def resume_save(*, actor: User, resume_id: Any = None, **fields: Any) -> Resume:
     """Create a résumé, or replace the fields of one of the actor's own."""
     _signed_in(actor)
     unknown = set(fields) - set(RESUME_FIELDS)
@@ -92,7 +93,7 @@ def resume_save(*, actor: Any, resume_id: Any = None, **fields: Any) -> Resume:
 
 
 @transaction.atomic
-def intent_send(*, actor: Any, post_id: Any, resume_id: Any, message: Any = "") -> Intent:
+def intent_send(*, actor: User, post_id: Any, resume_id: Any, message: Any = "") -> Intent:
     """The worker sends one of their résumés to a published post (one live intent per post)."""
     _signed_in(actor)
     post = JobPost.objects.filter(pk=pk_of(post_id), published=True).first()
@@ -118,7 +119,7 @@ def intent_send(*, actor: Any, post_id: Any, resume_id: Any, message: Any = "") 
     return intent
 
 
-def _lock_own(actor: Any, intent_id: Any) -> Intent:
+def _lock_own(actor: User, intent_id: Any) -> Intent:
     _signed_in(actor)
     intent = (
         Intent.objects.select_for_update()
@@ -132,7 +133,7 @@ def _lock_own(actor: Any, intent_id: Any) -> Intent:
 
 
 @transaction.atomic
-def intent_withdraw(*, actor: Any, intent_id: Any) -> Intent:
+def intent_withdraw(*, actor: User, intent_id: Any) -> Intent:
     intent = _lock_own(actor, intent_id)
     if intent.status not in (Intent.Status.SENT, Intent.Status.AGREED):
         raise Conflict(_("当前状态不能撤回。"))
@@ -143,7 +144,7 @@ def intent_withdraw(*, actor: Any, intent_id: Any) -> Intent:
 
 
 @transaction.atomic
-def intent_share_contact(*, actor: Any, intent_id: Any) -> Intent:
+def intent_share_contact(*, actor: User, intent_id: Any) -> Intent:
     """The worker lets the employer see their phone number on this intent."""
     intent = _lock_own(actor, intent_id)
     if intent.status == Intent.Status.WITHDRAWN:
@@ -156,7 +157,7 @@ def intent_share_contact(*, actor: Any, intent_id: Any) -> Intent:
 
 
 @transaction.atomic
-def intent_confirm(*, actor: Any, intent_id: Any) -> Intent:
+def intent_confirm(*, actor: User, intent_id: Any) -> Intent:
     """The worker confirms the employer's agreement: 达成意向 (and the phone is shared)."""
     intent = _lock_own(actor, intent_id)
     if intent.status == Intent.Status.CONFIRMED:
@@ -172,7 +173,7 @@ def intent_confirm(*, actor: Any, intent_id: Any) -> Intent:
     return intent
 
 
-def _lock_for_employer(actor: Any, intent_id: Any) -> Intent:
+def _lock_for_employer(actor: User, intent_id: Any) -> Intent:
     intent = (
         Intent.objects.select_for_update()
         .select_related("post")
@@ -187,7 +188,7 @@ def _lock_for_employer(actor: Any, intent_id: Any) -> Intent:
 
 
 @transaction.atomic
-def intent_decide(*, actor: Any, intent_id: Any, agree: bool, note: Any = "") -> Intent:
+def intent_decide(*, actor: User, intent_id: Any, agree: bool, note: Any = "") -> Intent:
     """The employer records 有意向 (to be confirmed by the worker) or 暂不合适."""
     intent = _lock_for_employer(actor, intent_id)
     if intent.status != Intent.Status.SENT:
@@ -209,7 +210,7 @@ def intent_decide(*, actor: Any, intent_id: Any, agree: bool, note: Any = "") ->
 
 
 @transaction.atomic
-def intent_contact_view(*, actor: Any, intent_id: Any) -> str:
+def intent_contact_view(*, actor: User, intent_id: Any) -> str:
     """The clear phone number for the employer, once the worker has shared it; the view is audited."""
     intent = _lock_for_employer(actor, intent_id)
     if not intent.contact_shared:

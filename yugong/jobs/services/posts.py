@@ -67,7 +67,7 @@ def _user_by_login(login: Any) -> User:
 
 
 @transaction.atomic
-def recruiter_add(*, actor: Any, employer_id: Any, login: Any) -> Recruiter:
+def recruiter_add(*, actor: User, employer_id: Any, login: Any) -> Recruiter:
     """Union staff over the employer give a signed-up user the right to post for it."""
     employer = access_staff_employer(actor, employer_id)
     user = _user_by_login(login)
@@ -85,7 +85,7 @@ def recruiter_add(*, actor: Any, employer_id: Any, login: Any) -> Recruiter:
 
 
 @transaction.atomic
-def recruiter_remove(*, actor: Any, recruiter_id: Any) -> Recruiter:
+def recruiter_remove(*, actor: User, recruiter_id: Any) -> Recruiter:
     row = Recruiter.objects.select_for_update().filter(pk=pk_of(recruiter_id)).first()
     if row is None:
         raise NotFound()
@@ -180,7 +180,7 @@ def _fair_for(employer_id: int, fair_id: Any) -> JobFair | None:
 
 
 @transaction.atomic
-def post_create(*, actor: Any, employer_id: Any, fair_id: Any = None, **fields: Any) -> JobPost:
+def post_create(*, actor: User, employer_id: Any, fair_id: Any = None, **fields: Any) -> JobPost:
     """A draft post of an employer the actor recruits for."""
     employer = access_recruiter_employer(actor, employer_id)
     union = reviewing_union(employer)
@@ -197,7 +197,7 @@ def post_create(*, actor: Any, employer_id: Any, fair_id: Any = None, **fields: 
     return post
 
 
-def _lock_for_recruiter(actor: Any, post_id: Any) -> JobPost:
+def _lock_for_recruiter(actor: User, post_id: Any) -> JobPost:
     post = JobPost.objects.select_for_update().filter(pk=pk_of(post_id)).first()
     if post is None:
         raise NotFound()
@@ -206,7 +206,7 @@ def _lock_for_recruiter(actor: Any, post_id: Any) -> JobPost:
 
 
 @transaction.atomic
-def post_update(*, actor: Any, post_id: Any, fair_id: Any = None, **fields: Any) -> JobPost:
+def post_update(*, actor: User, post_id: Any, fair_id: Any = None, **fields: Any) -> JobPost:
     """Edit a post. Editing a published post takes it back to review (what workers read has been
     reviewed); a closed post stays closed."""
     post = _lock_for_recruiter(actor, post_id)
@@ -236,7 +236,7 @@ def post_update(*, actor: Any, post_id: Any, fair_id: Any = None, **fields: Any)
 
 
 @transaction.atomic
-def post_submit(*, actor: Any, post_id: Any) -> JobPost:
+def post_submit(*, actor: User, post_id: Any) -> JobPost:
     post = _lock_for_recruiter(actor, post_id)
     if post.status not in (JobPost.Status.DRAFT, JobPost.Status.REJECTED):
         raise Conflict(_("只有草稿或已退回的岗位可以提交审核。"))
@@ -250,7 +250,7 @@ def post_submit(*, actor: Any, post_id: Any) -> JobPost:
 
 
 @transaction.atomic
-def post_review(*, actor: Any, post_id: Any, approve: bool, note: Any = "") -> JobPost:
+def post_review(*, actor: User, post_id: Any, approve: bool, note: Any = "") -> JobPost:
     """Union staff over the reviewing union publish a pending post or return it with a reason."""
     post = JobPost.objects.select_for_update().select_related("union").filter(pk=pk_of(post_id)).first()
     if post is None:
@@ -289,7 +289,7 @@ def post_review(*, actor: Any, post_id: Any, approve: bool, note: Any = "") -> J
 
 
 @transaction.atomic
-def post_close(*, actor: Any, post_id: Any) -> JobPost:
+def post_close(*, actor: User, post_id: Any) -> JobPost:
     """The employer takes a post down (filled, or no longer offered)."""
     post = _lock_for_recruiter(actor, post_id)
     if post.status == JobPost.Status.CLOSED:

@@ -138,7 +138,7 @@ def test_the_console_home_shows_live_figures_of_the_acting_subtree_each_a_link(c
     approved = flows.split("新发展会员")[1].split("</a>")[0]
     assert 'class="yg-stat-value">3 ' in approved  # the shop's 3, not the other district's 50
     assert f"{local_today():%Y-%m}" in page or "console-trends" in page
-    assert "vendor/echarts.min.js" in page and "yugong/dashboard.js" in page
+    assert "vendor/echarts.simple.min.js" in page and "yugong/dashboard.js" in page
 
 
 def test_the_console_home_costs_the_same_queries_however_big_the_subtree(client, tree):

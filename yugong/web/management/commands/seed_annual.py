@@ -22,6 +22,7 @@ import time
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -247,6 +248,12 @@ class Command(BaseCommand):
                     actor=actor, organiser=root, title=f"{year}年重庆市重点劳动和技能竞赛第{i + 1}场"
                 )
         log(f"skills competitions: {n_comp}")
+        # The year's facts were recorded outside any request: fold them into the cockpit's monthly
+        # roll-up now (what the refresh consumer does), so the report reads them at once.
+        call_command(
+            "cockpit_rollup", "--rebuild", f"--start={year}-01-01", f"--end={year}-12-31", stdout=self.stdout
+        )
+        log("cockpit roll-up rebuilt")
         self.stdout.write(
             self.style.SUCCESS(f"seed_annual {year} done in {time.perf_counter() - started:.0f}s")
         )
