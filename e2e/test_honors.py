@@ -16,7 +16,8 @@ from playwright.sync_api import expect
 from e2e.helpers import assert_page_healthy
 from tests.helpers import UserFactory, grant, make_union
 from yugong.honors import services
-from yugong.honors.models import HonourKind, Nomination, Round
+from yugong.honors.models import Nomination, Round
+from yugong.honors.tests.conftest import honour_kind
 from yugong.learning.models import CreditEntry
 from yugong.members.models import Membership
 from yugong.members.tests.factories import make_person
@@ -52,7 +53,7 @@ def test_nominate_review_notice_award(phone_page: Any, live_server: Any) -> None
     rnd = services.round_create(
         actor=staff["city"],
         union=city,
-        kind=HonourKind.objects.get(code="city-may-day-medal"),
+        kind=honour_kind("city-may-day-medal"),
         year=2026,
         title="2026年重庆五一劳动奖章",
         deadline=now() + dt.timedelta(days=10),

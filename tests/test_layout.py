@@ -4,6 +4,7 @@ copy of each shared test tool.
 * No module outside migrations is over 600 lines: split by sub-domain (a ``services/`` package,
   views into ``h5``/``console``) before it gets there.
 * One race helper (``tests/race.py``): no test module defines its own ``race``.
+* Service actors are typed as the user model (outside core), so mypy sees every caller.
 """
 
 from __future__ import annotations
@@ -42,3 +43,17 @@ def test_one_race_helper() -> None:
         and re.search(r"^def race\(", p.read_text(encoding="utf-8"), re.MULTILINE)
     ]
     assert not copies, f"use tests.race.race instead of a copy: {copies}"
+
+
+def test_actors_are_typed_as_the_user_model() -> None:
+    """Service actors are ``User`` (or ``User | None``), so mypy sees every call; only core, which
+    may not import accounts, keeps ``Any``."""
+    untyped = [
+        str(p.relative_to(ROOT))
+        for p in _modules()
+        if p.parts[len(ROOT.parts)] == "yugong"
+        and "core" not in p.parts
+        and "tests" not in p.parts
+        and re.search(r"\bactor: Any\b", p.read_text(encoding="utf-8"))
+    ]
+    assert not untyped, f"type the actor as accounts.models.User: {untyped}"

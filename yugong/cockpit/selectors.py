@@ -38,11 +38,15 @@ MODES = ("stood", "stands")
 
 def node_paths(node: Union, mode: str = "stood") -> list[str]:
     """The paths whose facts are the node's: its own, plus (as it stood) the ones it had before a
-    move. One query for ``stood``, none for ``stands``."""
+    move. One query for ``stood`` (once per node object), none for ``stands``."""
     if mode == "stands":
         return [node.path]
-    old = NodePath.objects.filter(union_id=node.pk).exclude(path=node.path).values_list("path", flat=True)
-    return [node.path, *sorted(set(old))]
+    # Remembered on the node object for the request (a screen asks once per metric).
+    memo: dict[str, list[str]] = node.__dict__.setdefault("_cockpit_paths", {})
+    if node.path not in memo:
+        old = NodePath.objects.filter(union_id=node.pk).exclude(path=node.path).values_list("path", flat=True)
+        memo[node.path] = [node.path, *sorted(set(old))]
+    return list(memo[node.path])
 
 
 def _prefix_q(paths: Sequence[str], field: str = "path") -> Q:

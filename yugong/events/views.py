@@ -19,7 +19,7 @@ from yugong.orgs import access
 from yugong.orgs.decorators import console_required
 from yugong.orgs.models import Union
 
-from . import selectors, services
+from . import attendance, selectors, services
 from .forms import ACTION_FORMS, ActivityForm, CheckinForm, GroupSignupForm, UnionPickForm
 from .models import Activity, SignUp
 
@@ -91,7 +91,7 @@ def h5_checkin_qr(request: HttpRequest, signup_id: int) -> HttpResponse:
     if signup is None:
         raise NotFound()
     buffer = io.BytesIO()
-    segno.make(services.checkin_token(signup), error="m").save(buffer, kind="svg", scale=6, border=2)
+    segno.make(attendance.checkin_token(signup), error="m").save(buffer, kind="svg", scale=6, border=2)
     response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"
     return response
@@ -192,7 +192,7 @@ def console_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
             elif action == "seed":
                 services.activity_commit_seed(actor=user, activity_id=activity.pk, seed_hash=d["seed_hash"])
             elif action == "no_shows":
-                n = services.activity_record_no_shows(actor=user, activity_id=activity.pk)
+                n = attendance.activity_record_no_shows(actor=user, activity_id=activity.pk)
                 messages.success(request, _("已登记缺席 %(n)s 人。") % {"n": n})
             return redirect("events:console_detail", activity.pk)
         except ApplicationError as exc:
@@ -258,7 +258,7 @@ def console_checkin(request: HttpRequest, activity_id: int) -> HttpResponse:
     result = None
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.signup_checkin(
+            result = attendance.signup_checkin(
                 actor=request_user(request), activity_id=activity.pk, token=form.cleaned_data["token"]
             )
         except ApplicationError as exc:

@@ -236,7 +236,7 @@ def console_nomination(request: HttpRequest, pk: int) -> HttpResponse:
         "n": n,
         "steps": steps,
         "objections": objections,
-        "can_review": may_review(request.user, n),
+        "can_review": may_review(request_user(request), n),
         "can_handle": can_act(request.user, n.round.union, MANAGE_ROLES),
         "review_form": ReviewForm(),
     }

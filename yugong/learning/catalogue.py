@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import ValidationFailed
 from yugong.core.facts import fact_record
@@ -39,7 +40,7 @@ def _credits(value: Any) -> Decimal:
 
 
 @transaction.atomic
-def provider_create(*, actor: Any, union: Union, name: str, kind: str) -> Provider:
+def provider_create(*, actor: User, union: Union, name: str, kind: str) -> Provider:
     require_role(actor, union, MANAGE_ROLES)
     if kind not in Provider.Kind.values:
         raise ValidationFailed(fields={"kind": _("请选择提供方类型。")})
@@ -50,7 +51,7 @@ def provider_create(*, actor: Any, union: Union, name: str, kind: str) -> Provid
 
 @transaction.atomic
 def course_create(
-    *, actor: Any, provider: Provider | int, title: str, summary: str = "", credits: Any = 0
+    *, actor: User, provider: Provider | int, title: str, summary: str = "", credits: Any = 0
 ) -> Course:
     """A draft course of a provider the actor manages (the course hangs on the provider's union)."""
     pk = provider.pk if isinstance(provider, Provider) else provider
@@ -68,7 +69,7 @@ def course_create(
     return course
 
 
-def _course(actor: Any, course: Course | int) -> Course:
+def _course(actor: User, course: Course | int) -> Course:
     pk = course.pk if isinstance(course, Course) else course
     found = access_object(Course.objects.select_related("union"), actor, pk)
     require_role(actor, found.union, MANAGE_ROLES)
@@ -76,7 +77,7 @@ def _course(actor: Any, course: Course | int) -> Course:
 
 
 @transaction.atomic
-def course_update(*, actor: Any, course: Course | int, **changes: Any) -> Course:
+def course_update(*, actor: User, course: Course | int, **changes: Any) -> Course:
     """Edit a course's title, summary, credits or status; publishing needs at least one lesson."""
     c = _course(actor, course)
     unknown = set(changes) - set(EDITABLE)
@@ -108,7 +109,7 @@ def course_update(*, actor: Any, course: Course | int, **changes: Any) -> Course
 
 
 @transaction.atomic
-def unit_add(*, actor: Any, course: Course | int, title: str) -> Unit:
+def unit_add(*, actor: User, course: Course | int, title: str) -> Unit:
     c = _course(actor, course)
     order = (c.units.aggregate(m=Max("order"))["m"] or 0) + 1
     unit = Unit.objects.create(course=c, title=_text(title, "title", _("单元名称"), 200), order=order)
@@ -119,7 +120,7 @@ def unit_add(*, actor: Any, course: Course | int, title: str) -> Unit:
 @transaction.atomic
 def lesson_add(
     *,
-    actor: Any,
+    actor: User,
     unit: Unit | int,
     title: str,
     kind: str,

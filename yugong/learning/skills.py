@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yugong.accounts.models import User
 from yugong.core.errors import ValidationFailed
 from yugong.core.timeutil import local_today
 from yugong.core.validators import clean_text
@@ -36,7 +37,7 @@ class SkillLevel(models.TextChoices):
 @transaction.atomic
 def skills_certificate_deposit(
     *,
-    actor: Any,
+    actor: User,
     person: Person,
     occupation_code: str,
     occupation: str,

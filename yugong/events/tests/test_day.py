@@ -15,15 +15,13 @@ from django.urls import reverse
 from yugong.accounts.system import system_actor
 from yugong.core import timeutil
 from yugong.core.errors import Conflict, ValidationFailed
+from yugong.events.attendance import activity_record_no_shows, checkin_token, signup_checkin
 from yugong.events.models import Activity, SignUp
 from yugong.events.services import (
     activity_draw,
-    activity_record_no_shows,
     activity_update,
-    checkin_token,
     offers_expire,
     quota_allocate,
-    signup_checkin,
     signup_create,
     signup_offer_accept,
     signup_withdraw,

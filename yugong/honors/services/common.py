@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.validators import clean_text
 from yugong.orgs.access import MANAGE_ROLES, can_act, grants
@@ -49,7 +50,7 @@ def next_level(nomination: Nomination) -> Union | None:
     return chain[i + 1] if i + 1 < len(chain) else None
 
 
-def may_review(actor: Any, nomination: Nomination) -> bool:
+def may_review(actor: User, nomination: Nomination) -> bool:
     """Level by level: a nomination under review is decided by the staff of the union now reviewing
     it (a role held at that very union), not by a union above, which decides at its own level once
     the nomination is forwarded; at the top, the organiser's staff (or a union above it)."""
@@ -99,7 +100,7 @@ def require_status(nomination: Nomination, *statuses: str) -> None:
         )
 
 
-def _step(nomination: Nomination, kind: str, union: Union, actor: Any, note: str = "") -> NominationStep:
+def _step(nomination: Nomination, kind: str, union: Union, actor: User, note: str = "") -> NominationStep:
     return NominationStep.objects.create(
         nomination=nomination,
         kind=kind,

@@ -11,6 +11,7 @@ from django.db.models.functions import Length
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.facts import fact_record
@@ -63,7 +64,7 @@ def _quota_for(r: Round, union: Union) -> Quota | None:
 @transaction.atomic
 def nomination_submit(
     *,
-    actor: Any,
+    actor: User,
     round: Round,
     union: Union,
     deeds: str,
@@ -138,7 +139,7 @@ def nomination_submit(
     return n
 
 
-def _reviewer_check(actor: Any, n: Nomination) -> None:
+def _reviewer_check(actor: User, n: Nomination) -> None:
     if not can_act(actor, n.union):
         raise NotFound()
     if not may_review(actor, n):
@@ -147,7 +148,7 @@ def _reviewer_check(actor: Any, n: Nomination) -> None:
 
 @transaction.atomic
 def nomination_review(
-    *, actor: Any, nomination: Nomination | int, approve: bool, note: str = ""
+    *, actor: User, nomination: Nomination | int, approve: bool, note: str = ""
 ) -> Nomination:
     """The current level reviews: forward to the next level up, approve at the organiser (拟表彰),
     or reject with a reason (the place goes back to the quota)."""
@@ -199,7 +200,7 @@ def nomination_review(
 
 
 @transaction.atomic
-def objection_raise(*, actor: Any, nomination: Nomination | int, reason_text: str) -> Objection:
+def objection_raise(*, actor: User, nomination: Nomination | int, reason_text: str) -> Objection:
     """Anyone signed in objects to a nominee while the 公示 runs (the notice is public)."""
     if not getattr(actor, "pk", None):
         raise PermissionDenied()
@@ -232,7 +233,7 @@ def objection_raise(*, actor: Any, nomination: Nomination | int, reason_text: st
 
 
 @transaction.atomic
-def objection_handle(*, actor: Any, objection: Objection | int, upheld: bool, answer: str) -> Objection:
+def objection_handle(*, actor: User, objection: Objection | int, upheld: bool, answer: str) -> Objection:
     """The organiser decides: an upheld objection takes the nominee off the list; otherwise, when no
     objection is left open, the nominee is back on notice."""
     pk = objection.pk if isinstance(objection, Objection) else objection

@@ -4,12 +4,12 @@ audience counted, or cancelled."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.facts import fact_record
@@ -25,7 +25,7 @@ from .nominations import _nominated_person
 @transaction.atomic
 def laureate_add(
     *,
-    actor: Any,
+    actor: User,
     union: Union,
     id_number: str,
     title: str,
@@ -58,7 +58,7 @@ def laureate_add(
 
 
 @transaction.atomic
-def laureate_set_corps(*, actor: Any, laureate: Laureate | int, in_service_corps: bool) -> Laureate:
+def laureate_set_corps(*, actor: User, laureate: Laureate | int, in_service_corps: bool) -> Laureate:
     """Join or leave the 百名劳模服务团 (staff of the laureate's union)."""
     pk = laureate.pk if isinstance(laureate, Laureate) else laureate
     found = access_object(Laureate.objects.select_related("union"), actor, pk)
@@ -78,7 +78,7 @@ def laureate_set_corps(*, actor: Any, laureate: Laureate | int, in_service_corps
 
 @transaction.atomic
 def talk_book(
-    *, actor: Any, union: Union, speaker: Laureate | int, topic: str, venue: str, scheduled_at: dt.datetime
+    *, actor: User, union: Union, speaker: Laureate | int, topic: str, venue: str, scheduled_at: dt.datetime
 ) -> Talk:
     """A union books a member of the 劳模服务团 for a talk."""
     require_role(actor, union, REVIEW_ROLES)
@@ -104,7 +104,7 @@ def talk_book(
     return talk
 
 
-def _lock_talk(actor: Any, talk: Talk | int) -> Talk:
+def _lock_talk(actor: User, talk: Talk | int) -> Talk:
     pk = talk.pk if isinstance(talk, Talk) else talk
     access_object(Talk.objects.all(), actor, pk)
     try:
@@ -118,7 +118,7 @@ def _lock_talk(actor: Any, talk: Talk | int) -> Talk:
 
 
 @transaction.atomic
-def talk_deliver(*, actor: Any, talk: Talk | int, audience: int, record: str) -> Talk:
+def talk_deliver(*, actor: User, talk: Talk | int, audience: int, record: str) -> Talk:
     """The booking union records the talk held: the audience and what was said. Counted for the
     cockpit (场次 and 人次)."""
     t = _lock_talk(actor, talk)
@@ -151,7 +151,7 @@ def talk_deliver(*, actor: Any, talk: Talk | int, audience: int, record: str) ->
 
 
 @transaction.atomic
-def talk_cancel(*, actor: Any, talk: Talk | int, note: str) -> Talk:
+def talk_cancel(*, actor: User, talk: Talk | int, note: str) -> Talk:
     t = _lock_talk(actor, talk)
     note = reason(note, "note")
     t.status = Talk.Status.CANCELLED

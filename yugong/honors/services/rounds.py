@@ -4,13 +4,13 @@ the final list as news, credits through an event, facts for the cockpit)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils.html import escape
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
+from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.calendar import add_working_days
 from yugong.core.errors import Conflict, ValidationFailed
@@ -31,7 +31,7 @@ NOTICE_DAYS = (3, 15)  # 公示 of at least 3 and at most 15 working days
 
 @transaction.atomic
 def round_create(
-    *, actor: Any, union: Union, kind: HonourKind, year: int, title: str, deadline: dt.datetime
+    *, actor: User, union: Union, kind: HonourKind, year: int, title: str, deadline: dt.datetime
 ) -> Round:
     """A union opens a nomination round of ``kind`` for ``year``; unions below it nominate."""
     require_role(actor, union, REVIEW_ROLES)
@@ -55,7 +55,7 @@ def round_create(
 
 
 @transaction.atomic
-def quota_set(*, actor: Any, round: Round | int, union: Union, places: int) -> Quota:
+def quota_set(*, actor: User, round: Round | int, union: Union, places: int) -> Quota:
     """The organiser gives a union below it ``places`` nominations (never fewer than already used)."""
     r = lock_round(round.pk if isinstance(round, Round) else round)
     require_role(actor, r.union, REVIEW_ROLES)
@@ -102,7 +102,7 @@ def _notice_body(r: Round, rows: list[Nomination], ends: dt.datetime) -> str:
 
 
 @transaction.atomic
-def notice_publish(*, actor: Any, round: Round | int, working_days: int = 5) -> Round:
+def notice_publish(*, actor: User, round: Round | int, working_days: int = 5) -> Round:
     """The organiser puts every approved nomination on 公示, published as news to its subtree."""
     r = lock_round(round.pk if isinstance(round, Round) else round)
     require_role(actor, r.union, REVIEW_ROLES)
@@ -160,7 +160,7 @@ def _award_body(r: Round, honours: list[Honour]) -> str:
 
 
 @transaction.atomic
-def round_award(*, actor: Any, round: Round | int) -> Round:
+def round_award(*, actor: User, round: Round | int) -> Round:
     """After the 公示 ends with every objection handled: award the nominations on notice. Each
     award is an honour held; a person's honour puts them on the 劳模工匠 register (titles) and
     publishes ``honors.honour_awarded`` (the credit bank deposits an outcome on it); the final list

@@ -4,6 +4,7 @@ at every level, and members to nominate."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,7 +75,17 @@ def tree(db: Any) -> Tree:
     )
 
 
+def honour_kind(code: str) -> HonourKind:
+    """A seeded honour kind. The kinds come from a data migration, which a transactional test's
+    flush empties for the tests after it: seed them again from the same migration when gone."""
+    if not HonourKind.objects.filter(code=code).exists():
+        from django.apps import apps
+
+        importlib.import_module("yugong.honors.migrations.0002_seed_kinds").seed(apps, None)
+    return HonourKind.objects.get(code=code)
+
+
 def make_round(tree: Tree, code: str = "city-may-day-medal", **fields: Any) -> Round:
-    kind = HonourKind.objects.get(code=code)
+    kind = honour_kind(code)
     fields.setdefault("deadline", now() + dt.timedelta(days=10))
     return Round.objects.create(kind=kind, union=tree.city, year=2026, title=f"2026年{kind.name}", **fields)

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from django.utils.timezone import now
 
-from yugong.honors.models import HonourKind, Laureate, Nomination, Quota, Round, Talk
+from yugong.honors.models import Laureate, Nomination, Quota, Round, Talk
+from yugong.honors.tests.conftest import honour_kind
 from yugong.members.models import Membership
 from yugong.members.tests.factories import make_person
 from yugong.orgs.tests.authz import (
@@ -30,8 +31,8 @@ SIGNED_IN = {"chair", "staff", "viewer", "hotline", "sysadmin", "worker"}
 def _world() -> World:
     world = build_world()
     city = world.city
-    medal = HonourKind.objects.get(code="city-may-day-medal")
-    pioneer = HonourKind.objects.get(code="city-pioneer")
+    medal = honour_kind("city-may-day-medal")
+    pioneer = honour_kind("city-pioneer")
     # An open city round every district may nominate in, and a round on 公示.
     city_round = Round.objects.create(
         kind=medal,
@@ -49,7 +50,7 @@ def _world() -> World:
         status=Round.Status.NOTICE,
         notice_ends_at=now() + dt.timedelta(days=7),
     )
-    kind = HonourKind.objects.get(code="most-beautiful-worker")
+    kind = honour_kind("most-beautiful-worker")
     for where in ("inside", "outside"):
         district, leaf = world.obj("district", where), world.obj("union", where)
         person = make_person(name=f"{where}劳模")

@@ -14,11 +14,11 @@ from django.utils.timezone import localtime, now
 from tests.helpers import assert_max_queries, requires_postgres
 from tests.race import outcomes, race
 from yugong.honors import services
-from yugong.honors.models import Honour, HonourKind, Laureate, Nomination, Quota, Round, Talk
+from yugong.honors.models import Honour, Laureate, Nomination, Quota, Round, Talk
 from yugong.members.models import Membership
 from yugong.members.tests.factories import make_person
 
-from .conftest import Tree, make_round, member
+from .conftest import Tree, honour_kind, make_round, member
 
 
 def _client(user: Any) -> Client:
@@ -30,7 +30,7 @@ def _client(user: Any) -> Client:
 @pytest.mark.django_db
 def test_the_console_flow_through_forms(tree: Tree) -> None:
     city = _client(tree.city_staff)
-    kind = HonourKind.objects.get(code="city-may-day-medal")
+    kind = honour_kind("city-may-day-medal")
     deadline = localtime(now() + dt.timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
     bad = city.post(
         "/honors/console/rounds/new/",

@@ -17,7 +17,7 @@ from yugong.honors.models import Honour, Laureate, Nomination, Quota, Round, Tal
 from yugong.learning.models import CreditEntry, Outcome
 from yugong.news.models import Article
 
-from .conftest import Tree, make_round
+from .conftest import Tree, honour_kind, make_round
 
 pytestmark = pytest.mark.django_db
 
@@ -234,9 +234,7 @@ def test_notice_needs_approved_nominations_and_a_sane_period(tree: Tree) -> None
 
 
 def test_round_create_validates(tree: Tree) -> None:
-    from yugong.honors.models import HonourKind
-
-    kind = HonourKind.objects.get(code="most-beautiful-worker")
+    kind = honour_kind("most-beautiful-worker")
     with pytest.raises(ValidationFailed) as exc:
         services.round_create(
             actor=tree.city_staff,
