@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yugong.accounts.models import request_user
-from yugong.core.errors import ApplicationError, NotFound, PermissionDenied
+from yugong.core.errors import ApplicationError, NotFound, PermissionDenied, reraise_refusal
 from yugong.members.models import Person
 from yugong.orgs.access import MANAGE_ROLES, access_union, can_act, staff_scope
 from yugong.orgs.decorators import console_required, worker_required
@@ -179,8 +179,7 @@ def console_round_action(request: HttpRequest, pk: int, action: str) -> HttpResp
         else:
             raise NotFound()
     except ApplicationError as exc:
-        if isinstance(exc, NotFound | PermissionDenied):
-            raise
+        reraise_refusal(exc)
         _flash_error(request, exc)
     return HttpResponseRedirect(reverse("honors:console_round", args=[r.pk]))
 
@@ -277,8 +276,7 @@ def console_nomination_action(request: HttpRequest, pk: int, action: str) -> Htt
         else:
             raise NotFound()
     except ApplicationError as exc:
-        if isinstance(exc, NotFound | PermissionDenied):
-            raise
+        reraise_refusal(exc)
         _flash_error(request, exc)
     return HttpResponseRedirect(reverse("honors:console_nomination", args=[n.pk]))
 
@@ -324,8 +322,7 @@ def console_laureate_corps(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, _("已保存。"))
     except ApplicationError as exc:
-        if isinstance(exc, NotFound | PermissionDenied):
-            raise
+        reraise_refusal(exc)
         _flash_error(request, exc)
     return HttpResponseRedirect(reverse("honors:console_laureates"))
 
@@ -370,8 +367,7 @@ def console_talk(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     services.talk_cancel(actor=actor, talk=talk, **form.cleaned_data)
             except ApplicationError as exc:
-                if isinstance(exc, NotFound | PermissionDenied):
-                    raise
+                reraise_refusal(exc)
                 form.take_errors(exc)
             else:
                 messages.success(request, _("已保存。"))

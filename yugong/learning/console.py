@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yugong.accounts.models import request_user
-from yugong.core.errors import ApplicationError, NotFound, PermissionDenied
+from yugong.core.errors import ApplicationError, PermissionDenied, reraise_refusal
 from yugong.orgs.access import MANAGE_ROLES, access_union, can_act, staff_scope
 from yugong.orgs.decorators import console_required
 
@@ -52,8 +52,7 @@ def courses(request: HttpRequest) -> HttpResponse:
             try:
                 catalogue.provider_create(actor=actor, union=access_union(actor, data.pop("union")), **data)
             except ApplicationError as exc:
-                if isinstance(exc, NotFound | PermissionDenied):
-                    raise
+                reraise_refusal(exc)
                 provider_form.take_errors(exc)
             else:
                 messages.success(request, _("已新建课程提供方。"))
@@ -62,8 +61,7 @@ def courses(request: HttpRequest) -> HttpResponse:
             try:
                 course = catalogue.course_create(actor=actor, **course_form.cleaned_data)
             except ApplicationError as exc:
-                if isinstance(exc, NotFound | PermissionDenied):
-                    raise
+                reraise_refusal(exc)
                 course_form.take_errors(exc)
             else:
                 messages.success(request, _("已新建课程草稿，请添加单元和微课。"))
@@ -104,8 +102,7 @@ def course(request: HttpRequest, pk: int) -> HttpResponse:
                     data["media_bytes"] = data.get("media_bytes") or 0
                     catalogue.lesson_add(actor=actor, **data)
             except ApplicationError as exc:
-                if isinstance(exc, NotFound | PermissionDenied):
-                    raise
+                reraise_refusal(exc)
                 form.take_errors(exc)
             else:
                 messages.success(request, _("已保存。"))
@@ -146,8 +143,7 @@ def outcome_decide(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("已审核。"))
     except ApplicationError as exc:
-        if isinstance(exc, NotFound | PermissionDenied):
-            raise
+        reraise_refusal(exc)
         details = "；".join(str(m) for msgs in exc.fields.values() for m in msgs)
         messages.error(request, details or str(exc.message))
     return HttpResponseRedirect(reverse("learning:console_outcomes"))
