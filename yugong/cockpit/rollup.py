@@ -21,11 +21,11 @@ from collections import defaultdict
 
 from django.db import connection, transaction
 from django.db.models import F, Max, Q, Sum
-from django.db.models.functions import Length, Substr, TruncMonth
+from django.db.models.functions import Length, TruncMonth
 
 from yugong.core.metrics import Aggregation, all_metrics, get_metric
 from yugong.core.models import DailyFact
-from yugong.orgs.models import PATH_STEP
+from yugong.orgs import tree
 
 from .models import MonthRollup
 
@@ -84,8 +84,8 @@ def fold(*, batches: int = 25, batch_size: int = FOLD_BATCH) -> tuple[int, bool]
                 if metric not in codes or not path or not delta:
                     continue
                 month = _as_date(day).replace(day=1)
-                for k in range(1, len(path) // PATH_STEP + 1):
-                    sums[(month, path[: PATH_STEP * k], metric, dim)] += int(delta)
+                for prefix in tree.ancestor_paths(path):
+                    sums[(month, prefix, metric, dim)] += int(delta)
             if sums:  # in key order: concurrent upserts of the same rows never wait on each other in a cycle
                 cursor.executemany(upsert, [(*key, v) for key, v in sorted(sums.items()) if v])
             cursor.executemany(
@@ -119,11 +119,11 @@ def rebuild(*, start: dt.date, end: dt.date) -> int:
     facts = in_range.filter(metric__in=codes).exclude(path="")
     deepest = facts.aggregate(n=Max(Length("path")))["n"] or 0
     made = 0
-    for k in range(1, deepest // PATH_STEP + 1):
+    for k in range(1, tree.levels(deepest) + 1):
         qs = (
             facts.annotate(plen=Length("path"))
-            .filter(plen__gte=PATH_STEP * k)
-            .annotate(m=TruncMonth("day"), p=Substr("path", 1, PATH_STEP * k))
+            .filter(plen__gte=tree.level_length(k))
+            .annotate(m=TruncMonth("day"), p=tree.prefix_expr("path", k))
             .values("m", "p", "metric", "dim")
             .annotate(v=Sum("folded"))
             .order_by()

@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, Length, Substr, TruncMonth
+from django.db.models.functions import Coalesce, Length, TruncMonth
 
 from yugong.core.metrics import Aggregation, Metric, all_metrics, get_metric
 from yugong.core.models import DailyFact, PersonFact
-from yugong.orgs.models import PATH_STEP, Union
+from yugong.orgs import tree
+from yugong.orgs.models import Union
 
 from .models import MonthRollup, NodePath
 from .periods import Period
@@ -238,31 +239,31 @@ def children_ranking(node: Union, m: Metric, period: Period, *, mode: str = "sto
         # The node's row holds its whole subtree; the rows one level deeper are its children.
         whole = 0
         for prefix in prefixes:
-            n = len(prefix)
             qs = (
                 MonthRollup.objects.filter(
                     prefix__startswith=prefix, month__gte=period.start, month__lte=period.end
                 )
                 .filter(total_q(m))
                 .annotate(plen=Length("prefix"))
-                .filter(plen__lte=n + PATH_STEP)
-                .annotate(seg=Substr("prefix", n + 1, PATH_STEP))
+                .filter(plen__lte=tree.child_length(prefix))
+                .annotate(seg=tree.child_segment_expr("prefix", prefix))
             )
             for (seg,), v in _aggregate(qs, m, ["seg"]).items():
-                if seg:
-                    values[int(seg.rstrip("/"), 16)] += v
+                child = tree.segment_id(seg)
+                if child is not None:
+                    values[child] += v
                 else:
                     whole += v
         own = whole - sum(values.values())
         prefixes = []
     for prefix in prefixes:
-        n = len(prefix)
         qs = base.filter(at_path__startswith=prefix).annotate(
-            seg=Substr("at_path", n + 1, PATH_STEP), plen=Length("at_path")
+            seg=tree.child_segment_expr("at_path", prefix), plen=Length("at_path")
         )
         for (seg,), v in _aggregate(qs, m, ["seg"]).items():
-            if seg:
-                values[int(seg.rstrip("/"), 16)] += v
+            child = tree.segment_id(seg)
+            if child is not None:
+                values[child] += v
             else:
                 own += v
     kids = {u.pk: u for u in Union.objects.filter(Q(pk__in=list(values)) | Q(parent_id=node.pk))}

@@ -18,6 +18,7 @@ from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError, NotFound
 from yugong.core.metrics import Metric, all_metrics, get_metric
 from yugong.core.timeutil import local_today
+from yugong.orgs import tree
 from yugong.orgs.access import LEADER_ROLES, MANAGE_ROLES, access_union, can_act, staff_scope
 from yugong.orgs.decorators import console_required
 from yugong.orgs.models import Union
@@ -58,7 +59,7 @@ def _filters(request: HttpRequest) -> tuple[Union, periods.Period, str]:
 
 def _crumbs(request: HttpRequest, node: Union) -> list[Union]:
     """The node's ancestors the viewer may see (the path up to the viewer's own node)."""
-    ids = [int(seg, 16) for seg in node.path.strip("/").split("/") if seg]
+    ids = tree.path_ids(node.path)
     user = request_user(request)
     return [u for u in Union.objects.filter(pk__in=ids).order_by("depth") if can_act(user, u)]
 

@@ -14,8 +14,10 @@ path strings: they ask here.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Q
+from django.db.models.functions import Substr
 
 from .models import PATH_STEP
 
@@ -87,3 +89,38 @@ def within(path: str | None, ancestor: str | None) -> bool:
 def within_any(path: str | None, ancestors: Iterable[str]) -> bool:
     """``path`` lies in one of the subtrees rooted at ``ancestors``."""
     return any(within(path, a) for a in ancestors)
+
+
+# --- In SQL: prefixes and child segments (for roll-ups that group by level in the database) ---
+
+
+def levels(path_length: int) -> int:
+    """How many nodes a path of this length names (root = 1)."""
+    return path_length // PATH_STEP
+
+
+def level_length(level: int) -> int:
+    """The length of the prefix naming the ancestor at ``level`` (1 = the root)."""
+    return PATH_STEP * level
+
+
+def prefix_expr(field: str, level: int) -> Any:
+    """SQL: the path prefix of the ancestor at ``level`` of the path in ``field``."""
+    return Substr(field, 1, level_length(level))
+
+
+def child_length(parent_path: str) -> int:
+    """The length of the path of a direct child of ``parent_path``."""
+    return len(parent_path) + PATH_STEP
+
+
+def child_segment_expr(field: str, parent_path: str) -> Any:
+    """SQL: the segment of the path in ``field`` that names the child of ``parent_path`` it lies
+    under ('' for the parent itself)."""
+    return Substr(field, len(parent_path) + 1, PATH_STEP)
+
+
+def segment_id(segment: str) -> int | None:
+    """The union id a segment from :func:`child_segment_expr` names (None for '')."""
+    ids = path_ids(segment) if segment else []
+    return ids[0] if ids else None
