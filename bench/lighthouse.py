@@ -50,10 +50,24 @@ class Page:
 
 PAGES = (
     Page("home", "/", "w_demo_worker", "worker home (signed in)"),
+    Page("home_out", "/", "", "worker home (signed out)"),
     Page("tab", "/h5/services/", "w_demo_worker", "tab page 服务 (signed in)"),
+    Page("tourism", "/tourism/", "", "tourism list (游巴蜀)"),
+    Page("product", "/tourism/p/{product}/", "", "a product page"),
+    Page("stations", "/stations/", "", "stations list (附近港湾)"),
+    Page("rights", "/rights/", "", "rights home (维权)"),
     Page("news", "/news/", "w_demo_worker", "news list (signed in)"),
+    Page("pass", "/tourism/pass/", "w_demo_worker", "annual pass page (signed in)"),
     Page("console", "/console/", "city_chair", "console home (city chair)"),
 )
+
+# Placeholders in a page's path, filled from the seeded demo data.
+PLACEHOLDER_CODE = {
+    "product": (
+        "from yugong.tourism.models import Product, ReviewStatus\n"
+        "print(Product.objects.filter(status=ReviewStatus.APPROVED).order_by('pk').values_list('pk', flat=True)[0])"
+    ),
+}
 
 SESSION_CODE = """
 from django.conf import settings
@@ -89,6 +103,27 @@ def session_cookie(env: dict[str, str], username: str) -> str:
     if proc.returncode != 0 or "=" not in line:
         raise RuntimeError(f"no session for {username}: {proc.stderr[-2000:]}")
     return line
+
+
+def resolve_path(env: dict[str, str], path: str) -> str:
+    """The page's path with its placeholders (``{product}``) filled from the demo data."""
+    for name, code in PLACEHOLDER_CODE.items():
+        if "{" + name + "}" not in path:
+            continue
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "shell", "-c", code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=srv.CHILD_TIMEOUT_S,
+            check=False,
+        )
+        value = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+        if proc.returncode != 0 or not value:
+            raise RuntimeError(f"no {name} for {path}: {proc.stderr[-2000:]}")
+        path = path.replace("{" + name + "}", value)
+    return path
 
 
 def run_lighthouse(url: str, cookie: str, out: Path, chrome: str) -> dict[str, Any]:
@@ -164,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         srv.manage(env, "seed_demo", "--force")
         log(f"demo data seeded in {time.monotonic() - t:.0f}s; static files: {static}")
         cookies = {u: session_cookie(env, u) for u in {p.user for p in pages if p.user}}
+        paths = {p.key: resolve_path(env, p.path) for p in pages}
         # /media/ as a deployment's front server serves it (the pictures of the measured pages)
         site = {**env, "DJANGO_SETTINGS_MODULE": "bench.lighthouse_settings"}
         server = srv.start_gunicorn(site, srv.GunicornConfig(workers=2, threads=4), var_dir)
@@ -174,20 +210,20 @@ def main(argv: list[str] | None = None) -> int:
                 for n in range(max(1, args.runs)):
                     out = reports / f"{page.key}-{n + 1}.json"
                     lhr = run_lighthouse(
-                        server.base_url + page.path, cookies.get(page.user, ""), out, args.chrome
+                        server.base_url + paths[page.key], cookies.get(page.user, ""), out, args.chrome
                     )
                     if lhr.get("runtimeError"):
-                        raise RuntimeError(f"{page.path}: {lhr['runtimeError']}")
+                        raise RuntimeError(f"{paths[page.key]}: {lhr['runtimeError']}")
                     final = lhr.get("finalDisplayedUrl") or lhr.get("finalUrl") or ""
-                    if not final.endswith(page.path):
-                        raise RuntimeError(f"{page.path} ended on {final} (not signed in?)")
+                    if not final.endswith(paths[page.key]):
+                        raise RuntimeError(f"{paths[page.key]} ended on {final} (not signed in?)")
                     runs.append((scores(lhr), failing_audits(lhr), out))
                     shutil.copyfile(out, reports / f"{page.key}.json")
                 merged = {key: statistics.median_low([r[0][key] or 0 for r in runs]) for key in CATEGORIES}
                 rows.append(
                     {
                         "page": page.key,
-                        "path": page.path,
+                        "path": paths[page.key],
                         "label": page.label,
                         "scores": merged,
                         "runs": [r[0] for r in runs],
@@ -195,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
                         "report": str(reports.relative_to(ROOT) / f"{page.key}.json"),
                     }
                 )
-                log(f"{page.path}: {merged}")
+                log(f"{paths[page.key]}: {merged}")
         finally:
             srv.stop(server)
     doc = {
