@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yugong.accounts.models import request_user
-from yugong.core.errors import ApplicationError, NotFound
+from yugong.core.errors import ApplicationError, NotFound, reraise_refusal
 from yugong.orgs import access
 from yugong.orgs.decorators import console_required
 from yugong.orgs.models import Union
@@ -76,8 +76,7 @@ def h5_signup_action(request: HttpRequest, signup_id: int, action: str) -> HttpR
     try:
         handlers[action](actor=request_user(request), signup_id=signup_id)
     except ApplicationError as exc:
-        if exc.status == 404:
-            raise
+        reraise_refusal(exc)
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("已确认递补名额。") if action == "accept" else _("已退出报名。"))
@@ -128,8 +127,7 @@ def console_new(request: HttpRequest) -> HttpResponse:
                 actor=request_user(request), union_id=data.pop("union"), **data
             )
         except ApplicationError as exc:
-            if exc.status == 404:
-                raise
+            reraise_refusal(exc)
             form.take_errors(exc)
         else:
             messages.success(request, _("活动已发布。"))
@@ -150,8 +148,7 @@ def console_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
                 actor=request_user(request), activity_id=activity.pk, **form.cleaned_data
             )
         except ApplicationError as exc:
-            if exc.status == 404:
-                raise
+            reraise_refusal(exc)
             form.take_errors(exc)
         else:
             messages.success(request, _("已保存。"))
@@ -240,8 +237,7 @@ def console_group(request: HttpRequest, activity_id: int) -> HttpResponse:
                 person_ids=form.cleaned_data["persons"],
             )
         except ApplicationError as exc:
-            if exc.status == 404:
-                raise
+            reraise_refusal(exc)
             form.take_errors(exc)
         else:
             messages.success(request, _("已为 %(n)s 名会员报名。") % {"n": len(done)})
@@ -262,8 +258,7 @@ def console_checkin(request: HttpRequest, activity_id: int) -> HttpResponse:
                 actor=request_user(request), activity_id=activity.pk, token=form.cleaned_data["token"]
             )
         except ApplicationError as exc:
-            if exc.status == 404:
-                raise
+            reraise_refusal(exc)
             form.take_errors(exc)
         else:
             form = CheckinForm()
