@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yugong.core import nav
 
+from .selectors import READ_ROLES
 from .services import REVIEW_ROLES
 
 nav.register(
@@ -40,6 +41,6 @@ nav.register(
         label=_("四季帮扶"),
         url_name="assistance:campaigns",
         order=20,
-        audience=(nav.staff(),),
+        audience=(nav.staff(*READ_ROLES),),  # not the hotline: aid lists hold personal data
     ),
 )
