@@ -31,10 +31,13 @@ def write_qr_y4m(path: Path, text: str, *, frames: int = 5) -> None:
     from PIL import Image
 
     png = io.BytesIO()
-    segno.make(text, error="m").save(png, kind="png", scale=8, border=4)
+    code = segno.make(text, error="m")
+    # Whole pixels per module (a fractional resize blurs a dense code), and the whole code inside the
+    # scanner's default region: the centred square of 2/3 of the frame's height (qr-scanner).
+    scale = max(1, (FRAME_H * 2 // 3) // code.symbol_size(border=4)[0])
+    code.save(png, kind="png", scale=scale, border=4)
     qr = Image.open(io.BytesIO(png.getvalue())).convert("RGB")
-    side = min(FRAME_H - 40, qr.width)
-    qr = qr.resize((side, side), Image.Resampling.NEAREST)
+    side = qr.width
     frame = Image.new("RGB", (FRAME_W, FRAME_H), "white")
     frame.paste(qr, ((FRAME_W - side) // 2, (FRAME_H - side) // 2))
     y, cb, cr = frame.convert("YCbCr").split()
