@@ -153,3 +153,7 @@ class SignUp(models.Model):
     @property
     def pool(self) -> int:
         return self.quota_id or 0
+
+
+# The activity's funding (union funds) lives in its own module; imported here so Django registers it.
+from .funding_models import ActivityFunding as ActivityFunding  # noqa: E402
