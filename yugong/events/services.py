@@ -24,7 +24,7 @@ from yugong.members.models import EmploymentForm, Membership
 from yugong.orgs import access
 from yugong.orgs.models import RoleAssignment, Union
 
-from . import lottery
+from . import lottery, signup_rules, signup_sql
 from .models import Activity, ActivityKind, Quota, SignUp
 
 Role = RoleAssignment.Role
@@ -291,15 +291,13 @@ def quota_allocate(*, actor: User, activity_id: Any, union_id: Any, places: int)
 
 def _eligible(activity: Activity, membership: Membership | None) -> str | None:
     """Why ``membership`` may not sign up (None: it may)."""
-    if membership is None:
-        return _("仅限工会会员报名，请先入会。")
-    if membership.status != Membership.Status.ACTIVE:
-        return _("会籍暂停期间不能报名。")
-    if not membership.union_path.startswith(activity.union_path):
-        return _("本活动仅限主办工会所属会员报名。")
-    if activity.employment_forms and membership.employment_form not in activity.employment_forms:
-        return _("本活动仅限指定就业形态的职工报名。")
-    return None
+    return signup_rules.membership_refusal(
+        activity_path=activity.union_path,
+        employment_forms=activity.employment_forms,
+        status=membership.status if membership else None,
+        union_path=membership.union_path if membership else "",
+        employment_form=membership.employment_form if membership else "",
+    )
 
 
 def _pool_for(activity: Activity, union_path: str) -> Quota | None:
@@ -313,7 +311,7 @@ def _prior_wins(person_id: int) -> int:
     rows = SignUp.objects.filter(person_id=person_id, status=SignUp.Status.WON).aggregate(
         wins=Count("pk"), no_shows=Count("pk", filter=Q(no_show=True))
     )
-    return min(int(rows["wins"] or 0) + int(rows["no_shows"] or 0), 1000)
+    return signup_rules.prior_wins(rows["wins"], rows["no_shows"])
 
 
 def _enter(actor: User, activity: Activity, membership: Membership | None) -> SignUp:
@@ -333,26 +331,35 @@ def _enter(actor: User, activity: Activity, membership: Membership | None) -> Si
                 signed_up_by=actor,
             )
     except IntegrityError:
-        raise Conflict(_("已报名本活动，请勿重复报名。"), code="already_signed_up") from None
+        raise signup_rules.already_signed_up() from None
     audit_record(actor=actor, action="activity.signup", obj=signup, union_id=membership.union_id)
     fact_record(metric="activities.signups", union_id=membership.union_id, dim=activity.kind)
     return signup
 
 
 def _check_window(activity: Activity) -> None:
-    now = timeutil.now()
-    if (
-        activity.status != Activity.Status.OPEN
-        or not activity.signup_opens_at <= now < activity.signup_closes_at
-    ):
-        raise Conflict(_("不在报名时间内。"), code="signup_closed")
+    refusal = signup_rules.window_refusal(
+        status=activity.status,
+        opens=activity.signup_opens_at,
+        closes=activity.signup_closes_at,
+        at=timeutil.now(),
+    )
+    if refusal:
+        raise refusal
+
+
+def signup_create(*, actor: User, activity_id: Any) -> SignUp:
+    """A member signs up (one sign-up per member per activity: a database constraint). On
+    PostgreSQL outside a caller's transaction: one statement (``signup_sql``), same rules."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied()
+    if signup_sql.fast_path_applies():
+        return signup_sql.signup_one_statement(actor=actor, activity_id=activity_id)
+    return _signup_create_orm(actor, activity_id)
 
 
 @transaction.atomic
-def signup_create(*, actor: User, activity_id: Any) -> SignUp:
-    """A member signs up (one sign-up per member per activity: a database constraint)."""
-    if not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied()
+def _signup_create_orm(actor: User, activity_id: Any) -> SignUp:
     activity = Activity.objects.filter(pk=activity_id).first() if is_ascii_digits(str(activity_id)) else None
     if activity is None or activity.status == Activity.Status.DRAFT:
         raise NotFound()
