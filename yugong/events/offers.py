@@ -98,6 +98,7 @@ def offers_expire(*, actor: User, now: dt.datetime | None = None) -> int:
     done = 0
     for pk in due:
         with transaction.atomic():
+            signup: SignUp | None
             if _UNGUARDED_EXPIRY:  # the control: read without the lock, write without re-checking
                 signup = SignUp.objects.get(pk=pk)
                 _between_read_and_write()
