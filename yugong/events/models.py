@@ -155,5 +155,23 @@ class SignUp(models.Model):
         return self.quota_id or 0
 
 
+# Each kind's own records, the day's scans and the survey (a module of their own, registered here).
+from .models_kinds import (  # noqa: E402, F401
+    ActivityPhoto,
+    CheckinScan,
+    ChildAttendance,
+    ChildcareGroup,
+    ChildEnrolment,
+    FitnessEntry,
+    MatchInterest,
+    MatchProfile,
+    ReadingBook,
+    ReadingLog,
+    SurveyQuestion,
+    SurveyResponse,
+    Vote,
+    Work,
+)
+
 # The activity's funding (union funds) lives in its own module; imported here so Django registers it.
 from .funding_models import ActivityFunding as ActivityFunding  # noqa: E402

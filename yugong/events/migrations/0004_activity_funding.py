@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0002_offers_checkin'),
+        ('events', '0003_kinds_day_survey'),
         ('funds', '0002_payout_cancel_and_run_batch'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
