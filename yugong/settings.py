@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "yugong.contests",
     "yugong.learning",
     "yugong.honors",
+    "yugong.innovation",
     "yugong.cockpit",
     "yugong.assistance",
     "yugong.events",
