@@ -189,6 +189,9 @@ ACTION_NAMES: dict[str, Promise] = {
     "activity.offer_expire": _("候补递补超时"),
     "activity.checkin": _("活动扫码签到"),
     "activity.no_show": _("登记活动缺席"),
+    "activity.budget_ask": _("申请活动经费"),
+    "activity.budget_settle": _("结算活动经费"),
+    "activity.budget_withdraw": _("撤回活动经费"),
     "tourism.merchant_apply": _("商户入驻申请"),
     "tourism.merchant_approve": _("批准商户入驻"),
     "tourism.merchant_reject": _("驳回商户入驻"),
@@ -239,6 +242,7 @@ ACTION_NAMES: dict[str, Promise] = {
     "learning.lesson_add": _("新增微课"),
     # honors
     "honors.round_create": _("新建荣誉评选"),
+    "honors.bonus_grant": _("申请获奖者奖金"),
     "honors.quota_set": _("分配推荐名额"),
     "honors.nomination_submit": _("推荐荣誉对象"),
     "honors.nomination_forward": _("审核推荐并上报"),
