@@ -243,6 +243,7 @@ ACTION_NAMES: dict[str, Promise] = {
     "honors.nomination_forward": _("审核推荐并上报"),
     "honors.nomination_approve": _("审定拟表彰对象"),
     "honors.nomination_reject": _("推荐审核不通过"),
+    "honors.nomination_withdraw": _("撤回荣誉推荐"),
     "honors.notice_publish": _("发布荣誉公示"),
     "honors.objection_raise": _("提出荣誉公示异议"),
     "honors.objection_handle": _("处理荣誉公示异议"),

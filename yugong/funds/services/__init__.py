@@ -1,6 +1,7 @@
 """The write paths of funds (keyword-only, atomic, permission through ``orgs.access``, audit and
 facts in the same transaction). Import from here."""
 
+from .approval import commitment_approve_id
 from .bank import (
     batch_create,
     batch_export,
@@ -59,6 +60,7 @@ __all__ = [
     "budget_return",
     "budget_submit",
     "commitment_approve",
+    "commitment_approve_id",
     "commitment_refund",
     "commitment_refund_for",
     "commitment_release_for",
