@@ -153,3 +153,22 @@ class SignUp(models.Model):
     @property
     def pool(self) -> int:
         return self.quota_id or 0
+
+
+# Each kind's own records, the day's scans and the survey (a module of their own, registered here).
+from .models_kinds import (  # noqa: E402, F401
+    ActivityPhoto,
+    CheckinScan,
+    ChildAttendance,
+    ChildcareGroup,
+    ChildEnrolment,
+    FitnessEntry,
+    MatchInterest,
+    MatchProfile,
+    ReadingBook,
+    ReadingLog,
+    SurveyQuestion,
+    SurveyResponse,
+    Vote,
+    Work,
+)
