@@ -157,7 +157,7 @@ RULES = [
 ]
 
 
-def _lesson(actor: Any, unit: Unit, kind: str, title: str, text: Any) -> Lesson:
+def _lesson(actor: User, unit: Unit, kind: str, title: str, text: Any) -> Lesson:
     existing = unit.lessons.filter(title=clean_text(title)).first()
     if existing is not None:
         return existing
@@ -200,7 +200,7 @@ def _lesson(actor: Any, unit: Unit, kind: str, title: str, text: Any) -> Lesson:
     )
 
 
-def _course(actor: Any, providers: dict[str, Provider], spec: dict[str, Any]) -> Course:
+def _course(actor: User, providers: dict[str, Provider], spec: dict[str, Any]) -> Course:
     provider = providers[spec["provider"]]
     course = Course.objects.filter(provider=provider, title=clean_text(spec["title"])).first()
     if course is None:
@@ -228,7 +228,7 @@ def _course(actor: Any, providers: dict[str, Provider], spec: dict[str, Any]) ->
     return course
 
 
-def _programme(actor: Any, college: Provider) -> Programme:
+def _programme(actor: User, college: Provider) -> Programme:
     programme = Programme.objects.filter(
         provider=college, name=clean_text(PROGRAMME)
     ).first() or programme_create(actor=actor, provider=college, name=PROGRAMME, required_credits=80)
@@ -246,7 +246,7 @@ def _programme(actor: Any, college: Provider) -> Programme:
     return programme
 
 
-def _worker_progress(actor: Any, person: Person, courses: list[Course], programme: Programme) -> str:
+def _worker_progress(actor: User, person: Person, courses: list[Course], programme: Programme) -> str:
     safety, electric = courses[0], courses[1]
     moment = now()
     for lesson in safety.lessons.exclude(kind="quiz"):
