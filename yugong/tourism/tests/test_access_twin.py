@@ -37,7 +37,10 @@ def _both(user: Any, pk: Any) -> tuple[Any, Any]:
 
 def test_the_one_statement_and_the_memoised_ids_agree_for_every_actor() -> None:
     world = build_world()
-    spot, other_spot = world.spot, PassSpot.objects.create(merchant=world.merchant, name="红岩剧场", rate_fen=1000)
+    spot, other_spot = (
+        world.spot,
+        PassSpot.objects.create(merchant=world.merchant, name="红岩剧场", rate_fen=1000),
+    )
     _third, third_staff = make_merchant(world.city, name="第三家")
     inactive_row = UserFactory()
     MerchantStaff.objects.create(merchant=world.other_merchant, user=inactive_row, active=False)
