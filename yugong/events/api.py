@@ -146,3 +146,93 @@ def fitness_post(request: HttpRequest, activity_id: int, body: FitnessIn) -> obj
         actor=request_user(request), activity_id=activity_id, steps=body.steps, distance_m=body.distance_m
     )
     return FitnessOut(day=entry.day.isoformat(), steps=entry.steps, distance_m=entry.distance_m)
+
+
+# --- staff: review, survey, childcare attendance -------------------------------------------------------
+
+
+class ReviewIn(BaseModel):
+    publish: bool
+    note: str = Field(default="", max_length=200)
+
+
+class WorkOut(BaseModel):
+    id: int
+    status: str
+
+
+@router.post(
+    "/works/{work_id}/review", response={200: WorkOut, **ERROR_RESPONSES}, summary="审核参赛作品/征文"
+)
+def work_review(request: HttpRequest, work_id: int, body: ReviewIn) -> object:
+    work = kinds.work_review(
+        actor=request_user(request), work_id=work_id, publish=body.publish, note=body.note
+    )
+    return WorkOut(id=work.pk, status=work.status)
+
+
+class QuestionIn(BaseModel):
+    text: str = Field(max_length=200)
+    kind: str = Field(max_length=8)
+    options: list[str] = Field(default_factory=list, max_length=10)
+
+
+class QuestionOut(BaseModel):
+    id: int
+    position: int
+
+
+@router.post(
+    "/{activity_id}/survey/questions", response={201: QuestionOut, **ERROR_RESPONSES}, summary="添加问卷问题"
+)
+def survey_question_post(request: HttpRequest, activity_id: int, body: QuestionIn) -> object:
+    q = days.survey_question_add(
+        actor=request_user(request),
+        activity_id=activity_id,
+        text=body.text,
+        kind=body.kind,
+        options=body.options,
+    )
+    return Status(201, QuestionOut(id=q.pk, position=q.position))
+
+
+class ResultOut(BaseModel):
+    question: str
+    kind: str
+    count: int
+    average: float | None = None
+    options: list[tuple[str, int]] = Field(default_factory=list)
+    texts: list[str] = Field(default_factory=list)
+
+
+@router.get(
+    "/{activity_id}/survey/results", response={200: list[ResultOut], **ERROR_RESPONSES}, summary="问卷结果"
+)
+def survey_results(request: HttpRequest, activity_id: int) -> object:
+    activity = selectors.staff_activity(request_user(request), activity_id)
+    return [
+        ResultOut(
+            question=r["question"].text,
+            kind=r["question"].kind,
+            count=r["count"],
+            average=r.get("average"),
+            options=r.get("options", []),
+            texts=r.get("texts", []),
+        )
+        for r in days.survey_results(activity)
+    ]
+
+
+class AttendanceOut(BaseModel):
+    first_time: bool
+
+
+@router.post(
+    "/children/{enrolment_id}/attendance",
+    response={200: AttendanceOut, **ERROR_RESPONSES},
+    summary="托管儿童当日签到",
+)
+def child_attendance(request: HttpRequest, enrolment_id: int) -> object:
+    return AttendanceOut(
+        first_time=kinds.child_attendance_mark(actor=request_user(request), enrolment_id=enrolment_id)
+    )
