@@ -155,7 +155,9 @@ class SignUp(models.Model):
         return self.quota_id or 0
 
 
-# Each kind's own records, the day's scans and the survey (a module of their own, registered here).
+# Modules of their own, registered here: the activity's funding (union funds); each kind's own
+# records, the day's scans and the survey.
+from .funding_models import ActivityFunding as ActivityFunding  # noqa: E402
 from .models_kinds import (  # noqa: E402, F401
     ActivityPhoto,
     CheckinScan,

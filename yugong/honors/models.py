@@ -289,3 +289,7 @@ class Talk(models.Model):
 
     def __str__(self) -> str:
         return self.topic
+
+
+# An honour's bonus (union funds) lives in its own module; imported here so Django registers it.
+from .bonus_models import HonourBonus as HonourBonus  # noqa: E402

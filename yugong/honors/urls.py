@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import bonus_views, views
 
 app_name = "honors"
 
@@ -18,6 +18,7 @@ urlpatterns = [
         views.console_round_export,
         name="console_round_export",
     ),
+    path("console/rounds/<int:pk>/bonuses/", bonus_views.console_round_bonuses, name="console_round_bonuses"),
     path("console/rounds/<int:pk>/<slug:action>/", views.console_round_action, name="console_round_action"),
     path("console/nominate/", views.console_nominate, name="console_nominate"),
     path("console/nominations/", views.console_queue, name="console_queue"),
