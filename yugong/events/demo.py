@@ -141,8 +141,8 @@ def _activity(
                     actor=organiser, activity_id=activity.pk, text=text, kind=qkind, options=options
                 )
     if kind == "contest":
-        winners = SignUp.objects.filter(activity=activity, status=SignUp.Status.WON).order_by("pk")
-        for (work_title, publish), signup in zip(WORKS, winners, strict=False):
+        drawn = SignUp.objects.filter(activity=activity, status=SignUp.Status.WON).order_by("pk")
+        for (work_title, publish), signup in zip(WORKS, drawn, strict=False):
             work = Work.objects.create(
                 activity=activity, signup=signup, kind=Work.Kind.PHOTO, title=work_title
             )
