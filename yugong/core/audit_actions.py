@@ -127,6 +127,9 @@ ACTION_NAMES: dict[str, Promise] = {
     "assistance.file_purge": _("删除期满困难档案"),
     "assistance.income_check_request": _("发起收入核对"),
     "assistance.income_check_answer": _("登记收入核对结果"),
+    "assistance.exit_notice_publish": _("发布结档公示"),
+    "assistance.spot_check_draw": _("抽取年度复核抽查名单"),
+    "assistance.spot_check_record": _("登记复核抽查结果"),
     # rights
     "rights.appeal.create": _("登记诉求"),
     "rights.appeal.attach": _("上传诉求材料"),
