@@ -1,7 +1,8 @@
 """Demo 困难帮扶 data (after orgs, members and funds; idempotent): this year's 低保 lines of 渝中区
 and 江北区; hardship files of demo members in several tiers and unions, one at each step of the
 flow (applied, visiting, approving, in 公示, active, exited with its exit notice); the demo worker
-张师傅 with an active file; and a 冬送温暖 campaign of 渝中区总工会 whose list was frozen and paid by
+张师傅 with an active file; two files due for review and the district's spot-check draw; and a
+冬送温暖 campaign of 渝中区总工会 whose list was frozen and paid by
 the bank (one line failed and waits for a follow-up). Everything goes through the services, so the
 timeline, the audit log, the notices and the funds ledger are what real use would leave."""
 
@@ -20,7 +21,7 @@ from yugong.members.models import Membership, Person
 from yugong.orgs.models import Union
 
 from . import services
-from .models import Campaign, CampaignCycle, HardshipFile, MinimumLivingLine
+from .models import Campaign, CampaignCycle, HardshipFile, MinimumLivingLine, SpotCheckDraw
 
 LINES = {"渝中区": 79_000, "江北区": 79_000}  # 重庆 urban 低保, fen per person per month
 TITLE = "冬送温暖·困难职工慰问"
@@ -31,10 +32,10 @@ PLAN: list[tuple[str, int, str, dict[str, Any]]] = [
     ("CQ-YZ-001", 2, "active", {"income": 300_000, "size": 3, "causes": ["education"], "students": 1}),
     ("CQ-YZ-001", 3, "submitted", {"income": 150_000, "size": 2, "causes": ["unemployment"], "students": 0}),
     ("CQ-YZ-001-01", 0, "visiting", {"income": 90_000, "size": 2, "causes": ["disability"], "students": 0}),
-    ("CQ-YZ-001-01", 1, "notice", {"income": 160_000, "size": 2, "causes": ["single_parent"], "students": 1}),
+    ("CQ-YZ-001", 4, "notice", {"income": 160_000, "size": 2, "causes": ["single_parent"], "students": 1}),
     ("CQ-YZ-002", 0, "approving", {"income": 60_000, "size": 1, "causes": ["accident"], "students": 0}),
     ("CQ-YZ-002", 1, "active", {"income": 400_000, "size": 2, "causes": ["disaster"], "students": 0}),
-    ("CQ-YZ-002", 2, "exited", {"income": 100_000, "size": 2, "causes": ["illness"], "students": 0}),
+    ("CQ-YZ-001", 5, "exited", {"income": 100_000, "size": 2, "causes": ["illness"], "students": 0}),
     ("CQ-JB-001", 0, "active", {"income": 110_000, "size": 2, "causes": ["illness"], "students": 1}),
     ("CQ-JB-001", 1, "submitted", {"income": 260_000, "size": 2, "causes": ["unemployment"], "students": 0}),
 ]
@@ -138,6 +139,7 @@ def seed(stdout: Any) -> None:
         _advance(f, "active", staff, staff)
         made += 1
     _campaign(staff, chair, finance)
+    _spot_checks(staff)
     counts = dict(HardshipFile.objects.values_list("status").annotate(n=Count("pk")))
     stdout.write(f"assistance demo: {made} new hardship files; by status {counts}")
 
@@ -182,3 +184,18 @@ def _campaign(staff: User, chair: User, finance: User) -> None:
         )
     data = io.BytesIO("\r\n".join(rows).encode("gbk"))
     services.cycle_results_import(actor=finance, cycle=cycle, batch=batch, data=data)
+
+
+def _spot_checks(staff: User) -> None:
+    """Two files activated "a year ago" are due for their annual review; the district draws this
+    year's spot checks (once: the draw is one per union and year)."""
+    district = Union.objects.filter(code="CQ-YZ").first()
+    if district is None or SpotCheckDraw.objects.filter(union=district, year=local_today().year).exists():
+        return
+    due = list(
+        HardshipFile.objects.filter(status=HardshipFile.Status.ACTIVE, union__code__startswith="CQ-YZ")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:2]
+    )
+    HardshipFile.objects.filter(pk__in=due).update(review_due_on=local_today() + dt.timedelta(days=12))
+    services.spot_check_draw(actor=staff, union=district)

@@ -16,6 +16,7 @@ from yugong.accounts.models import request_user
 from yugong.core.audit import audit_pii_view
 from yugong.core.errors import ApplicationError, reraise_refusal
 from yugong.core.pii import mask_name
+from yugong.core.timeutil import local_today
 from yugong.orgs.access import access_union
 from yugong.orgs.decorators import console_required
 
@@ -57,6 +58,7 @@ def spot_checks(request: HttpRequest) -> HttpResponse:
         "section": "assistance",
         "union": union,
         "due": len(due_files(union)),
+        "drawn": any(d.union_id == union.pk and d.year == local_today().year for d in draws),
         "share": spot_check_share(),
         "draws": [{"draw": d, "verified": services.draw_verify(d)} for d in draws],
         "rows": [{"check": c, "name": mask_name(c.file.applicant.name) if c.file else "—"} for c in checks],

@@ -119,16 +119,22 @@ def agreement_set(
 
 def convertible_entries(person: Person, programme: Programme) -> list[CreditEntry]:
     """The learner's ledger rows this programme could take: unexpired, positive, of a source its
-    agreements recognise, not converted into it yet."""
+    agreements recognise, not converted into it yet and not waiting in an application to it."""
     account = LearningAccount.objects.filter(person=person).first()
     if account is None:
         return []
     sources = list(programme.agreements.values_list("source", flat=True))
     done = ProgrammeCredit.objects.filter(programme=programme, account=account).values("entry_id")
+    waiting = ConversionApplication.entries.through.objects.filter(
+        conversionapplication__programme=programme,
+        conversionapplication__account=account,
+        conversionapplication__status=ConversionApplication.Status.SUBMITTED,
+    ).values("creditentry_id")
     return list(
         CreditEntry.objects.filter(account=account, source__in=sources, credits__gt=0)
         .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=local_today()))
         .exclude(pk__in=done)
+        .exclude(pk__in=waiting)
         .order_by("created_at", "pk")
     )
 

@@ -113,6 +113,9 @@ def test_conversion_respects_ratio_caps_and_converts_each_row_once(world: dict[s
     with pytest.raises(ValidationFailed):
         conversion_apply(person=person, programme_id=programme.pk, entry_ids=[], actor=None)
     app = conversion_apply(person=person, programme_id=programme.pk, entry_ids=[a.pk, b.pk], actor=None)
+    assert convertible_entries(person, programme) == []  # waiting in an application: not offered twice
+    with pytest.raises(ValidationFailed):
+        conversion_apply(person=person, programme_id=programme.pk, entry_ids=[a.pk], actor=None)
     with pytest.raises(PermissionDenied):
         conversion_review(actor=world["viewer"], application_id=app.pk, approve=True)
     with pytest.raises(NotFound):
