@@ -3,14 +3,17 @@ district, through the API (cached, as leaders use it) and in-process without the
 itself: what the first viewer after new facts pays).
 
 The setup reuses the city of ``manage.py seed_city`` (made when missing, ``BENCH_COCKPIT_UNIONS``
-unions, default 2,000) and writes a year (2023) of synthetic daily facts once: for every member-
-holding union, ``BENCH_COCKPIT_METRICS`` summed metrics (default 12) on ``BENCH_COCKPIT_DAYS`` days
-each (default 24), with the union's path as it stood — benchmark data, bulk-inserted (the product's
-own loader, ``seed_annual``, goes through the services). The goal figure (100,000 unions, 60
-metrics, daily) is ~2 billion cells at most; run it against a dedicated PostgreSQL database:
+unions, default 2,000) and writes a year (2023) of daily facts once. On PostgreSQL that is
+``_cockpit_facts.seed_year`` (``BENCH_COCKPIT_METRICS`` metrics, default 60; each union records a
+metric with probability ``BENCH_COCKPIT_SHARE`` 0.3 on about ``BENCH_COCKPIT_DAYS`` 8 days; the
+member metrics from the city's own memberships), the roll-up by the cockpit's own ``rollup.rebuild``
+and 20 unions moved through ``union_move``; elsewhere a small Python loop. The goal figure (100,000
+unions, 5,000,000 members) runs against a dedicated database seeded once (README, "Benchmarks"):
 
-    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/yugong_cockpit BENCH_COCKPIT_UNIONS=100000 \\
-        .venv/bin/python -m bench -s cockpit_summary_city,cockpit_children_city,cockpit_trend_city
+    DB_STATEMENT_TIMEOUT_MS=0 DATABASE_URL=…/bench_city .venv/bin/python -m bench.scenarios.cockpit
+    BENCH_DATABASE_URL=…/bench_city BENCH_MEMBERS=5000000 BENCH_APPEALS=1000000 \
+        .venv/bin/python -m bench -s cockpit_summary_city,cockpit_children_city,cockpit_trend_city,\
+cockpit_summary_district,cockpit_children_district,cockpit_trend_district -c 4   # and -c 32
 """
 
 from __future__ import annotations
@@ -114,7 +117,6 @@ def seed(ctx: Ctx) -> dict[str, Any]:
     return {
         "root_id": root.pk,
         "district_id": district.pk,
-        "facts": DailyFact.objects.filter(day__year=2023).count(),
         "unions": Union.objects.filter(path__startswith=root.path).count(),
     }
 
@@ -155,7 +157,10 @@ for _where in ("city", "district"):
 
     def _children(ctx: Ctx, i: int, where: str = _where) -> Request:
         p = PERIODS[i % len(PERIODS)]
-        return Request("GET", f"/api/v1/cockpit/children?node={_node(ctx, where)}&metric={METRIC}&period={p}")
+        # the top 50 (the big screen's ranking; a district has thousands of grassroots unions)
+        return Request(
+            "GET", f"/api/v1/cockpit/children?node={_node(ctx, where)}&metric={METRIC}&period={p}&limit=50"
+        )
 
     def _trend(ctx: Ctx, i: int, where: str = _where) -> Request:
         return Request("GET", f"/api/v1/cockpit/trend?node={_node(ctx, where)}&metric={METRIC}&period=2023")
@@ -168,7 +173,7 @@ for _where in ("city", "district"):
     )(_summary)
     scenario(
         f"cockpit_children_{_where}",
-        f"GET /api/v1/cockpit/children: the child units ranked by {METRIC} ({_where}, cached)",
+        f"GET /api/v1/cockpit/children?limit=50: the top child units by {METRIC} ({_where}, cached)",
         setup=seed,
         auth=AUTH,
     )(_children)
