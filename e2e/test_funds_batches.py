@@ -91,7 +91,7 @@ def test_bank_batch_round_trip_on_a_phone(phone_page: Any, live_server: Any) -> 
 
     page.get_by_label("银行回执文件").set_input_files(_result_file([(first, "成功", "", "3OO")]))
     page.get_by_test_id("results-import").click()
-    expect(page.get_by_test_id("results-error").first).to_contain_text("第2行 / 金额")
+    expect(page.get_by_test_id("results-form").get_by_role("alert").first).to_contain_text("第2行 / 金额")
     page.get_by_label("银行回执文件").set_input_files(
         _result_file([(first, "成功", "", "300.00"), (second, "失败", "户名与账号不符", "400.00")])
     )
