@@ -21,3 +21,11 @@ metric(
     "assistance.reassessed", _("困难档案年度复核"), unit=Unit.ITEMS, app="assistance", dims=_("按困难类别")
 )
 metric("assistance.closed", _("困难档案结档"), unit=Unit.ITEMS, app="assistance", dims=_("按结档方式"))
+metric("assistance.spot_checks", _("困难档案抽查"), unit=Unit.ITEMS, app="assistance")
+metric(
+    "assistance.spot_check_results",
+    _("困难档案抽查结果"),
+    unit=Unit.ITEMS,
+    app="assistance",
+    dims=_("按抽查结论"),
+)
