@@ -202,7 +202,7 @@ def test_a_whole_row_fits_a_phone_and_a_refund_is_confirmed_first(phone_page: An
 def test_annual_pass_qr_refreshes(phone_page: Any, live_server: Any) -> None:
     from yugong.core.timeutil import local_today
     from yugong.tourism.services import pass_batch_approve, pass_batch_request
-    from yugong.tourism.tests.factories import build_world
+    from yugong.tourism.tests.factories import build_world, funded_line
 
     world = build_world()
     batch = pass_batch_request(
@@ -211,6 +211,7 @@ def test_annual_pass_qr_refreshes(phone_page: Any, live_server: Any) -> None:
         year=local_today().year,
         price_fen=15000,
         person_ids=[world.person.pk],
+        budget_line=funded_line(world.company),
     )
     pass_batch_approve(actor=world.chair, batch=batch)
     page = phone_page

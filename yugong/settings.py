@@ -249,6 +249,11 @@ COCKPIT_ROLLUP = env_bool("COCKPIT_ROLLUP", True)
 COCKPIT_REFRESH_SECONDS = float(env("COCKPIT_REFRESH_SECONDS", "0" if TESTING else "2") or 0)
 COCKPIT_WARM = env_bool("COCKPIT_WARM", True)
 COCKPIT_WARM_NODES = int(env("COCKPIT_WARM_NODES", "64") or 64)
+# ...and at most once per this many seconds across processes (0: on every refresh, as in tests).
+COCKPIT_WARM_SECONDS = float(env("COCKPIT_WARM_SECONDS", "0" if TESTING else "60") or 0)
+# The member list API keeps each page's JSON until a membership, person or union write commits
+# (members/pagecache.py: checked against a stamp PostgreSQL's triggers raise); at most this long.
+MEMBERS_PAGE_CACHE_SECONDS = int(env("MEMBERS_PAGE_CACHE_SECONDS", "300") or 0)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -4,6 +4,10 @@
   of one union — every approval is a reservation (the conditional UPDATE on a hot line row). Lines
   hold less than all requests ask, so later approvals are refused (409): the check
   ``python -m bench.scenarios.funds check`` proves no line was overdrawn.
+* ``funds_reserve_city`` (HTTP): the issue's scale — inside the city of ``manage.py seed_city``
+  (100,000 unions when seeded so; made with ``BENCH_FUNDS_CITY_UNIONS`` unions when missing), 100 hot
+  lines, one in each of 100 grassroots unions, and 12,000 pending requests (100 fit a line, so
+  10,000 can win); the city chair approves them (``--requests 10000``). Check with ``check``.
 * ``funds_reconcile_1m`` (micro): a 1,000,000-line WeChat Pay trade bill (generated file, 100
   planted differences) reconciled against a ledger of 1,000,000 payments; prints the seconds and
   the peak RSS growth. ``python -m bench.scenarios.funds reconcile [lines]`` runs it directly.
@@ -107,13 +111,122 @@ def funds_reserve_hot(ctx: Ctx, i: int) -> Request:
     return Request.json("POST", f"/api/v1/funds/commitments/{ids[n]}/approve", {})
 
 
+CITY_LINES = 100
+CITY_REQUESTS = 12_000
+CITY_LINE_FEN = EACH_FEN * 100  # 100 reservations fit a line: 10,000 of the 12,000 can win
+CITY_LINE_NAME = "压测热门项目"
+
+
+def _city_world() -> dict[str, Any]:
+    """The seeded city, a chair at its root, and one approved budget line in each of 100
+    grassroots unions (made once)."""
+    from django.core.management import call_command
+
+    from yugong.accounts.models import User
+    from yugong.core.timeutil import local_today
+    from yugong.funds import services
+    from yugong.funds.models import BudgetLine, Category
+    from yugong.members import citygen
+    from yugong.orgs.models import RoleAssignment, Union
+
+    root = Union.objects.filter(code=citygen.CITY_CODE, parent__isnull=True).first()
+    if root is None:
+        units = int(os.environ.get("BENCH_FUNDS_CITY_UNIONS", "2000"))
+        call_command("seed_city", members=1000, unions=units, allow_existing=True, stdout=sys.stderr)
+        root = Union.objects.get(code=citygen.CITY_CODE, parent__isnull=True)
+    preparer, _ = User.objects.get_or_create(
+        username="bench_funds_city_staff", defaults={"display_name": "压测编制"}
+    )
+    approver, _ = User.objects.get_or_create(
+        username="bench_funds_city_leader", defaults={"display_name": "压测审批"}
+    )
+    RoleAssignment.objects.get_or_create(user=preparer, union=root, role="staff", active=True)
+    RoleAssignment.objects.get_or_create(user=approver, union=root, role="chair", active=True)
+    year = local_today().year
+    lines = list(
+        BudgetLine.objects.filter(name=CITY_LINE_NAME, year=year).order_by("pk").values_list("pk", "union_id")
+    )
+    if len(lines) < CITY_LINES:
+        have = {u for _, u in lines}
+        leaves = (
+            Union.objects.filter(path__startswith=root.path, kind="grassroots")
+            .exclude(pk__in=have)
+            .order_by("path")[: CITY_LINES - len(lines)]
+        )
+        for union in leaves:
+            budget = services.budget_create(actor=preparer, union=union, year=year)
+            services.budget_line_add(
+                actor=preparer,
+                budget=budget,
+                category=Category.ACTIVITIES,
+                name=CITY_LINE_NAME,
+                amount_fen=CITY_LINE_FEN,
+            )
+            services.budget_submit(actor=preparer, budget=budget)
+            services.budget_approve(actor=approver, budget=budget)
+        lines = list(
+            BudgetLine.objects.filter(name=CITY_LINE_NAME, year=year)
+            .order_by("pk")
+            .values_list("pk", "union_id")
+        )
+    return {"root": root, "preparer": preparer, "lines": lines[:CITY_LINES]}
+
+
+def seed_reserve_city(ctx: Ctx) -> dict[str, Any]:
+    from django.db.models import F
+
+    from yugong.funds.models import BudgetLine, Commitment
+    from yugong.orgs.models import RoleAssignment, Union
+
+    w = _city_world()
+    RoleAssignment.objects.get_or_create(
+        user_id=ctx["auth_user_id"], union=w["root"], role="chair", active=True
+    )
+    line_ids = [pk for pk, _ in w["lines"]]
+    Commitment.objects.filter(line_id__in=line_ids, status__in=["reserved", "pending"]).update(
+        status="closed", reserved_fen=0
+    )
+    BudgetLine.objects.filter(pk__in=line_ids).update(reserved_fen=0, spent_fen=F("spent_fen") * 0)
+    made = Commitment.objects.bulk_create(
+        Commitment(
+            line_id=w["lines"][i % len(line_ids)][0],
+            union_id=w["lines"][i % len(line_ids)][1],
+            amount_fen=EACH_FEN,
+            purpose="压测",
+            requested_by=w["preparer"],
+        )
+        for i in range(CITY_REQUESTS)
+    )
+    unions = Union.objects.filter(path__startswith=w["root"].path).count()
+    print(
+        f"funds_reserve_city: {unions} unions, {len(line_ids)} hot lines, {len(made)} requests",
+        file=sys.stderr,
+    )
+    return {"commitments": [c.pk for c in made], "line_ids": line_ids, "unions": unions}
+
+
+@scenario(
+    "funds_reserve_city",
+    "POST /api/v1/funds/commitments/{id}/approve in a seeded city: 100 hot lines in 100 grassroots unions, "
+    "the city chair approves (check: python -m bench.scenarios.funds check)",
+    setup=seed_reserve_city,
+    auth=Auth("bench_funds_city_chair", staff=True),
+    default=False,
+)
+def funds_reserve_city(ctx: Ctx, i: int) -> Request:
+    ids = ctx["commitments"]
+    return Request.json("POST", f"/api/v1/funds/commitments/{ids[i % len(ids)]}/approve", {})
+
+
 def check_no_overdraw() -> int:
     from django.db.models import Sum
 
     from yugong.funds.models import BudgetLine, Commitment
 
     bad = 0
-    for line in BudgetLine.objects.filter(union__code="BENCH-FUNDS"):
+    from django.db.models import Q
+
+    for line in BudgetLine.objects.filter(Q(union__code="BENCH-FUNDS") | Q(name=CITY_LINE_NAME)):
         reserved = (
             Commitment.objects.filter(line=line, status="reserved").aggregate(s=Sum("reserved_fen"))["s"] or 0
         )
@@ -122,6 +235,10 @@ def check_no_overdraw() -> int:
             print(
                 f"line {line.pk}: amount {line.amount_fen}, reserved {line.reserved_fen}, commitments {reserved}"
             )
+    reserved_total = BudgetLine.objects.filter(
+        Q(union__code="BENCH-FUNDS") | Q(name=CITY_LINE_NAME)
+    ).aggregate(s=Sum("reserved_fen"))["s"]
+    print(f"reserved in all: {reserved_total} fen")
     print("no line overdrawn" if not bad else f"{bad} lines overdrawn")
     return 1 if bad else 0
 

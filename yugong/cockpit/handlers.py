@@ -10,12 +10,13 @@ from yugong.core.models import DomainEvent
 from . import rollup
 from .cache import bump_version
 from .refresh import EVENT
-from .warm import warm
+from .warm import warm, warm_due
 
 
 def _refreshed() -> None:
     bump_version()
-    warm()
+    if warm_due():  # at most once per COCKPIT_WARM_SECONDS across processes (warm.py)
+        warm()
 
 
 @event_handler(EVENT)

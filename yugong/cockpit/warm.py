@@ -5,6 +5,15 @@ What is warmed: for every root of the tree and each of its direct children (the 
 summary of this year and of this month "as it stood" (the desk's and the big screen's headline, the
 API's ``summary``); for each root, the child ranking and the year's trend of the ranking metric.
 ``COCKPIT_WARM=0`` turns it off; ``COCKPIT_WARM_NODES`` bounds the number of nodes.
+
+How often: at most once per ``COCKPIT_WARM_SECONDS`` (default 60) across every process, through a
+lease in the shared cache (:func:`warm_due`). A refresh comes every ``COCKPIT_REFRESH_SECONDS`` (2)
+per process while facts flow, and one warm at 20,000 members costs ~5 s of CPU and ~20 s of wall
+time (64 nodes, ~900 aggregate statements): warming on every refresh kept a gate's web workers (no
+broker: the refresh is delivered in-process) or a Celery worker busy with it all the time — the
+pass-verification benchmark spent 63 ms of CPU per request on it (issue 19). The refresh still
+drops the cached figures every time (``cache.bump_version``), so nothing stale is read; between two
+warms the first reader of a screen computes it, as when the warm is off.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 
 from yugong.core.metrics import get_metric
 from yugong.core.timeutil import local_today
@@ -22,6 +32,20 @@ from . import periods, tables
 log = logging.getLogger("yugong.cockpit")
 
 RANKING_METRIC = "members.approved"
+WARM_LEASE_KEY = "cockpit:warm-lease"
+
+
+def warm_due() -> bool:
+    """True when no process warmed within ``COCKPIT_WARM_SECONDS`` (and takes the lease: the
+    others skip until it expires). 0 = every refresh warms. A cache outage warms (the old way)."""
+    seconds = float(getattr(settings, "COCKPIT_WARM_SECONDS", 60))
+    if seconds <= 0:
+        return True
+    try:
+        return bool(cache.add(WARM_LEASE_KEY, 1, timeout=max(1, int(seconds))))
+    except Exception:  # noqa: BLE001 - the lease is an economy; without it the warm just runs
+        log.warning("warm lease unavailable; warming anyway", exc_info=True)
+        return True
 
 
 def warm() -> int:

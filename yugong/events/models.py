@@ -153,3 +153,24 @@ class SignUp(models.Model):
     @property
     def pool(self) -> int:
         return self.quota_id or 0
+
+
+# Modules of their own, registered here: the activity's funding (union funds); each kind's own
+# records, the day's scans and the survey.
+from .funding_models import ActivityFunding as ActivityFunding  # noqa: E402
+from .models_kinds import (  # noqa: E402, F401
+    ActivityPhoto,
+    CheckinScan,
+    ChildAttendance,
+    ChildcareGroup,
+    ChildEnrolment,
+    FitnessEntry,
+    MatchInterest,
+    MatchProfile,
+    ReadingBook,
+    ReadingLog,
+    SurveyQuestion,
+    SurveyResponse,
+    Vote,
+    Work,
+)

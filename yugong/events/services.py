@@ -24,8 +24,11 @@ from yugong.members.models import EmploymentForm, Membership
 from yugong.orgs import access
 from yugong.orgs.models import RoleAssignment, Union
 
-from . import lottery
+from . import lottery, signup_rules, signup_sql
 from .models import Activity, ActivityKind, Quota, SignUp
+from .offers import _offer_next, offers_expire, signup_offer_accept
+
+__all__ = ["offers_expire", "signup_offer_accept"]  # re-exported: pages, tasks and the command call them here
 
 Role = RoleAssignment.Role
 ORGANISER_ROLES = (Role.CHAIR, Role.VICE_CHAIR, Role.STAFF)
@@ -291,15 +294,13 @@ def quota_allocate(*, actor: User, activity_id: Any, union_id: Any, places: int)
 
 def _eligible(activity: Activity, membership: Membership | None) -> str | None:
     """Why ``membership`` may not sign up (None: it may)."""
-    if membership is None:
-        return _("仅限工会会员报名，请先入会。")
-    if membership.status != Membership.Status.ACTIVE:
-        return _("会籍暂停期间不能报名。")
-    if not membership.union_path.startswith(activity.union_path):
-        return _("本活动仅限主办工会所属会员报名。")
-    if activity.employment_forms and membership.employment_form not in activity.employment_forms:
-        return _("本活动仅限指定就业形态的职工报名。")
-    return None
+    return signup_rules.membership_refusal(
+        activity_path=activity.union_path,
+        employment_forms=activity.employment_forms,
+        status=membership.status if membership else None,
+        union_path=membership.union_path if membership else "",
+        employment_form=membership.employment_form if membership else "",
+    )
 
 
 def _pool_for(activity: Activity, union_path: str) -> Quota | None:
@@ -313,7 +314,7 @@ def _prior_wins(person_id: int) -> int:
     rows = SignUp.objects.filter(person_id=person_id, status=SignUp.Status.WON).aggregate(
         wins=Count("pk"), no_shows=Count("pk", filter=Q(no_show=True))
     )
-    return min(int(rows["wins"] or 0) + int(rows["no_shows"] or 0), 1000)
+    return signup_rules.prior_wins(rows["wins"], rows["no_shows"])
 
 
 def _enter(actor: User, activity: Activity, membership: Membership | None) -> SignUp:
@@ -333,26 +334,35 @@ def _enter(actor: User, activity: Activity, membership: Membership | None) -> Si
                 signed_up_by=actor,
             )
     except IntegrityError:
-        raise Conflict(_("已报名本活动，请勿重复报名。"), code="already_signed_up") from None
+        raise signup_rules.already_signed_up() from None
     audit_record(actor=actor, action="activity.signup", obj=signup, union_id=membership.union_id)
     fact_record(metric="activities.signups", union_id=membership.union_id, dim=activity.kind)
     return signup
 
 
 def _check_window(activity: Activity) -> None:
-    now = timeutil.now()
-    if (
-        activity.status != Activity.Status.OPEN
-        or not activity.signup_opens_at <= now < activity.signup_closes_at
-    ):
-        raise Conflict(_("不在报名时间内。"), code="signup_closed")
+    refusal = signup_rules.window_refusal(
+        status=activity.status,
+        opens=activity.signup_opens_at,
+        closes=activity.signup_closes_at,
+        at=timeutil.now(),
+    )
+    if refusal:
+        raise refusal
+
+
+def signup_create(*, actor: User, activity_id: Any) -> SignUp:
+    """A member signs up (one sign-up per member per activity: a database constraint). On
+    PostgreSQL outside a caller's transaction: one statement (``signup_sql``), same rules."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied()
+    if signup_sql.fast_path_applies():
+        return signup_sql.signup_one_statement(actor=actor, activity_id=activity_id)
+    return _signup_create_orm(actor, activity_id)
 
 
 @transaction.atomic
-def signup_create(*, actor: User, activity_id: Any) -> SignUp:
-    """A member signs up (one sign-up per member per activity: a database constraint)."""
-    if not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied()
+def _signup_create_orm(actor: User, activity_id: Any) -> SignUp:
     activity = Activity.objects.filter(pk=activity_id).first() if is_ascii_digits(str(activity_id)) else None
     if activity is None or activity.status == Activity.Status.DRAFT:
         raise NotFound()
@@ -417,80 +427,6 @@ def signup_withdraw(*, actor: User, signup_id: Any) -> SignUp:
     if was_won or was_offered:
         _offer_next(actor, signup.activity_id, signup.quota_id)
     return signup
-
-
-def _offer_next(actor: User, activity_id: int, quota_id: int | None) -> SignUp | None:
-    """Offer a freed place to the first on its pool's waiting list, to accept within the activity's
-    ``offer_hours``. Caller holds the transaction."""
-    nxt = (
-        SignUp.objects.select_for_update(of=("self",))
-        .select_related("activity")
-        .filter(Q(quota_id=quota_id) if quota_id else Q(quota__isnull=True))
-        .filter(activity_id=activity_id, status=SignUp.Status.WAITING)
-        .order_by("wait_rank")
-        .first()
-    )
-    if nxt is None:
-        return None
-    nxt.status = SignUp.Status.OFFERED
-    nxt.wait_rank = None
-    nxt.offer_expires_at = timeutil.now() + dt.timedelta(hours=nxt.activity.offer_hours)
-    nxt.save(update_fields=["status", "wait_rank", "offer_expires_at"])
-    audit_record(actor=actor, action="activity.offer", obj=nxt, union_id=nxt.union_id)
-    return nxt
-
-
-def _own_signup(actor: User, signup_id: Any) -> SignUp:
-    if not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied()
-    signup = (
-        SignUp.objects.select_for_update().filter(pk=signup_id, person__user_id=actor.pk).first()
-        if is_ascii_digits(str(signup_id))
-        else None
-    )
-    if signup is None:
-        raise NotFound()
-    return signup
-
-
-@transaction.atomic
-def signup_offer_accept(*, actor: User, signup_id: Any) -> SignUp:
-    """The member takes an offered place before the offer runs out."""
-    signup = _own_signup(actor, signup_id)
-    if signup.status == SignUp.Status.WON:
-        return signup
-    if signup.status != SignUp.Status.OFFERED:
-        raise Conflict(_("没有待确认的递补名额。"))
-    if signup.offer_expires_at is not None and signup.offer_expires_at <= timeutil.now():
-        raise Conflict(_("递补确认已超时，名额已转给下一位候补。"), code="offer_expired")
-    signup.status = SignUp.Status.WON
-    signup.offer_expires_at = None
-    signup.save(update_fields=["status", "offer_expires_at"])
-    audit_record(actor=actor, action="activity.offer_accept", obj=signup, union_id=signup.union_id)
-    return signup
-
-
-def offers_expire(*, actor: User, now: dt.datetime | None = None) -> int:
-    """Offers past their time go to the next on the waiting list (one transaction per offer, so a
-    busy row delays only its own pool). Run every few minutes (Celery beat / cron)."""
-    moment = now or timeutil.now()
-    due = list(
-        SignUp.objects.filter(status=SignUp.Status.OFFERED, offer_expires_at__lte=moment)
-        .order_by("offer_expires_at", "pk")
-        .values_list("pk", flat=True)[:1000]
-    )
-    done = 0
-    for pk in due:
-        with transaction.atomic():
-            signup = SignUp.objects.select_for_update().filter(pk=pk, status=SignUp.Status.OFFERED).first()
-            if signup is None or signup.offer_expires_at is None or signup.offer_expires_at > moment:
-                continue  # accepted or withdrawn meanwhile
-            signup.status = SignUp.Status.EXPIRED
-            signup.save(update_fields=["status"])
-            audit_record(actor=actor, action="activity.offer_expire", obj=signup, union_id=signup.union_id)
-            _offer_next(actor, signup.activity_id, signup.quota_id)
-            done += 1
-    return done
 
 
 # --- the draw ------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import funding_views, views
 
 app_name = "events"
 
@@ -18,4 +18,10 @@ urlpatterns = [
     path("console/<int:activity_id>/edit/", views.console_edit, name="console_edit"),
     path("console/<int:activity_id>/group/", views.console_group, name="console_group"),
     path("console/<int:activity_id>/checkin/", views.console_checkin, name="console_checkin"),
+    path("console/<int:activity_id>/budget/", funding_views.console_budget, name="console_budget"),
+    path(
+        "console/<int:activity_id>/budget/<slug:action>/",
+        funding_views.console_budget_action,
+        name="console_budget_action",
+    ),
 ]

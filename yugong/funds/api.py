@@ -427,12 +427,8 @@ def commitment_request(request: HttpRequest, payload: FundsCommitmentIn) -> Fund
     summary="审批支出申请",
 )
 def commitment_approve(request: HttpRequest, commitment_id: int) -> FundsCommitmentOut:
-    user = _staff(request)
-    if services.fast_sql_enabled():  # PostgreSQL: one statement (a first of two approvals too)
-        return _commitment_out(services.approve_one_statement(user, commitment_id))
-    return _commitment_out(
-        services.commitment_approve(actor=user, commitment=selectors.commitment_get(user, commitment_id))
-    )
+    # The same service as the console's button: one statement on PostgreSQL (both tiers).
+    return _commitment_out(services.commitment_approve_id(actor=_staff(request), commitment_id=commitment_id))
 
 
 @router.post(

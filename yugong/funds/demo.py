@@ -1,7 +1,12 @@
 """Demo funds (idempotent): this year's budgets of 渝中区总工会 and 解放碑百货工会, prepared by the
-district's staff and approved by the city chair, with income received and a few spending requests
-in every state; a finance officer (``funds_finance``, 财务 at 渝中区) and an audit-committee member
-(``funds_auditor``, 经审 at the city, read-only)."""
+district's staff, and of the city federation (市总), prepared by its finance officer, all approved by
+the city chair, with income received and a few spending requests in every state; finance officers
+(``funds_finance``, 财务 at 渝中区; ``funds_city_finance``, 财务 at the city) and an audit-committee
+member (``funds_auditor``, 经审 at the city, read-only).
+
+The other demos pay from these lines (union funds need a budget line): tourism's annual-pass batch
+from 解放碑百货工会's 职工活动 line, activities (``events``) from a 职工活动 line of their organising
+union, the honours demo's award bonuses from the city's 劳模先进奖励 line."""
 
 from __future__ import annotations
 
@@ -15,9 +20,20 @@ from yugong.orgs.models import RoleAssignment, Union
 from . import services
 from .models import Budget, BudgetLine, Category, IncomeKind, IncomeLine
 
-PEOPLE = [("funds_finance", "赵会计", "CQ-YZ", "finance"), ("funds_auditor", "周审计", "CQ", "auditor")]
+PEOPLE = [
+    ("funds_finance", "赵会计", "CQ-YZ", "finance"),
+    ("funds_auditor", "周审计", "CQ", "auditor"),
+    ("funds_city_finance", "钱会计", "CQ", "finance"),
+]
 
 BUDGETS: dict[str, dict[str, list[Any]]] = {
+    "CQ": {
+        "lines": [
+            (Category.ACTIVITIES, "全市职工文体活动", 500_000_00),
+            (Category.OTHER, "劳模先进奖励", 300_000_00),
+        ],
+        "income": [(IncomeKind.ALLOCATION, "拨缴经费分成", 2_000_000_00, 900_000_00)],
+    },
     "CQ-YZ": {
         "lines": [
             (Category.ACTIVITIES, "职工文体活动", 80_000_00),
@@ -71,16 +87,17 @@ def seed(stdout: Any) -> None:
         union = unions[code]
         if Budget.objects.filter(union=union, year=year).exists():
             continue
-        budget = services.budget_create(actor=preparer, union=union, year=year, note="经工会委员会审议")
+        who = people["funds_city_finance"] if code == "CQ" else preparer
+        budget = services.budget_create(actor=who, union=union, year=year, note="经工会委员会审议")
         lines = [
-            services.budget_line_add(actor=preparer, budget=budget, category=c, name=n, amount_fen=a)
+            services.budget_line_add(actor=who, budget=budget, category=c, name=n, amount_fen=a)
             for c, n, a in spec["lines"]
         ]
         incomes = [
-            (services.income_line_add(actor=preparer, budget=budget, kind=k, name=n, planned_fen=p), got)
+            (services.income_line_add(actor=who, budget=budget, kind=k, name=n, planned_fen=p), got)
             for k, n, p, got in spec["income"]
         ]
-        services.budget_submit(actor=preparer, budget=budget)
+        services.budget_submit(actor=who, budget=budget)
         services.budget_approve(actor=chair, budget=budget)
         if code != "CQ-YZ":
             continue
@@ -103,5 +120,6 @@ def seed(stdout: Any) -> None:
         )  # above the threshold: a second approver follows
     stdout.write(
         f"funds demo: budgets for {', '.join(BUDGETS)} ({year}); "
-        f"finance {PEOPLE[0][0]}, auditor {PEOPLE[1][0]} (password {DEMO_PASSWORD}); {IncomeLine.objects.count()} income lines"
+        f"finance {PEOPLE[0][0]} and {PEOPLE[2][0]}, auditor {PEOPLE[1][0]} (password {DEMO_PASSWORD}); "
+        f"{IncomeLine.objects.count()} income lines"
     )

@@ -18,7 +18,8 @@ class FundsForm(forms.Form):
         for field, messages in exc.fields.items():
             for message in messages:
                 if field in self.fields:
-                    self.add_error(field, str(message))
+                    if str(message) not in self.errors.get(field, []):  # valid_or_raise's own
+                        self.add_error(field, str(message))
                 else:  # e.g. "第3行 / 金额" of an imported file: the place goes with the message
                     self.add_error(None, _("%(where)s：%(message)s") % {"where": field, "message": message})
         if not exc.fields:
@@ -124,3 +125,31 @@ class ResolveForm(FundsForm):
 def fen(value: Any) -> int:
     """Yuan from a form (a Decimal with at most two places) to fen."""
     return int(value * 100)
+
+
+class ReconcileStartForm(FundsForm):
+    """Start a provider-bill reconciliation: the union whose books, the bill's day, and the bill —
+    a WeChat Pay trade-bill file uploaded, or downloaded through the adapter."""
+
+    SOURCES = (("upload", _("上传账单文件")), ("fetch", _("从微信支付下载")))
+
+    union = forms.IntegerField(label=_("对账工会"), widget=forms.Select)
+    day = forms.DateField(label=_("账单日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    source = forms.ChoiceField(
+        label=_("账单来源"), choices=SOURCES, initial="upload", widget=forms.RadioSelect
+    )
+    file = forms.FileField(
+        label=_("微信支付交易账单（CSV）"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def __init__(self, *args: Any, unions: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["union"].widget.choices = unions
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("source") == "upload" and not data.get("file") and "file" not in self.errors:
+            self.add_error("file", _("请选择账单文件。"))
+        return data

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 
 from yugong.accounts.models import User
+from yugong.core.timeutil import local_today
 from yugong.orgs.access import access_object, scope_filter
 
 from . import ledger
@@ -22,7 +23,7 @@ from .models import (
     PayoutLine,
     Reconciliation,
 )
-from .services.common import READ_ROLES
+from .services.common import PREPARE_ROLES, READ_ROLES
 
 
 def budgets_visible(actor: User) -> QuerySet[Budget]:
@@ -43,6 +44,13 @@ def lines_visible(actor: User) -> QuerySet[BudgetLine]:
 
 def line_get(actor: User, pk: Any) -> BudgetLine:
     return access_object(BudgetLine.objects.select_related("union", "budget"), actor, pk, roles=READ_ROLES)
+
+
+def spendable_lines(actor: User) -> list[BudgetLine]:
+    """Open lines of approved budgets the actor may ask to spend from (a scenario's 预算项目
+    choice: 包场, annual passes, activities), this year and later, with their union — one query."""
+    qs = BudgetLine.objects.filter(open=True, year__gte=local_today().year).select_related("union")
+    return list(scope_filter(qs, actor, roles=PREPARE_ROLES).order_by("union__path", "category", "pk")[:200])
 
 
 def commitments_visible(actor: User) -> QuerySet[Commitment]:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("batches/<int:pk>/<slug:action>/", views.batch_action, name="batch_action"),
     path("payout-lines/<int:pk>/<slug:action>/", views.payout_line_action, name="payout_line_action"),
     path("reconciliations/", views.run_list, name="runs"),
+    path("reconciliations/new/", views.run_start, name="run_start"),
     path("reconciliations/<int:pk>/", views.run_detail, name="run"),
     path("differences/<int:pk>/resolve/", views.difference_resolve, name="difference_resolve"),
 ]

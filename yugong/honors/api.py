@@ -179,6 +179,21 @@ def honors_review(request: HttpRequest, nomination_id: int, payload: HonorsRevie
     )
 
 
+class HonorsWithdrawIn(Schema):
+    note: str = Field(..., max_length=500)
+
+
+@router.post(
+    "/nominations/{nomination_id}/withdraw",
+    response={200: HonorsNominationOut, **ERROR_RESPONSES},
+    summary="推荐单位撤回推荐",
+)
+def honors_withdraw(request: HttpRequest, nomination_id: int, payload: HonorsWithdrawIn) -> Any:
+    user = _console(request)
+    n = selectors.staff_nomination(user, nomination_id)
+    return _nomination(services.nomination_withdraw(actor=user, nomination=n, note=payload.note))
+
+
 @router.get("/notice", response={200: list[HonorsNominationOut], **ERROR_RESPONSES}, summary="荣誉公示")
 def honors_notice(request: HttpRequest) -> Any:
     return [_nomination(n) for n in selectors.on_notice()]

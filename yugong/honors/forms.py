@@ -63,6 +63,10 @@ class ReviewForm(ServiceForm):
     note = forms.CharField(label=_("审核意见"), max_length=500, required=False)
 
 
+class WithdrawForm(ServiceForm):
+    note = forms.CharField(label=_("撤回原因"), max_length=500)
+
+
 class ObjectionForm(ServiceForm):
     reason = forms.CharField(label=_("异议理由"), widget=forms.Textarea(attrs={"rows": 4}), max_length=500)
 

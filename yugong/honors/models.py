@@ -112,6 +112,7 @@ class Nomination(models.Model):
         OBJECTED = "objected", _("公示有异议")
         AWARDED = "awarded", _("已表彰")
         REJECTED = "rejected", _("未通过")
+        WITHDRAWN = "withdrawn", _("已撤回")
 
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="nominations")
     # The nominating union (推荐单位) and the quota it used.
@@ -168,6 +169,7 @@ class NominationStep(models.Model):
         OBJECTION = "objection", _("公示异议")
         OBJECTION_HANDLED = "objection_handled", _("异议处理")
         AWARDED = "awarded", _("表彰")
+        WITHDRAWN = "withdrawn", _("推荐单位撤回")
 
     nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, related_name="steps")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -287,3 +289,7 @@ class Talk(models.Model):
 
     def __str__(self) -> str:
         return self.topic
+
+
+# An honour's bonus (union funds) lives in its own module; imported here so Django registers it.
+from .bonus_models import HonourBonus as HonourBonus  # noqa: E402

@@ -123,3 +123,21 @@ def staff_talks(user: Any) -> QuerySet[Talk]:
 
 def staff_talk(user: Any, pk: Any) -> Talk:
     return access_object(Talk.objects.select_related("speaker", "union"), user, pk)
+
+
+def export_nominations(round_: Round) -> QuerySet[Nomination]:
+    """A round's nominations for its export (the person for the ID number; streamed)."""
+    return (
+        Nomination.objects.filter(round=round_)
+        .select_related("union", "level_union", "person")
+        .order_by("pk")
+    )
+
+
+def export_honours(round_: Round) -> QuerySet[Honour]:
+    """The honours a round awarded (its laureates), for the export."""
+    return (
+        Honour.objects.filter(nomination__round=round_)
+        .select_related("kind", "union", "person")
+        .order_by("pk")
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import bonus_views, views
 
 app_name = "honors"
 
@@ -13,6 +13,12 @@ urlpatterns = [
     path("console/rounds/", views.console_rounds, name="console_rounds"),
     path("console/rounds/new/", views.console_round_new, name="console_round_new"),
     path("console/rounds/<int:pk>/", views.console_round, name="console_round"),
+    path(
+        "console/rounds/<int:pk>/export/<slug:what>.xlsx",
+        views.console_round_export,
+        name="console_round_export",
+    ),
+    path("console/rounds/<int:pk>/bonuses/", bonus_views.console_round_bonuses, name="console_round_bonuses"),
     path("console/rounds/<int:pk>/<slug:action>/", views.console_round_action, name="console_round_action"),
     path("console/nominate/", views.console_nominate, name="console_nominate"),
     path("console/nominations/", views.console_queue, name="console_queue"),

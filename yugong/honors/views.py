@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yugong.accounts.models import request_user
+from yugong.core.audit import audit_pii_view
 from yugong.core.errors import ApplicationError, NotFound, PermissionDenied, reraise_refusal
 from yugong.members.models import Person
-from yugong.orgs.access import MANAGE_ROLES, access_union, can_act, staff_scope
+from yugong.orgs.access import MANAGE_ROLES, access_union, can_act, require_role, staff_scope
 from yugong.orgs.decorators import console_required, worker_required
 from yugong.orgs.models import Union
 
-from . import selectors, services
+from . import exports, selectors, services
 from .forms import (
     CancelForm,
     CorpsForm,
@@ -36,6 +38,7 @@ from .forms import (
     RoundForm,
     ServiceForm,
     TalkForm,
+    WithdrawForm,
 )
 from .models import Nomination, Round, Talk
 from .services.common import may_review
@@ -151,6 +154,37 @@ def console_round(request: HttpRequest, pk: int) -> HttpResponse:
     return _console(request, "honors/console_round.html", ctx)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@console_required
+def console_round_export(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+    """A round's nominations or laureates as .xlsx: masked for anyone who sees the round; the clear
+    copy (``?clear=1``) only for a managing role at the organiser, audited as a view of personal
+    data."""
+    r = selectors.managed_round(request.user, pk)
+    if what not in ("nominations", "laureates"):
+        raise NotFound()
+    user = request_user(request)
+    clear = request.GET.get("clear") == "1"
+    if clear:
+        require_role(user, r.union, MANAGE_ROLES)
+        with transaction.atomic():
+            audit_pii_view(
+                actor=user, obj=r, fields=["name", "id_number", f"export:{what}"], union_id=r.union_id
+            )
+    if what == "nominations":
+        body = exports.nominations_xlsx(
+            selectors.export_nominations(r).iterator(chunk_size=2000), clear=clear
+        )
+    else:
+        body = exports.laureates_xlsx(selectors.export_honours(r).iterator(chunk_size=2000), clear=clear)
+    response = HttpResponse(body, content_type=XLSX)
+    suffix = "-clear" if clear else ""
+    response["Content-Disposition"] = f'attachment; filename="honors-round-{r.pk}-{what}{suffix}.xlsx"'
+    return response
+
+
 @console_required
 @require_POST
 def console_round_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
@@ -236,6 +270,8 @@ def console_nomination(request: HttpRequest, pk: int) -> HttpResponse:
         "steps": steps,
         "objections": objections,
         "can_review": may_review(request_user(request), n),
+        "can_withdraw": services.may_withdraw(request_user(request), n),
+        "withdraw_form": WithdrawForm(),
         "can_handle": can_act(request.user, n.round.union, MANAGE_ROLES),
         "review_form": ReviewForm(),
     }
@@ -258,6 +294,13 @@ def console_nomination_action(request: HttpRequest, pk: int, action: str) -> Htt
                     actor=actor, nomination=n, approve=approve, note=form.cleaned_data["note"]
                 )
                 messages.success(request, _("已审核。"))
+        elif action == "withdraw":
+            form = WithdrawForm(request.POST)
+            if not form.is_valid():
+                _invalid(request, form)
+            else:
+                services.nomination_withdraw(actor=actor, nomination=n, note=form.cleaned_data["note"])
+                messages.success(request, _("已撤回推荐，名额已释放。"))
         elif action == "objection":
             form = ObjectionHandleForm(request.POST)
             if not form.is_valid():

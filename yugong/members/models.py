@@ -465,5 +465,30 @@ def member_numbers_allocate(*, count: int, key: str | None = None) -> list[str]:
     return [block.take() for _ in range(len(block))]
 
 
+# --- The member list's write stamp (yugong/members/pagecache.py) -------------------------------
+
+
+class ListStamp(models.Model):
+    """One row (id 1): ``gen`` goes up by one when a transaction that wrote memberships, people or
+    unions commits (PostgreSQL triggers, migration 0009 — every write path, COPY and raw SQL
+    included). The member list's page cache keys its entries on it."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    gen = models.BigIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"list stamp {self.gen}"
+
+
+class ListStampPending(models.Model):
+    """A transaction's "I wrote list data" mark, made by the statement triggers and removed by the
+    deferred trigger that bumps :class:`ListStamp` at commit (empty between transactions)."""
+
+    step = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"list write pending #{self.pk}"
+
+
 # --- Roster import (yugong/members/roster/models.py) ----------------------------------------
 from .roster.models import RosterImport, RosterImportError  # noqa: E402,F401

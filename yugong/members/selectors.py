@@ -163,15 +163,33 @@ def _keyset(qs: QuerySet[Membership], *, after: int | None, limit: int, descendi
     return Page(rows=rows, next_after=rows[-1].pk if more and rows else None)
 
 
-def _keyset_rows(qs: QuerySet[Membership], *, after: int | None, limit: int, descending: bool) -> RowPage:
-    page, limit = _limited(qs, after=after, limit=limit, descending=descending)
-    rows = [MemberRow(*values) for values in _row_values(page, descending=descending)]
+def rows_page(
+    page: QuerySet[Membership],
+    limit: int,
+    *,
+    descending: bool,
+    compiled: tuple[str, Any] | None = None,
+) -> RowPage:
+    """The :class:`RowPage` of a page query from :func:`_limited` (``compiled``: its id query as
+    :func:`page_sql` gave it, so that it is not compiled twice)."""
+    rows = [MemberRow(*values) for values in _row_values(page, descending=descending, compiled=compiled)]
     more = len(rows) > limit
     rows = rows[:limit]
     return RowPage(rows=rows, next_after=rows[-1].pk if more and rows else None)
 
 
-def _row_values(page: QuerySet[Membership], *, descending: bool) -> list[tuple[Any, ...]]:
+def page_sql(page: QuerySet[Membership]) -> tuple[str, Any] | None:
+    """The page's id query as the ORM compiles it (the scope, the search, the keyset, the limit):
+    what the page cache keys on. None when a filter matches nothing (no scope at all)."""
+    try:
+        return page.values_list("id").query.sql_with_params()
+    except EmptyResultSet:
+        return None
+
+
+def _row_values(
+    page: QuerySet[Membership], *, descending: bool, compiled: tuple[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
     """The page's rows as tuples in ``ROW_COLUMNS`` order, in ONE statement.
 
     On PostgreSQL the statement is the outer SELECT compiled once (:func:`_outer_sql`) around the
@@ -182,10 +200,10 @@ def _row_values(page: QuerySet[Membership], *, descending: bool) -> list[tuple[A
     ORM's ``values_list`` — the twin test checks both give the same rows."""
     if connection.vendor != "postgresql":
         return list(page.values_list(*ROW_COLUMNS))
-    try:
-        ids_sql, params = page.values_list("id").query.sql_with_params()
-    except EmptyResultSet:  # a filter that matches nothing (no scope at all): the ORM's answer too
+    compiled = compiled or page_sql(page)
+    if compiled is None:  # a filter that matches nothing (no scope at all): the ORM's answer too
         return []
+    ids_sql, params = compiled
     with connection.cursor() as cursor:
         fast_timestamps(cursor)  # equal values, psycopg's C loader (core.db)
         cursor.execute(_outer_sql(descending).replace(_IDS_SLOT, ids_sql), params)
@@ -257,6 +275,37 @@ def member_search(
 ) -> RowPage:
     """Members in the actor's subtrees, newest first (rows of :class:`MemberRow`: one query). ``status``: "" = current members (active and
     suspended), "all", or one status. ``union_id`` narrows to that union's subtree (404 outside)."""
+    page, limit = member_search_page(
+        user,
+        q=q,
+        employer=employer,
+        employer_id=employer_id,
+        status=status,
+        employment_form=employment_form,
+        migrant=migrant,
+        union_id=union_id,
+        after=after,
+        limit=limit,
+    )
+    return rows_page(page, limit, descending=True)
+
+
+def member_search_page(
+    user: Any,
+    *,
+    q: str = "",
+    employer: str = "",
+    employer_id: int | None = None,
+    status: str = "",
+    employment_form: str = "",
+    migrant: bool | None = None,
+    union_id: int | None = None,
+    after: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> tuple[QuerySet[Membership], int]:
+    """The member search's page query and its size (the filters, the scope, the keyset rule): what
+    :func:`member_search` reads, and what the API's page cache (``pagecache``) keys on — one
+    predicate for both."""
     qs = scope_filter(Membership.objects.all(), user, path_field="union_path")
     if union_id is not None:
         qs = subtree_filter(qs, access_union(user, union_id), path_field="union_path")
@@ -276,7 +325,7 @@ def member_search(
         qs = qs.filter(employment_form=employment_form)
     if migrant is not None:
         qs = qs.filter(migrant_worker=migrant)
-    return _keyset_rows(qs, after=after, limit=limit, descending=True)
+    return _limited(qs, after=after, limit=limit, descending=True)
 
 
 def approvals_inbox(

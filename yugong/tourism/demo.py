@@ -19,6 +19,7 @@ from typing import Any
 
 from yugong.accounts.models import User
 from yugong.core.timeutil import SHANGHAI, local_today
+from yugong.funds.models import BudgetLine, Category
 from yugong.members.models import Person
 from yugong.orgs.models import Union
 
@@ -237,11 +238,21 @@ def _demo_pass(city: Union) -> str:
     person = Person.objects.filter(user=worker).first() if worker else None
     union = Union.objects.filter(code="CQ-YZ-001").first()
     chair = User.objects.filter(username="city_chair").first()
+    staff = User.objects.filter(username="yuzhong_staff").first()
     year = local_today().year
-    if not (person and union and chair):
-        return "skipped (demo worker, union or chair missing)"
+    # Paid from the union's funds: a line of its approved budget (seeded by funds' demo, which runs
+    # first); the district's staff asks, the chair approves (nobody approves their own spending).
+    line = (
+        BudgetLine.objects.filter(union=union, year=year, open=True, category=Category.ACTIVITIES)
+        .order_by("pk")
+        .first()
+    )
+    if not (person and union and chair and staff and line):
+        return "skipped (demo worker, union, chair, staff or budget line missing)"
     if AnnualPass.objects.filter(person=person, year=year).exists():
         return "exists"
-    batch = pass_batch_request(actor=chair, union=union, year=year, price_fen=15000, person_ids=[person.pk])
+    batch = pass_batch_request(
+        actor=staff, union=union, year=year, price_fen=15000, person_ids=[person.pk], budget_line=line.pk
+    )
     pass_batch_approve(actor=chair, batch=batch)
     return "issued to w_demo_worker"

@@ -155,6 +155,8 @@ class UnionBuyForm(forms.Form):
     """Shared by the group-order and pass-purchase requests: the buying union."""
 
     union = forms.IntegerField(error_messages={"required": _("请选择工会。"), "invalid": _("请选择工会。")})
+    # Required by the funds rule (``funds.services.spending``), which names the missing field.
+    budget_line = forms.IntegerField(required=False, error_messages={"invalid": _("请选择预算项目。")})
 
 
 class GroupOrderForm(UnionBuyForm):

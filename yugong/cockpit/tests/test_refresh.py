@@ -181,6 +181,38 @@ def test_after_a_refresh_the_common_screens_are_warm(django_capture_on_commit_ca
 
 
 @pytest.mark.django_db
+def test_the_warm_runs_once_per_interval_while_every_refresh_drops_the_figures(
+    django_capture_on_commit_callbacks, with_rollup, settings
+):
+    """Facts keep coming (a busy gate): every refresh bumps the version, so no stale figure is
+    read, but only the first one within COCKPIT_WARM_SECONDS recomputes the screens."""
+    from yugong.cockpit.warm import WARM_LEASE_KEY
+
+    settings.COCKPIT_WARM_SECONDS = 60
+    cache.delete(WARM_LEASE_KEY)
+    city = make_union(None)
+    year = periods.year(local_today().year)
+    try:
+        seen = []
+        for value in (2, 5):
+            fact_record(metric=SUM, union_id=make_union(city).pk, value=value)
+            with django_capture_on_commit_callbacks(execute=True):
+                refresh.request("facts")
+            v = version()
+            seen.append(cache.get(f"cockpit:{v}:summary:{city.pk}:{city.path}:{year.key}:stood"))
+        assert seen[0] is not None  # the first refresh warmed
+        assert seen[1] is None  # the second one (within the interval) only dropped the figures
+        codes = {r["code"]: r["value"] for r in tables.summary(city, year, "stood")}
+        assert codes[SUM] == 7 == selectors.metric_value(city, get_metric(SUM), year)
+        cache.delete(WARM_LEASE_KEY)  # the interval is over: the next refresh warms again
+        with django_capture_on_commit_callbacks(execute=True):
+            refresh.request("facts")
+        assert cache.get(f"cockpit:{version()}:summary:{city.pk}:{city.path}:{year.key}:stood") is not None
+    finally:
+        cache.delete(WARM_LEASE_KEY)
+
+
+@pytest.mark.django_db
 def test_a_rebuild_marks_what_it_counted_as_folded():
     city = make_union(None)
     fact_record(metric=SUM, union_id=city.pk, value=4, day=JAN)

@@ -19,6 +19,8 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from yugong.core.validators import is_ascii_digits
 
 # The columns of bill_type=ALL, in the published order.
@@ -54,8 +56,20 @@ ALL_COLUMNS = (
 SUMMARY_START = "总交易单数"
 
 
+MAX_ROW_ERRORS = 20  # a bad file lists this many bad places at most (then the run stops)
+
+
 class BillError(ValueError):
-    pass
+    """A bill that cannot be read. ``problems`` maps each bad place (``第N行 / 列``, or the file) to
+    its Chinese message, in file order; the reconciliation shows them and writes nothing."""
+
+    def __init__(self, message: str, problems: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or {"file": message}
+
+
+def _where(row: int, column: str) -> str:
+    return _("第%(row)s行 / %(col)s") % {"row": row, "col": column}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +91,9 @@ def yuan_to_fen(text: str) -> int:
     if not value:
         return 0
     negative = value.startswith("-")
-    whole, _, cents = value.lstrip("-").partition(".")
+    whole, _dot, cents = value.lstrip("-").partition(".")
     if not is_ascii_digits(whole) or (cents and not is_ascii_digits(cents)) or len(cents) > 2:
-        raise BillError(f"bad amount {text!r}")
+        raise BillError(_("金额格式不正确：%(text)s") % {"text": text[:40]})
     fen = int(whole) * 100 + int((cents + "00")[:2])
     return -fen if negative else fen
 
@@ -99,38 +113,76 @@ _NEEDED = (
 
 def parse_rows(lines: Iterable[str]) -> Iterator[BillRow]:
     """Rows of the bill, one at a time. A million-line bill is parsed in one pass: only the nine
-    columns a row keeps are cleaned (not all 27), and an amount of ``0.00`` skips the arithmetic."""
+    columns a row keeps are cleaned (not all 27), and an amount of ``0.00`` skips the arithmetic.
+
+    A bad line (too few columns, an amount that is not yuan with two decimals, no 商户订单号) is
+    noted by its line number and column and skipped; at the end of the file — or after
+    ``MAX_ROW_ERRORS`` — :class:`BillError` lists them all, so the caller's transaction (which
+    staged the good lines) rolls back: a bill with errors reconciles nothing."""
     reader = csv.reader(lines)
-    header = next(reader, None)
-    if header is None:
-        return
-    names = [name.strip().lstrip("\ufeff") for name in header]
     try:
-        (t_at, tx_at, no_at, st_at, amt_at, rid_at, rno_at, ref_at, fee_at) = (
-            names.index(name) for name in _NEEDED
+        header = next(reader, None)
+    except UnicodeDecodeError:
+        raise BillError(_("账单文件须为 UTF-8 编码的 CSV 文件。")) from None
+    if not header or not any(h.strip() for h in header):
+        raise BillError(_("账单文件是空的。"))
+    names = [name.strip().lstrip("\ufeff") for name in header]
+    missing = [name for name in _NEEDED if name not in names]
+    if missing:
+        raise BillError(
+            _("不是微信支付交易账单：第1行缺少列 %(cols)s。") % {"cols": "、".join(missing)},
+            {_where(1, missing[0]): _("缺少列 %(cols)s。") % {"cols": "、".join(missing)}},
         )
-    except ValueError as exc:
-        raise BillError(f"not a trade bill header: {header[:5]}") from exc
+    (t_at, tx_at, no_at, st_at, amt_at, rid_at, rno_at, ref_at, fee_at) = (names.index(n) for n in _NEEDED)
     width = max(t_at, tx_at, no_at, st_at, amt_at, rid_at, rno_at, ref_at, fee_at) + 1
     fen = _fen
-    for row in reader:
-        if not row:
-            continue
-        if row[0].strip().startswith(SUMMARY_START):
-            return
-        if len(row) < width:
-            raise BillError(f"short bill line {reader.line_num}")
-        yield BillRow(
-            row[t_at].strip().lstrip("`"),
-            row[tx_at].strip().lstrip("`"),
-            row[no_at].strip().lstrip("`"),
-            row[st_at].strip().lstrip("`"),
-            fen(row[amt_at]),
-            row[rid_at].strip().lstrip("`"),
-            row[rno_at].strip().lstrip("`"),
-            fen(row[ref_at]),
-            fen(row[fee_at]),
-        )
+    problems: dict[str, str] = {}
+    amounts = (("应结订单金额", amt_at), ("退款金额", ref_at), ("手续费", fee_at))
+    try:
+        for row in reader:
+            if not row:
+                continue
+            if row[0].strip().startswith(SUMMARY_START):
+                break
+            if len(row) < width:
+                problems[_where(reader.line_num, names[len(row)])] = _(
+                    "列数不足（%(n)s 列，应有 %(want)s 列）。"
+                ) % {"n": len(row), "want": len(names)}
+            elif not row[no_at].strip().lstrip("`"):
+                problems[_where(reader.line_num, "商户订单号")] = _("此项为必填项。")
+            else:
+                try:
+                    yield BillRow(
+                        row[t_at].strip().lstrip("`"),
+                        row[tx_at].strip().lstrip("`"),
+                        row[no_at].strip().lstrip("`"),
+                        row[st_at].strip().lstrip("`"),
+                        fen(row[amt_at]),
+                        row[rid_at].strip().lstrip("`"),
+                        row[rno_at].strip().lstrip("`"),
+                        fen(row[ref_at]),
+                        fen(row[fee_at]),
+                    )
+                    continue
+                except BillError:  # which amount: asked again only for the bad line
+                    column = next(name for name, at in amounts if not _is_amount(row[at]))
+                    problems[_where(reader.line_num, column)] = _("金额格式不正确（应为元，最多两位小数）。")
+            if len(problems) >= MAX_ROW_ERRORS:
+                break
+    except UnicodeDecodeError:
+        problems[_("第%(row)s行") % {"row": reader.line_num + 1}] = _("不是 UTF-8 编码的文字。")
+    except csv.Error as exc:
+        problems[_("第%(row)s行") % {"row": reader.line_num}] = _("CSV 格式错误：%(e)s") % {"e": exc}
+    if problems:
+        raise BillError(_("账单文件有错误，未对账，请核对后重新上传。"), problems)
+
+
+def _is_amount(text: str) -> bool:
+    try:
+        _fen(text)
+    except BillError:
+        return False
+    return True
 
 
 def _fen(text: str) -> int:
@@ -150,7 +202,7 @@ def read_bill(chunks: Iterable[bytes], *, expected_sha1: str = "") -> Iterator[B
             digest.update(chunk)
             spool.write(chunk)
         if expected_sha1 and digest.hexdigest().lower() != expected_sha1.lower():
-            raise BillError("the bill file's SHA1 does not match hash_value")
+            raise BillError(_("账单文件的 SHA1 校验值与 hash_value 不符，文件不完整或被改动。"))
         spool.seek(0)
         text = io.TextIOWrapper(spool, encoding="utf-8-sig", newline="")
         try:

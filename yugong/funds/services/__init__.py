@@ -1,6 +1,7 @@
 """The write paths of funds (keyword-only, atomic, permission through ``orgs.access``, audit and
 facts in the same transaction). Import from here."""
 
+from .approval import commitment_approve_id
 from .bank import (
     batch_create,
     batch_export,
@@ -36,7 +37,21 @@ from .commitments import (
     commitment_withdraw_for,
     reserve,
 )
-from .reconcile import difference_resolve, provider_bill_reconcile
+from .reconcile import (
+    difference_resolve,
+    provider_bill_fetch,
+    provider_bill_reconcile,
+    provider_bill_reconcile_file,
+)
+from .spending import (
+    spending_approve,
+    spending_line_error,
+    spending_open,
+    spending_refund,
+    spending_settle,
+    spending_spend,
+    spending_withdraw,
+)
 
 __all__ = [
     "approve_one_statement",
@@ -51,7 +66,9 @@ __all__ = [
     "payout_line_cancel",
     "payout_line_correct",
     "queued_fen",
+    "provider_bill_fetch",
     "provider_bill_reconcile",
+    "provider_bill_reconcile_file",
     "Overdrawn",
     "budget_approve",
     "budget_create",
@@ -59,6 +76,7 @@ __all__ = [
     "budget_return",
     "budget_submit",
     "commitment_approve",
+    "commitment_approve_id",
     "commitment_refund",
     "commitment_refund_for",
     "commitment_release_for",
@@ -71,4 +89,11 @@ __all__ = [
     "income_line_add",
     "income_record",
     "reserve",
+    "spending_approve",
+    "spending_line_error",
+    "spending_open",
+    "spending_refund",
+    "spending_settle",
+    "spending_spend",
+    "spending_withdraw",
 ]

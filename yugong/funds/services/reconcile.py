@@ -11,21 +11,24 @@ are removed at the end."""
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import IO, Any
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import User
 from yugong.core.audit import audit_record
-from yugong.core.errors import Conflict
+from yugong.core.errors import Conflict, ValidationFailed
 from yugong.core.timeutil import SHANGHAI, now
 from yugong.orgs.models import Union
 
 from .. import ledger
 from ..models import Difference, LedgerEntry, LedgerLine, Reconciliation, StatementLine
-from ..payments.wechatpay_bill import BillRow
+from ..payments.base import worker_gateway
+from ..payments.wechatpay import WeChatPayClient, WeChatPayConfig, WeChatPayError
+from ..payments.wechatpay_bill import BillError, BillRow, read_bill
 from .common import FINANCE_ROLES, clean_words, lock, require
 
 STAGE_BATCH = 5000
@@ -200,6 +203,67 @@ def provider_bill_reconcile(
             extra={"lines": run.statement_lines, "differences": run.differences},
         )
     return run
+
+
+BILL_READ_CHUNK = 1 << 20
+
+
+def provider_bill_reconcile_file(
+    *, actor: User, union: Union, day: dt.date, data: IO[bytes], source: str = "wechatpay"
+) -> Reconciliation:
+    """Reconcile a bill file in WeChat Pay's trade-bill format (uploaded by finance, or downloaded
+    by :func:`provider_bill_fetch`). A file that cannot be read is refused with every bad place
+    named (``第N行 / 列``) and nothing is written: the run's transaction rolls back."""
+    require(actor, union, FINANCE_ROLES)
+    chunks = iter(lambda: data.read(BILL_READ_CHUNK), b"")
+    try:
+        return provider_bill_reconcile(
+            actor=actor, union=union, day=day, rows=read_bill(chunks), source=source
+        )
+    except BillError as exc:
+        raise ValidationFailed(str(exc), fields={"file": list(_problems(exc))}) from None
+
+
+def _problems(exc: BillError) -> Iterator[str]:
+    for where, message in exc.problems.items():
+        yield (
+            message if where == "file" else _("%(where)s：%(message)s") % {"where": where, "message": message}
+        )
+
+
+def bill_client() -> WeChatPayClient:
+    """The adapter built from the environment (``WECHATPAY_*``), or a clear refusal when workers do
+    not pay through WeChat Pay here (no merchant, nothing to download)."""
+    try:
+        if worker_gateway() != "wechatpay":
+            raise ValueError("not the gateway")
+        return WeChatPayClient(WeChatPayConfig.from_settings())
+    except (KeyError, TypeError, ValueError, OSError):
+        raise Conflict(
+            _("未配置微信支付商户参数，无法下载账单，请上传账单文件。"), code="not_configured"
+        ) from None
+
+
+def provider_bill_fetch(
+    *, actor: User, union: Union, day: dt.date, client: WeChatPayClient | None = None
+) -> Reconciliation:
+    """Download the day's trade bill through the WeChat Pay adapter and reconcile it. The download
+    (network I/O, its SHA1 checked) finishes into a spooled file before the run's transaction
+    starts, so no lock is held while the provider answers."""
+    require(actor, union, FINANCE_ROLES)
+    client = client or bill_client()
+    with tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as spool:
+        try:
+            client.trade_bill_download(day, spool)
+        except BillError as exc:
+            raise ValidationFailed(str(exc), fields={"file": list(_problems(exc))}) from None
+        except WeChatPayError as exc:
+            raise Conflict(
+                _("微信支付账单下载失败（%(code)s），请稍后重试或上传账单文件。") % {"code": exc.code},
+                code="bill_download_failed",
+            ) from None
+        spool.seek(0)
+        return provider_bill_reconcile_file(actor=actor, union=union, day=day, data=spool)
 
 
 @transaction.atomic

@@ -8,6 +8,11 @@ Both tiers: a request above ``FUNDS_SECOND_APPROVAL_FEN`` takes a first approval
 reserved) and a second by another leader (reserves); the statement does both, with its threshold
 and statuses from ``commitment_rules`` (the ORM path's ``needs_first_approval`` reads the same).
 
+The console's 批准 button (``funds:commitment_action`` approve, the first and the second approval
+alike) calls the API's service (``services.commitment_approve_id``): every case is driven through the
+page as well, and it must answer what the statement answers (a refusal as its 403/404 page, a
+conflict as the flashed message) and write the same rows.
+
 The one statement exists only on PostgreSQL, so this file runs there."""
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.db.models import Sum
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from tests.helpers import UserFactory, grant, requires_postgres
 from yugong.core.audit import audit_who
-from yugong.core.errors import ApplicationError
+from yugong.core.errors import ApplicationError, Conflict
 from yugong.core.models import AuditEvent, DailyFact
 from yugong.funds import ledger, selectors, services
 from yugong.funds.models import BudgetLine, Commitment, LedgerEntry
@@ -42,6 +49,24 @@ def _orm(actor: Any, pk: int) -> Commitment:
 
 def _fast(actor: Any, pk: int) -> Commitment:
     return approve_one_statement(actor, pk)
+
+
+class PageAnswered(Conflict):
+    """What the page showed instead of a success: the flashed error (a 302 back to the list)."""
+
+
+def _page(actor: Any, pk: int) -> Commitment:
+    """The console's button: POST, follow the redirect; a refusal is the page's own error."""
+    client = Client()
+    client.force_login(actor)
+    r = client.post(reverse("funds:commitment_action", args=[pk, "approve"]) + "?status=pending", follow=True)
+    if r.status_code != 200:
+        raise r.context["error"]  # 403/404: core.middleware rendered the service's refusal
+    errors = [str(m) for m in r.context["messages"] if m.level_tag == "error"]
+    if errors:
+        raise PageAnswered(errors[0])
+    assert r.redirect_chain[-1][0].endswith("?status=pending")
+    return Commitment.objects.get(pk=pk)
 
 
 def _ask(w: FundsWorld, amount: int = SMALL, *, by: Any = None) -> Commitment:
@@ -228,6 +253,47 @@ def _normalise(outcome: dict[str, Any]) -> dict[str, Any]:
             for memo, mine, refs, ext, lines in out["entries"]
         ]
     return out
+
+
+def _as_page_shows(outcome: dict[str, Any]) -> dict[str, Any]:
+    """A conflict or a bad input (409/422) is flashed on the list; a refusal is its own page."""
+    out = dict(outcome)
+    if "error" in out and out["status"] not in (403, 404):
+        out.update(error="PageAnswered", status=409, code=PageAnswered.code, fields={})
+    return out
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_the_console_button_is_the_same_approval(name: str) -> None:
+    page = _normalise(_outcome(_page, name))
+    if name == "no role at all":  # the console itself is closed to an account without a union role
+        assert (page["status"], page["code"], page["line_reserved"]) == (403, "forbidden", 0)
+        return
+    assert page == _as_page_shows(_normalise(_outcome(_fast, name)))
+
+
+@pytest.mark.parametrize("amount", [SMALL, BIG])
+def test_the_console_button_is_one_statement_either_tier(amount: int) -> None:
+    w = build_world()
+    ask = _ask(w, amount)
+    client = Client()
+    client.force_login(w.chair)
+    client.get(reverse("funds:commitments"))  # warm the session
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.post(reverse("funds:commitment_action", args=[ask.pk, "approve"]))
+    assert r.status_code == 302
+    writes = [q["sql"] for q in ctx.captured_queries if "funds_" in q["sql"]]
+    assert len(writes) == 1, writes
+    ask.refresh_from_db()
+    assert ask.status == ("reserved" if amount == SMALL else "first_approved")
+    if amount == BIG:  # the second leader's click on the same button reserves, one statement again
+        client.force_login(w.vice_chair)
+        client.get(reverse("funds:commitments"))
+        with CaptureQueriesContext(connection) as ctx:
+            client.post(reverse("funds:commitment_action", args=[ask.pk, "approve"]))
+        assert len([q for q in ctx.captured_queries if "funds_" in q["sql"]]) == 1
+        ask.refresh_from_db()
+        assert ask.status == "reserved" and ask.approver_id == w.vice_chair.pk
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -19,7 +19,15 @@ def test_demo_seeds_books_that_balance_and_is_idempotent() -> None:
     orgs_demo.seed(out)
     demo.seed(out)
     demo.seed(out)
-    assert Budget.objects.filter(status="approved").count() == 2
+    assert Budget.objects.filter(status="approved").count() == 3
+    # Lines the scenario demos pay from: tourism's pass batch (解放碑百货工会), activities and the
+    # honours bonuses (the city).
+    from yugong.funds.models import BudgetLine
+
+    open_lines = BudgetLine.objects.filter(open=True)
+    assert open_lines.filter(union__code="CQ-YZ-001", category="activities").exists()
+    assert open_lines.filter(union__code="CQ", category="activities").exists()
+    assert open_lines.filter(union__code="CQ", name="劳模先进奖励").exists()
     assert set(Commitment.objects.values_list("status", flat=True)) == {
         "pending",
         "reserved",

@@ -12,7 +12,7 @@ from .budgets import (
     line_detail,
     report,
 )
-from .reconcile import difference_resolve, run_detail, run_list
+from .reconcile import difference_resolve, run_detail, run_list, run_start
 
 __all__ = [
     "batch_action",
@@ -31,4 +31,5 @@ __all__ = [
     "report",
     "run_detail",
     "run_list",
+    "run_start",
 ]

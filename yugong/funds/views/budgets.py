@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yugong.accounts.models import request_user
-from yugong.core.errors import ApplicationError, NotFound
+from yugong.accounts.models import User, request_user
+from yugong.core.errors import ApplicationError, NotFound, reraise_refusal
 from yugong.core.timeutil import local_today
 from yugong.core.validators import is_ascii_digits
 from yugong.orgs.access import access_union
@@ -200,12 +200,14 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
 @console_required
 @require_POST
 def commitment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    commitment = selectors.commitment_get(request_user(request), pk)
     actor = request_user(request)
+    if action == "approve":
+        # The API's service (one statement on PostgreSQL, first and second approval alike): it
+        # finds the request in the actor's scope itself, so nothing is read before it.
+        return _approve(request, actor, pk)
+    commitment = selectors.commitment_get(actor, pk)
     try:
-        if action == "approve":
-            services.commitment_approve(actor=actor, commitment=commitment)
-        elif action == "reject":
+        if action == "reject":
             services.commitment_reject(
                 actor=actor, commitment=commitment, reason=ReasonForm(request.POST).valid_or_raise()["reason"]
             )
@@ -223,7 +225,27 @@ def commitment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
         if exc.status == 404:
             raise
         flash_error(request, exc)
-    return HttpResponseRedirect(reverse("funds:commitments") + f"?status={request.GET.get('status', '')}")
+    return _back_to_commitments(request)
+
+
+def _approve(request: HttpRequest, actor: User, pk: int) -> HttpResponse:
+    try:
+        done = services.commitment_approve_id(actor=actor, commitment_id=pk)
+    except ApplicationError as exc:
+        reraise_refusal(exc)
+        flash_error(request, exc)
+    else:
+        if done.status == Commitment.Status.FIRST_APPROVED:
+            messages.success(request, _("已记录您的审批，需另一位负责人复核后占用预算。"))
+        else:
+            messages.success(request, _("已批准，预算已占用。"))
+    return _back_to_commitments(request)
+
+
+def _back_to_commitments(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    query = f"?status={status}" if status in Commitment.Status.values else "?status="
+    return HttpResponseRedirect(reverse("funds:commitments") + query)
 
 
 @console_required

@@ -4,6 +4,8 @@ Scoped through ``orgs.access``; the 经审 auditor reads, finance resolves."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -13,15 +15,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yugong.accounts.models import request_user
-from yugong.core.errors import ApplicationError
-from yugong.orgs.access import can_act
+from yugong.core.errors import ApplicationError, PermissionDenied, reraise_refusal
+from yugong.core.timeutil import local_today
+from yugong.orgs.access import access_union, can_act
 from yugong.orgs.decorators import console_required
 
 from .. import selectors, services
-from ..forms import ResolveForm
+from ..forms import ReconcileStartForm, ResolveForm
 from ..models import Difference, Reconciliation
-from ..services.common import FINANCE_ROLES
-from .common import SECTION, flash_error
+from ..services.common import FINANCE_ROLES, READ_ROLES
+from .common import SECTION, flash_error, unions_of
 
 
 @console_required
@@ -34,8 +37,54 @@ def run_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "funds/run_list.html",
-        {"section": SECTION, "page": page, "kind": kind, "kinds": Reconciliation.Kind.choices},
+        {
+            "section": SECTION,
+            "page": page,
+            "kind": kind,
+            "kinds": Reconciliation.Kind.choices,
+            "may_start": bool(unions_of(request, FINANCE_ROLES)),
+        },
     )
+
+
+@console_required
+def run_start(request: HttpRequest) -> HttpResponse:
+    """Finance starts a provider-bill reconciliation: the WeChat Pay trade bill of a day, uploaded
+    or downloaded through the adapter (``services.provider_bill_reconcile_file`` /
+    ``provider_bill_fetch``, audited). A bad file is refused with every bad place named
+    (第N行 / 列) and nothing written; the run then appears on the list with its differences."""
+    actor = request_user(request)
+    unions = unions_of(request, FINANCE_ROLES)
+    form = ReconcileStartForm(
+        request.POST or None,
+        request.FILES or None,
+        unions=unions,
+        initial={"day": local_today() - dt.timedelta(days=1), "source": "upload"},
+    )
+    if request.method == "POST":
+        try:
+            data = form.valid_or_raise()
+            # Outside the actor's subtree is 404; inside without the finance role, the service's 403.
+            union = access_union(request.user, data["union"], roles=READ_ROLES)
+            if data["source"] == "fetch":
+                run = services.provider_bill_fetch(actor=actor, union=union, day=data["day"])
+            else:
+                run = services.provider_bill_reconcile_file(
+                    actor=actor, union=union, day=data["day"], data=data["file"]
+                )
+        except ApplicationError as exc:
+            reraise_refusal(exc)
+            form.take_errors(exc)
+        else:
+            messages.success(
+                request,
+                _("对账完成：账单 %(lines)s 笔，差异 %(diffs)s 笔。")
+                % {"lines": run.statement_lines, "diffs": run.differences},
+            )
+            return HttpResponseRedirect(reverse("funds:run", args=[run.pk]))
+    elif not unions:
+        raise PermissionDenied()
+    return render(request, "funds/run_start.html", {"section": SECTION, "form": form})
 
 
 @console_required

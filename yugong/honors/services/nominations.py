@@ -18,7 +18,7 @@ from yugong.core.facts import fact_record
 from yugong.core.pii import blind_index
 from yugong.core.validators import clean_text, normalize_id_number
 from yugong.members.models import Membership, Person
-from yugong.orgs.access import can_act, require_role
+from yugong.orgs.access import can_act, grants, require_role
 from yugong.orgs.models import Union
 from yugong.orgs.tree import ancestor_paths
 
@@ -35,6 +35,27 @@ from .common import (
 )
 
 Status = Nomination.Status
+
+# Test-only: the naive read-then-write quota path that the race test's control runs.
+_UNGUARDED_QUOTA = False
+
+
+def _take_place(quota: Quota) -> bool:
+    """Take one place of ``quota``: one conditional UPDATE (``used < places``), so concurrent
+    nominations can never take more places than there are; the check constraint is the last
+    judge."""
+    if _UNGUARDED_QUOTA:  # the control: read, decide, write back (loses updates, over-nominates)
+        row = Quota.objects.get(pk=quota.pk)
+        if row.used >= row.places:
+            return False
+        Quota.objects.filter(pk=quota.pk).update(used=row.used + 1)
+        return True
+    return bool(Quota.objects.filter(pk=quota.pk, used__lt=F("places")).update(used=F("used") + 1))
+
+
+def _release_place(quota_id: int) -> None:
+    """Give a place back (a rejection or a withdrawal), never below zero."""
+    Quota.objects.filter(pk=quota_id, used__gt=0).update(used=F("used") - 1)
 
 
 def _nominated_person(union: Union, id_number: str) -> Person:
@@ -115,8 +136,7 @@ def nomination_submit(
     quota = _quota_for(r, union)
     if quota is None:
         raise ValidationFailed(fields={"union": _("本单位在本轮评选中没有推荐名额。")})
-    taken = Quota.objects.filter(pk=quota.pk, used__lt=F("places")).update(used=F("used") + 1)
-    if not taken:
+    if not _take_place(quota):
         raise Conflict(_("推荐名额已用完。"))
     try:
         with transaction.atomic():
@@ -162,7 +182,7 @@ def nomination_review(
     if not approve:
         n.status = Status.REJECTED
         n.save(update_fields=["status", "updated_at"])
-        Quota.objects.filter(pk=n.quota_id, used__gt=0).update(used=F("used") - 1)
+        _release_place(n.quota_id)
         _step(n, "rejected", level, actor, note)
         audit_record(
             actor=actor,
@@ -195,6 +215,45 @@ def nomination_review(
         obj=n,
         union_id=level.pk,
         changes={"status": [Status.REVIEWING, Status.APPROVED]},
+    )
+    return n
+
+
+def may_withdraw(actor: User, nomination: Nomination) -> bool:
+    """The nominating union withdraws its own nomination while it is still under review (before the
+    organiser's decision) and the round is open: staff holding a managing role at the nominating
+    union itself, or the staff member who submitted it while they still manage that union."""
+    if nomination.status != Status.REVIEWING or nomination.round.status != Round.Status.OPEN:
+        return False
+    if not can_act(actor, nomination.union, REVIEW_ROLES):
+        return False
+    if nomination.created_by_id == getattr(actor, "pk", None):
+        return True
+    return any(g.path == nomination.union.path and g.role in REVIEW_ROLES for g in grants(actor))
+
+
+@transaction.atomic
+def nomination_withdraw(*, actor: User, nomination: Nomination | int, note: str) -> Nomination:
+    """The nominating union takes its nomination back before the final decision; the quota place
+    is released by a conditional UPDATE (never below zero) in the same transaction."""
+    n = lock_nomination(nomination.pk if isinstance(nomination, Nomination) else nomination)
+    if not can_act(actor, n.union):
+        raise NotFound()
+    require_status(n, Status.REVIEWING)
+    if not may_withdraw(actor, n):
+        raise PermissionDenied(_("只有推荐单位可以撤回推荐。"))
+    note = reason(note, "note")
+    n.status = Status.WITHDRAWN
+    n.save(update_fields=["status", "updated_at"])
+    _release_place(n.quota_id)
+    _step(n, "withdrawn", n.union, actor, note)
+    audit_record(
+        actor=actor,
+        action="honors.nomination_withdraw",
+        obj=n,
+        union_id=n.union_id,
+        changes={"status": [Status.REVIEWING, Status.WITHDRAWN]},
+        extra={"reason": note},
     )
     return n
 

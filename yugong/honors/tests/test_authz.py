@@ -16,6 +16,7 @@ from yugong.members.tests.factories import make_person
 from yugong.orgs.tests.authz import (
     ALL,
     ANY_CONSOLE,
+    LEAD,
     MANAGE,
     Route,
     World,
@@ -169,6 +170,27 @@ ROUTES = [
         ok=302,
         data=lambda w, x: {"decision": "approve", "note": "同意"},
     ),
+    # withdrawing: the nominating union's staff or the submitter (the chair submitted these)
+    Route(
+        "nomination withdraw",
+        "POST",
+        lambda w, x: f"/honors/console/nominations/{w.pk('nomination', x)}/withdraw/",
+        LEAD,
+        ok=302,
+        data=lambda w, x: {"note": "材料不全"},
+    ),
+    Route(
+        "round export",
+        "GET",
+        lambda w, x: f"/honors/console/rounds/{w.pk('round', x)}/export/nominations.xlsx",
+        ALL,
+    ),
+    Route(
+        "round export clear",
+        "GET",
+        lambda w, x: f"/honors/console/rounds/{w.pk('round', x)}/export/laureates.xlsx?clear=1",
+        MANAGE,
+    ),
     Route("laureates", "GET", lambda w, x: "/honors/console/laureates/", ANY_CONSOLE, scoped=False),
     Route(
         "laureate corps",
@@ -218,6 +240,14 @@ ROUTES = [
         MANAGE,
         api=True,
         data=lambda w, x: {"approve": True},
+    ),
+    Route(
+        "api withdraw",
+        "POST",
+        lambda w, x: f"/api/v1/honors/nominations/{w.pk('nomination', x)}/withdraw",
+        LEAD,
+        api=True,
+        data=lambda w, x: {"note": "材料不全"},
     ),
     Route(
         "api notice",

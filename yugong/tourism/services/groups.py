@@ -23,7 +23,7 @@ from yugong.orgs.models import Union
 from .. import seatmap
 from ..access import APPROVER_ROLES, UNION_BUYER_ROLES
 from ..models import GroupOrder, Order, Payment, ReviewStatus, SeatHold, Session, Ticket
-from .budget import budget_approve, budget_ask, budget_spend, budget_withdraw
+from .budget import budget_approve, budget_ask, budget_line_error, budget_spend, budget_withdraw
 from .common import new_number
 from .orders import order_mark_paid
 from .stock import hold_seats, take_stock
@@ -48,8 +48,8 @@ def group_order_request(
     attendee_ids: list[int] | None = None,
     budget_line: int | None = None,
 ) -> GroupOrder:
-    """Ask for seats; ``budget_line`` names the union's budget line that pays (a spending request
-    for the amount is opened with it, see ``budget.py``)."""
+    """Ask for seats; ``budget_line`` (required) names the union's budget line that pays (a
+    spending request for the amount is opened with it, see ``budget.py``)."""
     require_role(actor, union, UNION_BUYER_ROLES)
     product = session.product
     if product.status != ReviewStatus.APPROVED or not session.active or session.starts_at <= now():
@@ -71,6 +71,9 @@ def group_order_request(
         errors["attendees"] = _("以下人员不是本工会的在册会员：%(ids)s") % {
             "ids": ", ".join(map(str, missing))
         }
+    line_problem = budget_line_error(union=union, line_id=budget_line)
+    if line_problem:
+        errors["budget_line"] = line_problem
     if errors:
         raise ValidationFailed(fields=errors)
     if whole_session and (session.sold or session.remaining < session.capacity):
@@ -96,9 +99,8 @@ def group_order_request(
             purpose=_("包场/团体订票：%(activity)s") % {"activity": activity},
             ref=group,
         )
-        if commitment is not None:
-            group.commitment = commitment
-            group.save(update_fields=["commitment"])
+        group.commitment = commitment
+        group.save(update_fields=["commitment"])
         audit_record(actor=actor, action="tourism.group_request", obj=group, union_id=union.pk)
     return group
 

@@ -33,7 +33,7 @@ from yugong.orgs.models import Union
 
 from ..access import APPROVER_ROLES, UNION_BUYER_ROLES, access_merchant_object
 from ..models import AnnualPass, PassBatch, PassEntry, PassSpot
-from .budget import budget_approve, budget_ask, budget_spend, budget_withdraw
+from .budget import budget_approve, budget_ask, budget_line_error, budget_spend, budget_withdraw
 from .common import pass_cap_fen
 from .groups import members_of
 from .pass_rules import PASS_VERIFY_ACTION, pass_refusal
@@ -77,6 +77,9 @@ def pass_batch_request(
         errors["person_ids"] = _("以下人员本年度已有年票：%(ids)s") % {
             "ids": ", ".join(map(str, sorted(having)))
         }
+    line_problem = budget_line_error(union=union, line_id=budget_line)
+    if line_problem:
+        errors["budget_line"] = line_problem
     if errors:
         raise ValidationFailed(fields=errors)
     with transaction.atomic():
@@ -96,9 +99,8 @@ def pass_batch_request(
             purpose=_("职工年票：%(n)s人") % {"n": len(ids)},
             ref=batch,
         )
-        if commitment is not None:
-            batch.commitment = commitment
-            batch.save(update_fields=["commitment"])
+        batch.commitment = commitment
+        batch.save(update_fields=["commitment"])
         audit_record(actor=actor, action="tourism.pass_batch_request", obj=batch, union_id=union.pk)
     return batch
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from tests.helpers import UserFactory, grant, make_union
 from yugong.accounts.models import User
-from yugong.core.timeutil import now
+from yugong.core.timeutil import local_today, now
 from yugong.members.models import Membership, Person
 from yugong.orgs.models import Union
 from yugong.tourism.models import Merchant, MerchantStaff, PassSpot, Product, ReviewStatus, Session
@@ -133,3 +133,29 @@ def build_world(*, capacity: int = 10) -> World:
         session,
         spot,
     )
+
+
+def funded_line(union: Union, *, amount_fen: int = 100_000_000) -> int:
+    """An open line of ``union``'s approved budget for this year: a union purchase (包场, annual
+    passes) must name one (the funds rule). Reused when the union has one already."""
+    from yugong.funds import services as funds
+    from yugong.funds.models import BudgetLine, Category
+
+    year = local_today().year
+    found = BudgetLine.objects.filter(union=union, year=year, open=True).order_by("pk").first()
+    if found is not None:
+        return found.pk
+    preparer, approver = UserFactory(display_name="经费编制"), UserFactory(display_name="经费审批")
+    grant(preparer, union, "staff")
+    grant(approver, union, "chair")
+    budget = funds.budget_create(actor=preparer, union=union, year=year)
+    line = funds.budget_line_add(
+        actor=preparer,
+        budget=budget,
+        category=Category.ACTIVITIES,
+        name="职工文体活动",
+        amount_fen=amount_fen,
+    )
+    funds.budget_submit(actor=preparer, budget=budget)
+    funds.budget_approve(actor=approver, budget=budget)
+    return line.pk

@@ -45,7 +45,7 @@ from yugong.tourism.services import (
     statement_build,
 )
 
-from .factories import make_member, make_merchant, make_product, make_session
+from .factories import funded_line, make_member, make_merchant, make_product, make_session
 
 LEAD = frozenset({"chair"})
 NOBODY: frozenset[str] = frozenset()
@@ -78,9 +78,15 @@ def _world() -> World:
             activity="工会活动",
             seats=2,
             attendee_ids=[buyer_person.pk],
+            budget_line=funded_line(leaf),
         )
         batch = pass_batch_request(
-            actor=chair, union=leaf, year=local_today().year, price_fen=100, person_ids=[buyer_person.pk]
+            actor=chair,
+            union=leaf,
+            year=local_today().year,
+            price_fen=100,
+            person_ids=[buyer_person.pk],
+            budget_line=funded_line(leaf),
         )
         world.objects.update(
             {

@@ -26,7 +26,7 @@ from yugong.tourism.services import (
     payment_start,
 )
 
-from .factories import build_world, make_member
+from .factories import build_world, funded_line, make_member
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -143,6 +143,7 @@ def test_pass_entry_once_a_day_under_concurrency() -> None:
         year=local_today().year,
         price_fen=15000,
         person_ids=[world.person.pk],
+        budget_line=funded_line(world.company),
     )
     (annual_pass,) = pass_batch_approve(actor=world.chair, batch=batch)
     token = pass_qr_token(annual_pass)
@@ -204,7 +205,12 @@ def test_the_pass_pool_cannot_be_overdrawn(naive: bool, one_statement: bool, set
     people = [world.person.pk] + [make_member(world.company)[1].pk for _ in range(POOL_PASSES - 1)]
     year = local_today().year
     batch = pass_batch_request(
-        actor=world.union_staff, union=world.company, year=year, price_fen=15000, person_ids=people
+        actor=world.union_staff,
+        union=world.company,
+        year=year,
+        price_fen=15000,
+        person_ids=people,
+        budget_line=funded_line(world.company),
     )
     passes = pass_batch_approve(actor=world.chair, batch=batch)
     PassPool.objects.filter(year=year).update(balance_fen=world.spot.rate_fen * POOL_ENTRIES)

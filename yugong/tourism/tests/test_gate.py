@@ -27,7 +27,7 @@ from yugong.tourism.services import (
 )
 from yugong.tourism.services.gate import GateRefused
 
-from .factories import World
+from .factories import World, funded_line
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +136,7 @@ def test_a_pass_code_at_a_venue_without_pass_spots_says_so(world: World) -> None
         year=local_today().year,
         price_fen=15000,
         person_ids=[world.person.pk],
+        budget_line=funded_line(world.company),
     )
     (annual_pass,) = pass_batch_approve(actor=world.chair, batch=batch)
     token = pass_qr_token(annual_pass)

@@ -25,7 +25,7 @@ from yugong.tourism.services import (
     statement_build,
 )
 
-from .factories import World, make_product, make_session
+from .factories import World, funded_line, make_product, make_session
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +109,7 @@ def test_api_pass_verify(world: World) -> None:
         year=local_today().year,
         price_fen=15000,
         person_ids=[world.person.pk],
+        budget_line=funded_line(world.company),
     )
     (annual_pass,) = pass_batch_approve(actor=world.chair, batch=batch)
     mine = _client(world.worker).get("/api/v1/tourism/passes/mine").json()

@@ -11,7 +11,7 @@ from django.urls import reverse
 from yugong.core.timeutil import local_today
 from yugong.tourism.models import AnnualPass, GroupOrder, PassBatch, Product, ReviewStatus
 
-from .factories import World
+from .factories import World, funded_line
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +48,7 @@ def test_a_pass_purchase_is_requested_and_decided_through_forms(world: World) ->
             "year": local_today().year,
             "price": "150",
             "person_ids": f"{world.person.pk}",
+            "budget_line": funded_line(world.company),
         },
     )
     assert ok.status_code == 302 and PassBatch.objects.count() == 1
@@ -74,6 +75,7 @@ def test_a_group_order_is_requested_and_rejected_through_forms(world: World) -> 
             "activity": "劳模疗休养",
             "seats": "2",
             "attendees": f"{world.person.pk}",
+            "budget_line": funded_line(world.company),
         },
     )
     group = GroupOrder.objects.get()

@@ -26,7 +26,7 @@ from yugong.tourism.services import (
     pass_verify,
 )
 
-from .factories import World, make_member
+from .factories import World, funded_line, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +49,7 @@ def _issue(world: World, person_ids: list[int] | None = None) -> list:
         year=local_today().year,
         price_fen=15000,
         person_ids=person_ids or [world.person.pk],
+        budget_line=funded_line(world.company),
     )
     return pass_batch_approve(actor=world.chair, batch=batch)
 

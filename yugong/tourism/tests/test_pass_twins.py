@@ -25,7 +25,7 @@ from yugong.tourism.services.pass_rules import pass_refusal
 from yugong.tourism.services.pass_sql import admit_one_statement, fast_path_applies
 from yugong.tourism.services.passes import _verify
 
-from .factories import World, build_world, make_member
+from .factories import World, build_world, funded_line, make_member
 
 pytestmark = [requires_postgres, pytest.mark.postgres]
 
@@ -38,6 +38,7 @@ def _passes(world: World, n: int = 1) -> list[AnnualPass]:
         year=local_today().year,
         price_fen=15000,
         person_ids=people,
+        budget_line=funded_line(world.company),
     )
     return pass_batch_approve(actor=world.chair, batch=batch)
 

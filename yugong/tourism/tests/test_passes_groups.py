@@ -19,7 +19,7 @@ from yugong.tourism.services import (
     pass_verify,
 )
 
-from .factories import World, make_member
+from .factories import World, funded_line, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,7 @@ def _issue(world: World, price_fen: int = 15000) -> AnnualPass:
         year=local_today().year,
         price_fen=price_fen,
         person_ids=[world.person.pk],
+        budget_line=funded_line(world.company),
     )
     (annual_pass,) = pass_batch_approve(actor=world.chair, batch=batch)
     return annual_pass
@@ -44,11 +45,17 @@ def test_pass_price_is_capped_by_setting(world: World, settings: object) -> None
             year=2030,
             price_fen=20001,
             person_ids=[world.person.pk],
+            budget_line=funded_line(world.company),
         )
     assert "200" in str(err.value.fields["price_fen"][0])
     settings.ANNUAL_PASS_CAP_FEN = 30000  # type: ignore[attr-defined]
     pass_batch_request(
-        actor=world.union_staff, union=world.company, year=2030, price_fen=25000, person_ids=[world.person.pk]
+        actor=world.union_staff,
+        union=world.company,
+        year=2030,
+        price_fen=25000,
+        person_ids=[world.person.pk],
+        budget_line=funded_line(world.company),
     )
 
 
@@ -61,9 +68,15 @@ def test_pass_batch_needs_the_chair_and_members_of_the_union(world: World) -> No
             year=2030,
             price_fen=100,
             person_ids=[outsider_person.pk],
+            budget_line=funded_line(world.company),
         )
     batch = pass_batch_request(
-        actor=world.union_staff, union=world.company, year=2030, price_fen=100, person_ids=[world.person.pk]
+        actor=world.union_staff,
+        union=world.company,
+        year=2030,
+        price_fen=100,
+        person_ids=[world.person.pk],
+        budget_line=funded_line(world.company),
     )
     with pytest.raises(PermissionDenied):
         pass_batch_approve(actor=world.union_staff, batch=batch)
@@ -129,6 +142,7 @@ def test_group_order_chair_approves_and_members_get_tickets(world: World) -> Non
         activity="七一主题党日",
         seats=4,
         attendee_ids=[world.person.pk, other_person.pk],
+        budget_line=funded_line(world.company),
     )
     with pytest.raises(PermissionDenied):
         group_order_approve(actor=world.union_staff, group=group)
@@ -148,6 +162,7 @@ def test_whole_session(world: World) -> None:
         session=world.session,
         activity="包场",
         whole_session=True,
+        budget_line=funded_line(world.company),
     )
     order = group_order_approve(actor=world.chair, group=group)
     world.session.refresh_from_db()

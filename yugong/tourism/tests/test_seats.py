@@ -26,7 +26,7 @@ from yugong.tourism.services import (
     session_add,
 )
 
-from .factories import World, build_world, make_member
+from .factories import World, build_world, funded_line, make_member
 
 HALL = "AAA_AAA\nAAA_AAA\n_AAAAA_"  # 6 + 6 + 5 = 17 seats
 
@@ -160,6 +160,7 @@ def test_group_order_is_seated_front_row_first_around_taken_seats(world: World) 
         activity="七一主题党日",
         seats=4,
         attendee_ids=[world.person.pk],
+        budget_line=funded_line(world.company),
     )
     order = group_order_approve(actor=world.chair, group=group)
     seats = list(order.tickets.order_by("seq").values_list("seat", flat=True))

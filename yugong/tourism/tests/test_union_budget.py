@@ -14,10 +14,12 @@ from yugong.core.timeutil import local_today
 from yugong.funds import ledger
 from yugong.funds import services as funds
 from yugong.funds.models import BudgetLine, Category, Commitment
+from yugong.tourism.models import GroupOrder, Order, PassBatch
 from yugong.tourism.services import (
     group_order_approve,
     group_order_reject,
     group_order_request,
+    order_refund,
     pass_batch_approve,
     pass_batch_request,
 )
@@ -133,3 +135,75 @@ def test_pass_batch_spends_from_the_budget_line(world: World) -> None:
     line.refresh_from_db()
     assert line.spent_fen == 15_000 and line.reserved_fen == 0
     assert ledger.trial_balance() == 0
+
+
+def test_a_union_purchase_must_name_a_budget_line(world: World) -> None:
+    """Union funds pay only against a line of the union's approved budget (the funds rule): the
+    missing field is named, nothing is written."""
+    for ask in (
+        lambda line: group_order_request(
+            actor=world.union_staff,
+            union=world.company,
+            session=world.session,
+            activity="七一主题党日",
+            seats=2,
+            budget_line=line,
+        ),
+        lambda line: pass_batch_request(
+            actor=world.union_staff,
+            union=world.company,
+            year=local_today().year,
+            price_fen=15_000,
+            person_ids=[world.person.pk],
+            budget_line=line,
+        ),
+    ):
+        with pytest.raises(ValidationFailed) as err:
+            ask(None)
+        assert err.value.fields == {"budget_line": ["经费支付必须选择本工会已批准的预算项目。"]}
+    closed = _line(world)
+    BudgetLine.objects.filter(pk=closed.pk).update(open=False)
+    with pytest.raises(ValidationFailed) as err:
+        group_order_request(
+            actor=world.union_staff,
+            union=world.company,
+            session=world.session,
+            activity="x",
+            seats=1,
+            budget_line=closed.pk,
+        )
+    assert err.value.fields == {"budget_line": ["该预算项目尚未批准或已关闭，不能支付。"]}
+    assert not GroupOrder.objects.exists() and not PassBatch.objects.exists()
+    assert not Commitment.objects.exists()
+
+
+def test_a_refunded_group_order_gives_the_money_back_to_the_line(world: World) -> None:
+    line = _line(world)
+    group = _group(world, line, seats=2)  # 2 × 80 yuan
+    order = group_order_approve(actor=world.chair, group=group)
+    line.refresh_from_db()
+    assert line.spent_fen == 16_000
+    order_refund(actor=world.merchant_staff, order=order, reason="演出取消")
+    line.refresh_from_db()
+    refunded = Order.objects.get(pk=order.pk).refunded_fen
+    assert refunded > 0 and line.spent_fen == 16_000 - refunded
+    assert line.available_fen == line.amount_fen - line.spent_fen
+    assert ledger.balance(ledger.funds_expense(line.pk)) == 16_000 - refunded
+    assert ledger.trial_balance() == 0
+
+
+def test_the_request_pages_offer_the_lines_and_name_a_missing_one(world: World, client: Any) -> None:
+    from django.contrib.messages import get_messages
+    from django.urls import reverse
+
+    line = _line(world)
+    client.force_login(world.union_staff)
+    page = client.get(reverse("tourism:u_groups")).content.decode()
+    assert f'<option value="{line.pk}">' in page and "职工文体活动" in page
+    assert f'<option value="{line.pk}">' in client.get(reverse("tourism:u_passes")).content.decode()
+    form = {"union": world.company.pk, "session": world.session.pk, "activity": "春游", "seats": "2"}
+    r = client.post(reverse("tourism:u_groups"), form)
+    assert "经费支付必须选择本工会已批准的预算项目。" in [str(m) for m in get_messages(r.wsgi_request)]
+    assert not GroupOrder.objects.exists()
+    client.post(reverse("tourism:u_groups"), form | {"budget_line": line.pk})
+    assert GroupOrder.objects.get().commitment.line_id == line.pk

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from yugong.accounts.models import request_user
 from yugong.core.errors import ApplicationError, ValidationFailed
 from yugong.core.timeutil import local_today, now
+from yugong.funds.selectors import spendable_lines
 from yugong.orgs.access import can_act, staff_scope
 from yugong.orgs.decorators import console_required
 
@@ -242,6 +243,7 @@ def u_groups(request: HttpRequest) -> HttpResponse:
                     seats=form.cleaned_data["seats"] or 0,
                     whole_session=form.cleaned_data["whole_session"],
                     attendee_ids=form.cleaned_data["attendees"],
+                    budget_line=form.cleaned_data["budget_line"],
                 )
                 messages.success(request, _("团体订票申请已提交，待主席审批。"))
             except ApplicationError as exc:
@@ -260,7 +262,12 @@ def u_groups(request: HttpRequest) -> HttpResponse:
     return _console(
         request,
         "tourism/u_groups.html",
-        {"groups": groups, "unions": staff_scope(user, UNION_BUYER_ROLES), "sessions": sessions},
+        {
+            "groups": groups,
+            "unions": staff_scope(user, UNION_BUYER_ROLES),
+            "sessions": sessions,
+            "budget_lines": spendable_lines(user),
+        },
     )
 
 
@@ -299,6 +306,7 @@ def u_passes(request: HttpRequest) -> HttpResponse:
                     year=form.cleaned_data["year"],
                     price_fen=form.price_fen(),
                     person_ids=form.cleaned_data["person_ids"],
+                    budget_line=form.cleaned_data["budget_line"],
                 )
                 messages.success(request, _("年票采购申请已提交，待主席审批。"))
             except ApplicationError as exc:
@@ -317,6 +325,7 @@ def u_passes(request: HttpRequest) -> HttpResponse:
             "unions": staff_scope(user, UNION_BUYER_ROLES),
             "year": local_today().year,
             "cap_fen": services.common.pass_cap_fen(),
+            "budget_lines": spendable_lines(user),
         },
     )
 

@@ -1,0 +1,377 @@
+"""Writes and reads of each kind's own records: contest voting (one vote per member per day, with
+simple fraud flags), 相亲联谊 mutual consent (contact revealed only when both agreed), summer
+childcare (capacity per age group taken by a conditional UPDATE, daily attendance) and fitness /
+steps challenges (one entry a day, streaks). Keyword-only, atomic, audited, as ``services``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils.translation import gettext as _
+
+from yugong.accounts.models import User
+from yugong.core import timeutil
+from yugong.core.audit import audit_pii_view, audit_record
+from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from yugong.core.facts import fact_record
+from yugong.core.validators import is_ascii_digits
+from yugong.members.models import Membership
+
+from .models import Activity, ActivityKind, SignUp
+from .models_kinds import (
+    ChildAttendance,
+    ChildcareGroup,
+    ChildEnrolment,
+    FitnessEntry,
+    MatchInterest,
+    MatchProfile,
+    Vote,
+    Work,
+)
+from .services import _activity_for
+
+TAKING_PART = (SignUp.Status.ENTERED, SignUp.Status.WON)
+# A vote is flagged (kept, not counted) when the account was created after the contest opened, or
+# when this many votes came from one IP address within IP_BURST_MINUTES.
+IP_BURST = 5
+IP_BURST_MINUTES = 10
+# Test-only: the control of the childcare race reads, decides and writes back.
+_UNGUARDED_GROUP = False
+
+
+def _signup_of(actor: User, activity_id: Any, kind: str, statuses: tuple[str, ...] = TAKING_PART) -> SignUp:
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied()
+    signup = (
+        SignUp.objects.select_related("activity")
+        .filter(activity_id=activity_id, person__user_id=actor.pk, activity__kind=kind, status__in=statuses)
+        .first()
+        if is_ascii_digits(str(activity_id))
+        else None
+    )
+    if signup is None:
+        raise NotFound()
+    return signup
+
+
+# --- contest voting --------------------------------------------------------------------------------
+
+
+def _device_hash(device: str) -> str:
+    return hashlib.sha256(device.encode()).hexdigest()[:32] if device else ""
+
+
+def vote_flag(*, activity: Activity, voter: User, ip: str | None, at: dt.datetime) -> str:
+    """Why a vote looks like ballot stuffing ("" when it doesn't)."""
+    if voter.date_joined and voter.date_joined > activity.signup_opens_at:
+        return "new_account"
+    if ip:
+        since = at - dt.timedelta(minutes=IP_BURST_MINUTES)
+        if Vote.objects.filter(activity=activity, ip=ip, created_at__gte=since).count() >= IP_BURST:
+            return "ip_burst"
+    return ""
+
+
+@transaction.atomic
+def vote_cast(*, actor: User, work_id: Any, ip: str | None = None, device: str = "") -> Vote:
+    """A member votes for a published work: one vote per member per contest per day (the unique
+    constraint decides under concurrency). A flagged vote is recorded but not counted."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied()
+    work = (
+        Work.objects.select_related("activity").filter(pk=work_id, status=Work.Status.PUBLISHED).first()
+        if is_ascii_digits(str(work_id))
+        else None
+    )
+    if work is None or work.activity.status not in (Activity.Status.OPEN, Activity.Status.DRAWN):
+        raise NotFound()
+    if not Membership.objects.filter(person__user_id=actor.pk, status=Membership.Status.ACTIVE).exists():
+        raise PermissionDenied(_("仅限工会会员投票。"))
+    at = timeutil.now()
+    flag = vote_flag(activity=work.activity, voter=actor, ip=ip, at=at)
+    try:
+        with transaction.atomic():
+            vote = Vote.objects.create(
+                activity=work.activity,
+                work=work,
+                user=actor,
+                day=timeutil.local_today(),
+                ip=ip,
+                device=_device_hash(device),
+                flag=flag,
+            )
+    except IntegrityError:
+        raise Conflict(_("今天已经投过票了，明天再来。"), code="voted_today") from None
+    if not flag:
+        Work.objects.filter(pk=work.pk).update(votes=F("votes") + 1)
+    audit_record(actor=actor, action="activity.vote", obj=vote, extra={"work": work.pk, "flag": flag})
+    return vote
+
+
+@transaction.atomic
+def work_review(*, actor: User, work_id: Any, publish: bool, note: str = "") -> Work:
+    """The organiser's staff publish or reject a submitted work (nothing is public before)."""
+    work = (
+        Work.objects.select_for_update().filter(pk=work_id).first() if is_ascii_digits(str(work_id)) else None
+    )
+    if work is None:
+        raise NotFound()
+    activity = _activity_for(actor, work.activity_id)
+    if work.status != Work.Status.PENDING:
+        raise Conflict(_("该作品已审核。"))
+    if not publish and not note.strip():
+        raise ValidationFailed(fields={"note": _("不通过时请填写审核意见。")})
+    work.status = Work.Status.PUBLISHED if publish else Work.Status.REJECTED
+    work.review_note, work.reviewed_by = note.strip()[:200], actor
+    work.save(update_fields=["status", "review_note", "reviewed_by"])
+    audit_record(actor=actor, action="activity.work_review", obj=work, union_id=activity.union_id)
+    return work
+
+
+# --- 相亲联谊: mutual consent ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    profile_id: int
+    nickname: str
+    intro: str
+    i_am_interested: bool
+    mutual: bool
+    real_name: str  # only when mutual ("" otherwise)
+    contact: str  # only when mutual ("" otherwise)
+
+
+@transaction.atomic
+def match_profile_save(
+    *, actor: User, activity_id: Any, nickname: str, intro: str, contact: str
+) -> MatchProfile:
+    """A participant who won a place (real name: their membership record) fills in their card."""
+    signup = _signup_of(actor, activity_id, ActivityKind.MATCHMAKING, (SignUp.Status.WON,))
+    errors = {}
+    if not nickname.strip():
+        errors["nickname"] = _("请填写昵称。")
+    if not contact.strip():
+        errors["contact"] = _("请填写联系方式（仅在双方都有意向后向对方显示）。")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    profile, _created = MatchProfile.objects.update_or_create(
+        signup=signup,
+        defaults={
+            "activity_id": signup.activity_id,
+            "nickname": nickname.strip()[:20],
+            "intro": intro.strip()[:500],
+            "contact": contact.strip()[:100],
+        },
+    )
+    audit_record(actor=actor, action="activity.match_profile", obj=profile, union_id=signup.union_id)
+    return profile
+
+
+@transaction.atomic
+def match_interest(*, actor: User, activity_id: Any, target_id: Any) -> bool:
+    """Express interest in another participant; returns whether it is now mutual. Idempotent."""
+    mine = MatchProfile.objects.filter(
+        signup=_signup_of(actor, activity_id, ActivityKind.MATCHMAKING)
+    ).first()
+    if mine is None:
+        raise Conflict(_("请先填写个人资料卡。"))
+    target = (
+        MatchProfile.objects.filter(pk=target_id, activity_id=mine.activity_id).exclude(pk=mine.pk).first()
+        if is_ascii_digits(str(target_id))
+        else None
+    )
+    if target is None:
+        raise NotFound()
+    MatchInterest.objects.get_or_create(activity_id=mine.activity_id, source=mine, target=target)
+    audit_record(actor=actor, action="activity.match_interest", obj=target)
+    return MatchInterest.objects.filter(source=target, target=mine).exists()
+
+
+def match_cards(*, actor: User, activity_id: Any) -> list[Card]:
+    """The other participants' cards; real name and contact only where both agreed (each such view
+    is audited as a view of personal data)."""
+    signup = _signup_of(actor, activity_id, ActivityKind.MATCHMAKING, (SignUp.Status.WON,))
+    mine = MatchProfile.objects.filter(signup=signup).first()
+    given = (
+        set(MatchInterest.objects.filter(source=mine).values_list("target_id", flat=True)) if mine else set()
+    )
+    received = (
+        set(MatchInterest.objects.filter(target=mine).values_list("source_id", flat=True)) if mine else set()
+    )
+    cards = []
+    for p in (
+        MatchProfile.objects.filter(activity_id=signup.activity_id)
+        .exclude(signup=signup)
+        .select_related("signup__person")
+    ):
+        mutual = p.pk in given and p.pk in received
+        if mutual:
+            audit_pii_view(actor=actor, obj=p, fields=["contact", "name"], union_id=p.signup.union_id)
+        cards.append(
+            Card(
+                profile_id=p.pk,
+                nickname=p.nickname,
+                intro=p.intro,
+                i_am_interested=p.pk in given,
+                mutual=mutual,
+                real_name=p.signup.person.name if mutual else "",
+                contact=p.contact if mutual else "",
+            )
+        )
+    return cards
+
+
+# --- 爱心托管: capacity per age group ---------------------------------------------------------------
+
+
+def _take_seat(group_id: int) -> bool:
+    if _UNGUARDED_GROUP:  # the control: read, decide, write back (two parents can take the last seat)
+        group = ChildcareGroup.objects.get(pk=group_id)
+        if group.taken >= group.capacity:
+            return False
+        ChildcareGroup.objects.filter(pk=group_id).update(taken=group.taken + 1)
+        return True
+    return bool(
+        ChildcareGroup.objects.filter(pk=group_id, taken__lt=F("capacity")).update(taken=F("taken") + 1)
+    )
+
+
+@transaction.atomic
+def childcare_group_add(
+    *, actor: User, activity_id: Any, name: str, min_age: int, max_age: int, capacity: int
+) -> ChildcareGroup:
+    activity = _activity_for(actor, activity_id)
+    errors = {}
+    if activity.kind != ActivityKind.CHILDCARE:
+        errors["activity"] = _("只有爱心托管活动可以设置年龄班组。")
+    if not name.strip():
+        errors["name"] = _("请填写班组名称。")
+    if not (isinstance(min_age, int) and isinstance(max_age, int) and 3 <= min_age <= max_age <= 16):
+        errors["min_age"] = _("年龄范围须在3到16岁之间，且最小年龄不大于最大年龄。")
+    elif activity.childcare_groups.filter(min_age__lte=max_age, max_age__gte=min_age).exists():
+        errors["min_age"] = _("年龄范围与已有班组重叠。")
+    if not isinstance(capacity, int) or capacity < 1:
+        errors["capacity"] = _("名额须为正整数。")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    group = ChildcareGroup.objects.create(
+        activity=activity, name=name.strip()[:40], min_age=min_age, max_age=max_age, capacity=capacity
+    )
+    audit_record(actor=actor, action="activity.childcare_group", obj=group, union_id=activity.union_id)
+    return group
+
+
+@transaction.atomic
+def child_enrol(
+    *, actor: User, activity_id: Any, child_name: str, child_age: int, guardian_phone: str
+) -> ChildEnrolment:
+    """A member who signed up enrols a child into the group of its age, while seats are left."""
+    signup = _signup_of(actor, activity_id, ActivityKind.CHILDCARE)
+    errors = {}
+    if not child_name.strip():
+        errors["child_name"] = _("请填写孩子姓名。")
+    if not guardian_phone.strip().isdigit() or len(guardian_phone.strip()) != 11:
+        errors["guardian_phone"] = _("监护人手机号须为11位数字。")
+    group = None
+    if not isinstance(child_age, int):
+        errors["child_age"] = _("请填写孩子年龄。")
+    else:
+        group = ChildcareGroup.objects.filter(
+            activity_id=signup.activity_id, min_age__lte=child_age, max_age__gte=child_age
+        ).first()
+        if group is None:
+            errors["child_age"] = _("没有适合该年龄的托管班组。")
+    if errors or group is None:
+        raise ValidationFailed(fields=errors)
+    if not _take_seat(group.pk):
+        raise Conflict(_("%(group)s名额已满。") % {"group": group.name}, code="group_full")
+    enrolment = ChildEnrolment.objects.create(
+        activity_id=signup.activity_id,
+        group=group,
+        signup=signup,
+        child_name=child_name.strip()[:20],
+        child_age=child_age,
+        guardian_phone=guardian_phone.strip(),
+    )
+    audit_record(actor=actor, action="activity.child_enrol", obj=enrolment, union_id=signup.union_id)
+    return enrolment
+
+
+@transaction.atomic
+def child_attendance_mark(*, actor: User, enrolment_id: Any, day: dt.date | None = None) -> bool:
+    """Staff mark a child present for the day; idempotent (returns False when already marked)."""
+    enrolment = (
+        ChildEnrolment.objects.filter(pk=enrolment_id, status=ChildEnrolment.Status.ENROLLED).first()
+        if is_ascii_digits(str(enrolment_id))
+        else None
+    )
+    if enrolment is None:
+        raise NotFound()
+    activity = _activity_for(actor, enrolment.activity_id)
+    _row, created = ChildAttendance.objects.get_or_create(
+        enrolment=enrolment, day=day or timeutil.local_today(), defaults={"recorded_by": actor}
+    )
+    if created:
+        audit_record(
+            actor=actor, action="activity.child_attendance", obj=enrolment, union_id=activity.union_id
+        )
+        fact_record(metric="activities.attendance", union_id=activity.union_id, dim=activity.kind)
+    return created
+
+
+# --- fitness check-ins and steps / distance challenges ---------------------------------------------
+
+
+@transaction.atomic
+def fitness_record(
+    *, actor: User, activity_id: Any, steps: int, distance_m: int, day: dt.date | None = None
+) -> FitnessEntry:
+    """Today's check-in with steps and distance (one a day: a second one the same day corrects it)."""
+    signup = _signup_of(actor, activity_id, ActivityKind.FITNESS)
+    today = timeutil.local_today()
+    day = day or today
+    errors = {}
+    if day > today or day < today - dt.timedelta(days=1):
+        errors["day"] = _("只能为今天或昨天打卡。")
+    if not isinstance(steps, int) or not 0 <= steps <= 100_000:
+        errors["steps"] = _("步数须在0到100000之间。")
+    if not isinstance(distance_m, int) or not 0 <= distance_m <= 100_000:
+        errors["distance_m"] = _("距离须在0到100000米之间。")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    entry, created = FitnessEntry.objects.update_or_create(
+        signup=signup,
+        day=day,
+        defaults={"activity_id": signup.activity_id, "steps": steps, "distance_m": distance_m},
+    )
+    audit_record(actor=actor, action="activity.fitness", obj=entry, union_id=signup.union_id)
+    if created:
+        fact_record(metric="activities.fitness_checkins", union_id=signup.union_id, dim=signup.activity.kind)
+    return entry
+
+
+def fitness_streak(days: list[dt.date], today: dt.date) -> int:
+    """Consecutive days checked in, ending today (or yesterday, while today is still open)."""
+    have = set(days)
+    day = today if today in have else today - dt.timedelta(days=1)
+    n = 0
+    while day in have:
+        n += 1
+        day -= dt.timedelta(days=1)
+    return n
+
+
+def fitness_board(activity: Activity, *, limit: int = 20) -> list[dict[str, Any]]:
+    """Totals per participant, by steps: one query."""
+    return list(
+        FitnessEntry.objects.filter(activity=activity)
+        .values("signup_id", "signup__person__name")
+        .annotate(steps=Sum("steps"), distance_m=Sum("distance_m"))
+        .order_by("-steps", "signup_id")[:limit]
+    )
