@@ -108,7 +108,7 @@ def test_employer_posts_at_a_fair_and_a_worker_reaches_an_intent(
     expect(desk.get_by_test_id("intent-status")).to_have_text("单位有意向")
 
     # 5. The worker confirms; the intent is reached.
-    page.reload()
+    page.goto("/jobs/mine/")
     expect(page.get_by_text("周一上午面试")).to_be_visible()
     page.get_by_test_id("confirm").tap()
     expect(page.get_by_test_id("intent-status")).to_have_text("已达成意向")

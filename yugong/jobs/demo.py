@@ -22,8 +22,8 @@ from .models import Booth, Intent, JobFair, JobPost, Recruiter, Resume
 
 RECRUITERS = [
     # username, display name, employer name
-    ("r_jfb", "解放碑百货人事部", "重庆解放碑百货有限公司"),
-    ("r_changjiang", "长江机械厂招聘专员", "重庆长江机械厂"),
+    ("r_jfb", "周敏", "重庆解放碑百货有限公司"),
+    ("r_changjiang", "陈刚", "重庆长江机械厂"),
 ]
 
 POSTS: list[dict[str, Any]] = [

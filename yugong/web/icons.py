@@ -53,6 +53,8 @@ TABLER: dict[str, str] = {
     "more": "chevron-right",
     "notice": "speakerphone",
     "honors": "award",
+    "heart": "heart-handshake",  # volunteer service
+    "orgs": "users",
 }
 
 

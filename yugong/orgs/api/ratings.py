@@ -90,7 +90,7 @@ class HomeApplicationOut(Schema):
 class DecisionIn(Schema):
     version: int
     decision: str
-    score: int | None = None
+    score: int = Field(0, ge=0, le=100000, description="审核得分（通过时必填；退回、不通过时不计）")
     note: str = Field("", max_length=300)
 
 

@@ -384,7 +384,11 @@ def home_application_decide(
     )
     audit_record(
         actor=actor,
-        action=f"home_application.{decision}",
+        action="home_application.pass"
+        if decision == HomeReview.Decision.PASS
+        else (
+            "home_application.return" if decision == HomeReview.Decision.RETURN else "home_application.reject"
+        ),
         obj=app,
         union_id=app.reviewer_id,
         extra={"stage": app.stage, "score": value},

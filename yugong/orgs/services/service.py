@@ -50,15 +50,11 @@ def _signed_in(actor: User) -> None:
         raise NotFound()
 
 
-def can_lead(actor: Any, team: VolunteerTeam) -> bool:
-    """The team lead, or staff with a managing role over the team's union."""
-    if (
-        getattr(actor, "is_authenticated", False)
-        and team.leader_id is not None
-        and team.leader_id == actor.pk
-    ):
+def can_lead(user: Any, team: VolunteerTeam) -> bool:
+    """The team lead, or staff with a managing role over the team's union (a predicate for pages)."""
+    if getattr(user, "is_authenticated", False) and team.leader_id is not None and team.leader_id == user.pk:
         return True
-    return can_act(actor, team.union, MANAGE_ROLES)
+    return can_act(user, team.union, MANAGE_ROLES)
 
 
 def require_lead(actor: User, team: VolunteerTeam) -> None:
