@@ -360,7 +360,8 @@ def start_gunicorn(env: dict[str, str], config: GunicornConfig, var_dir: Path) -
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
         server = Server(port, proc, log_path, config)
         try:
-            wait_healthy(server.base_url, proc)
+            # a loaded machine can take longer to boot the workers: BENCH_READY_SECONDS (60)
+            wait_healthy(server.base_url, proc, float(os.environ.get("BENCH_READY_SECONDS", "60")))
             return server
         except RuntimeError as exc:
             tail = server.log_tail()

@@ -162,3 +162,56 @@ def test_apply_review_visit_approve_notice_and_campaign_payment(phone_page: Any,
     expect(page.get_by_test_id("aid-row")).to_contain_text("冬送温暖")
     expect(page.get_by_test_id("aid-row")).to_contain_text("已到账")
     assert_page_healthy(page)
+
+
+def test_spot_check_draw_and_result_and_the_exit_notice_on_the_phone(
+    phone_page: Any, live_server: Any
+) -> None:
+    """The district draws this year's spot checks and records one on the phone; a file closed by
+    the grassroots staff shows to a colleague as a 结档公示 (masked, without the reason)."""
+    city = make_union(None, name="重庆市总工会")
+    district = make_union(city, kind="district", name="渝中区总工会", district="渝中区")
+    store = make_union(district, kind="grassroots", name="解放碑百货工会")
+    officer, approver = UserFactory(is_staff=True), UserFactory(is_staff=True)
+    grant(officer, store, "staff")
+    grant(approver, district, "staff")
+    MinimumLivingLine.objects.create(district="渝中区", year=local_today().year, monthly_fen=70_000)
+    colleague = member(store, "张三")
+    files = []
+    for name in ("王小红", "李大明", "赵小芳"):
+        person = Person.objects.get(user=member(store, name))
+        f = s.file_apply(
+            actor=officer,
+            person=person,
+            incomes=[{"source": "工资", "monthly_fen": 60_000}],
+            causes=["illness"],
+            consent=True,
+        )
+        files.append(f)
+    HardshipFile.objects.filter(pk__in=[f.pk for f in files]).update(
+        status="active", due_at=None, review_due_on=local_today()
+    )
+    page = phone_page
+
+    sign_in(page, live_server, approver)
+    page.goto(f"{live_server.url}/assistance/console/spot-checks/")
+    page.get_by_test_id("spot-draw").click()
+    expect(page.get_by_test_id("spot-row")).to_have_count(1)  # 10 % of 3, rounded up
+    expect(page.get_by_test_id("spot-draws")).to_contain_text("一致")
+    expect(page.get_by_test_id("spot-draw")).to_have_count(0)  # once a year
+    row = page.get_by_test_id("spot-row")
+    row.get_by_label("抽查结果").select_option("discrepancy")
+    row.get_by_label("抽查说明").fill("家中新增务工收入")
+    row.get_by_role("button", name="记录结果").click()
+    expect(page.get_by_test_id("spot-row")).to_have_count(0)
+    page.goto(f"{live_server.url}/assistance/console/spot-checks/?result=discrepancy")
+    expect(page.get_by_test_id("spot-row")).to_contain_text("家中新增务工收入")
+    assert_page_healthy(page)
+
+    s.file_close(actor=officer, file=files[0], kind="exit", reason="病愈复工，收入已超过标准")
+    sign_in(page, live_server, colleague)
+    page.goto(f"{live_server.url}/assistance/notices/")
+    notice = page.get_by_test_id("exit-notice")
+    expect(notice).to_contain_text("王*红")
+    expect(notice).not_to_contain_text("病愈")
+    assert_page_healthy(page)

@@ -26,6 +26,7 @@ SCENARIO = {
     "contests",
     "learning",
     "honors",
+    "innovation",
     "assistance",
     "rights",
     "cockpit",

@@ -73,6 +73,12 @@ SECRET_KEY = _secret("SECRET_KEY")
 # Master key for personal-data fields; the encryption key and the blind-index key are derived
 # from it (core.pii). Rotating: put the new key first, old ones after, comma separated.
 FIELD_ENCRYPTION_KEYS = [k for k in (_secret("FIELD_ENCRYPTION_KEY") or "").split(",") if k]
+# Signing key of the Open Badges 3.0 credentials of course certificates (learning.badges): any
+# high-entropy secret; the Ed25519 key is derived from it. Generated under var/ for development;
+# in production it must come from the environment (signing fails with a clear error otherwise).
+LEARNING_BADGE_KEY = env("LEARNING_BADGE_KEY") or (
+    _dev_secret("LEARNING_BADGE_KEY") if DEBUG or TESTING else ""
+)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -103,6 +109,7 @@ INSTALLED_APPS = [
     "yugong.contests",
     "yugong.learning",
     "yugong.honors",
+    "yugong.innovation",
     "yugong.cockpit",
     "yugong.assistance",
     "yugong.events",

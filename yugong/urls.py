@@ -24,6 +24,7 @@ urlpatterns = [
     path("contests/", include("yugong.contests.urls")),
     path("learning/", include("yugong.learning.urls")),
     path("honors/", include("yugong.honors.urls")),
+    path("innovation/", include("yugong.innovation.urls")),
     path("console/funds/", include("yugong.funds.urls")),
     path("", include("yugong.news.urls")),
     path("console/cockpit/", include("yugong.cockpit.urls")),

@@ -101,7 +101,9 @@ def seed_signup(ctx: Ctx) -> dict[str, Any]:
 )
 def events_signup(ctx: Ctx, i: int) -> Request:
     tokens = ctx["tokens"]
-    offset = ctx.get("_round", 0) * 20_000
+    # each round its own third of the members (a round of more than MEMBERS // 3 requests would
+    # reach the next round's members, who then answer 409)
+    offset = ctx.get("_round", 0) * (MEMBERS // 3)
     token = tokens[(offset + i) % len(tokens)]
     return Request(
         "POST",

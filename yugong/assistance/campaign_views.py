@@ -4,7 +4,6 @@ its steps (build, review, submit, approve, pay, results, follow-up, goods signed
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -23,13 +22,13 @@ from yugong.core.images import delete_picture, store_picture
 from yugong.core.pii import mask_name
 from yugong.funds import bankfiles
 from yugong.funds.models import BudgetLine, PayoutBatch
-from yugong.funds.services import batch_lines_for_file
 from yugong.funds.services.common import FINANCE_ROLES
 from yugong.orgs.access import require_role, scope_filter
 from yugong.orgs.decorators import console_required
 from yugong.orgs.models import Union
 
 from . import selectors, services
+from .exports import bank_file_response
 from .forms import (
     AddForm,
     BatchForm,
@@ -212,16 +211,8 @@ def batch_file(request: HttpRequest, pk: int, batch_id: int) -> HttpResponse:
     if batch is None or batch.status == PayoutBatch.Status.DRAFT:
         raise NotFound()
     require_role(actor, c.campaign.union, FINANCE_ROLES)
-    fmt = bankfiles.get_format(batch.bank_format)
     with transaction.atomic():
         audit_pii_view(actor=actor, obj=batch, fields=["account_no", "payee_name"], union_id=batch.union_id)
-    name = f"aid-{c.pk}-{batch.pk}.{fmt.file}"
-    if fmt.file == "xlsx":
-        out = io.BytesIO()
-        bankfiles.write_xlsx(fmt, batch_lines_for_file(batch), out)
-        body = out.getvalue()
-    else:
-        body = b"".join(bankfiles.csv_chunks(fmt, batch_lines_for_file(batch)))
-    response = HttpResponse(body, content_type=fmt.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    response = bank_file_response(batch, f"aid-{c.pk}-{batch.pk}")
+    response["Cache-Control"] = "no-store"
+    return response  # type: ignore[return-value]

@@ -276,3 +276,16 @@ class ExcludeForm(ActionForm):
 class ObjectionForm(ActionForm):
     file = forms.IntegerField(min_value=1, widget=forms.HiddenInput, required=False)
     reason = forms.CharField(label=_("异议理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SpotDrawForm(ActionForm):
+    union = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class SpotCheckForm(ActionForm):
+    check = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    result = forms.ChoiceField(
+        label=_("抽查结果"),
+        choices=[("confirmed", _("情况属实")), ("discrepancy", _("情况不符"))],
+    )
+    note = forms.CharField(label=_("抽查说明"), max_length=500, required=False)

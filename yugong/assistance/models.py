@@ -109,6 +109,9 @@ class HardshipFile(models.Model):
     reviewed_at = models.DateTimeField(_("上次复核时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结档时间"), null=True, blank=True, db_index=True)
     close_reason = models.CharField(_("结档原因"), max_length=200, blank=True)
+    # The 公示 of an exit (脱困) or a removal (撤档): masked name, posted to the file's union.
+    exit_notice_article_id = models.PositiveIntegerField(_("结档公示文章"), null=True, blank=True)
+    exit_notice_ends_at = models.DateTimeField(_("结档公示截止"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -200,6 +203,8 @@ class FileStep(models.Model):
         REENTERED = "reentered", _("重新申请")
         TRANSFERRED = "transferred", _("随会籍转移")
         INCOME_CHECK = "income_check", _("收入核对")
+        SPOT_CHECKED = "spot_checked", _("复核抽查")
+        EXIT_NOTICE = "exit_notice", _("结档公示")
 
     file = models.ForeignKey(HardshipFile, on_delete=models.CASCADE, related_name="steps")
     kind = models.CharField(_("步骤"), max_length=20, choices=Kind.choices)
@@ -336,11 +341,23 @@ class Beneficiary(models.Model):
         FAILED = "failed", _("发放失败")
         DELIVERED = "delivered", _("已签收")
 
-    cycle = models.ForeignKey(CampaignCycle, on_delete=models.PROTECT, related_name="beneficiaries")
+    # No index of its own: (cycle, household) and (cycle, status) both start with it. Every index
+    # costs the 100,000-row list build (see services/lists.py).
+    cycle = models.ForeignKey(
+        CampaignCycle, on_delete=models.PROTECT, related_name="beneficiaries", db_index=False
+    )
     # SET_NULL: the payment record outlives a file deleted at the end of its retention period.
     file = models.ForeignKey(HardshipFile, on_delete=models.SET_NULL, null=True, related_name="aid")
+    # A copy of the file's applicant when the list was built (the key of the once-per-cycle
+    # constraint). No database foreign key: on PostgreSQL it makes the set-based build lock every
+    # listed person's row (FOR KEY SHARE) — a third of freezing a 100,000-household list.
+    # Django's PROTECT still refuses to delete a person who is on a list.
     household = models.ForeignKey(
-        "members.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("户主")
+        "members.Person",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("户主"),
+        db_constraint=False,
     )
     union = models.ForeignKey(
         "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("工会")
@@ -351,8 +368,14 @@ class Beneficiary(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.LISTED)
     added_by_hand = models.BooleanField(_("人工增补"), default=False)
     note = models.CharField(_("说明"), max_length=200, blank=True)
+    # Indexed only where set (a list is built with none: the build writes no entry for it).
     payout_line = models.ForeignKey(
-        "funds.PayoutLine", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "funds.PayoutLine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     delivered_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     receipt_signed_by = models.CharField(_("签收人"), max_length=64, blank=True)
@@ -364,7 +387,14 @@ class Beneficiary(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["cycle", "household"], name="assistance_once_per_cycle"),
         ]
-        indexes = [models.Index(fields=["cycle", "status"], name="assistance_benef_cycle_status")]
+        indexes = [
+            models.Index(fields=["cycle", "status"], name="assistance_benef_cycle_status"),
+            models.Index(
+                fields=["payout_line"],
+                condition=models.Q(payout_line__isnull=False),
+                name="assistance_benef_payout_line",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.cycle_id}:{self.household_id}"
@@ -395,3 +425,59 @@ class IncomeCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_id}:{self.pk}"
+
+
+class SpotCheckDraw(models.Model):
+    """The yearly draw of annual reviews to be spot-checked (抽查) in a union's subtree. The share of
+    the due files (``ASSISTANCE_SPOT_CHECK_SHARE``), the files that were due and a random seed are
+    recorded, so anyone can re-compute the sample (:func:`yugong.assistance.services.spotchecks.
+    sample_of`) and see that nobody chose it. One draw per union and year: it cannot be re-rolled."""
+
+    union = models.ForeignKey(
+        "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("工会")
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    seed = models.CharField(_("随机种子"), max_length=64)
+    share = models.DecimalField(_("抽查比例"), max_digits=4, decimal_places=3)
+    population = models.JSONField(_("应复核档案"), default=list)
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    drawn_at = models.DateTimeField(_("抽取时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("抽查抽签")
+        verbose_name_plural = _("抽查抽签")
+        constraints = [models.UniqueConstraint(fields=["union", "year"], name="assistance_draw_union_year")]
+
+    def __str__(self) -> str:
+        return f"{self.union_id}:{self.year}"
+
+
+class SpotCheck(models.Model):
+    """One sampled file of a draw and the result of checking it (in person, against the papers)."""
+
+    class Result(models.TextChoices):
+        PENDING = "pending", _("待抽查")
+        CONFIRMED = "confirmed", _("情况属实")
+        DISCREPANCY = "discrepancy", _("情况不符")
+
+    draw = models.ForeignKey(SpotCheckDraw, on_delete=models.CASCADE, related_name="checks")
+    # SET_NULL: the record of the check outlives a file deleted after its retention period.
+    file = models.ForeignKey(HardshipFile, on_delete=models.SET_NULL, null=True, related_name="spot_checks")
+    union = models.ForeignKey(
+        "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("工会")
+    )
+    result = models.CharField(_("抽查结果"), max_length=12, choices=Result.choices, default=Result.PENDING)
+    note = models.CharField(_("抽查说明"), max_length=500, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    checked_at = models.DateTimeField(_("抽查时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("年度复核抽查")
+        verbose_name_plural = _("年度复核抽查")
+        constraints = [models.UniqueConstraint(fields=["draw", "file"], name="assistance_check_once")]
+        indexes = [models.Index(fields=["union", "result"], name="assistance_check_union")]
+
+    def __str__(self) -> str:
+        return f"{self.draw_id}:{self.file_id}"

@@ -31,6 +31,13 @@ nav.register(
     ),
     nav.ConsolePage(
         section="assistance",
+        label=_("复核抽查"),
+        url_name="assistance:spot_checks",
+        order=16,
+        audience=(nav.staff(*REVIEW_ROLES),),
+    ),
+    nav.ConsolePage(
+        section="assistance",
         label=_("帮扶审核"),
         url_name="assistance:queue",
         order=10,

@@ -153,6 +153,45 @@ def worker_notices(user: Any) -> QuerySet[HardshipFile]:
     )
 
 
+def worker_exit_notices(user: Any) -> QuerySet[HardshipFile]:
+    """Exits and removals in 公示 in the unions where the worker is a current member."""
+    from yugong.members.models import Membership
+
+    unions = Membership.objects.filter(person__user_id=user.pk, status__in=Membership.CURRENT).values(
+        "union_id"
+    )
+    return (
+        HardshipFile.objects.filter(
+            union_id__in=unions,
+            status__in=(HardshipFile.Status.EXITED, HardshipFile.Status.REMOVED),
+            exit_notice_ends_at__gt=now(),
+        )
+        .select_related("applicant", "union")
+        .order_by("exit_notice_ends_at", "pk")
+    )
+
+
+def spot_checks(user: Any, *, result: str = "pending") -> QuerySet[Any]:
+    """Spot checks drawn by unions inside the actor's subtree (the drawing union records them)."""
+    from .models import SpotCheck
+
+    if result not in SpotCheck.Result.values:
+        result = SpotCheck.Result.PENDING
+    qs = (
+        SpotCheck.objects.filter(result=result)
+        .select_related("draw", "draw__union", "union", "file", "file__applicant")
+        .order_by("file__review_due_on", "pk")
+    )
+    return scope_filter(qs, user, path_field="draw__union__path", roles=READ_ROLES)
+
+
+def spot_draws(user: Any) -> QuerySet[Any]:
+    from .models import SpotCheckDraw
+
+    qs = SpotCheckDraw.objects.select_related("union").order_by("-year", "-pk")
+    return scope_filter(qs, user, roles=READ_ROLES)
+
+
 def worker_aid(user: Any) -> QuerySet[Beneficiary]:
     """Aid for the worker's household: paid, signed for, or on its way, the newest first."""
     return (
@@ -182,6 +221,16 @@ def export_union(user: Any, union_id: str) -> Any:
     if first is None:
         raise NotFound()
     return first
+
+
+def files_in(user: Any, union: Any, status: str) -> QuerySet[HardshipFile]:
+    """The files of ``union``'s subtree at ``status`` (``all``: every status), scoped."""
+    from yugong.orgs.tree import in_subtrees
+
+    qs = HardshipFile.objects.filter(in_subtrees(union.path or ""))
+    if status != "all":
+        qs = qs.filter(status=status if status in HardshipFile.Status.values else HardshipFile.Status.ACTIVE)
+    return scope_filter(qs, user, roles=READ_ROLES)
 
 
 def files_for_export(user: Any, union: Any, status: str) -> Any:

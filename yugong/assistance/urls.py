@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import campaign_views, views
+from . import campaign_views, spot_views, views
 
 app_name = "assistance"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("console/queue/", views.queue, name="queue"),
     path("console/reviews/", views.reviews, name="reviews"),
     path("console/files/export.xlsx", views.files_export, name="files_export"),
+    path("console/files/national.xlsx", spot_views.national_export, name="national_export"),
+    path("console/spot-checks/", spot_views.spot_checks, name="spot_checks"),
     path("console/cycles/<int:pk>/export.xlsx", views.cycle_export, name="cycle_export"),
     path("console/files/<int:file_id>/<slug:action>/", views.file_action, name="file_action"),
     path("console/files/<int:file_id>/", views.detail, name="detail"),

@@ -268,7 +268,10 @@ def h5_notices(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             _flash(request, exc)
     notices = [{"file": f, "name": mask_name(f.applicant.name)} for f in selectors.worker_notices(user)[:50]]
-    return _h5(request, "assistance/h5_notices.html", {"notices": notices, "form": form})
+    exits = [
+        {"file": f, "name": mask_name(f.applicant.name)} for f in selectors.worker_exit_notices(user)[:50]
+    ]
+    return _h5(request, "assistance/h5_notices.html", {"notices": notices, "exits": exits, "form": form})
 
 
 @login_required(login_url="accounts:login")

@@ -4,7 +4,7 @@ caller's subtree answers 404 like a missing one; a caller with no grant gets not
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
 from yugong.accounts.models import request_user
@@ -16,6 +16,7 @@ from yugong.orgs.decorators import is_console_user
 from yugong.orgs.models import Union
 
 from . import periods, selectors, tables
+from .cache import cached_json
 
 router = Router(tags=["cockpit"])
 
@@ -88,6 +89,12 @@ def cockpit_metrics(request: HttpRequest) -> Any:
     ]
 
 
+def _body(key: str, build: Any) -> HttpResponse:
+    """The answer's JSON body from the cache (keyed by the refresh stamp): a hit sends the stored
+    bytes, built once in the documented shape (the schema above), without validating them again."""
+    return HttpResponse(cached_json(key, build), content_type="application/json")
+
+
 @router.get("/summary", response={200: CockpitSummaryOut, **ERROR_RESPONSES}, summary="节点指标汇总")
 def cockpit_summary(
     request: HttpRequest, node: int | None = None, period: str = "", mode: str = "stood"
@@ -95,25 +102,43 @@ def cockpit_summary(
     union = _node(request, node)
     p = periods.parse(period)
     mode = _mode(mode)
-    return {
-        "node_id": union.pk,
-        "node_name": union.name,
-        "period": p.key,
-        "mode": mode,
-        "figures": tables.summary(union, p, mode),
-    }
+    return _body(
+        f"api:summary:{union.pk}:{union.path}:{union.name}:{p.key}:{mode}",
+        lambda: {
+            "node_id": union.pk,
+            "node_name": union.name,
+            "period": p.key,
+            "mode": mode,
+            "figures": tables.summary(union, p, mode),
+        },
+    )
 
 
 @router.get("/children", response={200: list[CockpitChildOut], **ERROR_RESPONSES}, summary="下级单位排名")
 def cockpit_children(
-    request: HttpRequest, metric: str, node: int | None = None, period: str = "", mode: str = "stood"
+    request: HttpRequest,
+    metric: str,
+    node: int | None = None,
+    period: str = "",
+    mode: str = "stood",
+    limit: int | None = None,
 ) -> Any:
+    """The child units ranked by the metric (the node's own figure last); ``limit``: the top N only
+    (a district has thousands of grassroots unions; the big screen shows the first few)."""
     union = _node(request, node)
     m = get_metric(metric)
     if m is None:
         raise NotFound()
-    rows = tables.children_rows(union, m, periods.parse(period), _mode(mode))
-    return [r.__dict__ for r in rows]
+    p, mode = periods.parse(period), _mode(mode)
+    top = None if limit is None else max(1, min(int(limit), 10_000))
+
+    def build() -> list[dict[str, Any]]:
+        rows = tables.children_rows(union, m, p, mode)
+        if top is not None:
+            rows = rows[:top]
+        return [r.__dict__ for r in rows]
+
+    return _body(f"api:children:{union.pk}:{union.path}:{m.code}:{p.key}:{mode}:{top}", build)
 
 
 @router.get("/trend", response={200: list[CockpitPointOut], **ERROR_RESPONSES}, summary="指标走势")
@@ -124,5 +149,8 @@ def cockpit_trend(
     m = get_metric(metric)
     if m is None:
         raise NotFound()
-    points = tables.trend_points(union, m, periods.parse(period), _mode(mode))
-    return [{"day": d.isoformat(), "value": v} for d, v in points]
+    p, mode = periods.parse(period), _mode(mode)
+    return _body(
+        f"api:trend:{union.pk}:{union.path}:{m.code}:{p.key}:{mode}",
+        lambda: [{"day": d.isoformat(), "value": v} for d, v in tables.trend_points(union, m, p, mode)],
+    )

@@ -101,6 +101,9 @@ class MonthRollup(models.Model):
 
     month = models.DateField(_("月份"))
     prefix = models.CharField(_("节点路径"), max_length=255)
+    # The prefix of the node's parent ('' for a root): a node's child ranking reads the rows whose
+    # ``parent`` is the node — an equality, a few rows, however big the subtree below.
+    parent = models.CharField(_("上级节点路径"), max_length=255, blank=True, default="")
     metric = models.CharField(_("指标"), max_length=64)
     dim = models.CharField(_("维度"), max_length=64, blank=True, default="")
     value = models.BigIntegerField(_("数值"), default=0)
@@ -118,6 +121,7 @@ class MonthRollup(models.Model):
                 opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "date_ops"],
             ),
             models.Index(fields=["metric", "month"], name="cockpit_rollup_metric_month"),
+            models.Index(fields=["parent", "metric", "month"], name="cockpit_rollup_parent"),
         ]
 
     def __str__(self) -> str:

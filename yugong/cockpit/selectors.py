@@ -236,16 +236,15 @@ def children_ranking(node: Union, m: Metric, period: Period, *, mode: str = "sto
     own = 0
     prefixes = paths if mode == "stood" else [node.path]
     if use_rollup(m, period, mode):
-        # The node's row holds its whole subtree; the rows one level deeper are its children.
+        # The node's row holds its whole subtree; the rows whose parent is the node are its children
+        # (an equality on ``parent``: a few rows, however big the subtree below).
         whole = 0
         for prefix in prefixes:
             qs = (
                 MonthRollup.objects.filter(
-                    prefix__startswith=prefix, month__gte=period.start, month__lte=period.end
+                    Q(prefix=prefix) | Q(parent=prefix), month__gte=period.start, month__lte=period.end
                 )
                 .filter(total_q(m))
-                .annotate(plen=Length("prefix"))
-                .filter(plen__lte=tree.child_length(prefix))
                 .annotate(seg=tree.child_segment_expr("prefix", prefix))
             )
             for (seg,), v in _aggregate(qs, m, ["seg"]).items():

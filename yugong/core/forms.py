@@ -27,7 +27,40 @@ def named(label: object, message: object) -> str:
     return _("%(field)s：%(message)s") % {"field": label, "message": message}
 
 
+# Bulma's class for each widget a page form renders, so a bare ``{{ field }}`` is full width and
+# styled on a phone whichever template draws it. Selects are styled by their wrapper (the shared
+# ``partials/form_fields.html`` adds it); checkboxes, radios and files keep the browser's look.
+_WIDGET_CLASSES: dict[str, str] = {
+    "text": "input",
+    "number": "input",
+    "email": "input",
+    "url": "input",
+    "tel": "input",
+    "password": "input",
+    "date": "input",
+    "datetime-local": "input",
+    "time": "input",
+    "search": "input",
+}
+
+
+def style_widgets(form: forms.BaseForm) -> None:
+    """Give each visible widget of ``form`` its Bulma class unless the form chose one."""
+    for field in form.fields.values():
+        widget = field.widget
+        if "class" in widget.attrs or widget.is_hidden:
+            continue
+        if isinstance(widget, forms.Textarea):
+            widget.attrs["class"] = "textarea"
+        elif isinstance(widget, forms.widgets.Input) and widget.input_type in _WIDGET_CLASSES:
+            widget.attrs["class"] = _WIDGET_CLASSES[widget.input_type]
+
+
 class PageForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
     def named_errors(self) -> dict[str, list[str]]:
         """The form's errors keyed by field, each message naming its field."""
         out: dict[str, list[str]] = {}

@@ -7,7 +7,9 @@
 * “玫瑰书香”读书月 (阅读) — drawn: seed committed at creation, revealed at the draw, winners and a
   waiting list (``/activities/<id>/lottery/`` re-computes it);
 * 职工文艺汇演 (文艺展演) — on the day: drawn, the demo worker won, some winners checked in;
-* 健身打卡月 (健身打卡) — finished a week ago: check-ins, no-shows recorded.
+* 健身打卡月 (健身打卡) — finished a week ago: check-ins, no-shows recorded, a survey afterwards;
+* “最美劳动者”摄影大赛 (摄影/微视频) — drawn, works submitted: two published for voting, one
+  waiting for review.
 
 Written through the services (sign-up, quotas, draw, check-in); only the sign-up window is moved
 into the past afterwards, standing in for the weeks between sign-up and the draw. Idempotent:
@@ -25,7 +27,10 @@ from yugong.orgs.models import Union
 
 from . import lottery
 from .attendance import activity_record_no_shows, checkin_token, signup_checkin
+from .days import survey_question_add
+from .kinds import work_review
 from .models import Activity, SignUp
+from .models_kinds import Work
 from .services import activity_create, activity_draw, quota_allocate, signup_group
 
 ORGANISER = "city_chair"
@@ -50,13 +55,21 @@ PLAN: list[tuple[str, str, int, dict[str, int], str, int, str]] = [
     ("“玫瑰书香”职工读书月分享会", "reading", 12, {"CQ-YZ-001": 4, "CQ-JB-001": 4}, "drawn", 6, "重庆图书馆"),
     ("职工文艺汇演", "culture", 40, {"CQ-YZ": 30}, "today", 0, "重庆大剧院"),
     ("健身打卡月·线下集结", "fitness", 20, {}, "done", -7, "鹅岭公园"),
+    ("“最美劳动者”职工摄影大赛", "contest", 30, {}, "drawn", 10, "线上"),
 ]
 DESCRIPTION = {
     "sports": "全市职工运动会羽毛球项目，按工会分配名额，超额报名抽签决定。",
     "reading": "“玫瑰书香”读书分享会：推荐书目、读书笔记与征文。名额有限，抽签产生参加人员。",
     "culture": "“中国梦·劳动美”职工文艺汇演，现场扫码签到。",
     "fitness": "健身打卡月线下集结，活动结束后请填写满意度问卷。",
+    "contest": "用镜头记录身边的劳动者。作品经审核后公开展示，会员每天可投一票。",
 }
+SURVEY = [
+    ("总体满意度", "score", []),
+    ("下次还会参加吗", "choice", ["会", "不会", "看时间"]),
+    ("意见和建议", "text", []),
+]
+WORKS = [("凌晨四点的菜市场", True), ("外卖小哥的午餐", True), ("车间里的老师傅", False)]
 
 
 def seed(stdout: Any) -> None:
@@ -123,6 +136,18 @@ def _activity(
                 signup_checkin(actor=organiser, activity_id=activity.pk, token=checkin_token(signup))
         if state == "done":
             activity_record_no_shows(actor=organiser, activity_id=activity.pk)
+            for text, qkind, options in SURVEY:
+                survey_question_add(
+                    actor=organiser, activity_id=activity.pk, text=text, kind=qkind, options=options
+                )
+    if kind == "contest":
+        drawn = SignUp.objects.filter(activity=activity, status=SignUp.Status.WON).order_by("pk")
+        for (work_title, publish), signup in zip(WORKS, drawn, strict=False):
+            work = Work.objects.create(
+                activity=activity, signup=signup, kind=Work.Kind.PHOTO, title=work_title
+            )
+            if publish:
+                work_review(actor=organiser, work_id=work.pk, publish=True)
     return activity
 
 

@@ -129,6 +129,8 @@ def lesson_add(
     media_url: str = "",
     media_bytes: int = 0,
     body: str = "",
+    pass_percent: int | None = None,
+    max_attempts: int | None = None,
 ) -> Lesson:
     """A micro-lesson in a unit: video or audio (a media file and its transcoded size), text, or PDF
     (with the expected reading time as its duration)."""
@@ -149,6 +151,12 @@ def lesson_add(
         errors["media_url"] = _("视频、音频微课须填写媒体地址。")
     if media_url and not (media_url.startswith("/") or media_url.startswith("https://")):
         errors["media_url"] = _("媒体地址应以 / 或 https:// 开头。")
+    pass_percent = 60 if pass_percent is None else int(pass_percent)
+    max_attempts = 3 if max_attempts is None else int(max_attempts)
+    if not 1 <= pass_percent <= 100:
+        errors["pass_percent"] = _("及格线应在1到100之间（百分比）。")
+    if not 1 <= max_attempts <= 20:
+        errors["max_attempts"] = _("可答题次数应在1到20之间。")
     if int(media_bytes) < 0:
         errors["media_bytes"] = _("文件大小不能为负数。")
     if errors:
@@ -165,6 +173,8 @@ def lesson_add(
         media_bytes=int(media_bytes),
         body=_text(body, "body", _("正文"), 20000, required=False),
         order=order,
+        pass_percent=pass_percent,
+        max_attempts=max_attempts,
     )
     audit_record(actor=actor, action="learning.lesson_add", obj=lesson, union_id=c.union_id)
     fact_record(metric="learning_lessons_created", union_id=c.union_id, dim=kind)

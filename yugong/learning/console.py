@@ -21,8 +21,17 @@ from yugong.orgs.decorators import console_required
 
 from . import catalogue, selectors
 from .bank import outcome_review
-from .forms import CourseEditForm, CourseForm, LessonForm, OutcomeReviewForm, ProviderForm, UnitForm
+from .forms import (
+    CourseEditForm,
+    CourseForm,
+    LessonForm,
+    OutcomeReviewForm,
+    ProviderForm,
+    QuestionForm,
+    UnitForm,
+)
 from .models import Outcome
+from .quiz import question_add
 
 
 def _console(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
@@ -80,14 +89,19 @@ def courses(request: HttpRequest) -> HttpResponse:
 def course(request: HttpRequest, pk: int) -> HttpResponse:
     """One course: edit it, add units and micro-lessons (one form per button, chosen by ``form``)."""
     c = selectors.staff_course(request.user, pk)
-    units = list(c.units.prefetch_related("lessons"))
+    units = list(c.units.prefetch_related("lessons__questions"))
     which = request.POST.get("form") if request.method == "POST" else None
     initial = {f: getattr(c, f) for f in catalogue.EDITABLE}
     edit_form = CourseEditForm(request.POST if which == "edit" else None, initial=initial)
     unit_form = UnitForm(request.POST if which == "unit" else None)
     lesson_form = LessonForm(request.POST if which == "lesson" else None)
     lesson_form.set_choices("unit", [(u.pk, u.title) for u in units])
-    forms_by_name = {"edit": edit_form, "unit": unit_form, "lesson": lesson_form}
+    quizzes = [
+        (lesson.pk, lesson.title) for u in units for lesson in u.lessons.all() if lesson.kind == "quiz"
+    ]
+    question_form = QuestionForm(request.POST if which == "question" else None)
+    question_form.set_choices("lesson", quizzes)
+    forms_by_name = {"edit": edit_form, "unit": unit_form, "lesson": lesson_form, "question": question_form}
     if which in forms_by_name:
         form = forms_by_name[which]
         if form.is_valid():
@@ -97,6 +111,8 @@ def course(request: HttpRequest, pk: int) -> HttpResponse:
                     catalogue.course_update(actor=actor, course=c, **form.cleaned_data)
                 elif which == "unit":
                     catalogue.unit_add(actor=actor, course=c, **form.cleaned_data)
+                elif which == "question":
+                    question_add(actor=actor, **form.cleaned_data)
                 else:
                     data = dict(form.cleaned_data)
                     data["media_bytes"] = data.get("media_bytes") or 0
@@ -114,6 +130,7 @@ def course(request: HttpRequest, pk: int) -> HttpResponse:
         "edit_form": edit_form,
         "unit_form": unit_form,
         "lesson_form": lesson_form,
+        "question_form": question_form if quizzes else None,
     }
     return _console(request, "learning/console_course.html", ctx)
 

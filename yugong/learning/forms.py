@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yugong.core.errors import ApplicationError
 
-from .models import Course, Lesson, Provider
+from .models import Course, Lesson, Provider, QuizQuestion, Source
 
 
 class ServiceForm(forms.Form):
@@ -62,6 +62,12 @@ class LessonForm(ServiceForm):
     media_url = forms.CharField(label=_("媒体地址"), max_length=500, required=False)
     media_bytes = forms.IntegerField(label=_("转码后大小（字节）"), min_value=0, initial=0, required=False)
     body = forms.CharField(label=_("正文"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    pass_percent = forms.IntegerField(
+        label=_("及格线（%）"), min_value=1, max_value=100, initial=60, required=False
+    )
+    max_attempts = forms.IntegerField(
+        label=_("可答题次数"), min_value=1, max_value=20, initial=3, required=False
+    )
 
 
 class OutcomeReviewForm(ServiceForm):
@@ -88,3 +94,102 @@ class SkillsCertificateForm(ServiceForm):
 
         super().__init__(*args, **kwargs)
         self.set_choices("level", list(SkillLevel.choices))
+
+
+class QuizForm(ServiceForm):
+    """The answer sheet: one field per question (radio for single and true/false, checkboxes for
+    multiple choice). Built from the paper, which carries no answers."""
+
+    def __init__(self, *args: Any, questions: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for q in questions:
+            choices = [(letter, f"{letter}. {text}") for letter, text in q.options]
+            if q.kind == "multiple":
+                self.fields[f"q{q.id}"] = forms.MultipleChoiceField(
+                    label=q.stem, choices=choices, widget=forms.CheckboxSelectMultiple, required=False
+                )
+            else:
+                self.fields[f"q{q.id}"] = forms.ChoiceField(
+                    label=q.stem, choices=choices, widget=forms.RadioSelect, required=False
+                )
+
+    def answers(self) -> dict[str, Any]:
+        return {name[1:]: value for name, value in self.cleaned_data.items() if name.startswith("q")}
+
+
+class QuestionForm(ServiceForm):
+    lesson = forms.TypedChoiceField(label=_("测验课时"), coerce=int)
+    kind = forms.ChoiceField(label=_("题型"), choices=QuizQuestion.Kind.choices)
+    stem = forms.CharField(label=_("题干"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    options = forms.CharField(
+        label=_("选项"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("每行一个选项；判断题不必填写。"),
+    )
+    answer = forms.CharField(
+        label=_("正确答案"), max_length=8, help_text=_("选项字母，如 A 或 AC；判断题 A 为正确、B 为错误。")
+    )
+    explanation = forms.CharField(label=_("解析"), max_length=1000, required=False)
+
+    def clean_options(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["options"].splitlines() if line.strip()]
+
+
+class RevokeForm(ServiceForm):
+    reason = forms.CharField(label=_("撤销原因"), max_length=200)
+
+
+class CheckinForm(ServiceForm):
+    code = forms.CharField(
+        label=_("签到码"), max_length=300, help_text=_("扫描课堂现场展示的二维码，或输入其中的链接。")
+    )
+
+
+class ConversionForm(ServiceForm):
+    programme = forms.TypedChoiceField(label=_("转入专业（项目）"), coerce=int)
+    entries = forms.TypedMultipleChoiceField(
+        label=_("转换的学分记录"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class ConversionReviewForm(OutcomeReviewForm):
+    pass
+
+
+class ProgrammeForm(ServiceForm):
+    provider = forms.TypedChoiceField(label=_("院校（机构）"), coerce=int)
+    name = forms.CharField(label=_("专业（项目）名称"), max_length=120)
+    required_credits = forms.DecimalField(
+        label=_("毕业所需学分"), min_value=0, max_value=1000, decimal_places=1
+    )
+
+
+class AgreementForm(ServiceForm):
+    programme = forms.TypedChoiceField(label=_("专业（项目）"), coerce=int)
+    source = forms.ChoiceField(label=_("成果来源"), choices=Source.choices)
+    partner = forms.CharField(label=_("签约机构"), max_length=120)
+    ratio = forms.DecimalField(
+        label=_("折算比例"),
+        min_value=0,
+        max_value=10,
+        decimal_places=2,
+        help_text=_("每1银行学分折算的专业学分。"),
+    )
+    cap_credits = forms.DecimalField(
+        label=_("每人上限（学分）"), min_value=0, max_value=1000, decimal_places=1
+    )
+    signed_on = forms.DateField(label=_("签订日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ClassScheduleForm(ServiceForm):
+    starts_at = forms.DateTimeField(
+        label=_("开始时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    ends_at = forms.DateTimeField(
+        label=_("结束时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    place = forms.CharField(label=_("地点或直播间"), max_length=200)
+    capacity = forms.IntegerField(label=_("名额"), min_value=1, max_value=100000)

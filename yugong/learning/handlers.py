@@ -69,3 +69,31 @@ def credit_honour(event: DomainEvent) -> None:
         outcome_review(
             actor=system_actor(), outcome_id=outcome.pk, approve=True, note=_("平台表彰荣誉自动认定")
         )
+
+
+@event_handler("innovation.proposal_adopted")
+@event_handler("innovation.challenge_awarded")
+@event_handler("innovation.result_recorded")
+def credit_innovation(event: DomainEvent) -> None:
+    """An innovation result (an adopted 五小 proposal, a 揭榜挂帅 award, a studio result): deposited
+    and reviewed by the system at once, the union having decided it already. Unique per (account,
+    source, result), so a redelivered event credits once."""
+    payload = event.payload or {}
+    person_id = payload.get("person_id")
+    person = Person.objects.filter(pk=person_id).first() if isinstance(person_id, int) else None
+    if person is None or event.union_id is None or not payload.get("ref"):
+        return
+    outcome, created = outcome_deposit(
+        person=person,
+        source="innovation",
+        source_ref=str(payload["ref"])[:64],
+        title=str(payload.get("title") or "")[:200],
+        evidence={"event_id": event.pk, "kind": event.kind, "ref": payload["ref"]},
+        credits=None,
+        union_id=event.union_id,
+        actor=system_actor(),
+    )
+    if created:
+        outcome_review(
+            actor=system_actor(), outcome_id=outcome.pk, approve=True, note=_("平台创新成果自动认定")
+        )

@@ -76,8 +76,13 @@ class Lesson(models.Model):
         AUDIO = "audio", _("音频")
         TEXT = "text", _("图文")
         PDF = "pdf", _("PDF")
+        QUIZ = "quiz", _("测验")
+        LIVE = "live", _("直播课")
+        OFFLINE = "offline", _("线下课")
 
     MEDIA_KINDS = frozenset({Kind.VIDEO, Kind.AUDIO})
+    # Lessons completed by something other than heartbeats: a passed quiz, attendance at a class.
+    NOT_WATCHED = frozenset({Kind.QUIZ, Kind.LIVE, Kind.OFFLINE})
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="lessons")
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
@@ -91,6 +96,9 @@ class Lesson(models.Model):
     media_bytes = models.PositiveBigIntegerField(_("转码后大小（字节）"), default=0)
     body = models.TextField(_("正文"), blank=True)
     order = models.PositiveIntegerField(_("顺序"), default=0)
+    # Quizzes: the share of correct answers (percent) that passes, and how many tries a learner has.
+    pass_percent = models.PositiveSmallIntegerField(_("及格线（%）"), default=60)
+    max_attempts = models.PositiveSmallIntegerField(_("可答题次数"), default=3)
 
     class Meta:
         ordering = ["order", "pk"]
@@ -255,3 +263,223 @@ class CreditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ValueError("credit entries are append-only")
+
+
+# --- quizzes ---------------------------------------------------------------------------------------
+
+
+class QuizQuestion(models.Model):
+    """A question of a quiz lesson. ``answer`` holds the right option letters, sorted ("A", "BD");
+    it never leaves the server before the learner has submitted (``quiz.paper``)."""
+
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("单选题")
+        MULTIPLE = "multiple", _("多选题")
+        TRUE_FALSE = "truefalse", _("判断题")
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="questions")
+    kind = models.CharField(_("题型"), max_length=12, choices=Kind.choices)
+    stem = models.TextField(_("题干"))
+    options = models.JSONField(_("选项"), default=list)
+    answer = models.CharField(_("答案"), max_length=10)
+    explanation = models.TextField(_("解析"), blank=True)
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("测验题")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.stem[:40]
+
+
+class QuizAttempt(models.Model):
+    """One submitted try; (lesson, person, number) is unique, so a try is counted once even when
+    the same submission arrives twice at once."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="attempts")
+    person = models.ForeignKey("members.Person", on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveSmallIntegerField()
+    answers = models.JSONField(default=dict)
+    correct = models.PositiveSmallIntegerField(default=0)
+    total = models.PositiveSmallIntegerField(default=0)
+    percent = models.PositiveSmallIntegerField(default=0)
+    passed = models.BooleanField(default=False)
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "person", "number"], name="learning_attempt_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.lesson_id}#{self.number}"
+
+
+# --- certificates ----------------------------------------------------------------------------------
+
+
+class Certificate(models.Model):
+    """A course certificate, issued in the transaction that completes the course. ``code`` is the
+    public verification code (QR, verify page, the Open Badges credential's id)."""
+
+    code = models.CharField(max_length=24, unique=True)
+    enrollment = models.OneToOneField(Enrollment, on_delete=models.PROTECT, related_name="certificate")
+    person = models.ForeignKey("members.Person", on_delete=models.PROTECT, related_name="+")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="certificates")
+    union = models.ForeignKey("orgs.Union", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("课程名称"), max_length=200)  # as it stood when issued
+    provider_name = models.CharField(_("课程提供方"), max_length=120)
+    credits = models.DecimalField(_("学分"), max_digits=6, decimal_places=1)
+    issued_at = models.DateTimeField(_("发证时间"))
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoke_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("结业证书")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.code
+
+
+# --- credit conversion into programmes -------------------------------------------------------------
+
+
+class Programme(models.Model):
+    """A programme of an institution (a partner college's 专升本 or 大专 programme) into whose
+    credits bank credits may be converted under recognition agreements."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="programmes")
+    union = models.ForeignKey("orgs.Union", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("专业（项目）名称"), max_length=120)
+    required_credits = models.DecimalField(_("毕业所需学分"), max_digits=6, decimal_places=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("学历（培训）项目")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecognitionAgreement(models.Model):
+    """A recognition agreement (学分互认协议): the programme's institution recognises bank credits of
+    one source at ``ratio`` programme credits per bank credit, at most ``cap_credits`` per learner."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="agreements")
+    source = models.CharField(_("成果来源"), max_length=24, choices=Source.choices)
+    partner = models.CharField(_("签约机构"), max_length=120)
+    ratio = models.DecimalField(_("折算比例"), max_digits=4, decimal_places=2)
+    cap_credits = models.DecimalField(_("每人上限（学分）"), max_digits=6, decimal_places=1)
+    signed_on = models.DateField(_("签订日期"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "source"], name="learning_agreement_once"),
+            models.CheckConstraint(condition=models.Q(ratio__gt=0), name="learning_agreement_ratio"),
+        ]
+        verbose_name = _("学分互认协议")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}:{self.source}"
+
+
+class ConversionApplication(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("待审核")
+        APPROVED = "approved", _("已转换")
+        REJECTED = "rejected", _("未通过")
+
+    account = models.ForeignKey(LearningAccount, on_delete=models.PROTECT, related_name="conversions")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="applications")
+    entries = models.ManyToManyField(CreditEntry, related_name="+")
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("审核意见"), max_length=200, blank=True)
+    granted = models.DecimalField(_("转换学分"), max_digits=6, decimal_places=1, default=0)
+
+    class Meta:
+        verbose_name = _("学分转换申请")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.account_id}->{self.programme_id}"
+
+
+class ProgrammeCredit(models.Model):
+    """The append-only ledger of converted credits (a trigger rejects UPDATE/DELETE, migration
+    0003): one row per bank ledger row converted into a programme, at most once per programme."""
+
+    account = models.ForeignKey(LearningAccount, on_delete=models.PROTECT, related_name="+")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="credits")
+    application = models.ForeignKey(ConversionApplication, on_delete=models.PROTECT, related_name="rows")
+    entry = models.ForeignKey(CreditEntry, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(_("来源"), max_length=24, choices=Source.choices)
+    bank_credits = models.DecimalField(_("银行学分"), max_digits=6, decimal_places=1)
+    credits = models.DecimalField(_("转换学分"), max_digits=6, decimal_places=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["programme", "entry"], name="learning_convert_once")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}->{self.programme_id}: {self.credits}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("programme credits are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("programme credits are append-only")
+
+
+# --- live and offline classes ----------------------------------------------------------------------
+
+
+class ClassSession(models.Model):
+    """The time and place of a live or offline class lesson; seats are taken with a conditional
+    update (``taken < capacity``), and the check constraint is the last judge."""
+
+    lesson = models.OneToOneField(Lesson, on_delete=models.CASCADE, related_name="class_session")
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    place = models.CharField(_("地点或直播间"), max_length=200)
+    capacity = models.PositiveIntegerField(_("名额"))
+    taken = models.PositiveIntegerField(default=0)
+    # The secret inside the attendance QR shown at the class (rotated by staff if it leaks).
+    checkin_secret = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(taken__lte=models.F("capacity")), name="learning_class_seats"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson_id}@{self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class ClassSignup(models.Model):
+    session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="signups")
+    person = models.ForeignKey("members.Person", on_delete=models.CASCADE, related_name="+")
+    signed_at = models.DateTimeField(auto_now_add=True)
+    attended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "person"], name="learning_signup_once")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.session_id}"

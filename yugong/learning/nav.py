@@ -14,6 +14,23 @@ nav.register(
     nav.TabEntry(
         tab="growth", label=_("我的学分"), url_name="learning:h5_credits", order=40, login_required=True
     ),
+    nav.TabEntry(
+        tab="growth", label=_("我的证书"), url_name="learning:h5_certificates", order=45, login_required=True
+    ),
+    nav.ConsolePage(
+        section="growth",
+        label=_("学分互认与转换"),
+        url_name="learning:console_programmes",
+        order=33,
+        audience=(nav.console(),),
+    ),
+    nav.ConsolePage(
+        section="growth",
+        label=_("结业证书"),
+        url_name="learning:console_certificates",
+        order=32,
+        audience=(nav.console(),),
+    ),
     nav.ConsolePage(
         section="growth",
         label=_("课程管理"),

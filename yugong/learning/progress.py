@@ -33,6 +33,7 @@ from yugong.core.facts import fact_record
 from yugong.core.timeutil import now as tz_now
 from yugong.members.models import Person
 
+from .certificates import certificate_issue
 from .models import Enrollment, Lesson, LessonProgress, PlaybackSession
 
 HEARTBEAT_SECONDS = 15
@@ -73,6 +74,9 @@ def heartbeat(
     lesson = Lesson.objects.select_related("course").filter(pk=lesson_id, course__status="published").first()
     if lesson is None:
         raise NotFound()
+    if lesson.kind in Lesson.NOT_WATCHED:
+        # A quiz completes by passing it, a class by attending: watching time counts for nothing.
+        raise ValidationFailed(fields={"lesson_id": _("该课时不按观看时长计，请答题或到课签到。")})
     position = min(position_seconds, lesson.duration_seconds)
     now = tz_now()
 
@@ -122,13 +126,25 @@ def heartbeat(
 
     course_completed = False
     if progress.completed_at is None and progress.credited_seconds >= lesson.required_seconds:
-        progress.completed_at = now
-        progress.save()
-        fact_record(metric="learning_lessons_completed", union_id=lesson.course.union_id)
-        course_completed = _complete_course_if_done(person=person, lesson=lesson, now=now, actor=actor)
+        course_completed = complete_lesson(
+            progress=progress, lesson=lesson, person=person, now=now, actor=actor
+        )
     else:
         progress.save()
     return _result(progress, added, course_completed=course_completed)
+
+
+def complete_lesson(
+    *, progress: LessonProgress, lesson: Lesson, person: Person, now: dt.datetime, actor: User | None
+) -> bool:
+    """Mark the lesson done and, when it was the course's last, complete the course (outcome
+    deposit and certificate) — in the caller's transaction, which holds the lock on ``progress``.
+    Used by heartbeats, passed quizzes and class attendance alike; True when the course completed."""
+    progress.completed_at = now
+    progress.save()
+    Enrollment.objects.get_or_create(course=lesson.course, person=person)
+    fact_record(metric="learning_lessons_completed", union_id=lesson.course.union_id)
+    return _complete_course_if_done(person=person, lesson=lesson, now=now, actor=actor)
 
 
 def _result(progress: LessonProgress, added: int, *, course_completed: bool) -> BeatResult:
@@ -167,6 +183,7 @@ def _complete_course_if_done(*, person: Person, lesson: Lesson, now: dt.datetime
         union_id=course.union_id,
         actor=actor,
     )
+    certificate_issue(enrollment=enrollment, at=now, actor=actor)
     audit_record(actor=actor, action="learning.course_complete", obj=enrollment, union_id=course.union_id)
     fact_record(metric="learning_courses_completed", union_id=course.union_id)
     return True

@@ -18,7 +18,9 @@ from yugong.orgs.decorators import worker_required
 
 from . import selectors
 from .bank import credit_statement
+from .conversion import programme_statement
 from .forms import SkillsCertificateForm
+from .models import Lesson
 from .skills import skills_certificate_deposit
 
 
@@ -49,6 +51,10 @@ def h5_course(request: HttpRequest, pk: int) -> HttpResponse:
 @worker_required
 def h5_lesson(request: HttpRequest, pk: int) -> HttpResponse:
     lesson = selectors.lesson_for_worker(pk)
+    if lesson.kind == Lesson.Kind.QUIZ:
+        return HttpResponseRedirect(reverse("learning:h5_quiz", args=[lesson.pk]))
+    if lesson.kind in Lesson.NOT_WATCHED:
+        return HttpResponseRedirect(reverse("learning:h5_class", args=[lesson.pk]))
     person = _person(request)
     progress = selectors.progress_by_lesson(person, lesson.course).get(lesson.pk)
     return _h5(
@@ -62,7 +68,8 @@ def h5_lesson(request: HttpRequest, pk: int) -> HttpResponse:
 def h5_credits(request: HttpRequest) -> HttpResponse:
     person = _person(request)
     statement = credit_statement(person) if person else None
-    return _h5(request, "learning/h5_credits.html", {"statement": statement})
+    ctx = {"statement": statement, "programmes": programme_statement(person)}
+    return _h5(request, "learning/h5_credits.html", ctx)
 
 
 @worker_required

@@ -419,8 +419,7 @@ def _staff(request: HttpRequest) -> User:
 def member_list(request: HttpRequest, filters: Query[MemberFilters]) -> HttpResponse:
     # The page query of selectors.member_search; its JSON comes from the page cache while no list
     # data changed (pagecache: keyed on the compiled query, checked against the write stamp).
-    page, limit = selectors.member_search_page(_staff(request), **filters.model_dump())
-    return _json_response(pagecache.page_body(page, limit, descending=True, render=_page_body))
+    return _json_response(pagecache.member_page(_staff(request), filters.model_dump(), render=_page_body))
 
 
 @router.get("/approvals", response={200: MemberPageOut, **ERROR_RESPONSES}, summary="待审批的入会与转会申请")

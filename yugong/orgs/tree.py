@@ -4,7 +4,7 @@ path strings: they ask here.
 
 * :func:`path_ids` — the ids on a path, root first (the node itself last).
 * :func:`ancestor_ids` / :func:`chain_ids` — strict ancestors, or ancestors and the node itself.
-* :func:`ancestor_paths` — the path of every node on the chain, root first.
+* :func:`ancestor_paths` — the path of every node on the chain, root first; :func:`parent_of`.
 * :func:`path_depth`, :func:`is_root_path`, :func:`root_id` — where a node sits.
 * :func:`subtree_q` — the filter "inside the subtree of one of these paths" (:func:`in_subtrees`:
   never None, matches nothing instead).
@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q
-from django.db.models.functions import Substr
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest, Length, Substr
 
 from .models import PATH_STEP
 
@@ -107,6 +107,17 @@ def level_length(level: int) -> int:
 def prefix_expr(field: str, level: int) -> Any:
     """SQL: the path prefix of the ancestor at ``level`` of the path in ``field``."""
     return Substr(field, 1, level_length(level))
+
+
+def parent_prefix_expr(field: str) -> Any:
+    """SQL: the path of the parent of the node whose path is in ``field`` ('' for a root)."""
+    return Substr(field, 1, Greatest(Length(F(field)) - Value(PATH_STEP), Value(0)))
+
+
+def parent_of(path: str) -> str:
+    """The path of the node's parent ('' for a root or a malformed path)."""
+    chain = ancestor_paths(path)
+    return chain[-2] if len(chain) > 1 else ""
 
 
 def child_length(parent_path: str) -> int:

@@ -33,15 +33,27 @@ UNION_BUYER_ROLES = frozenset({"chair", "vice_chair", "staff", "finance"})
 APPROVER_ROLES = frozenset({"chair"})
 
 
+def staff_rows(user_id: int) -> QuerySet[MerchantStaff]:
+    """The staff rows that give ``user_id`` a merchant: the one definition :func:`merchant_ids` and
+    the one-statement :func:`access_merchant_object` both read."""
+    return MerchantStaff.objects.filter(user_id=user_id, active=True)
+
+
+def _may_staff(user: Any) -> bool:
+    return (
+        user is not None
+        and bool(getattr(user, "is_authenticated", False))
+        and bool(getattr(user, "is_active", False))
+    )
+
+
 def merchant_ids(user: Any, roles: Iterable[str] | None = None) -> list[int]:
     """The merchants ``user`` works for (active staff rows), cached on the user object."""
-    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+    if not _may_staff(user):
         return []
     cache: dict[str, list[tuple[int, str]]] | None = getattr(user, "_yugong_merchants", None)
     if cache is None:
-        rows = list(
-            MerchantStaff.objects.filter(user_id=user.pk, active=True).values_list("merchant_id", "role")
-        )
+        rows = list(staff_rows(user.pk).values_list("merchant_id", "role"))
         cache = {"rows": rows}
         user._yugong_merchants = cache
     wanted = None if roles is None else set(roles)
@@ -85,7 +97,15 @@ def access_merchant(user: Any, merchant_id: Any) -> Merchant:
 
 
 def access_merchant_object(qs: QuerySet[M], user: Any, pk: Any, *, field: str = "merchant_id") -> M:
-    obj = merchant_scope(qs, user, field=field).filter(pk=_pk(pk)).first()
+    """One object of ``user``'s merchants (NotFound otherwise). When the user's merchants are not
+    read yet in this request, the staff rows are a subquery of the same statement (one round trip
+    instead of two, issue 19: the gate's pass verification); the twin test checks both forms."""
+    pk = _pk(pk)
+    if getattr(user, "_yugong_merchants", None) is None and _may_staff(user):
+        mine = staff_rows(user.pk).values("merchant_id")
+        obj = qs.filter(**{f"{field}__in": mine}).filter(pk=pk).first()
+    else:
+        obj = merchant_scope(qs, user, field=field).filter(pk=pk).first()
     if obj is None:
         raise NotFound()
     return obj

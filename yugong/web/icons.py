@@ -53,6 +53,7 @@ TABLER: dict[str, str] = {
     "more": "chevron-right",
     "notice": "speakerphone",
     "honors": "award",
+    "innovation": "bulb",
     "heart": "heart-handshake",  # volunteer service
     "orgs": "users",
 }

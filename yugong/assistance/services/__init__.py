@@ -8,7 +8,6 @@ the file's own figures every time they change.
 
 from .apply import file_apply
 from .campaigns import (
-    amount_for,
     beneficiary_add,
     beneficiary_exclude,
     campaign_create,
@@ -17,7 +16,6 @@ from .campaigns import (
     cycle_create,
     cycle_return,
     cycle_submit,
-    eligible_files,
 )
 from .checks import income_check_answer, income_check_request
 from .common import REVIEW_ROLES, approval_kinds, line_for, recompute_tier
@@ -29,6 +27,7 @@ from .dynamic import (
     files_purge_expired,
     next_review,
 )
+from .lists import eligible
 from .payments import (
     beneficiary_deliver,
     cycle_close,
@@ -36,6 +35,7 @@ from .payments import (
     cycle_results_import,
     cycle_retry_failed,
 )
+from .spotchecks import draw_verify, sample_of, spot_check_draw, spot_check_record
 from .steps import (
     approver_union,
     file_activate,
@@ -47,6 +47,10 @@ from .steps import (
 )
 
 __all__ = [
+    "draw_verify",
+    "sample_of",
+    "spot_check_draw",
+    "spot_check_record",
     "income_check_answer",
     "income_check_request",
     "file_close",
@@ -55,7 +59,6 @@ __all__ = [
     "file_transfer",
     "files_purge_expired",
     "next_review",
-    "amount_for",
     "beneficiary_add",
     "beneficiary_deliver",
     "beneficiary_exclude",
@@ -69,7 +72,7 @@ __all__ = [
     "cycle_retry_failed",
     "cycle_return",
     "cycle_submit",
-    "eligible_files",
+    "eligible",
     "REVIEW_ROLES",
     "approval_kinds",
     "approver_union",

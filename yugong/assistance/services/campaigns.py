@@ -13,12 +13,11 @@ the check-then-insert alone lets a household in twice.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Sum
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
@@ -41,78 +40,9 @@ from ..models import (
     Tier,
 )
 from .common import MAX_FEN, REVIEW_ROLES
+from .lists import AMOUNT_KEYS, Rules, _insert_rows, amount_expression, students
 
 CycleStatus = CampaignCycle.Status
-AMOUNT_KEYS = (*Tier.values, "per_student")
-BUILD_CHUNK = 2000
-
-
-@dataclass(frozen=True)
-class Rules:
-    """A cycle's list rules, cleaned. Empty ``tiers`` / ``causes`` mean "any"."""
-
-    tiers: tuple[str, ...]
-    causes: tuple[str, ...]
-    area_union_id: int | None
-    in_school: bool
-
-    @classmethod
-    def of(cls, data: Mapping[str, Any]) -> Rules:
-        return cls(
-            tiers=tuple(data.get("tiers") or ()),
-            causes=tuple(data.get("causes") or ()),
-            area_union_id=data.get("area_union_id"),
-            in_school=bool(data.get("in_school")),
-        )
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "tiers": list(self.tiers),
-            "causes": list(self.causes),
-            "area_union_id": self.area_union_id,
-            "in_school": self.in_school,
-        }
-
-
-def amount_for(amounts: Mapping[str, int], *, tier: str, students: int) -> int:
-    """The aid for one household (fen): the amount of its tier plus ``per_student`` per child in
-    school. One rule, used by the build and by a hand addition alike."""
-    return int(amounts.get(tier, 0) or 0) + int(amounts.get("per_student", 0) or 0) * students
-
-
-def matches(rules: Rules, *, tier: str, causes: Iterable[str], students: int) -> bool:
-    """The part of the eligibility rule the database query does not apply (causes, children)."""
-    if rules.tiers and tier not in rules.tiers:
-        return False
-    if rules.causes and not set(rules.causes) & set(causes):
-        return False
-    return not (rules.in_school and students < 1)
-
-
-def _area(cycle: CampaignCycle) -> Union:
-    campaign_union = cycle.campaign.union
-    area_id = Rules.of(cycle.rules).area_union_id
-    if area_id is None:
-        return campaign_union
-    return Union.objects.get(pk=area_id)
-
-
-def eligible_files(cycle: CampaignCycle) -> QuerySet[HardshipFile]:
-    """Active files with a tier inside the cycle's area (the campaign's union or a union under it);
-    :func:`matches` applies the rest of the rules (causes, children in school)."""
-    rules = Rules.of(cycle.rules)
-    area = _area(cycle)
-    qs = HardshipFile.objects.filter(
-        status=HardshipFile.Status.ACTIVE, union__path__startswith=area.path
-    ).exclude(tier="")
-    if rules.tiers:
-        qs = qs.filter(tier__in=rules.tiers)
-    return qs
-
-
-def students() -> Count:
-    """The number of the household's children in school (an annotation)."""
-    return Count("household", filter=Q(household__in_school=True))
 
 
 def _clean_cycle(
@@ -278,34 +208,6 @@ def _require_cycle(cycle: CampaignCycle, *statuses: str) -> None:
         )
 
 
-def _rows(cycle: CampaignCycle, skip: set[int]) -> Iterator[Beneficiary]:
-    rules = Rules.of(cycle.rules)
-    cash = cycle.mode == CampaignCycle.Mode.CASH
-    rows = (
-        eligible_files(cycle)
-        .annotate(students=students())
-        .order_by("pk")
-        .values_list("pk", "applicant_id", "union_id", "tier", "causes", "students")
-        .iterator(chunk_size=BUILD_CHUNK)
-    )
-    for file_id, person_id, union_id, tier, causes, children in rows:
-        if person_id in skip or not matches(rules, tier=tier, causes=causes or (), students=children):
-            continue
-        amount = amount_for(cycle.amounts, tier=tier, students=children)
-        if cash and amount <= 0:
-            continue
-        skip.add(person_id)
-        yield Beneficiary(
-            cycle_id=cycle.pk,
-            file_id=file_id,
-            household_id=person_id,
-            union_id=union_id,
-            tier=tier,
-            students=children,
-            amount_fen=amount,
-        )
-
-
 def _totals(cycle: CampaignCycle) -> None:
     agg = cycle.beneficiaries.exclude(status=Beneficiary.Status.EXCLUDED).aggregate(
         n=Count("pk"), total=Sum("amount_fen")
@@ -316,21 +218,13 @@ def _totals(cycle: CampaignCycle) -> None:
 
 @transaction.atomic
 def cycle_build(*, actor: User, cycle: CampaignCycle | int) -> CampaignCycle:
-    """(Re)build the list of a draft cycle from the active files and its rules. Hand-added rows
-    stay; the rest is replaced. Streams the files (flat memory) and inserts in chunks."""
+    """(Re)build the list of a draft cycle from the active files and its rules (:func:`.lists.eligible`).
+    Hand-added rows stay; the rest is replaced, in one ``INSERT … SELECT`` (flat memory)."""
     c = lock_cycle(cycle)
     require_role(actor, c.campaign.union, REVIEW_ROLES)
     _require_cycle(c, CycleStatus.DRAFT)
     c.beneficiaries.filter(added_by_hand=False).delete()
-    skip = set(c.beneficiaries.values_list("household_id", flat=True))
-    chunk: list[Beneficiary] = []
-    for row in _rows(c, skip):
-        chunk.append(row)
-        if len(chunk) >= BUILD_CHUNK:
-            Beneficiary.objects.bulk_create(chunk)
-            chunk = []
-    if chunk:
-        Beneficiary.objects.bulk_create(chunk)
+    _insert_rows(c)
     _totals(c)
     c.built_at = now()
     c.save(update_fields=["people", "total_fen", "built_at"])
@@ -354,7 +248,13 @@ def beneficiary_add(
     require_role(actor, c.campaign.union, REVIEW_ROLES)
     _require_cycle(c, CycleStatus.DRAFT)
     file_id = file if isinstance(file, int) else file.pk
-    f = HardshipFile.objects.select_related("union").annotate(students=students()).filter(pk=file_id).first()
+    f = (
+        HardshipFile.objects.select_related("union")
+        .annotate(students=students())
+        .annotate(aid_fen=amount_expression(c.amounts))
+        .filter(pk=file_id)
+        .first()
+    )
     if f is None or not can_act(actor, f.union) or not (f.union.path or "").startswith(c.campaign.union.path):
         raise NotFound()
     if f.status != HardshipFile.Status.ACTIVE or not f.tier:
@@ -373,7 +273,7 @@ def beneficiary_add(
                 union_id=f.union_id,
                 tier=f.tier,
                 students=f.students,
-                amount_fen=amount_for(c.amounts, tier=f.tier, students=f.students),
+                amount_fen=f.aid_fen,
                 added_by_hand=True,
                 note=text,
             )

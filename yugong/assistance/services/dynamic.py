@@ -36,6 +36,7 @@ from .common import (
     _step,
     recompute_tier,
 )
+from .spotchecks import publish_exit_notice
 
 CLOSED = (Status.EXITED, Status.REMOVED, Status.REJECTED)
 
@@ -126,7 +127,8 @@ def file_reassess(
 @transaction.atomic
 def file_close(*, actor: User, file: HardshipFile | int, kind: str, reason: str) -> HardshipFile:
     """Exit (脱困: the household is out of hardship) or removal (撤档: it should not have been on
-    file), with a reason. The file is kept for the retention period, then deleted."""
+    file), with a reason, and its 公示 (masked name, no reason) in the file's union. The file is
+    kept for the retention period, then deleted."""
     f = _lock(file)
     require_role(actor, f.union, REVIEW_ROLES)
     _require_status(f, Status.ACTIVE)
@@ -143,6 +145,7 @@ def file_close(*, actor: User, file: HardshipFile | int, kind: str, reason: str)
     f.due_at = None
     f.save(update_fields=["status", "closed_at", "close_reason", "review_due_on", "due_at", "updated_at"])
     _step(f, FileStep.Kind.EXITED if kind == "exit" else FileStep.Kind.REMOVED, actor, text)
+    publish_exit_notice(f, actor, kind)
     audit_record(
         actor=actor,
         action="assistance.file_close",
@@ -174,6 +177,8 @@ def file_reenter(*, actor: User, file: HardshipFile | int, reason: str) -> Hards
     f.approval_level = 0
     f.notice_article_id = None
     f.notice_ends_at = None
+    f.exit_notice_article_id = None
+    f.exit_notice_ends_at = None
     f.due_at = add_working_days(now(), _days("ASSISTANCE_REVIEW_WORKING_DAYS", 5))
     f.save()
     _step(f, FileStep.Kind.REENTERED, actor, text)

@@ -55,6 +55,20 @@ def _world() -> World:
                 consent_income_check=True,
             )
         w.objects[("file", where)] = files["file"]
+        w.objects[("active", where)] = files["active"]
+        # a visiting and an approving file for the API's visit and approve operations
+        for name, status in (("visiting", "visiting"), ("approving", "approving")):
+            person = Person.objects.create(name=f"{where}{name}")
+            Membership.objects.create(person=person, union=leaf, status=Membership.Status.ACTIVE)
+            w.objects[(name, where)] = HardshipFile.objects.create(
+                union=leaf,
+                applicant=person,
+                district="甲区",
+                year=local_today().year,
+                tier="deep",
+                status=status,
+                consent_income_check=True,
+            )
         budget = funds.budget_create(actor=prep, union=district, year=local_today().year)
         line = funds.budget_line_add(
             actor=prep, budget=budget, category=Category.ACTIVITIES, name="帮扶", amount_fen=10_000_000
@@ -85,6 +99,10 @@ def _world() -> World:
         s.cycle_pay(actor=boss, cycle=paying)
         w.objects[("paying", where)] = paying
         w.objects[("batch", where)] = PayoutBatch.objects.filter(union=district).get()
+        # a spot check drawn by the district (its files are due for review)
+        HardshipFile.objects.filter(pk=files["active"].pk).update(review_due_on=local_today())
+        draw = s.spot_check_draw(actor=prep, union=district)
+        w.objects[("check", where)] = draw.checks.get()
     return w
 
 
@@ -100,7 +118,116 @@ def _signed_in_200(actor: str, where: str) -> int | None:
 
 
 A = "/assistance"
+
+
+def _api_worker(actor: str, where: str) -> int | None:
+    """A worker's own API operation: any signed-in person (their own data only)."""
+    return None if actor == "anonymous" else 200
+
+
+def _visit(w: World, x: str) -> dict[str, Any]:
+    return {
+        "visited_at": (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat(),
+        "place": "家中",
+        "visitors": "工会干部",
+        "findings": "属实",
+    }
+
+
+API = "/api/v1/assistance"
 ROUTES = [
+    Route(
+        "spot checks",
+        "GET",
+        lambda w, x: f"{A}/console/spot-checks/",
+        ANY_CONSOLE - {"hotline", "sysadmin"},
+        scoped=False,
+        denied=404,
+    ),
+    Route(
+        "spot draw",
+        "POST",
+        lambda w, x: f"{A}/console/spot-checks/",
+        MANAGE,
+        ok=302,
+        data=lambda w, x: {"action": "draw", "union": w.pk("union", x)},
+        expect=_hotline_404,
+    ),
+    Route(
+        "spot check record",
+        "POST",
+        lambda w, x: f"{A}/console/spot-checks/",
+        MANAGE,
+        ok=302,
+        data=lambda w, x: {"check": w.pk("check", x), "result": "confirmed"},
+        expect=_hotline_404,
+    ),
+    Route(
+        "national export",
+        "GET",
+        lambda w, x: f"{A}/console/files/national.xlsx?union={w.pk('district', x)}",
+        ALL,
+        expect=_hotline_404,
+    ),
+    Route(
+        "national export clear",
+        "GET",
+        lambda w, x: f"{A}/console/files/national.xlsx?clear=1&union={w.pk('district', x)}",
+        MANAGE,
+        expect=_hotline_404,
+    ),
+    Route(
+        "api my files",
+        "GET",
+        lambda w, x: f"{API}/files/mine",
+        ALL,
+        scoped=False,
+        api=True,
+        expect=_api_worker,
+    ),
+    Route("api my aid", "GET", lambda w, x: f"{API}/aid", ALL, scoped=False, api=True, expect=_api_worker),
+    Route(
+        "api notices", "GET", lambda w, x: f"{API}/notices", ALL, scoped=False, api=True, expect=_api_worker
+    ),
+    Route("api queue", "GET", lambda w, x: f"{API}/queue", ANY_CONSOLE, scoped=False, api=True),
+    Route(
+        "api file", "GET", lambda w, x: f"{API}/files/{w.pk('file', x)}", ALL, api=True, expect=_hotline_404
+    ),
+    Route(
+        "api reveal",
+        "POST",
+        lambda w, x: f"{API}/files/{w.pk('file', x)}/reveal",
+        ALL,
+        api=True,
+        expect=_hotline_404,
+    ),
+    Route(
+        "api review",
+        "POST",
+        lambda w, x: f"{API}/files/{w.pk('file', x)}/review",
+        MANAGE,
+        api=True,
+        data=lambda w, x: {"approve": True},
+        expect=_hotline_404,
+    ),
+    Route(
+        "api visit",
+        "POST",
+        lambda w, x: f"{API}/files/{w.pk('visiting', x)}/visit",
+        MANAGE,
+        api=True,
+        data=_visit,
+        expect=_hotline_404,
+    ),
+    Route(
+        "api approve",
+        "POST",
+        lambda w, x: f"{API}/files/{w.pk('approving', x)}/approve",
+        MANAGE,
+        api=True,
+        data=lambda w, x: {"approve": True},
+        expect=_hotline_404,
+    ),
     Route("queue", "GET", lambda w, x: f"{A}/console/queue/", ANY_CONSOLE, scoped=False),
     Route("reviews", "GET", lambda w, x: f"{A}/console/reviews/", ANY_CONSOLE, scoped=False),
     Route("campaigns", "GET", lambda w, x: f"{A}/console/campaigns/", ANY_CONSOLE, scoped=False),

@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
 from PIL import Image
 
 from tests.helpers import assert_max_queries
@@ -104,8 +105,9 @@ def test_finance_pays_downloads_the_bank_file_and_imports_results(world: World) 
     assert r.status_code == 302
     batch = PayoutBatch.objects.get()
     r = fin.get(reverse("assistance:batch_file", args=[y.pk, batch.pk]))
-    assert r.status_code == 200
-    body = r.content.decode("utf-8-sig")
+    assert r.status_code == 200 and r.streaming  # streamed, never built in memory
+    body = b"".join(r.streaming_content).decode("utf-8-sig")
+    assert body.count("\r\n") == 3  # the header and the two households
     assert "6222020012345678901" in body
     assert AuditEvent.objects.filter(action="pii.view", object_id=str(batch.pk)).exists()
     # staff of the union may see the cycle but not the clear bank file
@@ -158,3 +160,18 @@ def test_cycle_page_queries_stay_flat(world: World, n: int, settings: Any) -> No
     c = login(world.tree.yz_staff)
     with assert_max_queries(14):
         assert c.get(reverse("assistance:cycle", args=[y.pk])).status_code == 200
+
+
+def test_xlsx_bank_file_is_streamed_from_a_temporary_file(world: World) -> None:
+    y = _frozen(world, 3)
+    fin = login(world.finance)
+    fin.post(reverse("assistance:cycle_action", args=[y.pk, "pay"]), {"bank_format": "xlsx"})
+    batch = PayoutBatch.objects.get()
+    r = fin.get(reverse("assistance:batch_file", args=[y.pk, batch.pk]))
+    assert r.status_code == 200 and r.streaming
+    assert r["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(b"".join(r.streaming_content)), read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("客户流水号", "收款账号") and len(rows) == 4
+    assert {row[1] for row in rows[1:]} == {"6222020012345678901"}
+    r.close()

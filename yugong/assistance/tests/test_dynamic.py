@@ -66,8 +66,9 @@ def test_exit_with_a_reason_and_re_entry_goes_back_to_review(tree: Tree) -> None
     f = s.file_reenter(actor=user, file=f, reason="再次患病")
     assert f.status == Status.SUBMITTED and f.closed_at is None and f.due_at is not None
     assert HardshipFile.objects.filter(applicant=f.applicant).count() == 1  # 一户一档
-    assert [k for k in f.steps.values_list("kind", flat=True)][-2:] == [
+    assert [k for k in f.steps.values_list("kind", flat=True)][-3:] == [
         FileStep.Kind.EXITED,
+        FileStep.Kind.EXIT_NOTICE,
         FileStep.Kind.REENTERED,
     ]
 

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.helpers import make_union, requires_postgres
 from tests.race import race
+from yugong.cockpit import cache as cockpit_cache
 from yugong.cockpit import handlers, periods, refresh, rollup, selectors, tables
 from yugong.cockpit.cache import version
 from yugong.cockpit.models import MonthRollup
@@ -161,6 +162,12 @@ def test_a_bulk_load_is_folded_in_bounded_deliveries(django_capture_on_commit_ca
     assert _rolled(city.path) == 14
 
 
+def _warm_summary(node: Any, year: Any, stamp: int) -> Any:
+    """The cached summary of ``node`` computed under the refresh stamp ``stamp`` (None if none)."""
+    hit = cache.get(cockpit_cache._key(f"summary:{node.pk}:{node.path}:{year.key}:stood"))
+    return hit[1] if isinstance(hit, tuple) and hit[0] == stamp else None
+
+
 @pytest.mark.django_db
 def test_after_a_refresh_the_common_screens_are_warm(django_capture_on_commit_callbacks, with_rollup):
     city = make_union(None)
@@ -173,9 +180,7 @@ def test_after_a_refresh_the_common_screens_are_warm(django_capture_on_commit_ca
     assert v > before
     year = periods.year(local_today().year)
     for node in (city, district):
-        key = f"cockpit:{v}:summary:{node.pk}:{node.path}:{year.key}:stood"
-        warm = cache.get(key)
-        assert warm is not None, key
+        assert _warm_summary(node, year, v) is not None  # computed under the new refresh stamp
     codes = {r["code"]: r["value"] for r in tables.summary(city, year, "stood")}
     assert codes[SUM] == 3 == selectors.metric_value(city, get_metric(SUM), year)
 
@@ -198,8 +203,7 @@ def test_the_warm_runs_once_per_interval_while_every_refresh_drops_the_figures(
             fact_record(metric=SUM, union_id=make_union(city).pk, value=value)
             with django_capture_on_commit_callbacks(execute=True):
                 refresh.request("facts")
-            v = version()
-            seen.append(cache.get(f"cockpit:{v}:summary:{city.pk}:{city.path}:{year.key}:stood"))
+            seen.append(_warm_summary(city, year, version()))
         assert seen[0] is not None  # the first refresh warmed
         assert seen[1] is None  # the second one (within the interval) only dropped the figures
         codes = {r["code"]: r["value"] for r in tables.summary(city, year, "stood")}
@@ -207,7 +211,7 @@ def test_the_warm_runs_once_per_interval_while_every_refresh_drops_the_figures(
         cache.delete(WARM_LEASE_KEY)  # the interval is over: the next refresh warms again
         with django_capture_on_commit_callbacks(execute=True):
             refresh.request("facts")
-        assert cache.get(f"cockpit:{version()}:summary:{city.pk}:{city.path}:{year.key}:stood") is not None
+        assert _warm_summary(city, year, version()) is not None
     finally:
         cache.delete(WARM_LEASE_KEY)
 

@@ -46,3 +46,22 @@ def test_service_errors_land_on_their_field() -> None:
     form.apply_errors(ValidationFailed(fields={"sum": "太多了"}), rename={"sum": "amount"})
     form.apply_errors(ValidationFailed(message="不行"))
     assert form.errors == {"amount": ["太多了"], "__all__": ["不行"]}
+
+
+def test_widgets_carry_bulma_classes() -> None:
+    class Styled(PageForm):
+        name = forms.CharField(label="姓名")
+        note = forms.CharField(label="说明", widget=forms.Textarea)
+        when = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+        kind = forms.ChoiceField(label="类别", choices=[("a", "甲")])
+        agree = forms.BooleanField(label="同意", required=False)
+        own = forms.CharField(label="自定", widget=forms.TextInput(attrs={"class": "input is-small"}))
+        token = forms.CharField(widget=forms.HiddenInput)
+
+    form = Styled()
+    html = str(form["name"]), str(form["note"]), str(form["when"]), str(form["own"])
+    assert 'class="input"' in html[0] and 'class="textarea"' in html[1] and 'class="input"' in html[2]
+    assert 'class="input is-small"' in html[3]  # a form's own choice is kept
+    assert "class=" not in str(form["kind"]) and "class=" not in str(form["agree"])
+    assert "class=" not in str(form["token"])
+    assert Styled.base_fields["name"].widget.attrs == {}  # per instance, the class's fields untouched

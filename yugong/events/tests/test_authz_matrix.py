@@ -63,7 +63,36 @@ def _world() -> World:
             audience="staff",
             requires_receipt=True,
         )
+        _kind_objects(world, where)
     return world
+
+
+def _kind_objects(world: World, where: str) -> None:
+    """A member's sign-up with a submitted work and an enrolled child, in each district's activity."""
+    from tests.helpers import UserFactory
+    from yugong.events.models import SignUp
+    from yugong.events.models_kinds import ChildcareGroup, ChildEnrolment, Work
+    from yugong.members.models import Membership, Person
+
+    activity = world.obj("activity", where)
+    leaf = world.obj("union", where)
+    person = Person.objects.create(name=f"{where}参赛职工", user=UserFactory())
+    Membership.objects.create(person=person, union=leaf, status="active")
+    signup = SignUp.objects.create(activity=activity, person=person, union=leaf, status="won")
+    world.objects[("work", where)] = Work.objects.create(
+        activity=activity, signup=signup, kind="photo", title=f"{where}作品"
+    )
+    group = ChildcareGroup.objects.create(
+        activity=activity, name="幼儿班", min_age=3, max_age=6, capacity=5, taken=1
+    )
+    world.objects[("child", where)] = ChildEnrolment.objects.create(
+        activity=activity,
+        group=group,
+        signup=signup,
+        child_name="小明",
+        child_age=5,
+        guardian_phone="13800001111",
+    )
 
 
 events_world = module_world(_world)
@@ -110,6 +139,52 @@ ROUTES = [
             "repeat_penalty_pct": 0,
             "offer_hours": 24,
         },
+    ),
+    # Activities: the staff API of the day and of the kinds. Only organisers write (viewer and
+    # hotline: 403); a worker finds no activity to manage (404).
+    Route(
+        "api check-in sync",
+        "POST",
+        url("/api/v1/activities/{}/checkins/sync", "activity"),
+        MANAGE,
+        api=True,
+        data=lambda w, where: {"scans": []},
+        expect=_worker_gets(404),
+    ),
+    Route(
+        "api work review",
+        "POST",
+        url("/api/v1/activities/works/{}/review", "work"),
+        MANAGE,
+        api=True,
+        data=lambda w, where: {"publish": False, "note": "画面模糊"},
+        expect=_worker_gets(404),
+    ),
+    Route(
+        "api survey question",
+        "POST",
+        url("/api/v1/activities/{}/survey/questions", "activity"),
+        MANAGE,
+        api=True,
+        ok=201,
+        data=lambda w, where: {"text": "总体满意度", "kind": "score"},
+        expect=_worker_gets(404),
+    ),
+    Route(
+        "api survey results",
+        "GET",
+        url("/api/v1/activities/{}/survey/results", "activity"),
+        ALL,
+        api=True,
+        expect=_worker_gets(404),
+    ),
+    Route(
+        "api child attendance",
+        "POST",
+        url("/api/v1/activities/children/{}/attendance", "child"),
+        MANAGE,
+        api=True,
+        expect=_worker_gets(404),
     ),
     # News: the console and the staff API
     Route("news", "GET", fixed("/console/news/"), ANY_CONSOLE, scoped=False),

@@ -25,7 +25,7 @@ def test_demo_shows_every_state_verifiably_and_is_idempotent() -> None:
     assert (Activity.objects.count(), SignUp.objects.count()) == counts
     by_kind = {a.kind: a for a in Activity.objects.all()}
     assert by_kind["sports"].status == "open" and by_kind["sports"].quotas.count() == 3
-    for kind in ("reading", "culture", "fitness"):
+    for kind in ("reading", "culture", "fitness", "contest"):
         activity = by_kind[kind]
         assert activity.status == "drawn"
         check = verify(activity, activity.seed)
@@ -34,3 +34,5 @@ def test_demo_shows_every_state_verifiably_and_is_idempotent() -> None:
     assert today.filter(person__user__username="w_demo_worker", status="won").exists()
     assert today.filter(checked_in_at__isnull=False).exists()
     assert by_kind["fitness"].signups.filter(no_show=True).exists()
+    assert by_kind["fitness"].survey_questions.count() == 3
+    assert set(by_kind["contest"].works.values_list("status", flat=True)) == {"published", "pending"}

@@ -216,3 +216,41 @@ def test_survey_one_response_per_participant_and_results(world: World) -> None:
     assert results[0]["average"] == 4.5 and results[1]["options"] == [("会", 1), ("不会", 1)]
     with pytest.raises(ValidationFailed):  # questions are fixed once someone answered
         days.survey_question_add(actor=world.organiser, activity_id=activity.pk, text="补充", kind="text")
+
+
+def test_the_api_carries_no_contact_before_both_agreed_and_votes_once(world: World, client: Any) -> None:
+    activity, (a, b) = _won(world, "matchmaking", 2)
+    pa = kinds.match_profile_save(
+        actor=a, activity_id=activity.pk, nickname="阿明", intro="", contact="wx-aming-88"
+    )
+    pb = kinds.match_profile_save(
+        actor=b, activity_id=activity.pk, nickname="小雨", intro="", contact="13912345678"
+    )
+    client.force_login(a)
+    url = f"/api/v1/activities/{activity.pk}/match/cards"
+    resp = client.post(f"/api/v1/activities/{activity.pk}/match/interest/{pb.pk}")
+    assert resp.status_code == 200 and resp.json() == {"mutual": False}
+    body = client.get(url).content.decode()
+    assert "13912345678" not in body and "wx-aming-88" not in body and pb.signup.person.name not in body
+    client.force_login(b)
+    assert "wx-aming-88" not in client.get(url).content.decode()
+    assert client.post(f"/api/v1/activities/{activity.pk}/match/interest/{pa.pk}").json() == {"mutual": True}
+    assert "wx-aming-88" in client.get(url).content.decode()
+    client.force_login(a)
+    (card,) = client.get(url).json()
+    assert card["contact"] == "13912345678" and card["mutual"]
+    outsider, _ = make_member(world.store)
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+
+    contest, (author,) = _won(world, "contest", 1)
+    work = _work(world, contest, author)
+    kinds.work_review(actor=world.organiser, work_id=work.pk, publish=True)
+    voter, _ = make_member(world.jiangbei)
+    voter.date_joined = contest.signup_opens_at - dt.timedelta(days=3)
+    voter.save(update_fields=["date_joined"])
+    client.force_login(voter)
+    first = client.post(f"/api/v1/activities/works/{work.pk}/votes", HTTP_X_DEVICE_ID="phone-1")
+    assert first.status_code == 201 and first.json()["counted"] is True
+    again = client.post(f"/api/v1/activities/works/{work.pk}/votes", HTTP_X_DEVICE_ID="phone-2")
+    assert again.status_code == 409 and again.json()["code"] == "voted_today"

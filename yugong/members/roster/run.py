@@ -35,10 +35,10 @@ from django.utils.translation import gettext as _
 from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import ValidationFailed
-from yugong.core.facts import fact_record
 from yugong.core.timeutil import now
 from yugong.orgs.models import Union
 
+from ..bulk import record_joined
 from .models import RosterImport, RosterImportError
 from .parsing import (
     FileRejected,
@@ -138,12 +138,7 @@ def roster_import_run(*, import_id: int) -> RosterImport:
 
 
 def _facts(stats: WriteStats) -> None:
-    # The same shape as the approvals' facts (members.approved by employment form), so the cockpit
-    # can add imported members to approved ones.
-    for (union_id, form), n in sorted(stats.per_union.items()):
-        fact_record(metric="members.imported", union_id=union_id, value=n, dim=form)
-    for union_id, n in sorted(stats.migrants.items()):
-        fact_record(metric="members.migrant_joined", union_id=union_id, value=n)
+    record_joined(stats.per_union, stats.migrants)
 
 
 def _audit(ri: RosterImport, status: str) -> None:

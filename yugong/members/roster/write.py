@@ -13,12 +13,11 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import User
-from yugong.core.facts import fact_people
 from yugong.core.timeutil import local_today, now
 from yugong.core.validators import id_birth_date, id_sex
 from yugong.orgs.models import Union
 
-from ..bulk import RowWriter, reserve_ids
+from ..bulk import RowWriter, record_people_joined, reserve_ids
 from ..models import (
     PERSON_SEARCH_KEYS,
     MemberNumberBlock,
@@ -169,13 +168,8 @@ def _write(
             if keys["migrant_worker"]:
                 stats.migrants[r[4]] += 1
         RowWriter(Membership, exclude=MEMBERSHIP_COPY_EXCLUDE).write(memberships)
-        # Distinct people who joined (the cockpit counts each once across a subtree and a period),
-        # in the chunk's own transaction: one statement per 500 people and union.
-        joined: dict[int, list[int]] = {}
-        for row in memberships:
-            joined.setdefault(row["union_id"], []).append(row["person_id"])
-        for union_id, person_ids in sorted(joined.items()):
-            fact_people(metric="members.people_joined", union_id=union_id, person_ids=person_ids)
+        # Distinct people who joined, in the chunk's own transaction.
+        record_people_joined(memberships)
     stats.created += len(memberships)
 
 

@@ -22,6 +22,7 @@ from yugong.accounts.system import system_actor
 from yugong.members import pagecache, selectors
 from yugong.members.models import Membership, Person
 from yugong.members.services import membership_transfer_approve, membership_transfer_request
+from yugong.orgs.access import scope_paths
 from yugong.orgs.models import RoleAssignment
 from yugong.orgs.services.roles import role_revoke
 from yugong.orgs.services.tree import union_update
@@ -108,13 +109,22 @@ def test_the_stamp_moves_once_per_committed_list_write_whatever_the_path(city_tr
 
 @pytest.mark.parametrize(
     "query",
-    ["", "?status=all", "?q=王", "?q=王1", "?limit=2", "?limit=2&after={second}", "?employer=无此单位"],
+    [
+        "",
+        "?status=all",
+        "?q=王",
+        "?q=王1",
+        "?limit=2",
+        "?limit=2&after={second}",
+        "?employer=无此单位",
+        "?union_id={shop}&limit=3",  # keyed on the compiled query
+    ],
 )
 def test_twin_a_cached_page_is_the_bytes_the_read_gives(
     city_tree: dict[str, Any], settings: Any, query: str
 ) -> None:
     members = city_tree["members"]
-    query = query.format(second=members[4].pk)
+    query = query.format(second=members[4].pk, shop=city_tree["shop"].pk)
     c = client_for(city_tree["staff"])
     settings.MEMBERS_PAGE_CACHE_SECONDS = 0
     uncached = c.get(API + query).content
@@ -227,15 +237,15 @@ def test_the_stamp_is_read_before_the_page_so_a_racing_commit_cannot_hide(
     rows_page, done = commit_then_read("control")
     real_stamp = pagecache.stamp
 
-    def page_body_wrong_order(page: Any, limit: int, *, descending: bool, render: Any) -> bytes:
-        rows = rows_page(page, limit, descending=descending)  # the page first (old rows) ...
+    def member_page_wrong_order(user: Any, filters: dict[str, Any], *, render: Any) -> bytes:
+        page, limit = selectors.member_search_page(user, **filters)
+        rows = rows_page(page, limit, descending=True)  # the page first (old rows) ...
         gen = real_stamp()  # ... then the stamp, already moved by the racing commit
-        key = pagecache._key(selectors.page_sql(page), descending=descending, limit=limit)
         body = render(rows)
-        pagecache.cache.set(key, (gen, None, body), 60)
+        pagecache.cache.set(pagecache._request_key(scope_paths(user), filters), (gen, None, body), 60)
         return body
 
-    monkeypatch.setattr(pagecache, "page_body", page_body_wrong_order)
+    monkeypatch.setattr(pagecache, "member_page", member_page_wrong_order)
     get(c, "?limit=4")
     monkeypatch.undo()
     assert done and done[0] not in [i["id"] for i in get(c, "?limit=4")["items"]]  # stale: the race is real

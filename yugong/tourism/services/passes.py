@@ -241,7 +241,7 @@ def pass_verify(
     """Check a pass QR at a spot's gate. Always returns the logged entry (admitted or refused with
     the reason); only a spot outside the actor's merchant is an error (NotFound).
     ``_unsafe_naive_pool`` is the race test's control (the pool read, then written)."""
-    spot = access_merchant_object(PassSpot.objects.select_related("merchant"), actor, spot_id)
+    spot = access_merchant_object(PassSpot.objects.all(), actor, spot_id)  # merchant: ORM path only
     at = at or now()
     day = at.astimezone(SHANGHAI).date()
     try:

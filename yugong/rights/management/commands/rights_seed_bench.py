@@ -52,9 +52,9 @@ class Command(BaseCommand):
         if root is None:
             raise CommandError("no union tree: run seed_demo or seed_city first")
         unions = list(
-            Union.objects.filter(tree.in_subtrees(root.path, path_field="path"), status="active").values_list(
-                "id", "district"
-            )[:5000]
+            Union.objects.filter(tree.in_subtrees(root.path, path_field="path"), status="active")
+            .order_by("id")
+            .values_list("id", "district")
         )
         phones = [f"139{i:08d}" for i in range(5000)]
         sealed = [(encrypt(p), blind_index("phone", p), p) for p in phones]

@@ -1,7 +1,8 @@
 """``manage.py seed_annual --year 2023 [--scale 1.0]``: on an empty database, a year shaped like the
 federation's published figures (数说工会, seed 003), loaded through the apps' own write paths —
-``union_create``, the stations import, the roster import, ``competition_create`` — so every fact is
-recorded exactly as those paths record it (no fact is written by hand). The facts land on days of
+``union_create``, the stations import, the members' bulk join (``members.bulk.join_bulk``: the roster
+import's write and facts, without the file), ``competition_create`` — so every fact is recorded
+exactly as those paths record it (no fact is written by hand). The facts land on days of
 the year through ``yugong.core.facts.facts_dated``.
 
 What it loads at ``--scale 1``: the 38 district federations (dated the year before), 938 new
@@ -21,7 +22,6 @@ import random
 import time
 from typing import Any
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -31,8 +31,8 @@ from yugong.accounts.system import system_actor
 from yugong.contests.skills import competition_create
 from yugong.core.facts import facts_dated
 from yugong.core.validators import id_check_char
+from yugong.members.bulk import join_bulk
 from yugong.members.citygen import DISTRICTS
-from yugong.members.roster.run import roster_import_create
 from yugong.orgs.models import RoleAssignment, Union
 from yugong.orgs.services import union_create
 from yugong.stations.imports import stations_import
@@ -44,9 +44,9 @@ NATIONAL_HONOURS = 45
 NEW_FORM_MEMBERS = 250_000
 MIGRANT_MEMBERS = 150_000
 SKILLS_COMPETITIONS = 21
-ROSTER_ROWS = 100_000  # the roster import's limit per file
 STATION_ROWS = 20_000
-FORMS = ("快递员", "外卖骑手", "网约车司机", "货车司机", "家政服务员", "灵活就业")
+FORMS = ("courier", "rider", "ride_hailing", "truck_driver", "domestic", "flexible")
+MEMBER_BATCH = 20_000
 
 
 def _scaled(n: int, scale: float) -> int:
@@ -82,8 +82,7 @@ class Command(BaseCommand):
             "--members-scale",
             type=float,
             default=None,
-            help="scale of the 400,000 new members alone (default: --scale); the roster import runs at "
-            "~100-500 rows/s on a small shared machine, so the full count takes most of an hour",
+            help="scale of the 400,000 new members alone (default: --scale)",
         )
         parser.add_argument("--seed", type=int, default=2023)
 
@@ -195,50 +194,41 @@ class Command(BaseCommand):
                     )
         log(f"stations: {n_st} ({n_demo} demonstration points)")
 
-        # Members through the roster import: new-form workers at the federations, migrant workers
-        # at the grassroots unions (one file per month and at most 100,000 rows each).
-        from yugong.members.roster.parsing import COLUMNS as ROSTER_COLUMNS
-
-        header = [c.header for c in ROSTER_COLUMNS]
+        # Members through the members app's bulk path (``join_bulk``: what the roster import writes
+        # and records for rows that passed, without the file): new-form workers at the federations,
+        # migrant workers at the grassroots unions, a month at a time.
         m_scale = scale if o["members_scale"] is None else o["members_scale"]
         if not 0 < m_scale <= 1:
             raise CommandError("--members-scale must be in (0, 1].")
         n_new, n_migrant = _scaled(NEW_FORM_MEMBERS, m_scale), _scaled(MIGRANT_MEMBERS, m_scale)
         holders_new = federations or grassroots
         holders_migrant = grassroots or federations
-        members: dict[int, list[list[Any]]] = {}
-        for k in range(n_new + n_migrant):
-            new_form = k < n_new
-            union = rng.choice(holders_new if new_form else holders_migrant)
-            row = {
-                "name": "职工" + "甲乙丙丁戊己庚辛壬癸"[k % 10] + "子丑寅卯辰巳午未申酉戌亥"[k % 12],
-                "id_number": ident(k),
-                "phone": f"13{k:09d}",
-                "union_code": union.code,
-                "employment_form": FORMS[k % len(FORMS)] if new_form else "单位职工",
-                "migrant": "否" if new_form else "是",
-                "education": "",
-                "occupation": "",
-                "employer_uscc": "",
-                "member_since": "",
-            }
-            members.setdefault(1 + (k * 12) // (n_new + n_migrant), []).append(
-                [row[c.key] for c in ROSTER_COLUMNS]
-            )
-        for month, rows in sorted(members.items()):
-            for start in range(0, len(rows), ROSTER_ROWS):
-                data = _xlsx(header, rows[start : start + ROSTER_ROWS])
-                with facts_dated(dt.date(year, month, 25)):
-                    ri, _created = roster_import_create(
-                        actor=actor,
-                        union=root,
-                        uploaded=SimpleUploadedFile(f"roster-{month}-{start}.xlsx", data),
-                        mode="all_or_nothing",
+        total = n_new + n_migrant
+        joining: dict[int, list[int]] = {}
+        for k in range(total):
+            joining.setdefault(1 + (k * 12) // total, []).append(k)
+        for month, ks in sorted(joining.items()):
+            for start in range(0, len(ks), MEMBER_BATCH):
+                people, unions = [], []
+                for k in ks[start : start + MEMBER_BATCH]:
+                    new_form = k < n_new
+                    union = rng.choice(holders_new if new_form else holders_migrant)
+                    people.append(
+                        {
+                            "name": "职工"
+                            + "甲乙丙丁戊己庚辛壬癸"[k % 10]
+                            + "子丑寅卯辰巳午未申酉戌亥"[k % 12],
+                            "id_number": ident(k),
+                            "phone": f"13{k:09d}",
+                            "employment_form": FORMS[k % len(FORMS)] if new_form else "regular",
+                            "migrant_worker": not new_form,
+                        }
                     )
-                ri.refresh_from_db()
-                if ri.status != "done":
-                    raise CommandError(f"roster import {ri.pk} ended {ri.status}: {ri.message}")
-            log(f"members: month {month} imported ({len(rows)} rows)")
+                    unions.append(union.pk)
+                day = dt.date(year, month, 25)
+                with facts_dated(day):
+                    join_bulk(people=people, union_ids=unions, started_on=day)
+            log(f"members: month {month} joined ({len(ks)} people)")
 
         # City-level skills competitions.
         n_comp = _scaled(SKILLS_COMPETITIONS, scale)
