@@ -33,7 +33,7 @@ class BudgetAskForm(PageForm):
     cost = forms.CharField(label=gettext_lazy("费用（元）"), max_length=20)
 
     def __init__(self, *args: object, lines: list[tuple[int, str]], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["budget_line"].choices = [("", _("请选择")), *lines]  # type: ignore[attr-defined]
 
 

@@ -134,7 +134,10 @@ class ReconcileStartForm(FundsForm):
     SOURCES = (("upload", _("上传账单文件")), ("fetch", _("从微信支付下载")))
 
     union = forms.IntegerField(label=_("对账工会"), widget=forms.Select)
-    day = forms.DateField(label=_("账单日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("账单日期"),
+        widget=forms.DateInput(attrs={"type": "date", "class": "input"}, format="%Y-%m-%d"),
+    )
     source = forms.ChoiceField(
         label=_("账单来源"), choices=SOURCES, initial="upload", widget=forms.RadioSelect
     )

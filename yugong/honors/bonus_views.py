@@ -30,7 +30,7 @@ class BonusForm(PageForm):
     amount = forms.CharField(label=gettext_lazy("每人奖金（元）"), max_length=20)
 
     def __init__(self, *args: object, lines: list[tuple[int, str]], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["budget_line"].choices = [("", _("请选择")), *lines]  # type: ignore[attr-defined]
 
 
