@@ -1,6 +1,6 @@
 """Browser journey: an employer posts a job at a fair (desk), union staff publish it, a worker on a
-phone finds it by a Chinese word, writes a résumé and sends an intent; the employer sees the phone
-masked and records an intent (达成意向), which the worker confirms."""
+phone finds it by a Chinese word, writes a résumé, sends an intent and attaches a PDF; the
+employer sees the phone masked, opens the file and records an intent (达成意向), which the worker confirms."""
 
 from __future__ import annotations
 
@@ -87,15 +87,28 @@ def test_employer_posts_at_a_fair_and_a_worker_reaches_an_intent(
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     assert_page_healthy(page)
 
-    # 4. The employer sees the intent with the phone masked and records an intent.
+    # 3b. The worker attaches a PDF résumé file (shared only with the employers applied to).
+    page.goto("/jobs/resumes/")
+    page.locator("input[type=file]").first.set_input_files(
+        files=[{"name": "张三简历.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n% cv\n%%EOF\n"}]
+    )
+    page.get_by_test_id("upload-resume-file").first.tap()
+    expect(page.get_by_test_id("resume-file")).to_have_text("张三简历.pdf")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+
+    # 4. The employer sees the intent with the phone masked, opens the résumé file (audited) and
+    # records an intent.
     desk.goto(f"/jobs/employer/{world.employer.pk}/intents/")
     expect(desk.get_by_test_id("phone")).to_have_text("138****8000")
+    href = desk.get_by_test_id("resume-file").get_attribute("href")
+    got = desk.request.get(live_server.url + href)
+    assert got.status == 200 and got.body().startswith(b"%PDF")
     desk.get_by_placeholder("备注（如面试时间）").fill("周一上午面试")
     desk.get_by_test_id("agree").click()
     expect(desk.get_by_test_id("intent-status")).to_have_text("单位有意向")
 
     # 5. The worker confirms; the intent is reached.
-    page.reload()
+    page.goto("/jobs/mine/")
     expect(page.get_by_text("周一上午面试")).to_be_visible()
     page.get_by_test_id("confirm").tap()
     expect(page.get_by_test_id("intent-status")).to_have_text("已达成意向")

@@ -241,6 +241,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "expire-activity-offers": {"task": "yugong.events.tasks.expire_offers", "schedule": 300.0},
     "cockpit-refresh": {"task": "yugong.cockpit.tasks.cockpit_refresh", "schedule": 60.0},
+    "home-reassessments": {"task": "yugong.orgs.tasks.home_reassessments", "schedule": 86400.0},
 }
 # Domain events (yugong.core.events): attempts before a delivery is dead-lettered, and the first
 # retry delay (doubling each time, capped at an hour).

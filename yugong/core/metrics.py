@@ -34,6 +34,7 @@ class Unit(models.TextChoices):
     ITEMS = "items", _("个")
     SESSIONS = "sessions", _("场")
     TIMES = "times", _("次")
+    MINUTES = "minutes", _("分钟")
     ORDERS = "orders", _("单")
     FIRMS = "firms", _("家")
     YUAN = "yuan", _("元")  # stored in fen, shown in yuan

@@ -22,8 +22,8 @@ from .models import Booth, Intent, JobFair, JobPost, Recruiter, Resume
 
 RECRUITERS = [
     # username, display name, employer name
-    ("r_jfb", "解放碑百货人事部", "重庆解放碑百货有限公司"),
-    ("r_changjiang", "长江机械厂招聘专员", "重庆长江机械厂"),
+    ("r_jfb", "周敏", "重庆解放碑百货有限公司"),
+    ("r_changjiang", "陈刚", "重庆长江机械厂"),
 ]
 
 POSTS: list[dict[str, Any]] = [
@@ -154,11 +154,11 @@ def seed(stdout: Any) -> None:
             continue
         fields = {k: v for k, v in spec.items() if k not in ("employer", "fair")}
         recruiter = recruiters[spec["employer"]]
-        fair = fairs[spec["fair"]] if spec["fair"] else None
+        at_fair = fairs[spec["fair"]] if spec["fair"] else None
         post = services.post_create(
             actor=recruiter,
             employer_id=employers[spec["employer"]].pk,
-            fair_id=fair.pk if fair else None,
+            fair_id=at_fair.pk if at_fair else None,
             **fields,
         )
         services.post_submit(actor=recruiter, post_id=post.pk)

@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yugong.core.errors import ApplicationError
+from yugong.core.forms import PageForm
 
 from .models import Education, JobFair, JobPost
 
@@ -233,3 +234,11 @@ class RecruiterRemoveForm(forms.Form):
     """The recruiter a remove button names (the service finds it, or answers not found)."""
 
     recruiter = forms.CharField(label=_("招聘专员"), required=False)
+
+
+class ResumeFileForm(PageForm):
+    file = forms.FileField(label=_("简历附件（PDF 或 Word，5MB 以内）"), required=False)
+
+
+class CheckinForm(PageForm):
+    k = forms.CharField(max_length=300)

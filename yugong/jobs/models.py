@@ -12,6 +12,9 @@ and 直播带岗), workers' résumés and intents (求职意向).
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -207,6 +210,11 @@ class JobPost(models.Model):
         return self.title
 
 
+def resume_file_path(instance: Any, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else "bin"
+    return f"resumes/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.{ext}"
+
+
 class Resume(models.Model):
     """A worker's résumé. The phone is encrypted; employers see it only on an intent, masked until
     the worker shares it."""
@@ -223,6 +231,12 @@ class Resume(models.Model):
     skills = models.CharField(_("技能证书"), max_length=200, blank=True)
     intro = models.TextField(_("工作经历与自我介绍"), blank=True)
     expected_pay_fen = models.PositiveIntegerField(_("期望月薪（分）"), default=0)
+    # An attached résumé file (PDF or Word), stored under a random name and served only through
+    # the checked views: to the worker, and to the employers the worker sent this résumé to.
+    file = models.FileField(_("简历附件"), upload_to=resume_file_path, max_length=200, blank=True)
+    file_name = models.CharField(_("附件文件名"), max_length=120, blank=True)
+    file_type = models.CharField(_("附件类型"), max_length=80, blank=True)
+    file_size = models.PositiveIntegerField(_("附件大小（字节）"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -274,3 +288,22 @@ class Intent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.post_id}:{self.worker_id}"
+
+
+class FairCheckin(models.Model):
+    """A worker checked in at an on-site fair by scanning the fair's QR code (once per fair)."""
+
+    fair = models.ForeignKey(
+        JobFair, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("招聘会")
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("签到时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("招聘会签到")
+        verbose_name_plural = _("招聘会签到")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["fair", "user"], name="jobs_checkin_once")]
+
+    def __str__(self) -> str:
+        return f"{self.fair_id}:{self.user_id}"

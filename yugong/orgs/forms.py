@@ -8,8 +8,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yugong.core.errors import ApplicationError
+from yugong.core.forms import IdField, PageForm
 
-from .models import HomeRating, Industry, RoleAssignment, ServedForm, Union, VolunteerTeam
+from .models import (
+    HomeRating,
+    HomeReview,
+    Industry,
+    RoleAssignment,
+    ServedForm,
+    Specialty,
+    Union,
+    VolunteerTeam,
+)
 
 
 def apply_errors(form: forms.Form, exc: ApplicationError, rename: dict[str, str] | None = None) -> None:
@@ -104,6 +114,7 @@ class VolunteerTeamForm(forms.Form):
     union = UnionChoiceField(label=_("工会编号"))
     name = forms.CharField(label=_("队伍名称"), max_length=120)
     tier = forms.ChoiceField(label=_("层级"), choices=VolunteerTeam.Tier.choices)
+    specialty = forms.ChoiceField(label=_("服务方向"), choices=Specialty.choices)
     parent = forms.IntegerField(label=_("上级队伍编号"), required=False)
 
 
@@ -122,3 +133,106 @@ class ServiceRecordForm(forms.Form):
 
 class RoleRevokeForm(forms.Form):
     reason = forms.CharField(label=_("撤销原因"), required=False)
+
+
+LOCAL_DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class ServiceActivityForm(PageForm):
+    title = forms.CharField(label=_("活动名称"), max_length=120)
+    beneficiaries = forms.CharField(label=_("服务对象"), max_length=120)
+    place = forms.CharField(label=_("服务地点"), max_length=200)
+    starts_at = forms.DateTimeField(label=_("开始时间"), widget=LOCAL_DT)
+    ends_at = forms.DateTimeField(label=_("结束时间"), widget=LOCAL_DT)
+    capacity = forms.IntegerField(label=_("招募人数"), min_value=1, max_value=10000)
+    description = forms.CharField(
+        label=_("活动内容"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class TeamLeaderForm(PageForm):
+    volunteer = IdField(label=_("队长（志愿者）"))
+
+
+class HoursForm(PageForm):
+    signup = IdField(label=_("报名"))
+    hours = forms.DecimalField(
+        label=_("服务时长（小时）"), min_value=0, max_value=24, max_digits=5, decimal_places=2
+    )
+    description = forms.CharField(label=_("服务内容"), max_length=200, required=False)
+
+
+class CloseActivityForm(PageForm):
+    beneficiary_count = forms.IntegerField(
+        label=_("受益人数"),
+        min_value=0,
+        max_value=1_000_000,
+        widget=forms.NumberInput(attrs={"class": "input"}),
+    )
+
+
+class DisputeForm(PageForm):
+    note = forms.CharField(label=_("异议说明"), max_length=200)
+
+
+class SpecialtyFilterForm(PageForm):
+    specialty = forms.ChoiceField(
+        label=_("服务方向"), choices=[("", _("全部"))] + list(Specialty.choices), required=False
+    )
+
+
+# --- 职工之家 workflow ------------------------------------------------------------------------------
+
+
+class HomeSheetForm(PageForm):
+    union = UnionChoiceField(label=_("制定工会编号"))
+    name = forms.CharField(label=_("评分表名称"), max_length=120)
+    kind = forms.ChoiceField(label=_("类别"), choices=HomeRating.Kind.choices)
+    pass_score = forms.IntegerField(label=_("达标分"), min_value=1, max_value=100000)
+    reassess_years = forms.IntegerField(label=_("复核周期（年）"), min_value=1, max_value=10, initial=3)
+    criteria = forms.CharField(
+        label=_("评分项"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("每行一项：评分项|满分|是否须佐证（1或0），如“组织建设规范|20|1”"),
+    )
+
+    def clean_criteria(self) -> list[tuple[str, str, bool]]:
+        rows = []
+        for line in str(self.cleaned_data["criteria"]).splitlines():
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.replace("｜", "|").split("|")]
+            rows.append(
+                (parts[0], parts[1] if len(parts) > 1 else "", (parts[2] if len(parts) > 2 else "1") != "0")
+            )
+        return rows
+
+
+class HomeApplicationForm(PageForm):
+    union = UnionChoiceField(label=_("申报工会编号"))
+    sheet = forms.TypedChoiceField(label=_("评分表"), coerce=int, choices=[])
+    level = forms.ChoiceField(label=_("申报级别"), choices=HomeRating.Level.choices)
+    year = forms.IntegerField(label=_("年度"), min_value=1980, max_value=2100)
+    summary = forms.CharField(
+        label=_("创建情况简介"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class HomeScoreForm(PageForm):
+    criterion = IdField(label=_("评分项"), required=True)
+    score = forms.IntegerField(label=_("自评分"), min_value=0, max_value=1000)
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+    evidence = forms.FileField(label=_("佐证材料（PDF/JPG/PNG，10MB以内）"), required=False)
+
+
+class HomeDecisionForm(PageForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(label=_("审核结论"), choices=HomeReview.Decision.choices)
+    score = forms.IntegerField(label=_("审核得分"), min_value=0, max_value=100000, required=False)
+    note = forms.CharField(label=_("审核意见"), max_length=300, required=False)
+
+
+class HomePublishForm(PageForm):
+    union = IdField(label=_("命名工会"), required=True)
+    level = forms.ChoiceField(label=_("级别"), choices=HomeRating.Level.choices)
+    year = forms.IntegerField(label=_("年度"), min_value=1980, max_value=2100)

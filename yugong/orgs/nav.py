@@ -38,7 +38,17 @@ nav.register(
     nav.ConsolePage(
         section="orgs", label=_("职工之家"), url_name="orgs:home_ratings", order=80, audience=STAFF
     ),
+    nav.ConsolePage(section="orgs", label=_("职工之家评审"), url_name="orgs:homes", order=81, audience=STAFF),
     nav.ConsolePage(
         section="orgs", label=_("志愿服务"), url_name="orgs:volunteer_teams", order=90, audience=STAFF
     ),
+    nav.TabEntry(
+        tab="services",
+        label=_("志愿服务"),
+        url_name="orgs:v_activities",
+        icon="heart",
+        order=70,
+        description=_("社会公益、爱心慰问、劳模工匠三进，报名参加"),
+    ),
+    nav.TabEntry(tab="me", label=_("我的志愿服务"), url_name="orgs:v_mine", order=70, login_required=True),
 )

@@ -8,18 +8,33 @@ from typing import Any
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from .access import CHAIR_ROLES, LEADER_ROLES, scope_filter, staff_scope, subtree_filter
+from yugong.core.timeutil import now
+
+from .access import (
+    CHAIR_ROLES,
+    LEADER_ROLES,
+    MANAGE_ROLES,
+    grants,
+    scope_filter,
+    scope_paths,
+    staff_scope,
+    subtree_filter,
+)
 from .models import (
     Employer,
+    HomeApplication,
     HomeRating,
+    HomeScoreSheet,
     RoleAssignment,
+    ServiceActivity,
     ServiceRecord,
+    ServiceSignup,
     Union,
     UnionEvent,
     Volunteer,
     VolunteerTeam,
 )
-from .tree import ancestor_ids
+from .tree import ancestor_ids, chain_ids
 
 EMPLOYER_PATHS = ("union__path", "managing_union__path")
 
@@ -149,18 +164,15 @@ def volunteer_teams(user: Any, *, union: Union | None = None) -> QuerySet[Volunt
         .annotate(n=Count("pk"))
         .values("n")
     )
-    minutes = (
-        ServiceRecord.objects.filter(team=OuterRef("pk"))
-        .order_by()
-        .values("team")
-        .annotate(m=Sum("minutes"))
-        .values("m")
-    )
+    confirmed = ServiceRecord.objects.filter(team=OuterRef("pk"), status=ServiceRecord.Status.CONFIRMED)
+    minutes = confirmed.order_by().values("team").annotate(m=Sum("minutes")).values("m")
+    services = confirmed.order_by().values("team").annotate(n=Count("pk")).values("n")
     return (
-        qs.select_related("union", "parent")
+        qs.select_related("union", "parent", "leader")
         .annotate(
             volunteer_count=Coalesce(Subquery(volunteers, output_field=IntegerField()), Value(0)),
             total_minutes=Coalesce(Subquery(minutes, output_field=IntegerField()), Value(0)),
+            service_count=Coalesce(Subquery(services, output_field=IntegerField()), Value(0)),
         )
         .order_by("union__path", "tier", "name")
     )
@@ -168,7 +180,7 @@ def volunteer_teams(user: Any, *, union: Union | None = None) -> QuerySet[Volunt
 
 def team_volunteers(team: VolunteerTeam) -> QuerySet[Volunteer]:
     minutes = (
-        ServiceRecord.objects.filter(volunteer=OuterRef("pk"))
+        ServiceRecord.objects.filter(volunteer=OuterRef("pk"), status=ServiceRecord.Status.CONFIRMED)
         .order_by()
         .values("volunteer")
         .annotate(m=Sum("minutes"))
@@ -184,6 +196,117 @@ def team_volunteers(team: VolunteerTeam) -> QuerySet[Volunteer]:
 def team_records(team: VolunteerTeam, *, limit: int = 100) -> list[ServiceRecord]:
     return list(
         ServiceRecord.objects.filter(team=team)
-        .select_related("volunteer")
+        .select_related("volunteer", "activity")
         .order_by("-served_on", "-id")[:limit]
     )
+
+
+# --- volunteer service (activities, sign-ups, hours) ---------------------------------------------
+
+
+def open_activities(*, specialty: str = "", limit: int = 50) -> list[ServiceActivity]:
+    """Activities open for sign-up that have not started, soonest first (the worker's list)."""
+    qs = ServiceActivity.objects.filter(status=ServiceActivity.Status.OPEN, starts_at__gt=now())
+    if specialty:
+        qs = qs.filter(team__specialty=specialty)
+    return list(qs.select_related("team", "team__union").order_by("starts_at", "id")[:limit])
+
+
+def team_activities(team: VolunteerTeam, *, limit: int = 100) -> list[ServiceActivity]:
+    return list(ServiceActivity.objects.filter(team=team).order_by("-starts_at", "-id")[:limit])
+
+
+def activity_roll(activity: ServiceActivity) -> list[ServiceSignup]:
+    """The live sign-ups of an activity with each volunteer and their record (one query)."""
+    return list(
+        ServiceSignup.objects.filter(activity=activity, status=ServiceSignup.Status.ACTIVE)
+        .select_related("volunteer", "record")
+        .order_by("created_at", "id")
+    )
+
+
+def my_signups(user: Any, *, limit: int = 50) -> list[ServiceSignup]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        ServiceSignup.objects.filter(user=user)
+        .select_related("activity", "activity__team", "record")
+        .order_by("-activity__starts_at", "-id")[:limit]
+    )
+
+
+def my_records(user: Any, *, limit: int = 500) -> list[ServiceRecord]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        ServiceRecord.objects.filter(volunteer__user=user)
+        .select_related("team", "activity")
+        .order_by("-served_on", "-id")[:limit]
+    )
+
+
+def hours_statement(user: Any) -> dict[str, Any]:
+    """A volunteer's statement: confirmed records, totals per year and per team (from one query)."""
+    records = [r for r in my_records(user, limit=5000) if r.status == ServiceRecord.Status.CONFIRMED]
+    by_year: dict[int, int] = {}
+    by_team: dict[str, int] = {}
+    for r in records:
+        by_year[r.served_on.year] = by_year.get(r.served_on.year, 0) + r.minutes
+        by_team[r.team.name] = by_team.get(r.team.name, 0) + r.minutes
+    total = sum(r.minutes for r in records)
+    return {
+        "records": records,
+        "count": len(records),
+        "total_minutes": total,
+        "total_hours": round(total / 60, 1),
+        "by_year": [(y, round(m / 60, 1)) for y, m in sorted(by_year.items(), reverse=True)],
+        "by_team": [(t, round(m / 60, 1)) for t, m in sorted(by_team.items())],
+    }
+
+
+# --- 职工之家 workflow ------------------------------------------------------------------------------
+
+
+def home_applications(user: Any, *, status: str = "") -> QuerySet[HomeApplication]:
+    """Applications of unions in the user's subtree."""
+    qs = scope_filter(HomeApplication.objects.all(), user)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("union", "reviewer", "sheet").order_by("-id")
+
+
+def home_review_queue(user: Any) -> QuerySet[HomeApplication]:
+    """Applications waiting at a union where the user holds a managing role themselves."""
+    here = sorted({g.union_id for g in grants(user) if g.role in MANAGE_ROLES})
+    return (
+        HomeApplication.objects.filter(status=HomeApplication.Status.REVIEWING, reviewer_id__in=here)
+        .select_related("union", "reviewer", "sheet")
+        .order_by("submitted_at", "id")
+    )
+
+
+def home_sheets(user: Any) -> list[HomeScoreSheet]:
+    """Active sheets kept by a union on the user's chain (the city's sheet serves its subtree)."""
+    paths = scope_paths(user)
+    ids = sorted({i for p in paths for i in chain_ids(p)})
+    return list(
+        HomeScoreSheet.objects.filter(active=True, union_id__in=ids).select_related("union").order_by("-id")
+    )
+
+
+def home_totals(user: Any, *, union: Union | None = None) -> list[dict[str, Any]]:
+    """Titles by level and kind in the user's subtree (or below ``union``): one grouped query."""
+    qs = scope_filter(HomeRating.objects.all(), user)
+    if union is not None:
+        qs = subtree_filter(qs, union)
+    rows = qs.order_by().values("level", "kind").annotate(n=Count("pk"))
+    counts = {(r["level"], r["kind"]): r["n"] for r in rows}
+    return [
+        {
+            "level": level,
+            "label": str(label),
+            "home": counts.get((level, "home"), 0),
+            "small_home": counts.get((level, "small_home"), 0),
+        }
+        for level, label in reversed(HomeRating.Level.choices)
+    ]

@@ -54,6 +54,8 @@ TABLER: dict[str, str] = {
     "notice": "speakerphone",
     "honors": "award",
     "innovation": "bulb",
+    "heart": "heart-handshake",  # volunteer service
+    "orgs": "users",
 }
 
 

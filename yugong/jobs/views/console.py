@@ -141,6 +141,7 @@ def c_fair_edit(request: HttpRequest, fair_id: int | None = None) -> HttpRespons
         "booth_form": booth_form,
         "booths": selectors.fair_booths(fair) if fair else [],
         "kinds": JobFair.Kind,
+        "checkins": fair.checkins.count() if fair else 0,
     }
     status = 422 if form.errors or booth_form.errors else 200
     return _console(request, "jobs/c_fair_form.html", ctx, status)

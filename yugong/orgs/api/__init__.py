@@ -5,7 +5,7 @@ caller's subtree answer 404 like missing ones; a visible object without the righ
 One router (``common.router``); each sub-module registers its operations on it when imported here.
 """
 
-from . import employers, ratings, roles, tree, volunteers
+from . import employers, ratings, roles, service, tree, volunteers
 from .common import router
 
-__all__ = ["employers", "ratings", "roles", "router", "tree", "volunteers"]
+__all__ = ["employers", "ratings", "roles", "router", "service", "tree", "volunteers"]

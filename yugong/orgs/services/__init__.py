@@ -8,16 +8,54 @@ Callers import from ``yugong.orgs.services``; the sub-modules are an implementat
 """
 
 from .employers import employer_create, employer_update
+from .homes import (
+    home_application_create,
+    home_application_decide,
+    home_application_submit,
+    home_ratings_publish,
+    home_reassessments_generate,
+    home_score_set,
+    home_sheet_create,
+)
 from .ratings import home_rating_create, home_rating_delete
 from .roles import admin_role_assign, role_grant, role_revoke
+from .service import (
+    can_lead,
+    service_activity_cancel,
+    service_activity_close,
+    service_activity_create,
+    service_hours_confirm,
+    service_hours_dispute,
+    service_hours_record,
+    service_signup,
+    service_signup_cancel,
+    team_leader_set,
+)
 from .tree import union_close, union_create, union_merge, union_move, union_reopen, union_update
 from .volunteers import service_record_add, volunteer_add, volunteer_team_create
 
 __all__ = [
     "admin_role_assign",
+    "can_lead",
+    "service_activity_cancel",
+    "service_activity_close",
+    "service_activity_create",
+    "service_hours_confirm",
+    "service_hours_dispute",
+    "service_hours_record",
+    "service_signup",
+    "service_signup_cancel",
+    "team_leader_set",
     "employer_create",
     "employer_update",
+    "home_application_create",
+    "home_application_decide",
+    "home_application_submit",
     "home_rating_create",
+    "home_ratings_publish",
+    "home_reassessments_generate",
+    "home_score_set",
+    "home_sheet_create",
     "home_rating_delete",
     "role_grant",
     "role_revoke",

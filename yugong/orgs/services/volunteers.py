@@ -11,17 +11,25 @@ from django.utils.translation import gettext as _
 from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import ValidationFailed
+from yugong.core.facts import fact_record
 from yugong.core.timeutil import local_today
 from yugong.core.validators import clean_text, normalize_phone
 
 from ..access import MANAGE_ROLES
-from ..models import ServiceRecord, Union, Volunteer, VolunteerTeam
+from ..models import ServiceRecord, Specialty, Union, Volunteer, VolunteerTeam
 from .common import _check, _require_active
+from .service import count_confirmed
 
 
 @transaction.atomic
 def volunteer_team_create(
-    *, actor: User, union: Union, name: str, tier: str, parent: VolunteerTeam | None = None
+    *,
+    actor: User,
+    union: Union,
+    name: str,
+    tier: str,
+    parent: VolunteerTeam | None = None,
+    specialty: str = Specialty.PUBLIC_WELFARE,
 ) -> VolunteerTeam:
     """1+N+X: one general team per union (no parent); branch teams under a general team;
     community teams under a general or a branch team. The parent team belongs to the same union or
@@ -31,6 +39,8 @@ def volunteer_team_create(
     name = clean_text(name)
     if not name:
         raise ValidationFailed(fields={"name": _("请填写队伍名称。")})
+    if specialty not in Specialty.values:
+        raise ValidationFailed(fields={"specialty": _("不是有效的服务方向。")})
     if tier not in VolunteerTeam.Tier.values:
         raise ValidationFailed(fields={"tier": _("不是有效的队伍层级。")})
     if tier == VolunteerTeam.Tier.GENERAL:
@@ -53,7 +63,7 @@ def volunteer_team_create(
             raise ValidationFailed(fields={"parent": _("上级队伍层级不符合“1+N+X”结构。")})
         if not union.path.startswith(parent.union.path):
             raise ValidationFailed(fields={"parent": _("上级队伍须属于本工会或上级工会。")})
-    team = VolunteerTeam.objects.create(union=union, name=name, tier=tier, parent=parent)
+    team = VolunteerTeam.objects.create(union=union, name=name, tier=tier, parent=parent, specialty=specialty)
     audit_record(
         actor=actor,
         action="volunteer_team.create",
@@ -84,6 +94,7 @@ def volunteer_add(*, actor: User, team: VolunteerTeam, name: str, phone: str, sk
         union_id=team.union_id,
         changes={"name": [None, name], "phone": "changed"},
     )
+    fact_record(metric="volunteers.registered", union_id=team.union_id)
     return volunteer
 
 
@@ -114,8 +125,17 @@ def service_record_add(
     description = clean_text(description)
     if not description:
         raise ValidationFailed(fields={"description": _("请填写服务内容。")})
+    # A volunteer with an account confirms the time (only confirmed time counts); one without an
+    # account cannot, so the record counts as written.
+    pending = volunteer.user_id is not None
     record = ServiceRecord.objects.create(
-        volunteer=volunteer, team=team, served_on=served_on, minutes=minutes, description=description[:200]
+        volunteer=volunteer,
+        team=team,
+        served_on=served_on,
+        minutes=minutes,
+        description=description[:200],
+        status=ServiceRecord.Status.PENDING if pending else ServiceRecord.Status.CONFIRMED,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
     )
     audit_record(
         actor=actor,
@@ -124,4 +144,6 @@ def service_record_add(
         union_id=team.union_id,
         changes={"minutes": [None, minutes], "served_on": [None, served_on.isoformat()]},
     )
+    if not pending:
+        count_confirmed(record, team.union_id)
     return record

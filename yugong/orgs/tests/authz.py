@@ -100,6 +100,7 @@ def build_world() -> World:
         world.objects[("team", where)] = VolunteerTeam.objects.create(
             union=district, name=f"{district.name}志愿服务总队", tier="general"
         )
+        _service_objects(world, where)
         other = UserFactory(is_staff=True)
         world.objects[("assignment", where)] = RoleAssignment.objects.create(
             user=other, union=leaf, role="staff"
@@ -112,6 +113,55 @@ def build_world() -> World:
     world.users["worker"] = UserFactory(username="authz_worker")
     world.users["anonymous"] = None
     return world
+
+
+def _service_objects(world: World, where: str) -> None:
+    """An open volunteer activity of the district's team, another worker's sign-up and their
+    pending service record (workers reach only their own)."""
+    from yugong.core.timeutil import now
+    from yugong.orgs.models import ServiceActivity, ServiceRecord, ServiceSignup, Volunteer
+
+    team = world.objects[("team", where)]
+    start = now() + dt.timedelta(days=3)
+    activity = ServiceActivity.objects.create(
+        team=team, title="志愿服务", beneficiaries="社区居民", place="社区", starts_at=start,
+        ends_at=start + dt.timedelta(hours=2), capacity=50, signed_up=1, created_by=UserFactory(),
+    )  # fmt: skip
+    someone = UserFactory()
+    volunteer = Volunteer.objects.create(team=team, user=someone, name="志愿者")
+    world.objects[("activity", where)] = activity
+    world.objects[("signup", where)] = ServiceSignup.objects.create(
+        activity=activity, volunteer=volunteer, user=someone
+    )
+    world.objects[("record", where)] = ServiceRecord.objects.create(
+        volunteer=volunteer, team=team, served_on=TODAY, minutes=60, description="值守", status="pending"
+    )
+    _home_objects(world, where)
+
+
+def _home_objects(world: World, where: str) -> None:
+    """A 职工之家 application of the grassroots union, waiting at its district (where the actors'
+    roles are held, inside), with one evidence file."""
+    from django.core.files.base import ContentFile
+
+    from yugong.orgs.models import HomeApplication, HomeCriterion, HomeScore, HomeScoreSheet
+
+    sheet = HomeScoreSheet.objects.filter(union=world.city).first() or HomeScoreSheet.objects.create(
+        union=world.city, name="评分表", kind="home", pass_score=10
+    )
+    criterion = HomeCriterion.objects.get_or_create(
+        sheet=sheet, position=1, defaults={"title": "建家", "max_score": 20}
+    )[0]
+    app = HomeApplication.objects.create(
+        union=world.obj("union", where), sheet=sheet, kind="home", level="district", year=2026,
+        status="reviewing", stage="district", reviewer=world.obj("district", where), version=1,
+        created_by=UserFactory(),
+    )  # fmt: skip
+    score = HomeScore(application=app, criterion=criterion, score=15, evidence_name="证明.pdf")
+    score.evidence.save("e.pdf", ContentFile(b"%PDF-1.4 demo"), save=False)
+    score.save()
+    world.objects[("home_application", where)] = app
+    world.objects[("home_score", where)] = score
 
 
 def module_world(builder: Callable[[], World] = build_world) -> Any:
