@@ -42,17 +42,17 @@ def signup_mine(request: HttpRequest) -> object:
 # --- on the day and by kind --------------------------------------------------------------------------
 
 
-class ScanIn(BaseModel):
+class CheckinScanIn(BaseModel):
     client_id: str = Field(max_length=64)
     token: str = Field(max_length=500)
     scanned_at: str = Field(default="", max_length=40)
 
 
 class SyncIn(BaseModel):
-    scans: list[ScanIn] = Field(max_length=days.MAX_BATCH)
+    scans: list[CheckinScanIn] = Field(max_length=days.MAX_BATCH)
 
 
-class ScanOut(BaseModel):
+class CheckinScanOut(BaseModel):
     client_id: str
     result: str  # checked_in | again | refused
     message: str
@@ -61,7 +61,7 @@ class ScanOut(BaseModel):
 
 @router.post(
     "/{activity_id}/checkins/sync",
-    response={200: list[ScanOut], **ERROR_RESPONSES},
+    response={200: list[CheckinScanOut], **ERROR_RESPONSES},
     summary="同步离线扫码签到（按扫码编号幂等）",
 )
 def checkin_sync(request: HttpRequest, activity_id: int, body: SyncIn) -> object:
@@ -177,13 +177,15 @@ class QuestionIn(BaseModel):
     options: list[str] = Field(default_factory=list, max_length=10)
 
 
-class QuestionOut(BaseModel):
+class SurveyQuestionOut(BaseModel):
     id: int
     position: int
 
 
 @router.post(
-    "/{activity_id}/survey/questions", response={201: QuestionOut, **ERROR_RESPONSES}, summary="添加问卷问题"
+    "/{activity_id}/survey/questions",
+    response={201: SurveyQuestionOut, **ERROR_RESPONSES},
+    summary="添加问卷问题",
 )
 def survey_question_post(request: HttpRequest, activity_id: int, body: QuestionIn) -> object:
     q = days.survey_question_add(
@@ -193,10 +195,10 @@ def survey_question_post(request: HttpRequest, activity_id: int, body: QuestionI
         kind=body.kind,
         options=body.options,
     )
-    return Status(201, QuestionOut(id=q.pk, position=q.position))
+    return Status(201, SurveyQuestionOut(id=q.pk, position=q.position))
 
 
-class ResultOut(BaseModel):
+class SurveyResultOut(BaseModel):
     question: str
     kind: str
     count: int
@@ -206,12 +208,14 @@ class ResultOut(BaseModel):
 
 
 @router.get(
-    "/{activity_id}/survey/results", response={200: list[ResultOut], **ERROR_RESPONSES}, summary="问卷结果"
+    "/{activity_id}/survey/results",
+    response={200: list[SurveyResultOut], **ERROR_RESPONSES},
+    summary="问卷结果",
 )
 def survey_results(request: HttpRequest, activity_id: int) -> object:
     activity = selectors.staff_activity(request_user(request), activity_id)
     return [
-        ResultOut(
+        SurveyResultOut(
             question=r["question"].text,
             kind=r["question"].kind,
             count=r["count"],

@@ -276,7 +276,7 @@ def child_enrol(
     errors = {}
     if not child_name.strip():
         errors["child_name"] = _("请填写孩子姓名。")
-    if not guardian_phone.strip().isdigit() or len(guardian_phone.strip()) != 11:
+    if not is_ascii_digits(guardian_phone.strip()) or len(guardian_phone.strip()) != 11:
         errors["guardian_phone"] = _("监护人手机号须为11位数字。")
     group = None
     if not isinstance(child_age, int):
