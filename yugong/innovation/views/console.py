@@ -4,6 +4,8 @@ page form and its service."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -51,25 +53,46 @@ def studios(request: HttpRequest) -> HttpResponse:
     return console(request, "innovation/console_studios.html", ctx)
 
 
-@console_required
-def studio_new(request: HttpRequest) -> HttpResponse:
+def _create_in_union(
+    request: HttpRequest,
+    form_class: type[StudioForm] | type[ChallengeForm],
+    create: Callable[..., Studio | Challenge],
+    *,
+    done: str,
+    detail: str,
+    heading: str,
+) -> HttpResponse:
+    """A console page that creates one thing for a union the staff member manages: the union is
+    chosen from theirs and checked again by the access layer before the service runs."""
     unions = union_choices(request)
     if not unions:
         raise PermissionDenied()
-    form = StudioForm(request.POST or None)
+    form = form_class(request.POST or None)
     form.set_choices("union", unions)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
             union = access_union(request.user, data.pop("union"))
-            s = services.studio_register(actor=request_user(request), union=union, **data)
+            made = create(actor=request_user(request), union=union, **data)
         except ApplicationError as exc:
             reraise_refusal(exc)
             form.apply_errors(exc)
         else:
-            messages.success(request, _("已登记创新工作室。"))
-            return HttpResponseRedirect(reverse("innovation:console_studio", args=[s.pk]))
-    return console(request, "innovation/console_form.html", {"form": form, "heading": _("登记创新工作室")})
+            messages.success(request, done)
+            return HttpResponseRedirect(reverse(detail, args=[made.pk]))
+    return console(request, "innovation/console_form.html", {"form": form, "heading": heading})
+
+
+@console_required
+def studio_new(request: HttpRequest) -> HttpResponse:
+    return _create_in_union(
+        request,
+        StudioForm,
+        services.studio_register,
+        done=_("已登记创新工作室。"),
+        detail="innovation:console_studio",
+        heading=_("登记创新工作室"),
+    )
 
 
 def _result_form(data: QueryDict | None, members: list[StudioMember]) -> ResultForm:
@@ -266,23 +289,14 @@ def challenges(request: HttpRequest) -> HttpResponse:
 
 @console_required
 def challenge_new(request: HttpRequest) -> HttpResponse:
-    unions = union_choices(request)
-    if not unions:
-        raise PermissionDenied()
-    form = ChallengeForm(request.POST or None)
-    form.set_choices("union", unions)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            union = access_union(request.user, data.pop("union"))
-            c = services.challenge_post(actor=request_user(request), union=union, **data)
-        except ApplicationError as exc:
-            reraise_refusal(exc)
-            form.apply_errors(exc)
-        else:
-            messages.success(request, _("已发布榜单。"))
-            return HttpResponseRedirect(reverse("innovation:console_challenge", args=[c.pk]))
-    return console(request, "innovation/console_form.html", {"form": form, "heading": _("发布揭榜挂帅榜单")})
+    return _create_in_union(
+        request,
+        ChallengeForm,
+        services.challenge_post,
+        done=_("已发布榜单。"),
+        detail="innovation:console_challenge",
+        heading=_("发布揭榜挂帅榜单"),
+    )
 
 
 @console_required
