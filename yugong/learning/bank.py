@@ -141,5 +141,7 @@ def credit_statement(person: Person) -> Statement:
     total = CreditEntry.objects.filter(account=account).filter(
         Q(expires_on__isnull=True) | Q(expires_on__gte=today)
     ).aggregate(s=Sum("credits"))["s"] or Decimal(0)
+    # One decimal place whatever the database's sum gives back (SQLite's "2", PostgreSQL's "2.0").
+    total = total.quantize(Decimal("0.1"))
     pending = list(account.outcomes.filter(status=Outcome.Status.DEPOSITED).order_by("-deposited_at"))
     return Statement(entries=entries, total=total, pending=pending)
