@@ -63,6 +63,8 @@ ACTION_NAMES: dict[str, Promise] = {
     "role.revoke": _("收回工作角色"),
     "home_rating.create": _("登记职工之家评定"),
     "home_rating.delete": _("删除职工之家评定"),
+    "home_rating.national_recommend": _("推荐全国模范职工之家"),
+    "home_rating.national_result": _("登记全国模范职工之家结果"),
     "volunteer_team.create": _("新建志愿服务队"),
     "volunteer.add": _("添加志愿者"),
     "volunteer.service": _("登记志愿服务"),
