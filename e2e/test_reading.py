@@ -192,3 +192,98 @@ def test_worker_logs_reading_writes_an_essay_staff_publish_it_shows(
     assert_page_healthy(page)
     desk.close()
     reader.close()
+
+
+def test_every_reading_and_photo_page_at_phone_size(
+    phone_page: Any, browser: Any, live_server: Any, reading_world: dict[str, Any]
+) -> None:
+    """Each page of the campaign and the photos, worker's and staff's, at 390×844 with data in it:
+    no sideways scrolling, no failed asset, a screenshot to look at."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yugong.core.timeutil import local_today
+    from yugong.events import kinds, photos, reading
+    from yugong.events.models import Activity, SignUp
+
+    activity, worker, organiser = (reading_world[k] for k in ("activity", "worker", "organiser"))
+    books = list(activity.books.all())
+    for days_ago, book, minutes in ((2, 0, 40), (1, 1, 55), (0, 0, 30)):
+        reading.reading_log_record(
+            actor=worker,
+            activity_id=activity.pk,
+            book_id=books[book].pk,
+            minutes=minutes,
+            pages=minutes // 2,
+            day=local_today() - dt.timedelta(days=days_ago),
+        )
+    published = reading.essay_submit(
+        actor=worker, activity_id=activity.pk, title="重读《红岩》", body=ESSAY, book_id=books[0].pk
+    )
+    kinds.work_review(actor=organiser, work_id=published.pk, publish=True)
+    rejected = reading.essay_submit(actor=worker, activity_id=activity.pk, title="随便写写", body=ESSAY)
+    kinds.work_review(actor=organiser, work_id=rejected.pk, publish=False, note="请围绕书单中的图书来写")
+    reading.essay_submit(
+        actor=worker, activity_id=activity.pk, title="平凡中的不平凡", body=ESSAY * 2, book_id=books[1].pk
+    )
+    SignUp.objects.filter(activity=activity).update(status=SignUp.Status.WON)
+    Activity.objects.filter(pk=activity.pk).update(status=Activity.Status.DRAWN)
+    shots = []
+    for i, caption in enumerate(("读书分享会", "书屋一角", "合影")):
+        p = photos.photo_upload(
+            actor=worker,
+            activity_id=activity.pk,
+            image=SimpleUploadedFile("p.png", _png(), content_type="image/png"),
+            caption=caption,
+            consent=True,
+        )
+        if i < 2:
+            photos.photo_review(actor=organiser, photo_id=p.pk, publish=True)
+        shots.append(p)
+    photos.photo_takedown_ask(
+        actor=reading_world["reader"], photo_id=shots[1].pk, reason="照片里有我，我不同意公开"
+    )
+
+    page = phone_page
+    _sign_in(page, live_server, worker)
+    for name, path in (
+        ("w-campaign", f"/activities/{activity.pk}/reading/"),
+        ("w-board", f"/activities/{activity.pk}/reading/board/"),
+        ("w-essays", f"/activities/{activity.pk}/reading/essays/"),
+        ("w-essay", f"/activities/{activity.pk}/reading/essays/{published.pk}/"),
+        ("w-essay-rejected", f"/activities/{activity.pk}/reading/essays/{rejected.pk}/"),
+        ("w-photos", f"/activities/{activity.pk}/photos/"),
+        ("w-takedown", f"/activities/{activity.pk}/photos/{shots[0].pk}/takedown/"),
+        ("w-activity", f"/activities/{activity.pk}/"),
+    ):
+        page.goto(path)
+        _fits(page)
+        _shot(page, name)
+        assert_page_healthy(page)
+
+    other = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, locale="zh-CN"
+    )
+    newcomer = other.new_page()
+    _sign_in(newcomer, live_server, reading_world["reader"])
+    newcomer.goto(f"/activities/{activity.pk}/reading/")
+    expect(newcomer.get_by_test_id("not-joined")).to_be_visible()
+    assert newcomer.evaluate("() => document.documentElement.scrollWidth") <= 390
+    newcomer.screenshot(path=str(SHOTS / "reading-w-not-joined-390.png"), full_page=True)
+    other.close()
+
+    staff_ctx = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, locale="zh-CN"
+    )
+    staff = staff_ctx.new_page()
+    _sign_in(staff, live_server, organiser)
+    for name, path in (
+        ("s-books", f"/activities/console/{activity.pk}/reading/"),
+        ("s-book", f"/activities/console/{activity.pk}/reading/books/{books[0].pk}/"),
+        ("s-essays", f"/activities/console/{activity.pk}/reading/essays/"),
+        ("s-photos", f"/activities/console/{activity.pk}/photos/"),
+        ("s-detail", f"/activities/console/{activity.pk}/"),
+    ):
+        staff.goto(path)
+        staff.screenshot(path=str(SHOTS / f"reading-{name}-390.png"), full_page=True)
+        assert staff.evaluate("() => document.documentElement.scrollWidth") <= 390, name
+    staff_ctx.close()

@@ -262,9 +262,9 @@ def open_takedowns(activity: Activity) -> list[PhotoTakedown]:
     )
 
 
-def my_photos(actor: Any, activity: Activity) -> list[ActivityPhoto]:
+def my_photos(user: Any, activity: Activity) -> list[ActivityPhoto]:
     return list(
-        ActivityPhoto.objects.filter(activity=activity, uploaded_by_id=actor.pk).order_by("-id")[
+        ActivityPhoto.objects.filter(activity=activity, uploaded_by_id=user.pk).order_by("-id")[
             :MAX_PHOTOS_EACH
         ]
     )
