@@ -276,6 +276,8 @@ ACTION_NAMES: dict[str, Promise] = {
     "learning.course_update": _("修改课程"),
     "learning.unit_add": _("新增课程单元"),
     "learning.lesson_add": _("新增微课"),
+    "learning.lesson_upload": _("上传微课文件"),
+    "learning.lesson_transcode": _("微课转码"),
     "learning.question_add": _("新增测验题"),
     "learning.quiz_submit": _("提交测验答卷"),
     "learning.certificate_issue": _("签发结业证书"),
