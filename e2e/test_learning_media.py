@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,14 @@ pytestmark = [
     ),
 ]
 SHOTS = Path(__file__).resolve().parent.parent / "test-results"
+
+
+def _until(video: Any, predicate: str, seconds: float = 20) -> None:
+    """Poll a predicate on the element (page.wait_for_function would evaluate a string: CSP forbids)."""
+    deadline = time.monotonic() + seconds
+    while not video.evaluate(predicate):
+        assert time.monotonic() < deadline, f"timed out waiting for {predicate}"
+        time.sleep(0.2)
 
 
 def _clip(path: Path, seconds: int) -> Path:
@@ -86,17 +95,13 @@ def test_upload_transcode_play_to_the_end_and_see_the_credit(
     video = page.locator("video[data-media]")
     expect(video).to_have_attribute("src", f"/learning/media/{lesson.pk}/360p/")
     expect(page.get_by_test_id("size-360p")).to_have_attribute("aria-pressed", "true")
-    page.wait_for_function("document.querySelector('video[data-media]').readyState >= 1")
+    _until(video, "v => v.readyState >= 1")
     page.screenshot(path=str(SHOTS / "learning-player-phone.png"), full_page=True)
     # Fetch the whole (small) file before playing: the embedded SQLite test database shares one
     # connection between the live server's threads, and range requests racing a heartbeat's
     # transaction would lock it (PostgreSQL and production have no such limit).
     video.evaluate("v => { v.preload = 'auto'; v.load(); }")
-    page.wait_for_function(
-        "(() => { const v = document.querySelector('video[data-media]');"
-        " return v.readyState === 4 && v.buffered.length && v.buffered.end(0) >= v.duration - 0.2; })()",
-        timeout=20_000,
-    )
+    _until(video, "v => v.readyState === 4 && v.buffered.length > 0 && v.buffered.end(0) >= v.duration - 0.2")
     video.evaluate("v => { v.muted = true; return v.play(); }")
     expect(page.locator("[data-status]")).to_have_text(
         "恭喜，课程已结业，学习成果已存入学分银行。", timeout=30_000
@@ -109,4 +114,43 @@ def test_upload_transcode_play_to_the_end_and_see_the_credit(
     page.goto(f"{live_server.url}/learning/credits/")
     expect(page.get_by_test_id("credit-total")).to_have_text("2.0")
     expect(page.get_by_test_id("credit-row")).to_contain_text("课程结业")
+    assert_page_healthy(page)
+
+
+def test_a_pdf_lesson_shows_in_the_browsers_viewer_and_reading_completes_it(
+    phone_page: Any, live_server: Any, tmp_path: Path, settings: Any
+) -> None:
+    from yugong.learning.media import lesson_upload
+    from yugong.learning.tests.test_media import pdf_bytes, upload
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    city = make_union(None, name="重庆市总工会")
+    provider = Provider.objects.create(name="重庆工匠学院", kind="academy", union=city)
+    course = Course.objects.create(provider=provider, union=city, title="安全规程", credits=Decimal(1))
+    unit = Unit.objects.create(course=course, title="第一单元")
+    staff = UserFactory(display_name="市总干部")
+    grant(staff, city, "staff")
+    lesson = lesson_upload(
+        actor=staff,
+        unit=unit,
+        title="配电室安全规程",
+        upload=upload("规程.pdf", pdf_bytes(3)),
+        duration_seconds=10,
+    )
+    course.status = "published"
+    course.save(update_fields=["status"])
+    worker = UserFactory(display_name="张师傅")
+    make_person(name="张师傅", user=worker)
+    page = phone_page
+    sign_in(page, live_server, worker)
+    page.goto(f"{live_server.url}/learning/lesson/{lesson.pk}/")
+    frame = page.get_by_test_id("pdf-viewer")
+    expect(frame).to_have_attribute("src", f"/learning/media/{lesson.pk}/original/")
+    expect(page.get_by_text("共 3 页")).to_be_visible()
+    # Reading time by the text rules: beats every 10 s while the page is visible.
+    expect(page.locator("[data-status]")).to_have_text(
+        "恭喜，课程已结业，学习成果已存入学分银行。", timeout=30_000
+    )
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "learning-pdf-phone.png"), full_page=True)
     assert_page_healthy(page)

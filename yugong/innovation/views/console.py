@@ -259,7 +259,8 @@ def proposal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         reraise_refusal(exc)
         flash(request, form, exc)
     else:
-        messages.success(request, _("已保存。"))
+        done = _("已申请发放奖励，待工会负责人批准后由财务代发。") if action == "reward" else _("已保存。")
+        messages.success(request, done)
     return HttpResponseRedirect(reverse("innovation:console_proposal", args=[p.pk]))
 
 

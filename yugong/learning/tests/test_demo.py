@@ -30,9 +30,11 @@ def test_innovation_results_and_honours_convert_into_programme_credits(
 
     honour_kind("city-craftsman")
     out = io.StringIO()
-    with django_capture_on_commit_callbacks(execute=True):
-        for module in (accounts_demo, orgs_demo, members_demo, demo, honors_demo, innovation_demo):
+    # As seed_demo runs them: each app's seed commits (its events are delivered), then seed_late.
+    for module in (accounts_demo, orgs_demo, members_demo, demo, honors_demo, innovation_demo):
+        with django_capture_on_commit_callbacks(execute=True):
             module.seed(out)
+    with django_capture_on_commit_callbacks(execute=True):
         demo.seed_late(out)
     person = Person.objects.get(user__username="w_demo_worker")
     assert ConversionRule.objects.get(source="innovation").default_credits == Decimal(2)
@@ -47,9 +49,10 @@ def test_innovation_results_and_honours_convert_into_programme_credits(
     lines = programme_statement(person)
     assert lines and {r.source for r in lines[0].rows} >= {"innovation", "honour"}
     before = converted.count()
-    with django_capture_on_commit_callbacks(execute=True):
-        for module in (demo, honors_demo, innovation_demo):
+    for module in (demo, honors_demo, innovation_demo, demo):
+        with django_capture_on_commit_callbacks(execute=True):
             module.seed(out)
+    with django_capture_on_commit_callbacks(execute=True):
         demo.seed_late(out)
     assert ProgrammeCredit.objects.filter(account__person=person).count() == before
     assert "nothing new to convert" in out.getvalue()
