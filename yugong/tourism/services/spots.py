@@ -57,15 +57,16 @@ def pool_pay_in(*, year: int, amount_fen: int) -> None:
     money is spread evenly over its rows again (under their locks, in slot order)."""
     if amount_fen <= 0:
         return
-    PassPool.objects.bulk_create(
-        [PassPool(year=year, slot=k) for k in range(pool_slots())], ignore_conflicts=True
-    )
-    rows = list(PassPool.objects.select_for_update().filter(year=year).order_by("slot"))
-    share, rest = divmod(sum(r.balance_fen for r in rows) + amount_fen, len(rows))
-    for k, row in enumerate(rows):
-        row.balance_fen = share + (1 if k < rest else 0)
-    rows[0].paid_in_fen += amount_fen
-    PassPool.objects.bulk_update(rows, ["balance_fen", "paid_in_fen"])
+    with transaction.atomic():
+        PassPool.objects.bulk_create(
+            [PassPool(year=year, slot=k) for k in range(pool_slots())], ignore_conflicts=True
+        )
+        rows = list(PassPool.objects.select_for_update().filter(year=year).order_by("slot"))
+        share, rest = divmod(sum(r.balance_fen for r in rows) + amount_fen, len(rows))
+        for k, row in enumerate(rows):
+            row.balance_fen = share + (1 if k < rest else 0)
+        rows[0].paid_in_fen += amount_fen
+        PassPool.objects.bulk_update(rows, ["balance_fen", "paid_in_fen"])
 
 
 def pool_take_sql(
