@@ -237,6 +237,23 @@ def commitment_spend_for(
     return _spend(actor, locked, _line(locked), amount_fen, memo, pay_from)
 
 
+SPEND_KIND = "budget_spend"
+SPEND_ACTION = "funds.commitment_spend"
+SPENT_METRIC = "funds.spent_fen"
+
+
+def spend_lines(commitment: Commitment, amount: int, pay_from: str = "") -> list[tuple[str, int]]:
+    """The ledger lines of spending ``amount`` from a reservation, in the order they are written:
+    reserved → spent on the line's memorandum accounts, the expense against ``pay_from`` (the
+    union's cash by default). The set-based batch (``bank_sql``) takes its accounts from here."""
+    return [
+        (ledger.budget_spent(commitment.line_id), amount),
+        (ledger.budget_reserved(commitment.line_id), -amount),
+        (ledger.funds_expense(commitment.line_id), amount),
+        (pay_from or ledger.funds_cash(commitment.union_id), -amount),
+    ]
+
+
 def _spend(
     actor: User, locked: Commitment, line: BudgetLine, amount_fen: Any, memo: str, pay_from: str
 ) -> Commitment:
@@ -256,25 +273,20 @@ def _spend(
     _close_if_done(locked)
     locked.save(update_fields=["reserved_fen", "spent_fen", "status"])
     ledger.post(
-        kind="budget_spend",
-        lines=[
-            (ledger.budget_spent(locked.line_id), amount),
-            (ledger.budget_reserved(locked.line_id), -amount),
-            (ledger.funds_expense(locked.line_id), amount),
-            (pay_from or ledger.funds_cash(locked.union_id), -amount),
-        ],
+        kind=SPEND_KIND,
+        lines=spend_lines(locked, amount, pay_from),
         memo=text or locked.purpose,
         union_id=locked.union_id,
         ref=locked,
     )
     audit_record(
         actor=actor,
-        action="funds.commitment_spend",
+        action=SPEND_ACTION,
         obj=locked,
         union_id=locked.union_id,
         extra={"amount_fen": amount},
     )
-    fact_record(metric="funds.spent_fen", union_id=locked.union_id, value=amount, dim=line.category)
+    fact_record(metric=SPENT_METRIC, union_id=locked.union_id, value=amount, dim=line.category)
     return locked
 
 
