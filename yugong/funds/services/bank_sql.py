@@ -17,7 +17,7 @@ path's: the batch a draft of the finance officer's union, the commitment reserve
 each amount through ``clean_amount``, each payee through ``clean_words``, each account through
 ``clean_account_no`` (decrypted once, streamed: the ciphertext itself is copied, so the number never
 exists in clear in the database), the total within the reservation less what draft batches queue.
-``tests/test_bank_sql_twin.py`` (funds) and ``assistance/tests/test_pay_twin.py`` compare the rows of
+``funds/tests/test_bank_sql.py`` and ``assistance/tests/test_pay_twin.py`` compare the rows of
 both paths.
 
 The caller's ``source_sql`` selects ``ref_id, payee_name, account_token, amount_fen`` (the token is
@@ -30,7 +30,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import User
@@ -45,7 +44,7 @@ from yugong.orgs.models import Union
 from .. import ledger
 from ..models import BudgetLine, Commitment, LedgerEntry, LedgerLine, PayoutBatch, PayoutLine
 from .bank import clean_account_no, queued_fen
-from .commitments import SPEND_ACTION, SPEND_KIND, SPENT_METRIC, _close_if_done, spend_lines
+from .commitments import SPEND_ACTION, SPEND_KIND, SPENT_METRIC, _move_to_spent, spend_lines
 from .common import FINANCE_ROLES, clean_amount, clean_words, lock, require
 
 SOURCE_TABLE = "funds_pay_source"
@@ -111,15 +110,7 @@ def batch_pay_from_select(  # audited-in-sql (the lines' and the spendings' rows
         _write(cursor, actor=actor, batch=locked, commitment=spend, purpose=text, src=src)
         for line_id, account in rewrite:  # a stored number with white space: written as cleaned
             PayoutLine.objects.filter(pk=line_id).update(account_no=encrypt(account))
-    moved = BudgetLine.objects.filter(pk=spend.line_id, reserved_fen__gte=total).update(
-        reserved_fen=F("reserved_fen") - total, spent_fen=F("spent_fen") + total
-    )
-    if moved != 1:  # the line's reserved money always covers its commitments'
-        raise Conflict(_("预算项目占用数据异常，请联系财务。"), code="ledger_mismatch")
-    spend.reserved_fen -= total
-    spend.spent_fen += total
-    _close_if_done(spend)
-    spend.save(update_fields=["reserved_fen", "spent_fen", "status"])
+    _move_to_spent(spend, total)
     line = BudgetLine.objects.only("category").get(pk=spend.line_id)
     fact_record(metric=SPENT_METRIC, union_id=spend.union_id, value=total, dim=line.category)
     locked.total_fen, locked.line_count = total, count

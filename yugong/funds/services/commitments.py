@@ -254,15 +254,9 @@ def spend_lines(commitment: Commitment, amount: int, pay_from: str = "") -> list
     ]
 
 
-def _spend(
-    actor: User, locked: Commitment, line: BudgetLine, amount_fen: Any, memo: str, pay_from: str
-) -> Commitment:
-    amount = clean_amount(amount_fen)
-    text = clean_words(memo, field="memo", max_length=200, required=False)
-    if locked.status != Commitment.Status.RESERVED:
-        raise Conflict(_("只有已批准占用的申请可以支付。"), code="not_reserved")
-    if amount > locked.reserved_fen:
-        raise ValidationFailed(fields={"amount_fen": _("支付金额超过占用余额。")})
+def _move_to_spent(locked: Commitment, amount: int) -> None:
+    """Reserved money becomes spent, on the line (a conditional UPDATE) and on the locked request
+    (closed when nothing is left reserved). The set-based batch spends its total through here."""
     moved = BudgetLine.objects.filter(pk=locked.line_id, reserved_fen__gte=amount).update(
         reserved_fen=F("reserved_fen") - amount, spent_fen=F("spent_fen") + amount
     )
@@ -272,6 +266,18 @@ def _spend(
     locked.spent_fen += amount
     _close_if_done(locked)
     locked.save(update_fields=["reserved_fen", "spent_fen", "status"])
+
+
+def _spend(
+    actor: User, locked: Commitment, line: BudgetLine, amount_fen: Any, memo: str, pay_from: str
+) -> Commitment:
+    amount = clean_amount(amount_fen)
+    text = clean_words(memo, field="memo", max_length=200, required=False)
+    if locked.status != Commitment.Status.RESERVED:
+        raise Conflict(_("只有已批准占用的申请可以支付。"), code="not_reserved")
+    if amount > locked.reserved_fen:
+        raise ValidationFailed(fields={"amount_fen": _("支付金额超过占用余额。")})
+    _move_to_spent(locked, amount)
     ledger.post(
         kind=SPEND_KIND,
         lines=spend_lines(locked, amount, pay_from),
