@@ -228,6 +228,8 @@ ACTION_NAMES: dict[str, Promise] = {
     "activity.child_enrol": _("托管报名"),
     "activity.child_attendance": _("托管每日考勤"),
     "activity.fitness": _("健身打卡"),
+    "activity.work_submit": _("提交参赛作品"),
+    "activity.match_consent": _("联谊实名报名并同意信息使用"),
     "tourism.merchant_apply": _("商户入驻申请"),
     "tourism.merchant_approve": _("批准商户入驻"),
     "tourism.merchant_reject": _("驳回商户入驻"),
