@@ -8,7 +8,8 @@ scenario) and its own rules of who may object and who handles; this module holds
   answer); each app's concrete ``Objection`` adds the foreign key to its subject.
 * :class:`NoticeFlow` — an app's description of its notice: the subject's statuses, how to lock
   it, whether it is still on notice, who may object and who may handle (callbacks raising the app's
-  own errors), its timeline step, what an upheld objection does, the audit codes and the fact.
+  own errors), its timeline step, what an upheld objection does and the fact (the audit codes are
+  passed at each call, as literals).
 * :func:`objection_raise` — an objection during the notice: the subject locked, the objector
   checked, the reason cleaned (500 characters), the subject marked objected, step, audit, fact.
 * :func:`objection_handle` — the decision: upheld → the app's rejection; dismissed → back on
@@ -85,8 +86,6 @@ class NoticeFlow(Generic[S]):
     subject_field: str  # the objection's foreign key to the subject ("file", "nomination")
     notice_status: str  # the subject on notice
     objected_status: str  # the subject on notice with an objection open
-    raise_action: str  # audit codes ("assistance.objection_raise", …)
-    handle_action: str
     metric: str  # the fact counted per objection raised
     not_on_notice: Any  # (lazy) text: the Conflict's message when the subject is not (or no longer) on notice
     lock: Callable[[int], S]  # the subject re-read under its row lock (NotFound when missing)
@@ -107,8 +106,11 @@ def _status(subject: models.Model, status: str) -> None:
 
 
 @transaction.atomic
-def objection_raise(*, flow: NoticeFlow[S], actor: Any, subject: S | int, reason: Any) -> ObjectionBase:
-    """An objection during the notice: checked, recorded, the subject marked objected, audited."""
+def objection_raise(
+    *, flow: NoticeFlow[S], actor: Any, subject: S | int, reason: Any, action: str
+) -> ObjectionBase:
+    """An objection during the notice: checked, recorded, the subject marked objected, audited as
+    ``action`` (the app's code, a literal at the call: ``tests/test_audit_actions.py`` reads it)."""
     s = flow.lock(subject if isinstance(subject, int) else subject.pk)
     flow.may_object(actor, s)
     status = s.status  # type: ignore[attr-defined]
@@ -123,7 +125,7 @@ def objection_raise(*, flow: NoticeFlow[S], actor: Any, subject: S | int, reason
     union_id = flow.union_id(s)
     audit_record(
         actor=actor,
-        action=flow.raise_action,
+        action=action,
         obj=objection,
         union_id=union_id,
         changes={"status": [status, flow.objected_status]},
@@ -134,7 +136,7 @@ def objection_raise(*, flow: NoticeFlow[S], actor: Any, subject: S | int, reason
 
 @transaction.atomic
 def objection_handle(
-    *, flow: NoticeFlow[S], actor: Any, objection: ObjectionBase | int, upheld: bool, answer: Any
+    *, flow: NoticeFlow[S], actor: Any, objection: ObjectionBase | int, upheld: bool, answer: Any, action: str
 ) -> ObjectionBase:
     """The decision on one objection: upheld → the app's rejection of the subject; dismissed →
     the subject back on notice once no objection is left open."""
@@ -154,7 +156,7 @@ def objection_handle(
     flow.step(s, "objection_handled", actor, text, {"objection": obj.pk, "upheld": bool(upheld)})
     audit_record(
         actor=actor,
-        action=flow.handle_action,
+        action=action,
         obj=obj,
         union_id=flow.union_id(s),
         extra={"upheld": bool(upheld)},

@@ -246,8 +246,6 @@ FILE_NOTICE: NoticeFlow[HardshipFile] = NoticeFlow(
     subject_field="file",
     notice_status=Status.NOTICE,
     objected_status=Status.OBJECTED,
-    raise_action="assistance.objection_raise",
-    handle_action="assistance.objection_handle",
     metric="assistance.objections",
     not_on_notice=_lazy("该档案不在公示期内。"),
     lock=_lock,
@@ -262,14 +260,21 @@ FILE_NOTICE: NoticeFlow[HardshipFile] = NoticeFlow(
 
 def objection_raise(*, actor: User, file: HardshipFile | int, reason: str) -> Objection:
     """Anyone in the file's union (a member, or staff over it) objects during the 公示."""
-    return notice.objection_raise(flow=FILE_NOTICE, actor=actor, subject=file, reason=reason)  # type: ignore[return-value]
+    return notice.objection_raise(
+        flow=FILE_NOTICE, actor=actor, subject=file, reason=reason, action="assistance.objection_raise"
+    )  # type: ignore[return-value]
 
 
 def objection_handle(*, actor: User, objection: Objection | int, upheld: bool, answer: str) -> Objection:
     """Staff of the file's union decide: an upheld objection rejects the file; otherwise, when no
     objection is left open, the file is back in its notice."""
     return notice.objection_handle(  # type: ignore[return-value]
-        flow=FILE_NOTICE, actor=actor, objection=objection, upheld=upheld, answer=answer
+        flow=FILE_NOTICE,
+        actor=actor,
+        objection=objection,
+        upheld=upheld,
+        answer=answer,
+        action="assistance.objection_handle",
     )
 
 

@@ -291,8 +291,6 @@ NOMINATION_NOTICE: NoticeFlow[Nomination] = NoticeFlow(
     subject_field="nomination",
     notice_status=Status.NOTICE,
     objected_status=Status.OBJECTED,
-    raise_action="honors.objection_raise",
-    handle_action="honors.objection_handle",
     metric="honors_objections",
     not_on_notice=_lazy("该推荐对象不在公示期内。"),
     lock=lock_nomination,
@@ -310,7 +308,11 @@ def objection_raise(*, actor: User, nomination: Nomination | int, reason_text: s
     if not getattr(actor, "pk", None):
         raise PermissionDenied()
     return notice.objection_raise(  # type: ignore[return-value]
-        flow=NOMINATION_NOTICE, actor=actor, subject=nomination, reason=reason_text
+        flow=NOMINATION_NOTICE,
+        actor=actor,
+        subject=nomination,
+        reason=reason_text,
+        action="honors.objection_raise",
     )
 
 
@@ -318,5 +320,10 @@ def objection_handle(*, actor: User, objection: Objection | int, upheld: bool, a
     """The organiser decides: an upheld objection takes the nominee off the list; otherwise, when no
     objection is left open, the nominee is back on notice."""
     return notice.objection_handle(  # type: ignore[return-value]
-        flow=NOMINATION_NOTICE, actor=actor, objection=objection, upheld=upheld, answer=answer
+        flow=NOMINATION_NOTICE,
+        actor=actor,
+        objection=objection,
+        upheld=upheld,
+        answer=answer,
+        action="honors.objection_handle",
     )
