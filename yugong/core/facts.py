@@ -12,6 +12,15 @@ a subtree and a period, never summed from children.
 
 :func:`on_facts_committed` registers a listener called after commit with each recorded fact, a
 :class:`FactCell` (the cockpit drops its cached figures and keeps its monthly roll-up there).
+
+**Buffered facts** (``buffered=True``, for a hot write path): every admission at a gate adds 1 to the
+same union's day cell, and an upsert holds that cell's row lock until its transaction commits (a
+synchronous commit: a WAL flush), so concurrent writers queue on it one after another. A buffered
+fact is appended to :class:`~yugong.core.models.FactBuffer` instead (an INSERT that waits for
+nobody); :func:`fact_buffer_drain` adds the waiting rows to their cells, summed, in one statement,
+off the request path (the cockpit's refresh drains before it folds; the periodic refresh catches
+the rest). :func:`fact_total` counts the buffer too, so a reader of totals sees a buffered fact at
+once; the cockpit's figures see it after the next refresh, as they see any fact.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from .models import DailyFact, PersonFact
+from .models import DailyFact, FactBuffer, PersonFact
 from .timeutil import local_today
 
 # "(SELECT path FROM <tree table> WHERE id = %s)", set by the tree's owner; "" when none registered.
@@ -99,18 +108,39 @@ def _path_expr(union_id: int) -> tuple[str, list[Any]]:
     return "''", []
 
 
-def _upsert(*, metric: str, union_id: int, value: int, dim: str, day: dt.date | None, add: bool) -> None:
-    if not metric or union_id is None:
-        raise ValueError("a fact needs a metric and a union node")
+def _cell_sql(*, add: bool, values: str, buffered: bool = False) -> str:
+    """The one INSERT that adds to (or sets) a day's cell, or appends to the buffer; ``values`` is
+    its VALUES list or SELECT over the caller's rows."""
+    if buffered:
+        if not add:
+            raise ValueError("a level (fact_set) cannot be buffered: only counts add up")
+        table = FactBuffer._meta.db_table
+        return f"INSERT INTO {table} (day, union_id, metric, dim, value, path) {values}"  # noqa: S608
     table = DailyFact._meta.db_table
     new_value = f"{table}.value + excluded.value" if add else "excluded.value"
+    return (
+        f"INSERT INTO {table} (day, union_id, metric, dim, value, path) {values} "  # noqa: S608
+        f"ON CONFLICT (day, union_id, metric, dim, path) DO UPDATE SET value = {new_value}"
+    )
+
+
+def _upsert(
+    *,
+    metric: str,
+    union_id: int,
+    value: int,
+    dim: str,
+    day: dt.date | None,
+    add: bool,
+    buffered: bool = False,
+) -> None:
+    if not metric or union_id is None:
+        raise ValueError("a fact needs a metric and a union node")
     path_sql, path_params = _path_expr(union_id)
     day = _day(day)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (day, union_id, metric, dim, value, path) "  # noqa: S608
-            f"VALUES (%s, %s, %s, %s, %s, {path_sql}) "
-            f"ON CONFLICT (day, union_id, metric, dim, path) DO UPDATE SET value = {new_value}",
+            _cell_sql(add=add, values=f"VALUES (%s, %s, %s, %s, %s, {path_sql})", buffered=buffered),
             [day, union_id, metric, dim, value, *path_params],
         )
     _notify(FactCell(day=day, union_id=union_id, metric=metric, dim=dim, value=value, add=add))
@@ -127,6 +157,7 @@ def fact_record_sql(
     dim: str = "",
     dim_sql: str | None = None,
     day: dt.date | None = None,
+    buffered: bool = False,
 ) -> tuple[str, dict[str, Any]]:
     """:func:`fact_record` as SQL for a fast path that writes its fact inside its own statement (a
     data-modifying CTE): the INSERT … ON CONFLICT and its named parameters (``fact_*``), one row per
@@ -137,10 +168,10 @@ def fact_record_sql(
     ``dim``: passed as parameters) or a SQL expression over the ``source`` rows (``union_sql``,
     ``value_sql``, ``dim_sql``, e.g. ``"ok.union_id"``) when only the statement knows them. The
     caller runs the statement, then :func:`fact_recorded` with the parameters (and what the
-    statement returned for the SQL ones) to tell the listeners."""
+    statement returned for the SQL ones) to tell the listeners. ``buffered``: appended to the
+    buffer instead of upserted into the cell (a hot path; see the module's docstring)."""
     if not metric or (union_id is None and union_sql is None):
         raise ValueError("a fact needs a metric and a union node")
-    table = DailyFact._meta.db_table
     params: dict[str, Any] = {"fact_day": _day(day), "fact_metric": metric}
     if union_sql is None:
         union_sql, params["fact_union"] = "%(fact_union)s::bigint", union_id
@@ -149,11 +180,13 @@ def fact_record_sql(
     if dim_sql is None:
         dim_sql, params["fact_dim"] = "%(fact_dim)s::text", dim
     path_sql = f"COALESCE({_path_sql[0].replace('%s', union_sql)}, '')" if _path_sql else "''"
-    sql = (
-        f"INSERT INTO {table} (day, union_id, metric, dim, value, path) "  # noqa: S608
-        f"SELECT %(fact_day)s::date, {union_sql}, %(fact_metric)s::text, {dim_sql}, {value_sql}, {path_sql} "
-        f"FROM {source} "
-        f"ON CONFLICT (day, union_id, metric, dim, path) DO UPDATE SET value = {table}.value + excluded.value"
+    sql = _cell_sql(
+        add=True,
+        buffered=buffered,
+        values=(
+            f"SELECT %(fact_day)s::date, {union_sql}, %(fact_metric)s::text, {dim_sql}, {value_sql}, "  # noqa: S608
+            f"{path_sql} FROM {source}"
+        ),
     )
     return sql, params
 
@@ -208,10 +241,17 @@ def fact_people(*, metric: str, union_id: int, person_ids: Iterable[int], day: d
 
 
 def fact_record(
-    *, metric: str, union_id: int, value: int = 1, dim: str = "", day: dt.date | None = None
+    *,
+    metric: str,
+    union_id: int,
+    value: int = 1,
+    dim: str = "",
+    day: dt.date | None = None,
+    buffered: bool = False,
 ) -> None:
-    """Something countable happened: add ``value`` to the day's cell."""
-    _upsert(metric=metric, union_id=union_id, value=value, dim=dim, day=day, add=True)
+    """Something countable happened: add ``value`` to the day's cell (``buffered``: append it to the
+    buffer, drained into the cell later — for a hot path whose writers share a cell)."""
+    _upsert(metric=metric, union_id=union_id, value=value, dim=dim, day=day, add=True, buffered=buffered)
 
 
 def fact_set(*, metric: str, union_id: int, value: int, dim: str = "", day: dt.date | None = None) -> None:
@@ -228,15 +268,82 @@ def fact_total(
     end: dt.date | None = None,
     dim: str | None = None,
 ) -> int:
+    """The sum of ``metric``'s counts, the buffered ones included."""
     from django.db.models import Sum
 
-    qs = DailyFact.objects.filter(metric=metric)
-    if union_ids is not None:
-        qs = qs.filter(union_id__in=union_ids)
-    if start:
-        qs = qs.filter(day__gte=start)
-    if end:
-        qs = qs.filter(day__lte=end)
-    if dim is not None:
-        qs = qs.filter(dim=dim)
-    return int(qs.aggregate(total=Sum("value"))["total"] or 0)
+    total = 0
+    for model in (DailyFact, FactBuffer):
+        qs = model.objects.filter(metric=metric)
+        if union_ids is not None:
+            qs = qs.filter(union_id__in=union_ids)
+        if start:
+            qs = qs.filter(day__gte=start)
+        if end:
+            qs = qs.filter(day__lte=end)
+        if dim is not None:
+            qs = qs.filter(dim=dim)
+        total += int(qs.aggregate(total=Sum("value"))["total"] or 0)
+    return total
+
+
+# --- The buffer ----------------------------------------------------------------------------
+
+FACT_BUFFER_DRAIN = 50_000  # rows per drain: a backlog goes in several short transactions
+
+_CELL_KEY = "day, union_id, metric, dim, path"
+
+
+def fact_buffered() -> bool:
+    """Does anything wait in the buffer? (one index probe)"""
+    return FactBuffer.objects.exists()
+
+
+def fact_buffer_drain(*, limit: int = FACT_BUFFER_DRAIN) -> tuple[int, bool]:
+    """Add up to ``limit`` buffered rows to their day cells (summed per cell) and delete them, in one
+    transaction. Returns (rows drained, whether more wait). Rows another drain holds are skipped
+    (PostgreSQL: ``FOR UPDATE SKIP LOCKED``), so two drains at once never add a row twice. The cells
+    get ``value`` raised and ``folded`` untouched: the cockpit's next fold sees them as news."""
+    buffer = FactBuffer._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement: take the oldest rows, delete them, add their sums to the cells (in key
+            # order, so two drains never wait on each other in a cycle).
+            cursor.execute(
+                f"WITH moved AS (DELETE FROM {buffer} WHERE id IN ("  # noqa: S608
+                f"    SELECT id FROM {buffer} ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)"
+                f"  RETURNING {_CELL_KEY}, value"
+                f"), summed AS (SELECT {_CELL_KEY}, SUM(value) AS value, COUNT(*) AS n FROM moved"
+                f"  GROUP BY {_CELL_KEY}"
+                f"), added AS ("
+                + _cell_sql(
+                    add=True,
+                    values=f"SELECT day, union_id, metric, dim, value, path FROM summed ORDER BY {_CELL_KEY}",  # noqa: S608
+                )
+                + ") SELECT COALESCE(SUM(n), 0) FROM summed",
+                [limit],
+            )
+            done = int(cursor.fetchone()[0])
+        else:  # SQLite: one writer at a time; read, add, delete in the transaction
+            cursor.execute(
+                f"SELECT id, {_CELL_KEY}, value FROM {buffer} ORDER BY id LIMIT %s",  # noqa: S608
+                [limit],
+            )
+            rows = cursor.fetchall()
+            sums: dict[tuple[Any, ...], int] = {}
+            for _pk, day, union_id, metric, dim, path, value in rows:
+                key = (day, union_id, metric, dim, path)
+                sums[key] = sums.get(key, 0) + int(value)
+            if sums:
+                cursor.executemany(
+                    _cell_sql(add=True, values="VALUES (%s, %s, %s, %s, %s, %s)"),
+                    [(d, u, m, dim, v, p) for (d, u, m, dim, p), v in sorted(sums.items())],
+                )
+                ids = [r[0] for r in rows]
+                for start in range(0, len(ids), 500):
+                    chunk = ids[start : start + 500]
+                    cursor.execute(
+                        f"DELETE FROM {buffer} WHERE id IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608
+                        chunk,
+                    )
+            done = len(rows)
+    return done, done >= limit

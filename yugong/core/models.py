@@ -97,6 +97,28 @@ class DailyFact(models.Model):
         return f"{self.day} {self.union_id} {self.metric}[{self.dim}]={self.value}"
 
 
+class FactBuffer(models.Model):
+    """A count recorded by a hot write path (``fact_record(..., buffered=True)``): appended, never
+    updated, so writers of the same cell never wait on each other's row lock (a gate admitting one
+    visitor after another into the same union's day cell). :func:`yugong.core.facts.fact_buffer_drain`
+    adds the rows to their :class:`DailyFact` cells and deletes them (the cockpit's refresh does it
+    before it folds); :func:`~yugong.core.facts.fact_total` counts what still waits here."""
+
+    day = models.DateField(_("日期"))
+    union_id = models.BigIntegerField(_("工会节点"))
+    metric = models.CharField(_("指标"), max_length=64)
+    dim = models.CharField(_("维度"), max_length=64, blank=True, default="")
+    value = models.BigIntegerField(_("数值"), default=0)
+    path = models.CharField(_("当时的工会路径"), max_length=255, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("待归并指标")
+        verbose_name_plural = _("待归并指标")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.union_id} {self.metric}[{self.dim}]+{self.value}"
+
+
 class PersonFact(models.Model):
     """One person counted for a distinct-people metric (unit 人) at a union node on a day: the
     cockpit counts ``DISTINCT person_id`` over a subtree and a period, so a person who joined two

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yugong.core.errors import ApplicationError
-from yugong.core.forms import PageForm
+from yugong.core.forms import FlagField, PageForm
 from yugong.members.models import EmploymentForm
 
 from .models import ActivityKind
@@ -138,3 +138,135 @@ class UnionPickForm(PageForm):
 
 class CheckinForm(ServiceForm):
     token = forms.CharField(label=_("签到码"), max_length=500)
+
+
+# --- the kinds' pages (views_kinds): contest works, 相亲联谊, 爱心托管, 健身打卡 ----------------------
+
+_AGE_MESSAGE = _("年龄须为3到16之间的整数。")
+
+
+class WorkSubmitForm(ServiceForm):
+    """A contest work: the files are checked by the service (``works.work_submit``), by their bytes."""
+
+    kind = forms.ChoiceField(
+        label=_("作品类型"),
+        choices=[("photo", _("摄影作品")), ("video", _("微视频"))],
+        initial="photo",
+        widget=forms.RadioSelect,
+    )
+    title = forms.CharField(label=_("作品名称"), max_length=80)
+    body = forms.CharField(
+        label=_("创作说明"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, required=False
+    )
+    picture = forms.FileField(
+        label=_("作品照片 / 视频封面"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    video = forms.FileField(
+        label=_("视频文件"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "video/mp4,video/quicktime,video/webm"}),
+    )
+
+
+class WorkQueueForm(PageForm):
+    """Which works the review queue lists (pending when left out)."""
+
+    status = forms.ChoiceField(
+        choices=[("pending", _("待审核")), ("published", _("已发布")), ("rejected", _("未通过"))],
+        required=False,
+    )
+
+
+class WorkReviewForm(PageForm):
+    decision = forms.ChoiceField(
+        label=_("审核结果"), choices=[("approve", _("通过")), ("reject", _("不通过"))]
+    )
+    note = forms.CharField(label=_("审核意见"), max_length=200, required=False)
+
+
+class MatchSignupForm(PageForm):
+    consent = FlagField(label=_("我已阅读并同意"))
+
+
+class MatchCardForm(ServiceForm):
+    nickname = forms.CharField(label=_("昵称"), max_length=20)
+    intro = forms.CharField(
+        label=_("自我介绍"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=500,
+        required=False,
+        help_text=_("兴趣爱好、择偶期望等，对其他参加者可见。"),
+    )
+    contact = forms.CharField(
+        label=_("联系方式"),
+        max_length=100,
+        help_text=_("手机号或微信号；只在双方都表达意向后向对方显示。"),
+    )
+    consent = FlagField(label=_("同意在双方互有意向后向对方显示我的实名与联系方式"))
+
+
+class ChildEnrolForm(ServiceForm):
+    child_name = forms.CharField(label=_("孩子姓名"), max_length=20)
+    child_age = forms.IntegerField(
+        label=_("孩子年龄（周岁）"),
+        min_value=3,
+        max_value=16,
+        error_messages={"invalid": _AGE_MESSAGE, "min_value": _AGE_MESSAGE, "max_value": _AGE_MESSAGE},
+    )
+    guardian_phone = forms.CharField(
+        label=_("监护人手机号"),
+        max_length=11,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
+    )
+
+
+class ChildcareGroupForm(ServiceForm):
+    name = forms.CharField(label=_("班组名称"), max_length=40)
+    min_age = forms.IntegerField(label=_("最小年龄"), min_value=3, max_value=16)
+    max_age = forms.IntegerField(label=_("最大年龄"), min_value=3, max_value=16)
+    capacity = forms.IntegerField(label=_("名额"), min_value=1, max_value=10_000)
+
+
+class AttendanceForm(PageForm):
+    """The day's roster: every child ticked present is marked (one POST for the day)."""
+
+    day = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    present = forms.TypedMultipleChoiceField(
+        label=_("到园儿童"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, children: list[int] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        present = self.fields["present"]
+        assert isinstance(present, forms.TypedMultipleChoiceField)
+        present.choices = [(pk, str(pk)) for pk in children or []]
+
+
+class RosterDayForm(PageForm):
+    """Which day the attendance page shows (today when left out)."""
+
+    day = forms.DateField(required=False)
+
+
+class FitnessForm(ServiceForm):
+    RENAME = {"distance_m": "distance_km"}
+
+    steps = forms.IntegerField(
+        label=_("今日步数"),
+        min_value=0,
+        max_value=100_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    distance_km = forms.DecimalField(
+        label=_("运动距离（公里）"),
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        initial=0,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+    )
+
+    def distance_m(self) -> int:
+        return int(self.cleaned_data["distance_km"] * 1000)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,9 +34,11 @@ from .models_kinds import (
     Vote,
     Work,
 )
-from .services import _activity_for
+from .services import _activity_for, signup_create
 
 TAKING_PART = (SignUp.Status.ENTERED, SignUp.Status.WON)
+# A contest takes votes while it is open or drawn (not as a draft, not once cancelled).
+VOTING_STATUSES = (Activity.Status.OPEN, Activity.Status.DRAWN)
 # A vote is flagged (kept, not counted) when the account was created after the contest opened, or
 # when this many votes came from one IP address within IP_BURST_MINUTES.
 IP_BURST = 5
@@ -88,7 +91,7 @@ def vote_cast(*, actor: User, work_id: Any, ip: str | None = None, device: str =
         if is_ascii_digits(str(work_id))
         else None
     )
-    if work is None or work.activity.status not in (Activity.Status.OPEN, Activity.Status.DRAWN):
+    if work is None or work.activity.status not in VOTING_STATUSES:
         raise NotFound()
     if not Membership.objects.filter(person__user_id=actor.pk, status=Membership.Status.ACTIVE).exists():
         raise PermissionDenied(_("仅限工会会员投票。"))
@@ -147,13 +150,52 @@ class Card:
     contact: str  # only when mutual ("" otherwise)
 
 
+# The version of the consent text a participant agrees to (pages show it; audit rows record it).
+MATCH_CONSENT_VERSION = "2026-1"
+
+
+def _match_activity(activity_id: Any) -> Activity:
+    activity = (
+        Activity.objects.filter(pk=activity_id, kind=ActivityKind.MATCHMAKING)
+        .exclude(status__in=(Activity.Status.DRAFT, Activity.Status.CANCELLED))
+        .first()
+        if is_ascii_digits(str(activity_id))
+        else None
+    )
+    if activity is None:
+        raise NotFound()
+    return activity
+
+
+@transaction.atomic
+def match_signup(*, actor: User, activity_id: Any, consent: bool) -> SignUp:
+    """Real-name sign-up for 相亲联谊: the member agrees that their name from the membership record
+    is used, and that name and contact go only to someone who chose them back. The consent is
+    audited in the same transaction as the sign-up (the ORM path of ``signup_create``: same rules)."""
+    _match_activity(activity_id)
+    if not consent:
+        raise ValidationFailed(fields={"consent": _("请阅读并同意实名报名与信息使用说明。")})
+    signup = signup_create(actor=actor, activity_id=activity_id)
+    audit_record(
+        actor=actor,
+        action="activity.match_consent",
+        obj=signup,
+        union_id=signup.union_id,
+        extra={"consent": MATCH_CONSENT_VERSION, "stage": "signup"},
+    )
+    return signup
+
+
 @transaction.atomic
 def match_profile_save(
-    *, actor: User, activity_id: Any, nickname: str, intro: str, contact: str
+    *, actor: User, activity_id: Any, nickname: str, intro: str, contact: str, consent: bool = False
 ) -> MatchProfile:
-    """A participant who won a place (real name: their membership record) fills in their card."""
+    """A participant who won a place (real name: their membership record) fills in their card,
+    agreeing (``consent``) that the contact is shown to a participant who chose them back."""
     signup = _signup_of(actor, activity_id, ActivityKind.MATCHMAKING, (SignUp.Status.WON,))
     errors = {}
+    if not consent:
+        errors["consent"] = _("请同意在双方互有意向后向对方显示实名与联系方式。")
     if not nickname.strip():
         errors["nickname"] = _("请填写昵称。")
     if not contact.strip():
@@ -169,8 +211,20 @@ def match_profile_save(
             "contact": contact.strip()[:100],
         },
     )
-    audit_record(actor=actor, action="activity.match_profile", obj=profile, union_id=signup.union_id)
+    audit_record(
+        actor=actor,
+        action="activity.match_profile",
+        obj=profile,
+        union_id=signup.union_id,
+        extra={"consent": MATCH_CONSENT_VERSION},
+    )
     return profile
+
+
+def match_profile_mine(*, actor: User, activity_id: Any) -> MatchProfile | None:
+    """The participant's own card (None before it is filled in); only a winner has one (404)."""
+    signup = _signup_of(actor, activity_id, ActivityKind.MATCHMAKING, (SignUp.Status.WON,))
+    return MatchProfile.objects.filter(signup=signup).first()
 
 
 @transaction.atomic
@@ -193,9 +247,10 @@ def match_interest(*, actor: User, activity_id: Any, target_id: Any) -> bool:
     return MatchInterest.objects.filter(source=target, target=mine).exists()
 
 
-def match_cards(*, actor: User, activity_id: Any) -> list[Card]:
+def match_cards(*, actor: User, activity_id: Any, reveal: bool = True) -> list[Card]:
     """The other participants' cards; real name and contact only where both agreed (each such view
-    is audited as a view of personal data)."""
+    is audited as a view of personal data). ``reveal=False``: a list that shows no contact at all
+    (the participants page), so nothing is decrypted and nothing audited."""
     signup = _signup_of(actor, activity_id, ActivityKind.MATCHMAKING, (SignUp.Status.WON,))
     mine = MatchProfile.objects.filter(signup=signup).first()
     given = (
@@ -205,13 +260,16 @@ def match_cards(*, actor: User, activity_id: Any) -> list[Card]:
         set(MatchInterest.objects.filter(target=mine).values_list("source_id", flat=True)) if mine else set()
     )
     cards = []
-    for p in (
-        MatchProfile.objects.filter(activity_id=signup.activity_id)
+    profiles = (
+        MatchProfile.objects.filter(activity_id=signup.activity_id, signup__status=SignUp.Status.WON)
         .exclude(signup=signup)
         .select_related("signup__person")
-    ):
+        .order_by("pk")
+    )
+    for p in profiles if reveal else profiles.defer("contact"):
         mutual = p.pk in given and p.pk in received
-        if mutual:
+        shown = mutual and reveal
+        if shown:
             audit_pii_view(actor=actor, obj=p, fields=["contact", "name"], union_id=p.signup.union_id)
         cards.append(
             Card(
@@ -220,8 +278,8 @@ def match_cards(*, actor: User, activity_id: Any) -> list[Card]:
                 intro=p.intro,
                 i_am_interested=p.pk in given,
                 mutual=mutual,
-                real_name=p.signup.person.name if mutual else "",
-                contact=p.contact if mutual else "",
+                real_name=p.signup.person.name if shown else "",
+                contact=p.contact if shown else "",
             )
         )
     return cards
@@ -323,6 +381,29 @@ def child_attendance_mark(*, actor: User, enrolment_id: Any, day: dt.date | None
         )
         fact_record(metric="activities.attendance", union_id=activity.union_id, dim=activity.kind)
     return created
+
+
+@transaction.atomic
+def childcare_attendance_record(
+    *, actor: User, activity_id: Any, enrolment_ids: Sequence[int], day: dt.date | None = None
+) -> int:
+    """The day's roster in one go: every child ticked is marked present (``child_attendance_mark``,
+    idempotent). All the children must be enrolled in this activity; the day is not in the future.
+    Returns how many were marked for the first time."""
+    activity = _activity_for(actor, activity_id)
+    today = timeutil.local_today()
+    day = day or today
+    if day > today:
+        raise ValidationFailed(fields={"day": _("不能为以后的日期登记考勤。")})
+    ids = sorted({int(i) for i in enrolment_ids})
+    enrolled = set(
+        ChildEnrolment.objects.filter(
+            activity=activity, pk__in=ids, status=ChildEnrolment.Status.ENROLLED
+        ).values_list("pk", flat=True)
+    )
+    if len(enrolled) != len(ids):
+        raise ValidationFailed(fields={"present": _("所选儿童不在本次托管名单中。")})
+    return sum(child_attendance_mark(actor=actor, enrolment_id=pk, day=day) for pk in ids)
 
 
 # --- fitness check-ins and steps / distance challenges ---------------------------------------------

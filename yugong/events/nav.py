@@ -20,3 +20,17 @@ nav.register(
         audience=(nav.staff(),),
     ),
 )
+
+# The kinds' pages: a contest participant's works; the organisers' review queue.
+nav.register(
+    nav.TabEntry(
+        tab="me", label=_("我的参赛作品"), url_name="events:kinds_my_works", order=61, login_required=True
+    ),
+    nav.ConsolePage(
+        section="services",
+        label=_("参赛作品审核"),
+        url_name="events:console_works",
+        order=41,
+        audience=(nav.staff("chair", "vice_chair", "staff"),),
+    ),
+)

@@ -25,3 +25,35 @@ urlpatterns = [
         name="console_budget_action",
     ),
 ]
+
+# The kinds' pages (views_kinds): contest works, 相亲联谊, 爱心托管, 健身打卡.
+from . import views_kinds  # noqa: E402 - appended with its routes
+
+urlpatterns += [
+    path("<int:activity_id>/works/", views_kinds.works_gallery, name="kinds_works"),
+    path("<int:activity_id>/works/ranking/", views_kinds.works_ranking, name="kinds_works_ranking"),
+    path("<int:activity_id>/works/new/", views_kinds.work_submit, name="kinds_work_submit"),
+    path("works/mine/", views_kinds.my_works, name="kinds_my_works"),
+    path("works/<int:work_id>/vote/", views_kinds.work_vote, name="kinds_work_vote"),
+    path("<int:activity_id>/match/", views_kinds.match_home, name="kinds_match"),
+    path("<int:activity_id>/match/signup/", views_kinds.match_signup, name="kinds_match_signup"),
+    path("<int:activity_id>/match/card/", views_kinds.match_card, name="kinds_match_card"),
+    path("<int:activity_id>/match/matches/", views_kinds.match_matches, name="kinds_match_matches"),
+    path(
+        "<int:activity_id>/match/interest/<int:profile_id>/",
+        views_kinds.match_interest,
+        name="kinds_match_interest",
+    ),
+    path("<int:activity_id>/childcare/", views_kinds.childcare_home, name="kinds_childcare"),
+    path("<int:activity_id>/childcare/enrol/", views_kinds.childcare_enrol, name="kinds_childcare_enrol"),
+    path("<int:activity_id>/fitness/", views_kinds.fitness_home, name="kinds_fitness"),
+    path("<int:activity_id>/fitness/checkin/", views_kinds.fitness_checkin, name="kinds_fitness_checkin"),
+    path("console/works/", views_kinds.console_works, name="console_works"),
+    path("console/works/<int:work_id>/review/", views_kinds.console_work_review, name="console_work_review"),
+    path("console/<int:activity_id>/childcare/", views_kinds.console_childcare, name="console_childcare"),
+    path(
+        "console/<int:activity_id>/childcare/groups/",
+        views_kinds.console_childcare_group,
+        name="console_childcare_group",
+    ),
+]

@@ -20,6 +20,7 @@ from . import selectors
 from .bank import credit_statement
 from .conversion import programme_statement
 from .forms import SkillsCertificateForm, StatementPageForm
+from .media import source_options
 from .models import Lesson
 from .skills import skills_certificate_deposit
 
@@ -57,11 +58,12 @@ def h5_lesson(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseRedirect(reverse("learning:h5_class", args=[lesson.pk]))
     person = _person(request)
     progress = selectors.progress_by_lesson(person, lesson.course).get(lesson.pk)
-    return _h5(
-        request,
-        "learning/h5_lesson.html",
-        {"lesson": lesson, "progress": progress, "has_person": person is not None},
-    )
+    sources = [
+        (option, reverse("learning:lesson_media", args=[lesson.pk, option.label]))
+        for option in source_options(lesson)
+    ]
+    ctx = {"lesson": lesson, "progress": progress, "has_person": person is not None, "sources": sources}
+    return _h5(request, "learning/h5_lesson.html", ctx)
 
 
 @worker_required

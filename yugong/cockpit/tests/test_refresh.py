@@ -263,3 +263,22 @@ def test_folds_racing_writers_and_each_other_count_every_fact_once():
     rollup.rebuild(start=JAN, end=JAN)
     assert set(MonthRollup.objects.values_list("month", "prefix", "metric", "dim", "value")) == kept
     assert not DomainEvent.objects.filter(kind="test").exists()
+
+
+@pytest.mark.django_db
+def test_a_refresh_drains_buffered_facts_before_it_folds_and_the_periodic_job_sees_them():
+    """Hot write paths buffer their facts (core's fact buffer): the refresh adds them to their cells
+    and folds them in the same delivery; the periodic job asks for a refresh while any wait."""
+    from yugong.cockpit.tasks import cockpit_refresh
+    from yugong.core.facts import fact_buffered
+
+    city = make_union(None)
+    unit = make_union(make_union(city, kind="district"))
+    rollup.fold()
+    fact_record(metric=SUM, union_id=unit.pk, value=3, day=JAN, buffered=True)
+    assert not rollup.unfolded() and fact_buffered()  # nothing in the cells yet
+    assert cockpit_refresh() is True  # the periodic job: something waits
+    event = events.event_publish(kind=refresh.EVENT, payload={"reason": "facts"})
+    handlers.refresh_rollup(event)
+    assert _rolled(city.path) == 3 and not fact_buffered() and not rollup.unfolded()
+    assert DailyFact.objects.get(union_id=unit.pk, metric=SUM).folded == 3

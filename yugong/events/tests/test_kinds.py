@@ -84,10 +84,10 @@ def test_votes_from_one_ip_in_a_burst_are_flagged(world: World) -> None:
 def test_matchmaking_reveals_contact_only_when_both_agreed(world: World) -> None:
     activity, (a, b) = _won(world, "matchmaking", 2)
     pa = kinds.match_profile_save(
-        actor=a, activity_id=activity.pk, nickname="阿明", intro="爱爬山", contact="wx-aming-88"
+        actor=a, activity_id=activity.pk, nickname="阿明", intro="爱爬山", contact="wx-aming-88", consent=True
     )
     pb = kinds.match_profile_save(
-        actor=b, activity_id=activity.pk, nickname="小雨", intro="爱读书", contact="13912345678"
+        actor=b, activity_id=activity.pk, nickname="小雨", intro="爱读书", contact="13912345678", consent=True
     )
     with connection.cursor() as cursor:  # encrypted at rest
         cursor.execute("SELECT contact FROM events_matchprofile WHERE id = %s", [pb.pk])
@@ -221,10 +221,10 @@ def test_survey_one_response_per_participant_and_results(world: World) -> None:
 def test_the_api_carries_no_contact_before_both_agreed_and_votes_once(world: World, client: Any) -> None:
     activity, (a, b) = _won(world, "matchmaking", 2)
     pa = kinds.match_profile_save(
-        actor=a, activity_id=activity.pk, nickname="阿明", intro="", contact="wx-aming-88"
+        actor=a, activity_id=activity.pk, nickname="阿明", intro="", contact="wx-aming-88", consent=True
     )
     pb = kinds.match_profile_save(
-        actor=b, activity_id=activity.pk, nickname="小雨", intro="", contact="13912345678"
+        actor=b, activity_id=activity.pk, nickname="小雨", intro="", contact="13912345678", consent=True
     )
     client.force_login(a)
     url = f"/api/v1/activities/{activity.pk}/match/cards"

@@ -66,15 +66,23 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
       body: body
     }).then(function (r) {
-      if (r.status >= 500) buffer = beats.concat(buffer).slice(-MAX_BEATS); // retried with the next flush
+      if (r.status >= 500) keep(beats);
       return r.ok ? r.json() : null;
     }).then(show).catch(function () {
-      // offline: keep the beats for the next flush (the server never credits a gap twice)
-      buffer = beats.concat(buffer).slice(-MAX_BEATS);
+      keep(beats);
     }).then(function () {
       inFlight = false;
       if (urgent) flush(false);
     });
+  }
+
+  // Beats lost to the network (a phone between cells) or a busy server go back into the buffer and
+  // are sent again shortly: the server never credits a gap twice, so a retry is safe.
+  var retryTimer = null;
+  function keep(beats) {
+    buffer = beats.concat(buffer).slice(-MAX_BEATS);
+    if (retryTimer) return;
+    retryTimer = setTimeout(function () { retryTimer = null; flush(false); }, 2000);
   }
 
   // The buffered time may complete the lesson: send it now, so the learner sees it at once.
@@ -101,11 +109,52 @@
     return media ? !media.paused && !media.ended : true;
   }
 
+  // Sizes (transcoded renditions, smallest first): a phone on mobile data or saving data keeps the
+  // smallest; a wide screen on a fast line starts with the largest. Switching keeps the position
+  // and the playing state, so the server sees no jump and heartbeats go on by the same rules.
+  var sizes = root.querySelectorAll("[data-sizes] [data-src]");
+  var seekTo = 0;
+  var playAfter = false;
+
+  function choose(button) {
+    for (var i = 0; i < sizes.length; i++) {
+      var on = sizes[i] === button;
+      sizes[i].classList.toggle("is-link", on);
+      sizes[i].classList.toggle("is-selected", on);
+      sizes[i].setAttribute("aria-pressed", on ? "true" : "false");
+    }
+    var src = button.getAttribute("data-src");
+    if (media.getAttribute("src") === src) return;
+    if (media.readyState > 0) {  // playing already: carry on where it was (else the resume point stays)
+      seekTo = Math.floor(media.currentTime || 0);
+      playAfter = !media.paused && !media.ended;
+    }
+    media.setAttribute("src", src);
+    media.load();
+  }
+
+  function slowLine() {
+    var c = navigator.connection;
+    if (!c) return window.innerWidth < 768;
+    return !!c.saveData || c.type === "cellular" || /(^|-)(2g|3g)$/.test(c.effectiveType || "") ||
+      window.innerWidth < 768;
+  }
+
   if (media) {
-    var resume = parseInt(root.getAttribute("data-resume") || "0", 10);
+    seekTo = parseInt(root.getAttribute("data-resume") || "0", 10);
     media.addEventListener("loadedmetadata", function () {
-      if (resume > 0 && resume < (media.duration || 0)) media.currentTime = resume;
+      if (seekTo > 0 && seekTo < (media.duration || 0)) media.currentTime = seekTo;
+      seekTo = 0;
+      if (playAfter) {
+        playAfter = false;
+        var started = media.play();
+        if (started && started.catch) started.catch(function () { /* the learner presses play */ });
+      }
     });
+    for (var i = 0; i < sizes.length; i++) {
+      sizes[i].addEventListener("click", function (e) { choose(e.currentTarget); });
+    }
+    if (sizes.length > 1 && !slowLine()) choose(sizes[sizes.length - 1]);
     media.addEventListener("play", beatNow);
     media.addEventListener("pause", beatNow);
     media.addEventListener("timeupdate", function () {

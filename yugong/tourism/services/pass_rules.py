@@ -24,6 +24,11 @@ from ..models import AnnualPass, PassEntry, ReviewStatus
 
 PASS_VERIFY_ACTION = "tourism.pass_verify"  # noqa: S105 - an audit action, not a secret
 
+# The admission's fact, recorded the same way by both paths. Buffered (core's fact buffer): every
+# admission with a union's passes adds 1 to that union's day cell, and an upsert would hold the
+# cell's row lock until its (synchronous) commit, so concurrent admissions would queue on it.
+ENTRY_FACT: dict[str, Any] = {"metric": "tourism.entries", "dim": "pass", "buffered": True}
+
 
 def pass_usable(*, status: str, year: int, day: dt.date) -> bool:
     return status == AnnualPass.Status.ACTIVE and year == day.year

@@ -20,9 +20,7 @@ from yugong.funds import ledger
 from yugong.funds.models import LedgerEntry, LedgerLine
 
 from ..models import AnnualPass, Merchant, PassEntry, PassPool, PassSpot
-from .pass_rules import needs_checks, sql_params
-
-ENTRY_METRIC = "tourism.entries"
+from .pass_rules import ENTRY_FACT, needs_checks, sql_params
 
 
 def fast_sql_enabled() -> bool:
@@ -123,7 +121,7 @@ def admit_one_statement(  # audited-in-sql (the ``a`` CTE)
     one statement. Returns the admitted entry, or None when nothing was written (any refusal: the
     caller takes the ORM path, which logs the refusal with its reason). Raises IntegrityError when
     a concurrent admission of the same pass won the unique index."""
-    fact, fact_params = fact_record_sql(metric=ENTRY_METRIC, union_id=union_id, source="e", dim="pass")
+    fact, fact_params = fact_record_sql(union_id=union_id, source="e", **ENTRY_FACT)
     params: dict[str, Any] = {
         "pid": annual_pass.pk,
         "secret": annual_pass.secret,

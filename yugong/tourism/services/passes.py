@@ -36,7 +36,7 @@ from ..models import AnnualPass, PassBatch, PassEntry, PassSpot
 from .budget import budget_approve, budget_ask, budget_line_error, budget_spend, budget_withdraw
 from .common import pass_cap_fen
 from .groups import members_of
-from .pass_rules import PASS_VERIFY_ACTION, pass_refusal
+from .pass_rules import ENTRY_FACT, PASS_VERIFY_ACTION, pass_refusal
 from .pass_sql import admit_one_statement, fast_path_applies
 from .spots import entries_today, pool_pay_in, pool_take
 
@@ -382,7 +382,7 @@ def _verify(
                 memo=f"pass {annual_pass.number} @ {spot.name}",
                 merchant=spot.merchant,
             )
-        fact_record(metric="tourism.entries", union_id=annual_pass.batch.union_id, dim="pass")
+        fact_record(union_id=annual_pass.batch.union_id, **ENTRY_FACT)
         _audit_entry(actor, entry)
     entry.annual_pass = annual_pass
     return entry

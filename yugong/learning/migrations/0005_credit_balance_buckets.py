@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('learning', '0003_quiz_certificates_conversion_classes'),
+        ('learning', '0004_lesson_media_uploads'),
     ]
 
     operations = [
