@@ -64,7 +64,8 @@ class LearningStatementOut(Schema):
 
 
 def _person(request: HttpRequest) -> Person:
-    person = Person.objects.filter(user=request_user(request)).first()
+    # Only the key: the heartbeat needs the person's id, and loading the row would decrypt the phone.
+    person = Person.objects.filter(user=request_user(request)).only("pk").order_by().first()
     if person is None:
         raise ValidationFailed(fields={"person": _("请先完成实名认证")})
     return person

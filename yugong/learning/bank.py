@@ -246,11 +246,11 @@ def _statement(people: QuerySet[Person], *, after: str, limit: int) -> Statement
             ),
         )
         .values_list("account_id", "valid", "waiting")
-        .first()
+        .order_by()[:1]
     )
-    if header is None:
+    if not header:
         return None
-    account_id, valid, waiting = header
+    account_id, valid, waiting = header[0]
     # One decimal place whatever the database's sum gives back (SQLite's "2", PostgreSQL's "2.0").
     total = Decimal(valid or 0).quantize(Decimal("0.1"))
     if account_id is None:
