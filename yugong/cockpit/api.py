@@ -11,7 +11,7 @@ from yugong.accounts.models import request_user
 from yugong.core.errors import NotFound, PermissionDenied
 from yugong.core.metrics import all_metrics, get_metric
 from yugong.core.schemas import ERROR_RESPONSES
-from yugong.orgs.access import access_union, staff_scope
+from yugong.orgs.access import UnionRef, access_union, access_union_ref, staff_scope
 from yugong.orgs.decorators import is_console_user
 from yugong.orgs.models import Union
 
@@ -57,16 +57,24 @@ class CockpitPointOut(Schema):
     value: int
 
 
-def _node(request: HttpRequest, node: int | None) -> Union:
+def _node(request: HttpRequest, node: int | None) -> UnionRef:
+    """The node the caller asked for, by id and path (enough for the cache key): a cached answer
+    reads the caller's grants and the node's path from the access layer's cache and runs no query."""
     user = request_user(request)
     if not is_console_user(user):
         raise PermissionDenied()
     if node is not None:
-        return access_union(user, node)
+        return access_union_ref(user, node)
     found = staff_scope(user).first()
     if found is None:
         raise NotFound()
-    return found
+    return UnionRef(found.pk, found.path)
+
+
+def _union(request: HttpRequest, ref: UnionRef) -> Union:
+    """The node itself, for computing an answer the cache did not hold (through the access layer
+    again: the rule is applied to the row as it is now)."""
+    return access_union(request_user(request), ref.pk)
 
 
 def _mode(mode: str) -> str:
@@ -99,19 +107,23 @@ def _body(key: str, build: Any) -> HttpResponse:
 def cockpit_summary(
     request: HttpRequest, node: int | None = None, period: str = "", mode: str = "stood"
 ) -> Any:
-    union = _node(request, node)
+    ref = _node(request, node)
     p = periods.parse(period)
     mode = _mode(mode)
-    return _body(
-        f"api:summary:{union.pk}:{union.path}:{union.name}:{p.key}:{mode}",
-        lambda: {
+
+    def build() -> dict[str, Any]:
+        union = _union(request, ref)
+        return {
             "node_id": union.pk,
             "node_name": union.name,
             "period": p.key,
             "mode": mode,
             "figures": tables.summary(union, p, mode),
-        },
-    )
+        }
+
+    # The node's name is in the body but not in the key: a rename drops the cached figures
+    # (hooks.union_saved).
+    return _body(f"api:summary:{ref.pk}:{ref.path}:{p.key}:{mode}", build)
 
 
 @router.get("/children", response={200: list[CockpitChildOut], **ERROR_RESPONSES}, summary="下级单位排名")
@@ -125,7 +137,7 @@ def cockpit_children(
 ) -> Any:
     """The child units ranked by the metric (the node's own figure last); ``limit``: the top N only
     (a district has thousands of grassroots unions; the big screen shows the first few)."""
-    union = _node(request, node)
+    ref = _node(request, node)
     m = get_metric(metric)
     if m is None:
         raise NotFound()
@@ -133,24 +145,27 @@ def cockpit_children(
     top = None if limit is None else max(1, min(int(limit), 10_000))
 
     def build() -> list[dict[str, Any]]:
-        rows = tables.children_rows(union, m, p, mode)
+        rows = tables.children_rows(_union(request, ref), m, p, mode)
         if top is not None:
             rows = rows[:top]
         return [r.__dict__ for r in rows]
 
-    return _body(f"api:children:{union.pk}:{union.path}:{m.code}:{p.key}:{mode}:{top}", build)
+    return _body(f"api:children:{ref.pk}:{ref.path}:{m.code}:{p.key}:{mode}:{top}", build)
 
 
 @router.get("/trend", response={200: list[CockpitPointOut], **ERROR_RESPONSES}, summary="指标走势")
 def cockpit_trend(
     request: HttpRequest, metric: str, node: int | None = None, period: str = "", mode: str = "stood"
 ) -> Any:
-    union = _node(request, node)
+    ref = _node(request, node)
     m = get_metric(metric)
     if m is None:
         raise NotFound()
     p, mode = periods.parse(period), _mode(mode)
     return _body(
-        f"api:trend:{union.pk}:{union.path}:{m.code}:{p.key}:{mode}",
-        lambda: [{"day": d.isoformat(), "value": v} for d, v in tables.trend_points(union, m, p, mode)],
+        f"api:trend:{ref.pk}:{ref.path}:{m.code}:{p.key}:{mode}",
+        lambda: [
+            {"day": d.isoformat(), "value": v}
+            for d, v in tables.trend_points(_union(request, ref), m, p, mode)
+        ],
     )

@@ -11,6 +11,7 @@ class CockpitConfig(AppConfig):
         from celery.signals import task_postrun, task_prerun
         from django.conf import settings
         from django.core import signals
+        from django.db.models.signals import post_save
 
         from yugong.core import facts, metrics
         from yugong.orgs import extensions
@@ -23,6 +24,7 @@ class CockpitConfig(AppConfig):
         facts.on_facts_committed(hooks.facts_committed)
         extensions.on_subtree_moved(hooks.subtree_moved)
         extensions.on_union_merged(hooks.union_merged)
+        post_save.connect(hooks.union_saved, sender=Union, dispatch_uid="cockpit.union_saved")
         metrics.autodiscover()
         # New facts are folded in once the unit of work is over: after the response has been sent,
         # after a Celery task has run (refresh.py).

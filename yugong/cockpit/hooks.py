@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import connection, transaction
@@ -13,6 +14,8 @@ from yugong.orgs.models import Union
 from . import refresh
 from .cache import bump_version
 from .models import NodePath
+
+log = logging.getLogger("yugong.cockpit")
 
 
 def facts_committed(cell: FactCell) -> None:
@@ -39,3 +42,28 @@ def subtree_moved(*, old_path: str, new_path: str) -> None:
 
 def union_merged(*, actor: User, union: Any, into: Any) -> None:
     transaction.on_commit(bump_version)
+
+
+# Saving only these fields of a union changes what the cockpit shows (names in the summary and the
+# child ranking; active children are ranked even without figures).
+_SHOWN_FIELDS = frozenset({"name", "status", "parent"})
+
+
+def union_saved(
+    sender: Any, instance: Union, created: bool = False, update_fields: Any = None, **kw: Any
+) -> None:
+    """A union was created, renamed or had its status saved (``post_save``; the admin site and
+    ``union_update`` save): the cached answers that carry its name go after the commit. The cached
+    API bodies are keyed by the node's id and path, not its name, so this is what refreshes them."""
+    if created or update_fields is None or _SHOWN_FIELDS & set(update_fields):
+        transaction.on_commit(_bump_quietly)
+
+
+def _bump_quietly() -> None:
+    # A union's save must not fail because the cache is away (the entries expire in an hour anyway).
+    try:
+        bump_version()
+    except Exception:  # noqa: BLE001
+        log.warning(
+            "cockpit cache unreachable; cached figures not dropped after a union was saved", exc_info=True
+        )

@@ -8,6 +8,8 @@ that node's whole subtree. Pages, API, exports, admin and background jobs all as
   means "inside the subtree through any of them").
 * :func:`access_union` / :func:`access_object` — fetch one object, raising the same ``NotFound``
   whether it is missing or outside the subtree (objects of others answer 404, never 403).
+  :func:`access_union_ref` — the same for a caller that needs the union's id and path only: the path
+  is cached beside the grants under the tree stamp, so a cached answer runs no query.
 * :func:`can_act` / :func:`require_role` — the actor holds one of ``roles`` at a node that contains
   ``union`` (``require_role``: NotFound when the union is not visible at all, 403 when visible but
   the role is missing).
@@ -36,7 +38,8 @@ under ``access:grants:<user id>``, stamped with two generation stamps read *befo
 * the user's stamp (``access:gen:u:<id>``) changes whenever one of the user's role rows is
   created, changed or deleted, and whenever the user row itself is saved (deactivation included);
 * the tree stamp (``access:gen:tree``) changes whenever a union is created, moved, merged, closed,
-  reopened or deleted (paths and statuses are part of a grant).
+  reopened or deleted (paths and statuses are part of a grant). Union paths read by
+  :func:`access_union_ref` (``access:path:<union id>``) are stored under it the same way.
 
 An entry is used only when both of its stamps equal the current ones; otherwise the query runs and
 its result is stored with the stamps read before it, so a write that commits while the query runs
@@ -178,17 +181,23 @@ def _new_stamp() -> str:
 
 
 def _cached_grants(user_id: int) -> list[Grant]:
+    return _grants_and_stamps(user_id)[0]
+
+
+def _grants_and_stamps(user_id: int, *also: str) -> tuple[list[Grant], str | None, dict[str, Any]]:
+    """The grants (as :func:`_cached_grants`), the tree stamp they were read under (None: nothing
+    may be stored under it) and the entries of ``also`` read in the same round trip."""
     seconds = _cache_seconds()
     if seconds <= 0:
-        return _query_grants(user_id)
+        return _query_grants(user_id), None, {}
     user_key, tree_key, entry_key = _user_stamp_key(user_id), _tree_stamp_key(), _entry_key(user_id)
     if _pending and not _restamp(()):
-        return _query_grants(user_id)
+        return _query_grants(user_id), None, {}
     try:
-        found = cache.get_many([user_key, tree_key, entry_key])
+        found = cache.get_many([user_key, tree_key, entry_key, *also])
     except Exception:  # noqa: BLE001 - any cache failure: the query decides, never the cache
         logger.warning("grants cache unreachable; reading grants from the database", exc_info=True)
-        return _query_grants(user_id)
+        return _query_grants(user_id), None, {}
     user_stamp, tree_stamp, entry = found.get(user_key), found.get(tree_key), found.get(entry_key)
     if user_stamp is None or tree_stamp is None:
         # A stamp is missing (first use, eviction): make it (add: a concurrent change wins) and
@@ -199,16 +208,16 @@ def _cached_grants(user_id: int) -> list[Grant]:
                     cache.add(key, _new_stamp(), timeout=None)
         except Exception:  # noqa: BLE001
             logger.warning("grants cache unreachable; reading grants from the database", exc_info=True)
-        return _query_grants(user_id)
+        return _query_grants(user_id), None, {}
     if isinstance(entry, tuple) and len(entry) == 3 and entry[0] == user_stamp and entry[1] == tree_stamp:
-        return [Grant(union_id, path, role) for union_id, path, role in entry[2]]
+        return [Grant(union_id, path, role) for union_id, path, role in entry[2]], tree_stamp, found
     result = _query_grants(user_id)
     rows = tuple((g.union_id, g.path, g.role) for g in result)
     try:
         cache.set(entry_key, (user_stamp, tree_stamp, rows), timeout=seconds)
     except Exception:  # noqa: BLE001
         logger.warning("grants cache unreachable; grants not stored", exc_info=True)
-    return result
+    return result, tree_stamp, found
 
 
 # Stamps this process failed to change (the cache was unreachable): changed before its next read.
@@ -333,6 +342,83 @@ def access_union(user: Any, union_id: Any, *, roles: Iterable[str] | None = None
     return union
 
 
+@dataclass(frozen=True)
+class UnionRef:
+    """A union the caller may reach, by id and path only (:func:`access_union_ref`)."""
+
+    pk: int
+    path: str
+
+
+def _union_path_key(pk: int) -> str:
+    return f"{_namespace['prefix']}:path:{pk}"
+
+
+def _query_union_path(pk: int) -> str | None:
+    return Union.objects.filter(pk=pk).order_by().values_list("path", flat=True).first()
+
+
+def _union_path(pk: int, tree_stamp: str | None, found: dict[str, Any]) -> str | None:
+    """The union's path: from ``found`` when it was stored under the current tree stamp, else one
+    query (stored under the stamp read *before* it, like the grants: a move that commits while the
+    query runs can only make the entry miss)."""
+    entry = found.get(_union_path_key(pk))
+    if tree_stamp is not None and isinstance(entry, tuple) and len(entry) == 2 and entry[0] == tree_stamp:
+        return str(entry[1])
+    path = _query_union_path(pk)
+    if tree_stamp is not None and path is not None:
+        try:
+            cache.set(_union_path_key(pk), (tree_stamp, path), timeout=_cache_seconds())
+        except Exception:  # noqa: BLE001
+            logger.warning("grants cache unreachable; union path not stored", exc_info=True)
+    return path
+
+
+def _stamped_tree(pk: int) -> tuple[str | None, dict[str, Any]]:
+    """The tree stamp and the union's path entry in one round trip (the grants are known)."""
+    if _cache_seconds() <= 0 or (_pending and not _restamp(())):
+        return None, {}
+    try:
+        found = cache.get_many([_tree_stamp_key(), _union_path_key(pk)])
+    except Exception:  # noqa: BLE001 - the query decides
+        logger.warning("grants cache unreachable; reading the union from the database", exc_info=True)
+        return None, {}
+    return found.get(_tree_stamp_key()), found
+
+
+def access_union_ref(user: Any, union_id: Any, *, roles: Iterable[str] | None = None) -> UnionRef:
+    """:func:`access_union` for callers that need the union's id and path only (the cockpit's cached
+    figures): the same rule (:func:`can_act`'s — inside a subtree where the user holds one of
+    ``roles``), the same ``NotFound`` for missing and outside, but the path comes from the shared
+    cache under the tree stamp (which every change of a path changes, see "Grants cache"), read in the
+    same round trip as the grants: a request whose rights and tree did not change runs no query."""
+    if isinstance(union_id, bool):
+        raise NotFound()
+    try:
+        pk = int(union_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    wanted = _wanted(roles)
+    memo = getattr(user, "_yugong_grants", None)
+    if (
+        memo is None
+        and not getattr(user, "is_system", False)
+        and getattr(user, "is_authenticated", False)
+        and getattr(user, "is_active", False)
+    ):
+        memo, tree_stamp, found = _grants_and_stamps(user.pk, _union_path_key(pk))
+        user._yugong_grants = memo
+    else:
+        memo = grants(user)
+        tree_stamp, found = _stamped_tree(pk) if memo else (None, {})
+    if not memo:  # no grant: nothing to look up
+        raise NotFound()
+    path = _union_path(pk, tree_stamp, found)
+    if path is None or not _reaches(memo, path, wanted):
+        raise NotFound()
+    return UnionRef(pk, path)
+
+
 def access_object(
     qs: QuerySet[M],
     user: Any,
@@ -350,11 +436,16 @@ def access_object(
     return obj
 
 
+def _reaches(user_grants: Iterable[Grant], path: str, wanted: frozenset[str]) -> bool:
+    """The rule in Python: ``path`` lies inside the subtree of a grant of one of ``wanted``."""
+    return valid_path(path) and any(g.role in wanted and path.startswith(g.path) for g in user_grants)
+
+
 def can_act(user: Any, union: Union, roles: Iterable[str] | None = None) -> bool:
     wanted = _wanted(roles)
     if union is None or not valid_path(union.path):
         return False
-    return any(g.role in wanted and union.path.startswith(g.path) for g in grants(user))
+    return _reaches(grants(user), union.path, wanted)
 
 
 def require_role(user: Any, union: Union, roles: Iterable[str]) -> None:

@@ -220,3 +220,112 @@ def test_a_migrate_forgets_every_cached_grant(tree: dict[str, Any]) -> None:
     Union.objects.filter(pk=tree["a"].pk).update(path="")
     post_migrate.send(sender=apps.get_app_config("orgs"), app_config=apps.get_app_config("orgs"))
     assert access._cached_grants(user.pk) == []
+
+
+# --- access_union_ref: the union's path cached beside the grants ---------------------------------
+
+
+def _ref_or_none(user: Any, pk: Any, roles: Any = None) -> int | None:
+    try:
+        return access.access_union_ref(access_user(user), pk, roles=roles).pk
+    except access.NotFound:
+        return None
+
+
+def _union_or_none(user: Any, pk: Any, roles: Any = None) -> int | None:
+    try:
+        return access.access_union(access_user(user), pk, roles=roles).pk
+    except access.NotFound:
+        return None
+
+
+def access_user(user: Any) -> Any:
+    """A fresh user object, as each request has (the grants are memoised on the object)."""
+    return type(user).objects.get(pk=user.pk) if user.pk else user
+
+
+def test_access_union_ref_is_access_union_twin(tree: dict[str, Any]) -> None:
+    """The same answer as ``access_union`` for every user, union and role set, before and after the
+    tree changes under the cached paths (move, close, reopen) — the rule lives in one place."""
+    import random
+
+    rng = random.Random(16)  # noqa: S311 - a reproducible tree
+    unions = list(tree.values())
+    for _ in range(8):
+        unions.append(make_union(rng.choice(unions)))
+    users = []
+    for i in range(6):
+        user = UserFactory(is_staff=True)
+        for union in rng.sample(unions, k=i % 3):
+            grant(user, union, rng.choice(["chair", "staff", "viewer"]))
+        users.append(user)
+    ids: list[Any] = [u.pk for u in unions] + [999_999, "abc", None, True]
+    role_sets = [None, access.MANAGE_ROLES, {"viewer"}]
+
+    def check() -> None:
+        for user in users:
+            for pk in ids:
+                for roles in role_sets:
+                    assert _ref_or_none(user, pk, roles) == _union_or_none(user, pk, roles), (user, pk, roles)
+
+    check()
+    check()  # now from the cached paths
+    actor = system_actor()
+    union_move(actor=actor, union=tree["a1"], new_parent=tree["b"])
+    check()
+    leaf = unions[-1]  # made last: nothing below it
+    union_close(actor=actor, union=leaf, reason="撤并")
+    check()
+    union_reopen(actor=actor, union=Union.objects.get(pk=leaf.pk))
+    check()
+    for user in users:
+        for union in Union.objects.all():
+            got = _ref_or_none(user, union.pk)
+            if got is not None:
+                assert access.access_union_ref(access_user(user), union.pk).path == union.path
+
+
+def test_access_union_ref_runs_no_query_once_cached(tree: dict[str, Any]) -> None:
+    user = UserFactory(is_staff=True)
+    grant(user, tree["a"], "staff")
+    for _ in range(2):  # the first call makes the stamps, the second stores under them
+        access.access_union_ref(access_user(user), tree["a1"].pk)
+        with pytest.raises(access.NotFound):
+            access.access_union_ref(access_user(user), tree["b"].pk)
+    fresh = access_user(user)
+    with CaptureQueriesContext(connection) as ctx:
+        ref = access.access_union_ref(fresh, tree["a1"].pk)
+        with pytest.raises(access.NotFound):
+            access.access_union_ref(fresh, tree["b"].pk)  # outside: the cached path says so
+    assert ctx.captured_queries == []
+    assert ref == access.UnionRef(tree["a1"].pk, tree["a1"].path)
+
+
+def test_a_moved_union_is_reached_through_its_new_path_at_once(tree: dict[str, Any]) -> None:
+    user = UserFactory(is_staff=True)
+    grant(user, tree["a"], "staff")
+    for _ in range(2):
+        assert _ref_or_none(user, tree["a1"].pk) == tree["a1"].pk
+    union_move(actor=system_actor(), union=tree["a1"], new_parent=tree["b"])
+    assert _ref_or_none(user, tree["a1"].pk) is None
+    other = UserFactory(is_staff=True)
+    grant(other, tree["b"], "viewer")
+    ref = access.access_union_ref(access_user(other), tree["a1"].pk)
+    assert ref.path == Union.objects.get(pk=tree["a1"].pk).path and ref.path.startswith(tree["b"].path)
+
+
+def test_access_union_ref_without_the_cache_asks_the_database(
+    tree: dict[str, Any], settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = UserFactory(is_staff=True)
+    grant(user, tree["a"], "staff")
+    settings.ACCESS_GRANTS_CACHE_SECONDS = 0
+    assert _ref_or_none(user, tree["a1"].pk) == tree["a1"].pk
+    assert _ref_or_none(user, tree["b"].pk) is None
+    settings.ACCESS_GRANTS_CACHE_SECONDS = 300
+    assert _ref_or_none(user, tree["a1"].pk) == tree["a1"].pk  # stored
+    monkeypatch.setattr(access, "cache", _BrokenCache())
+    union_move(actor=system_actor(), union=tree["a1"], new_parent=tree["b"])  # the restamp fails
+    assert _ref_or_none(user, tree["a1"].pk) is None  # the database decides
+    monkeypatch.undo()
+    assert _ref_or_none(user, tree["a1"].pk) is None  # the old cached path is never served
