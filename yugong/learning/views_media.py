@@ -22,7 +22,7 @@ from yugong.orgs.decorators import worker_required
 from . import selectors
 from .models import Lesson
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$", re.ASCII)
 CHUNK = 256 * 1024
 
 
