@@ -217,3 +217,10 @@ class ClassScheduleForm(ServiceForm):
     )
     place = forms.CharField(label=_("地点或直播间"), max_length=200)
     capacity = forms.IntegerField(label=_("名额"), min_value=1, max_value=100000)
+
+
+class StatementPageForm(forms.Form):
+    """The statement page's position (``?after=`` the previous page's last row); a malformed one
+    shows the first page."""
+
+    after = forms.RegexField(regex=r"^-?[0-9]{1,20}\.[0-9]{1,19}$", required=False, max_length=40)

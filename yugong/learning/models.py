@@ -3,6 +3,7 @@ bank (a lifelong learning account per person, outcomes, an append-only credit le
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -289,7 +290,8 @@ class CreditEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["account", "created_at"])]
+        # The statement's keyset page: this account's rows newest first, ties by id.
+        indexes = [models.Index(fields=["account", "created_at", "id"], name="learning_entry_account_page")]
         verbose_name = _("学分记录")
         verbose_name_plural = verbose_name
 
@@ -303,6 +305,35 @@ class CreditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ValueError("credit entries are append-only")
+
+
+# A balance bucket's expiry for rows that never expire (a real date keeps the unique key simple on
+# every database: NULLs are distinct in unique constraints).
+NEVER_EXPIRES = dt.date(9999, 12, 31)
+
+
+class CreditBalance(models.Model):
+    """A partial aggregate of the ledger: the credits of one account from one source expiring on one
+    day (``NEVER_EXPIRES`` for rows without expiry). Written by ``bank._credit`` in the transaction
+    that appends the ledger row, under the account's row lock, so the statement's valid total and the
+    per-source cap read a few buckets instead of the account's whole ledger. Derived data: the ledger
+    stays the record (``bank.balance_check`` recomputes the buckets from it)."""
+
+    account = models.ForeignKey(LearningAccount, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=24, choices=Source.choices)
+    expires_on = models.DateField()
+    credits = models.DecimalField(max_digits=9, decimal_places=1, default=0)
+    entries = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "expires_on", "source"], name="learning_balance_bucket_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.source}/{self.expires_on}: {self.credits}"
 
 
 # --- quizzes ---------------------------------------------------------------------------------------

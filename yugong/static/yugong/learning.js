@@ -1,7 +1,12 @@
-// The lesson player: sends heartbeats (lesson, position, visible, client time) to the server,
-// which alone decides what time they credit. Beats every 10 s while playing (video/audio) or while
-// the page is visible (text/PDF), at once when the tab is hidden or shown, and on the media's
-// timeupdate no more than once per interval. CSP-safe: no inline script.
+// The lesson player: takes heartbeats (position, visible, client time) and posts them to the
+// server, which alone decides what time they credit. A beat every 10 s while playing (video/audio)
+// or while the page is visible (text/PDF), one on play/pause/visibilitychange, and on the media's
+// timeupdate no more than once per interval. Beats are buffered and sent together
+// (POST /api/v1/learning/heartbeats, oldest first) every 30 s — at once when they may complete
+// the lesson — and on play, pause, hiding or
+// showing the tab and when the page goes away; the server applies them in order by the rules of a
+// single beat. (The single-beat endpoint /api/v1/learning/heartbeat stays for older players.)
+// CSP-safe: no inline script.
 (function () {
   "use strict";
   var root = document.querySelector("[data-lesson]");
@@ -13,7 +18,14 @@
   var credited = root.querySelector("[data-credited]");
   var status = root.querySelector("[data-status]");
   var session = Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
-  var lastSent = 0;
+  var lastBeat = 0;
+  var FLUSH = 30000;
+  var MAX_BEATS = 12;
+  var buffer = [];
+  var lastFlush = 0;
+  var inFlight = false;
+  var urgent = false;
+  var required = parseInt(root.getAttribute("data-required") || "0", 10);
 
   function csrf() {
     var meta = document.querySelector('meta[name="csrf-token"]');
@@ -26,40 +38,71 @@
     return media ? Math.floor(media.currentTime || 0) : 0;
   }
 
-  function beat() {
-    lastSent = Date.now();
-    var body = {
-      lesson_id: lessonId,
-      session: session,
-      position: position(),
-      visible: document.visibilityState === "visible",
-      client_ms: lastSent
-    };
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-      body: JSON.stringify(body)
-    }).then(function (r) {
-      if (r.status >= 500) retrySoon();
-      return r.ok ? r.json() : null;
-    }).then(function (data) {
-      if (!data) return;
-      if (credited) credited.textContent = String(data.credited_seconds);
-      if (!status) return;
-      if (data.course_completed) status.textContent = root.getAttribute("data-msg-course-done");
-      else if (data.lesson_completed) status.textContent = root.getAttribute("data-msg-done");
-      else if (data.other_session) status.textContent = root.getAttribute("data-msg-other");
-      else status.textContent = "";
-    }).catch(retrySoon);  // the server never credits a gap twice, so a retry is safe
+  function show(data) {
+    if (!data) return;
+    if (credited) credited.textContent = String(data.credited_seconds);
+    if (!status) return;
+    if (data.course_completed) status.textContent = root.getAttribute("data-msg-course-done");
+    else if (data.lesson_completed) status.textContent = root.getAttribute("data-msg-done");
+    else if (data.other_session) status.textContent = root.getAttribute("data-msg-other");
+    else status.textContent = "";
   }
 
-  // A beat lost to the network (a phone between cells) or a busy server is sent again shortly,
-  // so the time since the last accepted beat is still credited (up to the server's cap).
+  function flush(leaving) {
+    if (!buffer.length) return;
+    if (inFlight && !leaving) {
+      urgent = true; // sent as soon as the request in flight is answered
+      return;
+    }
+    urgent = false;
+    var beats = buffer.splice(0, MAX_BEATS);
+    lastFlush = Date.now();
+    var body = JSON.stringify({ lesson_id: lessonId, session: session, beats: beats });
+    inFlight = true;
+    fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive: !!leaving,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: body
+    }).then(function (r) {
+      if (r.status >= 500) keep(beats);
+      return r.ok ? r.json() : null;
+    }).then(show).catch(function () {
+      keep(beats);
+    }).then(function () {
+      inFlight = false;
+      if (urgent) flush(false);
+    });
+  }
+
+  // Beats lost to the network (a phone between cells) or a busy server go back into the buffer and
+  // are sent again shortly: the server never credits a gap twice, so a retry is safe.
   var retryTimer = null;
-  function retrySoon() {
+  function keep(beats) {
+    buffer = beats.concat(buffer).slice(-MAX_BEATS);
     if (retryTimer) return;
-    retryTimer = setTimeout(function () { retryTimer = null; if (playing()) beat(); }, 2000);
+    retryTimer = setTimeout(function () { retryTimer = null; flush(false); }, 2000);
+  }
+
+  // The buffered time may complete the lesson: send it now, so the learner sees it at once.
+  function mayComplete() {
+    var have = parseInt(credited ? credited.textContent : "0", 10) || 0;
+    return required > 0 && have < required && have + (Date.now() - lastFlush) / 1000 >= required;
+  }
+
+  function beat(now) {
+    lastBeat = Date.now();
+    buffer.push({
+      position: position(),
+      visible: document.visibilityState === "visible",
+      client_ms: lastBeat
+    });
+    if (now || buffer.length >= MAX_BEATS || lastBeat - lastFlush >= FLUSH || mayComplete()) flush(false);
+  }
+
+  function beatNow() {
+    beat(true);
   }
 
   function playing() {
@@ -112,15 +155,17 @@
       sizes[i].addEventListener("click", function (e) { choose(e.currentTarget); });
     }
     if (sizes.length > 1 && !slowLine()) choose(sizes[sizes.length - 1]);
-    media.addEventListener("play", beat);
-    media.addEventListener("pause", beat);
+    media.addEventListener("play", beatNow);
+    media.addEventListener("pause", beatNow);
     media.addEventListener("timeupdate", function () {
-      if (Date.now() - lastSent >= INTERVAL) beat();
+      if (Date.now() - lastBeat >= INTERVAL) beat(false);
     });
   }
-  document.addEventListener("visibilitychange", beat);
+  document.addEventListener("visibilitychange", beatNow);
+  window.addEventListener("pagehide", function () { flush(true); });
   setInterval(function () {
-    if (playing() && Date.now() - lastSent >= INTERVAL) beat();
+    if (playing() && Date.now() - lastBeat >= INTERVAL) beat(false);
+    else if (buffer.length && Date.now() - lastFlush >= FLUSH) flush(false);
   }, 1000);
-  if (!media) beat();
+  if (!media) beatNow();
 })();
