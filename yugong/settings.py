@@ -298,10 +298,11 @@ SMS_CODE_MAX_ATTEMPTS = 5
 SMS_CODE_GUESSES_PER_IP_PER_HOUR = int(env("SMS_CODE_GUESSES_PER_IP_PER_HOUR", "20") or 20)
 # Expired login codes are deleted this many hours after expiry (task / manage.py purge_sms_codes).
 SMS_CODE_RETENTION_HOURS = int(env("SMS_CODE_RETENTION_HOURS", "24") or 24)
-# API bearer tokens: per-process look-up cache (accounts.auth). A revoked token or deactivated user
-# is refused at the latest this many seconds later in other processes (0 turns the cache off).
-API_TOKEN_CACHE_SECONDS = float(env("API_TOKEN_CACHE_SECONDS", "5") or 5)
-API_TOKEN_CACHE_SIZE = int(env("API_TOKEN_CACHE_SIZE", "10000") or 10000)
+# API bearer tokens: look-up cache in the shared cache (accounts.auth). Revocation and deactivation
+# write tombstones at once; entries live this many seconds at most (0 turns the cache off).
+# last_used_at is written at most once per API_TOKEN_TOUCH_SECONDS per token.
+API_TOKEN_CACHE_SECONDS = int(env("API_TOKEN_CACHE_SECONDS", "60") or 60)
+API_TOKEN_TOUCH_SECONDS = int(env("API_TOKEN_TOUCH_SECONDS", "300") or 300)
 # console | outbox | locmem | http ; the outbox also prints to the console (demo default).
 SMS_BACKEND = env("SMS_BACKEND", "locmem" if TESTING else "outbox")
 SMS_HTTP_URL = env("SMS_HTTP_URL")
@@ -348,6 +349,14 @@ if S3_BUCKET:
             "region_name": env("S3_REGION"),
         },
     }
+# Micro-lesson uploads (learning/media.py): the largest file of each kind, and the transcoder.
+# Without ffmpeg/ffprobe on the PATH a lesson keeps and plays its original file.
+LEARNING_VIDEO_MAX_BYTES = int(env("LEARNING_VIDEO_MAX_BYTES", str(500 * 1024 * 1024)) or 0)
+LEARNING_AUDIO_MAX_BYTES = int(env("LEARNING_AUDIO_MAX_BYTES", str(100 * 1024 * 1024)) or 0)
+LEARNING_PDF_MAX_BYTES = int(env("LEARNING_PDF_MAX_BYTES", str(30 * 1024 * 1024)) or 0)
+LEARNING_FFMPEG = env("LEARNING_FFMPEG", "ffmpeg") or "ffmpeg"
+LEARNING_FFPROBE = env("LEARNING_FFPROBE", "ffprobe") or "ffprobe"
+LEARNING_TRANSCODE_TIMEOUT_SECONDS = int(env("LEARNING_TRANSCODE_TIMEOUT_SECONDS", "3600") or 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Longer query strings answer 400 (core.middleware.QueryStringLimitMiddleware; JSON under /api/).
 MAX_QUERY_STRING_BYTES = int(env("MAX_QUERY_STRING_BYTES", "4096") or 4096)

@@ -96,11 +96,13 @@ class TokenOut(Schema):
     created_at: dt.datetime
     last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None
+    expires_at: dt.datetime | None = Field(None, description="到期时间；null 为吊销前一直有效")
     is_active: bool
 
 
 class TokenIn(Schema):
     name: str = Field(..., max_length=200, description="用途，例如“数据同步脚本”")
+    expires_in_days: int = Field(0, ge=0, le=3650, description="有效天数，0 为吊销前一直有效")
 
 
 class TokenCreatedOut(TokenOut):
@@ -115,6 +117,7 @@ def _token_out(token: ApiToken) -> TokenOut:
         created_at=token.created_at,
         last_used_at=token.last_used_at,
         revoked_at=token.revoked_at,
+        expires_at=token.expires_at,
         is_active=token.is_active,
     )
 
@@ -127,7 +130,9 @@ def tokens_list(request: HttpRequest) -> list[TokenOut]:
 @router.post("/tokens", response={201: TokenCreatedOut, **ERROR_RESPONSES}, summary="签发API令牌")
 def tokens_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
     user = request_user(request)
-    token, plaintext = services.api_token_create(actor=user, user=user, name=payload.name)
+    token, plaintext = services.api_token_create(
+        actor=user, user=user, name=payload.name, expires_in_days=payload.expires_in_days
+    )
     return Status(201, TokenCreatedOut(**_token_out(token).model_dump(), token=plaintext))
 
 

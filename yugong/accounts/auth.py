@@ -1,186 +1,328 @@
 """API authentication: bearer tokens (``Authorization: Bearer <token>``) or the page session
 (with its CSRF check). Either way the request acts with exactly the rights of its user.
 
-Token look-up cache (the hot path of every API client)
-------------------------------------------------------
-Looking a token up costs a query (token joined to its user), building the ``User`` and decrypting
-its phone number: about a third of the CPU of a small API request. So each process keeps a small
-cache, *token hash → (token id, the user's row)*, with these bounds:
+Token look-up cache (the shared Django cache: Redis in production, local memory embedded)
+-----------------------------------------------------------------------------------------
+Every API request of a client authenticates its token. The token row and its user's columns are
+kept in the shared cache under ``apitoken:<sha-256 of the token>`` (only hashes are keys, the token
+itself is never kept; the user's password hash is not cached, its phone stays ciphertext), so that
+a client's next call — on any process — costs one cache read instead of a query.
 
-* an entry lives at most ``API_TOKEN_CACHE_SECONDS`` (default 5; ``0`` turns the cache off) and the
-  cache holds at most ``API_TOKEN_CACHE_SIZE`` entries (default 10,000; the oldest go first);
-* **revoking** a token through :func:`yugong.accounts.services.api_token_revoke` drops it from the
-  revoking process's cache at once (again after commit); other processes refuse it at the latest
-  ``API_TOKEN_CACHE_SECONDS`` later;
-* **deactivating** a user (``is_active = False`` by any path, queryset updates included) and any
-  other change to the user row are seen at the latest ``API_TOKEN_CACHE_SECONDS`` later. Rights
-  that come from roles (union roles, merchant staff rows) are read per request as before and are not
-  cached here;
-* only hashes are keys (the token itself is never kept), and every request gets its own copy of the
-  ``User``: services may memoise things on ``request.user`` and nothing leaks between requests or
-  threads.
+Invalidation is immediate, on every process, and cannot be undone by a request in flight:
 
-``last_used_at`` is still touched at most once a minute per token and process.
+* whatever makes a token unusable writes a **tombstone** over its key: revoking it
+  (:func:`yugong.accounts.services.api_token_revoke`, and any ``save()``/``delete()`` of the row,
+  the admin site included), and any ``save()``/``delete()`` of its user (deactivation included;
+  ``receivers.py``), at once *and* again after commit;
+* a miss stores the row it read with ``cache.add``, which never overwrites: a request that read the
+  token just before a revocation committed finds the tombstone in place and stores nothing; one
+  whose ``add`` came first is overwritten by the revocation's tombstone after commit;
+* a tombstone (or a cache that fails to answer) means "ask the database", never "allowed";
+* an expired token (``expires_at`` passed) is refused on the hit path too: the entry carries it;
+* entries and tombstones live ``API_TOKEN_CACHE_SECONDS`` (default 60; ``0`` turns the cache off):
+  the bound for a write that bypasses the hooks (``QuerySet.update`` or SQL on users or tokens —
+  such code must call :func:`forget_user_tokens` / :func:`forget_token`). A tombstone that could
+  not be written (cache down) is retried before this process reads the cache again.
 
-A miss (a client's first call, or its first after ``API_TOKEN_CACHE_SECONDS``: with many clients
-calling now and then, most calls) cost ~1.2 ms of CPU, of which ~0.6 ms was the ORM building the
-token ⨝ user queryset and ~0.35 ms compiling it. On PostgreSQL the statement is now the ORM's own,
-compiled once per process with the hash as its only parameter, and the user is built with
-``User.from_db`` after each field's ``from_db_value`` (the phone's decryption): ~0.35 ms. The
-predicate (this hash, not revoked) is the ORM's in both paths; a twin test checks that both give
-the same token and user (``tests/test_token_cache.py``).
+Every request gets its own ``User`` (``User.from_db``): services may memoise things on
+``request.user`` and nothing leaks between requests or threads. The password hash is deferred
+(loaded by a query if something asks for it, which the API never does).
+
+``last_used_at`` is written at most once per ``API_TOKEN_TOUCH_SECONDS`` (default 300) per token,
+by a conditional UPDATE (``… WHERE last_used_at IS NULL OR last_used_at < now - N``), so several
+processes serving one client write the row once; each process also skips the statement for a token
+it touched in the last N seconds. On PostgreSQL a miss reads the token and its user and touches
+``last_used_at`` in ONE statement (a data-modifying CTE over the ORM's own compiled SELECT): a
+client's first call costs one round trip instead of two. The usable-token rules live in
+:func:`usable`; the statement's touch condition restates them and ``tests/test_token_cache.py``
+checks both paths agree.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
+import logging
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import APIKeyCookie, HttpBearer
 
 from .models import ApiToken, User
 
+logger = logging.getLogger(__name__)
+
 TOKEN_PREFIX = "yg_"  # noqa: S105 - a public prefix, not a secret
-DEFAULT_CACHE_SECONDS = 5.0
-DEFAULT_CACHE_SIZE = 10_000
-TOUCH_EVERY_S = 60
+DEFAULT_CACHE_SECONDS = 60
+DEFAULT_TOUCH_SECONDS = 300
+CACHE_PREFIX = "apitoken"
+_TOMBSTONE = "x"  # "ask the database" (revoked, deactivated, changed)
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _cache_seconds() -> int:
+    return int(getattr(settings, "API_TOKEN_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
+
+
+def _touch_seconds() -> int:
+    return int(getattr(settings, "API_TOKEN_TOUCH_SECONDS", DEFAULT_TOUCH_SECONDS))
+
+
+def _key(key_hash: str) -> str:
+    return f"{CACHE_PREFIX}:{key_hash}"
+
+
+# --- The row: which columns, and the rules of a usable token ----------------------------------------
+
+# The user's columns kept (everything but the password hash, which the request never needs).
+_SKIPPED = frozenset({"password"})
+_ENCRYPTED = "phone"  # read as ciphertext (Cast to text) and decrypted per request
+
+
+_names: list[list[str]] = []
+
+
+def _user_attnames() -> list[str]:
+    if not _names:
+        _names.append(
+            [f.attname for f in User._meta.concrete_fields if f.attname not in _SKIPPED]  # type: ignore[attr-defined]
+        )
+    return _names[0]
+
+
 @dataclass(slots=True)
-class _Entry:
-    expires: float  # on the monotonic clock
+class Row:
+    """What a token look-up yields and the cache keeps (plain values, the phone still encrypted)."""
+
     token_id: int
     last_used_at: dt.datetime | None
-    user: User  # the pristine instance; requests get copies
+    expires_at: dt.datetime | None
+    user_values: tuple[Any, ...]  # in _user_attnames() order
+
+    def value(self, attname: str) -> Any:
+        return self.user_values[_user_attnames().index(attname)]
 
 
-_cache: dict[str, _Entry] = {}
-_lock = threading.Lock()
-_clock = time.monotonic  # tests move it forward
-
-
-def forget_token(key_hash: str) -> None:
-    """Drop one token from this process's cache (revocation)."""
-    with _lock:
-        _cache.pop(key_hash, None)
-
-
-def forget_all_tokens() -> None:
-    with _lock:
-        _cache.clear()
-
-
-def _cache_seconds() -> float:
-    return float(getattr(settings, "API_TOKEN_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
-
-
-def _remember(key_hash: str, entry: _Entry) -> None:
-    limit = max(1, int(getattr(settings, "API_TOKEN_CACHE_SIZE", DEFAULT_CACHE_SIZE)))
-    with _lock:
-        while len(_cache) >= limit:
-            _cache.pop(next(iter(_cache)))  # dicts keep insertion order: the oldest goes
-        _cache[key_hash] = entry
+def usable(row: Row, at: dt.datetime) -> bool:
+    """The rules of a usable token beyond "this hash, not revoked" (the query's predicate): not
+    expired, and its user active and not the system actor."""
+    if row.expires_at is not None and row.expires_at <= at:
+        return False
+    return bool(row.value("is_active")) and not bool(row.value("is_system"))
 
 
 def _token_queryset(key_hash: str) -> Any:
-    """The one predicate of a usable token: this hash, not revoked (``key_hash`` is unique: no
-    ORDER BY, the model's ordering would add one)."""
-    return ApiToken.objects.filter(key_hash=key_hash, revoked_at__isnull=True).order_by()
+    """This hash, not revoked (``key_hash`` is unique: no ORDER BY, the model's ordering would add
+    one), with the user's columns; the phone as stored (ciphertext)."""
+    columns = [f"user__{name}" for name in _user_attnames() if name != _ENCRYPTED]
+    return (
+        ApiToken.objects.filter(key_hash=key_hash, revoked_at__isnull=True)
+        .order_by()
+        .annotate(_phone_stored=Cast("user__phone", output_field=TextField()))
+        .values_list("pk", "last_used_at", "expires_at", *columns, "_phone_stored")[:1]
+    )
 
 
-def _fetch_orm(key_hash: str) -> tuple[int, dt.datetime | None, User] | None:
-    found = list(_token_queryset(key_hash).select_related("user")[:1])
+def _row_from(values: tuple[Any, ...]) -> Row:
+    token_id, last_used_at, expires_at, *rest = values
+    names = [n for n in _user_attnames() if n != _ENCRYPTED]
+    by_name = dict(zip(names, rest[:-1], strict=True))
+    by_name[_ENCRYPTED] = rest[-1] or ""
+    return Row(token_id, last_used_at, expires_at, tuple(by_name[n] for n in _user_attnames()))
+
+
+def _fetch_orm(key_hash: str, at: dt.datetime) -> Row | None:
+    found = list(_token_queryset(key_hash))
     if not found:
         return None
-    return found[0].pk, found[0].last_used_at, found[0].user
+    row = _row_from(found[0])
+    if usable(row, at):
+        row.last_used_at = _touch(row.token_id, row.last_used_at, at)
+    return row
 
 
 _SENTINEL = "\x00token-hash\x00"
 _compiled: dict[str, str] = {}
 
 
-def _user_fields() -> list[Any]:
-    return list(User._meta.concrete_fields)  # type: ignore[attr-defined]
-
-
-def _token_sql() -> str:
-    """The ORM's statement for the token and its user's columns, compiled once per process."""
+def _one_statement() -> str:
+    """The ORM's SELECT for the token and its user (compiled once per process, the hash its only
+    parameter) and the conditional touch of ``last_used_at``, in one statement. The touch applies
+    :func:`usable` in SQL (twin-tested)."""
     sql = _compiled.get("sql")
     if sql is None:
-        columns = [f"user__{f.attname}" for f in _user_fields()]
-        qs = _token_queryset(_SENTINEL).values_list("pk", "last_used_at", *columns)[:1]
-        sql, params = qs.query.sql_with_params()
+        select, params = _token_queryset(_SENTINEL).query.sql_with_params()
         if tuple(params) != (_SENTINEL,):  # the hash must be the statement's only parameter
             raise RuntimeError(f"unexpected token statement parameters: {params!r}")
+        names = ["token_id", "last_used_at", "expires_at"]
+        names += [f"u_{n}" for n in _user_attnames() if n != _ENCRYPTED] + ["u_phone_stored"]
+        table = connection.ops.quote_name(ApiToken._meta.db_table)
+        # Names and the SELECT come from the model and the ORM; the values are all parameters.
+        sql = (
+            f"WITH t({', '.join(names)}) AS ({select}), "  # noqa: S608
+            f"touch AS (UPDATE {table} SET last_used_at = %s WHERE id = ("
+            "SELECT token_id FROM t WHERE u_is_active AND NOT u_is_system"
+            " AND (expires_at IS NULL OR expires_at > %s))"
+            " AND (last_used_at IS NULL OR last_used_at < %s) RETURNING last_used_at) "
+            "SELECT t.*, (SELECT last_used_at FROM touch) FROM t"
+        )
         _compiled["sql"] = sql
     return sql
 
 
-def _fetch(key_hash: str) -> tuple[int, dt.datetime | None, User] | None:
+def _fetch(key_hash: str, at: dt.datetime) -> Row | None:
+    """The token's row, ``last_used_at`` touched when due. PostgreSQL: one statement."""
     if connection.vendor != "postgresql":  # raw values need the backend's converters elsewhere
-        return _fetch_orm(key_hash)
+        return _fetch_orm(key_hash, at)
+    stale = at - dt.timedelta(seconds=_touch_seconds())
     with connection.cursor() as cursor:
-        cursor.execute(_token_sql(), [key_hash])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    fields = _user_fields()
-    values = [
-        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(fields, row[2:], strict=True)
-    ]
-    user = User.from_db(connection.alias, [f.attname for f in fields], values)
-    return row[0], row[1], user
-
-
-def _load(key_hash: str) -> _Entry | None:
-    found = _fetch(key_hash)
+        cursor.execute(_one_statement(), [key_hash, at, at, stale])
+        found = cursor.fetchone()
     if found is None:
         return None
-    token_id, last_used_at, user = found
-    if not user.is_active or user.is_system:
-        return None
-    entry = _Entry(
-        expires=_clock() + _cache_seconds(),
-        token_id=token_id,
-        last_used_at=last_used_at,
-        user=user,
+    row = _row_from(tuple(found[:-1]))
+    if found[-1] is not None:
+        row.last_used_at = found[-1]
+        _touched_now(row.token_id)
+    return row
+
+
+# --- last_used_at ---------------------------------------------------------------------------------
+
+# Tokens this process touched, and when (monotonic): skip the statement inside the period.
+_touched: dict[int, float] = {}
+_touched_lock = threading.Lock()
+_TOUCHED_MAX = 10_000
+_clock = time.monotonic  # tests move it forward
+
+
+def _touched_now(token_id: int) -> None:
+    with _touched_lock:
+        if len(_touched) >= _TOUCHED_MAX:
+            _touched.clear()
+        _touched[token_id] = _clock()
+
+
+def _touch(token_id: int, last_used_at: dt.datetime | None, at: dt.datetime) -> dt.datetime | None:
+    """Write ``last_used_at`` when it is older than the period (one conditional UPDATE)."""
+    period = _touch_seconds()
+    if last_used_at is not None and (at - last_used_at).total_seconds() < period:
+        return last_used_at
+    mine = _touched.get(token_id)
+    if mine is not None and _clock() - mine < period:
+        return last_used_at
+    stale = at - dt.timedelta(seconds=period)
+    written = (
+        ApiToken.objects.filter(pk=token_id)
+        .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale))
+        .update(last_used_at=at)
     )
-    if _cache_seconds() > 0:
-        _remember(key_hash, entry)
-    return entry
+    _touched_now(token_id)
+    return at if written else last_used_at
+
+
+# --- The shared cache -------------------------------------------------------------------------------
+
+# Tombstones this process failed to write (cache unreachable): written before its next cache read.
+_pending: set[str] = set()
+_pending_lock = threading.Lock()
+
+
+def _write_tombstones(hashes: Iterable[str]) -> bool:
+    seconds = _cache_seconds()
+    with _pending_lock:
+        todo = _pending | set(hashes)
+        if not todo:
+            return True
+        if seconds <= 0:
+            _pending.clear()
+            return True
+        try:
+            cache.set_many({_key(h): _TOMBSTONE for h in sorted(todo)}, timeout=seconds)
+        except Exception:  # noqa: BLE001 - retried before this process's next read; logged loudly
+            _pending.update(todo)
+            logger.error("could not write %d API token tombstones; retried on the next read", len(todo))
+            return False
+        _pending.clear()
+        return True
+
+
+def forget_token(*key_hashes: str) -> None:
+    """These tokens changed (revoked, deleted, expired by hand): every process asks the database
+    on their next use — now, and again when the current transaction commits."""
+    hashes = sorted({h for h in key_hashes if h})
+    if not hashes:
+        return
+    _write_tombstones(hashes)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _write_tombstones(hashes))
+
+
+def forget_user_tokens(user_id: int | None) -> None:
+    """The user row changed (deactivated, renamed, deleted): all its tokens ask the database."""
+    if user_id is None or _cache_seconds() <= 0:
+        return
+    forget_token(*ApiToken.objects.filter(user_id=user_id).values_list("key_hash", flat=True))
+
+
+def _cache_get(key_hash: str) -> Row | None:
+    if _pending and not _write_tombstones(()):
+        return None
+    try:
+        found = cache.get(_key(key_hash))
+    except Exception:  # noqa: BLE001 - any cache failure: the database decides, never the cache
+        logger.warning("token cache unreachable; reading the token from the database", exc_info=True)
+        return None
+    return found if isinstance(found, Row) else None
+
+
+def _cache_add(key_hash: str, row: Row) -> None:
+    try:
+        cache.add(_key(key_hash), row, timeout=_cache_seconds())
+    except Exception:  # noqa: BLE001
+        logger.warning("token cache unreachable; token not stored", exc_info=True)
+
+
+def _user(row: Row) -> User:
+    values = list(row.user_values)
+    names = _user_attnames()
+    at = names.index(_ENCRYPTED)
+    values[at] = User._meta.get_field(_ENCRYPTED).from_db_value(values[at], None, connection)  # type: ignore[union-attr]
+    return User.from_db(connection.alias, names, values)
 
 
 def authenticate_token(token: str) -> User | None:
-    """The active user of an unrevoked token, or None. A fresh ``User`` object each call."""
+    """The active user of an unrevoked, unexpired token, or None. A fresh ``User`` each call."""
     if not token.startswith(TOKEN_PREFIX):
         return None
     key_hash = hash_token(token)
-    entry = _cache.get(key_hash)
-    if entry is None or entry.expires <= _clock():
-        entry = _load(key_hash)
-        if entry is None:
-            forget_token(key_hash)
+    at = timezone.now()
+    caching = _cache_seconds() > 0
+    row = _cache_get(key_hash) if caching else None
+    if row is None:
+        row = _fetch(key_hash, at)
+        if row is None or not usable(row, at):
             return None
-    now = timezone.now()
-    if entry.last_used_at is None or (now - entry.last_used_at).total_seconds() > TOUCH_EVERY_S:
-        entry.last_used_at = now
-        ApiToken.objects.filter(pk=entry.token_id).update(last_used_at=now)
-    user: User = copy.copy(entry.user)
-    return user
+        if caching:
+            _cache_add(key_hash, row)
+    elif not usable(row, at):  # expired since it was cached
+        return None
+    else:
+        row.last_used_at = _touch(row.token_id, row.last_used_at, at)
+    return _user(row)
 
 
 class TokenAuth(HttpBearer):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import pyotp
@@ -56,6 +55,7 @@ class RateLimitedFor(RateLimited):
 TOTP_STEP_SECONDS = 30
 TOTP_ISSUER = "渝工"
 MAX_ACTIVE_TOKENS = 20
+MAX_TOKEN_DAYS = 3650
 
 
 # --- SMS codes --------------------------------------------------------------------------------
@@ -478,11 +478,19 @@ def _may_manage_tokens_of(actor: User, user: User) -> bool:
 
 
 @transaction.atomic
-def api_token_create(*, actor: User, user: User, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, actor: User, user: User, name: str, expires_in_days: Any = 0) -> tuple[ApiToken, str]:
     """A new bearer token for ``user``. Returns the row and the token itself, which is shown
-    once and never stored (only its SHA-256)."""
+    once and never stored (only its SHA-256). ``expires_in_days`` 0: valid until revoked."""
     if not _may_manage_tokens_of(actor, user):
         raise PermissionDenied()
+    try:
+        days = int(expires_in_days or 0)
+    except (TypeError, ValueError):
+        days = -1
+    if not 0 <= days <= MAX_TOKEN_DAYS:
+        raise ValidationFailed(
+            fields={"expires_in_days": _("有效天数应在0到%(n)s之间（0为长期有效）。") % {"n": MAX_TOKEN_DAYS}}
+        )
     name = clean_text(name)
     if not name:
         raise ValidationFailed(fields={"name": _("请填写令牌名称，例如用途。")})
@@ -498,7 +506,11 @@ def api_token_create(*, actor: User, user: User, name: str) -> tuple[ApiToken, s
         raise Conflict(_("有效令牌已达 %(n)s 个上限，请先吊销不用的令牌。") % {"n": MAX_ACTIVE_TOKENS})
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=plaintext[:10], key_hash=hash_token(plaintext)
+        user=user,
+        name=name,
+        prefix=plaintext[:10],
+        key_hash=hash_token(plaintext),
+        expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
     )
     audit_record(actor=actor, action="auth.token_created", obj=token, extra={"user": user.pk})
     return token, plaintext
@@ -514,8 +526,7 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         audit_record(actor=actor, action="auth.token_revoked", obj=token, extra={"user": token.user_id})
-    # The per-process token cache (accounts.auth): drop it now and once more after commit, so that
-    # a request of this process cannot re-cache the still-unrevoked row in between.
+    # The shared token cache (accounts.auth): a tombstone now and again after commit, so that no
+    # process serves the token from the cache and a request in flight cannot store it again.
     forget_token(token.key_hash)
-    transaction.on_commit(partial(forget_token, token.key_hash))
     return token

@@ -208,10 +208,14 @@ class HomeSheetForm(PageForm):
         return rows
 
 
+# 全国 titles come by recommendation (HomeNationalRecommendForm), not by application.
+APPLY_LEVELS = [(v, label) for v, label in HomeRating.Level.choices if v != HomeRating.Level.NATIONAL]
+
+
 class HomeApplicationForm(PageForm):
     union = UnionChoiceField(label=_("申报工会编号"))
     sheet = forms.TypedChoiceField(label=_("评分表"), coerce=int, choices=[])
-    level = forms.ChoiceField(label=_("申报级别"), choices=HomeRating.Level.choices)
+    level = forms.ChoiceField(label=_("申报级别"), choices=APPLY_LEVELS)
     year = forms.IntegerField(label=_("年度"), min_value=1980, max_value=2100)
     summary = forms.CharField(
         label=_("创建情况简介"), required=False, widget=forms.Textarea(attrs={"rows": 4})
@@ -234,5 +238,22 @@ class HomeDecisionForm(PageForm):
 
 class HomePublishForm(PageForm):
     union = IdField(label=_("命名工会"), required=True)
-    level = forms.ChoiceField(label=_("级别"), choices=HomeRating.Level.choices)
+    level = forms.ChoiceField(label=_("级别"), choices=APPLY_LEVELS)
     year = forms.IntegerField(label=_("年度"), min_value=1980, max_value=2100)
+
+
+class HomeNationalRecommendForm(PageForm):
+    rating = IdField(label=_("市级称号"), required=True)
+    note = forms.CharField(label=_("推荐意见"), max_length=300, required=False)
+
+
+class HomeNationalResultForm(PageForm):
+    nomination = IdField(label=_("推荐"), required=True)
+    conferred = forms.TypedChoiceField(
+        label=_("全国总工会结果"),
+        choices=[("1", _("已命名")), ("0", _("未命名"))],
+        coerce=lambda v: v == "1",
+    )
+    document_no = forms.CharField(label=_("文号"), max_length=60)
+    document_date = forms.DateField(label=_("发文日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)

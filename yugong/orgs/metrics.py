@@ -75,3 +75,21 @@ metric(
     dims=_("按级别"),
     rows_url="orgs:home_ratings",
 )
+# 全国模范职工之家: the city federation's recommendations and the ACFTU's conferrals (by kind),
+# recorded by orgs.services.national.
+metric(
+    "homes.national_recommended",
+    _("推荐全国模范职工之家"),
+    unit=Unit.ITEMS,
+    app="orgs",
+    dims=_("按类别"),
+    rows_url="orgs:home_national",
+)
+metric(
+    "homes.national_conferred",
+    _("全国模范职工之家命名"),
+    unit=Unit.ITEMS,
+    app="orgs",
+    dims=_("按类别"),
+    rows_url="orgs:home_national",
+)

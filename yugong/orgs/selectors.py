@@ -21,8 +21,11 @@ from .access import (
     subtree_filter,
 )
 from .models import (
+    LEVEL_ORDER,
     Employer,
     HomeApplication,
+    HomeLevel,
+    HomeNationalNomination,
     HomeRating,
     HomeScoreSheet,
     RoleAssignment,
@@ -148,7 +151,41 @@ def home_ratings(
         qs = qs.filter(level=level)
     if kind:
         qs = qs.filter(kind=kind)
-    return qs.select_related("union").order_by("-year", "level", "kind", "union__path")
+    return qs.select_related("union", "national_nomination").order_by("-year", "level", "kind", "union__path")
+
+
+def union_home_titles(union: Union) -> list[HomeRating]:
+    """The union's own 职工之家 titles, highest level first, each with its national recommendation
+    (if any): the union page's panel, one query."""
+    order = {str(level): n for n, level in enumerate(reversed(LEVEL_ORDER))}
+    rows = list(HomeRating.objects.filter(union=union).select_related("national_nomination"))
+    rows.sort(key=lambda r: (order.get(r.level, 99), -r.year, r.kind))
+    return rows
+
+
+def home_nominations(user: Any, *, status: str = "") -> QuerySet[HomeNationalNomination]:
+    """全国 recommendations of unions in the user's subtree."""
+    qs = scope_filter(HomeNationalNomination.objects.all(), user)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("union", "rating", "recommender", "national_rating").order_by("-year", "-id")
+
+
+def home_nominable(user: Any) -> list[HomeRating]:
+    """市级 titles not yet recommended, of unions under a city federation where the user holds a
+    managing role themselves (who may recommend them)."""
+    here = [g for g in grants(user) if g.role in MANAGE_ROLES]
+    cities = list(Union.objects.filter(pk__in={g.union_id for g in here}, kind="city"))
+    if not cities:
+        return []
+    q = Q()
+    for city in cities:
+        q |= Q(union__path__startswith=city.path)
+    return list(
+        HomeRating.objects.filter(q, level=HomeLevel.CITY, national_nomination__isnull=True)
+        .select_related("union")
+        .order_by("-year", "union__path")[:500]
+    )
 
 
 def volunteer_teams(user: Any, *, union: Union | None = None) -> QuerySet[VolunteerTeam]:

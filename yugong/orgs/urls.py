@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import employers, h5_service, homes, ratings, roles, tree, volunteers
+from .views import employers, h5_service, homes, national, ratings, roles, tree, volunteers
 
 app_name = "orgs"
 
@@ -31,6 +31,9 @@ urlpatterns = [
     path("homes/a/<int:pk>/", homes.application, name="home_application"),
     path("homes/a/<int:pk>/evidence/<int:score_id>/", homes.evidence, name="home_evidence"),
     path("homes/publish/", homes.publish, name="home_publish"),
+    path("homes/national/", national.nominations, name="home_national"),
+    path("homes/national/recommend/", national.recommend, name="home_national_recommend"),
+    path("homes/national/<int:pk>/result/", national.result, name="home_national_result"),
     path("volunteers/", volunteers.volunteer_teams, name="volunteer_teams"),
     path("volunteers/new/", volunteers.volunteer_team_create, name="volunteer_team_create"),
     path("volunteers/<int:pk>/", volunteers.volunteer_team, name="volunteer_team"),

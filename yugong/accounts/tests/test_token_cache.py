@@ -1,14 +1,17 @@
-"""The per-process token cache of the API hot path (yugong.accounts.auth): what it saves and the
-bounds it keeps — revocation at once, deactivation within API_TOKEN_CACHE_SECONDS, fresh user
-objects per request, bounded size."""
+"""The token look-up cache of the API hot path (yugong.accounts.auth), in the shared cache (Redis on
+the PostgreSQL + Redis run, local memory on SQLite): what it saves, and that every way a token stops
+being usable takes effect on the very next request — revocation, deletion, deactivation, expiry —
+including for a request that read the token just before the revocation committed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+import threading
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -21,21 +24,9 @@ from yugong.accounts.services import api_token_create, api_token_revoke
 pytestmark = pytest.mark.django_db
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
 @pytest.fixture(autouse=True)
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    fake = Clock()
-    monkeypatch.setattr(auth, "_clock", fake)
-    auth.forget_all_tokens()
-    yield fake
-    auth.forget_all_tokens()
+def _fresh_touches() -> None:
+    auth._touched.clear()
 
 
 @pytest.fixture
@@ -47,8 +38,12 @@ def _me(client: Client, token: str) -> Any:
     return client.get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
-def _token(user: User) -> str:
-    return api_token_create(actor=user, user=user, name="脚本")[1]
+def _token(user: User, **kwargs: Any) -> str:
+    return api_token_create(actor=user, user=user, name="脚本", **kwargs)[1]
+
+
+def _token_queries(ctx: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in ctx.captured_queries if "accounts_apitoken" in q["sql"]]
 
 
 def test_a_cached_token_costs_no_query(alice: User) -> None:
@@ -58,51 +53,170 @@ def test_a_cached_token_costs_no_query(alice: User) -> None:
         assert _me(client, token).status_code == 200
     with CaptureQueriesContext(connection) as second:
         assert _me(client, token).json()["username"] == "alice"
-    tables = " ".join(q["sql"] for q in first.captured_queries)
-    assert "accounts_apitoken" in tables
-    # The first request looked the token up and touched last_used_at; the second needs neither.
-    assert len(second.captured_queries) == len(first.captured_queries) - 2, second.captured_queries
+    assert _token_queries(first)  # the miss read the token (and touched last_used_at)
+    assert _token_queries(second) == [] and len(second.captured_queries) < len(first.captured_queries)
+    assert isinstance(cache.get(auth._key(auth.hash_token(token))), auth.Row)
+
+
+def test_the_cache_keeps_neither_the_token_nor_the_password_nor_the_plain_phone(alice: User) -> None:
+    alice.phone = "13800138000"
+    alice.set_password("s3cret-Passw0rd")
+    alice.save()
+    token = _token(alice)
+    assert auth.authenticate_token(token) is not None
+    row = cache.get(auth._key(auth.hash_token(token)))
+    kept = repr(row)
+    assert token not in kept and "13800138000" not in kept and alice.password not in kept
+    user = auth.authenticate_token(token)  # from the cache
+    assert user is not None and user.phone == "13800138000"  # decrypted per request
+    assert user.check_password("s3cret-Passw0rd")  # the deferred hash loads when asked for
+
+
+def test_a_miss_on_postgresql_is_one_statement(alice: User) -> None:
+    token = _token(alice)
+    with CaptureQueriesContext(connection) as ctx:
+        assert auth.authenticate_token(token) is not None
+    expected = 1 if connection.vendor == "postgresql" else 2  # read + conditional touch
+    assert len(_token_queries(ctx)) == expected, _token_queries(ctx)
+    assert ApiToken.objects.get(user=alice).last_used_at is not None
 
 
 def test_revoking_takes_effect_at_once_even_when_cached(alice: User) -> None:
     token = _token(alice)
     client = Client()
     assert _me(client, token).status_code == 200
+    assert _me(client, token).status_code == 200  # served from the cache
     api_token_revoke(actor=alice, token=ApiToken.objects.get(user=alice))
     assert _me(client, token).status_code == 401
+    assert _me(client, token).status_code == 401  # and it stays refused
 
 
-def test_revoking_in_another_process_takes_effect_within_the_bound(alice: User, clock: Clock) -> None:
+def test_revoking_through_the_admin_or_a_save_takes_effect_at_once(alice: User) -> None:
+    token = _token(alice)
+    assert auth.authenticate_token(token) is not None
+    row = ApiToken.objects.get(user=alice)
+    row.revoked_at = timezone.now()
+    row.save()  # the admin site's path: the receiver writes the tombstone
+    assert auth.authenticate_token(token) is None
+
+
+def test_deleting_the_token_takes_effect_at_once(alice: User) -> None:
+    token = _token(alice)
+    assert auth.authenticate_token(token) is not None
+    ApiToken.objects.get(user=alice).delete()
+    assert auth.authenticate_token(token) is None
+
+
+def test_deactivating_the_user_takes_effect_at_once(alice: User) -> None:
     token = _token(alice)
     client = Client()
     assert _me(client, token).status_code == 200
-    # Another process revokes: this process's cache is not told.
-    ApiToken.objects.filter(user=alice).update(revoked_at="2026-01-01T00:00:00+08:00")
-    clock.t += auth.DEFAULT_CACHE_SECONDS - 0.5
-    assert _me(client, token).status_code == 200  # the documented bound, not longer
-    clock.t += 1
+    alice.is_active = False
+    alice.save()
+    assert _me(client, token).status_code == 401
     assert _me(client, token).status_code == 401
 
 
-def test_deactivating_the_user_takes_effect_within_the_bound(alice: User, clock: Clock) -> None:
+def test_a_queryset_deactivation_takes_effect_once_the_writer_forgets_the_user(alice: User) -> None:
     token = _token(alice)
-    client = Client()
-    assert _me(client, token).status_code == 200
+    assert auth.authenticate_token(token) is not None
     User.objects.filter(pk=alice.pk).update(is_active=False)
-    clock.t += auth.DEFAULT_CACHE_SECONDS + 0.1
-    assert _me(client, token).status_code == 401
-    # And it stays refused (the refusal is not cached as a success).
-    assert _me(client, token).status_code == 401
+    auth.forget_user_tokens(alice.pk)  # the documented duty of QuerySet.update writers
+    assert auth.authenticate_token(token) is None
+
+
+def test_changing_the_user_shows_on_the_next_request(alice: User) -> None:
+    token = _token(alice)
+    assert auth.authenticate_token(token) is not None
+    alice.display_name = "新名字"
+    alice.save()
+    user = auth.authenticate_token(token)
+    assert user is not None and user.display_name == "新名字"
+
+
+def test_a_login_does_not_empty_the_cache(alice: User) -> None:
+    token = _token(alice)
+    assert auth.authenticate_token(token) is not None
+    alice.last_login = timezone.now()
+    alice.save(update_fields=["last_login"])
+    assert isinstance(cache.get(auth._key(auth.hash_token(token))), auth.Row)
+
+
+def test_an_expired_token_is_refused_even_when_cached(alice: User) -> None:
+    token = _token(alice, expires_in_days=1)
+    assert auth.authenticate_token(token) is not None
+    assert isinstance(cache.get(auth._key(auth.hash_token(token))), auth.Row)
+    ApiToken.objects.filter(user=alice).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    # The cached row still says tomorrow; the clock passes it:
+    row = cache.get(auth._key(auth.hash_token(token)))
+    assert row.expires_at > timezone.now()
+    row.expires_at = timezone.now() - dt.timedelta(seconds=1)
+    cache.set(auth._key(auth.hash_token(token)), row, timeout=60)
+    assert auth.authenticate_token(token) is None
+    auth.forget_token(auth.hash_token(token))
+    assert auth.authenticate_token(token) is None  # from the database too
+    assert not ApiToken.objects.get(user=alice).is_active
+
+
+def test_a_request_that_read_before_the_revocation_cannot_cache_it(alice: User) -> None:
+    """The race the tombstone closes: a miss reads the row, the revocation commits and writes its
+    tombstone, then the miss stores what it read — ``add`` never overwrites the tombstone."""
+    token = _token(alice)
+    key_hash = auth.hash_token(token)
+    stale = auth._fetch(key_hash, timezone.now())
+    assert stale is not None
+    api_token_revoke(actor=alice, token=ApiToken.objects.get(user=alice))
+    auth._cache_add(key_hash, stale)  # the in-flight request finishes
+    assert auth.authenticate_token(token) is None
+    # Control: without the tombstone the stale row would have been served.
+    cache.delete(auth._key(key_hash))
+    auth._cache_add(key_hash, stale)
+    assert auth.authenticate_token(token) is not None
+
+
+def test_a_failing_tombstone_is_written_before_the_next_cache_read(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = _token(alice)
+    assert auth.authenticate_token(token) is not None
+    real = cache.set_many
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "set_many", down)
+    with transaction.atomic():
+        api_token_revoke(actor=alice, token=ApiToken.objects.get(user=alice))
+    assert auth._pending  # remembered
+    assert auth.authenticate_token(token) is None  # the database decides meanwhile
+    monkeypatch.setattr(cache, "set_many", real)
+    assert auth.authenticate_token(token) is None
+    assert not auth._pending and cache.get(auth._key(auth.hash_token(token))) == auth._TOMBSTONE
+
+
+def test_a_cache_that_fails_to_answer_means_the_database(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = _token(alice)
+    assert auth.authenticate_token(token) is not None
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "add", down)
+    assert auth.authenticate_token(token) is not None
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+    assert auth.authenticate_token(token) is None
 
 
 def test_cache_off_means_every_request_checks(alice: User, settings: Any) -> None:
     settings.API_TOKEN_CACHE_SECONDS = 0
     token = _token(alice)
-    client = Client()
-    assert _me(client, token).status_code == 200
+    assert auth.authenticate_token(token) is not None
+    assert cache.get(auth._key(auth.hash_token(token))) is None
     User.objects.filter(pk=alice.pk).update(is_active=False)
-    assert _me(client, token).status_code == 401
-    assert auth._cache == {}
+    assert auth.authenticate_token(token) is None
 
 
 def test_every_request_gets_its_own_user_object(alice: User) -> None:
@@ -118,72 +232,135 @@ def test_every_request_gets_its_own_user_object(alice: User) -> None:
     assert second.pk == alice.pk and second._state.adding is False
 
 
-def test_the_cache_is_bounded(alice: User, settings: Any) -> None:
-    settings.API_TOKEN_CACHE_SIZE = 2
-    tokens = [_token(alice) for _ in range(3)]
-    for token in tokens:
-        assert auth.authenticate_token(token) is not None
-    assert len(auth._cache) == 2
-    assert auth.hash_token(tokens[0]) not in auth._cache  # the oldest went
-
-
 def test_unknown_and_foreign_tokens_are_not_cached(alice: User) -> None:
     assert auth.authenticate_token("yg_nope") is None
     assert auth.authenticate_token("Basic abc") is None
-    assert auth._cache == {}
+    assert cache.get(auth._key(auth.hash_token("yg_nope"))) is None
 
 
-def test_last_used_is_touched_at_most_once_a_minute(alice: User) -> None:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
+def test_last_used_is_written_at_most_once_per_period(alice: User, settings: Any) -> None:
     token = _token(alice)
     assert auth.authenticate_token(token) is not None
     first = ApiToken.objects.get(user=alice).last_used_at
     assert first is not None
-    assert auth.authenticate_token(token) is not None
+    with CaptureQueriesContext(connection) as ctx:
+        assert auth.authenticate_token(token) is not None
+    assert _token_queries(ctx) == []
     assert ApiToken.objects.get(user=alice).last_used_at == first
-    entry = auth._cache[auth.hash_token(token)]
-    entry.last_used_at = timezone.now() - timedelta(seconds=auth.TOUCH_EVERY_S + 1)
+    # Another process (its own memory of touches) serves the same token an hour later: the
+    # conditional UPDATE writes once, then this process skips it.
+    earlier = first - dt.timedelta(seconds=settings.API_TOKEN_TOUCH_SECONDS + 1)
+    ApiToken.objects.filter(user=alice).update(last_used_at=earlier)
+    cache.delete(auth._key(auth.hash_token(token)))
+    auth._touched.clear()
     assert auth.authenticate_token(token) is not None
-    assert ApiToken.objects.get(user=alice).last_used_at > first
+    touched = ApiToken.objects.get(user=alice).last_used_at
+    assert touched is not None and touched > earlier
+    # A stale cached row in a process that touched within the period writes nothing.
+    with CaptureQueriesContext(connection) as ctx:
+        row = cache.get(auth._key(auth.hash_token(token)))
+        row.last_used_at = earlier
+        cache.set(auth._key(auth.hash_token(token)), row, timeout=60)
+        assert auth.authenticate_token(token) is not None
+    assert [q for q in _token_queries(ctx) if q.startswith("UPDATE")] == []
+
+
+def test_the_conditional_touch_writes_once_across_processes(alice: User) -> None:
+    token = _token(alice)
+    row = auth._fetch(auth.hash_token(token), timezone.now())
+    assert row is not None and row.last_used_at is not None
+    written = ApiToken.objects.get(user=alice).last_used_at
+    auth._touched.clear()  # another process, whose cached row still says "never used"
+    with CaptureQueriesContext(connection) as ctx:
+        assert auth._touch(row.token_id, None, timezone.now()) is None  # nothing written
+    assert len([q for q in _token_queries(ctx) if q.startswith("UPDATE")]) == 1  # it asked once
+    assert ApiToken.objects.get(user=alice).last_used_at == written
 
 
 def _fields(user: User) -> dict[str, Any]:
-    return {f.attname: getattr(user, f.attname) for f in User._meta.concrete_fields}  # type: ignore[attr-defined]
+    return {
+        f.attname: getattr(user, f.attname)
+        for f in User._meta.concrete_fields  # type: ignore[attr-defined]
+        if f.attname != "password"
+    }
 
 
 @requires_postgres
-def test_the_compiled_lookup_and_the_orm_agree(alice: User) -> None:
-    """The twin test of the miss path: the statement compiled once gives what the ORM gives."""
+def test_the_one_statement_and_the_orm_agree(alice: User) -> None:
+    """The twin test of the miss path: the statement gives what the ORM gives, and touches
+    ``last_used_at`` exactly when the ORM path would."""
     alice.phone = "13800138000"
     alice.last_login = timezone.now()
-    alice.save()  # encrypted and blind-indexed as the fields do
+    alice.save()
     token = _token(alice)
-    fast = auth._fetch(auth.hash_token(token))
-    slow = auth._fetch_orm(auth.hash_token(token))
+    key_hash = auth.hash_token(token)
+    at = timezone.now()
+    fast = auth._fetch(key_hash, at)
+    ApiToken.objects.filter(user=alice).update(last_used_at=None)
+    auth._touched.clear()
+    slow = auth._fetch_orm(key_hash, at)
     assert fast is not None and slow is not None
-    assert fast[:2] == slow[:2]
-    assert _fields(fast[2]) == _fields(slow[2])
-    assert fast[2].phone == "13800138000"  # decrypted like the field does
-    assert not fast[2]._state.adding and fast[2]._state.db == slow[2]._state.db
-    # the refusals agree too: unknown, revoked
-    assert (
-        auth._fetch(auth.hash_token("yg_unknown")) is None is auth._fetch_orm(auth.hash_token("yg_unknown"))
-    )
+    assert fast == slow
+    assert _fields(auth._user(fast)) == _fields(auth._user(slow))
+    assert auth._user(fast).phone == "13800138000"
+    # Refused rows: each path reads them, neither touches them.
+    cases = {
+        "expired": lambda: ApiToken.objects.filter(user=alice).update(expires_at=at - dt.timedelta(1)),
+        "inactive": lambda: User.objects.filter(pk=alice.pk).update(is_active=False),
+        "system": lambda: User.objects.filter(pk=alice.pk).update(is_system=True),
+    }
+    for name, make in cases.items():
+        ApiToken.objects.filter(user=alice).update(last_used_at=None, expires_at=None)
+        User.objects.filter(pk=alice.pk).update(is_active=True, is_system=False)
+        make()
+        for fetch in (auth._fetch, auth._fetch_orm):
+            auth._touched.clear()
+            row = fetch(key_hash, at)
+            assert row is not None and not auth.usable(row, at), name
+            assert ApiToken.objects.get(user=alice).last_used_at is None, (name, fetch.__name__)
+    for fetch in (auth._fetch, auth._fetch_orm):
+        assert fetch(auth.hash_token("yg_unknown"), at) is None
     api_token_revoke(actor=alice, token=ApiToken.objects.get(user=alice))
-    assert auth._fetch(auth.hash_token(token)) is None is auth._fetch_orm(auth.hash_token(token))
+    for fetch in (auth._fetch, auth._fetch_orm):
+        assert fetch(key_hash, at) is None
 
 
-def test_a_miss_is_one_statement_and_gives_a_working_user(alice: User) -> None:
-    token = _token(alice)
-    auth.forget_all_tokens()
-    with CaptureQueriesContext(connection) as ctx:
-        user = auth.authenticate_token(token)
-    assert user is not None and user.pk == alice.pk and user.display_name == "爱丽丝"
-    reads = [q for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
-    assert len(reads) == 1 and "accounts_apitoken" in reads[0]["sql"]  # (+ the last_used_at touch)
-    user.display_name = "爱丽丝2"
-    user.save(update_fields=["display_name"])  # a usable model instance (saves by primary key)
-    assert User.objects.get(pk=alice.pk).display_name == "爱丽丝2"
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_revocation_racing_requests_never_leaves_a_usable_cached_token() -> None:
+    """Real threads: requests hammer a token while another thread revokes it. After the revoke
+    returns, no request succeeds — whatever the interleaving of reads and cache stores."""
+    user = UserFactory(username="racer")
+    token = _token(user)
+    stop = threading.Event()
+    revoked = threading.Event()
+    late_successes: list[int] = []
+
+    def hammer() -> None:
+        try:
+            while not stop.is_set():
+                was_revoked = revoked.is_set()
+                ok = auth.authenticate_token(token) is not None
+                if ok and was_revoked:
+                    late_successes.append(1)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        import time
+
+        time.sleep(0.2)
+        api_token_revoke(actor=user, token=ApiToken.objects.get(user=user))
+        revoked.set()
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert late_successes == []
+    assert auth.authenticate_token(token) is None
+    ApiToken.objects.filter(user=user).delete()
+    User.objects.filter(pk=user.pk).delete()

@@ -240,3 +240,67 @@ class HomeReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} {self.stage} {self.decision}"
+
+
+class HomeNationalNomination(models.Model):
+    """全国模范职工之家: the city federation recommends one of its 市级 titles to the ACFTU (全国总工会),
+    which decides; city staff record the national result — conferred or not, with the ACFTU's
+    document number (文号) and date. A conferred result creates the 全国 title (``national_rating``).
+    The result is recorded once: one conditional UPDATE from ``recommended``."""
+
+    class Status(models.TextChoices):
+        RECOMMENDED = "recommended", _("已推荐全国总工会")
+        CONFERRED = "conferred", _("全国总工会已命名")
+        NOT_CONFERRED = "not_conferred", _("全国总工会未命名")
+
+    rating = models.OneToOneField(
+        HomeRating,
+        on_delete=models.PROTECT,
+        related_name="national_nomination",
+        verbose_name=_("推荐的市级称号"),
+    )
+    union = models.ForeignKey(
+        Union, on_delete=models.PROTECT, related_name="home_nominations", verbose_name=_("工会")
+    )
+    recommender = models.ForeignKey(
+        Union, on_delete=models.PROTECT, related_name="+", verbose_name=_("推荐工会")
+    )
+    year = models.PositiveSmallIntegerField(_("推荐年度"))
+    note = models.CharField(_("推荐意见"), max_length=300, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.RECOMMENDED)
+    recommended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recommended_at = models.DateTimeField(_("推荐时间"), auto_now_add=True)
+    document_no = models.CharField(_("文号"), max_length=60, blank=True)
+    document_date = models.DateField(_("发文日期"), null=True, blank=True)
+    result_note = models.CharField(_("结果说明"), max_length=300, blank=True)
+    result_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    result_at = models.DateTimeField(_("登记时间"), null=True, blank=True)
+    national_rating = models.OneToOneField(
+        HomeRating,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="nominated_by",
+        verbose_name=_("全国称号"),
+    )
+
+    class Meta:
+        verbose_name = _("全国模范职工之家推荐")
+        verbose_name_plural = _("全国模范职工之家推荐")
+        ordering = ["-year", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="recommended")
+                | (~Q(document_no="") & Q(document_date__isnull=False) & Q(result_at__isnull=False)),
+                name="orgs_nomination_result_has_document",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="conferred") | Q(national_rating__isnull=False),
+                name="orgs_nomination_conferred_has_title",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.rating_id} {self.status}"

@@ -17,6 +17,7 @@ from .homes import (
     home_score_set,
     home_sheet_create,
 )
+from .national import home_national_recommend, home_national_result_record
 from .ratings import home_rating_create, home_rating_delete
 from .roles import admin_role_assign, role_grant, role_revoke
 from .service import (
@@ -51,6 +52,8 @@ __all__ = [
     "home_application_create",
     "home_application_decide",
     "home_application_submit",
+    "home_national_recommend",
+    "home_national_result_record",
     "home_rating_create",
     "home_ratings_publish",
     "home_reassessments_generate",

@@ -58,6 +58,14 @@ REVIEWER_KINDS: dict[str, frozenset[str]] = {
     HomeLevel.CITY: frozenset({"city"}),
     HomeLevel.NATIONAL: frozenset({"city"}),  # the city federation recommends to the national one
 }
+
+
+def national_by_recommendation() -> str:
+    """全国 titles are conferred by the ACFTU on the city federation's recommendation of a 市级 title
+    (``services.national``), never applied for or published here."""
+    return _("全国模范职工之家由市总工会从市级称号中推荐、全国总工会命名，不能直接申报或公布。")
+
+
 EVIDENCE_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
@@ -170,6 +178,8 @@ def home_application_create(
 ) -> HomeApplication:
     _check(actor, union, MANAGE_ROLES)
     _require_active(union)
+    if level == HomeLevel.NATIONAL:
+        raise ValidationFailed(fields={"level": national_by_recommendation()})
     sheet = HomeScoreSheet.objects.filter(pk=_pk(sheet_id), active=True).select_related("union").first()
     if sheet is None or not within(union.path, sheet.union.path):
         raise ValidationFailed(fields={"sheet": _("请选择适用于本工会的评分表。")})
@@ -404,6 +414,8 @@ def home_ratings_publish(*, actor: User, union: Union, level: Any, year: Any) ->
     if not holds_role_at(actor, union):
         _check(actor, union, MANAGE_ROLES)
         raise PermissionDenied()
+    if level == HomeLevel.NATIONAL:
+        raise ValidationFailed(fields={"level": national_by_recommendation()})
     # Approved at this union's own last level (ids first: FOR UPDATE cannot carry a DISTINCT).
     ids = set(
         HomeReview.objects.filter(

@@ -11,8 +11,9 @@ from yugong.core.errors import ValidationFailed
 from yugong.core.validators import clean_text
 
 from ..access import MANAGE_ROLES
-from ..models import HomeRating, Union
+from ..models import HomeLevel, HomeRating, Union
 from .common import _check, _full_clean
+from .national import national_recommender, require_city_staff
 
 
 @transaction.atomic
@@ -20,6 +21,10 @@ def home_rating_create(
     *, actor: User, union: Union, level: str, kind: str, year: int, note: str = ""
 ) -> HomeRating:
     _check(actor, union, MANAGE_ROLES)
+    if level == HomeLevel.NATIONAL:
+        # A national title (recorded by hand, e.g. one conferred before the platform) is the city
+        # federation's to record, as the national result is (``services.national``).
+        require_city_staff(actor, national_recommender(union), union)
     rating = HomeRating(union=union, level=level, kind=kind, year=year, note=clean_text(note))
     if HomeRating.objects.filter(union=union, level=level, kind=kind, year=year).exists():
         raise ValidationFailed(fields={"year": _("该工会本年度已有同级别、同类别的评定。")})

@@ -210,15 +210,15 @@ def service_activity_cancel(*, actor: User, activity_id: Any) -> ServiceActivity
 # --- sign-up ---------------------------------------------------------------------------------------
 
 
-def _volunteer_for(actor: User, team: VolunteerTeam) -> Volunteer:
+def _volunteer_for(actor: User, team: VolunteerTeam) -> tuple[Volunteer, bool]:
     """The worker's row on the team's roll: theirs, else one staff entered with their phone (now
-    linked to the account), else a new one (counted as a new volunteer)."""
+    linked to the account), else a new one (True: counted as a new volunteer by the caller)."""
     mine = Volunteer.objects.filter(team=team, user=actor).first()
     if mine is not None:
         if not mine.active:
             mine.active = True
             mine.save(update_fields=["active"])
-        return mine
+        return mine, False
     phone = str(getattr(actor, "phone", "") or "")
     if phone:
         entered = Volunteer.objects.filter(
@@ -227,16 +227,15 @@ def _volunteer_for(actor: User, team: VolunteerTeam) -> Volunteer:
         if entered is not None:
             Volunteer.objects.filter(pk=entered.pk).update(user=actor, active=True)
             entered.user = actor
-            return entered
+            return entered, False
     name = clean_text(getattr(actor, "display_name", "") or "")[:40] or _("志愿者")
     try:
         with transaction.atomic():
             volunteer = Volunteer.objects.create(team=team, user=actor, name=name, phone=phone)
     except IntegrityError:  # the same worker signing up twice at once: the other request made it
-        return Volunteer.objects.get(team=team, user=actor)
+        return Volunteer.objects.get(team=team, user=actor), False
     audit_record(actor=actor, action="volunteer.join", obj=volunteer, union_id=team.union_id)
-    fact_record(metric="volunteers.registered", union_id=team.union_id)
-    return volunteer
+    return volunteer, True
 
 
 @transaction.atomic
@@ -249,19 +248,25 @@ def service_signup(*, actor: User, activity_id: Any) -> ServiceSignup:
         raise NotFound()
     if activity.status != ServiceActivity.Status.OPEN or activity.starts_at <= now():
         raise Conflict(_("活动已开始或已结束，报名已截止。"), code="signup_closed")
-    volunteer = _volunteer_for(actor, activity.team)
+    volunteer, joined = _volunteer_for(actor, activity.team)
     try:
         with transaction.atomic():
             signup = ServiceSignup.objects.create(activity=activity, volunteer=volunteer, user=actor)
     except IntegrityError:
         raise Conflict(_("您已报名该活动。"), code="duplicate_signup") from None
+    audit_record(actor=actor, action="volunteer.signup", obj=signup, union_id=activity.team.union_id)
+    # The rows every sign-up of this activity shares — the day's fact cells of its union and the
+    # activity's place count — are written last: their row locks are held until commit, so taking
+    # them last keeps the stretch during which concurrent sign-ups queue behind each other short
+    # (always in this order: cells, then the activity). A full activity rolls all of it back.
+    if joined:
+        fact_record(metric="volunteers.registered", union_id=activity.team.union_id)
+    fact_record(metric="volunteers.signups", union_id=activity.team.union_id)
     taken = ServiceActivity.objects.filter(
         pk=activity.pk, status=ServiceActivity.Status.OPEN, signed_up__lt=F("capacity")
     ).update(signed_up=F("signed_up") + 1)
     if not taken:
         raise Conflict(_("名额已满。"), code="full")
-    audit_record(actor=actor, action="volunteer.signup", obj=signup, union_id=activity.team.union_id)
-    fact_record(metric="volunteers.signups", union_id=activity.team.union_id)
     return signup
 
 

@@ -51,6 +51,7 @@ ROUTES = [
     ),
     Route("home ratings", "GET", lambda w, where: "/orgs/home-ratings/", ANY_CONSOLE, scoped=False),
     Route("home rating create", "GET", lambda w, where: "/orgs/home-ratings/new/", MANAGE, scoped=False),
+    Route("home national", "GET", lambda w, where: "/orgs/homes/national/", ANY_CONSOLE, scoped=False),
     Route("volunteer teams", "GET", lambda w, where: "/orgs/volunteers/", ANY_CONSOLE, scoped=False),
     Route("volunteer team create", "GET", lambda w, where: "/orgs/volunteers/new/", MANAGE, scoped=False),
     Route("volunteer team", "GET", lambda w, where: f"/orgs/volunteers/{w.pk('team', where)}/", ALL),

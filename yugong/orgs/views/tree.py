@@ -55,6 +55,7 @@ def union_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ancestors=selectors.union_ancestors(union),
             counts=selectors.union_counts(union),
             history=selectors.union_history(union, limit=30),
+            home_titles=selectors.union_home_titles(union),
             panels=union_panels(request, union),
             can_manage=can_act(user, union, MANAGE_ROLES),
             can_lead=can_act(user, union, LEADER_ROLES),

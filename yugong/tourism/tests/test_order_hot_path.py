@@ -127,9 +127,6 @@ def test_replay_after_sold_out_returns_the_first_order(world: World) -> None:
 
 
 def test_order_api_with_a_cached_token_is_one_query_on_postgresql(world: World) -> None:
-    from yugong.accounts import auth
-
-    auth.forget_all_tokens()
     _row, token = api_token_create(actor=world.worker, user=world.worker, name="app")
     c = Client()
 
@@ -147,4 +144,3 @@ def test_order_api_with_a_cached_token_is_one_query_on_postgresql(world: World) 
     # PostgreSQL: the one statement, its audit row included (no token look-up); SQLite: session,
     # order, tickets, audit row, stock.
     assert len(_statements(ctx)) == (1 if is_postgres() else 5), _statements(ctx)
-    auth.forget_all_tokens()
