@@ -188,7 +188,10 @@ def _new_page(
 
     def on_request(request_: Any) -> None:
         url = request_.url
-        if not url.startswith(("data:", "blob:")) and (urlsplit(url).hostname or "") not in LOCAL_HOSTS:
+        # chrome:// and chrome-extension:// are the browser's own built-in resources (its PDF
+        # viewer, shown in a lesson's frame), never the network.
+        inside = url.startswith(("data:", "blob:", "chrome:", "chrome-extension:"))
+        if not inside and (urlsplit(url).hostname or "") not in LOCAL_HOSTS:
             log.blocked.append(url)
 
     page.on("request", on_request)

@@ -23,12 +23,13 @@ DATABASE_URL="sqlite:///:memory:" $PY manage.py makemigrations --check --dry-run
 
 # --- Browser tests: Debian's chromium and CJK fonts. Install them when we can (root with apt). ---
 # fonts-wqy-zenhei: a TrueType CJK font the PDF library can embed (posters, certificates); without it
-# PDFs fall back to a non-embedded CID font.
-if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || [ ! -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || ! command -v pdftotext >/dev/null; then
+# PDFs fall back to a non-embedded CID font. ffmpeg: micro-lesson transcoding and its tests (tiny media
+# made by ffmpeg; skipped with the reason without it).
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || [ ! -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || ! command -v pdftotext >/dev/null || ! command -v ffmpeg >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    step "installing chromium, fonts-noto-cjk and fonts-wqy-zenhei from Debian (browser tests and PDFs need them)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-wqy-zenhei poppler-utils) >/dev/null 2>&1 \
-      || echo "could not install chromium/fonts: browser tests will be skipped, PDFs use the fallback font"
+    step "installing chromium, ffmpeg, fonts-noto-cjk and fonts-wqy-zenhei from Debian (browser tests, transcoding and PDFs need them)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium ffmpeg fonts-noto-cjk fonts-wqy-zenhei poppler-utils) >/dev/null 2>&1 \
+      || echo "could not install chromium/ffmpeg/fonts: browser and transcoding tests will be skipped, PDFs use the fallback font"
   else
     echo "chromium or the CJK fonts are missing and this is not root with apt: browser tests will be skipped"
   fi

@@ -349,6 +349,14 @@ if S3_BUCKET:
             "region_name": env("S3_REGION"),
         },
     }
+# Micro-lesson uploads (learning/media.py): the largest file of each kind, and the transcoder.
+# Without ffmpeg/ffprobe on the PATH a lesson keeps and plays its original file.
+LEARNING_VIDEO_MAX_BYTES = int(env("LEARNING_VIDEO_MAX_BYTES", str(500 * 1024 * 1024)) or 0)
+LEARNING_AUDIO_MAX_BYTES = int(env("LEARNING_AUDIO_MAX_BYTES", str(100 * 1024 * 1024)) or 0)
+LEARNING_PDF_MAX_BYTES = int(env("LEARNING_PDF_MAX_BYTES", str(30 * 1024 * 1024)) or 0)
+LEARNING_FFMPEG = env("LEARNING_FFMPEG", "ffmpeg") or "ffmpeg"
+LEARNING_FFPROBE = env("LEARNING_FFPROBE", "ffprobe") or "ffprobe"
+LEARNING_TRANSCODE_TIMEOUT_SECONDS = int(env("LEARNING_TRANSCODE_TIMEOUT_SECONDS", "3600") or 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Longer query strings answer 400 (core.middleware.QueryStringLimitMiddleware; JSON under /api/).
 MAX_QUERY_STRING_BYTES = int(env("MAX_QUERY_STRING_BYTES", "4096") or 4096)

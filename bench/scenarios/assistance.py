@@ -13,7 +13,12 @@
   to a temporary file, then streamed). Prints seconds, bytes and the growth of the resident memory
   while streaming (sampled every chunk).
 
-``python -m bench.scenarios.assistance [households] [runs] [freeze|bank|all]`` runs them ``runs``
+* ``assistance_pay_100k`` (micro): a frozen 100,000-household cycle paid through funds
+  (``cycle_pay``: one bank batch, a line, a ledger entry and two audit rows per household, written
+  set-based on PostgreSQL). ``pay-small`` pays one grassroots union's households by both paths
+  (set-based and line by line) alternately, for the ratio.
+
+``python -m bench.scenarios.assistance [households] [runs] [freeze|bank|pay|pay-small|all]`` runs them ``runs``
 times (3 by default) and prints each run and the medians. Wall seconds follow the machine's load;
 ``*_cpu_seconds`` (this process plus its PostgreSQL backend) do not.
 """
@@ -93,6 +98,8 @@ def seed(ctx: Ctx, n: int | None = None) -> dict[str, Any]:
                     tier="deep" if k % 4 else "relative",
                     status=HardshipFile.Status.ACTIVE,
                     consent_income_check=True,
+                    bank_card=f"62220200{start + k:011d}",
+                    bank_card_tail=f"{start + k:011d}"[-4:],
                 )
                 for k, p in enumerate(people)
             )
@@ -102,6 +109,7 @@ def seed(ctx: Ctx, n: int | None = None) -> dict[str, Any]:
                 if k % 10 == 0
             )
         print(f"seeded {start + size}/{n} files", file=sys.stderr)
+    _add_cards(unions)
     if have < n:
         from django.db import connection
 
@@ -113,6 +121,8 @@ def seed(ctx: Ctx, n: int | None = None) -> dict[str, Any]:
     chair, _ = User.objects.get_or_create(username="bench_aid_chair")
     RoleAssignment.objects.get_or_create(user=staff, union=district, role="staff", active=True)
     RoleAssignment.objects.get_or_create(user=chair, union=district, role="chair", active=True)
+    finance, _ = User.objects.get_or_create(username="bench_aid_finance")
+    RoleAssignment.objects.get_or_create(user=finance, union=district, role="finance", active=True)
     line = BudgetLine.objects.filter(union=district, name=f"{TAG}-帮扶", open=True).first()
     if line is None:
         budget = funds.budget_create(actor=staff, union=district, year=year)
@@ -122,6 +132,96 @@ def seed(ctx: Ctx, n: int | None = None) -> dict[str, Any]:
         funds.budget_submit(actor=staff, budget=budget)
         funds.budget_approve(actor=chair, budget=budget)
     return {"district": district.pk, "line": line.pk, "households": n}
+
+
+def _add_cards(unions: list[int]) -> None:
+    """A bank card on every seeded file that has none (files seeded before the payment bench)."""
+    from django.db import transaction
+
+    from yugong.assistance.models import HardshipFile
+
+    while True:
+        with transaction.atomic():
+            files = list(
+                HardshipFile.objects.filter(union_id__in=unions, bank_card_tail="")
+                .only("pk")
+                .order_by("pk")[:5000]
+            )
+            if not files:
+                return
+            for f in files:
+                f.bank_card = f"62220200{f.pk:011d}"
+                f.bank_card_tail = f.bank_card[-4:]
+            HardshipFile.objects.bulk_update(files, ["bank_card", "bank_card_tail"], batch_size=1000)
+        print(f"carded {len(files)} files", file=sys.stderr)
+
+
+def _frozen_cycle(ctx: Ctx, *, area: int | None = None) -> Any:
+    """A new cycle over the seeded district (or one grassroots union of it), built and frozen."""
+    from django.conf import settings
+
+    from yugong.accounts.models import User
+    from yugong.assistance import services as s
+    from yugong.core.timeutil import local_today
+    from yugong.orgs.models import Union
+
+    settings.FUNDS_SECOND_APPROVAL_FEN = 10**15
+    staff = User.objects.get(username="bench_aid_staff")
+    chair = User.objects.get(username="bench_aid_chair")
+    district = Union.objects.get(pk=ctx["district"])
+    camp = s.campaign_create(
+        actor=staff, union=district, kind="winter_warmth", title=f"{TAG} 冬送温暖", budget_line=ctx["line"]
+    )
+    rules: dict[str, Any] = {"tiers": ["deep", "relative"]}
+    if area is not None:
+        rules["area_union_id"] = area
+    cycle = s.cycle_create(
+        actor=staff,
+        campaign=camp,
+        name=f"{TAG} {time.time():.3f}",
+        starts_on=local_today(),
+        ends_on=local_today() + dt.timedelta(days=60),
+        rules=rules,
+        amounts={"deep": 100_000, "relative": 50_000, "per_student": 20_000},
+    )
+    s.cycle_build(actor=staff, cycle=cycle)
+    s.cycle_submit(actor=staff, cycle=cycle)
+    return s.cycle_approve(actor=chair, cycle=cycle)
+
+
+def pay_once(ctx: Ctx, *, path: str = "set", area: int | None = None) -> dict[str, Any]:
+    """Freeze a new cycle (not measured), then pay it through funds: ``cycle_pay`` — the batch, its
+    lines, their ledger entries and audit rows, the list's statuses — by ``path`` (``set``: the
+    PostgreSQL ``INSERT … SELECT``; ``rows``: one funds line per household)."""
+    from django.conf import settings
+
+    from yugong.accounts.models import User
+    from yugong.assistance import services as s
+
+    cycle = _frozen_cycle(ctx, area=area)
+    finance = User.objects.get(username="bench_aid_finance")
+    settings.ASSISTANCE_PAY_PATH = path
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = _rss_mb()
+    cpu0 = _cpu_seconds()
+    t0 = time.perf_counter()
+    batch = s.cycle_pay(actor=finance, cycle=cycle)
+    seconds = time.perf_counter() - t0
+    cpu = _cpu_seconds() - cpu0
+    grew_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    out = {
+        "path": path,
+        "lines": batch.line_count,
+        "total_yuan": batch.total_fen // 100,
+        "pay_seconds": round(seconds, 2),
+        "pay_cpu_seconds": round(cpu, 2),
+        "ms_per_line": round(1000 * seconds / max(batch.line_count, 1), 3),
+        "load_average": os.getloadavg()[0],
+        "peak_rss_growth_mb": round(grew_mb, 1),
+        "rss_growth_mb": round(_rss_mb() - rss_before, 1),
+    }
+    print(f"assistance pay: {out}", file=sys.stderr)
+    return out
 
 
 def freeze_once(ctx: Ctx) -> dict[str, Any]:
@@ -289,6 +389,20 @@ def assistance_bank_file_100k(ctx: Ctx) -> Any:
 
 
 @micro(
+    "assistance_pay_100k",
+    "paying a frozen 冬送温暖 cycle of 100,000 households (BENCH_AID_HOUSEHOLDS) through funds: one "
+    "bank batch, its lines, one ledger entry and audit rows per line, set-based on PostgreSQL; each "
+    "iteration freezes a new cycle first (printed: the payment's seconds, CPU and peak RSS growth)",
+    setup=seed,
+    iterations=3,
+    warmup_iterations=0,
+    default=False,
+)
+def assistance_pay_100k(ctx: Ctx) -> Any:
+    return pay_once(ctx)
+
+
+@micro(
     "assistance_freeze_100k",
     "冬送温暖 over 100,000 households (BENCH_AID_HOUSEHOLDS): build the cycle's list by the rules, "
     "submit and freeze it; seconds and peak RSS growth printed",
@@ -308,10 +422,25 @@ if __name__ == "__main__":  # python -m bench.scenarios.assistance [households]
     django.setup()
     households = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    only = sys.argv[3] if len(sys.argv) > 3 else "all"  # freeze | bank | all
+    only = sys.argv[3] if len(sys.argv) > 3 else "all"  # freeze | bank | pay | pay-small | all
     context: Ctx = dict(seed({}, households))
-    context.update(seed_batch(context))
     measured = []
+    if only in ("pay", "all"):
+        measured.append(("pay", [pay_once(context) for _ in range(runs)]))
+    if only == "pay-small":  # one grassroots union's households, both paths alternated
+        from yugong.orgs.models import Union
+
+        small = (
+            Union.objects.filter(parent_id=context["district"]).order_by("pk").values_list("pk", flat=True)[0]
+        )
+        both = [
+            (pay_once(context, path="set", area=small), pay_once(context, path="rows", area=small))
+            for _ in range(runs)
+        ]
+        measured.append(("pay one union, set", [a for a, _b in both]))
+        measured.append(("pay one union, rows", [b for _a, b in both]))
+    if only in ("bank", "all"):
+        context.update(seed_batch(context))
     if only in ("freeze", "all"):
         measured.append(("freeze", [freeze_once(context) for _ in range(runs)]))
     if only in ("bank", "all"):

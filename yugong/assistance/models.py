@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yugong.core.notice import ObjectionBase
 from yugong.core.pii import EncryptedTextField, mask_account
 
 
@@ -224,14 +225,10 @@ class FileStep(models.Model):
         return f"{self.kind}"
 
 
-class Objection(models.Model):
+class Objection(ObjectionBase):
+    """An objection to a file's 建档公示 (the shared 公示 flow, ``yugong.core.notice``)."""
+
     file = models.ForeignKey(HardshipFile, on_delete=models.CASCADE, related_name="objections")
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(_("异议理由"))
-    created_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
-    handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
-    upheld = models.BooleanField(_("异议成立"), null=True)
-    answer = models.TextField(_("处理意见"), blank=True)
 
     class Meta:
         verbose_name = _("公示异议")

@@ -6,7 +6,8 @@ member (``funds_auditor``, 经审 at the city, read-only).
 
 The other demos pay from these lines (union funds need a budget line): tourism's annual-pass batch
 from 解放碑百货工会's 职工活动 line, activities (``events``) from a 职工活动 line of their organising
-union, the honours demo's award bonuses from the city's 劳模先进奖励 line."""
+union, the honours demo's award bonuses from the city's 劳模先进奖励 line, the innovation demo's 五小
+reward from 解放碑百货工会's 职工技术创新奖励 line."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ BUDGETS: dict[str, dict[str, list[Any]]] = {
         "lines": [
             (Category.ACTIVITIES, "春秋游与节日慰问", 6_000_00),
             (Category.RIGHTS, "送温暖", 3_000_00),
+            (Category.OTHER, "职工技术创新奖励", 5_000_00),
         ],
         "income": [
             (IncomeKind.DUES, "会费收入", 2_000_00, 900_00),

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from yugong.core.notice import ObjectionBase
+
 
 class Level(models.TextChoices):
     NATIONAL = "national", _("全国级")
@@ -187,14 +189,10 @@ class NominationStep(models.Model):
         return f"{self.nomination_id}: {self.kind}"
 
 
-class Objection(models.Model):
+class Objection(ObjectionBase):
+    """An objection to a nominee on 公示 (the shared 公示 flow, ``yugong.core.notice``)."""
+
     nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, related_name="objections")
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(_("异议理由"))
-    created_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
-    handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
-    upheld = models.BooleanField(_("异议成立"), null=True)
-    answer = models.TextField(_("处理意见"), blank=True)
 
     class Meta:
         ordering = ["pk"]

@@ -43,6 +43,8 @@ class InnovationDecideIn(Schema):
     grade: str = Field("", max_length=8)
     benefit_fen: int = Field(0, ge=0, le=10_000_000_000)
     reward_fen: int = Field(0, ge=0, le=100_000_000)
+    # The reward's budget line (a line of the proposal's union's approved budget; 0: none chosen).
+    budget_line: int = Field(0, ge=0)
 
 
 class InnovationChallengeOut(Schema):
@@ -236,7 +238,9 @@ def innovation_proposal_decide(request: HttpRequest, proposal_id: int, payload: 
             actor=user, proposal=p, grade=payload.grade, benefit_fen=payload.benefit_fen, note=payload.note
         )
     else:
-        p = services.proposal_reward(actor=user, proposal=p, reward_fen=payload.reward_fen)
+        p = services.proposal_reward(
+            actor=user, proposal=p, reward_fen=payload.reward_fen, line_id=payload.budget_line or None
+        )
     return _proposal(p)
 
 

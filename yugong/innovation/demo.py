@@ -1,7 +1,8 @@
 """Innovation demo (run by ``manage.py seed_demo`` after accounts, orgs and members): two studios
 (one rated 区县级 with a 市级 application waiting at the city, with members and a result), the demo
 worker 张师傅's 五小 proposals at every step (submitted, under review, adopted and rewarded, not
-adopted), an open 揭榜挂帅 challenge for 张师傅 to take up and a completed one his team won.
+adopted; the reward paid from 解放碑百货工会's 职工技术创新奖励 budget line, approved by the city chair
+and waiting for finance's bank batch), an open 揭榜挂帅 challenge for 张师傅 to take up and a completed one his team won.
 
 Everything goes through the services as the demo staff (city_chair, yuzhong_staff) and the demo
 worker, so the credits of his adopted proposal, his studio result and his challenge award are in
@@ -15,6 +16,8 @@ from typing import Any
 from django.utils.timezone import now
 
 from yugong.accounts.models import User
+from yugong.funds import services as funds
+from yugong.funds.models import BudgetLine
 from yugong.members.models import Membership, Person
 from yugong.orgs.models import Union
 
@@ -35,7 +38,7 @@ def seed(stdout: Any) -> None:
         return
     made = (
         _studios(chair, district, unions, me)
-        + _proposals(district, worker)
+        + _proposals(chair, district, worker)
         + _challenges(chair, district, worker, unions)
     )
     stdout.write(f"demo innovation: {made} new studios, proposals and challenges")
@@ -100,6 +103,7 @@ def _studios(chair: User, district: User, u: dict[str, Union], me: Person) -> in
     return made
 
 
+REWARD_LINE = "职工技术创新奖励"  # 解放碑百货工会's line in the funds demo
 PROPOSALS = [
     # category, title, problem, solution, what happens
     ("innovation", "仓库货架防倾倒改造", "高层货架存在倾倒隐患。", "加装斜拉杆与地脚锚栓。", "rewarded"),
@@ -109,7 +113,7 @@ PROPOSALS = [
 ]
 
 
-def _proposals(district: User, worker: User) -> int:
+def _proposals(chair: User, district: User, worker: User) -> int:
     made = 0
     for category, title, problem, solution, outcome in PROPOSALS:
         if Proposal.objects.filter(title=title).exists():
@@ -128,7 +132,11 @@ def _proposals(district: User, worker: User) -> int:
             services.proposal_adopt(
                 actor=district, proposal=p, grade="second", benefit_fen=1_500_000, note="全店推广"
             )
-            services.proposal_reward(actor=district, proposal=p, reward_fen=80_000)
+            line = BudgetLine.objects.filter(union=p.union, name=REWARD_LINE, open=True).first()
+            if line is not None:  # the funds demo's line of the proposer's union
+                p = services.proposal_reward(actor=district, proposal=p, reward_fen=80_000, line_id=line.pk)
+                # The city chair approves the request; finance's bank batch (奖金) pays it out.
+                funds.commitment_approve_id(actor=chair, commitment_id=int(p.reward_commitment_id or 0))
     return made
 
 

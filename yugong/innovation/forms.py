@@ -120,7 +120,22 @@ class RejectForm(PageForm):
 
 
 class RewardForm(PageForm):
+    """The reward and the budget line (of the proposal's union) that pays it."""
+
+    # Any id parses; the service judges it (another union's or a closed line gets its own message).
+    budget_line = IdField(label=_("预算项目"), widget=forms.Select)
     reward_fen = YuanField(label=_("奖励金额（元）"), empty_fen=None, required=True)
+
+    def __init__(self, *args: Any, lines: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        widget = self.fields["budget_line"].widget
+        assert isinstance(widget, forms.Select)
+        widget.choices = [("", _("请选择")), *(lines or [])]
+
+    def valid_or_raise(self) -> dict[str, Any]:
+        data = super().valid_or_raise()
+        data["line_id"] = data.pop("budget_line")
+        return data
 
 
 # --- staff: challenges -----------------------------------------------------------------------------

@@ -154,7 +154,7 @@ class StudioRating(models.Model):
 
 class Proposal(models.Model):
     """A 五小 proposal: a worker submits it; their union accepts it for review, adopts it (with a
-    grade and the yearly benefit assessed) or not, and pays a reward (fen)."""
+    grade and the yearly benefit assessed) or not, and pays a reward (fen) from union funds."""
 
     class Category(models.TextChoices):
         INVENTION = "invention", _("小发明")
@@ -195,6 +195,16 @@ class Proposal(models.Model):
     )
     decided_at = models.DateTimeField(_("评审时间"), null=True, blank=True)
     rewarded_at = models.DateTimeField(_("奖励时间"), null=True, blank=True)
+    # The reward is paid from union funds: the spending request on a line of the union's approved
+    # budget (approved by a leader in funds, paid to the proposer by finance in a bank batch).
+    reward_commitment = models.OneToOneField(
+        "funds.Commitment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("奖励支出申请"),
+    )
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
 
     class Meta:

@@ -86,7 +86,7 @@ def proposal_queue(user: Any) -> QuerySet[Proposal]:
 
 
 def staff_proposal(user: Any, pk: Any) -> Proposal:
-    return access_object(Proposal.objects.select_related("union"), user, pk)
+    return access_object(Proposal.objects.select_related("union", "reward_commitment__line"), user, pk)
 
 
 def my_proposals(person: Person | None) -> list[Proposal]:

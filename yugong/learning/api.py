@@ -7,15 +7,15 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from yugong.accounts.models import request_user
 from yugong.core.errors import ValidationFailed
 from yugong.core.schemas import ERROR_RESPONSES
 from yugong.members.models import Person
 
-from .bank import credit_statement
-from .progress import heartbeat
+from .bank import STATEMENT_PAGE, credit_statement_for_user
+from .progress import MAX_BATCH_BEATS, Beat, heartbeat, heartbeat_batch
 
 router = Router(tags=["learning"])
 
@@ -26,6 +26,18 @@ class LearningHeartbeatIn(Schema):
     position: int = Field(..., ge=0, le=86400 * 7)
     visible: bool
     client_ms: int = Field(..., ge=0)
+
+
+class LearningBeatIn(Schema):
+    position: int = Field(..., ge=0, le=86400 * 7)
+    visible: bool
+    client_ms: int = Field(..., ge=0)
+
+
+class LearningHeartbeatBatchIn(Schema):
+    lesson_id: int
+    session: str = Field(..., max_length=64)
+    beats: list[LearningBeatIn] = Field(..., min_length=1, max_length=MAX_BATCH_BEATS)
 
 
 class LearningHeartbeatOut(Schema):
@@ -48,10 +60,12 @@ class LearningStatementOut(Schema):
     total: Decimal
     entries: list[LearningCreditRowOut]
     pending: int
+    next_cursor: str  # pass as ?after= for the next page; "" on the last page
 
 
 def _person(request: HttpRequest) -> Person:
-    person = Person.objects.filter(user=request_user(request)).first()
+    # Only the key: the heartbeat needs the person's id, and loading the row would decrypt the phone.
+    person = Person.objects.filter(user=request_user(request)).only("pk").order_by().first()
     if person is None:
         raise ValidationFailed(fields={"person": _("请先完成实名认证")})
     return person
@@ -71,7 +85,34 @@ def learning_heartbeat(request: HttpRequest, payload: LearningHeartbeatIn) -> An
     return result.__dict__
 
 
+@router.post(
+    "/heartbeats", response={200: LearningHeartbeatOut, **ERROR_RESPONSES}, summary="学习心跳（批量）"
+)
+def learning_heartbeats(request: HttpRequest, payload: LearningHeartbeatBatchIn) -> Any:
+    """The player's buffered beats of one lesson, oldest first, applied in order by the rules of a
+    single beat in one transaction; the answer is the lesson's state after the last one, with the
+    seconds the batch added."""
+    result = heartbeat_batch(
+        person=_person(request),
+        lesson_id=payload.lesson_id,
+        session_key=payload.session,
+        beats=[
+            Beat(position_seconds=b.position, visible=b.visible, client_ms=b.client_ms) for b in payload.beats
+        ],
+        actor=request_user(request),
+    )
+    return result.__dict__
+
+
 @router.get("/statement", response={200: LearningStatementOut, **ERROR_RESPONSES}, summary="我的学分")
-def learning_statement(request: HttpRequest) -> Any:
-    st = credit_statement(_person(request))
-    return {"total": st.total, "entries": st.entries, "pending": len(st.pending)}
+def learning_statement(
+    request: HttpRequest,
+    after: str = Query("", max_length=40),
+    limit: int = Query(STATEMENT_PAGE, ge=1, le=100),
+) -> Any:
+    """One page of the statement (newest first) with the valid total: two queries whatever the
+    ledger holds (``bank.credit_statement``)."""
+    st = credit_statement_for_user(request_user(request), after=after, limit=limit)
+    if st is None:
+        raise ValidationFailed(fields={"person": _("请先完成实名认证")})
+    return {"total": st.total, "entries": st.entries, "pending": st.pending, "next_cursor": st.next_cursor}

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import User
@@ -18,10 +18,19 @@ from yugong.core.errors import Conflict, ValidationFailed
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import local_today
 from yugong.core.timeutil import now as tz_now
+from yugong.core.validators import is_ascii_digits
 from yugong.members.models import Person
 from yugong.orgs.access import MANAGE_ROLES, access_object, require_role
 
-from .models import ConversionRule, CreditEntry, LearningAccount, Outcome, Source
+from .models import (
+    NEVER_EXPIRES,
+    ConversionRule,
+    CreditBalance,
+    CreditEntry,
+    LearningAccount,
+    Outcome,
+    Source,
+)
 
 
 def account_for(person: Person) -> LearningAccount:
@@ -69,7 +78,9 @@ def outcome_deposit(
 
 
 @transaction.atomic
-def outcome_review(*, actor: User, outcome_id: int, approve: bool, note: str = "") -> Outcome:
+def outcome_review(
+    *, actor: User, outcome_id: int, approve: bool, note: str = "", _unsafe_no_lock: bool = False
+) -> Outcome:
     """Staff of the outcome's union subtree review it; an approved outcome is credited at once,
     within the source's cap (the account row is locked so two reviews cannot both fill it)."""
     outcome = access_object(Outcome.objects.select_related("union"), actor, outcome_id)
@@ -93,16 +104,20 @@ def outcome_review(*, actor: User, outcome_id: int, approve: bool, note: str = "
         union_id=outcome.union_id,
     )
     if approve:
-        _credit(outcome=outcome, actor=actor)
+        _credit(outcome=outcome, actor=actor, lock=not _unsafe_no_lock)
     return outcome
 
 
-def _credit(*, outcome: Outcome, actor: User) -> CreditEntry:
-    LearningAccount.objects.select_for_update().get(pk=outcome.account_id)
+def _credit(*, outcome: Outcome, actor: User, lock: bool = True) -> CreditEntry:
+    # The account row lock orders every crediting of one account: the cap read below and the balance
+    # buckets written after the ledger append cannot interleave with another review's. (``lock`` is
+    # off only in the race test's control.)
+    if lock:
+        LearningAccount.objects.select_for_update().get(pk=outcome.account_id)
     rule = ConversionRule.objects.filter(source=outcome.source).first()
     credits = outcome.credits_claimed
     if rule and rule.cap_credits is not None:
-        held = CreditEntry.objects.filter(account_id=outcome.account_id, source=outcome.source).aggregate(
+        held = CreditBalance.objects.filter(account_id=outcome.account_id, source=outcome.source).aggregate(
             s=Sum("credits")
         )["s"] or Decimal(0)
         credits = max(Decimal(0), min(credits, rule.cap_credits - held))
@@ -117,6 +132,7 @@ def _credit(*, outcome: Outcome, actor: User) -> CreditEntry:
         credits=credits,
         expires_on=expires,
     )
+    _balance_add(account_id=outcome.account_id, source=outcome.source, expires_on=expires, credits=credits)
     outcome.status = Outcome.Status.CREDITED
     outcome.save(update_fields=["status"])
     audit_record(actor=actor, action="learning.credit", obj=entry, union_id=outcome.union_id)
@@ -124,24 +140,130 @@ def _credit(*, outcome: Outcome, actor: User) -> CreditEntry:
     return entry
 
 
+def _balance_add(*, account_id: int, source: str, expires_on: dt.date | None, credits: Decimal) -> None:
+    """Add a ledger row to its balance bucket. Precondition: the caller holds the account's row lock
+    (``_credit``), so the bucket cannot be created twice or updated from two transactions at once;
+    the unique constraint is the last judge."""
+    key = {"account_id": account_id, "source": source, "expires_on": expires_on or NEVER_EXPIRES}
+    if not CreditBalance.objects.filter(**key).update(
+        credits=F("credits") + credits, entries=F("entries") + 1
+    ):
+        CreditBalance.objects.create(**key, credits=credits, entries=1)
+
+
+def balance_from_ledger(account_id: int) -> dict[tuple[str, dt.date], tuple[Decimal, int]]:
+    """The buckets recomputed from the ledger rows (the record): ``{(source, expiry): (credits,
+    rows)}``. ``balance_check`` compares them with the maintained ones."""
+    rows = (
+        CreditEntry.objects.filter(account_id=account_id)
+        .values("source", "expires_on")
+        .annotate(s=Sum("credits"), n=Count("pk"))
+        .order_by()
+    )
+    out: dict[tuple[str, dt.date], tuple[Decimal, int]] = {}
+    for r in rows:
+        key = (r["source"], r["expires_on"] or NEVER_EXPIRES)
+        credits, n = out.get(key, (Decimal(0), 0))
+        out[key] = (credits + r["s"], n + r["n"])
+    return out
+
+
+def balance_check(account_id: int) -> bool:
+    """True when the maintained buckets of the account equal those recomputed from its ledger."""
+    kept = {
+        (b.source, b.expires_on): (b.credits, b.entries)
+        for b in CreditBalance.objects.filter(account_id=account_id)
+        if b.entries
+    }
+    return kept == balance_from_ledger(account_id)
+
+
+STATEMENT_PAGE = 20
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 @dataclass(frozen=True)
 class Statement:
-    entries: list[CreditEntry]
+    entries: list[CreditEntry]  # one page, newest first
     total: Decimal  # credits not expired today
-    pending: list[Outcome]
+    pending: int  # outcomes waiting for review
+    next_cursor: str  # "" on the last page
 
 
-def credit_statement(person: Person) -> Statement:
-    """The worker's statement: every ledger row (newest first), the valid total, outcomes waiting."""
-    account = LearningAccount.objects.filter(person=person).first()
-    if account is None:
-        return Statement(entries=[], total=Decimal(0), pending=[])
-    entries = list(account.entries.order_by("-created_at", "-pk"))
-    today = local_today()
-    total = CreditEntry.objects.filter(account=account).filter(
-        Q(expires_on__isnull=True) | Q(expires_on__gte=today)
-    ).aggregate(s=Sum("credits"))["s"] or Decimal(0)
+def _cursor(entry: CreditEntry) -> str:
+    micros = (entry.created_at - _EPOCH) // dt.timedelta(microseconds=1)  # exact, no float
+    return f"{micros}.{entry.pk}"
+
+
+def _parse_cursor(after: str) -> tuple[dt.datetime, int]:
+    micros, _dot, pk = after.partition(".")
+    if not (is_ascii_digits(micros.lstrip("-")) and is_ascii_digits(pk)) or len(after) > 40:
+        raise ValidationFailed(fields={"after": _("翻页位置无效")})
+    return _EPOCH + dt.timedelta(microseconds=int(micros)), int(pk)
+
+
+def credit_statement(person: Person, *, after: str = "", limit: int = STATEMENT_PAGE) -> Statement:
+    """The worker's statement, one page at a time: ledger rows newest first (keyset ``after`` the
+    previous page's ``next_cursor``), the valid total and the number of outcomes waiting.
+
+    Two queries whatever the ledger holds: the person with the account, the total of the balance
+    buckets not yet expired (a few rows per account, not the ledger) and the waiting count as
+    subqueries; then the page by the (account, created_at, id) index."""
+    statement = _statement(Person.objects.filter(pk=person.pk), after=after, limit=limit)
+    assert statement is not None  # noqa: S101 - the person exists
+    return statement
+
+
+def credit_statement_for_user(
+    user: User, *, after: str = "", limit: int = STATEMENT_PAGE
+) -> Statement | None:
+    """:func:`credit_statement` of the signed-in worker's person, found in the same first query
+    (the API's path); None when the user has no person."""
+    return _statement(Person.objects.filter(user=user), after=after, limit=limit)
+
+
+def _statement(people: QuerySet[Person], *, after: str, limit: int) -> Statement | None:
+    if not 1 <= limit <= 100:
+        raise ValidationFailed(fields={"limit": _("每页条数应在1到100之间")})
+    position = _parse_cursor(after) if after else None
+    account = LearningAccount.objects.filter(person=OuterRef("pk"))
+    header = (
+        people.annotate(
+            account_id=Subquery(account.values("pk")[:1]),
+            valid=Subquery(
+                CreditBalance.objects.filter(account__person=OuterRef("pk"), expires_on__gte=local_today())
+                .order_by()
+                .values("account")
+                .annotate(s=Sum("credits"))
+                .values("s")[:1]
+            ),
+            waiting=Subquery(
+                Outcome.objects.filter(account__person=OuterRef("pk"), status=Outcome.Status.DEPOSITED)
+                .order_by()
+                .values("account")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+        )
+        .values_list("account_id", "valid", "waiting")
+        .order_by()[:1]
+    )
+    if not header:
+        return None
+    account_id, valid, waiting = header[0]
     # One decimal place whatever the database's sum gives back (SQLite's "2", PostgreSQL's "2.0").
-    total = total.quantize(Decimal("0.1"))
-    pending = list(account.outcomes.filter(status=Outcome.Status.DEPOSITED).order_by("-deposited_at"))
-    return Statement(entries=entries, total=total, pending=pending)
+    total = Decimal(valid or 0).quantize(Decimal("0.1"))
+    if account_id is None:
+        return Statement(entries=[], total=total, pending=0, next_cursor="")
+    rows = CreditEntry.objects.filter(account_id=account_id)
+    if position is not None:
+        at, pk = position
+        rows = rows.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
+    page = list(
+        rows.only("source", "credits", "expires_on", "created_at").order_by("-created_at", "-pk")[: limit + 1]
+    )
+    more = len(page) > limit
+    page = page[:limit]
+    return Statement(
+        entries=page, total=total, pending=waiting or 0, next_cursor=_cursor(page[-1]) if more else ""
+    )

@@ -25,12 +25,14 @@ from .forms import (
     CourseEditForm,
     CourseForm,
     LessonForm,
+    LessonUploadForm,
     OutcomeReviewForm,
     ProviderForm,
     QuestionForm,
     UnitForm,
 )
-from .models import Outcome
+from .media import lesson_upload
+from .models import Lesson, MediaStatus, Outcome
 from .quiz import question_add
 
 
@@ -89,23 +91,36 @@ def courses(request: HttpRequest) -> HttpResponse:
 def course(request: HttpRequest, pk: int) -> HttpResponse:
     """One course: edit it, add units and micro-lessons (one form per button, chosen by ``form``)."""
     c = selectors.staff_course(request.user, pk)
-    units = list(c.units.prefetch_related("lessons__questions"))
+    units = list(c.units.prefetch_related("lessons__questions", "lessons__renditions"))
     which = request.POST.get("form") if request.method == "POST" else None
     initial = {f: getattr(c, f) for f in catalogue.EDITABLE}
     edit_form = CourseEditForm(request.POST if which == "edit" else None, initial=initial)
     unit_form = UnitForm(request.POST if which == "unit" else None)
     lesson_form = LessonForm(request.POST if which == "lesson" else None)
     lesson_form.set_choices("unit", [(u.pk, u.title) for u in units])
+    upload_form = LessonUploadForm(
+        request.POST if which == "upload" else None,
+        request.FILES if which == "upload" else None,
+        auto_id="upload_%s",  # the lesson form beside it has the same field names
+    )
+    upload_form.set_choices("unit", [(u.pk, u.title) for u in units])
     quizzes = [
         (lesson.pk, lesson.title) for u in units for lesson in u.lessons.all() if lesson.kind == "quiz"
     ]
     question_form = QuestionForm(request.POST if which == "question" else None)
     question_form.set_choices("lesson", quizzes)
-    forms_by_name = {"edit": edit_form, "unit": unit_form, "lesson": lesson_form, "question": question_form}
+    forms_by_name = {
+        "edit": edit_form,
+        "unit": unit_form,
+        "lesson": lesson_form,
+        "upload": upload_form,
+        "question": question_form,
+    }
     if which in forms_by_name:
         form = forms_by_name[which]
         if form.is_valid():
             actor = request_user(request)
+            saved = _("已保存。")
             try:
                 if which == "edit":
                     catalogue.course_update(actor=actor, course=c, **form.cleaned_data)
@@ -113,6 +128,10 @@ def course(request: HttpRequest, pk: int) -> HttpResponse:
                     catalogue.unit_add(actor=actor, course=c, **form.cleaned_data)
                 elif which == "question":
                     question_add(actor=actor, **form.cleaned_data)
+                elif which == "upload":
+                    data = dict(form.cleaned_data)
+                    uploaded = lesson_upload(actor=actor, upload=data.pop("file"), **data)
+                    saved = _upload_note(uploaded)
                 else:
                     data = dict(form.cleaned_data)
                     data["media_bytes"] = data.get("media_bytes") or 0
@@ -121,7 +140,7 @@ def course(request: HttpRequest, pk: int) -> HttpResponse:
                 reraise_refusal(exc)
                 form.take_errors(exc)
             else:
-                messages.success(request, _("已保存。"))
+                messages.success(request, saved)
                 return HttpResponseRedirect(reverse("learning:console_course", args=[c.pk]))
     ctx = {
         "c": c,
@@ -130,9 +149,21 @@ def course(request: HttpRequest, pk: int) -> HttpResponse:
         "edit_form": edit_form,
         "unit_form": unit_form,
         "lesson_form": lesson_form,
+        "upload_form": upload_form,
         "question_form": question_form if quizzes else None,
     }
     return _console(request, "learning/console_course.html", ctx)
+
+
+def _upload_note(lesson: Lesson) -> str:
+    lesson.refresh_from_db(fields=["media_status"])  # the transcode may have run at commit
+    if lesson.media_status == MediaStatus.READY:
+        return _("已上传并转码完成。")
+    if lesson.media_status == MediaStatus.PENDING:
+        return _("已上传，正在后台转码。")
+    if lesson.media_status in (MediaStatus.ORIGINAL, MediaStatus.FAILED):
+        return _("已上传，但未能转码，学员将播放原文件。")
+    return _("已上传。")
 
 
 @console_required

@@ -23,7 +23,13 @@ from yugong.orgs.models import Union
 from . import catalogue
 from .bank import outcome_review
 from .classes import class_schedule, class_signup
-from .conversion import agreement_set, conversion_apply, convertible_entries, programme_create
+from .conversion import (
+    agreement_set,
+    conversion_apply,
+    conversion_review,
+    convertible_entries,
+    programme_create,
+)
 from .models import (
     ClassSession,
     ConversionApplication,
@@ -147,14 +153,23 @@ COURSES: list[dict[str, Any]] = [
 
 PROGRAMME = "城市管理（专科·成人学历）"
 # (source, programme credits per bank credit, cap per learner)
-AGREEMENTS = [("course", "1", "20"), ("skills_certificate", "1.5", "12"), ("contest_certificate", "1", "6")]
+AGREEMENTS = [
+    ("course", "1", "20"),
+    ("skills_certificate", "1.5", "12"),
+    ("contest_certificate", "1", "6"),
+    # Innovation results (五小, 揭榜挂帅, studio results) and honours count towards the programme too.
+    ("innovation", "1", "8"),
+    ("honour", "1.5", "10"),
+]
 
 RULES = [
     ("course", Decimal(0), Decimal(40), 365 * 5),
     ("contest_certificate", Decimal(2), Decimal(10), 365 * 3),
     ("skills_certificate", Decimal(4), Decimal(16), None),
+    ("innovation", Decimal(2), Decimal(12), 365 * 5),
     ("honour", Decimal(5), Decimal(20), None),
 ]
+LATE_SOURCES = ("innovation", "honour")
 
 
 def _lesson(actor: User, unit: Unit, kind: str, title: str, text: Any) -> Lesson:
@@ -299,3 +314,33 @@ def seed(stdout: Any) -> None:
     person = Person.objects.filter(user=worker).first() if worker else None
     note = _worker_progress(actor, person, courses, programme) if person else "no demo worker"
     stdout.write(f"learning: {len(courses)} courses, programme {programme.name}; {note}")
+
+
+def seed_late(stdout: Any) -> None:
+    """After every app's demo: the innovation results and the honour that reached 张师傅's credit bank
+    through events (``handlers.py``; innovation and honours seed after learning) are converted into
+    the college programme — he applies, the college's union approves within the agreements' caps."""
+    worker = User.objects.filter(username="w_demo_worker").first()
+    person = Person.objects.filter(user=worker).first() if worker else None
+    programme = Programme.objects.filter(name=clean_text(PROGRAMME)).first()
+    if person is None or programme is None:
+        stdout.write("learning (late): no demo worker or programme, skipped")
+        return
+    actor = system_actor()
+    for source, default, cap, days in RULES:  # a database seeded before these rules existed
+        ConversionRule.objects.get_or_create(
+            source=source, defaults={"default_credits": default, "cap_credits": cap, "validity_days": days}
+        )
+    _programme(actor, programme.provider)
+    entries = [e.pk for e in convertible_entries(person, programme) if e.source in LATE_SOURCES]
+    if not entries:
+        stdout.write("learning (late): nothing new to convert")
+        return
+    application = conversion_apply(person=person, programme_id=programme.pk, entry_ids=entries, actor=actor)
+    conversion_review(
+        actor=actor, application_id=application.pk, approve=True, note="创新成果、荣誉按学分互认协议转换"
+    )
+    application.refresh_from_db()
+    stdout.write(
+        f"learning (late): {len(entries)} innovation/honour rows converted, {application.granted} credits"
+    )

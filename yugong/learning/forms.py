@@ -70,6 +70,30 @@ class LessonForm(ServiceForm):
     )
 
 
+class LessonUploadForm(ServiceForm):
+    """A micro-lesson from a file: what the file is (video, audio or PDF) is read from its content."""
+
+    unit = forms.TypedChoiceField(label=_("单元"), coerce=int)
+    title = forms.CharField(label=_("微课名称"), max_length=200)
+    file = forms.FileField(
+        label=_("文件"),
+        required=False,
+        help_text=_(
+            "视频（MP4、MOV、WebM）、音频（MP3、M4A、WAV、OGG）或PDF；视频、音频上传后自动转码为多种清晰度。"
+        ),
+    )
+    duration_seconds = forms.IntegerField(
+        label=_("时长（秒）"),
+        min_value=1,
+        max_value=4 * 3600,
+        required=False,
+        help_text=_("视频、音频由系统读取，读取不到时须填写；PDF为预计阅读时间，不填按每页1分钟计。"),
+    )
+    required_percent = forms.IntegerField(
+        label=_("完成所需比例（%）"), min_value=10, max_value=100, initial=90
+    )
+
+
 class OutcomeReviewForm(ServiceForm):
     decision = forms.ChoiceField(
         label=_("审核结果"),
@@ -193,3 +217,10 @@ class ClassScheduleForm(ServiceForm):
     )
     place = forms.CharField(label=_("地点或直播间"), max_length=200)
     capacity = forms.IntegerField(label=_("名额"), min_value=1, max_value=100000)
+
+
+class StatementPageForm(forms.Form):
+    """The statement page's position (``?after=`` the previous page's last row); a malformed one
+    shows the first page."""
+
+    after = forms.RegexField(regex=r"^-?[0-9]{1,20}\.[0-9]{1,19}$", required=False, max_length=40)

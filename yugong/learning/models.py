@@ -3,6 +3,7 @@ bank (a lifelong learning account per person, outcomes, an append-only credit le
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -70,6 +71,14 @@ class Unit(models.Model):
         return self.title
 
 
+class MediaStatus(models.TextChoices):
+    NONE = "", _("无上传文件")
+    PENDING = "pending", _("转码中")
+    READY = "ready", _("已转码")
+    ORIGINAL = "original", _("未转码")  # no ffmpeg on the server: the original file is played
+    FAILED = "failed", _("转码失败")  # the original file is played
+
+
 class Lesson(models.Model):
     class Kind(models.TextChoices):
         VIDEO = "video", _("视频")
@@ -94,6 +103,14 @@ class Lesson(models.Model):
     required_percent = models.PositiveSmallIntegerField(_("完成所需比例（%）"), default=90)
     media_url = models.CharField(_("媒体地址"), max_length=500, blank=True)
     media_bytes = models.PositiveBigIntegerField(_("转码后大小（字节）"), default=0)
+    # An uploaded file (video, audio or PDF; ``media.py``), kept as uploaded: the player falls back to
+    # it when there are no renditions (no ffmpeg on the server, or transcoding failed).
+    media_file = models.FileField(_("媒体文件"), upload_to="learning/lessons/", max_length=200, blank=True)
+    media_type = models.CharField(_("文件类型"), max_length=80, blank=True)
+    media_status = models.CharField(
+        _("转码状态"), max_length=12, choices=MediaStatus.choices, default=MediaStatus.NONE, blank=True
+    )
+    pdf_pages = models.PositiveIntegerField(_("PDF页数"), default=0)
     body = models.TextField(_("正文"), blank=True)
     order = models.PositiveIntegerField(_("顺序"), default=0)
     # Quizzes: the share of correct answers (percent) that passes, and how many tries a learner has.
@@ -111,6 +128,30 @@ class Lesson(models.Model):
     @property
     def required_seconds(self) -> int:
         return -(-self.duration_seconds * self.required_percent // 100)  # ceiling
+
+
+class LessonRendition(models.Model):
+    """One transcoded size of an uploaded video or audio lesson (H.264+AAC mp4, AAC m4a), with what
+    ffprobe measured of the file as stored."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="renditions")
+    label = models.CharField(_("规格"), max_length=12)  # "360p", "720p", "64k", "128k"
+    file = models.FileField(_("文件"), upload_to="learning/renditions/", max_length=200)
+    content_type = models.CharField(max_length=40)
+    height = models.PositiveIntegerField(_("画面高度"), default=0)  # 0 for audio
+    size_bytes = models.PositiveBigIntegerField(_("大小（字节）"))
+    bitrate = models.PositiveIntegerField(_("码率（bit/s）"))
+    duration_seconds = models.PositiveIntegerField(_("时长（秒）"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["size_bytes", "pk"]
+        constraints = [models.UniqueConstraint(fields=["lesson", "label"], name="learning_rendition_once")]
+        verbose_name = _("转码规格")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.lesson_id}:{self.label}"
 
 
 class Enrollment(models.Model):
@@ -249,7 +290,8 @@ class CreditEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["account", "created_at"])]
+        # The statement's keyset page: this account's rows newest first, ties by id.
+        indexes = [models.Index(fields=["account", "created_at", "id"], name="learning_entry_account_page")]
         verbose_name = _("学分记录")
         verbose_name_plural = verbose_name
 
@@ -263,6 +305,35 @@ class CreditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ValueError("credit entries are append-only")
+
+
+# A balance bucket's expiry for rows that never expire (a real date keeps the unique key simple on
+# every database: NULLs are distinct in unique constraints).
+NEVER_EXPIRES = dt.date(9999, 12, 31)
+
+
+class CreditBalance(models.Model):
+    """A partial aggregate of the ledger: the credits of one account from one source expiring on one
+    day (``NEVER_EXPIRES`` for rows without expiry). Written by ``bank._credit`` in the transaction
+    that appends the ledger row, under the account's row lock, so the statement's valid total and the
+    per-source cap read a few buckets instead of the account's whole ledger. Derived data: the ledger
+    stays the record (``bank.balance_check`` recomputes the buckets from it)."""
+
+    account = models.ForeignKey(LearningAccount, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=24, choices=Source.choices)
+    expires_on = models.DateField()
+    credits = models.DecimalField(max_digits=9, decimal_places=1, default=0)
+    entries = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "expires_on", "source"], name="learning_balance_bucket_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.source}/{self.expires_on}: {self.credits}"
 
 
 # --- quizzes ---------------------------------------------------------------------------------------

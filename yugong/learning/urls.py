@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import console, console_bank, console_certs, views, views_bank, views_certs, views_quiz
+from . import console, console_bank, console_certs, views, views_bank, views_certs, views_media, views_quiz
 
 app_name = "learning"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.h5_courses, name="h5_courses"),
     path("course/<int:pk>/", views.h5_course, name="h5_course"),
     path("lesson/<int:pk>/", views.h5_lesson, name="h5_lesson"),
+    path("media/<int:pk>/<str:label>/", views_media.lesson_media, name="lesson_media"),
     path("credits/", views.h5_credits, name="h5_credits"),
     path("credits/skills/", views.h5_skills, name="h5_skills"),
     path("quiz/<int:pk>/", views_quiz.h5_quiz, name="h5_quiz"),

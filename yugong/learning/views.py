@@ -19,7 +19,8 @@ from yugong.orgs.decorators import worker_required
 from . import selectors
 from .bank import credit_statement
 from .conversion import programme_statement
-from .forms import SkillsCertificateForm
+from .forms import SkillsCertificateForm, StatementPageForm
+from .media import source_options
 from .models import Lesson
 from .skills import skills_certificate_deposit
 
@@ -57,18 +58,21 @@ def h5_lesson(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseRedirect(reverse("learning:h5_class", args=[lesson.pk]))
     person = _person(request)
     progress = selectors.progress_by_lesson(person, lesson.course).get(lesson.pk)
-    return _h5(
-        request,
-        "learning/h5_lesson.html",
-        {"lesson": lesson, "progress": progress, "has_person": person is not None},
-    )
+    sources = [
+        (option, reverse("learning:lesson_media", args=[lesson.pk, option.label]))
+        for option in source_options(lesson)
+    ]
+    ctx = {"lesson": lesson, "progress": progress, "has_person": person is not None, "sources": sources}
+    return _h5(request, "learning/h5_lesson.html", ctx)
 
 
 @worker_required
 def h5_credits(request: HttpRequest) -> HttpResponse:
     person = _person(request)
-    statement = credit_statement(person) if person else None
-    ctx = {"statement": statement, "programmes": programme_statement(person)}
+    form = StatementPageForm(request.GET)
+    after = form.cleaned_data["after"] if form.is_valid() else ""
+    statement = credit_statement(person, after=after) if person else None
+    ctx = {"statement": statement, "programmes": programme_statement(person) if not after else []}
     return _h5(request, "learning/h5_credits.html", ctx)
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import IO
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Length
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
@@ -20,6 +23,7 @@ from yugong.core.facts import fact_record
 from yugong.core.validators import clean_text
 from yugong.funds import services as funds
 from yugong.funds.models import Commitment, PayoutBatch, PayoutLine, Reconciliation
+from yugong.funds.services import bank_sql as funds_bank_sql
 from yugong.orgs.access import require_role
 
 from ..models import Beneficiary, CampaignCycle
@@ -49,12 +53,43 @@ def _count(cycle: CampaignCycle, rows: list[tuple[int, int]]) -> None:
             fact_record(metric="assistance.aid_fen", union_id=union_id, value=fen[union_id], dim=kind)
 
 
+def payable(cycle: CampaignCycle) -> QuerySet[Beneficiary]:
+    """THE rows a cash payment pays: the households still listed, in list order. Both paths below
+    take their rows from here."""
+    return cycle.beneficiaries.filter(status=B.LISTED).order_by("pk")
+
+
+def _no_card(rows: list[tuple[int, str]]) -> ValidationFailed:
+    """The refusal for households without a bank card: (row number in the list, name), at most 20."""
+    return ValidationFailed(
+        fields={f"row {n}": _("%(name)s未登记银行卡。") % {"name": name} for n, name in rows[:20]}
+    )
+
+
+def _pay_path() -> str:
+    """``set`` (PostgreSQL: ``INSERT … SELECT``) or ``rows`` (one funds line per household; always on
+    SQLite; ``ASSISTANCE_PAY_PATH = "rows"`` forces it)."""
+    if not funds_bank_sql.set_path_enabled():
+        return "rows"
+    return "rows" if getattr(settings, "ASSISTANCE_PAY_PATH", "set") == "rows" else "set"
+
+
+# CONTROL for the race test only: read the cycle without its row lock.
+_UNLOCKED_PAY = False
+
+
+def _read_unlocked(cycle: CampaignCycle | int) -> CampaignCycle:
+    pk = cycle if isinstance(cycle, int) else cycle.pk
+    return CampaignCycle.objects.select_related("campaign", "campaign__union").get(pk=pk)
+
+
 @transaction.atomic
 def cycle_pay(*, actor: User, cycle: CampaignCycle | int, bank_format: str = "csv_gbk") -> PayoutBatch:
     """Put every household of a frozen cash cycle into one funds bank batch and send it: the lines
     spend the cycle's reservation. Finance (the funds roles) only. A household with no bank card
-    stops the payment, named by its row."""
-    c = lock_cycle(cycle)
+    stops the payment, named by its row. The cycle row is locked first: a second officer paying the
+    same cycle waits, then finds it paying (409 ``cycle_status``)."""
+    c = _read_unlocked(cycle) if _UNLOCKED_PAY else lock_cycle(cycle)
     if c.mode != CampaignCycle.Mode.CASH:
         raise Conflict(_("物资发放的批次无需银行代发。"), code="not_cash")
     _require_cycle(c, CycleStatus.FROZEN)
@@ -65,17 +100,37 @@ def cycle_pay(*, actor: User, cycle: CampaignCycle | int, bank_format: str = "cs
         title=f"{c.campaign.title} {c.name}"[:100],
         bank_format=bank_format,
     )
-    rows = list(c.beneficiaries.filter(status=B.LISTED).select_related("file", "household").order_by("pk"))
-    missing = {
-        f"row {n}": _("%(name)s未登记银行卡。") % {"name": r.household.name}
-        for n, r in enumerate(rows, 1)
-        if not _card(r)
-    }
-    if missing:
-        raise ValidationFailed(fields=dict(list(missing.items())[:20]))
-    commitment = Commitment.objects.get(pk=c.commitment_id) if c.commitment_id else None
+    if _pay_path() == "set":
+        lines, total = _pay_set_based(actor, c, batch)
+    else:
+        lines, total = _pay_rows(actor, c, batch)
+    batch.refresh_from_db()
+    c.status = CycleStatus.PAYING
+    c.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="assistance.cycle_pay",
+        obj=c,
+        union_id=c.campaign.union_id,
+        extra={"batch": batch.pk, "lines": lines, "total_fen": total},
+    )
+    return batch
+
+
+def _commitment_of(c: CampaignCycle) -> Commitment:
+    commitment = Commitment.objects.filter(pk=c.commitment_id).first() if c.commitment_id else None
     if commitment is None:
         raise Conflict(_("批次没有经费占用，不能发放。"), code="no_budget")
+    return commitment
+
+
+def _pay_rows(actor: User, c: CampaignCycle, batch: PayoutBatch) -> tuple[int, int]:
+    """One funds line per household (``batch_line_add``), then the export spends each."""
+    rows = list(payable(c).select_related("file", "household"))
+    missing = [(n, r.household.name) for n, r in enumerate(rows, 1) if not _card(r)]
+    if missing:
+        raise _no_card(missing)
+    commitment = _commitment_of(c)
     purpose = c.campaign.get_kind_display()
     for r in rows:
         line = funds.batch_line_add(
@@ -90,17 +145,45 @@ def cycle_pay(*, actor: User, cycle: CampaignCycle | int, bank_format: str = "cs
         r.payout_line = line
         r.status = B.SENT
     Beneficiary.objects.bulk_update(rows, ["payout_line", "status"], batch_size=2000)
-    batch = funds.batch_export(actor=actor, batch=batch)
-    c.status = CycleStatus.PAYING
-    c.save(update_fields=["status"])
-    audit_record(
-        actor=actor,
-        action="assistance.cycle_pay",
-        obj=c,
-        union_id=c.campaign.union_id,
-        extra={"batch": batch.pk, "lines": len(rows), "total_fen": sum(r.amount_fen for r in rows)},
+    funds.batch_export(actor=actor, batch=batch)
+    return len(rows), sum(r.amount_fen for r in rows)
+
+
+def _pay_set_based(actor: User, c: CampaignCycle, batch: PayoutBatch) -> tuple[int, int]:
+    """The same rows written by funds' set-based batch from :func:`payable` (``INSERT … SELECT``,
+    nothing per household in Python but the account check), then the list follows its lines in one
+    UPDATE."""
+    missing_q = Q(file__isnull=True) | Q(card_len=0)
+    bad = list(
+        payable(c)
+        .annotate(card_len=Length("file__bank_card"))
+        .filter(missing_q)
+        .values_list("pk", "household__name")[:20]
     )
-    return batch
+    if bad:  # the refusal path only: each one's row number in the list
+        raise _no_card([(payable(c).filter(pk__lt=pk).count() + 1, name) for pk, name in bad])
+    commitment = _commitment_of(c)
+    sql, params = (
+        payable(c)
+        .values_list("pk", "household__name", "file__bank_card", "amount_fen")
+        .query.sql_with_params()
+    )
+    batch = funds_bank_sql.batch_pay_from_select(
+        actor=actor,
+        batch=batch,
+        commitment=commitment,
+        purpose=c.campaign.get_kind_display(),
+        source_sql=sql,
+        source_params=params,
+    )
+    table = connection.ops.quote_name(Beneficiary._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET payout_line_id = s.line_id, status = %s "  # noqa: S608
+            f"FROM {connection.ops.quote_name(funds_bank_sql.SOURCE_TABLE)} s WHERE {table}.id = s.ref_id",
+            [B.SENT],
+        )
+    return batch.line_count, batch.total_fen
 
 
 def _batch_of(c: CampaignCycle, batch: PayoutBatch | int) -> PayoutBatch:

@@ -11,12 +11,15 @@ from django.db import transaction
 from django.utils.html import escape
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from yugong.accounts.models import User
+from yugong.core import notice
 from yugong.core.audit import audit_record
 from yugong.core.calendar import add_working_days
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.facts import fact_record
+from yugong.core.notice import NoticeFlow
 from yugong.core.pii import mask_name
 from yugong.core.timeutil import local_today
 from yugong.core.validators import clean_text
@@ -215,67 +218,64 @@ def _member_of(user: Any, union: Union) -> bool:
     ).exists()
 
 
-@transaction.atomic
-def objection_raise(*, actor: User, file: HardshipFile | int, reason: str) -> Objection:
-    """Anyone in the file's union (a member, or staff over it) objects during the 公示."""
-    f = _lock(file)
+def _may_object(actor: Any, f: HardshipFile) -> None:
+    """Anyone in the file's union: a current member, or staff over it (else: not found)."""
     if not (_member_of(actor, f.union) or can_act(actor, f.union)):
         raise NotFound()
-    if (
-        f.status not in (Status.NOTICE, Status.OBJECTED)
-        or f.notice_ends_at is None
-        or now() >= f.notice_ends_at
-    ):
-        raise Conflict(_("该档案不在公示期内。"))
-    text = clean_text(reason)
-    if not text or len(text) > 500:
-        raise ValidationFailed(fields={"reason": _("请填写异议理由（500字以内）。")})
-    objection = Objection.objects.create(file=f, raised_by=actor, reason=text)
-    before = f.status
-    f.status = Status.OBJECTED
-    f.save(update_fields=["status", "updated_at"])
-    _step(f, FileStep.Kind.OBJECTION, actor, objection=objection.pk)
-    audit_record(
-        actor=actor,
-        action="assistance.objection_raise",
-        obj=objection,
-        union_id=f.union_id,
-        changes={"status": [before, Status.OBJECTED]},
-    )
-    fact_record(metric="assistance.objections", union_id=f.union_id)
-    return objection
 
 
-@transaction.atomic
+def _may_handle(actor: Any, f: HardshipFile) -> None:
+    require_role(actor, f.union, REVIEW_ROLES)
+
+
+def _on_notice(f: HardshipFile) -> bool:
+    return f.notice_ends_at is not None and now() < f.notice_ends_at
+
+
+def _upheld(f: HardshipFile, actor: Any, answer: str) -> None:
+    _reject(f, actor, answer)
+
+
+def _timeline(f: HardshipFile, kind: str, actor: Any, note: str, data: dict[str, Any]) -> None:
+    _step(f, kind, actor, note, **data)
+
+
+# The 建档公示's objections through the shared 公示 flow (``yugong.core.notice``).
+FILE_NOTICE: NoticeFlow[HardshipFile] = NoticeFlow(
+    objection_model=Objection,
+    subject_field="file",
+    notice_status=Status.NOTICE,
+    objected_status=Status.OBJECTED,
+    metric="assistance.objections",
+    not_on_notice=_lazy("该档案不在公示期内。"),
+    lock=_lock,
+    union_id=lambda f: f.union_id,
+    on_notice=_on_notice,
+    may_object=_may_object,
+    may_handle=_may_handle,
+    step=_timeline,
+    reject=_upheld,
+)
+
+
+def objection_raise(*, actor: User, file: HardshipFile | int, reason: str) -> Objection:
+    """Anyone in the file's union (a member, or staff over it) objects during the 公示."""
+    return notice.objection_raise(
+        flow=FILE_NOTICE, actor=actor, subject=file, reason=reason, action="assistance.objection_raise"
+    )  # type: ignore[return-value]
+
+
 def objection_handle(*, actor: User, objection: Objection | int, upheld: bool, answer: str) -> Objection:
     """Staff of the file's union decide: an upheld objection rejects the file; otherwise, when no
     objection is left open, the file is back in its notice."""
-    pk = objection.pk if isinstance(objection, Objection) else objection
-    obj = Objection.objects.filter(pk=pk).only("file_id").first()
-    if obj is None:
-        raise NotFound()
-    f = _lock(obj.file_id)
-    require_role(actor, f.union, REVIEW_ROLES)
-    obj = Objection.objects.select_for_update().get(pk=pk)
-    if obj.handled_at is not None:
-        raise Conflict(_("该异议已处理。"))
-    answer = _reason(answer, "answer")
-    obj.handled_at, obj.upheld, obj.answer = now(), bool(upheld), answer
-    obj.save(update_fields=["handled_at", "upheld", "answer"])
-    _step(f, FileStep.Kind.OBJECTION_HANDLED, actor, answer, objection=obj.pk, upheld=bool(upheld))
-    audit_record(
+    return notice.objection_handle(  # type: ignore[return-value]
+        flow=FILE_NOTICE,
         actor=actor,
+        objection=objection,
+        upheld=upheld,
+        answer=answer,
         action="assistance.objection_handle",
-        obj=obj,
-        union_id=f.union_id,
-        extra={"upheld": bool(upheld)},
     )
-    if upheld:
-        _reject(f, actor, answer)
-    elif not f.objections.filter(handled_at__isnull=True).exists():
-        f.status = Status.NOTICE
-        f.save(update_fields=["status", "updated_at"])
-    return obj
 
 
 @transaction.atomic

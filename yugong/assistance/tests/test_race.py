@@ -17,8 +17,9 @@ from django.db import connection
 from tests.helpers import UserFactory, grant, requires_postgres
 from tests.race import outcomes, race
 from yugong.assistance import services as s
-from yugong.assistance.models import Beneficiary
+from yugong.assistance.models import Beneficiary, CampaignCycle
 from yugong.core.errors import Conflict
+from yugong.funds.models import Commitment, LedgerEntry, PayoutBatch, PayoutLine
 
 from .campaign_world import World, active_file, build_world, cycle
 from .conftest import LINE, Tree
@@ -66,3 +67,53 @@ def test_control_without_the_constraint_a_household_lands_twice(tree: Tree) -> N
         Beneficiary.objects.all().delete()
         with connection.schema_editor() as editor:
             editor.add_constraint(Beneficiary, constraint)
+
+
+def _pay_race(tree: Tree, settings: Any) -> tuple[Any, list[Any]]:
+    settings.FUNDS_SECOND_APPROVAL_FEN = 10**12
+    world = build_world(tree)
+    for _ in range(5):
+        active_file(tree.store, income_fen=LINE - 1)
+    c = cycle(world)
+    s.cycle_build(actor=tree.yz_staff, cycle=c)
+    s.cycle_submit(actor=tree.yz_staff, cycle=c)
+    s.cycle_approve(actor=world.chair, cycle=c)
+    second = UserFactory()
+    grant(second, tree.yuzhong, "finance")
+    officers = [world.finance, second]
+    return c, race(2, lambda i: s.cycle_pay(actor=officers[i], cycle=c.pk))
+
+
+@pytest.mark.parametrize("path", ["set", "rows"])
+def test_two_finance_officers_paying_one_cycle_pay_it_once(tree: Tree, settings: Any, path: str) -> None:
+    settings.ASSISTANCE_PAY_PATH = path
+    c, results = _pay_race(tree, settings)
+    assert outcomes(results) == ["Conflict", "ok"], results
+    conflict = next(r for r in results if isinstance(r, Conflict))
+    assert conflict.code == "cycle_status", conflict
+    assert PayoutBatch.objects.count() == 1
+    assert PayoutLine.objects.count() == 5
+    assert LedgerEntry.objects.filter(kind="budget_spend").count() == 5
+    commitment = Commitment.objects.get(pk=CampaignCycle.objects.get(pk=c.pk).commitment_id)
+    assert (commitment.reserved_fen, commitment.status) == (0, Commitment.Status.CLOSED)
+    assert set(Beneficiary.objects.filter(cycle_id=c.pk).values_list("status", flat=True)) == {"sent"}
+
+
+def test_control_without_the_cycle_lock_the_second_officer_gets_no_clear_conflict(
+    tree: Tree, settings: Any
+) -> None:
+    """CONTROL: the same race with the cycle read without its row lock (the test-only
+    ``payments._UNLOCKED_PAY``): both officers find it frozen and both start a batch. The test above
+    would fail: the second is stopped only later, by funds' own lock on the reservation (spent by
+    then: 支出申请须为本工会已批准占用的申请), not by the clear 409 on the cycle — still one payment,
+    the reservation being the second guard."""
+    from yugong.assistance.services import payments
+
+    settings.ASSISTANCE_PAY_PATH = "set"
+    payments._UNLOCKED_PAY = True
+    try:
+        _c, results = _pay_race(tree, settings)
+    finally:
+        payments._UNLOCKED_PAY = False
+    assert outcomes(results) == ["ValidationFailed", "ok"], results
+    assert PayoutBatch.objects.count() == 1

@@ -221,3 +221,39 @@ def test_steps_out_of_order_conflict(tree: Tree) -> None:
             findings="属实",
         )
     assert {"visited_at", "place"} <= set(exc.value.fields)
+
+
+def test_the_objection_rows_are_those_of_the_shared_notice_flow(tree: Tree) -> None:
+    """The 建档公示's objections run through ``yugong.core.notice`` and write what they always did:
+    the timeline steps with their data, the audit rows with their codes, the fact."""
+    from yugong.assistance.models import Objection
+    from yugong.assistance.services.steps import FILE_NOTICE
+    from yugong.core.notice import ObjectionBase
+
+    assert issubclass(Objection, ObjectionBase) and FILE_NOTICE.objection_model is Objection
+    f = to_notice(tree)
+    with pytest.raises(Conflict, match="该档案不在公示期内"):
+        HardshipFile.objects.filter(pk=f.pk).update(notice_ends_at=now() - dt.timedelta(seconds=1))
+        s.objection_raise(actor=tree.colleague, file=f, reason="不实")
+    HardshipFile.objects.filter(pk=f.pk).update(notice_ends_at=now() + dt.timedelta(days=3))
+    o = s.objection_raise(actor=tree.colleague, file=f, reason="  其家中\u3000另有收入 ")
+    assert (o.reason, o.raised_by_id, o.is_open) == ("其家中 另有收入", tree.colleague.pk, True)
+    step = FileStep.objects.filter(file=f, kind=FileStep.Kind.OBJECTION).get()
+    assert (step.data, step.note, step.actor_id) == ({"objection": o.pk}, "", tree.colleague.pk)
+    raised = AuditEvent.objects.get(action="assistance.objection_raise")
+    assert (raised.object_type, raised.object_id, raised.union_id) == (
+        "assistance.objection",
+        str(o.pk),
+        f.union_id,
+    )
+    assert raised.changes == {"status": ["notice", "objected"]}
+    assert DailyFact.objects.get(metric="assistance.objections", union_id=f.union_id).value == 1
+    with pytest.raises(ValidationFailed) as exc:
+        s.objection_handle(actor=tree.store_staff, objection=o, upheld=False, answer=" ")
+    assert list(exc.value.fields) == ["answer"]
+    s.objection_handle(actor=tree.store_staff, objection=o.pk, upheld=False, answer="经核实不属实")
+    handled = FileStep.objects.filter(file=f, kind=FileStep.Kind.OBJECTION_HANDLED).get()
+    assert (handled.data, handled.note) == ({"objection": o.pk, "upheld": False}, "经核实不属实")
+    assert AuditEvent.objects.get(action="assistance.objection_handle").extra == {"upheld": False}
+    f.refresh_from_db()
+    assert f.status == Status.NOTICE

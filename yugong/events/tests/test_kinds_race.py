@@ -85,3 +85,51 @@ def test_control_unguarded_seats_overfill(world: World, monkeypatch: Any) -> Non
     monkeypatch.setattr(kinds, "_UNGUARDED_GROUP", True)
     group = _rush_for_seats(world)
     assert ChildEnrolment.objects.filter(group=group).count() > group.capacity
+
+
+# --- contest works: at most EVENTS_WORKS_PER_ENTRANT per participant --------------------------------
+
+
+def _rush_of_works(world: World, settings: Any, tmp_path: Any) -> Any:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from yugong.events import works
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.EVENTS_WORKS_PER_ENTRANT = 2
+    activity, (author,) = _won(world, "contest", 1)
+    buf = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 120, 200)).save(buf, "JPEG")
+    race(
+        RUSH,
+        lambda i: works.work_submit(
+            actor=author,
+            activity_id=activity.pk,
+            kind="photo",
+            title=f"作品{i}",
+            picture=SimpleUploadedFile(f"p{i}.jpg", buf.getvalue(), content_type="image/jpeg"),
+        ),
+    )
+    return activity
+
+
+def test_an_entrant_never_passes_the_works_limit(world: World, settings: Any, tmp_path: Any) -> None:
+    from yugong.events.models_kinds import Work
+
+    activity = _rush_of_works(world, settings, tmp_path)
+    assert Work.objects.filter(activity=activity).count() == 2
+    assert len(list(tmp_path.rglob("*.jpg"))) == 2  # the refused submissions' files were deleted
+
+
+def test_control_without_the_lock_an_entrant_passes_the_limit(
+    world: World, settings: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    from yugong.events import works
+    from yugong.events.models_kinds import Work
+
+    monkeypatch.setattr(works, "_UNGUARDED_ROOM", True)
+    activity = _rush_of_works(world, settings, tmp_path)
+    assert Work.objects.filter(activity=activity).count() > 2

@@ -237,15 +237,26 @@ def commitment_spend_for(
     return _spend(actor, locked, _line(locked), amount_fen, memo, pay_from)
 
 
-def _spend(
-    actor: User, locked: Commitment, line: BudgetLine, amount_fen: Any, memo: str, pay_from: str
-) -> Commitment:
-    amount = clean_amount(amount_fen)
-    text = clean_words(memo, field="memo", max_length=200, required=False)
-    if locked.status != Commitment.Status.RESERVED:
-        raise Conflict(_("只有已批准占用的申请可以支付。"), code="not_reserved")
-    if amount > locked.reserved_fen:
-        raise ValidationFailed(fields={"amount_fen": _("支付金额超过占用余额。")})
+SPEND_KIND = "budget_spend"
+SPEND_ACTION = "funds.commitment_spend"
+SPENT_METRIC = "funds.spent_fen"
+
+
+def spend_lines(commitment: Commitment, amount: int, pay_from: str = "") -> list[tuple[str, int]]:
+    """The ledger lines of spending ``amount`` from a reservation, in the order they are written:
+    reserved → spent on the line's memorandum accounts, the expense against ``pay_from`` (the
+    union's cash by default). The set-based batch (``bank_sql``) takes its accounts from here."""
+    return [
+        (ledger.budget_spent(commitment.line_id), amount),
+        (ledger.budget_reserved(commitment.line_id), -amount),
+        (ledger.funds_expense(commitment.line_id), amount),
+        (pay_from or ledger.funds_cash(commitment.union_id), -amount),
+    ]
+
+
+def _move_to_spent(locked: Commitment, amount: int) -> None:
+    """Reserved money becomes spent, on the line (a conditional UPDATE) and on the locked request
+    (closed when nothing is left reserved). The set-based batch spends its total through here."""
     moved = BudgetLine.objects.filter(pk=locked.line_id, reserved_fen__gte=amount).update(
         reserved_fen=F("reserved_fen") - amount, spent_fen=F("spent_fen") + amount
     )
@@ -255,26 +266,33 @@ def _spend(
     locked.spent_fen += amount
     _close_if_done(locked)
     locked.save(update_fields=["reserved_fen", "spent_fen", "status"])
+
+
+def _spend(
+    actor: User, locked: Commitment, line: BudgetLine, amount_fen: Any, memo: str, pay_from: str
+) -> Commitment:
+    amount = clean_amount(amount_fen)
+    text = clean_words(memo, field="memo", max_length=200, required=False)
+    if locked.status != Commitment.Status.RESERVED:
+        raise Conflict(_("只有已批准占用的申请可以支付。"), code="not_reserved")
+    if amount > locked.reserved_fen:
+        raise ValidationFailed(fields={"amount_fen": _("支付金额超过占用余额。")})
+    _move_to_spent(locked, amount)
     ledger.post(
-        kind="budget_spend",
-        lines=[
-            (ledger.budget_spent(locked.line_id), amount),
-            (ledger.budget_reserved(locked.line_id), -amount),
-            (ledger.funds_expense(locked.line_id), amount),
-            (pay_from or ledger.funds_cash(locked.union_id), -amount),
-        ],
+        kind=SPEND_KIND,
+        lines=spend_lines(locked, amount, pay_from),
         memo=text or locked.purpose,
         union_id=locked.union_id,
         ref=locked,
     )
     audit_record(
         actor=actor,
-        action="funds.commitment_spend",
+        action=SPEND_ACTION,
         obj=locked,
         union_id=locked.union_id,
         extra={"amount_fen": amount},
     )
-    fact_record(metric="funds.spent_fen", union_id=locked.union_id, value=amount, dim=line.category)
+    fact_record(metric=SPENT_METRIC, union_id=locked.union_id, value=amount, dim=line.category)
     return locked
 
 

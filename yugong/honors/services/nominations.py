@@ -10,11 +10,14 @@ from django.db.models import F
 from django.db.models.functions import Length
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from yugong.accounts.models import User
+from yugong.core import notice
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.facts import fact_record
+from yugong.core.notice import NoticeFlow
 from yugong.core.pii import blind_index
 from yugong.core.validators import clean_text, normalize_id_number
 from yugong.members.models import Membership, Person
@@ -258,68 +261,69 @@ def nomination_withdraw(*, actor: User, nomination: Nomination | int, note: str)
     return n
 
 
-@transaction.atomic
+def _on_notice(n: Nomination) -> bool:
+    r = n.round
+    return r.status == Round.Status.NOTICE and r.notice_ends_at is not None and now() < r.notice_ends_at
+
+
+def _anyone(actor: Any, n: Nomination) -> None:
+    """The notice is public: anyone signed in may object (checked before the lock)."""
+
+
+def _organiser(actor: Any, n: Nomination) -> None:
+    require_role(actor, n.round.union, REVIEW_ROLES)
+
+
+def _timeline(n: Nomination, kind: str, actor: Any, note: str, data: dict[str, Any]) -> None:
+    _step(n, kind, n.round.union, actor, note)
+
+
+def _upheld(n: Nomination, actor: Any, answer: str) -> None:
+    """An upheld objection takes the nominee off the list."""
+    n.status = Status.REJECTED
+    n.save(update_fields=["status", "updated_at"])
+    _step(n, "rejected", n.round.union, actor, answer)
+
+
+# The round's 公示 objections through the shared 公示 flow (``yugong.core.notice``).
+NOMINATION_NOTICE: NoticeFlow[Nomination] = NoticeFlow(
+    objection_model=Objection,
+    subject_field="nomination",
+    notice_status=Status.NOTICE,
+    objected_status=Status.OBJECTED,
+    metric="honors_objections",
+    not_on_notice=_lazy("该推荐对象不在公示期内。"),
+    lock=lock_nomination,
+    union_id=lambda n: n.round.union_id,
+    on_notice=_on_notice,
+    may_object=_anyone,
+    may_handle=_organiser,
+    step=_timeline,
+    reject=_upheld,
+)
+
+
 def objection_raise(*, actor: User, nomination: Nomination | int, reason_text: str) -> Objection:
     """Anyone signed in objects to a nominee while the 公示 runs (the notice is public)."""
     if not getattr(actor, "pk", None):
         raise PermissionDenied()
-    n = lock_nomination(nomination.pk if isinstance(nomination, Nomination) else nomination)
-    r = n.round
-    if (
-        n.status not in (Status.NOTICE, Status.OBJECTED)
-        or r.status != Round.Status.NOTICE
-        or r.notice_ends_at is None
-        or now() >= r.notice_ends_at
-    ):
-        raise Conflict(_("该推荐对象不在公示期内。"))
-    text = clean_text(reason_text)
-    if not text or len(text) > 500:
-        raise ValidationFailed(fields={"reason": _("请填写异议理由（500字以内）。")})
-    objection = Objection.objects.create(nomination=n, raised_by=actor, reason=text)
-    before = n.status
-    n.status = Status.OBJECTED
-    n.save(update_fields=["status", "updated_at"])
-    _step(n, "objection", r.union, actor)
-    audit_record(
+    return notice.objection_raise(  # type: ignore[return-value]
+        flow=NOMINATION_NOTICE,
         actor=actor,
+        subject=nomination,
+        reason=reason_text,
         action="honors.objection_raise",
-        obj=objection,
-        union_id=r.union_id,
-        changes={"status": [before, Status.OBJECTED]},
     )
-    fact_record(metric="honors_objections", union_id=r.union_id)
-    return objection
 
 
-@transaction.atomic
 def objection_handle(*, actor: User, objection: Objection | int, upheld: bool, answer: str) -> Objection:
     """The organiser decides: an upheld objection takes the nominee off the list; otherwise, when no
     objection is left open, the nominee is back on notice."""
-    pk = objection.pk if isinstance(objection, Objection) else objection
-    found = Objection.objects.filter(pk=pk).only("nomination_id").first()
-    if found is None:
-        raise NotFound()
-    n = lock_nomination(found.nomination_id)
-    require_role(actor, n.round.union, REVIEW_ROLES)
-    obj = Objection.objects.select_for_update().get(pk=pk)
-    if obj.handled_at is not None:
-        raise Conflict(_("该异议已处理。"))
-    answer = reason(answer, "answer")
-    obj.handled_at, obj.upheld, obj.answer = now(), bool(upheld), answer
-    obj.save(update_fields=["handled_at", "upheld", "answer"])
-    _step(n, "objection_handled", n.round.union, actor, answer)
-    audit_record(
+    return notice.objection_handle(  # type: ignore[return-value]
+        flow=NOMINATION_NOTICE,
         actor=actor,
+        objection=objection,
+        upheld=upheld,
+        answer=answer,
         action="honors.objection_handle",
-        obj=obj,
-        union_id=n.round.union_id,
-        extra={"upheld": bool(upheld)},
     )
-    if upheld:
-        n.status = Status.REJECTED
-        n.save(update_fields=["status", "updated_at"])
-        _step(n, "rejected", n.round.union, actor, answer)
-    elif not n.objections.filter(handled_at__isnull=True).exists():
-        n.status = Status.NOTICE
-        n.save(update_fields=["status", "updated_at"])
-    return obj

@@ -309,3 +309,37 @@ def test_register_and_talks(tree: Tree) -> None:
     assert DailyFact.objects.get(metric="honors_talk_audience").value == 120
     with pytest.raises(Conflict):
         services.talk_cancel(actor=tree.jb_staff, talk=talk, note="重复")
+
+
+def test_the_objection_rows_are_those_of_the_shared_notice_flow(tree: Tree) -> None:
+    """The round's objections run through ``yugong.core.notice`` and write what they always did:
+    the nomination's steps at the organiser, the audit rows with their codes, the fact; anyone
+    signed in may object, nobody anonymous."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from yugong.core.notice import ObjectionBase
+    from yugong.honors.models import NominationStep, Objection
+    from yugong.honors.services.nominations import NOMINATION_NOTICE
+
+    assert issubclass(Objection, ObjectionBase) and NOMINATION_NOTICE.objection_model is Objection
+    r = make_round(tree)
+    services.quota_set(actor=tree.city_staff, round=r, union=tree.yuzhong, places=1)
+    n = up_to_approved(tree, nominate(tree, r))
+    with pytest.raises(Conflict, match="该推荐对象不在公示期内"):
+        services.objection_raise(actor=tree.worker, nomination=n, reason_text="不实")
+    services.notice_publish(actor=tree.city_staff, round=r)
+    with pytest.raises(PermissionDenied):
+        services.objection_raise(actor=AnonymousUser(), nomination=n, reason_text="不实")
+    o = services.objection_raise(actor=tree.worker, nomination=n.pk, reason_text="事迹 存疑")
+    step = NominationStep.objects.get(nomination=n, kind="objection")
+    assert (step.union_id, step.note, step.actor_id) == (r.union_id, "", tree.worker.pk)
+    raised = AuditEvent.objects.get(action="honors.objection_raise")
+    assert (raised.object_id, raised.union_id) == (str(o.pk), r.union_id)
+    assert raised.changes == {"status": ["notice", "objected"]}
+    services.objection_handle(actor=tree.city_staff, objection=o, upheld=True, answer="经核实属实")
+    handled = NominationStep.objects.get(nomination=n, kind="objection_handled")
+    assert handled.note == "经核实属实"
+    assert NominationStep.objects.get(nomination=n, kind="rejected").note == "经核实属实"
+    assert AuditEvent.objects.get(action="honors.objection_handle").extra == {"upheld": True}
+    n.refresh_from_db()
+    assert n.status == Nomination.Status.REJECTED

@@ -10,7 +10,14 @@ from .challenges import (
     team_select,
     team_signup,
 )
-from .proposals import proposal_accept, proposal_adopt, proposal_reject, proposal_reward, proposal_submit
+from .proposals import (
+    proposal_accept,
+    proposal_adopt,
+    proposal_reject,
+    proposal_reward,
+    proposal_submit,
+    reward_state,
+)
 from .studios import (
     may_decide_rating,
     rating_apply,
@@ -34,6 +41,7 @@ __all__ = [
     "proposal_reject",
     "proposal_reward",
     "proposal_submit",
+    "reward_state",
     "rating_apply",
     "rating_decide",
     "rating_reviewer",

@@ -1,6 +1,6 @@
 """五小 proposals: a worker submits one to their union; the union's staff accept it for review,
 adopt it (grade and yearly benefit; credits through ``innovation.proposal_adopted``) or turn it
-down with a reason, and record the reward paid (fen)."""
+down with a reason, and grant the reward, paid from a line of the union's budget (``yugong.funds``)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, ValidationFailed
 from yugong.core.facts import fact_record
+from yugong.funds import services as funds
+from yugong.funds.models import Commitment
 from yugong.orgs.access import access_object, require_role
 
 from ..models import Proposal
@@ -134,21 +136,71 @@ def proposal_adopt(
 
 
 @transaction.atomic
-def proposal_reward(*, actor: User, proposal: Proposal | int, reward_fen: int) -> Proposal:
-    """Record the reward paid for an adopted proposal (once)."""
+def proposal_reward(
+    *, actor: User, proposal: Proposal | int, reward_fen: int, line_id: Any = None
+) -> Proposal:
+    """Grant the reward of an adopted proposal, paid from union funds the way award bonuses are
+    (``yugong.funds.services.spending``): a spending request for ``reward_fen`` on ``line_id``, a
+    line of the proposal's union's own approved budget (required; missing, closed or another
+    union's is refused on ``budget_line`` before anything is written), named after the proposer. A
+    leader approves it in funds (never their own request), and finance pays it out to the proposer
+    in a bank batch of kind 奖金 (代发), whose result settles it. One request per proposal (funds
+    keeps one commitment per scenario object): a reward turned down in funds stays turned down."""
     p = _staff_lock(actor, proposal)
     _require(p, Status.ADOPTED)
-    if not 1 <= int(reward_fen) <= MAX_REWARD_FEN:
-        raise ValidationFailed(fields={"reward_fen": _("奖励金额应在0.01元到100万元之间。")})
-    p.status, p.reward_fen, p.rewarded_at = Status.REWARDED, int(reward_fen), now()
-    p.save(update_fields=["status", "reward_fen", "rewarded_at"])
+    errors: dict[str, Any] = {}
+    if (
+        isinstance(reward_fen, bool)
+        or not isinstance(reward_fen, int)
+        or not 1 <= reward_fen <= MAX_REWARD_FEN
+    ):
+        errors["reward_fen"] = _("奖励金额应在0.01元到100万元之间。")
+    problem = funds.spending_line_error(union=p.union, line_id=line_id)
+    if problem:
+        errors["budget_line"] = problem
+    if errors:
+        raise ValidationFailed(fields=errors)
+    commitment = funds.spending_open(
+        actor=actor,
+        union=p.union,
+        line_id=line_id,
+        amount_fen=reward_fen,
+        purpose=_("五小奖励：%(title)s %(name)s") % {"title": p.title, "name": p.proposer_name},
+        ref=p,
+    )
+    before = p.status
+    p.status, p.reward_fen, p.rewarded_at, p.reward_commitment = (
+        Status.REWARDED,
+        reward_fen,
+        now(),
+        commitment,
+    )
+    p.save(update_fields=["status", "reward_fen", "rewarded_at", "reward_commitment"])
     audit_record(
         actor=actor,
         action="innovation.proposal_reward",
         obj=p,
         union_id=p.union_id,
-        changes={"status": [Status.ADOPTED, Status.REWARDED]},
-        extra={"reward_fen": p.reward_fen},
+        changes={"status": [before, Status.REWARDED]},
+        extra={
+            "reward_fen": p.reward_fen,
+            "line": int(line_id),
+            "commitment": commitment.pk,
+        },
     )
     fact_record(metric="innovation_proposal_rewards", union_id=p.union_id, value=p.reward_fen)
     return p
+
+
+def reward_state(commitment: Commitment | None) -> str:
+    """For people: 待批准, 待发放, 已发放, 已驳回 (the reward's spending request as it stands)."""
+    if commitment is None:
+        return ""
+    status = commitment.status
+    if status in (Commitment.Status.PENDING, Commitment.Status.FIRST_APPROVED):
+        return str(_("待批准"))
+    if status == Commitment.Status.RESERVED:
+        return str(_("待发放"))
+    if status == Commitment.Status.CLOSED and commitment.spent_fen > 0:
+        return str(_("已发放"))
+    return str(_("已驳回") if status == Commitment.Status.REJECTED else _("已取消"))

@@ -15,14 +15,18 @@ from yugong.learning.models import CreditEntry
 @pytest.mark.django_db
 def test_the_demo_shows_every_step_and_is_idempotent(django_capture_on_commit_callbacks: Any) -> None:
     from yugong.accounts import demo as accounts_demo
+    from yugong.funds import demo as funds_demo
     from yugong.innovation import demo
     from yugong.members import demo as members_demo
     from yugong.orgs import demo as orgs_demo
 
     out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
-        for module in (accounts_demo, orgs_demo, members_demo, demo):
+        for module in (accounts_demo, orgs_demo, members_demo, funds_demo, demo):
             module.seed(out)
+    rewarded = Proposal.objects.get(status="rewarded")  # paid from the union's budget line
+    assert rewarded.reward_commitment is not None and rewarded.reward_commitment.status == "reserved"
+    assert rewarded.reward_commitment.line.union_id == rewarded.union_id
     models = (Studio, StudioResult, StudioRating, Proposal, Challenge, Team)
     counts = {m: m.objects.count() for m in models}
     assert set(Proposal.objects.values_list("status", flat=True)) == {

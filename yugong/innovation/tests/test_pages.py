@@ -52,7 +52,10 @@ def test_a_worker_proposes_and_the_union_adopts_through_the_pages(
         staff.post(
             f"/innovation/console/proposals/{p.pk}/adopt/", {"grade": "first", "benefit_fen": "1200.50"}
         )
-    staff.post(f"/innovation/console/proposals/{p.pk}/reward/", {"reward_fen": "500"})
+    from .test_reward import budget_line
+
+    line, _chair, _finance = budget_line(tree.store, tree.store_staff)
+    staff.post(f"/innovation/console/proposals/{p.pk}/reward/", {"reward_fen": "500", "budget_line": line.pk})
     p.refresh_from_db()
     assert (p.status, p.benefit_fen, p.reward_fen) == ("rewarded", 120_050, 50_000)
     page = worker.get(f"/innovation/proposals/{p.pk}/").content.decode()

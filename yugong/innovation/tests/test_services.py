@@ -174,14 +174,17 @@ def test_a_worker_submits_and_the_union_adopts_and_rewards(
     assert fact("innovation_proposals_adopted", tree.store, "innovation") == 1
     entry = CreditEntry.objects.get(source="innovation", account__person=tree.person)
     assert entry.evidence["ref"] == f"proposal:{p.pk}"
+    from .test_reward import budget_line
+
+    line, _chair, _finance = budget_line(tree.store, tree.store_staff)
     with pytest.raises(ValidationFailed):
-        services.proposal_reward(actor=tree.store_staff, proposal=p, reward_fen=0)
-    services.proposal_reward(actor=tree.store_staff, proposal=p, reward_fen=50_000)
+        services.proposal_reward(actor=tree.store_staff, proposal=p, reward_fen=0, line_id=line.pk)
+    services.proposal_reward(actor=tree.store_staff, proposal=p, reward_fen=50_000, line_id=line.pk)
     p.refresh_from_db()
     assert (p.status, p.reward_fen) == ("rewarded", 50_000)
     assert fact("innovation_proposal_rewards", tree.store) == 50_000
     with pytest.raises(Conflict):
-        services.proposal_reward(actor=tree.store_staff, proposal=p, reward_fen=50_000)
+        services.proposal_reward(actor=tree.store_staff, proposal=p, reward_fen=50_000, line_id=line.pk)
 
 
 def test_proposal_refusals(tree: Tree) -> None:

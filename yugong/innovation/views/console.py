@@ -5,6 +5,7 @@ page form and its service."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -18,6 +19,7 @@ from yugong.accounts.models import request_user
 from yugong.core.audit import audit_pii_view
 from yugong.core.errors import ApplicationError, NotFound, PermissionDenied, reraise_refusal
 from yugong.core.forms import PageForm
+from yugong.funds.selectors import spendable_lines
 from yugong.orgs.access import MANAGE_ROLES, access_union, can_act, staff_scope
 from yugong.orgs.decorators import console_required
 
@@ -207,15 +209,28 @@ def proposals(request: HttpRequest) -> HttpResponse:
     return console(request, "innovation/console_proposals.html", ctx)
 
 
+def _reward_lines(user: Any, p: Proposal) -> list[tuple[int, str]]:
+    """The open lines of the proposal's union's approved budgets the user may spend from."""
+    return [
+        (line.pk, f"{line.name}（{_('可用')} {line.available_fen / 100:,.2f}）")
+        for line in spendable_lines(user)
+        if line.union_id == p.union_id
+    ]
+
+
 @console_required
 def proposal(request: HttpRequest, pk: int) -> HttpResponse:
     p = selectors.staff_proposal(request.user, pk)
+    manage = can_act(request.user, p.union, MANAGE_ROLES)
+    state = services.reward_state(p.reward_commitment)
     ctx = {
         "p": p,
-        "manage": can_act(request.user, p.union, MANAGE_ROLES),
+        "manage": manage,
         "adopt_form": AdoptForm(),
         "reject_form": RejectForm(),
-        "reward_form": RewardForm(),
+        "reward_form": RewardForm(lines=_reward_lines(request.user, p)) if manage else None,
+        "reward_state": state,
+        "can_reward": p.status == Proposal.Status.ADOPTED,
     }
     return console(request, "innovation/console_proposal.html", ctx)
 
@@ -236,7 +251,7 @@ def proposal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             form = AdoptForm(request.POST)
             services.proposal_adopt(actor=actor, proposal=p, **form.valid_or_raise())
         elif action == "reward":
-            form = RewardForm(request.POST)
+            form = RewardForm(request.POST, lines=_reward_lines(actor, p))
             services.proposal_reward(actor=actor, proposal=p, **form.valid_or_raise())
         else:
             raise NotFound()
@@ -244,7 +259,8 @@ def proposal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         reraise_refusal(exc)
         flash(request, form, exc)
     else:
-        messages.success(request, _("已保存。"))
+        done = _("已申请发放奖励，待工会负责人批准后由财务代发。") if action == "reward" else _("已保存。")
+        messages.success(request, done)
     return HttpResponseRedirect(reverse("innovation:console_proposal", args=[p.pk]))
 
 

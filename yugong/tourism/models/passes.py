@@ -127,7 +127,11 @@ class PassPool(models.Model):
     spot's rate out. Taken with a conditional UPDATE (``balance_fen >= rate``); the CHECK constraint
     is the last judge, so the pool never goes below zero."""
 
-    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    # A year's money is held in several rows (slots, ``TOURISM_PASS_POOL_SLOTS``), spread evenly at
+    # every pay-in: concurrent admissions each take from a row no other admission holds, instead of
+    # queueing on one row's lock until each commit's WAL flush (services/spots.py, "The pool").
+    slot = models.PositiveSmallIntegerField(_("分仓"), default=0)
     balance_fen = models.BigIntegerField(_("余额（分）"), default=0)
     paid_in_fen = models.BigIntegerField(_("累计转入（分）"), default=0)
     paid_out_fen = models.BigIntegerField(_("累计支出（分）"), default=0)
@@ -137,10 +141,11 @@ class PassPool(models.Model):
         verbose_name_plural = _("年票资金池")
         constraints = [
             models.CheckConstraint(condition=Q(balance_fen__gte=0), name="tourism_pass_pool_ge0"),
+            models.UniqueConstraint(fields=["year", "slot"], name="tourism_pass_pool_year_slot"),
         ]
 
     def __str__(self) -> str:
-        return str(f"{self.year}: {self.balance_fen}")
+        return str(f"{self.year}/{self.slot}: {self.balance_fen}")
 
 
 class PassEntry(models.Model):

@@ -19,8 +19,9 @@ from yugong.core.models import AuditEvent
 from yugong.funds import ledger
 from yugong.funds.models import LedgerEntry, LedgerLine
 
-from ..models import AnnualPass, Merchant, PassEntry, PassPool, PassSpot
+from ..models import AnnualPass, Merchant, PassEntry, PassSpot
 from .pass_rules import ENTRY_FACT, needs_checks, sql_params
+from .spots import pool_take_sql
 
 
 def fast_sql_enabled() -> bool:
@@ -40,8 +41,9 @@ def fast_path_applies(spot: PassSpot) -> bool:
 # One statement, one round trip, admitted or nothing written: lock the pass (``p``: still the
 # secret the QR was checked against, active, of the day's year), check the spot (``sp``: approved,
 # active, no daily limit, today not blacked out, the terms read before unchanged, no admitted entry
-# today when once a day), take the pool's money with the conditional UPDATE (``pool``; PostgreSQL
-# re-checks ``balance_fen >= rate`` on the newest row version after waiting for its lock), then write
+# today when once a day), take the pool's money from one of the year's rows with the conditional
+# UPDATE shared with the ORM path (``pool``, ``spots.pool_take_sql``: a row nobody holds, else
+# waiting for one; PostgreSQL re-checks ``balance_fen >= rate`` on the newest row version), then write
 # the entry, the ledger entry and its two lines, the day's fact and the audit row. The unique index
 # on (pass, spot, day) for admitted once-a-day entries is the last judge of a concurrent second
 # admission (IntegrityError, like the ORM path). Statuses are parameters from the choice classes.
@@ -61,9 +63,7 @@ WITH p AS (
 ), ok AS (
     SELECT 1 AS one FROM p, sp
 ), pool AS (
-    UPDATE {pool} SET balance_fen = balance_fen - %(rate)s, paid_out_fen = paid_out_fen + %(rate)s
-    WHERE year = %(year)s AND balance_fen >= %(rate)s AND %(rate)s::bigint > 0 AND EXISTS (SELECT 1 FROM ok)
-    RETURNING id
+    {pool_take}
 ), go AS (
     SELECT one FROM ok WHERE %(rate)s::bigint = 0 OR EXISTS (SELECT 1 FROM pool)
 ), e AS (
@@ -100,7 +100,13 @@ def _sql(fact: str) -> str:
         pass_=AnnualPass._meta.db_table,
         spot=PassSpot._meta.db_table,
         entry=PassEntry._meta.db_table,
-        pool=PassPool._meta.db_table,
+        pool_take=pool_take_sql(
+            year="%(year)s",
+            amount="%(rate)s::bigint",
+            prefer="%(pid)s::bigint",
+            guard="%(rate)s::bigint > 0 AND EXISTS (SELECT 1 FROM ok)",
+            returning=True,
+        ),
         lentry=LedgerEntry._meta.db_table,
         lline=LedgerLine._meta.db_table,
         audit=AuditEvent._meta.db_table,

@@ -359,7 +359,9 @@ def _verify(
                     _("本景点今日年票接待已满（每日 %(n)s 人次）。") % {"n": spot.daily_limit},
                     annual_pass,
                 )
-        if not pool_take(year=annual_pass.year, amount_fen=spot.rate_fen, _unsafe_naive=naive_pool):
+        if not pool_take(
+            year=annual_pass.year, amount_fen=spot.rate_fen, prefer=annual_pass.pk, _unsafe_naive=naive_pool
+        ):
             return _deny(spot, actor, day, _("年票资金池余额不足，暂不能入园，请联系工会。"), annual_pass)
         # The unique index is the last judge; if it fires, the caller logs the refusal (and the
         # pool's payment rolls back with the entry).

@@ -5,9 +5,16 @@
   holding a role at a root union: the pass pool is the city's money); the merchant may pause and
   resume an approved spot. A spot admits pass holders only when approved and active. Changing the
   terms is a new application (back to pending, off the pass until approved).
-* **The pool** (:class:`~yugong.tourism.models.PassPool`, one per pass year): an approved pass
+* **The pool** (:class:`~yugong.tourism.models.PassPool`, per pass year): an approved pass
   purchase pays in; every admitted entry pays the spot's rate out with a conditional UPDATE
-  (``balance_fen >= rate``), and a CHECK constraint keeps the balance at or above zero.
+  (``balance_fen >= rate``), and a CHECK constraint keeps every row at or above zero. A year's money
+  is held in ``TOURISM_PASS_POOL_SLOTS`` rows, spread evenly at every pay-in: an admission takes
+  the rate from ONE row that has it and that no other admission holds right now (``FOR UPDATE SKIP
+  LOCKED``, preferring the pass's own slot; when every such row is held it waits for one), so
+  concurrent admissions no longer queue on one row's lock until each commit's WAL flush.
+  :func:`pool_take_sql` is that statement, for both admit paths; the rule stays "the year's total
+  covers the rate": when no single row does (the last fen of a year), :func:`pool_take` takes it
+  from several rows under all of the year's row locks.
 """
 
 from __future__ import annotations
@@ -17,8 +24,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import User
@@ -40,40 +48,94 @@ TERMS = ("name", "region", "district", "address", "summary", "lat", "lng", "rate
 # --- The pool ---------------------------------------------------------------------------------
 
 
+def pool_slots() -> int:
+    return max(1, int(getattr(settings, "TOURISM_PASS_POOL_SLOTS", 16)))
+
+
 def pool_pay_in(*, year: int, amount_fen: int) -> None:
-    """Caller's transaction: a pass purchase adds ``amount_fen`` to the year's pool."""
+    """Caller's transaction: a pass purchase adds ``amount_fen`` to the year's pool, and the year's
+    money is spread evenly over its rows again (under their locks, in slot order)."""
     if amount_fen <= 0:
         return
-    PassPool.objects.get_or_create(year=year)
-    PassPool.objects.filter(year=year).update(
-        balance_fen=F("balance_fen") + amount_fen, paid_in_fen=F("paid_in_fen") + amount_fen
+    with transaction.atomic():
+        PassPool.objects.bulk_create(
+            [PassPool(year=year, slot=k) for k in range(pool_slots())], ignore_conflicts=True
+        )
+        rows = list(PassPool.objects.select_for_update().filter(year=year).order_by("slot"))
+        share, rest = divmod(sum(r.balance_fen for r in rows) + amount_fen, len(rows))
+        for k, row in enumerate(rows):
+            row.balance_fen = share + (1 if k < rest else 0)
+        rows[0].paid_in_fen += amount_fen
+        PassPool.objects.bulk_update(rows, ["balance_fen", "paid_in_fen"])
+
+
+def pool_take_sql(
+    *, year: str, amount: str, prefer: str, guard: str = "TRUE", returning: bool = False
+) -> str:
+    """The UPDATE that takes ``amount`` from ONE row of the year's pool that has it: a row nobody
+    holds (SKIP LOCKED), else — every such row held — the first one, waiting for its lock (the
+    balance is re-checked on the newest row version). Rows are tried from the ``prefer`` (pass id)
+    slot on, so concurrent admissions spread. ``year``/``amount``/``prefer`` are SQL (placeholders,
+    pyformat: ``%`` is written ``%%``); ``guard`` a condition that must hold (the fast path's
+    "everything else passed")."""
+    pool = PassPool._meta.db_table
+    n = pool_slots()
+    pick = (
+        f"SELECT id FROM {pool} WHERE year = {year} AND balance_fen >= {amount} AND {guard} "  # noqa: S608
+        f"ORDER BY (slot + {prefer}) %% {n}, slot LIMIT 1"
+    )
+    skip = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    return (
+        f"UPDATE {pool} SET balance_fen = balance_fen - {amount}, paid_out_fen = paid_out_fen + {amount} "  # noqa: S608
+        f"WHERE id = COALESCE(({pick}{skip}), ({pick})) AND balance_fen >= {amount}"
+        + (" RETURNING id" if returning else "")
     )
 
 
-def pool_take(*, year: int, amount_fen: int, _unsafe_naive: bool = False) -> bool:
-    """Caller's transaction: take ``amount_fen`` from the year's pool; False when it has not enough
-    (nothing taken). One conditional UPDATE; the CHECK constraint is the last judge."""
+def pool_take(*, year: int, amount_fen: int, prefer: int = 0, _unsafe_naive: bool = False) -> bool:
+    """Caller's transaction: take ``amount_fen`` from the year's pool; False when the year's total
+    has not enough (nothing taken). One row when one has it (:func:`pool_take_sql`, as the fast
+    path); else from several rows under all of the year's row locks. The CHECK constraint is the
+    last judge."""
     if amount_fen <= 0:
         return True
     if _unsafe_naive:
         # TEST-ONLY control: read, decide in Python, write an absolute value (the lost update).
-        current = PassPool.objects.filter(year=year).values_list("balance_fen", flat=True).first()
+        row = (
+            PassPool.objects.filter(year=year)
+            .order_by("-balance_fen")
+            .values_list("pk", "balance_fen")
+            .first()
+        )
         time.sleep(0.005)
-        if current is None or current < amount_fen:
+        if row is None or row[1] < amount_fen:
             return False
-        PassPool.objects.filter(year=year).update(
-            balance_fen=current - amount_fen, paid_out_fen=F("paid_out_fen") + amount_fen
+        PassPool.objects.filter(pk=row[0]).update(
+            balance_fen=row[1] - amount_fen, paid_out_fen=F("paid_out_fen") + amount_fen
         )
         return True
-    return bool(
-        PassPool.objects.filter(year=year, balance_fen__gte=amount_fen).update(
-            balance_fen=F("balance_fen") - amount_fen, paid_out_fen=F("paid_out_fen") + amount_fen
+    with connection.cursor() as cursor:
+        cursor.execute(
+            pool_take_sql(year="%(year)s", amount="%(amount)s", prefer="%(prefer)s"),
+            {"year": year, "amount": amount_fen, "prefer": prefer},
         )
-    )
+        if cursor.rowcount == 1:
+            return True
+    rows = list(PassPool.objects.select_for_update().filter(year=year).order_by("slot"))
+    if sum(r.balance_fen for r in rows) < amount_fen:
+        return False
+    left = amount_fen
+    for pool_row in sorted(rows, key=lambda r: -r.balance_fen):
+        take = min(left, pool_row.balance_fen)
+        pool_row.balance_fen -= take
+        pool_row.paid_out_fen += take
+        left -= take
+    PassPool.objects.bulk_update(rows, ["balance_fen", "paid_out_fen"])
+    return True
 
 
 def pool_balance(year: int) -> int:
-    return PassPool.objects.filter(year=year).values_list("balance_fen", flat=True).first() or 0
+    return int(PassPool.objects.filter(year=year).aggregate(total=Sum("balance_fen"))["total"] or 0)
 
 
 # --- Enrolment ------------------------------------------------------------------------------

@@ -159,3 +159,14 @@ def funded_line(union: Union, *, amount_fen: int = 100_000_000) -> int:
     funds.budget_submit(actor=preparer, budget=budget)
     funds.budget_approve(actor=approver, budget=budget)
     return line.pk
+
+
+def set_pool(year: int, balance_fen: int, *, rows: int = 1) -> None:
+    """The year's pool holds ``balance_fen`` in ``rows`` rows (as even as the fen allow)."""
+    from yugong.tourism.models import PassPool
+
+    PassPool.objects.filter(year=year).delete()
+    share, rest = divmod(balance_fen, rows)
+    PassPool.objects.bulk_create(
+        PassPool(year=year, slot=k, balance_fen=share + (1 if k < rest else 0)) for k in range(rows)
+    )

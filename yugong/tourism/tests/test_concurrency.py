@@ -26,7 +26,7 @@ from yugong.tourism.services import (
     payment_start,
 )
 
-from .factories import build_world, funded_line, make_member
+from .factories import build_world, funded_line, make_member, set_pool
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -198,7 +198,7 @@ def test_the_pass_pool_cannot_be_overdrawn(naive: bool, one_statement: bool, set
     (read the balance, write it back) admits more than the pool pays for — the lost update the
     guard prevents (the CHECK constraint cannot see it: the balance it writes is not negative)."""
     from yugong.core.timeutil import local_today
-    from yugong.tourism.models import PassPool
+    from yugong.tourism.services.spots import pool_balance
 
     settings.TOURISM_PASS_ONE_STATEMENT = one_statement
     world = build_world()
@@ -213,7 +213,9 @@ def test_the_pass_pool_cannot_be_overdrawn(naive: bool, one_statement: bool, set
         budget_line=funded_line(world.company),
     )
     passes = pass_batch_approve(actor=world.chair, batch=batch)
-    PassPool.objects.filter(year=year).update(balance_fen=world.spot.rate_fen * POOL_ENTRIES)
+    # Two rows of 1.5 entries each: two admissions take from one row, the third from both (under all
+    # of the year's row locks); the control reads and writes one row.
+    set_pool(year, world.spot.rate_fen * POOL_ENTRIES, rows=1 if naive else 2)
     tokens = [pass_qr_token(p) for p in passes]
     results = race(
         POOL_PASSES,
@@ -227,9 +229,63 @@ def test_the_pass_pool_cannot_be_overdrawn(naive: bool, one_statement: bool, set
         assert admitted > POOL_ENTRIES, results
         return
     assert admitted == POOL_ENTRIES, results
-    assert PassPool.objects.get(year=year).balance_fen == 0
+    assert pool_balance(year) == 0
     assert "余额不足" in PassEntry.objects.filter(result="denied").first().reason
     assert (
         ledger.balance(ledger.merchant_payable(world.other_merchant.pk))
         == -world.spot.rate_fen * POOL_ENTRIES
     )
+
+
+@pytest.mark.parametrize("rows", [4, 1])
+def test_an_admission_does_not_wait_for_another_open_one_when_the_pool_has_rows(
+    rows: int, settings: Any
+) -> None:
+    """The pool's rows are why concurrent admissions stop queueing: while one admission's
+    transaction holds the row it took from (waiting for its commit), a second takes from another
+    row at once. The control (the year's money in one row) has to wait for the first's commit."""
+    import threading
+
+    from django.db import transaction
+
+    from yugong.core.timeutil import local_today
+    from yugong.tourism.services.spots import pool_balance, pool_take
+
+    settings.TOURISM_PASS_POOL_SLOTS = rows
+    year = local_today().year
+    set_pool(year, 1000, rows=rows)
+    holding, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                assert pool_take(year=year, amount_fen=10, prefer=0)
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    got: list[bool] = []
+
+    def second() -> None:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '300ms'")
+                try:
+                    got.append(pool_take(year=year, amount_fen=10, prefer=0))
+                except Exception:  # noqa: BLE001 - the lock timeout: it had to wait
+                    got.append(False)
+        finally:
+            connection.close()
+
+    t = threading.Thread(target=first)
+    t.start()
+    assert holding.wait(10)
+    s = threading.Thread(target=second)
+    s.start()
+    s.join(10)
+    release.set()
+    t.join(10)
+    assert got == [rows > 1]
+    assert pool_balance(year) == 1000 - 10 * (1 + (rows > 1))

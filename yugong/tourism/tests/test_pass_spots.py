@@ -5,6 +5,7 @@ goes below zero (the race is in test_concurrency)."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -15,7 +16,7 @@ from yugong.core.audit import AuditEvent
 from yugong.core.errors import NotFound, PermissionDenied, ValidationFailed
 from yugong.core.timeutil import local_today
 from yugong.funds import ledger
-from yugong.tourism.models import MerchantStaff, PassEntry, PassPool, PassSpot, ReviewStatus
+from yugong.tourism.models import MerchantStaff, PassEntry, PassSpot, ReviewStatus
 from yugong.tourism.services import (
     pass_batch_approve,
     pass_batch_request,
@@ -25,8 +26,9 @@ from yugong.tourism.services import (
     pass_spot_set_active,
     pass_verify,
 )
+from yugong.tourism.services.spots import pool_balance
 
-from .factories import World, funded_line, make_member
+from .factories import World, funded_line, make_member, set_pool
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +80,7 @@ def test_the_merchant_applies_and_the_city_approves(world: World) -> None:
     entry = pass_verify(actor=world.merchant_staff, token=pass_qr_token(annual_pass), spot_id=spot.pk)
     assert entry.result == "ok" and entry.rate_fen == 1200
     assert ledger.balance(ledger.merchant_payable(world.merchant.pk)) == -1200
-    assert PassPool.objects.get(year=local_today().year).balance_fen == 15000 - 1200
+    assert pool_balance(local_today().year) == 15000 - 1200
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"tourism.pass_spot_apply", "tourism.pass_spot_approve"} <= actions
 
@@ -131,10 +133,10 @@ def test_daily_limit_pause_and_reapplication(world: World) -> None:
 
 def test_the_pool_refuses_an_entry_it_cannot_pay(world: World) -> None:
     (annual_pass,) = _issue(world)
-    PassPool.objects.filter(year=annual_pass.year).update(balance_fen=world.spot.rate_fen - 1)
+    set_pool(annual_pass.year, world.spot.rate_fen - 1)
     entry = pass_verify(actor=world.other_staff, token=pass_qr_token(annual_pass), spot_id=world.spot.pk)
     assert entry.result == "denied" and "余额不足" in entry.reason
-    assert PassPool.objects.get(year=annual_pass.year).balance_fen == world.spot.rate_fen - 1
+    assert pool_balance(annual_pass.year) == world.spot.rate_fen - 1
     assert ledger.balance(ledger.merchant_payable(world.other_merchant.pk)) == 0
     assert PassEntry.objects.filter(result="ok").count() == 0
 
@@ -196,3 +198,33 @@ def test_the_pages_apply_review_and_show_the_spots_on_the_worker_pass_page(world
     assert "白公馆" in page and "天生三桥" in page and 'id="spot-map"' in page and "spot-points" in page
     found = worker.get(reverse("tourism:my_pass"), {"q": "白公馆"}).content.decode()
     assert "白公馆" in found and "天生三桥" not in found
+
+
+def test_a_pay_in_spreads_the_years_money_over_its_rows(world: World, settings: Any) -> None:
+    from yugong.tourism.models import PassPool
+    from yugong.tourism.services.spots import pool_pay_in
+
+    settings.TOURISM_PASS_POOL_SLOTS = 4
+    year = local_today().year
+    set_pool(year, 7)  # one row (an older database: the year's money in slot 0)
+    pool_pay_in(year=year, amount_fen=10)
+    rows = list(PassPool.objects.filter(year=year).order_by("slot").values_list("balance_fen", "paid_in_fen"))
+    assert [b for b, _i in rows] == [5, 4, 4, 4] and sum(i for _b, i in rows) == 10
+    assert pool_balance(year) == 17
+
+
+def test_the_last_fen_of_a_year_is_taken_from_several_rows(world: World) -> None:
+    """No single row holds the rate, the year's total does: admitted (the rule is the total), every
+    row stays at or above zero; one fen fewer and it is refused."""
+    from yugong.tourism.models import PassPool
+
+    first, second = _issue(world, [world.person.pk, make_member(world.company)[1].pk])
+    rate = world.spot.rate_fen
+    set_pool(first.year, rate, rows=4)
+    entry = pass_verify(actor=world.other_staff, token=pass_qr_token(first), spot_id=world.spot.pk)
+    assert entry.result == "ok" and pool_balance(first.year) == 0
+    assert not PassPool.objects.filter(balance_fen__lt=0).exists()
+    set_pool(second.year, rate - 1, rows=4)
+    refused = pass_verify(actor=world.other_staff, token=pass_qr_token(second), spot_id=world.spot.pk)
+    assert refused.result == "denied" and "余额不足" in refused.reason
+    assert pool_balance(second.year) == rate - 1

@@ -19,13 +19,14 @@ from yugong.core.models import AuditEvent
 from yugong.core.timeutil import SHANGHAI, local_today, now
 from yugong.funds import ledger
 from yugong.funds.models import LedgerEntry, LedgerLine
-from yugong.tourism.models import AnnualPass, PassEntry, PassPool, PassSpot, ReviewStatus
+from yugong.tourism.models import AnnualPass, PassEntry, PassSpot, ReviewStatus
 from yugong.tourism.services import pass_batch_approve, pass_batch_request, pass_qr_token, pass_verify
 from yugong.tourism.services.pass_rules import pass_refusal
 from yugong.tourism.services.pass_sql import admit_one_statement, fast_path_applies
 from yugong.tourism.services.passes import _verify
+from yugong.tourism.services.spots import pool_balance
 
-from .factories import World, build_world, funded_line, make_member
+from .factories import World, build_world, funded_line, make_member, set_pool
 
 pytestmark = [requires_postgres, pytest.mark.postgres]
 
@@ -40,7 +41,9 @@ def _passes(world: World, n: int = 1) -> list[AnnualPass]:
         person_ids=people,
         budget_line=funded_line(world.company),
     )
-    return pass_batch_approve(actor=world.chair, batch=batch)
+    passes = pass_batch_approve(actor=world.chair, batch=batch)
+    set_pool(local_today().year, world.spot.rate_fen * 100, rows=4)  # every row covers an entry
+    return passes
 
 
 def _written() -> tuple[int, int, int, int, int]:
@@ -49,7 +52,7 @@ def _written() -> tuple[int, int, int, int, int]:
         PassEntry.objects.count(),
         LedgerEntry.objects.count(),
         AuditEvent.objects.filter(action="tourism.pass_verify").count(),
-        PassPool.objects.filter(year=year).values_list("balance_fen", flat=True).first() or 0,
+        pool_balance(year),
         fact_total(metric="tourism.entries"),
     )
 
@@ -85,7 +88,7 @@ def _used_today(world: World, ap: AnnualPass) -> None:
 
 
 def _pool_short(world: World, ap: AnnualPass) -> None:
-    PassPool.objects.filter(year=ap.year).update(balance_fen=world.spot.rate_fen - 1)
+    set_pool(ap.year, world.spot.rate_fen - 1)
 
 
 def _admitted(world: World, ap: AnnualPass) -> None:
@@ -167,7 +170,7 @@ def test_an_admission_is_one_statement_and_writes_what_the_orm_path_writes(setti
     access check, and its rows (entry, pool, ledger lines, fact, audit) equal the ORM path's."""
     world = build_world()
     fast_pass, orm_pass = _passes(world, 2)
-    pool_before = PassPool.objects.get(year=fast_pass.year).balance_fen
+    pool_before = pool_balance(fast_pass.year)
 
     def admit(ap: AnnualPass) -> tuple[PassEntry, list[Any]]:
         with CaptureQueriesContext(connection) as ctx:
@@ -186,7 +189,7 @@ def test_an_admission_is_one_statement_and_writes_what_the_orm_path_writes(setti
     ]
     assert len(writes) == 1 and "FOR UPDATE" in writes[0], fast_sql
     assert len(fast_sql) < len(orm_sql)
-    assert PassPool.objects.get(year=fast_pass.year).balance_fen == pool_before - 2 * world.spot.rate_fen
+    assert pool_balance(fast_pass.year) == pool_before - 2 * world.spot.rate_fen
 
     def rows(entry: PassEntry) -> dict[str, Any]:
         stored = PassEntry.objects.get(pk=entry.pk)

@@ -1,7 +1,10 @@
 """Load the demo data: idempotent, so `make run` can call it every time.
 
 Each app that has demo data exposes ``demo.seed(stdout)`` (yugong/<app>/demo.py); they run in the
-order of INSTALLED_APPS, the spine first. Demo logins are listed in README.md.
+order of INSTALLED_APPS, the spine first. An app whose demo builds on what later apps' demos sent it
+through domain events (learning converts the innovation results and honours that reached the credit
+bank) also exposes ``demo.seed_late(stdout)``, run after every ``seed``. Demo logins are listed in
+README.md.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "seed_demo creates well-known demo passwords; refusing with DEBUG off (use --force)."
             )
+        modules = []
         for config in apps.get_app_configs():
             if not config.name.startswith("yugong."):
                 continue
@@ -37,6 +41,12 @@ class Command(BaseCommand):
                 if exc.name != f"{config.name}.demo":
                     raise
                 continue
+            modules.append(module)
             with transaction.atomic():
                 module.seed(self.stdout)
+        for module in modules:
+            late = getattr(module, "seed_late", None)
+            if late is not None:
+                with transaction.atomic():
+                    late(self.stdout)
         self.stdout.write(self.style.SUCCESS("demo data ready"))
