@@ -95,8 +95,8 @@ def lesson_media(request: HttpRequest, pk: int, label: str) -> HttpResponse:
         name, size, content_type = rendition.file.name, rendition.size_bytes, rendition.content_type
     storage = lesson.media_file.storage
     try:
-        fh = storage.open(name, "rb")
         size = storage.size(name) if size is None else size
+        fh = storage.open(name, "rb")
     except OSError:
         raise NotFound() from None
     response = ranged_response(request, fh, size, content_type or "application/octet-stream")

@@ -294,6 +294,14 @@ def test_console_upload_page_transcodes_and_lists_the_sizes(
     assert "已转码" in body and 'data-testid="rendition"' in body and "360p" in body
 
 
+def _body(response: Any) -> bytes:
+    """The streamed body, the file closed after (a FileResponse closes it in close())."""
+    try:
+        return b"".join(response.streaming_content)
+    finally:
+        response.close()
+
+
 def test_media_is_served_to_who_may_see_it_with_byte_ranges(world: dict[str, Any], client: Any) -> None:
     data = pdf_bytes(2)
     lesson = media.lesson_upload(
@@ -306,10 +314,11 @@ def test_media_is_served_to_who_may_see_it_with_byte_ranges(world: dict[str, Any
     client.force_login(world["outsider"])
     assert client.get(url).status_code == 404
     client.force_login(world["staff"])
-    assert b"".join(client.get(url).streaming_content) == data  # staff preview a draft
+    assert _body(client.get(url)) == data  # staff preview a draft
     _publish(world["course"])
     client.force_login(worker)
     whole = client.get(url)
+    whole.close()
     assert (
         whole.status_code == 200
         and whole["Accept-Ranges"] == "bytes"
@@ -321,9 +330,9 @@ def test_media_is_served_to_who_may_see_it_with_byte_ranges(world: dict[str, Any
     )
     part = client.get(url, HTTP_RANGE="bytes=5-14")
     assert part.status_code == 206 and part["Content-Range"] == f"bytes 5-14/{len(data)}"
-    assert b"".join(part.streaming_content) == data[5:15]
+    assert _body(part) == data[5:15]
     tail = client.get(url, HTTP_RANGE="bytes=-4")
-    assert b"".join(tail.streaming_content) == data[-4:]
+    assert _body(tail) == data[-4:]
     assert client.get(url, HTTP_RANGE=f"bytes={len(data)}-").status_code == 416
     assert client.get(reverse("learning:lesson_media", args=[lesson.pk, "720p"])).status_code == 404
     client.logout()
@@ -378,6 +387,7 @@ def test_the_player_offers_the_sizes_smallest_first_and_beats_by_the_usual_rules
     small, large = body.index('data-testid="size-360p"'), body.index('data-testid="size-720p"')
     assert small < large and f'src="/learning/media/{lesson.pk}/360p/"' in body
     served = client.get(reverse("learning:lesson_media", args=[lesson.pk, "720p"]))
+    served.close()
     assert served.status_code == 200 and served["Content-Type"] == "video/mp4"
     import time_machine
 
