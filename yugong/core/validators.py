@@ -148,3 +148,33 @@ def normalize_uscc(value: object, *, field: str = "uscc") -> str:
     if uscc_check_char(raw[:17]) != raw[17]:
         raise ValidationFailed(fields={field: _("统一社会信用代码校验位不正确。")})
     return raw
+
+
+def isbn13_check_digit(first12: str) -> str:
+    total = sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(first12))
+    return str((10 - total % 10) % 10)
+
+
+def isbn10_check_char(first9: str) -> str:
+    total = sum(int(c) * (10 - i) for i, c in enumerate(first9))
+    check = (11 - total % 11) % 11
+    return "X" if check == 10 else str(check)
+
+
+def normalize_isbn(value: object, *, field: str = "isbn") -> str:
+    """An ISBN as its 13 digits (ISO 2108): hyphens, spaces and an "ISBN" prefix dropped, full-width
+    folded; a 10-character ISBN (last character 0-9 or X, MOD 11) is converted to its 978 form. The
+    check digit must match (a mistyped digit is caught, not stored)."""
+    raw = re.sub(r"[\s\-]", "", clean_text(value)).upper()
+    if raw.startswith("ISBN"):
+        raw = raw[4:].lstrip(":")
+    if len(raw) == 10 and is_ascii_digits(raw[:9]) and (is_ascii_digits(raw[9]) or raw[9] == "X"):
+        if isbn10_check_char(raw[:9]) != raw[9]:
+            raise ValidationFailed(fields={field: _("ISBN 校验位不正确，请核对书号。")})
+        raw = "978" + raw[:9]
+        return raw + isbn13_check_digit(raw)
+    if len(raw) != 13 or not is_ascii_digits(raw) or raw[:3] not in ("978", "979"):
+        raise ValidationFailed(fields={field: _("ISBN 应为13位数字（978或979开头）或10位书号。")})
+    if isbn13_check_digit(raw[:12]) != raw[12]:
+        raise ValidationFailed(fields={field: _("ISBN 校验位不正确，请核对书号。")})
+    return raw

@@ -1,15 +1,22 @@
+import datetime as dt
 from dataclasses import asdict
 
+from django.core.files.storage import default_storage
 from django.http import HttpRequest
-from ninja import Router, Status
+from django.utils.translation import gettext
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile
 from pydantic import BaseModel, Field
 
 from yugong.accounts.models import request_user
 from yugong.core.context import client_ip
+from yugong.core.errors import ValidationFailed
+from yugong.core.pii import mask_name
 from yugong.core.schemas import ERROR_RESPONSES
 
-from . import days, kinds, selectors, services
+from . import days, kinds, photos, reading, selectors, services
 from .models import SignUp
+from .models_kinds import ActivityPhoto, PhotoTakedown, ReadingBook, Work
 
 router = Router(tags=["activities"])
 
@@ -240,3 +247,312 @@ def child_attendance(request: HttpRequest, enrolment_id: int) -> object:
     return AttendanceOut(
         first_time=kinds.child_attendance_mark(actor=request_user(request), enrolment_id=enrolment_id)
     )
+
+
+# --- the reading campaign (玫瑰书香) -------------------------------------------------------------------
+
+
+class ReadingBookOut(BaseModel):
+    id: int
+    title: str
+    author: str
+    isbn: str
+    page_count: int
+    cover_url: str
+
+
+def _book_out(b: ReadingBook) -> ReadingBookOut:
+    return ReadingBookOut(
+        id=b.pk,
+        title=b.title,
+        author=b.author,
+        isbn=b.isbn,
+        page_count=b.page_count,
+        cover_url=default_storage.url(b.cover) if b.cover else "",
+    )
+
+
+@router.get(
+    "/{activity_id}/reading/books",
+    response={200: list[ReadingBookOut], **ERROR_RESPONSES},
+    summary="读书活动书单",
+)
+def reading_books(request: HttpRequest, activity_id: int) -> object:
+    return [_book_out(b) for b in reading.reading_campaign(activity_id).books.all()]
+
+
+@router.post(
+    "/{activity_id}/reading/books",
+    response={201: ReadingBookOut, **ERROR_RESPONSES},
+    summary="书单添加图书（ISBN 校验，封面可选）",
+)
+def reading_book_post(
+    request: HttpRequest,
+    activity_id: int,
+    title: Form[str],
+    author: Form[str],
+    isbn: Form[str],
+    page_count: Form[int] = 0,
+    cover: File[UploadedFile] | None = None,
+) -> object:
+    book = reading.book_add(
+        actor=request_user(request),
+        activity_id=activity_id,
+        title=title,
+        author=author,
+        isbn=isbn,
+        page_count=page_count,
+        cover=cover,
+    )
+    return Status(201, _book_out(book))
+
+
+class ReadingLogIn(BaseModel):
+    book_id: int
+    minutes: int = Field(ge=1, le=reading.MAX_MINUTES_A_LOG)
+    pages: int = Field(default=0, ge=0, le=reading.MAX_PAGES_A_LOG)
+    day: str = Field(default="", max_length=10, description="YYYY-MM-DD；不填为今天")
+    note: str = Field(default="", max_length=500)
+
+
+class ReadingLogOut(BaseModel):
+    id: int
+    book_id: int
+    day: str
+    minutes: int
+    pages: int
+    created: bool
+
+
+def _day(text: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(fields={"day": gettext("日期格式应为 YYYY-MM-DD。")}) from None
+
+
+@router.post(
+    "/{activity_id}/reading/logs",
+    response={200: ReadingLogOut, **ERROR_RESPONSES},
+    summary="记录阅读（同一本书每天一条，再记一次为更正）",
+)
+def reading_log_post(request: HttpRequest, activity_id: int, body: ReadingLogIn) -> object:
+    result = reading.reading_log_record(
+        actor=request_user(request),
+        activity_id=activity_id,
+        book_id=body.book_id,
+        minutes=body.minutes,
+        pages=body.pages,
+        day=_day(body.day),
+        note=body.note,
+    )
+    log = result.log
+    return ReadingLogOut(
+        id=log.pk,
+        book_id=log.book_id,
+        day=log.day.isoformat(),
+        minutes=log.minutes,
+        pages=log.pages,
+        created=result.created,
+    )
+
+
+class ReadingBoardRowOut(BaseModel):
+    rank: int
+    name: str
+    union: str
+    books: int
+    minutes: int
+    essays: int
+
+
+class ReadingBoardOut(BaseModel):
+    readers: int
+    books: int
+    minutes: int
+    pages: int
+    essays: int
+    rows: list[ReadingBoardRowOut]
+
+
+@router.get(
+    "/{activity_id}/reading/board",
+    response={200: ReadingBoardOut, **ERROR_RESPONSES},
+    summary="读书活动榜单（读书数、时长、读后感）",
+)
+def reading_board(request: HttpRequest, activity_id: int) -> object:
+    activity = reading.reading_campaign(activity_id)
+    totals = reading.campaign_totals(activity)
+    return ReadingBoardOut(
+        readers=totals.readers,
+        books=totals.books,
+        minutes=totals.minutes,
+        pages=totals.pages,
+        essays=totals.essays,
+        rows=[
+            ReadingBoardRowOut(
+                rank=r.rank, name=r.name, union=r.union, books=r.books, minutes=r.minutes, essays=r.essays
+            )
+            for r in reading.campaign_board(activity)
+        ],
+    )
+
+
+class ReadingEssayIn(BaseModel):
+    title: str = Field(max_length=80)
+    body: str = Field(max_length=reading.ESSAY_MAX_CHARS)
+    book_id: int = Field(default=0, ge=0, description="书单中的图书；0 表示不指定")
+
+
+class ReadingEssayOut(BaseModel):
+    id: int
+    title: str
+    body: str
+    book: str
+    author: str  # masked
+    status: str
+
+
+def _essay_out(w: Work) -> ReadingEssayOut:
+    return ReadingEssayOut(
+        id=w.pk,
+        title=w.title,
+        body=w.body,
+        book=w.book.title if w.book else "",
+        author=mask_name(w.signup.person.name),
+        status=w.status,
+    )
+
+
+@router.post(
+    "/{activity_id}/reading/essays",
+    response={201: ReadingEssayOut, **ERROR_RESPONSES},
+    summary="提交读后感（审核后发布）",
+)
+def reading_essay_post(request: HttpRequest, activity_id: int, body: ReadingEssayIn) -> object:
+    essay = reading.essay_submit(
+        actor=request_user(request),
+        activity_id=activity_id,
+        title=body.title,
+        body=body.body,
+        book_id=body.book_id or None,
+    )
+    return Status(201, _essay_out(essay))
+
+
+@router.get(
+    "/{activity_id}/reading/essays",
+    response={200: list[ReadingEssayOut], **ERROR_RESPONSES},
+    summary="已发布的读后感（本活动面向的会员可读）",
+)
+def reading_essays(request: HttpRequest, activity_id: int) -> object:
+    activity = reading.reading_campaign(activity_id)
+    reading.require_essay_reader(request.user, activity)
+    return [_essay_out(w) for w in reading.published_essays(activity)[:100]]
+
+
+# --- photos of the day ---------------------------------------------------------------------------------
+
+
+class ActivityPhotoOut(BaseModel):
+    id: int
+    url: str
+    width: int
+    height: int
+    caption: str
+    status: str
+
+
+def _photo_out(p: ActivityPhoto) -> ActivityPhotoOut:
+    return ActivityPhotoOut(
+        id=p.pk,
+        url=default_storage.url(p.picture),
+        width=p.width,
+        height=p.height,
+        caption=p.caption,
+        status=p.status,
+    )
+
+
+@router.post(
+    "/{activity_id}/photos",
+    response={201: ActivityPhotoOut, **ERROR_RESPONSES},
+    summary="上传活动现场照片（确认画面中的人已同意公开；审核后展示）",
+)
+def photo_post(
+    request: HttpRequest,
+    activity_id: int,
+    image: File[UploadedFile],
+    consent: Form[bool] = False,
+    caption: Form[str] = "",
+) -> object:
+    photo = photos.photo_upload(
+        actor=request_user(request), activity_id=activity_id, image=image, caption=caption, consent=consent
+    )
+    return Status(201, _photo_out(photo))
+
+
+@router.get(
+    "/{activity_id}/photos",
+    response={200: list[ActivityPhotoOut], **ERROR_RESPONSES},
+    summary="活动现场照片（已发布）",
+)
+def photo_list(request: HttpRequest, activity_id: int) -> object:
+    activity = selectors.public_activity(activity_id)
+    return [_photo_out(p) for p in photos.published_photos(activity)[:100]]
+
+
+@router.post(
+    "/photos/{photo_id}/review",
+    response={200: ActivityPhotoOut, **ERROR_RESPONSES},
+    summary="审核活动现场照片",
+)
+def photo_review(request: HttpRequest, photo_id: int, body: ReviewIn) -> object:
+    photo = photos.photo_review(
+        actor=request_user(request), photo_id=photo_id, publish=body.publish, note=body.note
+    )
+    return _photo_out(photo)
+
+
+class PhotoTakedownIn(BaseModel):
+    reason: str = Field(max_length=300)
+
+
+class PhotoTakedownOut(BaseModel):
+    id: int
+    photo_id: int
+    status: str
+    note: str
+
+
+def _takedown_out(t: PhotoTakedown) -> PhotoTakedownOut:
+    return PhotoTakedownOut(id=t.pk, photo_id=t.photo_id, status=t.status, note=t.note)
+
+
+@router.post(
+    "/photos/{photo_id}/takedown",
+    response={201: PhotoTakedownOut, **ERROR_RESPONSES},
+    summary="申请撤下有本人的照片（处理前不再展示）",
+)
+def photo_takedown(request: HttpRequest, photo_id: int, body: PhotoTakedownIn) -> object:
+    asked = photos.photo_takedown_ask(actor=request_user(request), photo_id=photo_id, reason=body.reason)
+    return Status(201, _takedown_out(asked))
+
+
+class PhotoTakedownHandleIn(BaseModel):
+    remove: bool
+    note: str = Field(default="", max_length=200)
+
+
+@router.post(
+    "/photo-takedowns/{takedown_id}/handle",
+    response={200: PhotoTakedownOut, **ERROR_RESPONSES},
+    summary="处理照片撤下申请（撤下，或说明理由后保留）",
+)
+def photo_takedown_handle(request: HttpRequest, takedown_id: int, body: PhotoTakedownHandleIn) -> object:
+    done = photos.photo_takedown_handle(
+        actor=request_user(request), takedown_id=takedown_id, remove=body.remove, note=body.note
+    )
+    return _takedown_out(done)

@@ -9,7 +9,11 @@
 * 职工文艺汇演 (文艺展演) — on the day: drawn, the demo worker won, some winners checked in;
 * 健身打卡月 (健身打卡) — finished a week ago: check-ins, no-shows recorded, a survey afterwards;
 * “最美劳动者”摄影大赛 (摄影/微视频) — drawn, works submitted: two published for voting, one
-  waiting for review.
+  waiting for review;
+* “玫瑰书香”职工读书月 (阅读, ``reading_demo``) — a live campaign, sign-up open: a curated book list
+  with covers, a week of reading logged by the demo worker and a few readers (the board), one essay
+  published and one waiting for review; and photos of the day of 职工文艺汇演 (two published, one
+  waiting).
 
 Written through the services (sign-up, quotas, draw, check-in); only the sign-up window is moved
 into the past afterwards, standing in for the weeks between sign-up and the draw. Idempotent:
@@ -35,6 +39,7 @@ from .services import activity_create, activity_draw, quota_allocate, signup_gro
 
 ORGANISER = "city_chair"
 SEED_PREFIX = "yugong-demo-seed-"  # a demo's seed is public anyway: the prefix and the title
+READING_CAMPAIGN = "“玫瑰书香”2026年职工读书月"
 
 
 def _seed_of(title: str) -> str:
@@ -56,6 +61,7 @@ PLAN: list[tuple[str, str, int, dict[str, int], str, int, str]] = [
     ("职工文艺汇演", "culture", 40, {"CQ-YZ": 30}, "today", 0, "重庆大剧院"),
     ("健身打卡月·线下集结", "fitness", 20, {}, "done", -7, "鹅岭公园"),
     ("“最美劳动者”职工摄影大赛", "contest", 30, {}, "drawn", 10, "线上"),
+    (READING_CAMPAIGN, "reading", 5000, {}, "open", 25, "线上 · 各级职工书屋"),
 ]
 DESCRIPTION = {
     "sports": "全市职工运动会羽毛球项目，按工会分配名额，超额报名抽签决定。",
@@ -63,6 +69,7 @@ DESCRIPTION = {
     "culture": "“中国梦·劳动美”职工文艺汇演，现场扫码签到。",
     "fitness": "健身打卡月线下集结，活动结束后请填写满意度问卷。",
     "contest": "用镜头记录身边的劳动者。作品经审核后公开展示，会员每天可投一票。",
+    READING_CAMPAIGN: "读一本好书，记录每天的阅读，写下读后感。推荐书单由市总工会整理，优秀读后感将在全市展示。",
 }
 SURVEY = [
     ("总体满意度", "score", []),
@@ -85,6 +92,9 @@ def seed(stdout: Any) -> None:
         _activity(organiser, unions, title, kind, places, quotas, state, start_days, venue)
         made += 1
     stdout.write(f"demo activities: {made} new")
+    from .reading_demo import seed_reading
+
+    seed_reading(organiser, stdout)
 
 
 def _activity(
@@ -109,7 +119,7 @@ def _activity(
         title=title,
         kind=kind,
         places=places,
-        description=DESCRIPTION[kind],
+        description=DESCRIPTION.get(title, DESCRIPTION[kind]),
         venue=venue,
         starts_at=starts,
         signup_opens_at=moment - dt.timedelta(days=14),

@@ -133,6 +133,9 @@ def work_review(*, actor: User, work_id: Any, publish: bool, note: str = "") -> 
     work.review_note, work.reviewed_by = note.strip()[:200], actor
     work.save(update_fields=["status", "review_note", "reviewed_by"])
     audit_record(actor=actor, action="activity.work_review", obj=work, union_id=activity.union_id)
+    if publish:  # counted at the author's union, by kind of work (photo, video, essay)
+        author_union = SignUp.objects.values_list("union_id", flat=True).get(pk=work.signup_id)
+        fact_record(metric="activities.works_published", union_id=author_union, dim=work.kind)
     return work
 
 

@@ -167,6 +167,7 @@ from .models_kinds import (  # noqa: E402, F401
     FitnessEntry,
     MatchInterest,
     MatchProfile,
+    PhotoTakedown,
     ReadingBook,
     ReadingLog,
     SurveyQuestion,

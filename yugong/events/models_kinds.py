@@ -16,21 +16,36 @@ from .models import Activity, SignUp
 
 
 class ReadingBook(models.Model):
+    """A book on the campaign's list, curated by the organiser's staff: the ISBN is stored as its 13
+    digits with a valid check digit (``core.validators.normalize_isbn``); the cover is optional."""
+
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="books")
     title = models.CharField(_("书名"), max_length=120)
     author = models.CharField(_("作者"), max_length=80, blank=True)
+    isbn = models.CharField(_("ISBN"), max_length=13, blank=True)
+    page_count = models.PositiveSmallIntegerField(_("页数"), default=0)  # 0: not given
+    cover = models.CharField(max_length=255, blank=True)  # core.images storage name
+    cover_width = models.PositiveIntegerField(default=0)
+    cover_height = models.PositiveIntegerField(default=0)
+    cover_renditions = models.JSONField(default=dict, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ("position", "id")
-        constraints = [models.UniqueConstraint(fields=("activity", "title"), name="reading_book_once")]
+        constraints = [
+            models.UniqueConstraint(fields=("activity", "title"), name="reading_book_once"),
+            models.UniqueConstraint(
+                fields=("activity", "isbn"), condition=~models.Q(isbn=""), name="reading_book_isbn_once"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
 
 
 class ReadingLog(models.Model):
-    """One reading session: the book, the day, minutes and pages read, a note."""
+    """One day's reading of one book: minutes and pages read, a note. One row per participant, book
+    and day (a second entry the same day corrects it); the bounds are checked by the database too."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="reading_logs")
     signup = models.ForeignKey(SignUp, on_delete=models.CASCADE, related_name="reading_logs")
@@ -46,8 +61,11 @@ class ReadingLog(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(minutes__gte=1, minutes__lte=1440), name="reading_minutes_in_a_day"
-            )
+            ),
+            models.CheckConstraint(condition=models.Q(pages__lte=2000), name="reading_pages_plausible"),
+            models.UniqueConstraint(fields=("signup", "book", "day"), name="reading_log_once_per_book_a_day"),
         ]
+        indexes = [models.Index(fields=("activity", "signup"), name="reading_log_board")]
 
     def __str__(self) -> str:
         return f"{self.signup_id}@{self.day}: {self.minutes}"
@@ -77,6 +95,10 @@ class Work(models.Model):
     picture_height = models.PositiveIntegerField(default=0)
     renditions = models.JSONField(default=dict, blank=True)
     video = models.CharField(max_length=255, blank=True)  # storage name of the uploaded MP4
+    # A reading essay (读后感) may name the book on the campaign's list it is about.
+    book = models.ForeignKey(
+        ReadingBook, on_delete=models.SET_NULL, null=True, blank=True, related_name="essays"
+    )
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PENDING)
     review_note = models.CharField(_("审核意见"), max_length=200, blank=True)
     reviewed_by = models.ForeignKey(
@@ -256,10 +278,15 @@ class CheckinScan(models.Model):
 
 
 class ActivityPhoto(models.Model):
+    """A photo of the day uploaded by an attendee who confirmed that the people shown agreed to its
+    publication; public only after the organiser's review, and hidden again while a takedown
+    request of someone shown is open (``photos.photo_takedown_ask``)."""
+
     class Status(models.TextChoices):
         PENDING = "pending", _("待审核")
         PUBLISHED = "published", _("已发布")
         REJECTED = "rejected", _("未通过")
+        REMOVED = "removed", _("已撤下")
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="photos")
     uploaded_by = models.ForeignKey(
@@ -272,10 +299,60 @@ class ActivityPhoto(models.Model):
     caption = models.CharField(_("说明"), max_length=120, blank=True)
     consent = models.BooleanField(_("画面中的人已同意公开"), default=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    review_note = models.CharField(_("审核意见"), max_length=200, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="published") | models.Q(consent=True),
+                name="photo_published_consented",
+            )
+        ]
+        indexes = [models.Index(fields=("activity", "status"), name="photo_by_status")]
 
     def __str__(self) -> str:
         return self.caption or str(self.pk)
+
+
+class PhotoTakedown(models.Model):
+    """Someone shown in a published photo asks for it to be taken down; the photo is hidden while
+    the request is open, and the organiser's staff remove it or (with a reason) keep it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待处理")
+        REMOVED = "removed", _("已撤下")
+        KEPT = "kept", _("保留")
+
+    photo = models.ForeignKey(ActivityPhoto, on_delete=models.CASCADE, related_name="takedowns")
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="photo_takedowns")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("撤下理由"), max_length=300)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    note = models.CharField(_("处理说明"), max_length=200, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("photo", "requested_by"),
+                condition=models.Q(status="open"),
+                name="photo_takedown_one_open",
+            )
+        ]
+        indexes = [models.Index(fields=("activity", "status"), name="takedown_by_status")]
+
+    def __str__(self) -> str:
+        return f"{self.photo_id}: {self.status}"
 
 
 class SurveyQuestion(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import funding_views, views
+from . import funding_views, views, views_reading
 
 app_name = "events"
 
@@ -23,6 +23,40 @@ urlpatterns = [
         "console/<int:activity_id>/budget/<slug:action>/",
         funding_views.console_budget_action,
         name="console_budget_action",
+    ),
+]
+
+# The reading campaign (玫瑰书香) and the day's photos (views_reading).
+urlpatterns += [
+    path("<int:activity_id>/reading/", views_reading.h5_reading, name="h5_reading"),
+    path("<int:activity_id>/reading/log/", views_reading.h5_reading_log, name="h5_reading_log"),
+    path("<int:activity_id>/reading/board/", views_reading.h5_reading_board, name="h5_reading_board"),
+    path("<int:activity_id>/reading/essays/", views_reading.h5_essays, name="h5_essays"),
+    path("<int:activity_id>/reading/essays/new/", views_reading.h5_essay_new, name="h5_essay_new"),
+    path("<int:activity_id>/reading/essays/<int:essay_id>/", views_reading.h5_essay, name="h5_essay"),
+    path("<int:activity_id>/photos/", views_reading.h5_photos, name="h5_photos"),
+    path(
+        "<int:activity_id>/photos/<int:photo_id>/takedown/",
+        views_reading.h5_photo_takedown,
+        name="h5_photo_takedown",
+    ),
+    path("console/<int:activity_id>/reading/", views_reading.console_reading, name="console_reading"),
+    path(
+        "console/<int:activity_id>/reading/books/<int:book_id>/",
+        views_reading.console_book,
+        name="console_book",
+    ),
+    path(
+        "console/<int:activity_id>/reading/books/<int:book_id>/remove/",
+        views_reading.console_book_remove,
+        name="console_book_remove",
+    ),
+    path("console/<int:activity_id>/reading/essays/", views_reading.console_essays, name="console_essays"),
+    path("console/<int:activity_id>/photos/", views_reading.console_photos, name="console_photos"),
+    path(
+        "console/<int:activity_id>/photos/<slug:action>/",
+        views_reading.console_photo_action,
+        name="console_photo_action",
     ),
 ]
 
