@@ -11,19 +11,18 @@ from yugong.core.models import DomainEvent
 from . import rollup
 from .cache import bump_version
 from .refresh import EVENT
-from .warm import warm, warm_due
 
 
 def _refreshed() -> None:
+    # No warm here: while facts flow, the next refresh drops whatever a warm computed seconds later;
+    # the periodic job warms once the figures have settled (tasks.py, warm.py).
     bump_version()
-    if warm_due():  # at most once per COCKPIT_WARM_SECONDS across processes (warm.py)
-        warm()
 
 
 @event_handler(EVENT)
 def refresh_rollup(event: DomainEvent) -> None:
     """Add the buffered facts to their cells (core's fact buffer, hot write paths), fold new facts
-    into the monthly roll-up; after commit, drop the cached figures and warm the common screens.
+    into the monthly roll-up; after commit, drop the cached figures.
     Idempotent: the buffered rows are deleted and the cells folded are marked in this transaction,
     so a second delivery (or a second worker) finds nothing left to add."""
     drained, more_buffered = fact_buffer_drain()

@@ -6,8 +6,13 @@ summary of this year and of this month "as it stood" (the desk's and the big scr
 API's ``summary``); for each root, the child ranking and the year's trend of the ranking metric.
 ``COCKPIT_WARM=0`` turns it off; ``COCKPIT_WARM_NODES`` bounds the number of nodes.
 
-How often: at most once per ``COCKPIT_WARM_SECONDS`` (default 60) across every process, through a
-lease in the shared cache (:func:`warm_due`). A refresh comes every ``COCKPIT_REFRESH_SECONDS`` (2)
+When: from the periodic ``cockpit-refresh`` job (Celery beat every minute, or ``manage.py
+cockpit_rollup --refresh`` from cron), when no fact waits to be folded and the figures changed since
+the last warm (:func:`warm_if_settled`) — never after a refresh in a request's worker: while facts
+flow (a busy gate) every refresh, seconds apart, drops what a warm computed, so warming then was
+pure cost (issue 19: ~21 % of a gate worker's CPU at 20,000 members, 2026-12-06 profile). And at
+most once per ``COCKPIT_WARM_SECONDS`` (default 60) across every process, through a lease in the
+shared cache (:func:`warm_due`). Below: the history of that interval. A refresh comes every ``COCKPIT_REFRESH_SECONDS`` (2)
 per process while facts flow, and one warm at 20,000 members costs ~5 s of CPU and ~20 s of wall
 time (64 nodes, ~900 aggregate statements): warming on every refresh kept a gate's web workers (no
 broker: the refresh is delivered in-process) or a Celery worker busy with it all the time — the
@@ -33,6 +38,7 @@ log = logging.getLogger("yugong.cockpit")
 
 RANKING_METRIC = "members.approved"
 WARM_LEASE_KEY = "cockpit:warm-lease"
+WARMED_VERSION_KEY = "cockpit:warmed-version"
 
 
 def warm_due() -> bool:
@@ -71,3 +77,17 @@ def warm() -> int:
             tables.children_rows(root, m, this_year, "stood")
             tables.trend_points(root, m, this_year, "stood")
     return len(roots) + len(children)
+
+
+def warm_if_settled() -> int:
+    """The periodic job's warm (nothing waits to be folded): compute the common screens when the
+    figures changed since the last warm and no process warmed within the interval. Returns how
+    many nodes were warmed."""
+    from .cache import version
+
+    current = version()
+    if cache.get(WARMED_VERSION_KEY) == current or not warm_due():
+        return 0
+    warmed = warm()
+    cache.set(WARMED_VERSION_KEY, current, timeout=None)
+    return warmed

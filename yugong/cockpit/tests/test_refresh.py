@@ -169,7 +169,15 @@ def _warm_summary(node: Any, year: Any, stamp: int) -> Any:
 
 
 @pytest.mark.django_db
-def test_after_a_refresh_the_common_screens_are_warm(django_capture_on_commit_callbacks, with_rollup):
+def test_once_the_figures_settle_the_periodic_job_warms_the_common_screens(
+    django_capture_on_commit_callbacks, with_rollup
+):
+    """A refresh only drops the figures; the periodic job, finding nothing left to fold, computes
+    the common screens under the new stamp — once per change of the figures."""
+    from yugong.cockpit.tasks import cockpit_refresh
+    from yugong.cockpit.warm import WARM_LEASE_KEY, WARMED_VERSION_KEY
+
+    cache.delete_many([WARM_LEASE_KEY, WARMED_VERSION_KEY])
     city = make_union(None)
     district = make_union(city, kind="district")
     fact_record(metric=SUM, union_id=make_union(district).pk, value=3)
@@ -179,41 +187,48 @@ def test_after_a_refresh_the_common_screens_are_warm(django_capture_on_commit_ca
     v = version()
     assert v > before
     year = periods.year(local_today().year)
+    assert _warm_summary(city, year, v) is None  # the refresh did not warm
+    assert cockpit_refresh() is False  # nothing waits: the job warms
     for node in (city, district):
         assert _warm_summary(node, year, v) is not None  # computed under the new refresh stamp
     codes = {r["code"]: r["value"] for r in tables.summary(city, year, "stood")}
     assert codes[SUM] == 3 == selectors.metric_value(city, get_metric(SUM), year)
+    cache.delete(WARM_LEASE_KEY)
+    with CaptureQueriesContext(connection) as ctx:
+        cockpit_refresh()  # the figures did not change since: no second warm
+    assert len(ctx.captured_queries) <= 2, [q["sql"] for q in ctx.captured_queries]
 
 
 @pytest.mark.django_db
-def test_the_warm_runs_once_per_interval_while_every_refresh_drops_the_figures(
+def test_while_facts_flow_refreshes_drop_the_figures_and_nothing_is_warmed(
     django_capture_on_commit_callbacks, with_rollup, settings
 ):
     """Facts keep coming (a busy gate): every refresh bumps the version, so no stale figure is
-    read, but only the first one within COCKPIT_WARM_SECONDS recomputes the screens."""
-    from yugong.cockpit.warm import WARM_LEASE_KEY
+    read, and none of them warms (the next refresh would drop it within seconds); the periodic job
+    asks for a refresh while facts wait, and warms only once they are folded."""
+    from yugong.cockpit.tasks import cockpit_refresh
+    from yugong.cockpit.warm import WARM_LEASE_KEY, WARMED_VERSION_KEY
 
     settings.COCKPIT_WARM_SECONDS = 60
-    cache.delete(WARM_LEASE_KEY)
+    cache.delete_many([WARM_LEASE_KEY, WARMED_VERSION_KEY])
     city = make_union(None)
     year = periods.year(local_today().year)
     try:
-        seen = []
         for value in (2, 5):
-            fact_record(metric=SUM, union_id=make_union(city).pk, value=value)
+            fact_record(metric=SUM, union_id=make_union(city).pk, value=value, buffered=True)
             with django_capture_on_commit_callbacks(execute=True):
                 refresh.request("facts")
-            seen.append(_warm_summary(city, year, version()))
-        assert seen[0] is not None  # the first refresh warmed
-        assert seen[1] is None  # the second one (within the interval) only dropped the figures
-        codes = {r["code"]: r["value"] for r in tables.summary(city, year, "stood")}
-        assert codes[SUM] == 7 == selectors.metric_value(city, get_metric(SUM), year)
-        cache.delete(WARM_LEASE_KEY)  # the interval is over: the next refresh warms again
+            assert _warm_summary(city, year, version()) is None
+        fact_record(metric=SUM, union_id=city.pk, value=1, buffered=True)
         with django_capture_on_commit_callbacks(execute=True):
-            refresh.request("facts")
+            assert cockpit_refresh() is True  # a fact waits: a refresh is asked, no warm
+        assert _warm_summary(city, year, version()) is None
+        assert cockpit_refresh() is False  # settled: warmed now
         assert _warm_summary(city, year, version()) is not None
+        codes = {r["code"]: r["value"] for r in tables.summary(city, year, "stood")}
+        assert codes[SUM] == 8 == selectors.metric_value(city, get_metric(SUM), year)
     finally:
-        cache.delete(WARM_LEASE_KEY)
+        cache.delete_many([WARM_LEASE_KEY, WARMED_VERSION_KEY])
 
 
 @pytest.mark.django_db
