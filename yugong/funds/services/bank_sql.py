@@ -44,7 +44,7 @@ from yugong.orgs.models import Union
 from .. import ledger
 from ..models import BudgetLine, Commitment, LedgerEntry, LedgerLine, PayoutBatch, PayoutLine
 from .bank import clean_account_no, queued_fen
-from .commitments import SPEND_ACTION, SPEND_KIND, SPENT_METRIC, _move_to_spent, spend_lines
+from .commitments import SPEND_ACTION, SPEND_KIND, _move_to_spent, spend_lines
 from .common import FINANCE_ROLES, clean_amount, clean_words, lock, require
 
 SOURCE_TABLE = "funds_pay_source"
@@ -112,7 +112,7 @@ def batch_pay_from_select(  # audited-in-sql (the lines' and the spendings' rows
             PayoutLine.objects.filter(pk=line_id).update(account_no=encrypt(account))
     _move_to_spent(spend, total)
     line = BudgetLine.objects.only("category").get(pk=spend.line_id)
-    fact_record(metric=SPENT_METRIC, union_id=spend.union_id, value=total, dim=line.category)
+    fact_record(metric="funds.spent_fen", union_id=spend.union_id, value=total, dim=line.category)
     locked.total_fen, locked.line_count = total, count
     locked.status = PayoutBatch.Status.EXPORTED
     locked.exported_at = now()

@@ -239,7 +239,6 @@ def commitment_spend_for(
 
 SPEND_KIND = "budget_spend"
 SPEND_ACTION = "funds.commitment_spend"
-SPENT_METRIC = "funds.spent_fen"
 
 
 def spend_lines(commitment: Commitment, amount: int, pay_from: str = "") -> list[tuple[str, int]]:
@@ -292,7 +291,7 @@ def _spend(
         union_id=locked.union_id,
         extra={"amount_fen": amount},
     )
-    fact_record(metric=SPENT_METRIC, union_id=locked.union_id, value=amount, dim=line.category)
+    fact_record(metric="funds.spent_fen", union_id=locked.union_id, value=amount, dim=line.category)
     return locked
 
 
