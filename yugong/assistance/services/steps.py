@@ -218,13 +218,13 @@ def _member_of(user: Any, union: Union) -> bool:
     ).exists()
 
 
-def _may_object(actor: Any, f: HardshipFile) -> None:
+def _may_object(actor: User, f: HardshipFile) -> None:
     """Anyone in the file's union: a current member, or staff over it (else: not found)."""
     if not (_member_of(actor, f.union) or can_act(actor, f.union)):
         raise NotFound()
 
 
-def _may_handle(actor: Any, f: HardshipFile) -> None:
+def _may_handle(actor: User, f: HardshipFile) -> None:
     require_role(actor, f.union, REVIEW_ROLES)
 
 
@@ -232,11 +232,11 @@ def _on_notice(f: HardshipFile) -> bool:
     return f.notice_ends_at is not None and now() < f.notice_ends_at
 
 
-def _upheld(f: HardshipFile, actor: Any, answer: str) -> None:
+def _upheld(f: HardshipFile, actor: User, answer: str) -> None:
     _reject(f, actor, answer)
 
 
-def _timeline(f: HardshipFile, kind: str, actor: Any, note: str, data: dict[str, Any]) -> None:
+def _timeline(f: HardshipFile, kind: str, actor: User, note: str, data: dict[str, Any]) -> None:
     _step(f, kind, actor, note, **data)
 
 

@@ -266,19 +266,19 @@ def _on_notice(n: Nomination) -> bool:
     return r.status == Round.Status.NOTICE and r.notice_ends_at is not None and now() < r.notice_ends_at
 
 
-def _anyone(actor: Any, n: Nomination) -> None:
+def _anyone(actor: User, n: Nomination) -> None:
     """The notice is public: anyone signed in may object (checked before the lock)."""
 
 
-def _organiser(actor: Any, n: Nomination) -> None:
+def _organiser(actor: User, n: Nomination) -> None:
     require_role(actor, n.round.union, REVIEW_ROLES)
 
 
-def _timeline(n: Nomination, kind: str, actor: Any, note: str, data: dict[str, Any]) -> None:
+def _timeline(n: Nomination, kind: str, actor: User, note: str, data: dict[str, Any]) -> None:
     _step(n, kind, n.round.union, actor, note)
 
 
-def _upheld(n: Nomination, actor: Any, answer: str) -> None:
+def _upheld(n: Nomination, actor: User, answer: str) -> None:
     """An upheld objection takes the nominee off the list."""
     n.status = Status.REJECTED
     n.save(update_fields=["status", "updated_at"])
