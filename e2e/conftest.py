@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -199,6 +200,13 @@ def _new_page(
     page.on("pageerror", lambda e: log.page_errors.append(str(e)))
 
     page.on("response", on_response)
+    # Requests still in flight when a test ends (a player's last heartbeat, sent with keepalive as
+    # the page unloads; a video's range request) would reach the live server while the database is
+    # flushed for the next test. Count them on the context, so the teardown can wait for them.
+    in_flight: set[Any] = set()
+    context.on("request", lambda r: in_flight.add(r))
+    context.on("requestfinished", lambda r: in_flight.discard(r))
+    context.on("requestfailed", lambda r: in_flight.discard(r))
     try:
         yield page
     finally:
@@ -213,7 +221,21 @@ def _new_page(
                     print(problem)
             except Exception as exc:  # noqa: BLE001 - never mask the test's own failure
                 print(f"\ncould not save a screenshot: {exc!r}")
+        _settle(page, in_flight)
         context.close()
+
+
+def _settle(page: Any, in_flight: set[Any], seconds: float = 5.0) -> None:
+    """Leave the page (its unload handlers send what they send) and wait, bounded, until no request
+    of the context is in flight, so the server is idle before the database is flushed."""
+    try:
+        page.goto("about:blank")
+        deadline = time.monotonic() + seconds
+        while in_flight and time.monotonic() < deadline:
+            page.wait_for_timeout(50)  # lets Playwright deliver the finished/failed events
+        page.wait_for_timeout(100)  # the server thread closes its connection after the response
+    except Exception:  # noqa: BLE001 - a closed or crashed page has nothing left in flight
+        return
 
 
 @pytest.fixture

@@ -459,7 +459,6 @@ def _assign_pools(activity: Activity) -> None:
         entered.filter(union__path__startswith=quota.union_path).update(quota=quota)
 
 
-@transaction.atomic
 def _set_waiting(ranks: list[tuple[int, int]]) -> None:
     """Mark the waiting list with each entry's rank. PostgreSQL: one UPDATE joined to the arrays
     (linear; ``bulk_update``'s CASE per batch compares every row with every WHEN — 98,000 waiting
@@ -481,6 +480,7 @@ def _set_waiting(ranks: list[tuple[int, int]]) -> None:
     SignUp.objects.bulk_update(waiting, ["status", "wait_rank"], batch_size=2000)
 
 
+@transaction.atomic
 def activity_draw(*, actor: User, activity_id: Any, seed: str) -> lottery.Result:
     """Reveal the seed (it must match the published commitment) and draw every pool."""
     activity = _activity_for(actor, activity_id, lock=True)

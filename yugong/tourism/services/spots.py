@@ -114,13 +114,20 @@ def pool_take(*, year: int, amount_fen: int, prefer: int = 0, _unsafe_naive: boo
             balance_fen=row[1] - amount_fen, paid_out_fen=F("paid_out_fen") + amount_fen
         )
         return True
+    # A one-row UPDATE that loses its row to a concurrent admission still locks it (PostgreSQL locks
+    # the newest version before re-checking the balance). Under a savepoint that is rolled back the
+    # lock goes too, so the several-row path below takes every lock in slot order: no deadlock.
+    savepoint = transaction.savepoint()
     with connection.cursor() as cursor:
         cursor.execute(
             pool_take_sql(year="%(year)s", amount="%(amount)s", prefer="%(prefer)s"),
             {"year": year, "amount": amount_fen, "prefer": prefer},
         )
-        if cursor.rowcount == 1:
-            return True
+        taken = cursor.rowcount == 1
+    if taken:
+        transaction.savepoint_commit(savepoint)
+        return True
+    transaction.savepoint_rollback(savepoint)
     rows = list(PassPool.objects.select_for_update().filter(year=year).order_by("slot"))
     if sum(r.balance_fen for r in rows) < amount_fen:
         return False
