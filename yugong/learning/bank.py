@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from yugong.accounts.models import User
 from yugong.core.audit import audit_record
+from yugong.core.db import prepared_cursor
 from yugong.core.errors import Conflict, ValidationFailed
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import local_today
@@ -225,8 +226,9 @@ def credit_statement(person: Person, *, after: str = "", limit: int = STATEMENT_
     Whatever the ledger holds, it reads the person with the account, the total of the balance
     buckets not yet expired (a few rows per account, not the ledger) and the waiting count
     (:func:`_header`), and the page by the (account, created_at, id) index (:func:`_page`): on
-    PostgreSQL in ONE statement compiled once per process (:func:`_statement_sql`), elsewhere as
-    two ORM queries (:func:`_statement_orm`, the reference; ``tests/test_statement_twin.py``)."""
+    PostgreSQL in ONE statement compiled once per process and prepared once per pooled connection
+    (:func:`_statement_sql`), elsewhere as two ORM queries (:func:`_statement_orm`, the reference;
+    ``tests/test_statement_twin.py``)."""
     statement = _statement("pk", person.pk, after=after, limit=limit)
     assert statement is not None  # noqa: S101 - the person exists
     return statement
@@ -366,7 +368,7 @@ def _statement_sql(
     if position is not None:
         values[_AT], values[_PK] = position
     params = [values.get(p, p) if type(p) in (int, dt.date, dt.datetime) else p for p in template]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # parsed and planned once per pooled connection
         cursor.execute(sql, params)
         found = cursor.fetchall()
     if not found:
