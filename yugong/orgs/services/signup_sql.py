@@ -69,7 +69,7 @@ WITH a AS (
     SELECT 1 FROM {signup} WHERE activity_id = %(aid)s AND user_id = %(uid)s AND status = %(live)s
 ), take AS (
     UPDATE {activity} sa SET signed_up = sa.signed_up + 1 FROM a
-    WHERE sa.id = a.id AND sa.status = %(open)s AND sa.starts_at > %(now)s
+    WHERE sa.id = %(aid)s AND a.id = sa.id AND sa.status = %(open)s AND sa.starts_at > %(now)s
         AND sa.signed_up < sa.capacity AND NOT EXISTS (SELECT 1 FROM dup)
     RETURNING sa.id, a.team_id, a.union_id
 ), mine AS (
