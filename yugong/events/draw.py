@@ -110,6 +110,13 @@ def write(out: Outcome) -> int:
     return write_one_statement(out) if one_statement_applies() else write_rows(out)
 
 
+def _array(values: list[int]) -> str:
+    """An integer column as one PostgreSQL array literal (``{1,2,3}``), cast in the statement: the
+    driver adapting a Python list of 100,000 ints element by element took seconds (3 columns:
+    3.4–5.7 s against 0.7–0.9 s for the literal on the loaded 2-core machine)."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 def write_one_statement(out: Outcome) -> int:
     """PostgreSQL: every entry's pool and outcome in ONE UPDATE joined to the three columns."""
     if not out.numbers:
@@ -133,9 +140,9 @@ def write_one_statement(out: Outcome) -> int:
                 "won_status": SignUp.Status.WON.value,
                 "waiting_status": SignUp.Status.WAITING.value,
                 "entered": SignUp.Status.ENTERED.value,
-                "numbers": out.numbers,
-                "pools": out.pools,
-                "ranks": out.ranks,
+                "numbers": _array(out.numbers),
+                "pools": _array(out.pools),
+                "ranks": _array(out.ranks),
             },
         )
         return int(cursor.rowcount)

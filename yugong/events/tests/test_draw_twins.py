@@ -181,6 +181,37 @@ def test_the_one_statement_draw_runs_the_same_statements_whatever_the_list(world
     assert sum("events_signup" in sql for sql in updates) == 1
 
 
+@requires_postgres
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_one_statement_draw_writes_heap_only_tuples(world: World) -> None:
+    """The sign-up table is half full per page (migration 0006), so the draw's UPDATE of an entry
+    whose pool did not move writes no index entry (a HOT update): counted in this transaction."""
+    activity = make_activity(world, places=4)
+    quota_allocate(actor=world.organiser, activity_id=activity.pk, union_id=world.yuzhong.pk, places=2)
+    for union in (world.store, world.jiangbei):
+        for _ in range(10):
+            signup_create(actor=make_member(union)[0], activity_id=activity.pk)
+    close_signup(activity)
+
+    def hot_updates() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relid = %s::regclass",
+                [SignUp._meta.db_table],
+            )
+            row = cursor.fetchone()
+        return (row[0], row[1]) if row else (0, 0)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = %s::regclass", [SignUp._meta.db_table])
+        assert "fillfactor=50" in (cursor.fetchone()[0] or [])
+    updated, hot = hot_updates()
+    with override_settings(EVENTS_DRAW_ONE_STATEMENT=True):
+        activity_draw(actor=world.organiser, activity_id=activity.pk, seed=SEED)
+    assert hot_updates() == (updated + 20, hot + 20)
+
+
 def test_the_keys_are_hmac_sha256_as_documented() -> None:
     """``lottery`` spells HMAC out over hashlib; it must equal the ``hmac`` module's digest for short,
     block-sized, longer-than-a-block and non-ASCII seeds."""
