@@ -437,14 +437,30 @@ def pool_places(activity: Activity) -> dict[int, int]:
     return draw.places_of(activity, activity.quotas.all())
 
 
-def entries_of(activity: Activity) -> list[lottery.Entry]:
-    """The published list the draw ranked (withdrawals after the draw stay in it)."""
+def published_list(activity: Activity) -> tuple[list[int], list[int], list[int]]:
+    """The published list the draw ranked (withdrawals after the draw stay in it) as three columns
+    in number order: sign-up numbers, pools (0: the organiser's own places), prior wins."""
+    numbers: list[int] = []
+    pools: list[int] = []
+    wins: list[int] = []
     rows = (
         SignUp.objects.filter(activity=activity, in_draw=True)
         .order_by("id")
         .values_list("id", "quota_id", "prior_wins")
     )
-    return [lottery.Entry(number=n, pool=q or 0, prior_wins=w) for n, q, w in rows]
+    for number, pool, prior in rows:
+        numbers.append(number)
+        pools.append(pool or 0)
+        wins.append(prior)
+    return numbers, pools, wins
+
+
+def entries_of(activity: Activity) -> list[lottery.Entry]:
+    """The published list as ``lottery.Entry`` rows."""
+    numbers, pools, wins = published_list(activity)
+    return [
+        lottery.Entry(number=n, pool=p, prior_wins=w) for n, p, w in zip(numbers, pools, wins, strict=True)
+    ]
 
 
 @transaction.atomic

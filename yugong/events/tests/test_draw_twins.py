@@ -23,7 +23,14 @@ from yugong.core.errors import Conflict
 from yugong.core.models import AuditEvent, DailyFact
 from yugong.events import draw, lottery, verify
 from yugong.events.models import Activity, SignUp
-from yugong.events.services import activity_draw, quota_allocate, signup_create, signup_withdraw
+from yugong.events.services import (
+    activity_draw,
+    entries_of,
+    pool_places,
+    quota_allocate,
+    signup_create,
+    signup_withdraw,
+)
 
 from .conftest import SEED, World, close_signup, make_activity, make_member
 
@@ -130,8 +137,8 @@ def test_the_written_draw_recomputes_from_the_seed_and_not_from_another(
     again = lottery.draw(
         seed=SEED,
         activity_id=activity.pk,
-        entries=verify.entries_of(activity),
-        places=verify.pool_places(activity),
+        entries=entries_of(activity),
+        places=pool_places(activity),
         penalty_pct=activity.repeat_penalty_pct,
     )
     for pool, waiting in again.waiting.items():
