@@ -1,6 +1,6 @@
 """Learning API, mounted at /api/v1/learning/ (no ``from __future__ import annotations``: Ninja
 reads the annotations at import). The lesson player posts heartbeats here; the server decides
-what time they credit (``progress.heartbeat``)."""
+what time they credit (``progress.heartbeat_batch_for_user``)."""
 
 import json
 from decimal import Decimal
