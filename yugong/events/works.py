@@ -4,9 +4,9 @@ nothing is public before the organiser's review (``kinds.work_review``).
 Uploads are not trusted by name or by the browser's content type. A photo (and a video's cover)
 goes through ``yugong.core.images.store_picture`` like news covers and product pictures: decoded by
 Pillow, stored with EXIF orientation applied and with smaller renditions for ``srcset``. A video is
-recognised by its first bytes (:func:`video_format`): an ISO base media file (MP4, or QuickTime MOV
-as phones record it) says ``ftyp`` at offset 4 followed by a known brand; WebM is an EBML file
-(``1A 45 DF A3``) whose document type is ``webm``. Files are written *before* the database
+recognised by its first bytes (:func:`video_format`, by the platform's one rule
+``yugong.core.filetypes.sniff``): MP4, QuickTime MOV as phones record it, or WebM — what browsers
+play. Files are written *before* the database
 transaction (storage may be a network call) and deleted again when it does not commit."""
 
 from __future__ import annotations
@@ -22,21 +22,14 @@ from django.utils.translation import gettext as _
 from yugong.accounts.models import User
 from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, ValidationFailed
+from yugong.core.filetypes import read_head, sniff
 from yugong.core.images import delete_picture, inspect_image, store_picture
 
 from .kinds import VOTING_STATUSES, _signup_of
 from .models import ActivityKind, SignUp
 from .models_kinds import Work
 
-# ISO base media brands of MP4 / M4V / QuickTime files that browsers play.
-MP4_BRANDS = frozenset(
-    {
-        b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1",
-        b"M4V ", b"M4VH", b"M4VP", b"MSNV", b"dash", b"mmp4", b"qt  ", b"3gp4", b"3gp5",
-    }
-)  # fmt: skip
 VIDEO_EXTENSIONS = {"mp4": "mp4", "mov": "mov", "webm": "webm"}
-SNIFF_BYTES = 64
 WORK_KINDS = (Work.Kind.PHOTO, Work.Kind.VIDEO)
 # Test-only: the control of the submission race counts without locking the sign-up row.
 _UNGUARDED_ROOM = False
@@ -55,15 +48,12 @@ def works_per_entrant() -> int:
 
 
 def video_format(head: bytes) -> str:
-    """ "mp4", "mov" or "webm" from a file's first bytes; "" when it is none of them."""
-    if len(head) >= 12 and head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in MP4_BRANDS:
-            return "mov" if brand == b"qt  " else "mp4"
+    """ "mp4", "mov" or "webm" from a file's first bytes (``core.filetypes.sniff``): a video that
+    browsers play; "" when it is anything else."""
+    found = sniff(head)
+    if found is None or found.kind != "video" or not found.plays_in_browser:
         return ""
-    if head[:4] == b"\x1a\x45\xdf\xa3" and b"webm" in head[:SNIFF_BYTES]:
-        return "webm"
-    return ""
+    return found.ext if found.ext in VIDEO_EXTENSIONS else ""
 
 
 def inspect_video(upload: Any, *, field: str = "video") -> str:
@@ -81,10 +71,7 @@ def inspect_video(upload: Any, *, field: str = "video") -> str:
                 % {"max": max_video_bytes() // (1024 * 1024), "got": size / (1024 * 1024)}
             }
         )
-    upload.seek(0)
-    head = upload.read(SNIFF_BYTES)
-    upload.seek(0)
-    fmt = video_format(head)
+    fmt = video_format(read_head(upload))
     if not fmt:
         raise ValidationFailed(
             fields={field: _("所选文件不是有效的视频，请上传 MP4、MOV 或 WebM 格式的视频。")}

@@ -51,13 +51,14 @@ from yugong.accounts.system import system_actor
 from yugong.core.audit import audit_record
 from yugong.core.errors import ValidationFailed
 from yugong.core.facts import fact_record
+from yugong.core.filetypes import FileType, read_head
+from yugong.core.filetypes import sniff as sniff_file
 from yugong.orgs.access import access_object
 
 from .catalogue import _course, _text
 from .models import Lesson, LessonRendition, MediaStatus, Unit
 
 FIELD = "file"
-HEAD_BYTES = 16
 READING_SECONDS_PER_PAGE = 60
 MIN_SECONDS, MAX_SECONDS = 1, 4 * 3600
 
@@ -84,43 +85,14 @@ CONTENT_TYPES = {"video": "video/mp4", "audio": "audio/mp4"}
 # --- what a file is ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Sniffed:
-    kind: str  # video / audio / pdf
-    ext: str
-    content_type: str
+LESSON_KINDS = frozenset({"video", "audio", "pdf"})
 
 
-_AUDIO_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A "}
-
-
-def sniff(head: bytes) -> Sniffed | None:
-    """What the file's first bytes say it is (None: not a video, audio or PDF we accept)."""
-    if head.startswith(b"%PDF-"):
-        return Sniffed("pdf", "pdf", "application/pdf")
-    if head[4:8] == b"ftyp":  # ISO base media (MP4, MOV, M4A, 3GP)
-        if head[8:12] in _AUDIO_BRANDS:
-            return Sniffed("audio", "m4a", "audio/mp4")
-        if head[8:12] == b"qt  ":
-            return Sniffed("video", "mov", "video/quicktime")
-        return Sniffed("video", "mp4", "video/mp4")
-    if head.startswith(b"\x1a\x45\xdf\xa3"):  # EBML: WebM, Matroska
-        return Sniffed("video", "webm", "video/webm")
-    if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
-        return Sniffed("video", "avi", "video/x-msvideo")
-    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
-        return Sniffed("audio", "wav", "audio/wav")
-    if head.startswith(b"OggS"):
-        return Sniffed("audio", "ogg", "audio/ogg")
-    if head.startswith(b"fLaC"):
-        return Sniffed("audio", "flac", "audio/flac")
-    if head.startswith(b"ID3"):
-        return Sniffed("audio", "mp3", "audio/mpeg")
-    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:  # ADTS AAC
-        return Sniffed("audio", "aac", "audio/aac")
-    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:  # MPEG audio frame sync
-        return Sniffed("audio", "mp3", "audio/mpeg")
-    return None
+def sniff(head: bytes) -> FileType | None:
+    """What the file's first bytes say it is (``core.filetypes.sniff``), when it is a video, an
+    audio or a PDF that a lesson can be made of; None otherwise."""
+    found = sniff_file(head)
+    return found if found is not None and found.kind in LESSON_KINDS else None
 
 
 def max_bytes(kind: str) -> int:
@@ -248,10 +220,7 @@ def check_upload(upload: Any) -> Checked:
     size = int(getattr(upload, "size", 0) or 0)
     if size <= 0:
         raise ValidationFailed(fields={FIELD: _("上传的文件是空文件。")})
-    upload.seek(0)
-    head = upload.read(HEAD_BYTES)
-    upload.seek(0)
-    found = sniff(head)
+    found = sniff(read_head(upload))
     if found is None:
         raise ValidationFailed(
             fields={

@@ -23,18 +23,15 @@ from yugong.accounts.models import User
 from yugong.core.audit import audit_pii_view, audit_record
 from yugong.core.errors import Conflict, NotFound, ValidationFailed
 from yugong.core.facts import fact_record
+from yugong.core.filetypes import content_matches_name
 from yugong.core.timeutil import now
 
 from ..access import access_recruiter_employer, pk_of
 from ..models import FairCheckin, Intent, JobFair, Resume
 
 RESUME_FILE_MAX_BYTES = 5 * 1024 * 1024
-# extension -> (content type, the file's first bytes)
-RESUME_FILE_TYPES: dict[str, tuple[str, bytes]] = {
-    "pdf": ("application/pdf", b"%PDF-"),
-    "doc": ("application/msword", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),  # OLE2 compound file
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
-}
+# The résumé's file: PDF or Word (the content must be what the name says: core.filetypes).
+RESUME_FILE_EXTENSIONS = frozenset({"pdf", "doc", "docx"})
 CHECKIN_SALT = "yugong.jobs.fair-checkin"
 # Check-in opens an hour before the fair and closes when it ends.
 CHECKIN_EARLY = dt.timedelta(hours=1)
@@ -54,19 +51,17 @@ def check_resume_file(upload: Any) -> tuple[str, str]:
     """(extension, content type) of an acceptable résumé file, else a field error on ``file``."""
     name = str(getattr(upload, "name", "") or "")
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in RESUME_FILE_TYPES:
+    if ext not in RESUME_FILE_EXTENSIONS:
         raise ValidationFailed(fields={"file": _("简历附件须为 PDF 或 Word（.doc/.docx）文件。")})
     size = int(getattr(upload, "size", 0) or 0)
     if size <= 0:
         raise ValidationFailed(fields={"file": _("简历附件是空文件。")})
     if size > RESUME_FILE_MAX_BYTES:
         raise ValidationFailed(fields={"file": _("简历附件不能超过5MB。")})
-    content_type, magic = RESUME_FILE_TYPES[ext]
-    head = upload.read(len(magic))
-    upload.seek(0)
-    if head != magic:
+    found = content_matches_name(upload, ext)
+    if found is None:
         raise ValidationFailed(fields={"file": _("文件内容与扩展名不符，请上传真实的 PDF 或 Word 文件。")})
-    return ext, content_type
+    return ext, found.content_type
 
 
 @transaction.atomic

@@ -33,6 +33,7 @@ from yugong.core.audit import audit_record
 from yugong.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yugong.core.events import event_publish
 from yugong.core.facts import fact_record
+from yugong.core.filetypes import content_matches_name
 from yugong.core.timeutil import local_today, now
 from yugong.core.validators import clean_text
 
@@ -232,10 +233,7 @@ def check_evidence(upload: Any) -> None:
         raise ValidationFailed(fields={"evidence": _("佐证材料须为 PDF、JPG 或 PNG 文件。")})
     if not 0 < size <= EVIDENCE_MAX_BYTES:
         raise ValidationFailed(fields={"evidence": _("佐证材料不能为空，且不超过10MB。")})
-    head = upload.read(8)
-    upload.seek(0)
-    magic = {".pdf": b"%PDF", ".png": b"\x89PNG", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}[ext]
-    if not head.startswith(magic):
+    if content_matches_name(upload, ext.lstrip(".")) is None:
         raise ValidationFailed(fields={"evidence": _("文件内容与扩展名不符。")})
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from yugong.accounts.models import User
 from yugong.core.errors import PermissionDenied, ValidationFailed
 from yugong.core.facts import fact_record
+from yugong.core.filetypes import content_matches_name
 from yugong.core.timeutil import SHANGHAI
 from yugong.core.validators import clean_text, normalize_phone
 from yugong.orgs.access import require_role
@@ -77,26 +78,8 @@ def appeal_number_allocate(at: dt.datetime) -> str:
     return f"12351-{year}-{int(row[0]):06d}"
 
 
-_SIGNATURES: dict[str, tuple[tuple[int, bytes], ...]] = {
-    "jpg": ((0, b"\xff\xd8\xff"),),
-    "jpeg": ((0, b"\xff\xd8\xff"),),
-    "png": ((0, b"\x89PNG"),),
-    "webp": ((8, b"WEBP"),),
-    "heic": ((4, b"ftyp"),),
-    "pdf": ((0, b"%PDF"),),
-    "doc": ((0, b"\xd0\xcf\x11\xe0"),),
-    "docx": ((0, b"PK\x03\x04"),),
-}
-_CONTENT_TYPES = {
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "webp": "image/webp",
-    "heic": "image/heic",
-    "pdf": "application/pdf",
-    "doc": "application/msword",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
+# What 12351 takes: photos, PDF and Word (the content must be what the name says: core.filetypes).
+ATTACHMENT_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "webp", "heic", "pdf", "doc", "docx"})
 
 
 def max_attachment_bytes() -> int:
@@ -112,7 +95,7 @@ def attachment_check(upload: UploadedFile, *, field: str = "attachments") -> tup
     bytes, not by the name or the browser's claim."""
     name = str(upload.name or "")
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in _SIGNATURES:
+    if ext not in ATTACHMENT_EXTENSIONS:
         raise ValidationFailed(
             fields={
                 field: _("“%(name)s”的类型不支持，请上传照片（JPG/PNG/WEBP/HEIC）或PDF、Word文档。")
@@ -128,12 +111,10 @@ def attachment_check(upload: UploadedFile, *, field: str = "attachments") -> tup
         )
     if not upload.size:
         raise ValidationFailed(fields={field: _("“%(name)s”是空文件。") % {"name": name}})
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not all(head[offset : offset + len(magic)] == magic for offset, magic in _SIGNATURES[ext]):
+    found = content_matches_name(upload, ext)
+    if found is None:
         raise ValidationFailed(fields={field: _("“%(name)s”的内容与扩展名不符。") % {"name": name}})
-    return ext, _CONTENT_TYPES[ext]
+    return ext, found.content_type
 
 
 def _attach(appeal: Appeal, uploads: Sequence[UploadedFile]) -> list[AppealAttachment]:
