@@ -366,7 +366,7 @@ def _heartbeat_batch_fast(
     caller then takes the ORM path). The caller holds the transaction."""
     read, write = _fast_sql()
     with connection.cursor() as cursor:
-        cursor.execute(read, [lesson_id, "published", user.pk])
+        cursor.execute(read, [lesson_id, Course.Status.PUBLISHED.value, user.pk])
         row = cursor.fetchone()
     if row is None:
         return None
