@@ -336,7 +336,14 @@ def _enter(actor: User, activity: Activity, membership: Membership | None) -> Si
     except IntegrityError:
         raise signup_rules.already_signed_up() from None
     audit_record(actor=actor, action="activity.signup", obj=signup, union_id=membership.union_id)
-    fact_record(metric="activities.signups", union_id=membership.union_id, dim=activity.kind)
+    # Every sign-up of a city-wide activity adds to the same few day cells (one per quota union):
+    # the fact goes to the buffer (an INSERT that waits for nobody), drained by the cockpit's refresh.
+    fact_record(
+        metric="activities.signups",
+        union_id=membership.union_id,
+        dim=activity.kind,
+        buffered=signup_rules.SIGNUP_FACT_BUFFERED,
+    )
     return signup
 
 
