@@ -29,6 +29,9 @@ from .models import Activity, SignUp
 SIGNUP_ACTION = "activity.signup"
 # The fact scanner reads metric literals in the ORM path; the statement takes the same from here.
 SIGNUP_METRIC = "activities.signups"
+# Both paths append the fact to core's fact buffer (drained into the day cells by the cockpit's
+# refresh) instead of upserting the cell: concurrent sign-ups then never queue on a cell's row lock.
+SIGNUP_FACT_BUFFERED = True
 PRIOR_WINS_CAP = 1000
 
 

@@ -115,7 +115,11 @@ def signup_one_statement(*, actor: User, activity_id: Any) -> SignUp:  # audited
         raise NotFound()
     at = timeutil.now()
     fact, fact_params = fact_record_sql(
-        metric=signup_rules.SIGNUP_METRIC, source="s, ok", union_sql="s.union_id", dim_sql="ok.kind"
+        metric=signup_rules.SIGNUP_METRIC,
+        source="s, ok",
+        union_sql="s.union_id",
+        dim_sql="ok.kind",
+        buffered=signup_rules.SIGNUP_FACT_BUFFERED,
     )
     params = {
         "aid": int(activity_id),

@@ -46,8 +46,17 @@ def union_funds(union_id: int) -> str:
     return f"union_funds:{union_id}"
 
 
+_MERCHANT_PAYABLE = "merchant_payable:"
+
+
 def merchant_payable(merchant_id: int) -> str:
-    return f"merchant_payable:{merchant_id}"
+    return f"{_MERCHANT_PAYABLE}{merchant_id}"
+
+
+def merchant_payable_sql(merchant_id_sql: str) -> str:
+    """:func:`merchant_payable` as a SQL expression over ``merchant_id_sql`` (a fast path that writes
+    its ledger lines inside its own statement)."""
+    return f"('{_MERCHANT_PAYABLE}' || ({merchant_id_sql})::text)"
 
 
 def funds_cash(union_id: int) -> str:

@@ -205,7 +205,9 @@ class Commitment(models.Model):
                 name="funds_commitment_parts_nonneg",
             ),
             models.UniqueConstraint(
-                fields=["ref_type", "ref_id"], condition=~Q(ref_type=""), name="funds_commitment_ref_unique"
+                fields=["ref_type", "ref_id"],
+                condition=~Q(ref_type="") & ~Q(status="rejected"),
+                name="funds_commitment_ref_unique",
             ),
         ]
 

@@ -39,7 +39,7 @@ def staff_rows(user_id: int) -> QuerySet[MerchantStaff]:
     return MerchantStaff.objects.filter(user_id=user_id, active=True)
 
 
-def _may_staff(user: Any) -> bool:
+def may_staff(user: Any) -> bool:
     return (
         user is not None
         and bool(getattr(user, "is_authenticated", False))
@@ -49,7 +49,7 @@ def _may_staff(user: Any) -> bool:
 
 def merchant_ids(user: Any, roles: Iterable[str] | None = None) -> list[int]:
     """The merchants ``user`` works for (active staff rows), cached on the user object."""
-    if not _may_staff(user):
+    if not may_staff(user):
         return []
     cache: dict[str, list[tuple[int, str]]] | None = getattr(user, "_yugong_merchants", None)
     if cache is None:
@@ -101,7 +101,7 @@ def access_merchant_object(qs: QuerySet[M], user: Any, pk: Any, *, field: str = 
     read yet in this request, the staff rows are a subquery of the same statement (one round trip
     instead of two, issue 19: the gate's pass verification); the twin test checks both forms."""
     pk = _pk(pk)
-    if getattr(user, "_yugong_merchants", None) is None and _may_staff(user):
+    if getattr(user, "_yugong_merchants", None) is None and may_staff(user):
         mine = staff_rows(user.pk).values("merchant_id")
         obj = qs.filter(**{f"{field}__in": mine}).filter(pk=pk).first()
     else:

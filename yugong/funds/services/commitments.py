@@ -90,7 +90,9 @@ def commitment_request(
                 requested_by=actor,
             )
     except IntegrityError:
-        return Commitment.objects.get(ref_type=ref_type, ref_id=ref.pk if ref is not None else None)
+        return Commitment.objects.exclude(status=Commitment.Status.REJECTED).get(
+            ref_type=ref_type, ref_id=ref.pk if ref is not None else None
+        )
     audit_record(
         actor=actor,
         action="funds.commitment_request",

@@ -16,6 +16,7 @@ from .proposals import (
     proposal_reject,
     proposal_reward,
     proposal_submit,
+    reward_open,
     reward_state,
 )
 from .studios import (
@@ -41,6 +42,7 @@ __all__ = [
     "proposal_reject",
     "proposal_reward",
     "proposal_submit",
+    "reward_open",
     "reward_state",
     "rating_apply",
     "rating_decide",

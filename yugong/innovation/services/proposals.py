@@ -145,9 +145,13 @@ def proposal_reward(
     union's is refused on ``budget_line`` before anything is written), named after the proposer. A
     leader approves it in funds (never their own request), and finance pays it out to the proposer
     in a bank batch of kind 奖金 (代发), whose result settles it. One request per proposal (funds
-    keeps one commitment per scenario object): a reward turned down in funds stays turned down."""
+    keeps one open commitment per scenario object): a reward turned down in funds can be asked for
+    again (another amount or line), the refused request kept in funds as it was."""
     p = _staff_lock(actor, proposal)
-    _require(p, Status.ADOPTED)
+    if not reward_open(p):
+        _require(p, Status.ADOPTED)
+    # Asked again after a refusal: the rewards fact moves by the difference, not by a second reward.
+    counted_fen = p.reward_fen if p.status == Status.REWARDED else 0
     errors: dict[str, Any] = {}
     if (
         isinstance(reward_fen, bool)
@@ -188,8 +192,20 @@ def proposal_reward(
             "commitment": commitment.pk,
         },
     )
-    fact_record(metric="innovation_proposal_rewards", union_id=p.union_id, value=p.reward_fen)
+    if p.reward_fen != counted_fen:
+        fact_record(
+            metric="innovation_proposal_rewards", union_id=p.union_id, value=p.reward_fen - counted_fen
+        )
     return p
+
+
+def reward_open(p: Proposal) -> bool:
+    """May the union ask for the proposal's reward now: adopted, or rewarded but the spending
+    request turned down in funds (the one rule of the service and of the page's form)."""
+    if p.status == Status.ADOPTED:
+        return True
+    c = p.reward_commitment if p.reward_commitment_id else None
+    return p.status == Status.REWARDED and c is not None and c.status == Commitment.Status.REJECTED
 
 
 def reward_state(commitment: Commitment | None) -> str:

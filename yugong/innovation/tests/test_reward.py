@@ -1,7 +1,7 @@
 """五小 rewards paid through union funds: the reward of an adopted proposal is a spending request on
 a line of the proposal's union's approved budget (required, its own, open), approved by a leader
 (not the one who asked) and paid out to the proposer by finance in a bank batch of kind 奖金, whose
-result settles it; one request per proposal; the console page shows where it stands; and the
+result settles it; one open request per proposal (a refused one can be asked for again); the console page shows where it stands; and the
 authorization matrix over the page and the grant."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from yugong.innovation.models import Proposal
 from yugong.orgs.models import Union
 
 from .conftest import Tree
-from .test_services import propose
+from .test_services import fact, propose
 
 pytestmark = pytest.mark.django_db
 
@@ -122,16 +122,34 @@ def test_missing_closed_or_another_unions_line_is_refused_on_the_field_before_an
     assert not AuditEvent.objects.filter(action="innovation.proposal_reward").exists()
 
 
-def test_a_request_turned_down_in_funds_stays_turned_down(tree: Tree) -> None:
+def test_a_request_turned_down_in_funds_can_be_asked_for_again_once(tree: Tree, client: Any) -> None:
     p = adopted(tree)
     line, chair, _finance = budget_line(tree.store, tree.store_staff)
     p = services.proposal_reward(actor=tree.store_staff, proposal=p, reward_fen=50_000, line_id=line.pk)
-    funds.commitment_reject(actor=chair, commitment=p.reward_commitment_id, reason="金额超出奖励办法标准")
-    assert services.reward_state(Commitment.objects.get(pk=p.reward_commitment_id)) == "已驳回"
-    with pytest.raises(Conflict):  # one request per proposal
+    first = p.reward_commitment_id
+    url = reverse("innovation:console_proposal", args=[p.pk])
+    client.force_login(tree.store_staff)
+    assert 'data-testid="reward-form"' not in client.get(url).content.decode()  # waiting: no second ask
+    with pytest.raises(Conflict):
         services.proposal_reward(actor=tree.store_staff, proposal=p, reward_fen=30_000, line_id=line.pk)
+    funds.commitment_reject(actor=chair, commitment=first, reason="金额超出奖励办法标准")
+    body = client.get(url).content.decode()
+    assert "已驳回" in body and 'data-testid="reward-form"' in body  # the way forward is offered
+    action = reverse("innovation:console_proposal_action", args=[p.pk, "reward"])
+    assert client.post(action, {"budget_line": line.pk, "reward_fen": "300"}).status_code == 302
+    p.refresh_from_db()
+    again = Commitment.objects.get(pk=p.reward_commitment_id)
+    assert (p.status, p.reward_fen, again.amount_fen, again.status) == ("rewarded", 30_000, 30_000, "pending")
+    assert Commitment.objects.get(pk=first).status == "rejected"  # the refusal stays in funds as it was
+    assert "待批准" in client.get(url).content.decode()
+    with pytest.raises(Conflict):  # the new request is open: no third
+        services.proposal_reward(actor=tree.store_staff, proposal=p, reward_fen=10_000, line_id=line.pk)
+    assert (
+        fact("innovation_proposal_rewards", tree.store) == 30_000
+    )  # the cockpit counts the reward asked for, not both
+    funds.commitment_approve_id(actor=chair, commitment_id=again.pk)
     line.refresh_from_db()
-    assert (line.reserved_fen, line.spent_fen) == (0, 0)
+    assert (line.reserved_fen, line.spent_fen) == (30_000, 0)
 
 
 def test_the_console_page_offers_the_unions_lines_and_shows_the_payment(tree: Tree, client: Any) -> None:

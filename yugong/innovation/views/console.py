@@ -230,7 +230,7 @@ def proposal(request: HttpRequest, pk: int) -> HttpResponse:
         "reject_form": RejectForm(),
         "reward_form": RewardForm(lines=_reward_lines(request.user, p)) if manage else None,
         "reward_state": state,
-        "can_reward": p.status == Proposal.Status.ADOPTED,
+        "can_reward": services.reward_open(p),
     }
     return console(request, "innovation/console_proposal.html", ctx)
 

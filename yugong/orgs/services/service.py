@@ -31,6 +31,7 @@ from yugong.core.validators import clean_text
 
 from ..access import MANAGE_ROLES, can_act
 from ..models import ServiceActivity, ServiceRecord, ServiceSignup, Volunteer, VolunteerTeam
+from . import signup_rules, signup_sql
 from .common import _check
 
 MAX_CAPACITY = 10_000
@@ -228,7 +229,9 @@ def _volunteer_for(actor: User, team: VolunteerTeam) -> tuple[Volunteer, bool]:
             Volunteer.objects.filter(pk=entered.pk).update(user=actor, active=True)
             entered.user = actor
             return entered, False
-    name = clean_text(getattr(actor, "display_name", "") or "")[:40] or _("志愿者")
+        if Volunteer.objects.filter(team=team, phone_index=blind_index("phone", phone)).exists():
+            phone = ""  # another account's row holds the number (passed on): a new row without it
+    name = signup_rules.volunteer_name(actor)
     try:
         with transaction.atomic():
             volunteer = Volunteer.objects.create(team=team, user=actor, name=name, phone=phone)
@@ -238,35 +241,51 @@ def _volunteer_for(actor: User, team: VolunteerTeam) -> tuple[Volunteer, bool]:
     return volunteer, True
 
 
-@transaction.atomic
 def service_signup(*, actor: User, activity_id: Any) -> ServiceSignup:
     """A worker signs up for an open activity that has not started; one place, taken by a
-    conditional UPDATE (the sign-up row is rolled back when none is left)."""
+    conditional UPDATE (nothing is written when none is left). On PostgreSQL outside a caller's
+    transaction: one statement (``signup_sql``), same rules (``signup_rules``), same rows."""
     _signed_in(actor)
-    activity = ServiceActivity.objects.select_related("team").filter(pk=_pk(activity_id)).first()
-    if activity is None or activity.status == ServiceActivity.Status.CANCELLED:
-        raise NotFound()
-    if activity.status != ServiceActivity.Status.OPEN or activity.starts_at <= now():
-        raise Conflict(_("活动已开始或已结束，报名已截止。"), code="signup_closed")
+    if signup_sql.fast_path_applies():
+        return signup_sql.service_signup_one_statement(actor=actor, activity_id=_pk(activity_id))
+    return _service_signup_orm(actor, _pk(activity_id))
+
+
+@transaction.atomic
+def _service_signup_orm(actor: User, activity_id: int) -> ServiceSignup:
+    activity = ServiceActivity.objects.select_related("team").filter(pk=activity_id).first()
+    refusal = signup_rules.activity_refusal(
+        status=activity.status if activity else None,
+        starts_at=activity.starts_at if activity else None,
+        at=now(),
+    )
+    if refusal or activity is None:
+        raise refusal or NotFound()
     volunteer, joined = _volunteer_for(actor, activity.team)
     try:
         with transaction.atomic():
             signup = ServiceSignup.objects.create(activity=activity, volunteer=volunteer, user=actor)
     except IntegrityError:
-        raise Conflict(_("您已报名该活动。"), code="duplicate_signup") from None
+        raise signup_rules.already_signed_up() from None
     audit_record(actor=actor, action="volunteer.signup", obj=signup, union_id=activity.team.union_id)
     # Every sign-up of this activity adds to the same day cells of its union: the facts go to the
     # buffer (an INSERT that waits for nobody) instead of queueing on the cells' row locks. The one
     # row they must share — the activity's place count — is taken last, so its lock is held only
     # from here to the commit. A full activity rolls all of it back.
     if joined:
-        fact_record(metric="volunteers.registered", union_id=activity.team.union_id, buffered=True)
-    fact_record(metric="volunteers.signups", union_id=activity.team.union_id, buffered=True)
+        fact_record(
+            metric="volunteers.registered",
+            union_id=activity.team.union_id,
+            buffered=signup_rules.FACTS_BUFFERED,
+        )
+    fact_record(
+        metric="volunteers.signups", union_id=activity.team.union_id, buffered=signup_rules.FACTS_BUFFERED
+    )
     taken = ServiceActivity.objects.filter(
         pk=activity.pk, status=ServiceActivity.Status.OPEN, signed_up__lt=F("capacity")
     ).update(signed_up=F("signed_up") + 1)
     if not taken:
-        raise Conflict(_("名额已满。"), code="full")
+        raise signup_rules.full()
     return signup
 
 

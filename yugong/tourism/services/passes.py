@@ -31,13 +31,13 @@ from yugong.funds import ledger
 from yugong.orgs.access import require_role
 from yugong.orgs.models import Union
 
-from ..access import APPROVER_ROLES, UNION_BUYER_ROLES, access_merchant_object
+from ..access import APPROVER_ROLES, UNION_BUYER_ROLES, access_merchant_object, may_staff
 from ..models import AnnualPass, PassBatch, PassEntry, PassSpot
 from .budget import budget_approve, budget_ask, budget_line_error, budget_spend, budget_withdraw
 from .common import pass_cap_fen
 from .groups import members_of
 from .pass_rules import ENTRY_FACT, PASS_VERIFY_ACTION, pass_refusal
-from .pass_sql import admit_one_statement, fast_path_applies
+from .pass_sql import Qr, admit_one_statement, fast_path_applies
 from .spots import entries_today, pool_pay_in, pool_take
 
 QR_PREFIX = "YGP1"
@@ -182,12 +182,37 @@ def pass_batch_reject(*, actor: User, batch: PassBatch | int) -> PassBatch:
 # --- The dynamic QR -------------------------------------------------------------------------
 
 
+SIG_LEN = 24  # hex characters of the HMAC the QR carries
+
+
 def _qr_key() -> bytes:
     return hashlib.sha256(f"yugong-pass-qr:{settings.SECRET_KEY}".encode()).digest()
 
 
+_pads: dict[str, tuple[bytes, bytes]] = {}
+
+
+def qr_key_pads() -> tuple[bytes, bytes]:
+    """HMAC-SHA256's inner and outer pads of the QR key (RFC 2104: the key, zero-filled to the
+    64-byte block, XOR 0x36 and 0x5c), for the one statement that checks the signature in SQL as
+    ``sha256(opad || sha256(ipad || message))``. Cached per SECRET_KEY."""
+    secret_key = str(settings.SECRET_KEY)
+    pads = _pads.get(secret_key)
+    if pads is None:
+        key = _qr_key().ljust(64, b"\0")
+        pads = (bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key))
+        _pads.clear()
+        _pads[secret_key] = pads
+    return pads
+
+
+def qr_message(pass_id: int, ts: int, secret: str) -> str:
+    """What the QR's HMAC covers; the SQL check appends the pass's secret to ``qr_message(id, ts, "")``."""
+    return f"{pass_id}.{ts}.{secret}"
+
+
 def _sign(pass_id: int, ts: int, secret: str) -> str:
-    return hmac.new(_qr_key(), f"{pass_id}.{ts}.{secret}".encode(), hashlib.sha256).hexdigest()[:24]
+    return hmac.new(_qr_key(), qr_message(pass_id, ts, secret).encode(), hashlib.sha256).hexdigest()[:SIG_LEN]
 
 
 def pass_qr_token(annual_pass: AnnualPass, *, at: dt.datetime | None = None) -> str:
@@ -195,14 +220,25 @@ def pass_qr_token(annual_pass: AnnualPass, *, at: dt.datetime | None = None) -> 
     return f"{QR_PREFIX}.{annual_pass.pk}.{ts}.{_sign(annual_pass.pk, ts, annual_pass.secret)}"
 
 
-def _parse(token: str) -> tuple[int, int, str] | None:
+def _parse(token: str) -> Qr | None:
     parts = (token or "").strip().split(".")
     if len(parts) != 4 or parts[0] != QR_PREFIX:
         return None
     try:
-        return int(parts[1]), int(parts[2]), parts[3]
+        return Qr(int(parts[1]), int(parts[2]), parts[3])
     except ValueError:
         return None
+
+
+def qr_time_refusal(ts: int, at: dt.datetime) -> str | None:
+    """Why a QR made at ``ts`` is refused at ``at`` (a screenshot, a clock far ahead), or None; both
+    paths ask this before anything else about the pass."""
+    age = at.timestamp() - ts
+    if age > QR_MAX_AGE:
+        return _("二维码已过期（超过60秒），请持卡人刷新后重试。")
+    if age < -QR_FUTURE_SKEW:
+        return _("二维码时间异常，请校准手机时间。")
+    return None
 
 
 def _deny(
@@ -240,74 +276,59 @@ def pass_verify(
 ) -> PassEntry:
     """Check a pass QR at a spot's gate. Always returns the logged entry (admitted or refused with
     the reason); only a spot outside the actor's merchant is an error (NotFound).
+
+    On PostgreSQL (outside a caller's transaction) an admission is ONE statement (``pass_sql``):
+    the QR is parsed and its age checked here, everything else — the actor's access to the spot,
+    the signature, the pass, the spot, the one-a-day rule, the pool — in the statement, which also
+    writes every row. Whatever it does not admit writes nothing and takes the ORM path, which
+    decides again under its locks and logs the refusal with its reason (or answers 404).
     ``_unsafe_naive_pool`` is the race test's control (the pool read, then written)."""
-    spot = access_merchant_object(PassSpot.objects.all(), actor, spot_id)  # merchant: ORM path only
     at = at or now()
     day = at.astimezone(SHANGHAI).date()
+    if not _unsafe_naive_pool and fast_path_applies():
+        try:
+            entry = _fast_admit(actor, spot_id, token, at)
+        except IntegrityError:
+            return _deny_second(actor, spot_id, token, day)
+        if entry is not None:
+            return entry
+    spot = access_merchant_object(PassSpot.objects.all(), actor, spot_id)
     try:
-        if not _unsafe_naive_pool and fast_path_applies(spot):
-            entry = _fast_admit(actor, spot, token, at, day)
-            if entry is not None:
-                return entry
         return _verify(actor, spot, token, at, day, _unsafe_naive_pool)
     except IntegrityError:
-        # A concurrent admission of the same pass won the unique index: log the refusal.
-        pass_id = (_parse(token) or (0, 0, ""))[0]
-        with transaction.atomic():
-            return _deny(
-                spot,
-                actor,
-                day,
-                _("该年票今日已在本景点入园，每日限一次。"),
-                AnnualPass.objects.filter(pk=pass_id).first(),
-            )
+        return _deny_second(actor, spot, token, day)
 
 
-def _fast_admit(actor: User, spot: PassSpot, token: str, at: dt.datetime, day: dt.date) -> PassEntry | None:
-    """The admit path on PostgreSQL: read the pass (one plain SELECT, no lock), check the QR and the
-    rules of ``pass_rules`` in Python, then admit in ONE statement (``pass_sql``), which re-checks
-    the same rules under the pass's row lock. None when anything refuses (nothing written): the ORM
-    path then decides again under its locks and logs the refusal with its reason."""
+def _deny_second(actor: User, spot: PassSpot | Any, token: str, day: dt.date) -> PassEntry:
+    """A concurrent admission of the same pass won the unique index: log the refusal."""
+    if not isinstance(spot, PassSpot):
+        spot = access_merchant_object(PassSpot.objects.all(), actor, spot)
     parsed = _parse(token)
-    if parsed is None:
+    with transaction.atomic():
+        return _deny(
+            spot,
+            actor,
+            day,
+            _("该年票今日已在本景点入园，每日限一次。"),
+            AnnualPass.objects.filter(pk=parsed.pass_id if parsed and parsed.fits_bigint() else 0).first(),
+        )
+
+
+def _fast_admit(actor: User, spot_id: Any, token: str, at: dt.datetime) -> PassEntry | None:
+    """The admit path on PostgreSQL: what needs no database here, the rest in ONE statement. None
+    when anything refuses (nothing written): the ORM path then decides and logs."""
+    if not may_staff(actor):
         return None
-    pass_id, ts, sig = parsed
-    row = (
-        AnnualPass.objects.filter(pk=pass_id)
-        .values_list("secret", "status", "year", "holder_name", "number", "batch_id", "batch__union_id")
-        .first()
-    )
-    if row is None:
+    qr = _parse(token)
+    if qr is None or not qr.fits_bigint() or qr_time_refusal(qr.ts, at) is not None:
         return None
-    secret, status, year, holder_name, number, batch_id, union_id = row
-    if not hmac.compare_digest(_sign(pass_id, ts, secret), sig):
+    try:
+        spot_pk = int(spot_id)
+    except (TypeError, ValueError):
         return None
-    age = at.timestamp() - ts
-    if age > QR_MAX_AGE or age < -QR_FUTURE_SKEW:
+    if isinstance(spot_id, bool) or not 0 < spot_pk < 2**63:
         return None
-    refusal = pass_refusal(
-        pass_status=status,
-        pass_year=year,
-        spot_status=spot.status,
-        spot_active=spot.active,
-        blackout_dates=spot.blackout_dates,
-        day=day,
-    )
-    if refusal is not None:
-        return None
-    annual_pass = AnnualPass(
-        id=pass_id,
-        secret=secret,
-        status=status,
-        year=year,
-        holder_name=holder_name,
-        number=number,
-        batch_id=batch_id,
-    )
-    annual_pass._state.adding = False
-    return admit_one_statement(
-        actor=actor, spot=spot, annual_pass=annual_pass, union_id=union_id, at=at, day=day
-    )
+    return admit_one_statement(actor=actor, spot_id=spot_pk, qr=qr, at=at, day=at.astimezone(SHANGHAI).date())
 
 
 def _verify(
@@ -315,9 +336,9 @@ def _verify(
 ) -> PassEntry:
     parsed = _parse(token)
     with transaction.atomic():
-        if parsed is None:
+        if parsed is None or not parsed.fits_bigint():
             return _deny(spot, actor, day, _("二维码无效。"))
-        pass_id, ts, sig = parsed
+        pass_id, ts, sig = parsed.pass_id, parsed.ts, parsed.sig
         annual_pass = (
             AnnualPass.objects.select_for_update(of=("self",))
             .select_related("batch")
@@ -326,11 +347,9 @@ def _verify(
         )
         if annual_pass is None or not hmac.compare_digest(_sign(pass_id, ts, annual_pass.secret), sig):
             return _deny(spot, actor, day, _("二维码无效。"))
-        age = at.timestamp() - ts
-        if age > QR_MAX_AGE:
-            return _deny(spot, actor, day, _("二维码已过期（超过60秒），请持卡人刷新后重试。"), annual_pass)
-        if age < -QR_FUTURE_SKEW:
-            return _deny(spot, actor, day, _("二维码时间异常，请校准手机时间。"), annual_pass)
+        too_old_or_new = qr_time_refusal(ts, at)
+        if too_old_or_new is not None:
+            return _deny(spot, actor, day, too_old_or_new, annual_pass)
         reason = pass_refusal(
             pass_status=annual_pass.status,
             pass_year=annual_pass.year,

@@ -6,6 +6,7 @@ naive read-then-write stock path (a test-only flag) and oversells; the guarded p
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -133,9 +134,17 @@ def test_duplicate_notifications_concurrently_pay_once() -> None:
     assert Session.objects.get(pk=world.session.pk).sold == 2
 
 
-def test_pass_entry_once_a_day_under_concurrency() -> None:
-    world = build_world()
+@pytest.mark.parametrize("one_statement", [True, False], ids=["one-statement", "orm"])
+def test_pass_entry_once_a_day_under_concurrency(one_statement: bool, settings: Any) -> None:
+    """Eight gates scan the same pass at once at a once-a-day spot: one admission (the statement
+    that loses the pass's row lock read its snapshot before the winner committed, and fails on the
+    unique index; later ones see the entry), every scan logged, the merchant paid once."""
     from yugong.core.timeutil import local_today
+    from yugong.tourism.services import pass_sql
+
+    settings.TOURISM_PASS_ONE_STATEMENT = one_statement
+    world = build_world()
+    assert world.spot.one_entry_per_day and world.spot.daily_limit is None
 
     batch = pass_batch_request(
         actor=world.union_staff,
@@ -146,12 +155,29 @@ def test_pass_entry_once_a_day_under_concurrency() -> None:
         budget_line=funded_line(world.company),
     )
     (annual_pass,) = pass_batch_approve(actor=world.chair, batch=batch)
+    # Every pool row covers an entry (one price spread over 16 rows would not: the several-row take
+    # is the ORM path's).
+    set_pool(annual_pass.year, world.spot.rate_fen * 100, rows=4)
     token = pass_qr_token(annual_pass)
-    results = race(
-        8, lambda i: pass_verify(actor=world.other_staff, token=token, spot_id=world.spot.pk).result
-    )
+    admitted_by_statement: list[int] = []
+    admit = pass_sql.admit_one_statement
+
+    def counted(**kwargs: Any) -> Any:
+        entry = admit(**kwargs)
+        if entry is not None:
+            admitted_by_statement.append(entry.pk)
+        return entry
+
+    with mock.patch("yugong.tourism.services.passes.admit_one_statement", counted):
+        results = race(
+            8, lambda i: pass_verify(actor=world.other_staff, token=token, spot_id=world.spot.pk).result
+        )
     assert results.count("ok") == 1, results
+    assert len(admitted_by_statement) == int(one_statement)
     assert PassEntry.objects.count() == 8
+    assert set(PassEntry.objects.exclude(result="ok").values_list("reason", flat=True)) == {
+        "该年票今日已在本景点入园，每日限一次。"
+    }
     assert ledger.balance(ledger.merchant_payable(world.other_merchant.pk)) == -world.spot.rate_fen
 
 
