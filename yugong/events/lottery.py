@@ -18,12 +18,14 @@ entries by key win, the rest form the waiting list in that order.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 _SCALE = float(2**256 + 1)
+_BLOCK = 64  # SHA-256's block size: HMAC pads its key to it (hashing a longer key first)
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
 
 
 @dataclass(frozen=True)
@@ -43,18 +45,69 @@ def commitment(seed: str) -> str:
     return hashlib.sha256(seed.encode("utf-8")).hexdigest()
 
 
+def _keys(
+    seed: str, activity_id: int, numbers: Iterable[int], prior_wins: Iterable[int], penalty_pct: int
+) -> Iterator[float]:
+    """Each entry's key, in the order given.
+
+    HMAC-SHA256 (RFC 2104) spelled out over ``hashlib``: the padded key's inner and outer states are
+    hashed once and copied per entry — the same digest as ``hmac.new(seed, message, sha256)``
+    (``tests/test_lottery.py`` checks it against the ``hmac`` module), without that module's
+    per-call Python overhead over 100,000 entries. The weight is computed once per distinct number
+    of prior wins, by the same expression."""
+    key = seed.encode("utf-8")
+    if len(key) > _BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_BLOCK, b"\0")
+    inner_copy = hashlib.sha256(key.translate(_IPAD)).copy
+    outer_copy = hashlib.sha256(key.translate(_OPAD)).copy
+    prefix = f"{activity_id}:".encode()
+    weights: dict[int, float] = {}
+    log, from_bytes = math.log, int.from_bytes
+    for number, wins in zip(numbers, prior_wins, strict=True):
+        inner = inner_copy()
+        inner.update(prefix + b"%d" % number)
+        outer = outer_copy()
+        outer.update(inner.digest())
+        u = (from_bytes(outer.digest(), "big") + 1) / _SCALE
+        weight = weights.get(wins)
+        if weight is None:
+            weight = weights[wins] = 1.0 / (1.0 + penalty_pct / 100.0 * wins)
+        yield log(u) / weight
+
+
 def entry_key(seed: str, activity_id: int, entry: Entry, penalty_pct: int) -> float:
-    return _key(hmac.new(seed.encode("utf-8"), digestmod=hashlib.sha256), activity_id, entry, penalty_pct)
+    return next(_keys(seed, activity_id, (entry.number,), (entry.prior_wins,), penalty_pct))
 
 
-def _key(keyed: hmac.HMAC, activity_id: int, entry: Entry, penalty_pct: int) -> float:
-    """``entry_key`` from an HMAC already keyed with the seed (copied per entry: the same digest as
-    ``hmac.new(seed, message)``, without setting the key up again for each of 100,000 entries)."""
-    mac = keyed.copy()
-    mac.update(f"{activity_id}:{entry.number}".encode())
-    u = (int.from_bytes(mac.digest(), "big") + 1) / _SCALE
-    weight = 1.0 / (1.0 + penalty_pct / 100.0 * entry.prior_wins)
-    return math.log(u) / weight
+def rank(
+    *,
+    seed: str,
+    activity_id: int,
+    numbers: Sequence[int],
+    pools: Sequence[int],
+    prior_wins: Sequence[int],
+    places: dict[int, int],
+    penalty_pct: int = 0,
+) -> Result:
+    """The draw over the published list given as three parallel columns (number, pool, prior wins):
+    no object per entry. ``draw`` is this over ``Entry`` rows; the database writer calls it on the
+    columns it read."""
+    by_pool: dict[int, list[tuple[float, int]]] = {}
+    keys = _keys(seed, activity_id, numbers, prior_wins, penalty_pct)
+    for number, pool, key in zip(numbers, pools, keys, strict=True):
+        keyed = by_pool.get(pool)
+        if keyed is None:
+            keyed = by_pool[pool] = []
+        keyed.append((-key, number))  # ascending = highest key first, ties by the lower number
+    winners: dict[int, list[int]] = {}
+    waiting: dict[int, list[int]] = {}
+    for pool, keyed in by_pool.items():
+        keyed.sort()
+        cut = max(0, places.get(pool, 0))
+        winners[pool] = [n for _, n in keyed[:cut]]
+        waiting[pool] = [n for _, n in keyed[cut:]]
+    return Result(winners=winners, waiting=waiting)
 
 
 def draw(
@@ -66,18 +119,16 @@ def draw(
     penalty_pct: int = 0,
 ) -> Result:
     """Rank every pool's entries and cut at its places. Deterministic from the arguments alone."""
-    by_pool: dict[int, list[tuple[float, int]]] = {}
-    mac = hmac.new(seed.encode("utf-8"), digestmod=hashlib.sha256)
-    for e in entries:
-        by_pool.setdefault(e.pool, []).append((_key(mac, activity_id, e, penalty_pct), e.number))
-    winners: dict[int, list[int]] = {}
-    waiting: dict[int, list[int]] = {}
-    for pool, keyed in by_pool.items():
-        keyed.sort(key=lambda kn: (-kn[0], kn[1]))
-        cut = max(0, places.get(pool, 0))
-        winners[pool] = [n for _, n in keyed[:cut]]
-        waiting[pool] = [n for _, n in keyed[cut:]]
-    return Result(winners=winners, waiting=waiting)
+    rows = list(entries)
+    return rank(
+        seed=seed,
+        activity_id=activity_id,
+        numbers=[e.number for e in rows],
+        pools=[e.pool for e in rows],
+        prior_wins=[e.prior_wins for e in rows],
+        places=places,
+        penalty_pct=penalty_pct,
+    )
 
 
 def flat_winners(result: Result) -> Sequence[int]:

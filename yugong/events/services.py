@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
@@ -24,7 +24,7 @@ from yugong.members.models import EmploymentForm, Membership
 from yugong.orgs import access
 from yugong.orgs.models import RoleAssignment, Union
 
-from . import lottery, signup_rules, signup_sql
+from . import draw, lottery, signup_rules, signup_sql
 from .models import Activity, ActivityKind, Quota, SignUp
 from .offers import _offer_next, offers_expire, signup_offer_accept
 
@@ -441,50 +441,33 @@ def signup_withdraw(*, actor: User, signup_id: Any) -> SignUp:
 
 def pool_places(activity: Activity) -> dict[int, int]:
     """Places each pool draws: a quota's places not handed further down; 0 is the organiser's own."""
-    places = {q.pk: q.own_places for q in activity.quotas.all()}
-    places[0] = activity.places - activity.allocated
-    return places
+    return draw.places_of(activity, activity.quotas.all())
 
 
-def entries_of(activity: Activity) -> list[lottery.Entry]:
-    """The published list the draw ranked (withdrawals after the draw stay in it)."""
+def published_list(activity: Activity) -> tuple[list[int], list[int], list[int]]:
+    """The published list the draw ranked (withdrawals after the draw stay in it) as three columns
+    in number order: sign-up numbers, pools (0: the organiser's own places), prior wins."""
+    numbers: list[int] = []
+    pools: list[int] = []
+    wins: list[int] = []
     rows = (
         SignUp.objects.filter(activity=activity, in_draw=True)
         .order_by("id")
         .values_list("id", "quota_id", "prior_wins")
     )
-    return [lottery.Entry(number=n, pool=q or 0, prior_wins=w) for n, q, w in rows]
+    for number, pool, prior in rows:
+        numbers.append(number)
+        pools.append(pool or 0)
+        wins.append(prior)
+    return numbers, pools, wins
 
 
-def _assign_pools(activity: Activity) -> None:
-    """Each entry draws in the pool of the deepest quota containing its union *as the quotas stand
-    at the draw* (quotas handed out or changed after someone signed up count): shallow quotas first,
-    deeper ones overwrite. One UPDATE per quota (quotas number in the tens or hundreds)."""
-    entered = SignUp.objects.filter(activity=activity, status=SignUp.Status.ENTERED)
-    entered.update(quota=None)
-    for quota in sorted(activity.quotas.all(), key=lambda q: (len(q.union_path), q.pk)):
-        entered.filter(union__path__startswith=quota.union_path).update(quota=quota)
-
-
-def _set_waiting(ranks: list[tuple[int, int]]) -> None:
-    """Mark the waiting list with each entry's rank. PostgreSQL: one UPDATE joined to the arrays
-    (linear; ``bulk_update``'s CASE per batch compares every row with every WHEN — 98,000 waiting
-    entries took ~200 s); elsewhere ``bulk_update``."""
-    if not ranks:
-        return
-    if connection.vendor == "postgresql":
-        table = SignUp._meta.db_table
-        sql = (
-            f"UPDATE {table} SET status = %s, wait_rank = v.rank "  # noqa: S608 - the model's table
-            f"FROM unnest(%s::bigint[], %s::integer[]) AS v(id, rank) WHERE {table}.id = v.id"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                sql, [str(SignUp.Status.WAITING.value), [n for n, _r in ranks], [r for _n, r in ranks]]
-            )
-        return
-    waiting = [SignUp(pk=n, status=SignUp.Status.WAITING, wait_rank=r) for n, r in ranks]
-    SignUp.objects.bulk_update(waiting, ["status", "wait_rank"], batch_size=2000)
+def entries_of(activity: Activity) -> list[lottery.Entry]:
+    """The published list as ``lottery.Entry`` rows."""
+    numbers, pools, wins = published_list(activity)
+    return [
+        lottery.Entry(number=n, pool=p, prior_wins=w) for n, p, w in zip(numbers, pools, wins, strict=True)
+    ]
 
 
 @transaction.atomic
@@ -499,22 +482,13 @@ def activity_draw(*, actor: User, activity_id: Any, seed: str) -> lottery.Result
         raise Conflict(_("报名截止前未公布种子承诺值，不能抽签。"))
     if lottery.commitment(seed or "") != activity.seed_hash:
         raise ValidationFailed(fields={"seed": _("种子与公布的承诺值不符。")})
-    _assign_pools(activity)
-    SignUp.objects.filter(activity=activity, status=SignUp.Status.ENTERED).update(in_draw=True)
-    entries = entries_of(activity)
-    result = lottery.draw(
-        seed=seed,
-        activity_id=activity.pk,
-        entries=entries,
-        places=pool_places(activity),
-        penalty_pct=activity.repeat_penalty_pct,
-    )
-    won = [n for ns in result.winners.values() for n in ns]
-    for start in range(0, len(won), 5000):
-        SignUp.objects.filter(pk__in=won[start : start + 5000]).update(
-            status=SignUp.Status.WON, won_at_draw=True
-        )
-    _set_waiting([(n, i + 1) for ns in result.waiting.values() for i, n in enumerate(ns)])
+    # Pools as the quotas stand now, the pure draw, and every entry's outcome written (one UPDATE
+    # on PostgreSQL): ``draw``. Only rows still entered are written; a withdrawal that slipped in
+    # between the read and the write makes the counts differ, and the whole draw is rolled back.
+    out = draw.outcome(activity, seed)
+    if draw.write(out) != len(out.numbers):
+        raise Conflict(_("抽签期间报名名单有变化，请重新抽签。"), code="draw_list_changed")
+    result = out.result
     activity.seed = seed
     activity.drawn_at = timeutil.now()
     activity.status = Activity.Status.DRAWN
@@ -524,7 +498,7 @@ def activity_draw(*, actor: User, activity_id: Any, seed: str) -> lottery.Result
         action="activity.draw",
         obj=activity,
         union_id=activity.union_id,
-        extra={"entries": len(entries), "winners": len(won)},
+        extra={"entries": len(out.numbers), "winners": out.winners},
     )
-    fact_record(metric="activities.winners", union_id=activity.union_id, value=len(won), dim=activity.kind)
+    fact_record(metric="activities.winners", union_id=activity.union_id, value=out.winners, dim=activity.kind)
     return result

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from . import lottery
 from .models import Activity, SignUp
-from .services import entries_of, pool_places
+from .services import pool_places, published_list
 
 
 @dataclass(frozen=True)
@@ -22,10 +22,13 @@ class Verification:
 
 
 def verify(activity: Activity, seed: str) -> Verification:
-    result = lottery.draw(
+    numbers, pools, wins = published_list(activity)
+    result = lottery.rank(
         seed=seed,
         activity_id=activity.pk,
-        entries=entries_of(activity),
+        numbers=numbers,
+        pools=pools,
+        prior_wins=wins,
         places=pool_places(activity),
         penalty_pct=activity.repeat_penalty_pct,
     )

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from yugong.accounts.models import User
 from yugong.core.audit import audit_record
+from yugong.core.db import prepared_cursor
 from yugong.core.errors import Conflict, ValidationFailed
 from yugong.core.facts import fact_record
 from yugong.core.timeutil import local_today
@@ -180,17 +182,32 @@ def balance_check(account_id: int) -> bool:
 
 STATEMENT_PAGE = 20
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_ROW_FIELDS = ("pk", "source", "credits", "expires_on", "created_at")
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRow:
+    """One ledger row of the statement, as plain values (what the page and the API show)."""
+
+    pk: int
+    source: str
+    credits: Decimal
+    expires_on: dt.date | None
+    created_at: dt.datetime
+
+    def get_source_display(self) -> str:
+        return str(dict(Source.choices).get(self.source, self.source))
 
 
 @dataclass(frozen=True)
 class Statement:
-    entries: list[CreditEntry]  # one page, newest first
+    entries: list[StatementRow]  # one page, newest first
     total: Decimal  # credits not expired today
     pending: int  # outcomes waiting for review
     next_cursor: str  # "" on the last page
 
 
-def _cursor(entry: CreditEntry) -> str:
+def _cursor(entry: StatementRow) -> str:
     micros = (entry.created_at - _EPOCH) // dt.timedelta(microseconds=1)  # exact, no float
     return f"{micros}.{entry.pk}"
 
@@ -206,10 +223,13 @@ def credit_statement(person: Person, *, after: str = "", limit: int = STATEMENT_
     """The worker's statement, one page at a time: ledger rows newest first (keyset ``after`` the
     previous page's ``next_cursor``), the valid total and the number of outcomes waiting.
 
-    Two queries whatever the ledger holds: the person with the account, the total of the balance
-    buckets not yet expired (a few rows per account, not the ledger) and the waiting count as
-    subqueries; then the page by the (account, created_at, id) index."""
-    statement = _statement(Person.objects.filter(pk=person.pk), after=after, limit=limit)
+    Whatever the ledger holds, it reads the person with the account, the total of the balance
+    buckets not yet expired (a few rows per account, not the ledger) and the waiting count
+    (:func:`_header`), and the page by the (account, created_at, id) index (:func:`_page`): on
+    PostgreSQL in ONE statement compiled once per process and prepared once per pooled connection
+    (:func:`_statement_sql`), elsewhere as two ORM queries (:func:`_statement_orm`, the reference;
+    ``tests/test_statement_twin.py``)."""
+    statement = _statement("pk", person.pk, after=after, limit=limit)
     assert statement is not None  # noqa: S101 - the person exists
     return statement
 
@@ -217,21 +237,34 @@ def credit_statement(person: Person, *, after: str = "", limit: int = STATEMENT_
 def credit_statement_for_user(
     user: User, *, after: str = "", limit: int = STATEMENT_PAGE
 ) -> Statement | None:
-    """:func:`credit_statement` of the signed-in worker's person, found in the same first query
+    """:func:`credit_statement` of the signed-in worker's person, found in the same statement
     (the API's path); None when the user has no person."""
-    return _statement(Person.objects.filter(user=user), after=after, limit=limit)
+    return _statement("user_id", user.pk, after=after, limit=limit)
 
 
-def _statement(people: QuerySet[Person], *, after: str, limit: int) -> Statement | None:
+def _statement(who: str, key: int, *, after: str, limit: int) -> Statement | None:
     if not 1 <= limit <= 100:
         raise ValidationFailed(fields={"limit": _("每页条数应在1到100之间")})
     position = _parse_cursor(after) if after else None
+    if connection.vendor == "postgresql":
+        return _statement_sql(who, key, position=position, limit=limit)
+    return _statement_orm(who, key, position=position, limit=limit)
+
+
+# --- The rules of the statement (both paths take them from here) ------------------------------------
+
+
+def _header(who: str, key: Any, today: dt.date) -> QuerySet[Any, tuple[Any, Any, Any]]:
+    """The person (``who`` is ``pk`` or ``user_id``) with its account id, the valid total (buckets
+    expiring today or later) and the number of outcomes waiting: ``(account_id, valid, waiting)``,
+    at most one row."""
     account = LearningAccount.objects.filter(person=OuterRef("pk"))
-    header = (
-        people.annotate(
+    return (
+        Person.objects.filter(**{who: key})
+        .annotate(
             account_id=Subquery(account.values("pk")[:1]),
             valid=Subquery(
-                CreditBalance.objects.filter(account__person=OuterRef("pk"), expires_on__gte=local_today())
+                CreditBalance.objects.filter(account__person=OuterRef("pk"), expires_on__gte=today)
                 .order_by()
                 .values("account")
                 .annotate(s=Sum("credits"))
@@ -248,22 +281,98 @@ def _statement(people: QuerySet[Person], *, after: str, limit: int) -> Statement
         .values_list("account_id", "valid", "waiting")
         .order_by()[:1]
     )
-    if not header:
-        return None
-    account_id, valid, waiting = header[0]
+
+
+def _page(
+    account: Any, position: tuple[dt.datetime, int] | None, limit: int
+) -> QuerySet[Any, tuple[Any, ...]]:
+    """The account's ledger rows after the keyset ``position``, newest first, one more than the
+    page (to know whether another follows): ``_ROW_FIELDS`` values."""
+    rows = CreditEntry.objects.filter(account_id=account)
+    if position is not None:
+        at, pk = position
+        rows = rows.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
+    return rows.order_by("-created_at", "-pk").values_list(*_ROW_FIELDS)[: limit + 1]
+
+
+def _assemble(
+    account_id: int | None, valid: Any, waiting: int | None, rows: list[tuple[Any, ...]], limit: int
+) -> Statement:
     # One decimal place whatever the database's sum gives back (SQLite's "2", PostgreSQL's "2.0").
     total = Decimal(valid or 0).quantize(Decimal("0.1"))
     if account_id is None:
         return Statement(entries=[], total=total, pending=0, next_cursor="")
-    rows = CreditEntry.objects.filter(account_id=account_id)
-    if position is not None:
-        at, pk = position
-        rows = rows.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
-    page = list(
-        rows.only("source", "credits", "expires_on", "created_at").order_by("-created_at", "-pk")[: limit + 1]
-    )
-    more = len(page) > limit
-    page = page[:limit]
+    page = [StatementRow(*row) for row in rows[:limit]]
+    more = len(rows) > limit
     return Statement(
         entries=page, total=total, pending=waiting or 0, next_cursor=_cursor(page[-1]) if more else ""
     )
+
+
+def _statement_orm(
+    who: str, key: int, *, position: tuple[dt.datetime, int] | None, limit: int
+) -> Statement | None:
+    """The reference path: the header, then the page — two ORM queries."""
+    header = list(_header(who, key, local_today()))
+    if not header:
+        return None
+    account_id, valid, waiting = header[0]
+    rows = list(_page(account_id, position, limit)) if account_id is not None else []
+    return _assemble(account_id, valid, waiting, rows, limit)
+
+
+# --- The fast path (PostgreSQL): the same querysets, compiled once per process ----------------------
+
+# Values that stand for the run-time ones while the ORM compiles; each must come out as a parameter
+# of its own (checked), every other parameter is a constant of the rules (a status) and is kept.
+_KEY = -7_310_001
+_TODAY = dt.date(1901, 2, 3)
+_AT = dt.datetime(1901, 2, 3, 4, 5, 6, 789, tzinfo=dt.UTC)
+_PK = -7_310_002
+_compiled_statements: dict[tuple[str, bool, int], tuple[str, tuple[Any, ...]]] = {}
+
+
+def _compile_statement(who: str, positioned: bool, limit: int) -> tuple[str, tuple[Any, ...]]:
+    """``_header`` and ``_page`` as one statement: the page joined LATERAL to the header's account
+    (one row with NULL row columns when the account is missing or empty; no row without the person).
+    Returns the SQL and its parameter template (sentinels where the run-time values go)."""
+    found = _compiled_statements.get((who, positioned, limit))
+    if found is not None:
+        return found
+    header_sql, header_params = _header(who, _KEY, _TODAY).query.sql_with_params()
+    account = RawSQL("h.account_id", (), output_field=BigIntegerField())
+    page_qs = _page(account, (_AT, _PK) if positioned else None, limit)
+    page_sql, page_params = page_qs.query.sql_with_params()
+    params = (*header_params, *page_params)
+    expected = {_KEY: 1, _TODAY: 1, _AT: 2 if positioned else 0, _PK: 1 if positioned else 0}
+    for sentinel, n in expected.items():
+        if sum(1 for p in params if type(p) is type(sentinel) and p == sentinel) != n:
+            raise RuntimeError(f"unexpected statement parameters: {params!r}")
+    cols = ", ".join(f"r_{name}" for name in _ROW_FIELDS)
+    # Both SELECTs come from the ORM; the names are fixed here; the values are all parameters.
+    sql = (
+        f"WITH h(account_id, valid, waiting) AS ({header_sql}) "  # noqa: S608
+        f"SELECT h.account_id, h.valid, h.waiting, {cols} FROM h "
+        f"LEFT JOIN LATERAL ({page_sql}) AS e({cols}) ON TRUE "
+        "ORDER BY r_created_at DESC, r_pk DESC"
+    )
+    _compiled_statements[(who, positioned, limit)] = (sql, params)
+    return sql, params
+
+
+def _statement_sql(
+    who: str, key: int, *, position: tuple[dt.datetime, int] | None, limit: int
+) -> Statement | None:
+    sql, template = _compile_statement(who, position is not None, limit)
+    values: dict[Any, Any] = {_KEY: key, _TODAY: local_today()}
+    if position is not None:
+        values[_AT], values[_PK] = position
+    params = [values.get(p, p) if type(p) in (int, dt.date, dt.datetime) else p for p in template]
+    with prepared_cursor() as cursor:  # parsed and planned once per pooled connection
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    if not found:
+        return None
+    account_id, valid, waiting = found[0][:3]
+    rows = [tuple(r[3:]) for r in found if r[3] is not None]
+    return _assemble(account_id, valid, waiting, rows, limit)

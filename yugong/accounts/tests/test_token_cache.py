@@ -364,3 +364,42 @@ def test_revocation_racing_requests_never_leaves_a_usable_cached_token() -> None
     assert auth.authenticate_token(token) is None
     ApiToken.objects.filter(user=user).delete()
     User.objects.filter(pk=user.pk).delete()
+
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return str(cursor.fetchone()[0])
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_touch_commits_asynchronously_only_in_its_own_transaction() -> None:
+    """Outside a transaction the miss's statement is its own transaction and commits its touch
+    without waiting for the WAL flush; the setting ends with it (the connection's next transaction
+    is durable again), and inside a caller's transaction the statement leaves the setting alone. Both
+    variants read and touch what the ORM path does."""
+    user = UserFactory(username="toucher")
+    token = _token(user)
+    key_hash = auth.hash_token(token)
+    try:
+        at = timezone.now()
+        assert not connection.in_atomic_block
+        fast = auth._fetch(key_hash, at)
+        assert "set_config('synchronous_commit'" in auth._one_statement(async_commit=True)
+        assert fast is not None and fast.last_used_at == at
+        assert ApiToken.objects.get(user=user).last_used_at == at  # committed
+        assert _synchronous_commit() == "on"
+        ApiToken.objects.filter(user=user).update(last_used_at=None)
+        auth._touched.clear()
+        assert auth._fetch_orm(key_hash, at) == fast
+        for atomic_fetch in (auth._fetch, auth._fetch_orm):
+            ApiToken.objects.filter(user=user).update(last_used_at=None)
+            auth._touched.clear()
+            with transaction.atomic():
+                assert atomic_fetch(key_hash, at) == fast
+                assert _synchronous_commit() == "on"
+            assert ApiToken.objects.get(user=user).last_used_at == at
+    finally:
+        ApiToken.objects.filter(user=user).delete()
+        User.objects.filter(pk=user.pk).delete()

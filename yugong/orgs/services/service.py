@@ -229,6 +229,8 @@ def _volunteer_for(actor: User, team: VolunteerTeam) -> tuple[Volunteer, bool]:
             Volunteer.objects.filter(pk=entered.pk).update(user=actor, active=True)
             entered.user = actor
             return entered, False
+        if Volunteer.objects.filter(team=team, phone_index=blind_index("phone", phone)).exists():
+            phone = ""  # another account's row holds the number (passed on): a new row without it
     name = signup_rules.volunteer_name(actor)
     try:
         with transaction.atomic():

@@ -57,7 +57,7 @@ def fast_path_applies() -> bool:
 # ``a`` the activity and its team's union; ``dup`` the worker's live sign-up; ``take`` the place;
 # ``mine`` the worker's row on the roll, ``entered`` the row staff entered with the worker's phone
 # (the first as the ORM orders the roll: name, id), ``relink`` links/reactivates either, ``joined``
-# a new row when neither exists; ``s`` the sign-up; ``au_*`` the audit rows; ``f_*`` the facts.
+# a new row when neither exists (without the phone when another account's row holds it); ``s`` the sign-up; ``au_*`` the audit rows; ``f_*`` the facts.
 # Everything written hangs on ``take``.
 _ONE_STATEMENT = """
 WITH a AS (
@@ -85,7 +85,13 @@ WITH a AS (
     RETURNING v.id
 ), joined AS (
     INSERT INTO {volunteer} (team_id, user_id, name, phone, phone_index, skills, active, created_at)
-    SELECT take.team_id, %(uid)s, %(name)s, u.phone, u.phone_index, '', true, %(now)s FROM take, u
+    SELECT take.team_id, %(uid)s, %(name)s,
+        CASE WHEN held.id IS NULL THEN u.phone ELSE '' END,
+        CASE WHEN held.id IS NULL THEN u.phone_index ELSE '' END, '', true, %(now)s
+    FROM take CROSS JOIN u LEFT JOIN LATERAL (
+        SELECT v.id FROM {volunteer} v
+        WHERE v.team_id = take.team_id AND u.phone_index <> '' AND v.phone_index = u.phone_index LIMIT 1
+    ) held ON true
     WHERE NOT EXISTS (SELECT 1 FROM mine) AND NOT EXISTS (SELECT 1 FROM entered)
     RETURNING id
 ), vol AS (

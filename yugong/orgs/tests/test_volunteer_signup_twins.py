@@ -72,6 +72,13 @@ def _other_team_roll(w: W, a: ServiceActivity) -> tuple[User, int]:
     return w.workers[0], a.pk
 
 
+def _phone_held_by_another_account(w: W, a: ServiceActivity) -> tuple[User, int]:
+    """The roll holds the worker's phone on another account's row (a number passed on): a new row
+    without the phone, never a 500."""
+    Volunteer.objects.create(team=w.team, user=w.workers[2], name="旧号主", phone=w.workers[0].phone)
+    return w.workers[0], a.pk
+
+
 def _missing(w: W, a: ServiceActivity) -> tuple[User, int]:
     return w.workers[0], a.pk + 1000
 
@@ -121,6 +128,7 @@ CASES: dict[str, Case] = {
     "entered_by_staff_with_the_phone": _entered_by_staff,
     "entered_by_staff_beside_others": _entered_twice,
     "on_another_team_only": _other_team_roll,
+    "phone_held_by_another_account": _phone_held_by_another_account,
     "missing": _missing,
     "cancelled": _status("cancelled"),
     "closed": _status("closed"),
@@ -132,6 +140,7 @@ CASES: dict[str, Case] = {
 }
 SIGNED_UP = {
     "new_worker",
+    "phone_held_by_another_account",
     "no_phone",
     "no_display_name",
     "on_the_roll",
