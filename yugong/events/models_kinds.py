@@ -320,8 +320,10 @@ class ActivityPhoto(models.Model):
 
 
 class PhotoTakedown(models.Model):
-    """Someone shown in a published photo asks for it to be taken down; the photo is hidden while
-    the request is open, and the organiser's staff remove it or (with a reason) keep it."""
+    """Someone shown in a published photo asks for it to be taken down; the organiser's staff remove
+    it or (with a reason) keep it. A request by someone who was there (a place in the activity, or
+    the photo's uploader) hides the photo while it is open; anyone else's waits for staff with the
+    photo still shown, so nobody can hide a day's photos by asking."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("待处理")
@@ -332,6 +334,7 @@ class PhotoTakedown(models.Model):
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="photo_takedowns")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(_("撤下理由"), max_length=300)
+    hides_photo = models.BooleanField(_("申请期间暂停展示"), default=True)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.OPEN)
     note = models.CharField(_("处理说明"), max_length=200, blank=True)
     handled_by = models.ForeignKey(

@@ -6,9 +6,11 @@
   an unconsented photo from ever being published).
 * The organiser's staff publish or reject it (a rejection says why); only published photos show
   on the activity's page.
-* Anyone signed in who is shown in a published photo asks for it to be taken down, with a reason:
-  the photo is hidden at once while the request is open (privacy before display), and staff either
-  remove it or keep it, saying why.
+* Anyone signed in who is shown in a published photo asks for it to be taken down, with a reason;
+  staff either remove it or keep it, saying why. When the one asking was there (holds a place in
+  the activity, or uploaded the photo) the photo is hidden at once while the request is open
+  (privacy before display); anyone else's request waits for staff with the photo still shown, so
+  nobody can empty a day's gallery by asking (``takedown_hides``).
 
 Keyword-only, atomic, audited; staff reach an activity through ``services._activity_for``."""
 
@@ -46,26 +48,31 @@ def _int_id(value: Any) -> int | None:
     return int(text) if is_ascii_digits(text) and len(text) < 19 else None
 
 
+def _places(actor: User, activity_id: int | None) -> QuerySet[SignUp]:
+    """The actor's places in a live activity: the one definition of "was there"."""
+    return SignUp.objects.filter(
+        activity_id=activity_id,
+        person__user_id=actor.pk,
+        status=SignUp.Status.WON,
+        activity__status__in=LIVE,
+    )
+
+
 def attendee_signup(actor: User, activity_id: Any) -> SignUp:
     """The actor's place in a live activity (NotFound when they hold none)."""
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied()
     pk = _int_id(activity_id)
-    signup = (
-        SignUp.objects.select_related("activity")
-        .filter(
-            activity_id=pk,
-            person__user_id=actor.pk,
-            status=SignUp.Status.WON,
-            activity__status__in=LIVE,
-        )
-        .first()
-        if pk is not None
-        else None
-    )
+    signup = _places(actor, pk).select_related("activity").first() if pk is not None else None
     if signup is None:
         raise NotFound()
     return signup
+
+
+def takedown_hides(actor: User, photo: ActivityPhoto) -> bool:
+    """Does the actor's takedown request hide the photo while it is open: they were there (a place
+    in the activity) or took it."""
+    return photo.uploaded_by_id == actor.pk or _places(actor, photo.activity_id).exists()
 
 
 def upload_refusal(activity: Activity) -> str:
@@ -163,7 +170,8 @@ def photo_review(*, actor: User, photo_id: Any, publish: bool, note: str = "") -
 
 @transaction.atomic
 def photo_takedown_ask(*, actor: User, photo_id: Any, reason: str) -> PhotoTakedown:
-    """Someone shown in a published photo asks for it to be taken down; it is hidden meanwhile."""
+    """Someone shown in a published photo asks for it to be taken down; hidden meanwhile when they
+    were there (``takedown_hides``)."""
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied()
     pk = _int_id(photo_id)
@@ -182,7 +190,11 @@ def photo_takedown_ask(*, actor: User, photo_id: Any, reason: str) -> PhotoTaked
     try:
         with transaction.atomic():
             request = PhotoTakedown.objects.create(
-                photo=photo, activity=photo.activity, requested_by=actor, reason=reason[:300]
+                photo=photo,
+                activity=photo.activity,
+                requested_by=actor,
+                reason=reason[:300],
+                hides_photo=takedown_hides(actor, photo),
             )
     except IntegrityError:
         raise Conflict(_("已提交过撤下申请，工作人员处理后会通知您。"), code="already_asked") from None
@@ -191,7 +203,7 @@ def photo_takedown_ask(*, actor: User, photo_id: Any, reason: str) -> PhotoTaked
         action="activity.photo_takedown_ask",
         obj=photo,
         union_id=photo.activity.union_id,
-        extra={"takedown": request.pk},
+        extra={"takedown": request.pk, "hidden": request.hides_photo},
     )
     return request
 
@@ -234,11 +246,14 @@ def photo_takedown_handle(*, actor: User, takedown_id: Any, remove: bool, note: 
 
 
 def _open_takedown() -> Exists:
-    return Exists(PhotoTakedown.objects.filter(photo=OuterRef("pk"), status=PhotoTakedown.Status.OPEN))
+    return Exists(
+        PhotoTakedown.objects.filter(photo=OuterRef("pk"), status=PhotoTakedown.Status.OPEN, hides_photo=True)
+    )
 
 
 def published_photos(activity: Activity) -> QuerySet[ActivityPhoto]:
-    """What the activity's page shows: published, and no takedown request open. One query."""
+    """What the activity's page shows: published, and no open takedown request that hides it. One
+    query."""
     return (
         ActivityPhoto.objects.filter(activity=activity, status=ActivityPhoto.Status.PUBLISHED)
         .exclude(_open_takedown())

@@ -228,14 +228,17 @@ def h5_photo_takedown(request: HttpRequest, activity_id: int, photo_id: int) -> 
     form = TakedownForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            photos.photo_takedown_ask(
+            asked = photos.photo_takedown_ask(
                 actor=request_user(request), photo_id=photo.pk, reason=form.cleaned_data["reason"]
             )
         except ApplicationError as exc:
             reraise_refusal(exc)
             form.apply_errors(exc)
         else:
-            messages.success(request, _("已收到撤下申请，照片已停止展示，工作人员会尽快处理。"))
+            if asked.hides_photo:
+                messages.success(request, _("已收到撤下申请，照片已停止展示，工作人员会尽快处理。"))
+            else:
+                messages.success(request, _("已收到撤下申请，工作人员核实后会尽快处理。"))
             return redirect("events:h5_photos", activity.pk)
     ctx = {"activity": activity, "photo": photo, "form": form}
     return _h5(request, "events/photos/h5_takedown.html", ctx, 422 if form.errors else 200)

@@ -104,15 +104,17 @@ def test_takedown_hides_then_staff_remove_or_keep(world: World) -> None:
     second = upload(user, activity)
     for p in (first, second):
         photos.photo_review(actor=world.organiser, photo_id=p.pk, publish=True)
-    shown, _ = make_member(world.jiangbei)  # anyone signed in who appears in it
+    shown, shown_person = make_member(world.store)  # another attendee, who appears in it
+    SignUp.objects.create(activity=activity, person=shown_person, union=world.store, status=SignUp.Status.WON)
     with pytest.raises(ValidationFailed):
         photos.photo_takedown_ask(actor=shown, photo_id=first.pk, reason="")
     ask = photos.photo_takedown_ask(actor=shown, photo_id=first.pk, reason="照片里有我，我不同意公开")
     assert list(photos.published_photos(activity)) == [second]  # hidden at once
     with pytest.raises(Conflict):
         photos.photo_takedown_ask(actor=shown, photo_id=first.pk, reason="再说一次")
-    also = UserFactory()
+    also = UserFactory()  # not there: asks, the photo stays hidden only by the attendee's request
     other_ask = photos.photo_takedown_ask(actor=also, photo_id=first.pk, reason="我也在照片里")
+    assert (ask.hides_photo, other_ask.hides_photo) == (True, False)
     with pytest.raises(NotFound):
         photos.photo_takedown_handle(actor=world.jb_staff, takedown_id=ask.pk, remove=True)
     done = photos.photo_takedown_handle(actor=world.organiser, takedown_id=ask.pk, remove=True, note="已撤下")
@@ -133,6 +135,24 @@ def test_takedown_hides_then_staff_remove_or_keep(world: World) -> None:
         photos.photo_takedown_handle(actor=world.organiser, takedown_id=keep.pk, remove=True)
     with pytest.raises(NotFound):  # a removed photo can't be asked about again
         photos.photo_takedown_ask(actor=shown, photo_id=first.pk, reason="照片里有我")
+
+
+def test_a_takedown_by_someone_who_was_not_there_waits_for_staff(world: World) -> None:
+    """Nobody can empty a day's gallery by asking: a request by someone without a place in the
+    activity (and who did not take the photo) keeps the photo shown until staff decide; the
+    uploader's own request hides it at once."""
+    activity, user = day_of(world)
+    first, second = upload(user, activity), upload(user, activity)
+    for p in (first, second):
+        photos.photo_review(actor=world.organiser, photo_id=p.pk, publish=True)
+    stranger, _ = make_member(world.jiangbei)
+    ask = photos.photo_takedown_ask(actor=stranger, photo_id=first.pk, reason="不喜欢这张照片")
+    assert not ask.hides_photo and set(photos.published_photos(activity)) == {first, second}
+    assert [t.pk for t in photos.open_takedowns(activity)] == [ask.pk]  # staff still see it
+    mine = photos.photo_takedown_ask(actor=user, photo_id=second.pk, reason="拍到了别人，我撤回")
+    assert mine.hides_photo and list(photos.published_photos(activity)) == [first]
+    audit = AuditEvent.objects.filter(action="activity.photo_takedown_ask").order_by("id")
+    assert [a.extra["hidden"] for a in audit] == [False, True]
 
 
 def test_published_photos_query_is_one(world: World) -> None:

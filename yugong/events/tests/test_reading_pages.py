@@ -203,16 +203,28 @@ def test_photos_upload_review_show_and_takedown(world: World, client: Client) ->
     detail = Client().get(f"/activities/{activity.pk}/")
     assert 'data-testid="photo-strip"' in detail.content.decode() and photo.picture in detail.content.decode()
 
-    shown = Client()
-    shown.force_login(make_member(world.jiangbei)[0])
+    stranger = Client()  # not there: the request waits for staff, the photo stays shown
+    stranger.force_login(make_member(world.jiangbei)[0])
+    r = stranger.post(
+        f"/activities/{activity.pk}/photos/{photo.pk}/takedown/", {"reason": "我不喜欢这张照片"}, follow=True
+    )
+    assert "工作人员核实后会尽快处理" in r.content.decode()
+    assert photo.picture in Client().get(f"/activities/{activity.pk}/").content.decode()
+    console = staff.get(f"/activities/console/{activity.pk}/photos/").content.decode()
+    assert 'data-testid="takedown-shown"' in console
+
+    shown = Client()  # there (a place in the activity): hidden at once
+    shown_user, shown_person = make_member(world.store)
+    SignUp.objects.create(activity=activity, person=shown_person, union=world.store, status=SignUp.Status.WON)
+    shown.force_login(shown_user)
     r = shown.post(
         f"/activities/{activity.pk}/photos/{photo.pk}/takedown/", {"reason": "照片里有我，不同意公开"}
     )
-    assert r.status_code == 302 and PhotoTakedown.objects.filter(status="open").count() == 1
+    assert r.status_code == 302 and PhotoTakedown.objects.filter(status="open").count() == 2
     assert (
         photo.picture not in Client().get(f"/activities/{activity.pk}/").content.decode()
     )  # hidden meanwhile
-    takedown = PhotoTakedown.objects.get()
+    takedown = PhotoTakedown.objects.get(requested_by=shown_user)
     staff.post(f"/activities/console/{activity.pk}/photos/takedown/", {"item": takedown.pk, "remove": "1"})
     photo.refresh_from_db()
     assert photo.status == ActivityPhoto.Status.REMOVED
