@@ -48,7 +48,7 @@ def _int_id(value: Any) -> int | None:
     return int(text) if is_ascii_digits(text) and len(text) < 19 else None
 
 
-def _places(actor: User, activity_id: int | None) -> QuerySet[SignUp]:
+def _places(actor: User, activity_id: int) -> QuerySet[SignUp]:
     """The actor's places in a live activity: the one definition of "was there"."""
     return SignUp.objects.filter(
         activity_id=activity_id,
