@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from psycopg import Cursor
@@ -51,6 +52,16 @@ def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
     wrapped = _PreparedDebugWrapper(db_cursor, conn) if conn.queries_logged else conn.make_cursor(db_cursor)
     with wrapped as cursor:
         yield cursor
+
+
+def one_statement_enabled(setting: str, *, outside_transaction: bool = False) -> bool:
+    """Whether a hot path's one-statement SQL runs: PostgreSQL, the app's switch ``setting`` on
+    (default on; off falls back to the ORM path, same rules, same rows) and, for statements that
+    commit on their own, outside a caller's transaction (inside one the ORM path runs)."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    if conn.vendor != "postgresql" or not bool(getattr(settings, setting, True)):
+        return False
+    return not (outside_transaction and conn.in_atomic_block)
 
 
 def _prepares(conn: Any) -> bool:

@@ -15,13 +15,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 
 from yugong.accounts.models import User
 from yugong.core import timeutil
 from yugong.core.audit import audit_who
-from yugong.core.db import prepared_cursor
+from yugong.core.db import one_statement_enabled, prepared_cursor
 from yugong.core.errors import NotFound, ValidationFailed
 from yugong.core.facts import fact_record_sql, fact_recorded
 from yugong.core.models import AuditEvent
@@ -35,11 +34,7 @@ from .models import Activity, Quota, SignUp
 def fast_path_applies() -> bool:
     """PostgreSQL, enabled (``EVENTS_SIGNUP_ONE_STATEMENT``, default on) and outside a caller's
     transaction (inside one the ORM path runs: same rules, same rows)."""
-    return (
-        connection.vendor == "postgresql"
-        and bool(getattr(settings, "EVENTS_SIGNUP_ONE_STATEMENT", True))
-        and not connection.in_atomic_block
-    )
+    return one_statement_enabled("EVENTS_SIGNUP_ONE_STATEMENT", outside_transaction=True)
 
 
 # ``a`` the activity (a draft is not found), ``m`` the member's newest current membership (as the

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 
 from yugong.accounts.models import User
 from yugong.core.audit import audit_who
-from yugong.core.db import prepared_cursor
+from yugong.core.db import one_statement_enabled, prepared_cursor
 from yugong.core.errors import NotFound
 from yugong.core.facts import fact_record_sql, fact_recorded
 from yugong.core.models import AuditEvent
@@ -33,7 +32,7 @@ from .commitment_rules import RESERVED_METRIC, overdrawn, refuse_approval, sql_p
 
 
 def fast_sql_enabled() -> bool:
-    return connection.vendor == "postgresql" and bool(getattr(settings, "FUNDS_APPROVE_ONE_STATEMENT", True))
+    return one_statement_enabled("FUNDS_APPROVE_ONE_STATEMENT")
 
 
 # ``ok`` is ``refuse_approval`` in SQL: still open, not one's own, not the first approver again, an

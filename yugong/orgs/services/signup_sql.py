@@ -25,13 +25,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from yugong.accounts.models import User
 from yugong.core import timeutil
 from yugong.core.audit import audit_who
-from yugong.core.db import prepared_cursor
+from yugong.core.db import one_statement_enabled, prepared_cursor
 from yugong.core.facts import fact_record_sql, fact_recorded
 from yugong.core.models import AuditEvent
 from yugong.core.pii import mask_name
@@ -47,17 +46,14 @@ VOLUNTEER_UNIQUE = frozenset({"orgs_volunteer_user_unique", "orgs_volunteer_phon
 def fast_path_applies() -> bool:
     """PostgreSQL, enabled (``ORGS_SIGNUP_ONE_STATEMENT``, default on) and outside a caller's
     transaction (inside one the ORM path runs: same rules, same rows)."""
-    return (
-        connection.vendor == "postgresql"
-        and bool(getattr(settings, "ORGS_SIGNUP_ONE_STATEMENT", True))
-        and not connection.in_atomic_block
-    )
+    return one_statement_enabled("ORGS_SIGNUP_ONE_STATEMENT", outside_transaction=True)
 
 
 # ``a`` the activity and its team's union; ``dup`` the worker's live sign-up; ``take`` the place;
 # ``mine`` the worker's row on the roll, ``entered`` the row staff entered with the worker's phone
 # (the first as the ORM orders the roll: name, id), ``relink`` links/reactivates either, ``joined``
-# a new row when neither exists (without the phone when another account's row holds it); ``s`` the sign-up; ``au_*`` the audit rows; ``f_*`` the facts.
+# a new row when neither exists (without the phone when another account's row holds it); ``s`` the
+# sign-up; ``au_*`` the audit rows; ``f_*`` the facts.
 # Everything written hangs on ``take``.
 _ONE_STATEMENT = """
 WITH a AS (

@@ -13,12 +13,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.db import connection
-
 from yugong.accounts.models import User
 from yugong.core.audit import audit_who
-from yugong.core.db import prepared_cursor
+from yugong.core.db import one_statement_enabled, prepared_cursor
 from yugong.core.facts import fact_record_sql, fact_recorded
 from yugong.core.models import AuditEvent
 from yugong.funds import ledger
@@ -33,14 +30,14 @@ _BIGINT = 2**63
 
 
 def fast_sql_enabled() -> bool:
-    return bool(getattr(settings, "TOURISM_PASS_ONE_STATEMENT", True)) and connection.vendor == "postgresql"
+    return one_statement_enabled("TOURISM_PASS_ONE_STATEMENT")
 
 
 def fast_path_applies() -> bool:
     """PostgreSQL, outside a caller's transaction (the statement commits on its own). A spot with a
     daily limit is refused by the statement (``daily_limit IS NULL``: counting the day's entries
     needs the spot's row lock and a fresh snapshot) and so takes the ORM path."""
-    return fast_sql_enabled() and not connection.in_atomic_block
+    return one_statement_enabled("TOURISM_PASS_ONE_STATEMENT", outside_transaction=True)
 
 
 # One statement, admitted or nothing written:
