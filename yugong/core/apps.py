@@ -12,3 +12,10 @@ class CoreConfig(AppConfig):
         from .events import discover_handlers
 
         discover_handlers()
+
+        # Raw SQL on SQLite compares aware datetimes the way the ORM stores them (UTC).
+        from django.db.backends.signals import connection_created
+
+        from .db import sqlite_binds_utc
+
+        connection_created.connect(sqlite_binds_utc, dispatch_uid="yugong.core.sqlite_binds_utc")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -10,6 +12,24 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from psycopg import Cursor
+
+
+def _utc_text(value: dt.datetime) -> str:
+    """How the ORM stores a datetime on SQLite (``adapt_datetimefield_value`` with USE_TZ): an
+    aware value in UTC without its offset; a naive one as it is (Django's own adapter)."""
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value.isoformat(" ")
+
+
+def sqlite_binds_utc(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """A parameter of raw SQL on SQLite (``connection.cursor().execute(sql, params)``) is bound by
+    the driver's adapter, which Django registers as ``isoformat(" ")``: an aware local bound (a
+    Shanghai midnight) became ``2026-12-07 00:00:00+08:00`` and was compared as text with the
+    stored UTC ``2026-12-06 16:…``, so a day's window missed its first eight hours. Bound the
+    ORM's way instead, once the backend (and Django's adapter) is loaded (``connection_created``)."""
+    if connection.vendor == "sqlite":
+        sqlite3.register_adapter(dt.datetime, _utc_text)
 
 
 class _PreparingCursor(Cursor):

@@ -87,3 +87,29 @@ def test_no_preparing_on_a_connection_per_request() -> None:
     per_request = SimpleNamespace(vendor="postgresql", pool=None, settings_dict={"CONN_MAX_AGE": 0})
     assert _prepares(per_request) is False
     assert _prepares(SimpleNamespace(vendor="sqlite", pool=None, settings_dict={})) is False
+
+
+@pytest.mark.parametrize("local_hour", [3, 12, 23])
+def test_raw_sql_compares_an_aware_local_bound_as_the_orm_stores(local_hour: int) -> None:
+    """A day's window in raw SQL (a Shanghai midnight to the next) holds the rows written that day
+    at any hour, on both databases: on SQLite the bound is stored UTC text, as the ORM writes."""
+    import datetime as dt
+
+    import time_machine
+
+    from yugong.core.models import AuditEvent
+    from yugong.core.timeutil import SHANGHAI
+
+    when = dt.datetime(2026, 12, 7, local_hour, 30, tzinfo=SHANGHAI)
+    with time_machine.travel(when, tick=False):
+        AuditEvent.objects.create(action="test.window", object_type="t", object_id="1")
+    lo = dt.datetime(2026, 12, 7, tzinfo=SHANGHAI)
+    table = AuditEvent._meta.db_table
+    sql = f"SELECT count(*) FROM {table} WHERE action = %s AND at >= %s AND at < %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ["test.window", lo, lo + dt.timedelta(days=1)])
+        inside = cursor.fetchone()[0]
+        cursor.execute(sql, ["test.window", lo - dt.timedelta(days=1), lo])
+        before = cursor.fetchone()[0]
+    assert (inside, before) == (1, 0)
+    assert AuditEvent.objects.filter(action="test.window", at__gte=lo, at__lt=lo + dt.timedelta(days=1)).count() == 1

@@ -10,12 +10,13 @@ import io
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.helpers import UserFactory, assert_max_queries, grant
 from yugong.core.models import AuditEvent
-from yugong.core.timeutil import local_today
+from yugong.core.timeutil import SHANGHAI
 from yugong.funds import ledger
 from yugong.funds.models import Difference, Reconciliation
 from yugong.funds.payments.wechatpay_bill import BillRow, write_bill
@@ -36,7 +37,16 @@ from .wechatpay_fake import FakeWeChatPay
 pytestmark = pytest.mark.django_db
 
 NEW = "/console/funds/reconciliations/new/"
-DAY = local_today()
+DAY = dt.date(2026, 12, 5)
+
+
+@pytest.fixture(autouse=True)
+def _on_the_day() -> Any:
+    """The books are written and the bill reconciled on DAY, whatever the hour the suite runs (a
+    date read at import went stale when the run crossed midnight), at an hour when the UTC date is
+    still the day before (the SQLite window once missed a day's first eight hours)."""
+    with time_machine.travel(dt.datetime.combine(DAY, dt.time(3, 30), tzinfo=SHANGHAI), tick=True):
+        yield
 
 
 def _bill(rows: list[BillRow]) -> bytes:
