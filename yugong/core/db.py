@@ -18,7 +18,7 @@ def _utc_text(value: dt.datetime) -> str:
     """How the ORM stores a datetime on SQLite (``adapt_datetimefield_value`` with USE_TZ): an
     aware value in UTC without its offset; a naive one as it is (Django's own adapter)."""
     if value.tzinfo is not None and value.utcoffset() is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value.isoformat(" ")
 
 
