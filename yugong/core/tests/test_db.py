@@ -112,4 +112,7 @@ def test_raw_sql_compares_an_aware_local_bound_as_the_orm_stores(local_hour: int
         cursor.execute(sql, ["test.window", lo - dt.timedelta(days=1), lo])
         before = cursor.fetchone()[0]
     assert (inside, before) == (1, 0)
-    assert AuditEvent.objects.filter(action="test.window", at__gte=lo, at__lt=lo + dt.timedelta(days=1)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="test.window", at__gte=lo, at__lt=lo + dt.timedelta(days=1)).count()
+        == 1
+    )
