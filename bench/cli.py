@@ -134,13 +134,16 @@ def run_child(env: dict[str, str], *args: str, timeout: float = srv.CHILD_TIMEOU
     return answer
 
 
-def _measured_cpu(marks: dict[str, float | None]) -> float | None:
-    """Server CPU seconds between the start and end marks of the measured window, if both were taken."""
-    start, end = marks.get("start"), marks.get("end")
+def _measured_cpu(marks: dict[str, float | None], prefix: str = "") -> float | None:
+    """Server CPU seconds between the start and end marks of the measured window, if both were taken
+    (``prefix`` "db_": the database's backends)."""
+    start, end = marks.get(f"{prefix}start"), marks.get(f"{prefix}end")
     return end - start if start is not None and end is not None else None
 
 
-def http_result(sc: Scenario, res: LoadResult, server_cpu_s: float | None) -> dict[str, Any]:
+def http_result(
+    sc: Scenario, res: LoadResult, server_cpu_s: float | None, db_cpu_s: float | None = None
+) -> dict[str, Any]:
     window = res.window_s
     return {
         "name": sc.name,
@@ -160,6 +163,9 @@ def http_result(sc: Scenario, res: LoadResult, server_cpu_s: float | None) -> di
         "server_cpu": round(server_cpu_s / window, 3) if server_cpu_s is not None and window else None,
         "server_cpu_ms_per_req": round(server_cpu_s * 1000 / res.requests, 3)
         if server_cpu_s is not None and res.requests
+        else None,
+        "db_cpu_ms_per_req": round(db_cpu_s * 1000 / res.requests, 3)
+        if db_cpu_s is not None and res.requests
         else None,
     }
 
@@ -188,6 +194,7 @@ MEDIAN_KEYS = (
     "gen_cpu",
     "server_cpu",
     "server_cpu_ms_per_req",
+    "db_cpu_ms_per_req",
 )
 
 
@@ -301,6 +308,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
                     def on_measure(phase: str, marks: dict[str, float | None] = marks) -> None:
                         marks[phase] = server.cpu_seconds()
+                        marks[f"db_{phase}"] = srv.database_backends_cpu(backends.database_url)
 
                     LOG(
                         f"round {rnd + 1}/{args.repeat}: {sc.name} ({args.warmup:g}s warm-up + {args.duration:g}s)"
@@ -322,7 +330,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                             on_measure=on_measure,
                         )
                         runs[sc.name].append(
-                            {**http_result(sc, q.load, _measured_cpu(marks)), "queue": queue_summary(q)}
+                            {
+                                **http_result(sc, q.load, _measured_cpu(marks), _measured_cpu(marks, "db_")),
+                                "queue": queue_summary(q),
+                            }
                         )
                         continue
                     res = run_load(
@@ -337,7 +348,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         extra_headers=headers,
                         on_measure=on_measure,
                     )
-                    runs[sc.name].append(http_result(sc, res, _measured_cpu(marks)))
+                    runs[sc.name].append(
+                        http_result(sc, res, _measured_cpu(marks), _measured_cpu(marks, "db_"))
+                    )
                     if server.proc.poll() is not None:
                         raise RuntimeError(f"gunicorn died during {sc.name}:\n{server.log_tail()}")
         finally:

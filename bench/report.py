@@ -28,6 +28,7 @@ HTTP_KEYS = (
     "gen_cpu",
     "server_cpu",
     "server_cpu_ms_per_req",
+    "db_cpu_ms_per_req",
     "vs",
 )
 MICRO_KEYS = (
@@ -102,6 +103,7 @@ def render_table(doc: dict[str, Any]) -> str:
             "rps/query",
             "p95/query",
             "srv cpu ms/req",
+            "db cpu ms/req",
             "gen cpu",
         ]
         rows = []
@@ -121,6 +123,7 @@ def render_table(doc: dict[str, Any]) -> str:
                     _fmt(vs.get(b2, {}).get("rps")),
                     _fmt(vs.get(b2, {}).get("p95")),
                     _fmt(r.get("server_cpu_ms_per_req"), 3),
+                    _fmt(r.get("db_cpu_ms_per_req"), 3),
                     _fmt(r.get("gen_cpu")),
                 ]
             )

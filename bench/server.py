@@ -305,6 +305,50 @@ def process_tree_cpu(pid: int) -> float | None:
     return total / tick
 
 
+_CLIENT = re.compile(r"^(\[local\]|[0-9A-Za-z.:_-]+\(\d+\))$")
+
+
+def _backend_database(title: str) -> str | None:
+    """The database of a backend's process title, the word before its client (``host(port)`` or
+    ``[local]``): ``postgres: 15/main: postgres bench_city 127.0.0.1(48124) idle`` → bench_city."""
+    words = title.split()
+    for i, word in enumerate(words[1:], start=1):
+        if _CLIENT.match(word):
+            return words[i - 1]
+    return None
+
+
+def database_backends_cpu(database_url: str) -> float | None:
+    """User+system CPU seconds of the PostgreSQL backends serving the benchmark's database (their
+    process titles name it: ``postgres: <user> <database> <client> …``), on this machine only. The
+    server's shared processes (WAL writer, checkpointer) and other databases are left out; a backend
+    that exits inside the window takes its CPU with it, so this is a lower bound."""
+    if not database_url.startswith("postgres"):
+        return None
+    name = urlsplit(database_url).path.lstrip("/")
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+    except (ValueError, OSError, AttributeError):
+        return None
+    proc = Path("/proc")
+    if not name or not proc.exists():
+        return None
+    total = 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not title.startswith("postgres: ") or _backend_database(title) != name:
+                continue
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> dict[str, object]:
     deadline = time.monotonic() + timeout_s
     last = ""

@@ -321,3 +321,27 @@ def test_baseline_views_hidden_when_disabled(client) -> None:  # type: ignore[no
     with override_settings(BENCH_ENDPOINTS=False):
         assert client.get("/_bench/bare").status_code == 404
         assert client.get("/_bench/query").status_code == 404
+
+
+def test_database_backends_cpu_counts_only_that_databases_backends() -> None:
+    """The database's share of a request: the backends whose process titles name the benchmark's
+    database (a live connection to it makes at least one), nothing for SQLite or a name nobody uses."""
+    import os
+
+    import psycopg
+
+    from bench.server import database_backends_cpu
+
+    assert database_backends_cpu("sqlite:///x.sqlite3") is None
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres") or not os.path.exists("/proc/self/stat"):
+        pytest.skip("needs the real PostgreSQL on this machine")
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    probe = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(probe) as conn:
+        conn.execute("SELECT count(*) FROM generate_series(1, 300000)").fetchone()
+        used = database_backends_cpu(probe)
+    assert used is not None and used >= 0
+    assert database_backends_cpu(urlunsplit(parts._replace(path="/no_such_bench_database"))) == 0

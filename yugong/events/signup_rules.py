@@ -72,11 +72,20 @@ def prior_wins(wins: int, no_shows: int) -> int:
     return min(int(wins or 0) + int(no_shows or 0), PRIOR_WINS_CAP)
 
 
+def current_statuses() -> list[str]:
+    """The statuses of a current membership (``Membership.CURRENT``, the ORM path's filter), as the
+    statement writes them into its text: plain lowercase words, checked here because they are not
+    bound as parameters."""
+    statuses = [str(s.value) for s in Membership.CURRENT]
+    if not all(s.isascii() and s.isalpha() and s.islower() for s in statuses):
+        raise RuntimeError(f"unexpected membership statuses: {statuses!r}")
+    return statuses
+
+
 def sql_params() -> dict[str, Any]:
     return {
         "draft": str(Activity.Status.DRAFT.value),
         "open": str(Activity.Status.OPEN.value),
-        "current": [str(s.value) for s in Membership.CURRENT],
         "active": str(Membership.Status.ACTIVE.value),
         "won": str(SignUp.Status.WON.value),
         "entered": str(SignUp.Status.ENTERED.value),
