@@ -75,19 +75,21 @@ def pool_take_sql(
     """The UPDATE that takes ``amount`` from ONE row of the year's pool that has it: a row nobody
     holds (SKIP LOCKED), else — every such row held — the first one, waiting for its lock (the
     balance is re-checked on the newest row version). Rows are tried from the ``prefer`` (pass id)
-    slot on, so concurrent admissions spread. ``year``/``amount``/``prefer`` are SQL (placeholders,
+    slot on, so concurrent admissions spread; that first slot is probed alone before the others are
+    read. ``year``/``amount``/``prefer`` are SQL (placeholders,
     pyformat: ``%`` is written ``%%``); ``guard`` a condition that must hold (the fast path's
     "everything else passed")."""
     pool = PassPool._meta.db_table
     n = pool_slots()
-    pick = (
-        f"SELECT id FROM {pool} WHERE year = {year} AND balance_fen >= {amount} AND {guard} "  # noqa: S608
-        f"ORDER BY (slot + {prefer}) %% {n}, slot LIMIT 1"
-    )
+    where = f"year = {year} AND balance_fen >= {amount} AND {guard}"
+    pick = f"SELECT id FROM {pool} WHERE {where} ORDER BY (slot + {prefer}) %% {n}, slot LIMIT 1"  # noqa: S608
+    # The first slot of that order, found by the (year, slot) index: one row read, where the ordered
+    # pick reads every slot's row (and their dead versions) to sort them.
+    first = f"SELECT id FROM {pool} WHERE {where} AND slot = ({n} - ({prefer}) %% {n}) %% {n}"  # noqa: S608
     skip = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     return (
         f"UPDATE {pool} SET balance_fen = balance_fen - {amount}, paid_out_fen = paid_out_fen + {amount} "  # noqa: S608
-        f"WHERE id = COALESCE(({pick}{skip}), ({pick})) AND balance_fen >= {amount}"
+        f"WHERE id = COALESCE(({first}{skip}), ({pick}{skip}), ({pick})) AND balance_fen >= {amount}"
         + (" RETURNING id" if returning else "")
     )
 
