@@ -303,6 +303,9 @@ SMS_CODE_RETENTION_HOURS = int(env("SMS_CODE_RETENTION_HOURS", "24") or 24)
 # last_used_at is written at most once per API_TOKEN_TOUCH_SECONDS per token.
 API_TOKEN_CACHE_SECONDS = int(env("API_TOKEN_CACHE_SECONDS", "60") or 60)
 API_TOKEN_TOUCH_SECONDS = int(env("API_TOKEN_TOUCH_SECONDS", "300") or 300)
+# With Redis, each process also keeps the rows it has seen for this long, dropped on every process
+# through Redis publish/subscribe when a token changes (accounts/token_local.py); 0 turns it off.
+API_TOKEN_LOCAL_SECONDS = int(env("API_TOKEN_LOCAL_SECONDS", "30") or 0)
 # console | outbox | locmem | http ; the outbox also prints to the console (demo default).
 SMS_BACKEND = env("SMS_BACKEND", "locmem" if TESTING else "outbox")
 SMS_HTTP_URL = env("SMS_HTTP_URL")

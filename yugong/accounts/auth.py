@@ -24,6 +24,11 @@ Invalidation is immediate, on every process, and cannot be undone by a request i
   such code must call :func:`forget_user_tokens` / :func:`forget_token`). A tombstone that could
   not be written (cache down) is retried before this process reads the cache again.
 
+In front of it, with Redis, each process keeps the rows it has seen for ``API_TOKEN_LOCAL_SECONDS``
+(``token_local``): tombstones are also published on Redis and every process drops the hashes on
+receipt, a row read before an invalidation arrived is never kept, and a process whose subscription
+is down keeps nothing. A client's repeated calls then cost no cache round trip at all.
+
 Every request gets its own ``User`` (``User.from_db``): services may memoise things on
 ``request.user`` and nothing leaks between requests or threads. The password hash is deferred
 (loaded by a query if something asks for it, which the API never does).
@@ -63,6 +68,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from yugong.core.db import prepared_cursor
 
+from . import token_local
 from .models import ApiToken, User
 
 logger = logging.getLogger(__name__)
@@ -266,8 +272,12 @@ def _write_tombstones(hashes: Iterable[str]) -> bool:
         try:
             cache.set_many({_key(h): _TOMBSTONE for h in sorted(todo)}, timeout=seconds)
         except Exception:  # noqa: BLE001 - retried before this process's next read; logged loudly
+            token_local.drop(todo)
             _pending.update(todo)
             logger.error("could not write %d API token tombstones; retried on the next read", len(todo))
+            return False
+        if not token_local.publish(todo):  # every process's local layer (this one's already dropped)
+            _pending.update(todo)
             return False
         _pending.clear()
         return True
@@ -297,16 +307,20 @@ def _cache_get(key_hash: str) -> Row | None:
     try:
         found = cache.get(_key(key_hash))
     except Exception:  # noqa: BLE001 - any cache failure: the database decides, never the cache
+        token_local.clear()
         logger.warning("token cache unreachable; reading the token from the database", exc_info=True)
         return None
     return found if isinstance(found, Row) else None
 
 
-def _cache_add(key_hash: str, row: Row) -> None:
+def _cache_add(key_hash: str, row: Row) -> bool:
+    """Store the row unless an entry (a tombstone, or another process's row) is there; True when
+    stored."""
     try:
-        cache.add(_key(key_hash), row, timeout=_cache_seconds())
+        return bool(cache.add(_key(key_hash), row, timeout=_cache_seconds()))
     except Exception:  # noqa: BLE001
         logger.warning("token cache unreachable; token not stored", exc_info=True)
+        return False
 
 
 def _user(row: Row) -> User:
@@ -324,17 +338,25 @@ def authenticate_token(token: str) -> User | None:
     key_hash = hash_token(token)
     at = timezone.now()
     caching = _cache_seconds() > 0
-    row = _cache_get(key_hash) if caching else None
+    local = caching and token_local.enabled()
+    seen = token_local.epoch()  # before any read: an invalidation after it forbids keeping the row
+    row = token_local.get(key_hash) if local else None
+    shared = row is None and caching
+    if shared:
+        row = _cache_get(key_hash)
     if row is None:
         row = _fetch(key_hash, at)
         if row is None or not usable(row, at):
             return None
-        if caching:
-            _cache_add(key_hash, row)
-    elif not usable(row, at):  # expired since it was cached
+        # kept locally only where the shared cache took it (a tombstone there means "changed")
+        if caching and _cache_add(key_hash, row) and local:
+            token_local.put(key_hash, row, seen)
+        return _user(row)
+    if not usable(row, at):  # expired since it was cached
         return None
-    else:
-        row.last_used_at = _touch(row.token_id, row.last_used_at, at)
+    if shared and local:
+        token_local.put(key_hash, row, seen)
+    row.last_used_at = _touch(row.token_id, row.last_used_at, at)
     return _user(row)
 
 

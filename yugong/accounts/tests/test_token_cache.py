@@ -25,7 +25,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fresh_touches() -> None:
+def _fresh_touches(settings: Any) -> None:
+    """These tests are the shared cache's: the process-local layer in front of it is off (its own
+    tests are ``test_token_local.py``)."""
+    settings.API_TOKEN_LOCAL_SECONDS = 0
     auth._touched.clear()
 
 
