@@ -115,7 +115,8 @@ class SignUp(models.Model):
         WITHDRAWN = "withdrawn", _("已退出")
         EXPIRED = "expired", _("递补超时")
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="signups")
+    # No index of its own: the unique (activity, person) index serves look-ups by activity.
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="signups", db_index=False)
     person = models.ForeignKey("members.Person", on_delete=models.PROTECT, related_name="+")
     union = models.ForeignKey(
         "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在工会")

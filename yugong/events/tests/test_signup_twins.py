@@ -225,3 +225,19 @@ def test_the_api_signs_up_in_one_statement(world: World, client: Any) -> None:
     assert services.signup_sql.fast_path_applies()
     again = client.post(f"/api/v1/activities/{activity.pk}/signups")
     assert again.status_code == 409 and again.json()["code"] == "already_signed_up"
+
+
+def test_the_statement_names_the_current_statuses_of_the_partial_index() -> None:
+    """The statement writes the current statuses into its text so that the prepared statement's
+    generic plan can prove the partial unique index on current memberships applies (bound as an
+    array, the plan intersected the person's rows with every current member's: 2.8 ms of the
+    backend's CPU per sign-up at 100,000 members). Both come from ``Membership.CURRENT``."""
+    from django.db.models import Q
+
+    from yugong.events import signup_rules, signup_sql
+
+    index = next(c for c in Membership._meta.constraints if c.name == "members_one_current_membership")
+    assert index.condition == Q(status__in=[str(s) for s in Membership.CURRENT])  # type: ignore[attr-defined]
+    statuses = signup_rules.current_statuses()
+    assert statuses == [str(s) for s in Membership.CURRENT]
+    assert f"m.status IN ({', '.join(repr(s) for s in statuses)})" in signup_sql._sql("SELECT 1")
