@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -281,8 +281,8 @@ class Server:
             return ""
 
 
-def process_tree_cpu(pid: int) -> float | None:
-    """User+system CPU seconds of ``pid`` and its direct children (the gunicorn workers); Linux only."""
+def _processes_cpu(wanted: Callable[[Path, list[str]], bool]) -> float | None:
+    """User+system CPU seconds of the processes ``wanted(entry, stat fields)`` picks; Linux only."""
     try:
         tick = os.sysconf("SC_CLK_TCK")
     except (ValueError, OSError, AttributeError):
@@ -296,13 +296,17 @@ def process_tree_cpu(pid: int) -> float | None:
             continue
         try:
             stat = (entry / "stat").read_text()
+            fields = stat[stat.rfind(")") + 2 :].split()
+            if wanted(entry, fields):
+                total += int(fields[11]) + int(fields[12])
         except OSError:
             continue
-        fields = stat[stat.rfind(")") + 2 :].split()
-        ppid, utime, stime = int(fields[1]), int(fields[11]), int(fields[12])
-        if int(entry.name) == pid or ppid == pid:
-            total += utime + stime
     return total / tick
+
+
+def process_tree_cpu(pid: int) -> float | None:
+    """User+system CPU seconds of ``pid`` and its direct children (the gunicorn workers); Linux only."""
+    return _processes_cpu(lambda entry, fields: int(entry.name) == pid or int(fields[1]) == pid)
 
 
 _CLIENT = re.compile(r"^(\[local\]|[0-9A-Za-z.:_-]+\(\d+\))$")
@@ -326,27 +330,14 @@ def database_backends_cpu(database_url: str) -> float | None:
     if not database_url.startswith("postgres"):
         return None
     name = urlsplit(database_url).path.lstrip("/")
-    try:
-        tick = os.sysconf("SC_CLK_TCK")
-    except (ValueError, OSError, AttributeError):
+    if not name:
         return None
-    proc = Path("/proc")
-    if not name or not proc.exists():
-        return None
-    total = 0
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            if not title.startswith("postgres: ") or _backend_database(title) != name:
-                continue
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2 :].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / tick
+
+    def serves_it(entry: Path, fields: list[str]) -> bool:
+        title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        return title.startswith("postgres: ") and _backend_database(title) == name
+
+    return _processes_cpu(serves_it)
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> dict[str, object]:

@@ -6,7 +6,6 @@ including for a request that read the token just before the revocation committed
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Any
 
 import pytest
@@ -20,6 +19,8 @@ from tests.helpers import UserFactory, requires_postgres
 from yugong.accounts import auth
 from yugong.accounts.models import ApiToken, User
 from yugong.accounts.services import api_token_create, api_token_revoke
+
+from .token_race import assert_no_request_succeeds_after_the_revocation
 
 pytestmark = pytest.mark.django_db
 
@@ -334,39 +335,7 @@ def test_revocation_racing_requests_never_leaves_a_usable_cached_token() -> None
     """Real threads: requests hammer a token while another thread revokes it. After the revoke
     returns, no request succeeds — whatever the interleaving of reads and cache stores."""
     user = UserFactory(username="racer")
-    token = _token(user)
-    stop = threading.Event()
-    revoked = threading.Event()
-    late_successes: list[int] = []
-
-    def hammer() -> None:
-        try:
-            while not stop.is_set():
-                was_revoked = revoked.is_set()
-                ok = auth.authenticate_token(token) is not None
-                if ok and was_revoked:
-                    late_successes.append(1)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=hammer) for _ in range(4)]
-    for t in threads:
-        t.start()
-    try:
-        import time
-
-        time.sleep(0.2)
-        api_token_revoke(actor=user, token=ApiToken.objects.get(user=user))
-        revoked.set()
-        time.sleep(0.3)
-    finally:
-        stop.set()
-        for t in threads:
-            t.join()
-    assert late_successes == []
-    assert auth.authenticate_token(token) is None
-    ApiToken.objects.filter(user=user).delete()
-    User.objects.filter(pk=user.pk).delete()
+    assert_no_request_succeeds_after_the_revocation(user, _token(user))
 
 
 def _synchronous_commit() -> str:

@@ -5,7 +5,6 @@ an invalidation arrived is never kept; a listener that lost its connection keeps
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +19,8 @@ from tests.helpers import UserFactory, requires_postgres
 from yugong.accounts import auth, token_local
 from yugong.accounts.models import ApiToken, User
 from yugong.accounts.services import api_token_create, api_token_revoke
+
+from .token_race import assert_no_request_succeeds_after_the_revocation
 
 pytestmark = pytest.mark.django_db
 
@@ -190,34 +191,4 @@ def test_revocation_racing_requests_never_leaves_a_usable_kept_token() -> None:
     """Real threads with the local layer on: requests hammer a token while another thread revokes
     it. After the revoke returns, no request succeeds."""
     user = UserFactory(username="racer-local")
-    token = _token(user)
-    stop = threading.Event()
-    revoked = threading.Event()
-    late_successes: list[int] = []
-
-    def hammer() -> None:
-        try:
-            while not stop.is_set():
-                was_revoked = revoked.is_set()
-                ok = auth.authenticate_token(token) is not None
-                if ok and was_revoked:
-                    late_successes.append(1)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=hammer) for _ in range(4)]
-    for t in threads:
-        t.start()
-    try:
-        time.sleep(0.2)
-        api_token_revoke(actor=user, token=ApiToken.objects.get(user=user))
-        revoked.set()
-        time.sleep(0.3)
-    finally:
-        stop.set()
-        for t in threads:
-            t.join()
-    assert late_successes == []
-    assert auth.authenticate_token(token) is None
-    ApiToken.objects.filter(user=user).delete()
-    User.objects.filter(pk=user.pk).delete()
+    assert_no_request_succeeds_after_the_revocation(user, _token(user))
