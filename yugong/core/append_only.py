@@ -17,7 +17,7 @@ from django.db import migrations
 
 
 def _statements(table: str) -> dict[str, list[str]]:
-    function, trigger = f"{table}_append_only", f"{table}_no_update"
+    function, trigger = f"{table}_append_only", trigger_name(table)
     return {
         "postgresql_up": [
             f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
@@ -51,3 +51,23 @@ def append_only(table: str) -> migrations.RunPython:
         return apply
 
     return migrations.RunPython(run("up"), run("down"))
+
+
+def append_only_kept(table: str) -> migrations.RunPython:
+    """For a migration that alters an append-only table: SQLite alters a column by building a new
+    table and copying the rows, which leaves the old table's triggers behind. Put this operation
+    both first and last in such a migration: it installs the SQLite trigger again in either
+    direction (PostgreSQL alters in place and keeps its trigger). ``tests/test_append_only.py``
+    checks every append-only table still has its trigger after all migrations."""
+    statements = _statements(table)
+
+    def again(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor == "sqlite":
+            for sql in statements["sqlite_down"] + statements["sqlite_up"]:
+                schema_editor.execute(sql)
+
+    return migrations.RunPython(again, again)
+
+
+def trigger_name(table: str) -> str:
+    return f"{table}_no_update"

@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from yugong.core.append_only import append_only_kept
+
 
 class Migration(migrations.Migration):
 
@@ -13,6 +15,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        append_only_kept("core_auditevent"),  # SQLite rebuilds the table: its trigger goes with it
         migrations.AlterField(
             model_name='auditevent',
             name='action',
@@ -27,4 +30,5 @@ class Migration(migrations.Migration):
             model_name='auditevent',
             index=models.Index(fields=['action'], name='core_audit_action', opclasses=['varchar_pattern_ops']),
         ),
+        append_only_kept("core_auditevent"),
     ]
