@@ -48,8 +48,9 @@ def fast_path_applies() -> bool:
 # * ``sp``: the spot, one of the actor's merchants' (``access.staff_rows``, compiled by the ORM),
 #   approved, active, no daily limit, today not blacked out, no admitted entry today when once a day.
 # * ``pool``: the rate from one of the year's pool rows (``spots.pool_take_sql``, shared with the
-#   ORM path: a row nobody holds, else waiting for one; PostgreSQL re-checks ``balance_fen >= rate``
-#   on the newest row version).
+#   ORM path: a row nobody holds; PostgreSQL re-checks ``balance_fen >= rate`` on the newest row
+#   version). The statement never waits for a pool row: when every row that has the rate is held,
+#   it admits nothing and the ORM path waits, in slot order (``spots.pool_take``).
 # * ``e``, ``le``, ``ll``, ``f``, ``a``: the entry, the ledger entry and its two lines, the day's
 #   fact and the audit row.
 # The unique index on (pass, spot, day) for admitted once-a-day entries is the last judge of a

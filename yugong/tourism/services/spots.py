@@ -10,8 +10,9 @@
   (``balance_fen >= rate``), and a CHECK constraint keeps every row at or above zero. A year's money
   is held in ``TOURISM_PASS_POOL_SLOTS`` rows, spread evenly at every pay-in: an admission takes
   the rate from ONE row that has it and that no other admission holds right now (``FOR UPDATE SKIP
-  LOCKED``, preferring the pass's own slot; when every such row is held it waits for one), so
-  concurrent admissions no longer queue on one row's lock until each commit's WAL flush.
+  LOCKED``, preferring the pass's own slot; when every such row is held it waits for one, in slot
+  order), so concurrent admissions no longer queue on one row's lock until each commit's WAL
+  flush.
   :func:`pool_take_sql` is that statement, for both admit paths; the rule stays "the year's total
   covers the rate": when no single row does (the last fen of a year), :func:`pool_take` takes it
   from several rows under all of the year's row locks.
@@ -72,13 +73,19 @@ def pool_pay_in(*, year: int, amount_fen: int) -> None:
 def pool_take_sql(
     *, year: str, amount: str, prefer: str, guard: str = "TRUE", returning: bool = False
 ) -> str:
-    """The UPDATE that takes ``amount`` from ONE row of the year's pool that has it: a row nobody
-    holds (SKIP LOCKED), else — every such row held — the first one, waiting for its lock (the
-    balance is re-checked on the newest row version). Rows are tried from the ``prefer`` (pass id)
-    slot on, so concurrent admissions spread; that first slot is probed alone before the others are
-    read. ``year``/``amount``/``prefer`` are SQL (placeholders,
-    pyformat: ``%`` is written ``%%``); ``guard`` a condition that must hold (the fast path's
-    "everything else passed")."""
+    """The UPDATE that takes ``amount`` from ONE row of the year's pool that has it and that no
+    other admission holds right now (SKIP LOCKED); it NEVER waits for a lock. Rows are tried from
+    the ``prefer`` (pass id) slot on, so concurrent admissions spread; that first slot is probed
+    alone (by the ``(year, slot)`` index) before the others are read. No row taken (every row that
+    has it held, or none has it): the caller decides — :func:`pool_take` waits in slot order.
+
+    Why it must not wait: a SKIP LOCKED probe keeps the lock of a row whose newest version fails
+    the re-check (``balance_fen >= amount`` after a concurrent take), so a statement that then
+    waited for another row would hold one lock while waiting for the next, out of slot order — a
+    deadlock with :func:`pool_take`'s several-row path, which holds rows in slot order
+    (``test_concurrency.py``). ``year``/``amount``/``prefer`` are SQL (placeholders, pyformat:
+    ``%`` is written ``%%``); ``guard`` a condition that must hold (the fast path's "everything
+    else passed")."""
     pool = PassPool._meta.db_table
     n = pool_slots()
     where = f"year = {year} AND balance_fen >= {amount} AND {guard}"
@@ -87,18 +94,43 @@ def pool_take_sql(
     # pick reads every slot's row (and their dead versions) to sort them.
     first = f"SELECT id FROM {pool} WHERE {where} AND slot = ({n} - ({prefer}) %% {n}) %% {n}"  # noqa: S608
     skip = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    return _take_from(pool, amount, f"COALESCE(({first}{skip}), ({pick}{skip}))", returning)
+
+
+def _take_from(pool: str, amount: str, row: str, returning: bool = False) -> str:
     return (
         f"UPDATE {pool} SET balance_fen = balance_fen - {amount}, paid_out_fen = paid_out_fen + {amount} "  # noqa: S608
-        f"WHERE id = COALESCE(({first}{skip}), ({pick}{skip}), ({pick})) AND balance_fen >= {amount}"
-        + (" RETURNING id" if returning else "")
+        f"WHERE id = {row} AND balance_fen >= {amount}" + (" RETURNING id" if returning else "")
     )
+
+
+def _take_one(sql: str, params: Mapping[str, Any]) -> bool:
+    """Run a one-row take under a savepoint: kept when it took, else rolled back — with every row
+    lock it left behind (rows locked but not returned), so the caller holds no pool row after a
+    miss."""
+    savepoint = transaction.savepoint()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        taken = cursor.rowcount == 1
+    if taken:
+        transaction.savepoint_commit(savepoint)
+    else:
+        transaction.savepoint_rollback(savepoint)
+    return taken
 
 
 def pool_take(*, year: int, amount_fen: int, prefer: int = 0, _unsafe_naive: bool = False) -> bool:
     """Caller's transaction: take ``amount_fen`` from the year's pool; False when the year's total
-    has not enough (nothing taken). One row when one has it (:func:`pool_take_sql`, as the fast
-    path); else from several rows under all of the year's row locks. The CHECK constraint is the
-    last judge."""
+    has not enough (nothing taken). Three steps, each starting with no pool row held:
+
+    1. a row nobody holds (:func:`pool_take_sql`, the fast path's statement; never waits);
+    2. every row that has it held: wait for the first such row in slot order (rows whose re-check
+       fails stay locked while the next is awaited — in slot order, like step 3);
+    3. no single row has it (the year's last fen): several rows under all of the year's row locks,
+       taken in slot order.
+
+    Every wait happens in slot order, holding only lower slots, so admissions cannot deadlock. The
+    CHECK constraint is the last judge."""
     if amount_fen <= 0:
         return True
     if _unsafe_naive:
@@ -116,20 +148,17 @@ def pool_take(*, year: int, amount_fen: int, prefer: int = 0, _unsafe_naive: boo
             balance_fen=row[1] - amount_fen, paid_out_fen=F("paid_out_fen") + amount_fen
         )
         return True
-    # A one-row UPDATE that loses its row to a concurrent admission still locks it (PostgreSQL locks
-    # the newest version before re-checking the balance). Under a savepoint that is rolled back the
-    # lock goes too, so the several-row path below takes every lock in slot order: no deadlock.
-    savepoint = transaction.savepoint()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            pool_take_sql(year="%(year)s", amount="%(amount)s", prefer="%(prefer)s"),
-            {"year": year, "amount": amount_fen, "prefer": prefer},
-        )
-        taken = cursor.rowcount == 1
-    if taken:
-        transaction.savepoint_commit(savepoint)
+    params = {"year": year, "amount": amount_fen, "prefer": prefer}
+    if _take_one(pool_take_sql(year="%(year)s", amount="%(amount)s", prefer="%(prefer)s"), params):
         return True
-    transaction.savepoint_rollback(savepoint)
+    if connection.features.has_select_for_update_skip_locked:
+        pool = PassPool._meta.db_table
+        wait = (
+            f"(SELECT id FROM {pool} WHERE year = %(year)s AND balance_fen >= %(amount)s "  # noqa: S608
+            "ORDER BY slot LIMIT 1 FOR UPDATE)"
+        )
+        if _take_one(_take_from(pool, "%(amount)s", wait), params):
+            return True
     rows = list(PassPool.objects.select_for_update().filter(year=year).order_by("slot"))
     if sum(r.balance_fen for r in rows) < amount_fen:
         return False

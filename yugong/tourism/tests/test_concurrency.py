@@ -315,3 +315,104 @@ def test_an_admission_does_not_wait_for_another_open_one_when_the_pool_has_rows(
     t.join(10)
     assert got == [rows > 1]
     assert pool_balance(year) == 1000 - 10 * (1 + (rows > 1))
+
+
+def _hold_every_pool_row(year: int) -> tuple[Any, Any, Any]:
+    """A thread whose transaction holds every row of the year's pool until released."""
+    import threading
+
+    from django.db import transaction
+
+    from yugong.tourism.models import PassPool
+
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                list(PassPool.objects.select_for_update().filter(year=year))
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    t = threading.Thread(target=hold)
+    t.start()
+    assert holding.wait(10)
+    return t, release, holding
+
+
+def test_the_one_statement_pool_take_never_waits(settings: Any) -> None:
+    """The fast path's take (``pool_take_sql``) skips every held row and never waits: a probe can
+    keep the lock of a row whose re-check failed, and a statement that then waited for another row
+    would hold one lock while waiting out of slot order (the deadlock CI once met). With every row
+    held it takes nothing at once; the ORM path's ``pool_take`` is the one that waits (the
+    control: it hits the lock timeout)."""
+    from django.db import transaction
+
+    from yugong.core.timeutil import local_today
+    from yugong.tourism.services.spots import pool_balance, pool_take, pool_take_sql
+
+    settings.TOURISM_PASS_POOL_SLOTS = 3
+    year = local_today().year
+    set_pool(year, 300, rows=3)
+    t, release, _holding = _hold_every_pool_row(year)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '300ms'")
+            cursor.execute(
+                pool_take_sql(year="%(year)s", amount="%(amount)s", prefer="%(prefer)s"),
+                {"year": year, "amount": 10, "prefer": 1},
+            )
+            assert cursor.rowcount == 0
+        with pytest.raises(Exception, match="lock timeout"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '300ms'")
+            pool_take(year=year, amount_fen=10, prefer=1)
+    finally:
+        release.set()
+        t.join(10)
+    assert pool_balance(year) == 300
+
+
+def test_admissions_over_a_short_pool_never_deadlock(settings: Any) -> None:
+    """Ten gates admit at once, again and again, over a pool that runs dry in each round: each tries
+    the fast path's statement first and, on a miss, the ORM path's ``pool_take`` (waiting, or the
+    several-row take of the last fen), exactly as ``pass_verify`` does. Re-checks fail, rows run
+    short, every step of the take meets every other: no deadlock and no error, and every fen taken
+    is accounted for."""
+    import random
+    import time
+
+    from django.db import transaction
+
+    from yugong.core.timeutil import local_today
+    from yugong.tourism.services.spots import pool_balance, pool_take, pool_take_sql
+
+    settings.TOURISM_PASS_POOL_SLOTS = 3
+    year = local_today().year
+    sql = pool_take_sql(year="%(year)s", amount="%(amount)s", prefer="%(prefer)s")
+    for round_ in range(6):
+        set_pool(year, 120, rows=3)
+        rng = random.Random(round_)  # noqa: S311 - test data
+        plans = [[rng.randint(2, 9) for _ in range(20)] for _ in range(10)]
+
+        def admit(i: int, plans: list[list[int]] = plans) -> int:
+            taken = 0
+            for k, amount in enumerate(plans[i]):
+                params = {"year": year, "amount": amount, "prefer": i * 31 + k}
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+                    if cursor.rowcount == 1:
+                        taken += amount
+                        continue
+                with transaction.atomic():
+                    if pool_take(year=year, amount_fen=amount, prefer=i * 31 + k):
+                        taken += amount
+                        time.sleep(0.002)  # the admission's other writes, holding what it took
+            return taken
+
+        results = race(10, admit)
+        assert not [r for r in results if isinstance(r, BaseException)], results
+        assert sum(results) + pool_balance(year) == 120
+        assert pool_balance(year) < 9
