@@ -115,13 +115,31 @@ class SignUp(models.Model):
         WITHDRAWN = "withdrawn", _("已退出")
         EXPIRED = "expired", _("递补超时")
 
+    # The activity, the union and the quota are rows that every concurrent sign-up of a city-wide
+    # activity shares: a database foreign key would make each sign-up's commit take a KEY SHARE lock
+    # on all three (shared by many open transactions at once, so PostgreSQL builds MultiXacts for
+    # them): 0.14 ms of the database's CPU per sign-up under load, a sixth of it (events README).
+    # They are checked instead where they are written — the one-statement sign-up and the ORM path
+    # read the activity and find the quota in the same statement/transaction that inserts the row —
+    # and the platform never deletes them (activities are cancelled, quotas set to zero, unions
+    # closed); Django's on_delete still guards every ORM delete (the admin site included), as
+    # ``test_signup_parents.py`` checks. The person and the signing user keep their keys (one row
+    # per member: nothing shared).
     # No index of its own: the unique (activity, person) index serves look-ups by activity.
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="signups", db_index=False)
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="signups", db_index=False, db_constraint=False
+    )
     person = models.ForeignKey("members.Person", on_delete=models.PROTECT, related_name="+")
     union = models.ForeignKey(
-        "orgs.Union", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在工会")
+        "orgs.Union",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所在工会"),
+        db_constraint=False,
     )
-    quota = models.ForeignKey(Quota, on_delete=models.PROTECT, null=True, blank=True, related_name="signups")
+    quota = models.ForeignKey(
+        Quota, on_delete=models.PROTECT, null=True, blank=True, related_name="signups", db_constraint=False
+    )
     prior_wins = models.PositiveSmallIntegerField(_("往期中签次数"), default=0)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ENTERED)
     wait_rank = models.PositiveIntegerField(_("候补顺序"), null=True, blank=True)

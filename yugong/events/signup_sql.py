@@ -94,8 +94,21 @@ FROM (SELECT 1) AS one LEFT JOIN a ON true LEFT JOIN m ON true LEFT JOIN s ON tr
 """
 
 
+_compiled: dict[tuple[str, str], str] = {}
+
+
 def _sql(fact: str) -> str:
-    return _ONE_STATEMENT.format(
+    """The statement's text, formatted once per process and fact statement (keyed by the template
+    too, which a race test's control replaces)."""
+    key = (_ONE_STATEMENT, fact)
+    sql = _compiled.get(key)
+    if sql is None:
+        sql = _compiled[key] = _format(_ONE_STATEMENT, fact)
+    return sql
+
+
+def _format(template: str, fact: str) -> str:
+    return template.format(
         activity=Activity._meta.db_table,
         membership=Membership._meta.db_table,
         person=Person._meta.db_table,
