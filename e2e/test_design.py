@@ -131,6 +131,31 @@ def test_screenshots_of_the_tourism_list_console_home_and_station_map(
     ).to_be_attached()  # the simple ECharts build draws on canvas
     assert_page_healthy(page)
     _shot(page, "console-home-phone")
+    # Nothing in the console's bar runs past the phone's edge, in either language: a long working-node
+    # line wraps (the longest: a system administrator without a union position, in English).
+    from tests.helpers import UserFactory
+    from yugong.accounts.models import User
+
+    admin = UserFactory(is_staff=True, admin_role=User.AdminRole.SYSTEM, display_name="系统管理员")
+    for user in (world["staff"], admin):
+        page.context.clear_cookies()
+        _sign_in(page, live_server, user)
+        for language in ("zh-hans", "en"):
+            page.context.add_cookies(
+                [{"name": dj_settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+            )
+            page.goto("/console/")
+            expect(page.get_by_test_id("acting-in")).to_be_visible()
+            # (the phone's width, not innerWidth: a phone zooms out to show what runs past its edge)
+            past = page.evaluate(
+                "width => Array.from(document.querySelectorAll('.yg-console-bar *'))"
+                ".filter(e => e.getBoundingClientRect().right > width + 1)"
+                ".map(e => e.outerHTML.slice(0, 80))",
+                page.viewport_size["width"],
+            )
+            assert not past, (user, language, past)
+    page.context.clear_cookies()
+    _sign_in(page, live_server, world["staff"])
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto("/console/")
     expect(page.get_by_test_id("console-states")).to_be_visible()

@@ -41,7 +41,7 @@ _ALL = "*"
 
 _lock = threading.Lock()
 _rows: dict[str, tuple[Any, float]] = {}  # key hash -> (row, monotonic expiry)
-_state: dict[str, Any] = {"epoch": 0, "listening": False, "pid": None, "thread": None}
+_state: dict[str, Any] = {"epoch": 0, "listening": False, "pid": None}
 _clock = time.monotonic  # tests move it forward
 
 
@@ -138,9 +138,7 @@ def _start() -> None:
             client = None
         if client is None:
             return
-        thread = threading.Thread(target=_listen, args=(client,), name="apitoken-forget", daemon=True)
-        _state["thread"] = thread
-        thread.start()
+        threading.Thread(target=_listen, args=(client,), name="apitoken-forget", daemon=True).start()
 
 
 def _listen(client: Any) -> None:
