@@ -2,7 +2,8 @@
 
 * ``volunteer_signup`` — ``POST /api/v1/orgs/service-activities/{id}/signup``: each request is a
   different worker (one bearer token each, cycling through ``WORKERS``) signing up for ONE open
-  activity of a district's general team (capacity 10,000, the service's maximum). Each sign-up
+  activity of a district's general team (capacity 10,000, the service's maximum; the next one after
+  every 5,000 requests). Each sign-up
   puts the worker on the team's roll (a new volunteer: row, audit, ``volunteers.registered`` fact),
   inserts the sign-up, takes a place by one conditional UPDATE of the activity's row (every request
   updates that same row: the contended part), audits and counts the ``volunteers.signups`` fact.
@@ -20,6 +21,10 @@ from typing import Any
 from bench.registry import Ctx, Request, scenario
 
 WORKERS = 30_000
+# Each activity takes at most 10,000 (the service's maximum): every PER_ACTIVITY requests move to the
+# next of ACTIVITIES, so no round runs out of places (a full activity answers 409, which would count
+# as errors and cost less than a sign-up). Each is one row every request of its stretch updates.
+ACTIVITIES, PER_ACTIVITY = 6, 5_000
 
 
 def seed_volunteer_signup(ctx: Ctx) -> dict[str, Any]:
@@ -45,16 +50,19 @@ def seed_volunteer_signup(ctx: Ctx) -> dict[str, Any]:
         actor=actor, union=district, name="压测区职工志愿服务总队", tier="general"
     )
     starts = timeutil.now() + dt.timedelta(days=2)
-    activity = service_activity_create(
-        actor=actor,
-        team=team,
-        title=f"压测环卫工人爱心送清凉 {secrets.token_hex(3)}",
-        beneficiaries="环卫工人",
-        place="解放碑步行街",
-        starts_at=starts,
-        ends_at=starts + dt.timedelta(hours=3),
-        capacity=10_000,
-    )
+    activities = [
+        service_activity_create(
+            actor=actor,
+            team=team,
+            title=f"压测环卫工人爱心送清凉 {secrets.token_hex(3)}",
+            beneficiaries="环卫工人",
+            place="解放碑步行街",
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=3),
+            capacity=10_000,
+        )
+        for _ in range(ACTIVITIES)
+    ]
     have = set(User.objects.filter(username__startswith="bench_vol_").values_list("username", flat=True))
     missing = [f"bench_vol_{i}" for i in range(WORKERS) if f"bench_vol_{i}" not in have]
     with transaction.atomic():
@@ -73,7 +81,7 @@ def seed_volunteer_signup(ctx: Ctx) -> dict[str, Any]:
         ],
         batch_size=2000,
     )
-    return {"service_activity_id": activity.pk, "vol_tokens": tokens}
+    return {"service_activity_ids": [a.pk for a in activities], "vol_tokens": tokens}
 
 
 @scenario(
@@ -86,8 +94,10 @@ def volunteer_signup(ctx: Ctx, i: int) -> Request:
     tokens = ctx["vol_tokens"]
     offset = ctx.get("_round", 0) * (WORKERS // 3)
     token = tokens[(offset + i) % len(tokens)]
+    activities = ctx["service_activity_ids"]
+    activity_id = activities[(offset + i) // PER_ACTIVITY % len(activities)]
     return Request(
         "POST",
-        f"/api/v1/orgs/service-activities/{ctx['service_activity_id']}/signup",
+        f"/api/v1/orgs/service-activities/{activity_id}/signup",
         headers={"Authorization": f"Bearer {token}"},
     )
