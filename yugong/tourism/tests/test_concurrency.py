@@ -317,7 +317,7 @@ def test_an_admission_does_not_wait_for_another_open_one_when_the_pool_has_rows(
     assert pool_balance(year) == 1000 - 10 * (1 + (rows > 1))
 
 
-def _hold_every_pool_row(year: int) -> tuple[Any, Any, Any]:
+def _hold_every_pool_row(year: int) -> tuple[Any, Any]:
     """A thread whose transaction holds every row of the year's pool until released."""
     import threading
 
@@ -339,7 +339,7 @@ def _hold_every_pool_row(year: int) -> tuple[Any, Any, Any]:
     t = threading.Thread(target=hold)
     t.start()
     assert holding.wait(10)
-    return t, release, holding
+    return t, release
 
 
 def test_the_one_statement_pool_take_never_waits(settings: Any) -> None:
@@ -356,7 +356,7 @@ def test_the_one_statement_pool_take_never_waits(settings: Any) -> None:
     settings.TOURISM_PASS_POOL_SLOTS = 3
     year = local_today().year
     set_pool(year, 300, rows=3)
-    t, release, _holding = _hold_every_pool_row(year)
+    t, release = _hold_every_pool_row(year)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = '300ms'")
