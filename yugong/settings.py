@@ -306,6 +306,11 @@ API_TOKEN_TOUCH_SECONDS = int(env("API_TOKEN_TOUCH_SECONDS", "300") or 300)
 # With Redis, each process also keeps the rows it has seen for this long, dropped on every process
 # through Redis publish/subscribe when a token changes (accounts/token_local.py); 0 turns it off.
 API_TOKEN_LOCAL_SECONDS = int(env("API_TOKEN_LOCAL_SECONDS", "30") or 0)
+# With Redis, a row read on a token's first call is stored in the shared cache by a per-process
+# writer thread, batched with others in one pipeline (accounts/token_store.py); off: on the request.
+# Off by default under tests (their query counts must not depend on a thread's timing); its own
+# tests turn it on.
+API_TOKEN_STORE_BEHIND = env_bool("API_TOKEN_STORE_BEHIND", not TESTING)
 # console | outbox | locmem | http ; the outbox also prints to the console (demo default).
 SMS_BACKEND = env("SMS_BACKEND", "locmem" if TESTING else "outbox")
 SMS_HTTP_URL = env("SMS_HTTP_URL")

@@ -16,7 +16,9 @@ Invalidation is immediate, on every process, and cannot be undone by a request i
   ``receivers.py``), at once *and* again after commit;
 * a miss stores the row it read with ``cache.add``, which never overwrites: a request that read the
   token just before a revocation committed finds the tombstone in place and stores nothing; one
-  whose ``add`` came first is overwritten by the revocation's tombstone after commit;
+  whose ``add`` came first is overwritten by the revocation's tombstone after commit. With Redis the
+  add is queued and sent with others in one pipeline a few milliseconds later (``token_store``:
+  same ``SET … NX``, a row that waited over a second is dropped);
 * a tombstone (or a cache that fails to answer) means "ask the database", never "allowed";
 * an expired token (``expires_at`` passed) is refused on the hit path too: the entry carries it;
 * entries and tombstones live ``API_TOKEN_CACHE_SECONDS`` (default 60; ``0`` turns the cache off):
@@ -68,7 +70,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from yugong.core.db import prepared_cursor
 
-from . import token_local
+from . import token_local, token_store
 from .models import ApiToken, User
 
 logger = logging.getLogger(__name__)
@@ -313,6 +315,19 @@ def _cache_get(key_hash: str) -> Row | None:
     return found if isinstance(found, Row) else None
 
 
+def _store(key_hash: str, row: Row, seen: int | None) -> None:
+    """Store a row read from the database in the shared cache, and then (``seen`` given: the local
+    layer is on) in this process's layer. With Redis the store is queued (``token_store``: sent
+    with others in one pipeline, off the request's path), else it is made here."""
+
+    def then(stored: bool) -> None:
+        if stored and seen is not None:  # kept locally only where the shared cache took it
+            token_local.put(key_hash, row, seen)
+
+    if not token_store.add_behind(_key(key_hash), row, _cache_seconds(), then):
+        then(_cache_add(key_hash, row))
+
+
 def _cache_add(key_hash: str, row: Row) -> bool:
     """Store the row unless an entry (a tombstone, or another process's row) is there; True when
     stored."""
@@ -348,9 +363,8 @@ def authenticate_token(token: str) -> User | None:
         row = _fetch(key_hash, at)
         if row is None or not usable(row, at):
             return None
-        # kept locally only where the shared cache took it (a tombstone there means "changed")
-        if caching and _cache_add(key_hash, row) and local:
-            token_local.put(key_hash, row, seen)
+        if caching:  # a tombstone there means "changed": it is kept nowhere then
+            _store(key_hash, row, seen if local else None)
         return _user(row)
     if not usable(row, at):  # expired since it was cached
         return None
