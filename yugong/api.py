@@ -16,7 +16,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, path
+from django.urls.resolvers import RoutePattern
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -75,6 +76,24 @@ class YugongAPI(NinjaAPI):
         return exc
 
 
+class LiteralPrefixResolver(URLResolver):
+    """One app's group of API patterns under its literal prefix (``v1/<app>/``). A path outside the
+    prefix is answered "not here" (None, as a pattern that does not match) instead of the
+    ``Resolver404`` a plain resolver raises and its parent catches: the parent tries the groups in
+    turn, and the exception with its bookkeeping cost ~3 µs per group passed, ~60 µs for an app
+    registered late — a request to the sign-up paid three times the whole resolving of a page's URL.
+    Inside the prefix it is Django's own resolver, 404s and their ``tried`` lists included."""
+
+    def __init__(self, prefix: str, patterns: list[URLPattern]) -> None:
+        super().__init__(RoutePattern(prefix, is_endpoint=False), patterns)
+        self.prefix = prefix
+
+    def resolve(self, path: str) -> Any:
+        if not str(path).startswith(self.prefix):
+            return None
+        return super().resolve(path)
+
+
 def group_urls(patterns: list[URLResolver | URLPattern]) -> list[URLResolver | URLPattern]:
     out: list[URLResolver | URLPattern] = []
     groups: dict[str, list[URLPattern]] = {}
@@ -91,7 +110,7 @@ def group_urls(patterns: list[URLResolver | URLPattern]) -> list[URLResolver | U
             prefix = f"v1/{parts[1]}/"
             if prefix not in groups:
                 groups[prefix] = []
-                out.append(path(prefix, include(groups[prefix])))
+                out.append(LiteralPrefixResolver(prefix, groups[prefix]))
             inner = (
                 path(parts[2], pattern.callback, name=pattern.name)
                 if pattern.name

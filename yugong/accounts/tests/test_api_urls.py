@@ -43,3 +43,28 @@ def test_unknown_api_paths_still_answer_404_in_chinese(client: object) -> None:
 
     response = Client().get("/api/v1/tourism/nope")
     assert response.status_code == 404
+
+
+def test_a_request_enters_only_its_own_apps_group(monkeypatch: object) -> None:
+    """The groups before an app's answer "not here" without raising: Django's resolver is entered
+    for the one group whose prefix the path has (it raised and caught a Resolver404 for every group
+    registered earlier: ~3 µs each, a third of the sign-up's resolving)."""
+    import pytest
+
+    from yugong.api import LiteralPrefixResolver
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    entered: list[str] = []
+    plain = URLResolver.resolve
+
+    def counting(self: URLResolver, path: str) -> object:
+        if isinstance(self, LiteralPrefixResolver):
+            entered.append(self.prefix)
+        return plain(self, path)
+
+    monkeypatch.setattr(URLResolver, "resolve", counting)
+    match = resolve("/api/v1/activities/7/signups")
+    assert match.url_name == "signup_post" and match.kwargs == {"activity_id": "7"}
+    assert entered == ["v1/activities/"]
+    groups = [p for p in api.urls[0] if isinstance(p, LiteralPrefixResolver)]
+    assert len(groups) > 10 and all(g.resolve("v1/nowhere/") is None for g in groups)
