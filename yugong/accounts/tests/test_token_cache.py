@@ -375,3 +375,21 @@ def test_the_touch_commits_asynchronously_only_in_its_own_transaction() -> None:
     finally:
         ApiToken.objects.filter(user=user).delete()
         User.objects.filter(pk=user.pk).delete()
+
+
+def test_a_cached_row_keeps_every_value_and_instant_exactly(alice: User) -> None:
+    """The cache's compact format (datetimes as integer microseconds) gives back the same row: the
+    same instants to the microsecond, aware, and the None's."""
+    import pickle
+    from zoneinfo import ZoneInfo
+
+    token = _token(alice)
+    row = auth._fetch_orm(auth.hash_token(token), timezone.now())
+    assert row is not None
+    shanghai = dt.datetime(2026, 12, 7, 8, 30, 15, 123457, tzinfo=ZoneInfo("Asia/Shanghai"))
+    row.expires_at = shanghai
+    back = pickle.loads(pickle.dumps(row))  # noqa: S301 - our own bytes, as the cache round-trips them
+    assert back == row and back.expires_at == shanghai and back.expires_at.utcoffset() == dt.timedelta(0)
+    assert back.value("date_joined") == alice.date_joined and back.value("last_login") is None
+    assert all(v.tzinfo is not None for v in (back.last_used_at, back.value("date_joined")))
+    assert len(pickle.dumps(row)) < 200

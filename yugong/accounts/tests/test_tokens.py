@@ -111,3 +111,34 @@ def test_issue_token_command(alice: User) -> None:
 def test_issue_token_unknown_user() -> None:
     with pytest.raises(CommandError, match="no user"):
         call_command("issue_token", "nobody", stdout=StringIO(), stderr=StringIO())
+
+
+def test_the_bearer_header_is_read_as_ninja_reads_it(alice: User) -> None:
+    """The scheme in any case, the token after the first space; anything else is no token (and
+    another scheme, an empty token or no header falls through to the session, then 401)."""
+    _, plaintext = api_token_create(actor=alice, user=alice, name="x")
+    client = Client()
+    for header in (f"Bearer {plaintext}", f"bearer {plaintext}", f"BEARER {plaintext}"):
+        response = client.get("/api/v1/accounts/me", HTTP_AUTHORIZATION=header)
+        assert response.status_code == 200 and response.json()["username"] == "alice", header
+    for header in (
+        f"Token {plaintext}",
+        plaintext,
+        "Bearer",
+        "Bearer ",
+        f"Bearer  {plaintext}",
+        f"Basic {plaintext}",
+    ):
+        assert client.get("/api/v1/accounts/me", HTTP_AUTHORIZATION=header).status_code == 401, header
+    assert client.get("/api/v1/accounts/me").status_code == 401
+
+
+def test_authenticating_a_token_does_not_parse_every_header(alice: User) -> None:
+    from django.test import RequestFactory
+
+    from yugong.accounts.auth import TokenAuth
+
+    _, plaintext = api_token_create(actor=alice, user=alice, name="x")
+    request = RequestFactory().get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    assert TokenAuth()(request) == alice
+    assert "headers" not in request.__dict__  # request.headers (a cached property) was never built
