@@ -311,6 +311,10 @@ API_TOKEN_LOCAL_SECONDS = int(env("API_TOKEN_LOCAL_SECONDS", "30") or 0)
 # Off by default under tests (their query counts must not depend on a thread's timing); its own
 # tests turn it on.
 API_TOKEN_STORE_BEHIND = env_bool("API_TOKEN_STORE_BEHIND", not TESTING)
+# On PostgreSQL, a due last_used_at touch is queued and written by a per-process thread every
+# API_TOKEN_TOUCH_FLUSH_SECONDS in one statement (accounts/token_touch.py); off: on the request.
+API_TOKEN_TOUCH_BEHIND = env_bool("API_TOKEN_TOUCH_BEHIND", not TESTING)
+API_TOKEN_TOUCH_FLUSH_SECONDS = float(env("API_TOKEN_TOUCH_FLUSH_SECONDS", "1") or 1)
 # console | outbox | locmem | http ; the outbox also prints to the console (demo default).
 SMS_BACKEND = env("SMS_BACKEND", "locmem" if TESTING else "outbox")
 SMS_HTTP_URL = env("SMS_HTTP_URL")

@@ -38,8 +38,10 @@ Every request gets its own ``User`` (``User.from_db``): services may memoise thi
 ``last_used_at`` is written at most once per ``API_TOKEN_TOUCH_SECONDS`` (default 300) per token,
 by a conditional UPDATE (``… WHERE last_used_at IS NULL OR last_used_at < now - N``), so several
 processes serving one client write the row once; each process also skips the statement for a token
-it touched in the last N seconds. On PostgreSQL a miss reads the token and its user and touches
-``last_used_at`` in ONE statement (a data-modifying CTE over the ORM's own compiled SELECT): a
+it touched in the last N seconds. On PostgreSQL, outside a caller's transaction, a due touch is
+queued and written within a second by the process's touch thread, batched (``token_touch``): a
+token's first call is then a plain read. Otherwise (switched off, inside a transaction) a miss reads
+the token and its user and touches ``last_used_at`` in ONE statement (a data-modifying CTE over the ORM's own compiled SELECT): a
 client's first call costs one round trip instead of two. The statement is prepared once per pooled
 connection (``core.db.prepared_cursor``), and when it is its own transaction (no caller's
 transaction around it) it commits without waiting for the WAL flush: ``last_used_at`` is a hint for
@@ -70,7 +72,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from yugong.core.db import prepared_cursor
 
-from . import token_local, token_store
+from . import token_local, token_store, token_touch
 from .models import ApiToken, User
 
 logger = logging.getLogger(__name__)
@@ -206,7 +208,7 @@ def _fetch_orm(key_hash: str, at: dt.datetime) -> Row | None:
 
 
 _SENTINEL = "\x00token-hash\x00"
-_compiled: dict[bool, str] = {}
+_compiled: dict[bool | str, str] = {}
 # ``last_used_at`` is a hint shown to the token's owner, not a record: the statement's own transaction
 # commits without waiting for the WAL flush (a crash may forget the last moments' touches). On the
 # loaded machine a flushed commit cost 10-15 ms of a token's first request; the read does not wait.
@@ -240,11 +242,34 @@ def _one_statement(async_commit: bool = False) -> str:
     return sql
 
 
+def _select_statement() -> str:
+    """The ORM's SELECT for the token and its user, compiled once per process (the hash its only
+    parameter)."""
+    sql = _compiled.get("select")
+    if sql is None:
+        sql, params = _token_queryset(_SENTINEL).query.sql_with_params()
+        if tuple(params) != (_SENTINEL,):
+            raise RuntimeError(f"unexpected token statement parameters: {params!r}")
+        _compiled["select"] = sql
+    return sql
+
+
 def _fetch(key_hash: str, at: dt.datetime) -> Row | None:
-    """The token's row, ``last_used_at`` touched when due. PostgreSQL: one statement, prepared once
-    per pooled connection."""
+    """The token's row, ``last_used_at`` touched when due. PostgreSQL: one statement prepared once
+    per pooled connection — a plain read with the touch queued (``token_touch``), or the read and the
+    touch together."""
     if connection.vendor != "postgresql":  # raw values need the backend's converters elsewhere
         return _fetch_orm(key_hash, at)
+    if token_touch.applies():  # a plain read; the touch, when due, is queued (``token_touch``)
+        with prepared_cursor() as cursor:
+            cursor.execute(_select_statement(), [key_hash])
+            found = cursor.fetchone()
+        if found is None:
+            return None
+        row = _row_from(tuple(found))
+        if usable(row, at):
+            row.last_used_at = _touch(row.token_id, row.last_used_at, at)
+        return row
     stale = at - dt.timedelta(seconds=_touch_seconds())
     sql = _one_statement(async_commit=not connection.in_atomic_block)
     with prepared_cursor() as cursor:
@@ -283,6 +308,9 @@ def _touch(token_id: int, last_used_at: dt.datetime | None, at: dt.datetime) -> 
     mine = _touched.get(token_id)
     if mine is not None and _clock() - mine < period:
         return last_used_at
+    if token_touch.applies() and token_touch.queue(token_id, at):
+        _touched_now(token_id)
+        return at  # written within a second (``token_touch``)
     stale = at - dt.timedelta(seconds=period)
     written = (
         ApiToken.objects.filter(pk=token_id)
