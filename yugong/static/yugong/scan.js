@@ -10,8 +10,27 @@
 // A decoded QR is put, unchanged, into the form field named by data-scan-field and that field's
 // form is submitted: the server reads it exactly as if it had been typed, so every rule stays on
 // the server. When the camera is refused or missing, the text field stays the way to enter a code.
+//
+// The result page opens the camera again while the code just sent is usually still in front of it:
+// the same code is not sent again for REPEAT_MS (sessionStorage, per page and field), so a gate's
+// green "admitted" is not replaced a moment later by a red "already used" for the same ticket.
 (function () {
   "use strict";
+
+  var REPEAT_MS = 10000;
+
+  function sentKey(box) {
+    return "yg-scan-sent:" + window.location.pathname + ":" + (box.dataset.scanField || "token");
+  }
+  function recentlySent(key, text) {
+    try {
+      var last = JSON.parse(window.sessionStorage.getItem(key) || "null");
+      return !!last && last.text === text && Date.now() - last.at < REPEAT_MS;
+    } catch (e) { return false; }
+  }
+  function rememberSent(key, text) {
+    try { window.sessionStorage.setItem(key, JSON.stringify({ text: text, at: Date.now() })); } catch (e) { /* private mode: no memory */ }
+  }
 
   function setup(box) {
     var form = box.closest("form") || document.getElementById(box.dataset.scanForm || "");
@@ -40,10 +59,13 @@
     function decoded(result) {
       var text = typeof result === "string" ? result : result && result.data;
       if (done || !text) { return; }
+      text = text.trim();
+      if (recentlySent(sentKey(box), text)) { box.dataset.scanState = "repeat"; return; }
       done = true;
+      rememberSent(sentKey(box), text);
       box.dataset.scanState = "decoded";
       scanner.stop();
-      field.value = text.trim();
+      field.value = text;
       if (typeof form.requestSubmit === "function") { form.requestSubmit(); } else { form.submit(); }
     }
     function open() {
