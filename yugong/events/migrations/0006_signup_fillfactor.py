@@ -7,24 +7,12 @@ their fill until they are rewritten. Nothing to do on other databases."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import migrations
 
-
-def _fillfactor(value: str) -> Any:
-    def run(apps: Any, schema_editor: Any) -> None:
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        table = schema_editor.quote_name(apps.get_model("events", "SignUp")._meta.db_table)
-        schema_editor.execute(f"ALTER TABLE {table} {value}")
-
-    return run
+from yugong.core.migration_ops import postgres_table_storage
 
 
 class Migration(migrations.Migration):
     dependencies = [("events", "0005_reading_campaign_photo_review")]
 
-    operations = [
-        migrations.RunPython(_fillfactor("SET (fillfactor = 50)"), _fillfactor("RESET (fillfactor)")),
-    ]
+    operations = [postgres_table_storage("events", "SignUp", "fillfactor = 50")]
