@@ -208,7 +208,7 @@ def _fetch_orm(key_hash: str, at: dt.datetime) -> Row | None:
 
 
 _SENTINEL = "\x00token-hash\x00"
-_compiled: dict[bool | str, str] = {}
+_compiled: dict[str, str] = {}  # "touch", "touch-async", "select"
 # ``last_used_at`` is a hint shown to the token's owner, not a record: the statement's own transaction
 # commits without waiting for the WAL flush (a crash may forget the last moments' touches). On the
 # loaded machine a flushed commit cost 10-15 ms of a token's first request; the read does not wait.
@@ -220,7 +220,8 @@ def _one_statement(async_commit: bool = False) -> str:
     parameter) and the conditional touch of ``last_used_at``, in one statement. The touch applies
     :func:`usable` in SQL (twin-tested). ``async_commit`` only for a statement that is its own
     transaction: ``set_config(..., true)`` lasts to the end of the transaction it runs in."""
-    sql = _compiled.get(async_commit)
+    name = "touch-async" if async_commit else "touch"
+    sql = _compiled.get(name)
     if sql is None:
         select, params = _token_queryset(_SENTINEL).query.sql_with_params()
         if tuple(params) != (_SENTINEL,):  # the hash must be the statement's only parameter
@@ -238,7 +239,7 @@ def _one_statement(async_commit: bool = False) -> str:
             " AND (last_used_at IS NULL OR last_used_at < %s) RETURNING last_used_at) "
             "SELECT t.*, (SELECT last_used_at FROM touch) FROM t"
         )
-        _compiled[async_commit] = sql
+        _compiled[name] = sql
     return sql
 
 
@@ -268,7 +269,7 @@ def _fetch(key_hash: str, at: dt.datetime) -> Row | None:
             return None
         row = _row_from(tuple(found))
         if usable(row, at):
-            row.last_used_at = _touch(row.token_id, row.last_used_at, at)
+            row.last_used_at = _touch(row.token_id, row.last_used_at, at, behind=True)
         return row
     stale = at - dt.timedelta(seconds=_touch_seconds())
     sql = _one_statement(async_commit=not connection.in_atomic_block)
@@ -300,15 +301,21 @@ def _touched_now(token_id: int) -> None:
         _touched[token_id] = _clock()
 
 
-def _touch(token_id: int, last_used_at: dt.datetime | None, at: dt.datetime) -> dt.datetime | None:
-    """Write ``last_used_at`` when it is older than the period (one conditional UPDATE)."""
+def _touch(
+    token_id: int, last_used_at: dt.datetime | None, at: dt.datetime, behind: bool | None = None
+) -> dt.datetime | None:
+    """Write ``last_used_at`` when it is older than the period (one conditional UPDATE), or queue it
+    (``token_touch``). ``behind``: the caller's answer of ``token_touch.applies()`` (asked only when
+    the touch is due otherwise)."""
     period = _touch_seconds()
     if last_used_at is not None and (at - last_used_at).total_seconds() < period:
         return last_used_at
     mine = _touched.get(token_id)
     if mine is not None and _clock() - mine < period:
         return last_used_at
-    if token_touch.applies() and token_touch.queue(token_id, at):
+    if behind is None:
+        behind = token_touch.applies()
+    if behind and token_touch.queue(token_id, at):
         _touched_now(token_id)
         return at  # written within a second (``token_touch``)
     stale = at - dt.timedelta(seconds=period)
