@@ -6,7 +6,7 @@ It exists only beside a shared Redis cache, whose publish/subscribe carries the 
 
 * whatever writes tombstones (``auth._write_tombstones``: revocation, deletion, a user's change)
   drops the hashes here at once and publishes them on ``CHANNEL``; every process's listener thread
-  drops them from its own memory on receipt (a millisecond later);
+  (``process_thread``) drops them from its own memory on receipt (a millisecond later);
 * a row is kept only while the listener is subscribed, and only if no invalidation arrived between
   the moment the request started to read it (:func:`epoch`) and the moment it is stored: a request
   that read the token just before a revocation cannot keep it;
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterable
@@ -30,6 +29,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+
+from .process_thread import ProcessThread
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ _ALL = "*"
 
 _lock = threading.Lock()
 _rows: dict[str, tuple[Any, float]] = {}  # key hash -> (row, monotonic expiry)
-_state: dict[str, Any] = {"epoch": 0, "listening": False, "pid": None}
+_state: dict[str, Any] = {"epoch": 0, "listening": False}
 _clock = time.monotonic  # tests move it forward
 
 
@@ -61,8 +62,7 @@ def enabled() -> bool:
     process: a forked worker starts its own)."""
     if _seconds() <= 0 or int(getattr(settings, "API_TOKEN_CACHE_SECONDS", 60)) <= 0:
         return False
-    if _state["pid"] != os.getpid():
-        _start()
+    _listener.ensure()
     return bool(_state["listening"])
 
 
@@ -126,32 +126,27 @@ def publish(hashes: Iterable[str]) -> bool:
 # --- the listener --------------------------------------------------------------------------------
 
 
-def _start() -> None:
-    with _lock:
-        if _state["pid"] == os.getpid():
-            return
-        _state.update(pid=os.getpid(), listening=False)
-        _rows.clear()
-        try:
-            client = _redis()
-        except Exception:  # noqa: BLE001 - no layer without the shared cache
-            client = None
-        if client is None:
-            return
-        threading.Thread(target=_listen, args=(client,), name="apitoken-forget", daemon=True).start()
+def _begin() -> bool:
+    """A new process (or a forked child): nothing kept, not listening; no listener without Redis."""
+    _state["listening"] = False
+    _rows.clear()
+    try:
+        return _redis() is not None
+    except Exception:  # noqa: BLE001 - no layer without the shared cache
+        return False
 
 
-def _listen(client: Any) -> None:
+def _listen(gen: int) -> None:
     """Subscribe and apply every message; ping the server every ``PING_SECONDS`` (a connection that
     died without a word is found out); on any failure stop the layer, wait, subscribe again."""
     backoff = 0.5
-    while _state["pid"] == os.getpid():
+    while _listener.current(gen):
         pubsub = None
         try:
-            pubsub = client.pubsub()
+            pubsub = _redis().pubsub()
             pubsub.subscribe(CHANNEL)
             pinged = answered = time.monotonic()
-            while _state["pid"] == os.getpid():
+            while _listener.current(gen):
                 message = pubsub.get_message(timeout=1.0)
                 if message is not None:
                     answered = time.monotonic()
@@ -165,13 +160,17 @@ def _listen(client: Any) -> None:
         except Exception:  # noqa: BLE001 - logged; the layer is off until subscribed again
             logger.warning("API token invalidation listener lost its connection", exc_info=True)
         finally:
-            _state["listening"] = False
-            clear()
+            if _listener.current(gen):  # a replaced listener leaves the layer to its successor
+                _state["listening"] = False
+                clear()
             if pubsub is not None:
                 with contextlib.suppress(Exception):  # closing a broken connection
                     pubsub.close()
         time.sleep(backoff)
         backoff = min(backoff * 2, 10.0)
+
+
+_listener = ProcessThread("apitoken-forget", _listen, lock=_lock, begin=_begin)
 
 
 def _apply(message: dict[str, Any]) -> None:

@@ -4,9 +4,9 @@ A token's first call on a process reads its row from the database and stores it 
 (``SET … NX``: never over a tombstone or another process's row) so that the client's next calls, on
 any process, cost one cache read. That store used to be a third round trip on the request's own
 path; on a city-wide sign-up, where every request is a member's first, it was a tenth of the
-worker's CPU. Here the request only queues the row; one thread per process sends what has queued
-within ten milliseconds as ONE pipeline, and then keeps the stored rows in the process-local
-layer as the request would have.
+worker's CPU. Here the request only queues the row; one thread per process (``process_thread``:
+started on first use, again in a forked worker) sends what has queued within ten milliseconds as ONE
+pipeline, and then keeps the stored rows in the process-local layer as the request would have.
 
 The rules of the token cache stay whole:
 
@@ -26,7 +26,6 @@ path as before; so does a shared cache that is not Redis (the embedded local-mem
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections import deque
@@ -35,6 +34,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+
+from .process_thread import ProcessThread
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ Then = Callable[[bool], None]
 
 _cond = threading.Condition()
 _queue: deque[tuple[Any, bytes, int, Then | None, float]] = deque()
-_state: dict[str, Any] = {"pid": None, "busy": 0, "waiting": 0}  # waiting: threads in _cond.wait()
+_state: dict[str, Any] = {"busy": 0, "waiting": 0}  # waiting: threads in _cond.wait()
 _clock = time.monotonic  # tests move it forward
 
 
@@ -58,10 +59,6 @@ def _client() -> Any:
     """The shared cache's django-redis client, or None when the shared cache is not Redis."""
     client = getattr(cache, "client", None)
     return client if getattr(client, "get_client", None) is not None else None
-
-
-def enabled() -> bool:
-    return bool(getattr(settings, "API_TOKEN_STORE_BEHIND", True)) and _client() is not None
 
 
 def add_behind(key: str, value: Any, timeout: int, then: Then | None = None) -> bool:
@@ -72,11 +69,8 @@ def add_behind(key: str, value: Any, timeout: int, then: Then | None = None) -> 
     if client is None or not getattr(settings, "API_TOKEN_STORE_BEHIND", True) or timeout <= 0:
         return False
     entry = (client.make_key(key), client.encode(value), int(timeout * 1000), then, _clock())
+    _writer.ensure()
     with _cond:
-        if _state["pid"] != os.getpid():  # first use in this process (or a forked child's)
-            _queue.clear()
-            _state.update(pid=os.getpid(), busy=0, waiting=0)
-            threading.Thread(target=_run, name="token-store", daemon=True).start()
         if len(_queue) >= MAX_QUEUED:
             return False
         _queue.append(entry)
@@ -105,11 +99,13 @@ def _wait(timeout: float | None) -> None:
         _state["waiting"] -= 1
 
 
-def _run() -> None:
+def _run(gen: int) -> None:
     while True:
         with _cond:
             while not _queue:
                 _wait(None)
+            if not _writer.current(gen):
+                return
         time.sleep(LINGER_SECONDS)
         with _cond:
             batch = [_queue.popleft() for _ in range(min(len(_queue), MAX_BATCH))]
@@ -122,6 +118,16 @@ def _run() -> None:
             with _cond:
                 _state["busy"] -= 1
                 _cond.notify_all()
+
+
+def _begin() -> bool:
+    """A new process (or a forked child): nothing of the parent's queue or its writer is ours."""
+    _queue.clear()
+    _state.update(busy=0, waiting=0)
+    return True
+
+
+_writer = ProcessThread("token-store", _run, lock=_cond, begin=_begin)
 
 
 def _send(batch: list[tuple[Any, bytes, int, Then | None, float]]) -> None:

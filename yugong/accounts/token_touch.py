@@ -1,5 +1,5 @@
 """Write-behind of API tokens' ``last_used_at`` (PostgreSQL): the touches that fall due are queued by
-the requests and written by one thread per process, once a second, in ONE statement.
+the requests and written by one thread per process (``process_thread``), once a second, in ONE statement.
 
 ``last_used_at`` is a hint shown to the token's owner ("last used …"), written at most once per
 ``API_TOKEN_TOUCH_SECONDS`` per token (``auth.py``). On a token's first call the touch used to ride
@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import threading
 import time
-from typing import Any
 
 from django.conf import settings
 from django.db import connection
+
+from .process_thread import ProcessThread
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,6 @@ FLUSH_SECONDS = 1.0
 
 _lock = threading.Lock()
 _due: dict[int, dt.datetime] = {}  # token id -> the instant of its first use in the window
-_state: dict[str, Any] = {"pid": None, "gen": 0}  # gen: the current writer thread's generation
 
 
 def applies() -> bool:
@@ -52,13 +51,8 @@ def applies() -> bool:
 
 def queue(token_id: int, at: dt.datetime) -> bool:
     """Queue the touch; False when the queue is full (the caller writes it itself)."""
+    _writer.ensure()
     with _lock:
-        if _state["pid"] != os.getpid():  # first use in this process (or a forked child's)
-            _due.clear()
-            _state["pid"] = os.getpid()
-            _state["gen"] += 1  # a writer of an earlier generation stops
-            if _flush_seconds() > 0:
-                threading.Thread(target=_run, args=(_state["gen"],), name="token-touch", daemon=True).start()
         if token_id not in _due and len(_due) >= MAX_QUEUED:
             return False
         _due.setdefault(token_id, at)
@@ -78,7 +72,7 @@ def flush() -> int:
 def _take(gen: int | None) -> list[tuple[int, dt.datetime]] | None:
     """The queued touches, in id order (None: the writer of generation ``gen`` is outdated)."""
     with _lock:
-        if gen is not None and gen != _state["gen"]:
+        if gen is not None and not _writer.current(gen):
             return None
         batch = sorted(_due.items())
         _due.clear()
@@ -123,3 +117,12 @@ def _run(gen: int) -> None:
             logger.warning("could not write API token last_used_at touches; dropped", exc_info=True)
         finally:
             connection.close()  # back to the pool between batches
+
+
+def _begin() -> bool:
+    """A new process (or a forked child): the parent's queue is not ours; no thread without a tick."""
+    _due.clear()
+    return _flush_seconds() > 0
+
+
+_writer = ProcessThread("token-touch", _run, lock=_lock, begin=_begin)

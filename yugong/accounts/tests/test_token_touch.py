@@ -33,7 +33,7 @@ def _behind(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     settings.API_TOKEN_LOCAL_SECONDS = 0
     # the test's transaction stands for "no caller's transaction" (a request's autocommit)
     monkeypatch.setattr(token_touch, "applies", lambda: True)
-    monkeypatch.setitem(token_touch._state, "pid", None)
+    monkeypatch.setattr(token_touch._writer, "pid", None)  # each test begins as a new process
     auth._touched.clear()
     token_touch._due.clear()
     yield
