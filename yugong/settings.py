@@ -127,7 +127,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "yugong.core.middleware.PageMessageMiddleware",  # Django's, skipped under /api/
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yugong.core.middleware.RequestContextMiddleware",
     "yugong.core.middleware.ApplicationErrorMiddleware",

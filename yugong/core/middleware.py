@@ -5,6 +5,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -29,6 +30,17 @@ class QueryStringLimitMiddleware:
 
             return bad_request(request)
         return self.get_response(request)
+
+
+class PageMessageMiddleware(MessageMiddleware):
+    """Django's one-time messages, for pages only. An API call (under ``/api/``) answers JSON and
+    never shows or adds one, so it does not build the message storage (a signed-cookie store and a
+    session store, per request: ~2 % of a phone's API call in worker CPU). An attempt to add one
+    on an API request fails loudly (``MessageFailure``), as it does without the middleware."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not request.path_info.startswith("/api/"):
+            super().process_request(request)
 
 
 class RequestContextMiddleware:
