@@ -42,12 +42,12 @@ it touched in the last N seconds. On PostgreSQL, outside a caller's transaction,
 queued and written within a second by the process's touch thread, batched (``token_touch``): a
 token's first call is then a plain read. Otherwise (switched off, inside a transaction) a miss reads
 the token and its user and touches ``last_used_at`` in ONE statement (a data-modifying CTE over the
-ORM's own compiled SELECT): a client's first call costs one round trip instead of two. The statement is prepared once per pooled
-connection (``core.db.prepared_cursor``), and when it is its own transaction (no caller's
-transaction around it) it commits without waiting for the WAL flush: ``last_used_at`` is a hint for
-the token's owner, not a record, and a flushed commit cost a token's first call 10-15 ms on a busy
-disk. The usable-token rules live in :func:`usable`; the statement's touch condition restates them
-and ``tests/test_token_cache.py`` checks both paths agree.
+ORM's own compiled SELECT): a client's first call costs one round trip instead of two. The statement
+is prepared once per pooled connection (``core.db.prepared_cursor``), and when it is its own
+transaction (no caller's transaction around it) it commits without waiting for the WAL flush:
+``last_used_at`` is a hint for the token's owner, not a record, and a flushed commit cost a token's
+first call 10-15 ms on a busy disk. The usable-token rules live in :func:`usable`; the statement's
+touch condition restates them and ``tests/test_token_cache.py`` checks both paths agree.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,15 @@ def set_request_info(info: RequestInfo | None) -> contextvars.Token:
 
 def reset_request_info(token: contextvars.Token) -> None:
     _current.reset(token)
+
+
+API_PREFIX = "/api/"
+
+
+def is_api_request(request: Any) -> bool:
+    """A call of the JSON API (everything under ``/api/``): its errors are JSON bodies, and it needs
+    none of the pages' one-time messages."""
+    return str(request.path_info).startswith(API_PREFIX)
 
 
 def current_request_info() -> RequestInfo:

@@ -9,7 +9,7 @@ from django.contrib.messages.middleware import MessageMiddleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from .context import RequestInfo, client_ip, reset_request_info, set_request_info
+from .context import RequestInfo, client_ip, is_api_request, reset_request_info, set_request_info
 from .db import busy_error, is_busy_error
 from .errors import ApplicationError
 
@@ -39,7 +39,7 @@ class PageMessageMiddleware(MessageMiddleware):
     on an API request fails loudly (``MessageFailure``), as it does without the middleware."""
 
     def process_request(self, request: HttpRequest) -> None:
-        if not request.path_info.startswith("/api/"):
+        if not is_api_request(request):
             super().process_request(request)
 
 
@@ -81,7 +81,7 @@ class ApplicationErrorMiddleware:
         if not isinstance(exception, ApplicationError):
             return None
         response: HttpResponse
-        if request.path.startswith("/api/") or "application/json" in request.META.get("HTTP_ACCEPT", ""):
+        if is_api_request(request) or "application/json" in request.META.get("HTTP_ACCEPT", ""):
             response = JsonResponse(
                 exception.as_body(), status=exception.status, json_dumps_params={"ensure_ascii": False}
             )

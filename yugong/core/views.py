@@ -12,6 +12,8 @@ from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from .context import is_api_request
+
 
 def active_backends() -> dict[str, str | None]:
     return {
@@ -61,7 +63,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     query fields read by a middleware, a malformed cookie…). Under /api/ it is the API's JSON error
     body like every other API error; elsewhere the error page."""
     message = _("请求有误：参数过多、过长或格式不正确。")
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         return JsonResponse(
             {"code": "bad_request", "message": message, "fields": {}},
             status=400,

@@ -19,6 +19,7 @@ from yugong.accounts.models import request_user
 from yugong.accounts.system import may_administer
 from yugong.core import nav
 from yugong.core.audit_actions import ACTION_NAMES, action_choices
+from yugong.core.context import is_api_request
 from yugong.core.errors import NotFound
 from yugong.core.forms import NextForm
 from yugong.core.models import SmsMessage
@@ -158,7 +159,7 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         # An unknown API path answers with the API's error body, not an HTML page.
         return JsonResponse(
             {"code": "not_found", "message": _("接口不存在。"), "fields": {}},
@@ -174,7 +175,7 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         # A failure outside the API's own handlers (a middleware): still the API's error body.
         return JsonResponse(
             {"code": "server_error", "message": _("服务器内部错误，请稍后重试。"), "fields": {}},
