@@ -64,20 +64,52 @@ run_pytest() {
   local label=$1; shift
   step "pytest on $label"
   "$@"
-  local rc=$?
-  if [ $rc -eq 0 ] || [ $rc -eq 5 ]; then ran+=("$label"); else status=1; fi
+  record $? "$label"
 }
+
+record() {
+  if [ "$1" -eq 0 ] || [ "$1" -eq 5 ]; then ran+=("$2"); else status=1; fi
+}
+
+pg_label=""
+if [ -n "$pg_url" ]; then
+  pg_label="PostgreSQL"
+  [ -n "$redis_url" ] && pg_label="PostgreSQL + Redis"
+fi
+pg_pass() {
+  env DATABASE_URL="$pg_url" ${redis_url:+REDIS_URL="$redis_url"} "$@" $VENV/bin/pytest -q $REPORT_ARGS ${PYTEST_ARGS:-}
+}
+
+# With two CPUs or more both passes run at once (TEST_PASSES_AT_ONCE=0: one after the other). The
+# PostgreSQL pass then keeps its own var/ (generated development keys, uploaded media) so that the
+# two never write the same file, and its output is printed when it ends.
+at_once=${TEST_PASSES_AT_ONCE:-1}
+[ "$(nproc 2>/dev/null || echo 1)" -lt 2 ] && at_once=0
+pg_pid=""
+if [ -n "$pg_url" ] && [ "$at_once" = 1 ]; then
+  pg_log=$(mktemp)
+  pg_var="${YUGONG_VAR_DIR:-var}/test-postgresql"
+  mkdir -p "$pg_var"
+  printf '\n== pytest on %s: started beside the SQLite pass; its output follows that pass\n' "$pg_label"
+  pg_pass YUGONG_VAR_DIR="$pg_var" MEDIA_ROOT="$pg_var/media" STATIC_ROOT="$pg_var/static" >"$pg_log" 2>&1 &
+  pg_pid=$!
+  trap 'kill "$pg_pid" 2>/dev/null' INT TERM
+fi
 
 # Pass 1: the embedded default — SQLite, local-memory cache, in-process tasks.
 run_pytest "SQLite + local-memory cache" \
   env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $VENV/bin/pytest -q $REPORT_ARGS ${PYTEST_ARGS:-}
 
 # Pass 2: the production engines, when present.
-if [ -n "$pg_url" ]; then
-  label="PostgreSQL"
-  [ -n "$redis_url" ] && label="PostgreSQL + Redis"
-  run_pytest "$label" env DATABASE_URL="$pg_url" ${redis_url:+REDIS_URL="$redis_url"} \
-    $VENV/bin/pytest -q $REPORT_ARGS ${PYTEST_ARGS:-}
+if [ -n "$pg_pid" ]; then
+  wait "$pg_pid"
+  rc=$?
+  step "pytest on $pg_label"
+  cat "$pg_log"
+  rm -f "$pg_log"
+  record $rc "$pg_label"
+elif [ -n "$pg_url" ]; then
+  run_pytest "$pg_label" pg_pass
 else
   echo "PostgreSQL is neither configured (DATABASE_URL) nor reachable on 127.0.0.1:5432: PostgreSQL-only tests were skipped"
 fi
