@@ -75,6 +75,20 @@ def test_worker_signs_up_wins_and_is_checked_in_by_qr_even_offline(
     page.screenshot(path="test-results/events-mine-390.png", full_page=True)
     assert_page_healthy(page)
 
+    # The public draw: the worker's own result, any number looked up, no sideways scrolling for
+    # the 64-character commitment on a phone.
+    number = SignUp.objects.get(activity=activity).pk
+    page.goto(f"/activities/{activity.pk}/lottery/")
+    expect(page.get_by_test_id("my-draw")).to_contain_text(f"报名编号 {number}")
+    expect(page.get_by_test_id("seed-hash")).to_have_text(activity.seed_hash)
+    page.get_by_placeholder("输入报名编号查询").fill(str(number))
+    page.get_by_role("button", name="查询").tap()
+    expect(page.get_by_test_id("lookup-result")).to_contain_text("中签")
+    expect(page.get_by_test_id("lookup-result")).not_to_contain_text("未中签")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.screenshot(path="test-results/events-lottery-390.png", full_page=True)
+    page.goto("/activities/mine/")
+
     # At the venue: the staff phone's camera reads the worker's code.
     signup = SignUp.objects.get(activity=activity)
     token = checkin_token(signup)

@@ -13,14 +13,27 @@ entry is equally likely; with ``penalty_pct = 100`` an entry that already won on
 weight of one that never won. Ties (practically impossible) fall back to the sign-up number. Each
 pool (a quota, or the organiser's own unallocated places) is drawn on its own: its first ``places``
 entries by key win, the rest form the waiting list in that order.
+
+Anyone can check a draw without the platform: download the activity's published record (the
+lottery page's 下载抽签数据, ``/activities/<id>/lottery.json``: the commitment, the seed, the
+weighting, each pool's places and every entry with its recorded result) and run this file, which
+needs only Python's standard library::
+
+    python lottery.py lottery-42.json        # or: python -m yugong.events.lottery lottery-42.json
+
+It prints whether the seed matches the commitment and whether the re-computed winners are the
+recorded ones (exit status 0 only when both hold).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
-from collections.abc import Iterable, Iterator, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 _SCALE = float(2**256 + 1)
 _BLOCK = 64  # SHA-256's block size: HMAC pads its key to it (hashing a longer key first)
@@ -133,3 +146,54 @@ def draw(
 
 def flat_winners(result: Result) -> Sequence[int]:
     return sorted(n for ns in result.winners.values() for n in ns)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A published record checked: the commitment and the winners, re-computed against recorded."""
+
+    commitment_ok: bool
+    recomputed: list[int]  # winning sign-up numbers, sorted
+    recorded: list[int]
+
+    @property
+    def ok(self) -> bool:
+        return self.commitment_ok and self.recomputed == self.recorded
+
+
+def check_published(record: Mapping[str, Any]) -> Check:
+    """Re-compute the draw of a published record (the lottery page's JSON download): its ``seed``,
+    ``seed_hash``, ``activity``, ``penalty_pct``, ``pools`` (pool -> places) and ``entries``
+    (``[number, pool, prior wins, won]``, in number order)."""
+    entries = record["entries"]
+    result = rank(
+        seed=str(record["seed"]),
+        activity_id=int(record["activity"]),
+        numbers=[int(e[0]) for e in entries],
+        pools=[int(e[1]) for e in entries],
+        prior_wins=[int(e[2]) for e in entries],
+        places={int(pool): int(n) for pool, n in record["pools"].items()},
+        penalty_pct=int(record["penalty_pct"]),
+    )
+    return Check(
+        commitment_ok=commitment(str(record["seed"])) == str(record["seed_hash"]),
+        recomputed=list(flat_winners(result)),
+        recorded=sorted(int(e[0]) for e in entries if e[3]),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("usage: python lottery.py <published record .json>", file=sys.stderr)
+        return 2
+    with open(args[0], encoding="utf-8") as f:
+        check = check_published(json.load(f))
+    print(f"commitment sha256(seed) matches: {'yes' if check.commitment_ok else 'NO'}")
+    print(f"winners recomputed: {len(check.recomputed)}; recorded: {len(check.recorded)}")
+    print("verified: the draw matches" if check.ok else "verification FAILED: the draw differs")
+    return 0 if check.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -3,6 +3,8 @@
 ``signup_sql``).
 
 * :func:`window_refusal` — the activity is open and sign-up is between its opening and closing;
+  :func:`signup_phase` says the same to a worker who looks at it (报名中 exactly when it lets a
+  sign-up through);
 * :func:`membership_refusal` — a current membership, active, inside the organiser's subtree, of one
   of the activity's employment forms when it names some;
 * :func:`prior_wins` — the weight frozen on the sign-up (earlier wins plus their no-shows, capped);
@@ -41,6 +43,31 @@ def window_refusal(
     if status != Activity.Status.OPEN or not opens <= at < closes:
         return Conflict(_("不在报名时间内。"), code="signup_closed")
     return None
+
+
+# Where an activity stands for a worker (the list's tag, the detail page's button): a published
+# activity before, inside and after its sign-up window; otherwise the activity's own status.
+PHASE_UPCOMING = "upcoming"
+PHASE_OPEN = "open"
+PHASE_CLOSED = "closed"
+
+
+def signup_phase(*, status: str, opens: dt.datetime, closes: dt.datetime, at: dt.datetime) -> str:
+    """``PHASE_OPEN`` exactly when :func:`window_refusal` lets a sign-up through; ``PHASE_UPCOMING``
+    or ``PHASE_CLOSED`` for a published activity before or after its window; else its status
+    (drawn, cancelled, draft)."""
+    if window_refusal(status=status, opens=opens, closes=closes, at=at) is None:
+        return PHASE_OPEN
+    if status == Activity.Status.OPEN:
+        return PHASE_UPCOMING if at < opens else PHASE_CLOSED
+    return status
+
+
+def phase_label(phase: str) -> str:
+    labels = {PHASE_OPEN: _("报名中"), PHASE_UPCOMING: _("报名未开始"), PHASE_CLOSED: _("报名已截止，待抽签")}
+    if phase in labels:
+        return str(labels[phase])
+    return str(Activity.Status(phase).label)
 
 
 def membership_refusal(

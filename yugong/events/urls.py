@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:activity_id>/", views.h5_detail, name="h5_detail"),
     path("<int:activity_id>/signup/", views.h5_signup, name="h5_signup"),
     path("<int:activity_id>/lottery/", views.h5_lottery, name="h5_lottery"),
+    path("<int:activity_id>/lottery.json", views.h5_lottery_record, name="h5_lottery_record"),
     path("mine/<int:signup_id>/qr.svg", views.h5_checkin_qr, name="h5_checkin_qr"),
     path("mine/<int:signup_id>/<slug:action>/", views.h5_signup_action, name="h5_signup_action"),
     path("console/", views.console_list, name="console_list"),

@@ -3,25 +3,12 @@ public page share this)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from . import lottery
 from .models import Activity, SignUp
 from .services import pool_places, published_list
 
 
-@dataclass(frozen=True)
-class Verification:
-    commitment_ok: bool
-    recomputed: list[int]  # winning sign-up numbers, sorted
-    recorded: list[int]  # the numbers recorded as winners at the draw, sorted
-
-    @property
-    def ok(self) -> bool:
-        return self.commitment_ok and self.recomputed == self.recorded
-
-
-def verify(activity: Activity, seed: str) -> Verification:
+def verify(activity: Activity, seed: str) -> lottery.Check:
     numbers, pools, wins = published_list(activity)
     result = lottery.rank(
         seed=seed,
@@ -35,7 +22,7 @@ def verify(activity: Activity, seed: str) -> Verification:
     recorded = list(
         SignUp.objects.filter(activity=activity, won_at_draw=True).order_by("id").values_list("id", flat=True)
     )
-    return Verification(
+    return lottery.Check(
         commitment_ok=bool(activity.seed_hash) and lottery.commitment(seed) == activity.seed_hash,
         recomputed=list(lottery.flat_winners(result)),
         recorded=recorded,

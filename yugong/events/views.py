@@ -8,7 +8,8 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,15 +30,19 @@ def _h5(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpRespons
 
 
 def h5_list(request: HttpRequest) -> HttpResponse:
-    return _h5(request, "events/h5_list.html", {"activities": list(selectors.open_activities()[:50])})
+    activities = selectors.with_phase(selectors.open_activities()[:50])
+    return _h5(request, "events/h5_list.html", {"activities": activities})
+
+
+def _detail(request: HttpRequest, activity: Activity, error: str = "") -> dict[str, Any]:
+    mine = None
+    if request.user.is_authenticated and not error:
+        mine = selectors.my_signups(request.user).filter(activity=activity).first()
+    return {"activity": selectors.with_phase([activity])[0], "mine": mine, "error": error}
 
 
 def h5_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
-    activity = selectors.public_activity(activity_id)
-    mine = None
-    if request.user.is_authenticated:
-        mine = selectors.my_signups(request.user).filter(activity=activity).first()
-    return _h5(request, "events/h5_detail.html", {"activity": activity, "mine": mine, "error": ""})
+    return _h5(request, "events/h5_detail.html", _detail(request, selectors.public_activity(activity_id)))
 
 
 @require_POST
@@ -46,8 +51,7 @@ def h5_signup(request: HttpRequest, activity_id: int) -> HttpResponse:
     try:
         services.signup_create(actor=request_user(request), activity_id=activity_id)
     except ApplicationError as exc:
-        activity = selectors.public_activity(activity_id)
-        ctx = {"activity": activity, "mine": None, "error": str(exc.message)}
+        ctx = _detail(request, selectors.public_activity(activity_id), str(exc.message))
         return render(request, "events/h5_detail.html", {"tab": "home", **ctx}, status=exc.status)
     return redirect("events:h5_mine")
 
@@ -57,11 +61,35 @@ def h5_mine(request: HttpRequest) -> HttpResponse:
     return _h5(request, "events/h5_mine.html", {"signups": list(selectors.my_signups(request.user)[:50])})
 
 
+LOTTERY_PAGE = 100  # entries of the published list a page
+
+
 def h5_lottery(request: HttpRequest, activity_id: int) -> HttpResponse:
-    """The commitment, the revealed seed, the list and the winners: enough to re-compute the draw."""
+    """The commitment, the revealed seed, each pool's places, the list and the winners — enough to
+    re-compute the draw (all of it in the JSON download) — a page at a time, the viewer's own
+    numbers first and any number looked up."""
     activity = selectors.public_activity(activity_id)
-    rows = selectors.draw_list(activity) if activity.drawn_at else []
-    return _h5(request, "events/h5_lottery.html", {"activity": activity, "rows": rows})
+    ctx: dict[str, Any] = {"activity": activity, "pools": [], "page": None, "mine": [], "found": None}
+    if activity.drawn_at:
+        ctx["pools"] = selectors.draw_pools(activity)
+        ctx["page"] = Paginator(selectors.draw_list(activity), LOTTERY_PAGE).get_page(request.GET.get("page"))
+        if request.user.is_authenticated:
+            ctx["mine"] = list(selectors.my_signups(request.user).filter(activity=activity, in_draw=True))
+        number = request.GET.get("n", "").strip()
+        if number:
+            ctx["looked_up"] = number
+            ctx["found"] = selectors.draw_entry(activity, number)
+    return _h5(request, "events/h5_lottery.html", ctx)
+
+
+def h5_lottery_record(request: HttpRequest, activity_id: int) -> StreamingHttpResponse:
+    """The draw's published record (JSON) that ``lottery.py`` re-computes: 404 before the draw."""
+    activity = selectors.public_activity(activity_id)
+    if not activity.drawn_at:
+        raise NotFound()
+    response = StreamingHttpResponse(selectors.published_record(activity), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="lottery-{activity.pk}.json"'
+    return response
 
 
 # --- worker: offers, withdrawal, the check-in code ----------------------------------------------------
