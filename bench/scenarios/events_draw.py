@@ -8,8 +8,10 @@ sign-ups, result written included).
   ``services.activity_draw`` — seed check, pools, the pure draw, every write (winners, waiting
   ranks, the activity's seed, audit, fact) and the commit — in wall time, this process's CPU and
   the PostgreSQL backend's CPU. Then it times the public re-computation (``verify.verify``, what
-  ``manage.py lottery_verify`` runs) and checks it matches, and deletes the round's rows. Medians
-  and the load average are printed and returned.
+  ``manage.py lottery_verify`` runs) and checks it matches, the public record (the lottery page's
+  JSON download, built and then re-checked as ``lottery.py`` does it: seconds and megabytes) and
+  the public draw page's reads (the pools and the 500th page of the list), and deletes the
+  round's rows. Medians and the load average are printed and returned.
 
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_draw \\
         .venv/bin/python -m bench -s events_draw
@@ -179,10 +181,13 @@ def _drop_round(activity_id: int) -> None:
 
 def draw_rounds(ctx: Ctx, rounds: int) -> dict[str, Any]:
     import gc
+    import json
 
+    from django.core.paginator import Paginator
     from django.db import connection
 
     from yugong.accounts.system import system_actor
+    from yugong.events import lottery, selectors, views
     from yugong.events.models import Activity, SignUp
     from yugong.events.services import activity_draw
     from yugong.events.verify import verify
@@ -203,6 +208,20 @@ def draw_rounds(ctx: Ctx, rounds: int) -> dict[str, Any]:
         t1 = time.perf_counter()
         check = verify(Activity.objects.get(pk=activity_id), SEED)
         verify_s = time.perf_counter() - t1
+        activity = Activity.objects.select_related("union").get(pk=activity_id)
+        # The public record: the JSON download built, then re-checked as lottery.py does it.
+        t2 = time.perf_counter()
+        text = "".join(selectors.published_record(activity))
+        record_s = time.perf_counter() - t2
+        t3 = time.perf_counter()
+        record_ok = lottery.check_published(json.loads(text)).ok
+        record_check_s = time.perf_counter() - t3
+        # The public draw page's reads: the pools, and a page from the middle of the list.
+        t4 = time.perf_counter()
+        pools = selectors.draw_pools(activity)
+        listed = Paginator(selectors.draw_list(activity), views.LOTTERY_PAGE).get_page(500)
+        shown = len(list(listed.object_list))
+        page_s = time.perf_counter() - t4
         entries = SignUp.objects.filter(activity_id=activity_id, in_draw=True).count()
         winners = sum(len(w) for w in result.winners.values())
         run = {
@@ -211,6 +230,13 @@ def draw_rounds(ctx: Ctx, rounds: int) -> dict[str, Any]:
             "db_cpu_s": round(db1 - db0, 3) if db0 is not None and db1 is not None else None,
             "verify_s": round(verify_s, 3),
             "verified": check.ok,
+            "record_s": round(record_s, 3),
+            "record_mb": round(len(text.encode()) / 1e6, 2),
+            "record_check_s": round(record_check_s, 3),
+            "record_verified": record_ok,
+            "page_reads_s": round(page_s, 3),
+            "page_rows": shown,
+            "pools": len(pools),
             "entries": entries,
             "winners": winners,
             "load_avg_1m": round(load, 2),
@@ -218,7 +244,7 @@ def draw_rounds(ctx: Ctx, rounds: int) -> dict[str, Any]:
         print(f"draw round {rnd + 1}/{rounds}: {run}", flush=True)
         runs.append(run)
         _drop_round(activity_id)
-        if not check.ok:
+        if not (check.ok and record_ok):
             raise RuntimeError(f"the recomputed draw differs from the written one: {run}")
 
     def med(key: str) -> float | None:
@@ -231,6 +257,9 @@ def draw_rounds(ctx: Ctx, rounds: int) -> dict[str, Any]:
         "median_draw_cpu_s": med("draw_cpu_s"),
         "median_db_cpu_s": med("db_cpu_s"),
         "median_verify_s": med("verify_s"),
+        "median_record_s": med("record_s"),
+        "median_record_check_s": med("record_check_s"),
+        "median_page_reads_s": med("page_reads_s"),
         "load_avg": [round(x, 2) for x in os.getloadavg()],
     }
     print(f"events_draw: {({k: v for k, v in out.items() if k != 'rounds'})}", flush=True)

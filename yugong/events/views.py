@@ -75,7 +75,7 @@ def h5_lottery(request: HttpRequest, activity_id: int) -> HttpResponse:
         ctx["page"] = Paginator(selectors.draw_list(activity), LOTTERY_PAGE).get_page(request.GET.get("page"))
         if request.user.is_authenticated:
             ctx["mine"] = list(selectors.my_signups(request.user).filter(activity=activity, in_draw=True))
-        number = request.GET.get("n", "").strip()
+        number = request.GET.get("n", "").strip()[:40]
         if number:
             ctx["looked_up"] = number
             ctx["found"] = selectors.draw_entry(activity, number)
