@@ -336,6 +336,19 @@ def h5_tabs(request: HttpRequest) -> list[ShownTab]:
     return tabs
 
 
+def declared_tab(request: HttpRequest) -> str:
+    """The tab this page is listed under (a ``TabEntry`` with its URL name), or "": the bar then
+    marks that tab whatever the view chose, so a page reached from 我的 stays under 我的."""
+    match = getattr(request, "resolver_match", None)
+    name = getattr(match, "view_name", "") or ""
+    if not name:
+        return ""
+    for entry in declared(TabEntry):
+        if entry.url_name == name:
+            return str(entry.tab)
+    return ""
+
+
 def home_tiles(request: HttpRequest) -> list[ShownLink]:
     return list(_shown(request, declared(HomeTile)))
 

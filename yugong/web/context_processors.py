@@ -23,6 +23,7 @@ def ui(request: HttpRequest) -> dict[str, Any]:
         "acting": SimpleLazyObject(lambda: acting_union(request)),
         "acting_unions": SimpleLazyObject(lambda: acting_unions(request)),
         "tabs": SimpleLazyObject(lambda: nav.h5_tabs(request)),
+        "declared_tab": SimpleLazyObject(lambda: nav.declared_tab(request)),
         "home_tiles": SimpleLazyObject(lambda: nav.home_tiles(request)),
         "sections": SimpleLazyObject(lambda: nav.console_sections(request)),
         "merchant_nav": SimpleLazyObject(lambda: nav.merchant_pages(request)),

@@ -103,3 +103,14 @@ def test_the_first_landing_that_applies_wins(registry: Any) -> None:
     )
     assert nav.landing_url(_request(_signed(admin_role="audit"))) == "/console/"
     assert nav.landing_url(_request(_signed())) == "/"
+
+
+def test_a_page_listed_under_a_tab_is_marked_under_it(registry: Any) -> None:
+    nav.register(nav.TabEntry(tab="me", label="我的报名", url_name="events:h5_mine", order=1))
+    request = _request()
+    request.resolver_match = SimpleNamespace(kwargs={}, view_name="events:h5_mine")
+    assert nav.declared_tab(request) == "me"
+    request.resolver_match = SimpleNamespace(kwargs={}, view_name="events:h5_list")
+    assert nav.declared_tab(request) == ""
+    request.resolver_match = None
+    assert nav.declared_tab(request) == ""
