@@ -105,13 +105,10 @@ def draw_pools(activity: Activity) -> list[DrawPool]:
 RECORD_CHUNK = 5000  # entries per piece of the published record
 
 
-def published_record(activity: Activity) -> Iterator[str]:
-    """The draw's published record as JSON text, in pieces (a city-wide draw lists 100,000
-    entries): what ``lottery.py`` re-computes on anyone's computer. Keys: ``activity``, ``title``,
-    ``seed_hash``, ``seed``, ``penalty_pct``, ``drawn_at``, ``pools`` (pool -> places) and
-    ``entries`` (``[number, pool, prior wins, won]`` in number order)."""
-    quotas = list(activity.quotas.all())
-    head = {
+def record_head(activity: Activity) -> dict[str, Any]:
+    """The published record without its entries: the commitment, the seed, the weighting and each
+    pool's places (``lottery.check_published`` reads these)."""
+    return {
         "activity": activity.pk,
         "title": activity.title,
         "seed_hash": activity.seed_hash,
@@ -120,9 +117,18 @@ def published_record(activity: Activity) -> Iterator[str]:
         "drawn_at": activity.drawn_at.astimezone(timeutil.SHANGHAI).isoformat()
         if activity.drawn_at
         else None,
-        "pools": {str(pool): n for pool, n in sorted(draw.places_of(activity, quotas).items())},
+        "pools": {
+            str(pool): n for pool, n in sorted(draw.places_of(activity, activity.quotas.all()).items())
+        },
     }
-    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "entries": ['
+
+
+def published_record(activity: Activity) -> Iterator[str]:
+    """The draw's published record as JSON text, in pieces (a city-wide draw lists 100,000
+    entries): what ``lottery.py`` re-computes on anyone's computer. Keys: ``activity``, ``title``,
+    ``seed_hash``, ``seed``, ``penalty_pct``, ``drawn_at``, ``pools`` (pool -> places) and
+    ``entries`` (``[number, pool, prior wins, won]`` in number order)."""
+    yield json.dumps(record_head(activity), ensure_ascii=False)[:-1] + ', "entries": ['
     sep, lines = "\n", []
     for n, q, w, won in draw_list(activity).iterator(chunk_size=RECORD_CHUNK):
         lines.append(f"[{n}, {q or 0}, {w}, {'true' if won else 'false'}]")

@@ -24,7 +24,7 @@ from yugong.members.models import EmploymentForm, Membership
 from yugong.orgs import access
 from yugong.orgs.models import RoleAssignment, Union
 
-from . import draw, lottery, signup_rules, signup_sql
+from . import draw, lottery, selectors, signup_rules, signup_sql
 from .models import Activity, ActivityKind, Quota, SignUp
 from .offers import _offer_next, offers_expire, signup_offer_accept
 
@@ -450,12 +450,7 @@ def published_list(activity: Activity) -> tuple[list[int], list[int], list[int]]
     numbers: list[int] = []
     pools: list[int] = []
     wins: list[int] = []
-    rows = (
-        SignUp.objects.filter(activity=activity, in_draw=True)
-        .order_by("id")
-        .values_list("id", "quota_id", "prior_wins")
-    )
-    for number, pool, prior in rows:
+    for number, pool, prior, _won in selectors.draw_list(activity):
         numbers.append(number)
         pools.append(pool or 0)
         wins.append(prior)

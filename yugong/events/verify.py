@@ -1,29 +1,15 @@
 """Re-compute a drawn activity's lottery from its published list and a seed (the command and the
-public page share this)."""
+public page share this): the same check ``lottery.py`` runs on the downloaded record."""
 
 from __future__ import annotations
 
-from . import lottery
-from .models import Activity, SignUp
-from .services import pool_places, published_list
+from . import lottery, selectors
+from .models import Activity
 
 
 def verify(activity: Activity, seed: str) -> lottery.Check:
-    numbers, pools, wins = published_list(activity)
-    result = lottery.rank(
-        seed=seed,
-        activity_id=activity.pk,
-        numbers=numbers,
-        pools=pools,
-        prior_wins=wins,
-        places=pool_places(activity),
-        penalty_pct=activity.repeat_penalty_pct,
-    )
-    recorded = list(
-        SignUp.objects.filter(activity=activity, won_at_draw=True).order_by("id").values_list("id", flat=True)
-    )
-    return lottery.Check(
-        commitment_ok=bool(activity.seed_hash) and lottery.commitment(seed) == activity.seed_hash,
-        recomputed=list(lottery.flat_winners(result)),
-        recorded=recorded,
-    )
+    record = selectors.record_head(activity) | {
+        "seed": seed,
+        "entries": [(n, q or 0, w, won) for n, q, w, won in selectors.draw_list(activity)],
+    }
+    return lottery.check_published(record)
